@@ -1,0 +1,1 @@
+"""The participants bot of the school-support programmes of Leningrad Oblast."""

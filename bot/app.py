@@ -1,0 +1,155 @@
+"""Assembly of Bot and Dispatcher, and the run loop (polling or webhook)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.commands import set_commands
+from bot.i18n import Translator
+from bot.middlewares import DbSessionMiddleware, DeduplicationMiddleware, ParticipantMiddleware
+from bot.settings import Mode, Settings
+from handlers import get_routers
+from scheduler import build_scheduler
+from storage import migrate
+from storage.db import create_engine, create_session_factory
+from storage.fsm import SqlStorage
+
+logger = logging.getLogger(__name__)
+
+
+def build_bot(settings: Settings) -> Bot:
+    if settings.bot_token is None:
+        raise ValueError("BOT_TOKEN is required to build the bot")
+    session = None
+    if settings.telegram_api_base is not None:
+        base = str(settings.telegram_api_base).rstrip("/")
+        session = AiohttpSession(api=TelegramAPIServer.from_base(base))
+    return Bot(
+        token=settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def build_dispatcher(
+    *,
+    session_factory: async_sessionmaker[AsyncSession],
+    translator: Translator,
+    settings: Settings,
+    storage: BaseStorage,
+    events_isolation: BaseEventIsolation,
+) -> Dispatcher:
+    # events_isolation serialises the updates of one user: two quick presses cannot race.
+    dispatcher = Dispatcher(storage=storage, events_isolation=events_isolation)
+    dispatcher["translator"] = translator
+    dispatcher["settings"] = settings
+    dispatcher["session_factory"] = session_factory
+    # Outer middlewares run in this order, inside aiogram's own (errors, user context, FSM).
+    dispatcher.update.outer_middleware(DeduplicationMiddleware(session_factory))
+    dispatcher.update.outer_middleware(DbSessionMiddleware(session_factory))
+    dispatcher.update.outer_middleware(ParticipantMiddleware(translator))
+    dispatcher.include_routers(*get_routers())
+    return dispatcher
+
+
+def build_fsm(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> tuple[BaseStorage, BaseEventIsolation]:
+    """Redis when REDIS_URL is set (several replicas share it), else the bot's database."""
+    if settings.redis_url:
+        from aiogram.fsm.storage.base import DefaultKeyBuilder
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        redis_storage = RedisStorage.from_url(
+            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True)
+        )
+        return redis_storage, redis_storage.create_isolation()
+    return SqlStorage(session_factory), SimpleEventIsolation()
+
+
+@dataclass
+class Application:
+    settings: Settings
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    translator: Translator
+    bot: Bot
+    dispatcher: Dispatcher
+
+
+@asynccontextmanager
+async def application(settings: Settings) -> AsyncIterator[Application]:
+    """Everything `run` needs, migrated and ready; closed in reverse order on exit."""
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+        session_factory = create_session_factory(engine)
+        translator = Translator(settings.default_locale)
+        storage, isolation = build_fsm(settings, session_factory)
+        dispatcher = build_dispatcher(
+            session_factory=session_factory,
+            translator=translator,
+            settings=settings,
+            storage=storage,
+            events_isolation=isolation,
+        )
+        bot = build_bot(settings)
+        try:
+            yield Application(settings, engine, session_factory, translator, bot, dispatcher)
+        finally:
+            await dispatcher.storage.close()
+            await dispatcher.fsm.events_isolation.close()
+            await bot.session.close()
+    finally:
+        await engine.dispose()
+
+
+async def run(settings: Settings) -> None:
+    async with application(settings) as app:
+        scheduler = build_scheduler(settings, app.session_factory)
+        scheduler.start()
+        try:
+            await set_commands(app.bot, app.translator)
+            if settings.mode is Mode.WEBHOOK:
+                await _serve_webhook(app)
+            else:
+                await app.bot.delete_webhook(drop_pending_updates=False)
+                logger.info("Polling for updates")
+                await app.dispatcher.start_polling(
+                    app.bot,
+                    allowed_updates=app.dispatcher.resolve_used_update_types(),
+                    handle_signals=True,
+                    close_bot_session=False,
+                )
+        finally:
+            scheduler.shutdown(wait=False)
+    logger.info("Stopped")
+
+
+async def _serve_webhook(app: Application) -> None:
+    from bot.webhook import start_webhook_server
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    runner = await start_webhook_server(app)
+    try:
+        await stop.wait()
+        logger.info("Stopping the webhook server")
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,24 @@
+"""The command menu Telegram shows next to the input field, in every locale."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.types import BotCommand
+
+from bot.i18n import Translator
+
+COMMANDS = ("start", "help", "lang", "cancel")
+
+
+def commands_for(translator: Translator, locale: str) -> list[BotCommand]:
+    return [
+        BotCommand(command=name, description=translator.get(locale, f"cmd-{name}"))
+        for name in COMMANDS
+    ]
+
+
+async def set_commands(bot: Bot, translator: Translator) -> None:
+    # The default list (no language) is for users whose Telegram language we do not support.
+    await bot.set_my_commands(commands_for(translator, translator.default_locale))
+    for locale in translator.locales:
+        await bot.set_my_commands(commands_for(translator, locale), language_code=locale)

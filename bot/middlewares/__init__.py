@@ -1,0 +1,7 @@
+"""Outer middlewares, in the order the dispatcher runs them (see `bot.app`)."""
+
+from bot.middlewares.context import ParticipantMiddleware
+from bot.middlewares.database import DbSessionMiddleware
+from bot.middlewares.dedup import DeduplicationMiddleware
+
+__all__ = ["DbSessionMiddleware", "DeduplicationMiddleware", "ParticipantMiddleware"]

@@ -1,0 +1,15 @@
+"""aiogram routers, one module per feature. Thin: parse, call a service, render."""
+
+from aiogram import Router
+
+from handlers import common, errors, fallback, language
+
+
+def get_routers() -> list[Router]:
+    """Fresh routers in the order the dispatcher tries them; the catch-all comes last."""
+    return [
+        errors.build_router(),
+        common.build_router(),
+        language.build_router(),
+        fallback.build_router(),
+    ]

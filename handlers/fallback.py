@@ -1,0 +1,23 @@
+"""The catch-all: anything no other router understood. Registered last."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.types import CallbackQuery, Message
+
+from bot.i18n import Localizer
+
+
+async def unknown_message(message: Message, t: Localizer) -> None:
+    await message.answer(t("fallback-text"))
+
+
+async def stale_button(callback: CallbackQuery, t: Localizer) -> None:
+    await callback.answer(t("fallback-callback"), show_alert=True)
+
+
+def build_router() -> Router:
+    router = Router(name="fallback")
+    router.message.register(unknown_message)
+    router.callback_query.register(stale_button)
+    return router

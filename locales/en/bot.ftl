@@ -1,0 +1,34 @@
+# Common messages of the bot.
+
+start-welcome =
+    Hello! This is the bot for participants of the school-support programmes of Leningrad Oblast ("500+", "School of the Ministry of Education of Russia" and others).
+
+    Here you will get reminders of organisational meetings and webinars, answer questionnaires and receive announcements from coordinators.
+
+    Commands: /help
+
+help-text =
+    <b>What the bot can do</b>
+
+    /start — get started
+    /lang — interface language (Русский or English)
+    /cancel — cancel the current action
+    /help — this help
+
+lang-choose = Choose the interface language.
+lang-set = ✅ Interface language: English.
+lang-unknown = There is no such language. Press «Русский» or «English», or send /cancel.
+lang-name-ru = Русский
+lang-name-en = English
+
+cancel-done = Cancelled. Commands: /help
+cancel-nothing = There is nothing to cancel. Commands: /help
+
+fallback-text = I did not understand that message. Choose a command from the menu or send /help.
+fallback-callback = This button no longer works. Open the menu again: /start
+error-apology = Something went wrong, and we are looking into it. Please try again a little later.
+
+cmd-start = Get started
+cmd-help = Help
+cmd-lang = Interface language
+cmd-cancel = Cancel the action

@@ -1,0 +1,73 @@
+"""Fixtures shared by the three tiers.
+
+`engine`/`session` run every storage and service test on SQLite, and on PostgreSQL too when
+TEST_DATABASE_URL is set (.ci/run sets it where PostgreSQL answers).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.i18n import Translator
+from storage.db import create_engine, create_session_factory
+from storage.models import Base
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+
+DATABASES = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+
+
+def database_url(kind: str, tmp_path: Path) -> str:
+    if kind == "postgresql":
+        return TEST_DATABASE_URL
+    return f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture(params=DATABASES)
+def database_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def bare_engine(database_kind: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """An engine on an empty database (PostgreSQL: its public schema emptied first)."""
+    engine = create_engine(database_url(database_kind, tmp_path))
+    if database_kind == "postgresql":
+        from sqlalchemy import text
+
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def engine(bare_engine: AsyncEngine) -> AsyncEngine:
+    async with bare_engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    return bare_engine
+
+
+@pytest.fixture
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_session_factory(engine)
+
+
+@pytest.fixture
+async def session(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    async with session_factory() as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def translator() -> Translator:
+    return Translator("ru")

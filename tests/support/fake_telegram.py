@@ -1,0 +1,326 @@
+"""A fake Telegram Bot API server for end-to-end tests.
+
+It serves the methods the bot calls over real HTTP on 127.0.0.1, records every call, lets a
+test push a user's message or button press as an update, and can answer with 429, 403 or
+500 on demand. A test talks to it like a person would:
+
+    tg = FakeTelegram(TOKEN)
+    await tg.start()
+    reply = await tg.ask(user, "/start")       # waits for the bot's answer
+    assert "Здравствуйте" in reply.text
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from tests.support.updates import BOT_USER, TelegramUser, callback_update, message_update
+
+
+@dataclass
+class ApiCall:
+    """One request the bot made: the method and its decoded parameters."""
+
+    method: str
+    params: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)
+    result: Any = None
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text", ""))
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        return int(value) if value is not None else None
+
+    @property
+    def reply_markup(self) -> dict[str, Any] | None:
+        markup = self.params.get("reply_markup")
+        return markup if isinstance(markup, dict) else None
+
+    def buttons(self) -> list[dict[str, Any]]:
+        """Every button of an inline or reply keyboard, row after row."""
+        markup = self.reply_markup or {}
+        rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
+        return [button for row in rows for button in row]
+
+
+@dataclass
+class _Failure:
+    method: str
+    status: int
+    description: str
+    retry_after: int | None
+    chat_id: int | None
+
+
+class FakeTelegram:
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.bot_id = int(token.split(":")[0])
+        self.calls: list[ApiCall] = []
+        self.webhook: dict[str, Any] | None = None
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._failures: list[_Failure] = []
+        self._blocked: set[int] = set()
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    # -- server ------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- what a test does ----------------------------------------------------------------
+
+    def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue a raw update (given again, it is delivered again: a duplicate)."""
+        self._updates.append(update)
+        asyncio.get_running_loop().create_task(self._notify())
+        return update
+
+    def message_update(self, user: TelegramUser, text: str) -> dict[str, Any]:
+        """A new update (not yet queued) with the user's message."""
+        return message_update(next(self._update_ids), user, text)
+
+    def send_text(self, user: TelegramUser, text: str) -> dict[str, Any]:
+        return self.push_update(self.message_update(user, text))
+
+    def press(
+        self, user: TelegramUser, data: str, message: ApiCall | None = None
+    ) -> dict[str, Any]:
+        """The user presses an inline button with `data` under the bot's `message`."""
+        result = message.result if message and isinstance(message.result, dict) else {}
+        return self.push_update(
+            callback_update(
+                next(self._update_ids),
+                user,
+                data,
+                message_id=int(result.get("message_id", 1)),
+                message_text=message.text if message else "",
+            )
+        )
+
+    async def ask(self, user: TelegramUser, text: str, method: str = "sendMessage") -> ApiCall:
+        """Send `text` as the user and wait for the bot's first `method` to that chat."""
+        since = len(self.calls)
+        self.send_text(user, text)
+        return await self.wait_for(method, since=since, chat_id=user.id)
+
+    async def wait_for(
+        self,
+        method: str,
+        *,
+        since: int = 0,
+        timeout: float = 15.0,
+        where: Callable[[ApiCall], bool] | None = None,
+        chat_id: int | None = None,
+    ) -> ApiCall:
+        """The first call of `method` at index >= `since` matching the filters."""
+
+        def found() -> ApiCall | None:
+            for call in self.calls[since:]:
+                if call.method != method:
+                    continue
+                if chat_id is not None and call.chat_id != chat_id:
+                    continue
+                if where is not None and not where(call):
+                    continue
+                return call
+            return None
+
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(lambda: found() is not None), timeout)
+            except TimeoutError:
+                seen = [f"{c.method}({c.chat_id}): {c.text[:60]!r}" for c in self.calls[since:]]
+                raise AssertionError(f"no {method} call within {timeout}s; got {seen}") from None
+        result = found()
+        assert result is not None
+        return result
+
+    def sent_to(self, chat_id: int, method: str = "sendMessage", since: int = 0) -> list[ApiCall]:
+        return [c for c in self.calls[since:] if c.method == method and c.chat_id == chat_id]
+
+    def fail_next(
+        self,
+        method: str,
+        status: int = 500,
+        *,
+        description: str = "Internal Server Error",
+        retry_after: int | None = None,
+        chat_id: int | None = None,
+    ) -> None:
+        """The next call of `method` (optionally to `chat_id`) gets this error instead."""
+        if status == 429 and description == "Internal Server Error":
+            description = f"Too Many Requests: retry after {retry_after or 1}"
+            retry_after = retry_after or 1
+        self._failures.append(_Failure(method, status, description, retry_after, chat_id))
+
+    def block(self, chat_id: int) -> None:
+        """The user has blocked the bot: every send to them answers 403."""
+        self._blocked.add(chat_id)
+
+    # -- the Bot API ------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        method = request.match_info["method"]
+        params, files = await _read_params(request)
+        if method == "getUpdates":
+            return await self._get_updates(params)
+
+        call = ApiCall(method, params, files)
+        failure = self._take_failure(call)
+        if failure is not None:
+            await self._record(call)
+            extra = {"retry_after": failure.retry_after} if failure.retry_after else None
+            return _error(failure.status, failure.description, extra)
+        if call.chat_id is not None and call.chat_id in self._blocked and method.startswith("send"):
+            await self._record(call)
+            return _error(403, "Forbidden: bot was blocked by the user")
+
+        call.result = self._result_for(method, params, files)
+        await self._record(call)
+        return web.json_response({"ok": True, "result": call.result})
+
+    async def _get_updates(self, params: dict[str, Any]) -> web.Response:
+        offset = int(params.get("offset") or 0)
+        if offset:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        # Long polling, shortened so that a stopping bot is not kept waiting.
+        timeout = min(float(params.get("timeout") or 0), 1.0)
+        async with self._changed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait_for(lambda: bool(self._updates)), timeout)
+        limit = int(params.get("limit") or 100)
+        return web.json_response({"ok": True, "result": self._updates[:limit]})
+
+    def _take_failure(self, call: ApiCall) -> _Failure | None:
+        for failure in self._failures:
+            if failure.method == call.method and failure.chat_id in (None, call.chat_id):
+                self._failures.remove(failure)
+                return failure
+        return None
+
+    async def _record(self, call: ApiCall) -> None:
+        self.calls.append(call)
+        await self._notify()
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    def _me(self) -> dict[str, Any]:
+        return {**BOT_USER, "id": self.bot_id}
+
+    def _result_for(self, method: str, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        if method == "getMe":
+            return {
+                **self._me(),
+                "can_join_groups": False,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        if method == "setWebhook":
+            self.webhook = params
+            return True
+        if method == "deleteWebhook":
+            self.webhook = None
+            return True
+        if method in {"sendMessage", "sendDocument", "sendPhoto"} or (
+            method in {"editMessageText", "editMessageReplyMarkup"} and "chat_id" in params
+        ):
+            chat_id = int(params["chat_id"])
+            message: dict[str, Any] = {
+                "message_id": int(params.get("message_id") or next(self._message_ids)),
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "from": self._me(),
+            }
+            if "text" in params:
+                message["text"] = params["text"]
+            if "caption" in params:
+                message["caption"] = params["caption"]
+            if method == "sendDocument":
+                message["document"] = {
+                    "file_id": f"doc{message['message_id']}",
+                    "file_unique_id": f"u{message['message_id']}",
+                    "file_name": next(iter(files), "document"),
+                }
+            if method == "sendPhoto":
+                message["photo"] = [
+                    {
+                        "file_id": f"photo{message['message_id']}",
+                        "file_unique_id": f"p{message['message_id']}",
+                        "width": 800,
+                        "height": 600,
+                    }
+                ]
+            if (
+                isinstance(params.get("reply_markup"), dict)
+                and "inline_keyboard" in params["reply_markup"]
+            ):
+                message["reply_markup"] = params["reply_markup"]
+            return message
+        return True
+
+
+async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
+    params: dict[str, Any] = {}
+    files: dict[str, bytes] = {}
+    if request.content_type == "application/json":
+        return dict(await request.json()), files
+    form = await request.post()
+    for key, value in form.items():
+        if isinstance(value, web.FileField):
+            files[value.filename or key] = value.file.read()
+            params[key] = f"attach://{value.filename or key}"
+            continue
+        params[key] = _decode(str(value))
+    return params, files
+
+
+def _decode(value: str) -> Any:
+    # aiogram sends nested objects (reply_markup, entities) as JSON strings.
+    if value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return web.json_response(body, status=status)

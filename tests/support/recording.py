@@ -1,0 +1,78 @@
+"""A Bot whose session records requests instead of calling Telegram (the bot tier)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.base import BaseSession
+from aiogram.enums import ParseMode
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import Chat, Message, User
+
+from tests.support.updates import BOT_USER
+
+BOT = User.model_validate(BOT_USER)
+TOKEN = "123456789:AAH-test-token-for-the-fake-bot-api_0"
+
+
+class RecordingSession(BaseSession):
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[TelegramMethod[Any]] = []
+        self.failures: list[tuple[type[TelegramMethod[Any]], Exception]] = []
+        self._message_ids = itertools.count(5000)
+
+    def fail_next(self, method: type[TelegramMethod[Any]], error: Exception) -> None:
+        self.failures.append((method, error))
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        self.requests.append(method)
+        for failure in self.failures:
+            if isinstance(method, failure[0]):
+                self.failures.remove(failure)
+                raise failure[1]
+        returning = method.__returning__
+        if returning is Message:
+            params = method.model_dump()
+            chat_id = int(params["chat_id"])
+            result: Any = Message(
+                message_id=next(self._message_ids),
+                date=datetime.now(UTC),
+                chat=Chat(id=chat_id, type="private"),
+                from_user=BOT,
+                text=params.get("text"),
+            )
+        elif returning is bool:
+            result = True
+        elif returning is User:
+            result = BOT
+        else:
+            raise NotImplementedError(f"RecordingSession cannot answer {type(method).__name__}")
+        return result  # type: ignore[no-any-return]
+
+    async def close(self) -> None:
+        pass
+
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
+        yield b""
+
+
+def recording_bot() -> tuple[Bot, RecordingSession]:
+    session = RecordingSession()
+    bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    return bot, session

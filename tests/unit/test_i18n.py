@@ -1,0 +1,96 @@
+"""Every key the code uses exists in every locale, and the locales agree with each other."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fluent.syntax import FluentParser, ast, visitor
+
+from bot.commands import COMMANDS
+from bot.i18n import LOCALES_DIR, Translator
+from bot.settings import PROJECT_ROOT, SUPPORTED_LOCALES
+
+CODE_DIRS = ("bot", "handlers", "scheduler", "storage")
+# `t("key"...)`, `translator.get(locale, "key"...)`, and `t("a" if x else "b")`.
+KEY_PATTERNS = (
+    re.compile(r"\bt\(\s*\"([a-z][a-z0-9-]*)\""),
+    re.compile(r"\.get\(\s*[\w.]+,\s*\"([a-z][a-z0-9-]*)\""),
+    re.compile(r"\bt\(\s*\"[a-z][a-z0-9-]*\"\s+if\s+.+?\s+else\s+\"([a-z][a-z0-9-]*)\""),
+)
+
+
+def keys_used_in_code() -> set[str]:
+    keys: set[str] = set()
+    for directory in CODE_DIRS:
+        for path in (PROJECT_ROOT / directory).rglob("*.py"):
+            source = path.read_text(encoding="utf-8")
+            for pattern in KEY_PATTERNS:
+                keys.update(pattern.findall(source))
+    # Keys built from a name: one per command and per language.
+    keys.update(f"cmd-{name}" for name in COMMANDS)
+    keys.update(f"lang-name-{locale}" for locale in SUPPORTED_LOCALES)
+    return keys
+
+
+class _Variables(visitor.Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def visit_VariableReference(self, node: ast.VariableReference) -> None:  # noqa: N802
+        self.names.add(node.id.name)
+
+
+def messages(locale: str, locales_dir: Path = LOCALES_DIR) -> dict[str, set[str]]:
+    """Each message id of a locale with the variables it uses; parse errors fail the test."""
+    found: dict[str, set[str]] = {}
+    for path in sorted((locales_dir / locale).glob("*.ftl")):
+        resource = FluentParser().parse(path.read_text(encoding="utf-8"))
+        for entry in resource.body:
+            assert not isinstance(entry, ast.Junk), f"{path}: cannot parse {entry.content!r}"
+            if isinstance(entry, ast.Message):
+                assert entry.id.name not in found, f"{path}: {entry.id.name} defined twice"
+                variables = _Variables()
+                variables.visit(entry)
+                found[entry.id.name] = variables.names
+    return found
+
+
+def test_the_key_scanner_finds_keys() -> None:
+    # Guards the test itself: a broken pattern would find nothing and pass.
+    assert {
+        "start-welcome",
+        "error-apology",
+        "cancel-done",
+        "cancel-nothing",
+    } <= keys_used_in_code()
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_every_key_used_in_code_exists(locale: str) -> None:
+    missing = keys_used_in_code() - set(messages(locale))
+    assert not missing, f"missing in locales/{locale}: {sorted(missing)}"
+
+
+def test_locales_have_the_same_keys_and_variables() -> None:
+    ru, en = messages("ru"), messages("en")
+    assert set(ru) ^ set(en) == set(), f"only in one locale: {sorted(set(ru) ^ set(en))}"
+    differing = {key for key in ru if ru[key] != en[key]}
+    assert not differing, f"variables differ between ru and en: {sorted(differing)}"
+
+
+def test_language_code_picks_the_locale(translator: Translator) -> None:
+    assert translator.resolve_locale("en") == "en"
+    assert translator.resolve_locale("en-GB") == "en"
+    assert translator.resolve_locale("ru") == "ru"
+    assert translator.resolve_locale("uk") == "ru"  # unsupported: the default
+    assert translator.resolve_locale(None) == "ru"
+
+
+def test_missing_key_falls_back_to_the_key_and_no_isolation_marks(translator: Translator) -> None:
+    assert translator.get("en", "no-such-key") == "no-such-key"
+    text = translator.get("ru", "lang-set")
+    assert "\u2068" not in text
+    assert "\u2069" not in text

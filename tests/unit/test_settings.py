@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import DEFAULT_DATABASE_URL, Mode, SettingsError, load_settings
+
+TOKEN = "123456789:AAH-test-token-for-the-fake-bot-api_0"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Settings read the environment and .env of the working directory: isolate both.
+    monkeypatch.chdir(tmp_path)
+    for name in (
+        "BOT_TOKEN",
+        "DATABASE_URL",
+        "TIMEZONE",
+        "ADMIN_IDS",
+        "MODE",
+        "WEBHOOK_URL",
+        "WEBHOOK_SECRET",
+        "REDIS_URL",
+        "LOG_LEVEL",
+        "DEFAULT_LOCALE",
+        "TELEGRAM_API_BASE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_are_embedded_sqlite_in_moscow_time() -> None:
+    settings = load_settings()
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.timezone == "Europe/Moscow"
+    assert settings.default_locale == "ru"
+    assert settings.mode is Mode.POLLING
+    assert settings.bot_token is None
+
+
+def test_reads_dotenv_and_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"BOT_TOKEN={TOKEN}\nADMIN_IDS=1, 2;3\n", encoding="utf-8")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bot@localhost/bot")
+    settings = load_settings()
+    assert settings.bot_token is not None
+    assert settings.bot_token.get_secret_value() == TOKEN
+    assert settings.admin_ids == (1, 2, 3)
+    assert settings.database_url == "postgresql+asyncpg://bot@localhost/bot"
+    assert TOKEN not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("TIMEZONE", "Mars/Base", "Invalid setting TIMEZONE: unknown time zone 'Mars/Base'"),
+        ("BOT_TOKEN", "not-a-token", "Invalid setting BOT_TOKEN:"),
+        ("ADMIN_IDS", "12,abc", "Invalid setting ADMIN_IDS:"),
+        ("DATABASE_URL", "mysql://x", "Invalid setting DATABASE_URL:"),
+        ("DEFAULT_LOCALE", "de", "Invalid setting DEFAULT_LOCALE: must be one of: ru, en"),
+        ("MODE", "carrier-pigeon", "Invalid setting MODE:"),
+        ("LOG_LEVEL", "LOUD", "Invalid setting LOG_LEVEL:"),
+    ],
+)
+def test_invalid_setting_is_named(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert str(error.value).startswith(expected)
+
+
+def test_webhook_mode_needs_url_and_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MODE", "webhook")
+    with pytest.raises(SettingsError, match="MODE=webhook needs WEBHOOK_URL and WEBHOOK_SECRET"):
+        load_settings()
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/tg/hook")
+    monkeypatch.setenv("WEBHOOK_SECRET", "s3cret_value")
+    assert load_settings().webhook_path == "/tg/hook"
+
+
+def _run_cli(*args: str, env: dict[str, str], cwd: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_missing_token_is_one_clear_line_and_status_2(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}
+    result = _run_cli(env=env, cwd=str(tmp_path))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "BOT_TOKEN" in lines[0]
+    assert "@BotFather" in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_invalid_setting_stops_the_cli_with_status_2(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "BOT_TOKEN": TOKEN, "TIMEZONE": "Nowhere/Land"}
+    result = _run_cli("run", env=env, cwd=str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "Invalid setting TIMEZONE: unknown time zone 'Nowhere/Land' (e.g. Europe/Moscow)"
+    )
+
+
+def test_migrate_then_check_report_the_database(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "BOT_TOKEN": TOKEN,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/data/bot.sqlite3",
+    }
+    migrated = _run_cli("migrate", env=env, cwd=str(tmp_path))
+    assert migrated.returncode == 0, migrated.stderr
+    assert (tmp_path / "data" / "bot.sqlite3").exists()
+    checked = _run_cli("check", env=env, cwd=str(tmp_path))
+    assert checked.returncode == 0, checked.stderr
+    assert "up to date" in checked.stdout
+    assert TOKEN not in checked.stdout + checked.stderr

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.services import participants, updates
+from storage.fsm import SqlStorage
+from storage.models import FsmRecord, Participant, ProcessedUpdate
+
+
+async def test_visit_creates_once_and_keeps_the_chosen_locale(session: AsyncSession) -> None:
+    first = await participants.visit(session, 42, "en")
+    again = await participants.visit(session, 42, "ru")
+    assert first.id == again.id
+    assert again.locale == "en"  # the guess applies to a first visit only
+    await participants.set_locale(session, again, "ru")
+    count = await session.scalar(select(func.count()).select_from(Participant))
+    assert count == 1
+    assert (await participants.visit(session, 42, "en")).locale == "ru"
+
+
+async def test_datetimes_come_back_aware_in_utc(session: AsyncSession) -> None:
+    moscow = timezone(timedelta(hours=3))
+    participant = await participants.visit(session, 7, "ru")
+    participant.created_at = datetime(2026, 12, 7, 10, 0, tzinfo=moscow)
+    await session.commit()
+    session.expunge_all()
+    loaded = await session.scalar(select(Participant).where(Participant.telegram_id == 7))
+    assert loaded is not None
+    assert loaded.created_at == datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+    assert loaded.created_at.tzinfo is not None
+
+
+async def test_naive_datetime_is_refused(session: AsyncSession) -> None:
+    participant = await participants.visit(session, 8, "ru")
+    participant.created_at = datetime(2026, 1, 1)  # naive on purpose
+    with pytest.raises(Exception, match="naive datetime"):
+        await session.commit()
+
+
+async def test_an_update_is_claimed_once_and_pruned_after_a_day(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async with session_factory() as session:
+        assert await updates.claim(session, 1001) is True
+        assert await updates.claim(session, 1001) is False
+        assert await updates.claim(session, 1002) is True
+        old = await session.get(ProcessedUpdate, 1001)
+        assert old is not None
+        old.processed_at = datetime.now(UTC) - timedelta(days=2)
+        await session.commit()
+        assert await updates.prune(session) == 1
+        assert await updates.claim(session, 1002) is False
+        remaining = await session.scalars(select(ProcessedUpdate.update_id))
+        assert list(remaining) == [1002]
+
+
+async def test_sql_fsm_storage_round_trip(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    storage = SqlStorage(session_factory)
+    key = StorageKey(bot_id=1, chat_id=2, user_id=2)
+    assert await storage.get_state(key) is None
+    assert await storage.get_data(key) == {}
+
+    await storage.set_state(key, "Registration:name")
+    await storage.set_data(key, {"school": "47001", "answers": [1, 2], "name": "Ирина"})
+    assert await storage.get_state(key) == "Registration:name"
+    assert await storage.update_data(key, {"step": 3}) == {
+        "school": "47001",
+        "answers": [1, 2],
+        "name": "Ирина",
+        "step": 3,
+    }
+    # Another storage on the same database (a restarted process) sees the same state.
+    reopened = SqlStorage(session_factory)
+    assert await reopened.get_state(key) == "Registration:name"
+    assert (await reopened.get_data(key))["name"] == "Ирина"
+
+    other = StorageKey(bot_id=1, chat_id=3, user_id=3)
+    assert await storage.get_state(other) is None
+
+    await storage.set_state(key, None)
+    await storage.set_data(key, {})
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(FsmRecord)) == 0
+
+
+async def test_sql_fsm_storage_refuses_non_dict_data(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    storage = SqlStorage(session_factory)
+    with pytest.raises(TypeError):
+        await storage.set_data(StorageKey(1, 1, 1), [1, 2])  # type: ignore[arg-type]
