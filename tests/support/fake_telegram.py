@@ -160,7 +160,11 @@ class FakeTelegram:
             try:
                 await asyncio.wait_for(self._changed.wait_for(lambda: found() is not None), timeout)
             except TimeoutError:
-                seen = [f"{c.method}({c.chat_id}): {c.text[:60]!r}" for c in self.calls[since:]]
+                seen = [
+                    f"{c.method}({c.chat_id}): {c.text[:60]!r}"
+                    for c in self.calls[since:]
+                    if c.method != "getUpdates"
+                ]
                 raise AssertionError(f"no {method} call within {timeout}s; got {seen}") from None
         result = found()
         assert result is not None
@@ -195,10 +199,11 @@ class FakeTelegram:
             return _error(401, "Unauthorized")
         method = request.match_info["method"]
         params, files = await _read_params(request)
-        if method == "getUpdates":
+        call = ApiCall(method, params, files)
+        if method == "getUpdates" and not self._failures_for(call):
+            await self._record(call)
             return await self._get_updates(params)
 
-        call = ApiCall(method, params, files)
         failure = self._take_failure(call)
         if failure is not None:
             await self._record(call)
@@ -223,6 +228,9 @@ class FakeTelegram:
                 await asyncio.wait_for(self._changed.wait_for(lambda: bool(self._updates)), timeout)
         limit = int(params.get("limit") or 100)
         return web.json_response({"ok": True, "result": self._updates[:limit]})
+
+    def _failures_for(self, call: ApiCall) -> list[_Failure]:
+        return [f for f in self._failures if f.method == call.method]
 
     def _take_failure(self, call: ApiCall) -> _Failure | None:
         for failure in self._failures:
