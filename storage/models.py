@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, MetaData, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import UTCDateTime, utcnow
 
@@ -24,9 +25,45 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class Role(StrEnum):
+    DIRECTOR = "director"
+    CURATOR = "curator"
+    MUNICIPAL_COORDINATOR = "municipal_coordinator"
+    REGIONAL_COORDINATOR = "regional_coordinator"
+    ADMIN = "admin"
+
+
+class Municipality(Base):
+    """One of the 18 municipal formations; `code` is stable, `name` may be renamed."""
+
+    __tablename__ = "municipalities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(100))
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class School(Base):
+    __tablename__ = "schools"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    full_name: Mapped[str] = mapped_column(String(500))
+    short_name: Mapped[str] = mapped_column(String(200))
+    programmes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Names and code case-folded with ё→е: SQLite's lower() knows only ASCII letters.
+    search_text: Mapped[str] = mapped_column(String(800), default="")
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    municipality: Mapped[Municipality] = relationship(lazy="joined")
+
+
 class Participant(Base):
     """A person who has written to the bot. Before consent only the Telegram id and the
-    chosen language are kept."""
+    chosen language are kept; name and role come with registration."""
 
     __tablename__ = "participants"
 
@@ -34,6 +71,92 @@ class Participant(Base):
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     locale: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[Role | None] = mapped_column(String(32))
+    # The municipality of a municipal coordinator; directors and curators have schools.
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def is_registered(self) -> bool:
+        return self.registered_at is not None and self.role is not None
+
+
+class Assignment(Base):
+    """A director's school, or one of a curator's schools."""
+
+    __tablename__ = "assignments"
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    school_id: Mapped[int] = mapped_column(
+        ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Invite(Base):
+    """An invite code for a role, scoped to schools or a municipality. Only its hash is kept."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(String(32))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
+    school_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    max_uses: Mapped[int | None] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class JoinRequest(Base):
+    """A person without a code asks to join a school in a role; a coordinator decides."""
+
+    __tablename__ = "join_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[Role] = mapped_column(String(32))
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    full_name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[RequestStatus] = mapped_column(String(16), default=RequestStatus.PENDING)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    school: Mapped[School] = relationship(lazy="joined")
+
+
+class AuditEntry(Base):
+    """Who did what to whom: grants, revocations, imports, renames, deletions.
+
+    Actors and subjects are ids, not names, so the log outlives a `/forget`."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer)  # None: the operator's CLI
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class ProcessedUpdate(Base):

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.i18n import Translator
+from storage import migrate
 from storage.db import create_engine, create_session_factory
-from storage.models import Base
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
@@ -50,8 +50,8 @@ async def bare_engine(database_kind: str, tmp_path: Path) -> AsyncIterator[Async
 
 @pytest.fixture
 async def engine(bare_engine: AsyncEngine) -> AsyncEngine:
-    async with bare_engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
+    """A database migrated to the head, with the shipped reference data."""
+    await migrate.upgrade(bare_engine)
     return bare_engine
 
 

@@ -1,0 +1,407 @@
+"""Joining the bot: consent, invite codes, requests to coordinators, and leaving it.
+
+Roles are granted, never self-declared: a person gets a role from an invite code made by
+someone allowed to grant it, from a coordinator's approval, or from ADMIN_IDS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import audit, directory
+from bot.services.access import Action, can
+from bot.services.errors import AccessDenied, DomainError, NotFound
+from storage.models import (
+    Invite,
+    JoinRequest,
+    Municipality,
+    Participant,
+    RequestStatus,
+    Role,
+    School,
+)
+from storage.repositories.people import PeopleRepository
+from storage.types import utcnow
+
+INVITE_TTL = timedelta(days=14)
+SCHOOL_ROLES = (Role.DIRECTOR, Role.CURATOR)
+# Telegram allows 1-64 of [A-Za-z0-9_-] in a deep link's start parameter.
+_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
+_NAME_RE = re.compile(r"^[^\W\d_]+(?:[ .'’-]+[^\W\d_]+)*\.?$")
+
+
+# -- consent and names ---------------------------------------------------------------------
+
+
+async def give_consent(session: AsyncSession, participant: Participant) -> None:
+    participant.consent_at = utcnow()
+    await session.commit()
+
+
+def clean_full_name(text: str) -> str:
+    """A person's name as given: letters with spaces, hyphens, dots; 3 to 100 characters."""
+    name = " ".join(text.split())
+    if not 3 <= len(name) <= 100 or not _NAME_RE.match(name):
+        raise DomainError("bad-name")
+    return name
+
+
+async def change_name(session: AsyncSession, participant: Participant, text: str) -> None:
+    participant.full_name = clean_full_name(text)
+    await session.commit()
+
+
+# -- invite codes --------------------------------------------------------------------------
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+def looks_like_code(text: str) -> bool:
+    return bool(_CODE_RE.match(text.strip()))
+
+
+@dataclass(frozen=True)
+class NewInvite:
+    code: str
+    invite: Invite
+
+
+async def create_invite(
+    session: AsyncSession,
+    actor: Participant | None,
+    role: Role,
+    *,
+    municipality_id: int | None = None,
+    school_ids: Sequence[int] = (),
+    max_uses: int | None = 1,
+    ttl: timedelta = INVITE_TTL,
+) -> NewInvite:
+    """A new code; `actor` None is the operator at the command line (trusted)."""
+    schools = [await directory.school(session, school_id) for school_id in school_ids]
+    if schools:
+        municipalities = {school.municipality_id for school in schools}
+        if len(municipalities) > 1 or (municipality_id not in (None, *municipalities)):
+            raise DomainError("invite-mixed-municipalities")
+        municipality_id = schools[0].municipality_id
+    if municipality_id is not None:
+        await directory.municipality(session, municipality_id)
+    if role in SCHOOL_ROLES and municipality_id is None:
+        raise DomainError("invite-needs-school")
+    if role is Role.DIRECTOR and len(schools) > 1:
+        raise DomainError("invite-one-school")
+    if role is Role.MUNICIPAL_COORDINATOR and (municipality_id is None or schools):
+        raise DomainError("invite-needs-municipality")
+    if role in (Role.REGIONAL_COORDINATOR, Role.ADMIN):
+        municipality_id, schools = None, []
+    if max_uses is not None and max_uses < 1:
+        raise DomainError("invite-bad-uses")
+    if actor is not None and not can(
+        actor, Action.INVITE, municipality_id=municipality_id, role=role
+    ):
+        raise AccessDenied()
+    code = secrets.token_urlsafe(12)
+    invite = Invite(
+        code_hash=hash_code(code),
+        role=role,
+        municipality_id=municipality_id,
+        school_ids=[school.id for school in schools],
+        max_uses=max_uses,
+        expires_at=utcnow() + ttl,
+        created_by_id=actor.id if actor else None,
+    )
+    session.add(invite)
+    await session.flush()
+    audit.record(
+        session, actor, "invite.created", f"invite:{invite.id}",
+        role=role.value, municipality_id=municipality_id, school_ids=invite.school_ids,
+    )  # fmt: skip
+    await session.commit()
+    return NewInvite(code, invite)
+
+
+@dataclass(frozen=True)
+class InviteOffer:
+    """What a valid code grants: the role and the schools to pick from (or all of them)."""
+
+    invite_id: int
+    role: Role
+    municipality: Municipality | None
+    schools: Sequence[School]  # fixed schools of the invite; empty: choose in the municipality
+
+    @property
+    def needs_school_choice(self) -> bool:
+        return self.role in SCHOOL_ROLES and not self.schools
+
+
+async def check_invite(
+    session: AsyncSession, code: str, now: datetime | None = None
+) -> InviteOffer:
+    """The offer behind a code, or a DomainError saying why it cannot be used."""
+    if not looks_like_code(code):
+        raise DomainError("invite-unknown")
+    invite = await PeopleRepository(session).invite_by_hash(hash_code(code))
+    if invite is None:
+        raise DomainError("invite-unknown")
+    if invite.revoked_at is not None:
+        raise DomainError("invite-revoked")
+    if invite.expires_at <= (now or utcnow()):
+        raise DomainError("invite-expired")
+    if invite.max_uses is not None and invite.uses >= invite.max_uses:
+        raise DomainError("invite-used")
+    schools = []
+    for school_id in invite.school_ids:
+        try:
+            schools.append(await directory.school(session, school_id))
+        except NotFound:
+            raise DomainError("invite-school-removed") from None
+    municipality = (
+        await directory.municipality(session, invite.municipality_id)
+        if invite.municipality_id is not None
+        else None
+    )
+    return InviteOffer(invite.id, Role(invite.role), municipality, schools)
+
+
+async def join_with_invite(
+    session: AsyncSession,
+    participant: Participant,
+    code: str,
+    full_name: str,
+    school_id: int | None = None,
+) -> Participant:
+    """Registers the participant with the role and schools of the code (one use of it)."""
+    _must_be_new(participant)
+    offer = await check_invite(session, code)
+    schools = list(offer.schools)
+    if offer.needs_school_choice:
+        if school_id is None:
+            raise DomainError("invite-needs-school")
+        chosen = await directory.school(session, school_id)
+        if offer.municipality is None or chosen.municipality_id != offer.municipality.id:
+            raise AccessDenied()
+        schools = [chosen]
+    people = PeopleRepository(session)
+    if not await people.use_invite(offer.invite_id):
+        raise DomainError("invite-used")
+    await _grant(
+        session, participant, offer.role, full_name, schools,
+        offer.municipality.id if offer.municipality else None,
+        actor=None, how=f"invite:{offer.invite_id}",
+    )  # fmt: skip
+    await session.commit()
+    return participant
+
+
+async def join_as_admin(
+    session: AsyncSession, participant: Participant, full_name: str, admin_ids: Sequence[int]
+) -> Participant:
+    """The first admins come from the ADMIN_IDS setting."""
+    _must_be_new(participant)
+    if participant.telegram_id not in admin_ids:
+        raise AccessDenied()
+    await _grant(session, participant, Role.ADMIN, full_name, [], None, None, "settings")
+    await session.commit()
+    return participant
+
+
+def _must_be_new(participant: Participant) -> None:
+    if participant.consent_at is None:
+        raise DomainError("consent-needed")
+    if participant.is_registered:
+        raise DomainError("already-registered")
+
+
+async def _grant(
+    session: AsyncSession,
+    participant: Participant,
+    role: Role,
+    full_name: str,
+    schools: Sequence[School],
+    municipality_id: int | None,
+    actor: Participant | None,
+    how: str,
+) -> None:
+    people = PeopleRepository(session)
+    if role is Role.DIRECTOR:
+        for school in schools:
+            current = await people.director_of(school.id)
+            if current is not None and current.id != participant.id:
+                raise DomainError("school-has-director")
+    participant.full_name = clean_full_name(full_name)
+    participant.role = role
+    participant.municipality_id = municipality_id if role is Role.MUNICIPAL_COORDINATOR else None
+    participant.registered_at = utcnow()
+    for school in schools:
+        await people.assign(participant.id, school.id)
+    audit.record(
+        session, actor, "role.granted", f"participant:{participant.id}",
+        role=role.value, schools=[school.code for school in schools],
+        municipality_id=municipality_id, via=how,
+    )  # fmt: skip
+
+
+# -- requests without a code ---------------------------------------------------------------
+
+
+async def request_to_join(
+    session: AsyncSession,
+    participant: Participant,
+    school_id: int,
+    role: Role,
+    full_name: str,
+) -> JoinRequest:
+    _must_be_new(participant)
+    if role not in SCHOOL_ROLES:
+        raise AccessDenied()
+    school = await directory.school(session, school_id)
+    people = PeopleRepository(session)
+    if await people.pending_request_of(participant.id) is not None:
+        raise DomainError("request-pending")
+    if role is Role.DIRECTOR and await people.director_of(school.id) is not None:
+        raise DomainError("school-has-director")
+    request = JoinRequest(
+        participant_id=participant.id,
+        role=role,
+        school_id=school.id,
+        full_name=clean_full_name(full_name),
+    )
+    session.add(request)
+    await session.commit()
+    await session.refresh(request)
+    return request
+
+
+async def pending_request(session: AsyncSession, participant: Participant) -> JoinRequest | None:
+    return await PeopleRepository(session).pending_request_of(participant.id)
+
+
+async def deciders(session: AsyncSession, request: JoinRequest) -> Sequence[Participant]:
+    """Who is asked to decide a request: the school's municipal and the regional coordinators."""
+    return await PeopleRepository(session).coordinators_of(request.school.municipality_id)
+
+
+async def pending_requests(
+    session: AsyncSession, actor: Participant, municipality_id: int | None
+) -> Sequence[JoinRequest]:
+    """Open requests in a municipality (None: the whole region, for the regional team)."""
+    action = Action.VIEW_MUNICIPALITY if municipality_id else Action.CHOOSE_MUNICIPALITY
+    if not can(actor, action, municipality_id=municipality_id):
+        raise AccessDenied()
+    return await PeopleRepository(session).pending_requests(municipality_id)
+
+
+async def decide(
+    session: AsyncSession, actor: Participant, request_id: int, approve: bool
+) -> tuple[JoinRequest, Participant | None]:
+    """Approves or rejects a pending request; the applicant (None if they left the bot)."""
+    people = PeopleRepository(session)
+    request = await people.join_request(request_id)
+    if request is None:
+        raise NotFound("request-unknown")
+    if not can(actor, Action.DECIDE_REQUEST, municipality_id=request.school.municipality_id):
+        raise AccessDenied()
+    if request.status != RequestStatus.PENDING:
+        raise DomainError("request-decided")
+    applicant = await people.participant(request.participant_id)
+    request.decided_by_id = actor.id
+    request.decided_at = utcnow()
+    if approve and applicant is not None and not applicant.is_registered:
+        await _grant(
+            session, applicant, Role(request.role), request.full_name, [request.school],
+            None, actor, f"request:{request.id}",
+        )  # fmt: skip
+        request.status = RequestStatus.APPROVED
+    else:
+        request.status = RequestStatus.REJECTED
+        audit.record(session, actor, "request.rejected", f"request:{request.id}")
+    await session.commit()
+    return request, applicant
+
+
+# -- a person's data -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Profile:
+    participant: Participant
+    schools: Sequence[School]
+    municipality: Municipality | None
+
+
+async def profile(session: AsyncSession, participant: Participant) -> Profile:
+    schools = await PeopleRepository(session).schools_of(participant.id)
+    municipality_id = participant.municipality_id or (
+        schools[0].municipality_id if schools else None
+    )
+    municipality = (
+        await directory.municipality(session, municipality_id) if municipality_id else None
+    )
+    return Profile(participant, schools, municipality)
+
+
+async def forget(session: AsyncSession, participant: Participant) -> None:
+    """Deletes the person: name, role, schools, requests. What they answered in surveys
+    stays, detached from them (foreign keys to participants are SET NULL)."""
+    audit.record(session, participant, "participant.forgotten", f"participant:{participant.id}")
+    await PeopleRepository(session).delete_participant(participant)
+    await session.commit()
+
+
+async def revoke(session: AsyncSession, actor: Participant, participant_id: int) -> Participant:
+    """Takes a person's role and schools away; they keep nothing but their Telegram id."""
+    people = PeopleRepository(session)
+    target = await people.participant(participant_id)
+    if target is None or not target.is_registered or target.role is None:
+        raise NotFound("participant-unknown")
+    scope = (await profile(session, target)).municipality
+    if (
+        not can(
+            actor,
+            Action.REVOKE,
+            municipality_id=scope.id if scope else None,
+            role=Role(target.role),
+        )
+        or target.id == actor.id
+    ):
+        raise AccessDenied()
+    audit.record(session, actor, "role.revoked", f"participant:{target.id}", role=str(target.role))
+    target.role = None
+    target.registered_at = None
+    target.municipality_id = None
+    await people.unassign_all(target.id)
+    await session.commit()
+    return target
+
+
+async def assign_curator(
+    session: AsyncSession, actor: Participant, curator_id: int, school_id: int
+) -> None:
+    school = await directory.school(session, school_id)
+    if not can(actor, Action.ASSIGN_CURATOR, municipality_id=school.municipality_id):
+        raise AccessDenied()
+    people = PeopleRepository(session)
+    curator = await people.participant(curator_id)
+    if curator is None or curator.role != Role.CURATOR or not curator.is_registered:
+        raise NotFound("participant-unknown")
+    await people.assign(curator.id, school.id)
+    audit.record(
+        session, actor, "curator.assigned", f"participant:{curator.id}", school=school.code
+    )
+    await session.commit()
+
+
+async def curators_in(
+    session: AsyncSession, actor: Participant, municipality_id: int
+) -> Sequence[Participant]:
+    if not can(actor, Action.VIEW_MUNICIPALITY, municipality_id=municipality_id):
+        raise AccessDenied()
+    return await PeopleRepository(session).curators_in(municipality_id)

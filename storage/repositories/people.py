@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Assignment,
+    Invite,
+    JoinRequest,
+    Participant,
+    RequestStatus,
+    Role,
+    School,
+)
+
+
+class PeopleRepository:
+    """Participants' roles, schools, invites and join requests."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def participant(self, participant_id: int) -> Participant | None:
+        return await self._session.get(Participant, participant_id)
+
+    async def schools_of(self, participant_id: int) -> Sequence[School]:
+        result = await self._session.scalars(
+            select(School)
+            .join(Assignment, Assignment.school_id == School.id)
+            .where(Assignment.participant_id == participant_id)
+            .order_by(School.short_name)
+        )
+        return result.all()
+
+    async def assign(self, participant_id: int, school_id: int) -> None:
+        exists = await self._session.get(Assignment, (participant_id, school_id))
+        if exists is None:
+            self._session.add(Assignment(participant_id=participant_id, school_id=school_id))
+
+    async def unassign_all(self, participant_id: int) -> None:
+        await self._session.execute(
+            delete(Assignment).where(Assignment.participant_id == participant_id)
+        )
+
+    async def director_of(self, school_id: int) -> Participant | None:
+        return await self._session.scalar(
+            select(Participant)
+            .join(Assignment, Assignment.participant_id == Participant.id)
+            .where(
+                Assignment.school_id == school_id,
+                Participant.role == Role.DIRECTOR,
+                Participant.registered_at.is_not(None),
+            )
+        )
+
+    async def curators_in(self, municipality_id: int) -> Sequence[Participant]:
+        """Registered curators with at least one school in the municipality."""
+        result = await self._session.scalars(
+            select(Participant)
+            .join(Assignment, Assignment.participant_id == Participant.id)
+            .join(School, School.id == Assignment.school_id)
+            .where(
+                School.municipality_id == municipality_id,
+                Participant.role == Role.CURATOR,
+                Participant.registered_at.is_not(None),
+            )
+            .distinct()
+            .order_by(Participant.full_name)
+        )
+        return result.all()
+
+    async def coordinators_of(self, municipality_id: int) -> Sequence[Participant]:
+        """Who decides requests there: its municipal coordinators, then the regional team."""
+        result = await self._session.scalars(
+            select(Participant)
+            .where(
+                Participant.registered_at.is_not(None),
+                or_(
+                    (Participant.role == Role.MUNICIPAL_COORDINATOR)
+                    & (Participant.municipality_id == municipality_id),
+                    Participant.role.in_([Role.REGIONAL_COORDINATOR, Role.ADMIN]),
+                ),
+            )
+            .order_by(Participant.role, Participant.id)
+        )
+        return result.all()
+
+    async def invite_by_hash(self, code_hash: str) -> Invite | None:
+        return await self._session.scalar(select(Invite).where(Invite.code_hash == code_hash))
+
+    async def use_invite(self, invite_id: int) -> bool:
+        """Counts one use unless the invite is used up; atomic against a concurrent use."""
+        result = await self._session.execute(
+            update(Invite)
+            .where(
+                Invite.id == invite_id,
+                or_(Invite.max_uses.is_(None), Invite.uses < Invite.max_uses),
+            )
+            .values(uses=Invite.uses + 1)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def join_request(self, request_id: int) -> JoinRequest | None:
+        return await self._session.get(JoinRequest, request_id)
+
+    async def pending_request_of(self, participant_id: int) -> JoinRequest | None:
+        return await self._session.scalar(
+            select(JoinRequest).where(
+                JoinRequest.participant_id == participant_id,
+                JoinRequest.status == RequestStatus.PENDING,
+            )
+        )
+
+    async def pending_requests(self, municipality_id: int | None) -> Sequence[JoinRequest]:
+        statement = (
+            select(JoinRequest)
+            .join(School, School.id == JoinRequest.school_id)
+            .where(JoinRequest.status == RequestStatus.PENDING)
+            .order_by(JoinRequest.created_at)
+        )
+        if municipality_id is not None:
+            statement = statement.where(School.municipality_id == municipality_id)
+        result = await self._session.scalars(statement)
+        return result.all()
+
+    async def delete_participant(self, participant: Participant) -> None:
+        await self._session.delete(participant)

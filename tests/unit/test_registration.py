@@ -1,0 +1,303 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import participants, registration
+from bot.services.errors import AccessDenied, DomainError
+from storage.models import (
+    Assignment,
+    AuditEntry,
+    Invite,
+    JoinRequest,
+    Participant,
+    RequestStatus,
+    Role,
+)
+from tests.support.people import load_schools, municipality_id, person
+
+
+async def newcomer(session: AsyncSession, telegram_id: int) -> Participant:
+    participant = await participants.visit(session, telegram_id, "ru")
+    await registration.give_consent(session, participant)
+    return participant
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [("Иванова Ирина Петровна", True), ("Anna-Maria O'Neil", True), ("Ли", False),
+     ("12345", False), ("Ирина 3", False), ("<b>Ирина</b>", False), ("я" * 101, False),
+     ("  Пётр   Иванов ", True)],
+)  # fmt: skip
+def test_full_name_validation(text: str, ok: bool) -> None:
+    if ok:
+        assert registration.clean_full_name(text) == " ".join(text.split())
+    else:
+        with pytest.raises(DomainError, match="bad-name"):
+            registration.clean_full_name(text)
+
+
+async def test_a_director_joins_with_a_school_invite(session: AsyncSession) -> None:
+    schools = await load_schools(session)
+    created = await registration.create_invite(
+        session, None, Role.DIRECTOR, school_ids=[schools["47001"].id]
+    )
+    stored = await session.scalar(select(Invite))
+    assert stored is not None
+    assert stored.code_hash != created.code  # only the hash is kept
+    assert stored.code_hash == registration.hash_code(created.code)
+
+    offer = await registration.check_invite(session, created.code)
+    assert offer.role is Role.DIRECTOR
+    assert [s.code for s in offer.schools] == ["47001"]
+    assert not offer.needs_school_choice
+
+    director = await newcomer(session, 1)
+    await registration.join_with_invite(session, director, created.code, "Иванова Ирина")
+    profile = await registration.profile(session, director)
+    assert profile.participant.role == Role.DIRECTOR
+    assert [s.code for s in profile.schools] == ["47001"]
+    assert profile.municipality is not None
+    assert profile.municipality.code == "kirishsky"
+
+    # Single use: the second person gets a clear answer, and nothing changes for them.
+    other = await newcomer(session, 2)
+    with pytest.raises(DomainError, match="invite-used"):
+        await registration.join_with_invite(session, other, created.code, "Петров Пётр")
+    assert not other.is_registered
+    # Joining twice is refused.
+    with pytest.raises(DomainError, match="already-registered"):
+        await registration.join_with_invite(session, director, created.code, "Иванова Ирина")
+
+
+async def test_consent_comes_before_anything_is_stored(session: AsyncSession) -> None:
+    schools = await load_schools(session)
+    created = await registration.create_invite(
+        session, None, Role.DIRECTOR, school_ids=[schools["47001"].id]
+    )
+    stranger = await participants.visit(session, 3, "ru")
+    with pytest.raises(DomainError, match="consent-needed"):
+        await registration.join_with_invite(session, stranger, created.code, "Иванова Ирина")
+    assert stranger.full_name is None
+
+
+async def test_a_municipality_invite_lets_the_person_choose_a_school_there_only(
+    session: AsyncSession,
+) -> None:
+    schools = await load_schools(session)
+    kirishi = await municipality_id(session, "Киришский")
+    created = await registration.create_invite(
+        session, None, Role.CURATOR, municipality_id=kirishi, max_uses=None
+    )
+    offer = await registration.check_invite(session, created.code)
+    assert offer.needs_school_choice
+    curator = await newcomer(session, 4)
+    with pytest.raises(DomainError, match="invite-needs-school"):
+        await registration.join_with_invite(session, curator, created.code, "Петров Олег")
+    with pytest.raises(AccessDenied):  # a school of another municipality, by a forged id
+        await registration.join_with_invite(
+            session, curator, created.code, "Петров Олег", school_id=schools["47101"].id
+        )
+    await registration.join_with_invite(
+        session, curator, created.code, "Петров Олег", school_id=schools["47002"].id
+    )
+    assert [s.code for s in (await registration.profile(session, curator)).schools] == ["47002"]
+    # Multi-use: it works again for the next curator.
+    second = await newcomer(session, 5)
+    await registration.join_with_invite(
+        session, second, created.code, "Сидорова Анна", school_id=schools["47001"].id
+    )
+
+
+async def test_expired_revoked_and_removed_school_invites_are_refused(
+    session: AsyncSession,
+) -> None:
+    schools = await load_schools(session)
+    expired = await registration.create_invite(
+        session, None, Role.DIRECTOR, school_ids=[schools["47001"].id], ttl=timedelta(days=1)
+    )
+    later = datetime.now(UTC) + timedelta(days=2)
+    with pytest.raises(DomainError, match="invite-expired"):
+        await registration.check_invite(session, expired.code, now=later)
+
+    revoked = await registration.create_invite(
+        session, None, Role.DIRECTOR, school_ids=[schools["47002"].id]
+    )
+    revoked.invite.revoked_at = datetime.now(UTC)
+    await session.commit()
+    with pytest.raises(DomainError, match="invite-revoked"):
+        await registration.check_invite(session, revoked.code)
+
+    removed = await registration.create_invite(
+        session, None, Role.DIRECTOR, school_ids=[schools["47101"].id]
+    )
+    schools["47101"].archived_at = datetime.now(UTC)
+    await session.commit()
+    with pytest.raises(DomainError, match="invite-school-removed"):
+        await registration.check_invite(session, removed.code)
+
+    for bad in ("nonsense-code-123", "x", "DROP TABLE; --", ""):
+        with pytest.raises(DomainError, match="invite-unknown"):
+            await registration.check_invite(session, bad)
+
+
+async def test_a_school_has_one_director(session: AsyncSession) -> None:
+    schools = await load_schools(session)
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    with pytest.raises(DomainError, match="school-has-director"):
+        await person(session, Role.DIRECTOR, schools=[schools["47001"]], name="Второй Директор")
+
+
+async def test_who_may_create_which_invites(session: AsyncSession) -> None:
+    schools = await load_schools(session)
+    kirishi = await municipality_id(session, "Киришский")
+    tosno = await municipality_id(session, "Тосненский")
+    municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    admin = await person(session, Role.ADMIN)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+
+    await registration.create_invite(session, municipal, Role.DIRECTOR, municipality_id=kirishi)
+    await registration.create_invite(
+        session, municipal, Role.CURATOR, school_ids=[schools["47002"].id]
+    )
+    for role, scope in [
+        (Role.DIRECTOR, {"municipality_id": tosno}),  # another municipality
+        (Role.CURATOR, {"school_ids": [schools["47101"].id]}),  # a school elsewhere
+        (Role.MUNICIPAL_COORDINATOR, {"municipality_id": kirishi}),  # not theirs to grant
+        (Role.ADMIN, {}),
+    ]:
+        with pytest.raises(AccessDenied):
+            await registration.create_invite(session, municipal, role, **scope)  # type: ignore[arg-type]
+    with pytest.raises(AccessDenied):
+        await registration.create_invite(session, director, Role.CURATOR, municipality_id=kirishi)
+    await registration.create_invite(
+        session, regional, Role.MUNICIPAL_COORDINATOR, municipality_id=tosno
+    )
+    with pytest.raises(AccessDenied):
+        await registration.create_invite(session, regional, Role.ADMIN)
+    await registration.create_invite(session, admin, Role.ADMIN)
+    with pytest.raises(DomainError, match="invite-mixed-municipalities"):
+        await registration.create_invite(
+            session, admin, Role.CURATOR, school_ids=[schools["47001"].id, schools["47101"].id]
+        )
+    with pytest.raises(DomainError, match="invite-needs-school"):
+        await registration.create_invite(session, admin, Role.DIRECTOR)
+
+
+async def test_a_request_without_a_code_is_decided_by_the_right_coordinator(
+    session: AsyncSession,
+) -> None:
+    schools = await load_schools(session)
+    kirishi_coordinator = await person(
+        session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский"
+    )
+    tosno_coordinator = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Тосненский")
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    applicant = await newcomer(session, 20)
+
+    request = await registration.request_to_join(
+        session, applicant, schools["47002"].id, Role.CURATOR, "Петров Олег"
+    )
+    with pytest.raises(DomainError, match="request-pending"):
+        await registration.request_to_join(
+            session, applicant, schools["47001"].id, Role.CURATOR, "Петров Олег"
+        )
+    with pytest.raises(AccessDenied):  # nobody asks to become a coordinator
+        await registration.request_to_join(
+            session, await newcomer(session, 21), schools["47001"].id,
+            Role.MUNICIPAL_COORDINATOR, "Хитрый Человек",
+        )  # fmt: skip
+    deciders = await registration.deciders(session, request)
+    assert {p.id for p in deciders} == {kirishi_coordinator.id, regional.id}
+    pending = await registration.pending_requests(
+        session, kirishi_coordinator, schools["47002"].municipality_id
+    )
+    assert [r.id for r in pending] == [request.id]
+
+    with pytest.raises(AccessDenied):  # the coordinator of another municipality
+        await registration.decide(session, tosno_coordinator, request.id, approve=True)
+    decided, who = await registration.decide(session, kirishi_coordinator, request.id, approve=True)
+    assert decided.status == RequestStatus.APPROVED
+    assert who is not None
+    assert who.role == Role.CURATOR
+    assert [s.code for s in (await registration.profile(session, who)).schools] == ["47002"]
+    with pytest.raises(DomainError, match="request-decided"):
+        await registration.decide(session, regional, request.id, approve=False)
+
+
+async def test_a_rejected_request_grants_nothing(session: AsyncSession) -> None:
+    schools = await load_schools(session)
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    applicant = await newcomer(session, 30)
+    request = await registration.request_to_join(
+        session, applicant, schools["47101"].id, Role.DIRECTOR, "Смирнов Андрей"
+    )
+    decided, who = await registration.decide(session, regional, request.id, approve=False)
+    assert decided.status == RequestStatus.REJECTED
+    assert who is not None
+    assert not who.is_registered
+
+
+async def test_admins_come_from_settings(session: AsyncSession) -> None:
+    hopeful = await newcomer(session, 40)
+    with pytest.raises(AccessDenied):
+        await registration.join_as_admin(session, hopeful, "Самозванец Иван", admin_ids=[41])
+    admin = await registration.join_as_admin(session, hopeful, "Главный Админ", admin_ids=[40])
+    assert admin.role == Role.ADMIN
+
+
+async def test_revoke_and_assign_respect_scope(session: AsyncSession) -> None:
+    schools = await load_schools(session)
+    municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    other_municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Тосненский")
+    curator = await person(session, Role.CURATOR, schools=[schools["47001"]], name="Петров Олег")
+
+    with pytest.raises(AccessDenied):
+        await registration.assign_curator(session, other_municipal, curator.id, schools["47002"].id)
+    await registration.assign_curator(session, municipal, curator.id, schools["47002"].id)
+    codes = [s.code for s in (await registration.profile(session, curator)).schools]
+    assert sorted(codes) == ["47001", "47002"]
+
+    with pytest.raises(AccessDenied):
+        await registration.revoke(session, other_municipal, curator.id)
+    with pytest.raises(AccessDenied):  # a municipal coordinator cannot revoke their peer
+        await registration.revoke(session, municipal, other_municipal.id)
+    revoked = await registration.revoke(session, municipal, curator.id)
+    assert not revoked.is_registered
+    assert (
+        await session.scalar(
+            select(func.count())
+            .select_from(Assignment)
+            .where(Assignment.participant_id == curator.id)
+        )
+        == 0
+    )
+    actions = list(await session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+    assert actions[-2:] == ["curator.assigned", "role.revoked"]
+
+
+async def test_forget_deletes_the_person_and_keeps_an_anonymous_audit_trail(
+    session: AsyncSession,
+) -> None:
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    applicant = await newcomer(session, 50)
+    await registration.request_to_join(
+        session, applicant, schools["47002"].id, Role.CURATOR, "Петров Олег"
+    )
+    director_id = director.id
+    await registration.forget(session, director)
+    await registration.forget(session, applicant)
+    assert await session.get(Participant, director_id) is None
+    assert await session.scalar(select(func.count()).select_from(JoinRequest)) == 0
+    assert await session.scalar(select(func.count()).select_from(Assignment)) == 0
+    entry = await session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "participant.forgotten")
+    )
+    assert entry is not None
+    assert entry.subject == f"participant:{director_id}"
+    assert "Иванова" not in str(entry.details)
