@@ -20,7 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.commands import set_commands
 from bot.i18n import Translator
-from bot.middlewares import DbSessionMiddleware, DeduplicationMiddleware, ParticipantMiddleware
+from bot.middlewares import (
+    AnswerAfterHandling,
+    DbSessionMiddleware,
+    DeduplicationMiddleware,
+    ParticipantMiddleware,
+)
 from bot.settings import Mode, Settings
 from handlers import get_routers
 from scheduler import build_scheduler
@@ -62,6 +67,7 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(DeduplicationMiddleware(session_factory))
     dispatcher.update.outer_middleware(DbSessionMiddleware(session_factory))
     dispatcher.update.outer_middleware(ParticipantMiddleware(translator))
+    dispatcher.callback_query.middleware(AnswerAfterHandling())
     dispatcher.include_routers(*get_routers())
     return dispatcher
 

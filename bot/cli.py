@@ -1,19 +1,24 @@
-"""`python -m bot [run|migrate|check]`: the bot and its operator commands."""
+"""`python -m bot [run|migrate|check|schools|invite]`: the bot and its operator commands."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.logs import setup_logging
 from bot.settings import MISSING_TOKEN_MESSAGE, Settings, SettingsError, load_settings
 from storage import migrate
-from storage.db import create_engine
+from storage.db import create_engine, create_session_factory
+from storage.models import Role
 
 EXIT_CONFIG = 2
 EXIT_UNAVAILABLE = 3
@@ -28,6 +33,28 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="apply migrations, then poll or serve the webhook (default)")
     commands.add_parser("migrate", help="apply pending database migrations and exit")
     commands.add_parser("check", help="validate settings and the database connection")
+
+    schools = commands.add_parser("schools", help="the school directory").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    importing = schools.add_parser("import", help="preview (and with --apply, write) a CSV/XLSX")
+    importing.add_argument("file", type=Path)
+    importing.add_argument("--apply", action="store_true", help="write the changes")
+    exporting = schools.add_parser("export", help="write the directory to a CSV/XLSX file")
+    exporting.add_argument("file", type=Path)
+
+    invites = commands.add_parser("invite", help="invite codes").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    creating = invites.add_parser("create", help="create an invite code and its deep link")
+    creating.add_argument("--role", required=True, choices=[role.value for role in Role])
+    creating.add_argument(
+        "--school", action="append", default=[], metavar="CODE",
+        help="a school code (repeat it for a curator's several schools)",
+    )  # fmt: skip
+    creating.add_argument("--municipality", help="a municipality name or code")
+    creating.add_argument("--uses", type=int, default=1, help="how many people (0: unlimited)")
+    creating.add_argument("--days", type=int, default=14, help="days until it expires")
     return parser
 
 
@@ -44,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_migrate(settings))
     if command == "check":
         return asyncio.run(_check(settings))
+    if command == "schools":
+        return asyncio.run(_schools(settings, args))
+    if command == "invite":
+        return asyncio.run(_invite(settings, args))
     if settings.bot_token is None:
         print(MISSING_TOKEN_MESSAGE, file=sys.stderr)
         return EXIT_CONFIG
@@ -95,3 +126,120 @@ async def _check(settings: Settings) -> int:
     state = "up to date" if current == head else f"needs `python -m bot migrate` (head {head})"
     print(f"Schema:    revision {current or 'none'}, {state}")
     return 0 if settings.bot_token else EXIT_CONFIG
+
+
+@asynccontextmanager
+async def _session(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """A session on a migrated database, for operator commands."""
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+        async with create_session_factory(engine)() as session:
+            yield session
+    finally:
+        await engine.dispose()
+
+
+async def _schools(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.i18n import Translator
+    from bot.services import school_import
+    from bot.services.errors import DomainError
+    from bot.views import error_text, import_preview_text
+
+    t = Translator(settings.default_locale).for_locale(settings.default_locale)
+    async with _session(settings) as session:
+        if args.action == "export":
+            args.file.write_bytes(await school_import.export(session, args.file.name))
+            print(f"Wrote {args.file}")
+            return 0
+        try:
+            content = args.file.read_bytes()
+        except OSError as exc:
+            print(f"Cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+            return EXIT_CONFIG
+        try:
+            preview = await school_import.preview(session, args.file.name, content)
+        except DomainError as error:
+            print(_plain(error_text(t, error)), file=sys.stderr)
+            return 1
+        print(_plain(import_preview_text(t, preview)))
+        if preview.errors:
+            print("Nothing written: fix the errors first.", file=sys.stderr)
+            return 1
+        if not args.apply:
+            print("Nothing written yet: run again with --apply to write these changes.")
+            return 0
+        await school_import.apply(session, None, args.file.name, content)
+        print("Applied.")
+    return 0
+
+
+async def _invite(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services import directory, registration
+    from bot.services.errors import DomainError
+
+    async with _session(settings) as session:
+        municipality_id = None
+        if args.municipality:
+            found = (await directory.matcher(session)).match(args.municipality)
+            if found is None:
+                print(f"Unknown municipality: {args.municipality}", file=sys.stderr)
+                return 1
+            municipality_id = found.id
+        schools = await _schools_by_code(session, args.school)
+        if schools is None:
+            return 1
+        try:
+            created = await registration.create_invite(
+                session,
+                None,
+                Role(args.role),
+                municipality_id=municipality_id,
+                school_ids=schools,
+                max_uses=args.uses or None,
+                ttl=timedelta(days=args.days),
+            )
+        except DomainError as error:
+            print(f"Cannot create the invite: {error.reason}", file=sys.stderr)
+            return 1
+    print(f"Code: {created.code}")
+    username = await _bot_username(settings)
+    link = f"https://t.me/{username or '<bot username>'}?start={created.code}"
+    print(f"Link: {link}")
+    print(f"Expires: {created.invite.expires_at.astimezone(settings.zone):%Y-%m-%d %H:%M %Z}")
+    return 0
+
+
+async def _schools_by_code(session: AsyncSession, codes: list[str]) -> list[int] | None:
+    from storage.repositories.directory import SchoolRepository
+
+    found = await SchoolRepository(session).by_codes(codes)
+    missing = [code for code in codes if code not in found]
+    if missing:
+        print(f"Unknown school code(s): {', '.join(missing)}", file=sys.stderr)
+        return None
+    return [found[code].id for code in codes]
+
+
+async def _bot_username(settings: Settings) -> str | None:
+    """The bot's @username for the deep link, if Telegram answers within a few seconds."""
+    if settings.bot_token is None:
+        return None
+    from bot.app import build_bot
+
+    bot = build_bot(settings)
+    try:
+        me = await asyncio.wait_for(bot.me(), timeout=10)
+    except Exception:  # no network, wrong token: the code alone still works
+        return None
+    finally:
+        await bot.session.close()
+    return me.username
+
+
+def _plain(html: str) -> str:
+    """Message HTML for a terminal."""
+    import re
+    from html import unescape
+
+    return unescape(re.sub(r"</?[a-z]+>", "", html))

@@ -1,10 +1,80 @@
-"""Keyboards and callback-data factories."""
+"""Keyboards and callback-data factories.
+
+Callback data is never trusted: every handler re-checks the ids it carries against the
+database and the access rules before acting.
+"""
 
 from __future__ import annotations
 
-from aiogram.types import KeyboardButton, ReplyKeyboardMarkup
+from collections.abc import Sequence
 
-from bot.i18n import Translator
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import Localizer, Translator
+from storage.models import Municipality, Role, School
+
+
+class ConsentCb(CallbackData, prefix="consent"):
+    accept: bool
+
+
+class MunicipalityCb(CallbackData, prefix="mun"):
+    purpose: str  # join | roster | invite | rename
+    id: int
+
+
+class SchoolCb(CallbackData, prefix="sch"):
+    purpose: str  # join | invite | card
+    id: int
+
+
+class PageCb(CallbackData, prefix="page"):
+    purpose: str  # join | invite | roster
+    page: int
+    ref: int = 0  # the municipality, where the page needs one
+
+
+class RoleCb(CallbackData, prefix="role"):
+    purpose: str  # join | invite
+    role: Role
+
+
+class ConfirmJoinCb(CallbackData, prefix="joinok"):
+    ok: bool
+
+
+class RequestCb(CallbackData, prefix="req"):
+    id: int
+    approve: bool
+
+
+class MenuCb(CallbackData, prefix="menu"):
+    item: str  # profile | schools | requests | invite | rename | import | rename-self | main
+
+
+class PersonCb(CallbackData, prefix="person"):
+    action: str  # revoke | revoke-yes | assign
+    id: int
+    school: int = 0
+
+
+class ForgetCb(CallbackData, prefix="forget"):
+    step: int  # 1: first confirmation, 2: the final one, 0: changed my mind
+
+
+class InviteScopeCb(CallbackData, prefix="iscope"):
+    whole: bool
+
+
+class ImportCb(CallbackData, prefix="import"):
+    apply: bool
 
 
 def language_keyboard(translator: Translator) -> ReplyKeyboardMarkup:
@@ -14,3 +84,75 @@ def language_keyboard(translator: Translator) -> ReplyKeyboardMarkup:
         for locale in translator.locales
     ]
     return ReplyKeyboardMarkup(keyboard=[buttons], resize_keyboard=True, one_time_keyboard=True)
+
+
+def inline(*rows: Sequence[tuple[str, CallbackData]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=text, callback_data=data.pack()) for text, data in row]
+            for row in rows
+        ]
+    )
+
+
+def menu_button(t: Localizer) -> tuple[str, CallbackData]:
+    return t("button-menu"), MenuCb(item="main")
+
+
+def consent_keyboard(t: Localizer) -> InlineKeyboardMarkup:
+    return inline(
+        [(t("button-consent-accept"), ConsentCb(accept=True))],
+        [(t("button-consent-decline"), ConsentCb(accept=False))],
+    )
+
+
+def municipalities_keyboard(
+    municipalities: Sequence[Municipality], purpose: str
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for municipality in municipalities:
+        builder.button(
+            text=municipality.short_name,
+            callback_data=MunicipalityCb(purpose=purpose, id=municipality.id),
+        )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def schools_keyboard(
+    t: Localizer,
+    schools: Sequence[School],
+    purpose: str,
+    page: int,
+    pages: int,
+    ref: int = 0,
+    footer: Sequence[tuple[str, CallbackData]] = (),
+) -> InlineKeyboardMarkup:
+    rows: list[list[tuple[str, CallbackData]]] = [
+        [(school.short_name, SchoolCb(purpose=purpose, id=school.id))] for school in schools
+    ]
+    navigation: list[tuple[str, CallbackData]] = []
+    if page > 0:
+        navigation.append((t("button-previous"), PageCb(purpose=purpose, page=page - 1, ref=ref)))
+    if page + 1 < pages:
+        navigation.append((t("button-next"), PageCb(purpose=purpose, page=page + 1, ref=ref)))
+    if navigation:
+        rows.append(navigation)
+    if footer:
+        rows.append(list(footer))
+    return inline(*rows)
+
+
+def roles_keyboard(t: Localizer, roles: Sequence[Role], purpose: str) -> InlineKeyboardMarkup:
+    return inline(
+        *[[(t(f"role-{role.value}"), RoleCb(purpose=purpose, role=role))] for role in roles]
+    )
+
+
+def request_keyboard(t: Localizer, request_id: int) -> InlineKeyboardMarkup:
+    return inline(
+        [
+            (t("button-approve"), RequestCb(id=request_id, approve=True)),
+            (t("button-reject"), RequestCb(id=request_id, approve=False)),
+        ]
+    )

@@ -32,3 +32,5 @@ def setup_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
     # aiogram logs every update at INFO; keep that, but not the HTTP chatter below it.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # Alembic narrates every connection; storage.migrate logs what actually changed.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

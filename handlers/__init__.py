@@ -2,7 +2,17 @@
 
 from aiogram import Router
 
-from handlers import common, errors, fallback, language
+from handlers import (
+    admin,
+    common,
+    coordinator,
+    errors,
+    fallback,
+    language,
+    menu,
+    profile,
+    registration,
+)
 
 
 def get_routers() -> list[Router]:
@@ -11,5 +21,10 @@ def get_routers() -> list[Router]:
         errors.build_router(),
         common.build_router(),
         language.build_router(),
+        registration.build_router(),
+        menu.build_router(),
+        profile.build_router(),
+        coordinator.build_router(),
+        admin.build_router(),
         fallback.build_router(),
     ]

@@ -1,18 +1,13 @@
-"""/start, /help and /cancel."""
+"""/help and /cancel."""
 
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
 
 from bot.i18n import Localizer
-
-
-async def start(message: Message, t: Localizer, state: FSMContext) -> None:
-    await state.clear()
-    await message.answer(t("start-welcome"), reply_markup=ReplyKeyboardRemove())
 
 
 async def help_(message: Message, t: Localizer) -> None:
@@ -29,7 +24,6 @@ async def cancel(message: Message, t: Localizer, state: FSMContext) -> None:
 
 def build_router() -> Router:
     router = Router(name="common")
-    router.message.register(start, CommandStart())
     router.message.register(help_, Command("help"))
     router.message.register(cancel, Command("cancel"))
     return router

@@ -7,11 +7,35 @@ from contextlib import suppress
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import Chat, ErrorEvent
 
 from bot.i18n import Localizer, Translator
+from bot.services.errors import DomainError
+from bot.views import error_text
 
 logger = logging.getLogger(__name__)
+
+
+async def on_domain_error(
+    event: ErrorEvent, t: Localizer | None = None, translator: Translator | None = None
+) -> bool:
+    """A refused action (no right, forged or stale ids, a used code): say why, change nothing.
+
+    The update's session is closed without commit by the session middleware."""
+    error = event.exception
+    assert isinstance(error, DomainError)
+    if t is None:
+        assert translator is not None
+        t = translator.for_locale(translator.default_locale)
+    logger.info("Update %s refused: %s", event.update.update_id, error.reason)
+    text = error_text(t, error)
+    with suppress(TelegramAPIError):
+        if event.update.callback_query is not None:
+            await event.update.callback_query.answer(text, show_alert=True)
+        elif event.update.message is not None:
+            await event.update.message.answer(text)
+    return True
 
 
 async def on_error(
@@ -40,5 +64,6 @@ async def on_error(
 
 def build_router() -> Router:
     router = Router(name="errors")
+    router.errors.register(on_domain_error, ExceptionTypeFilter(DomainError))
     router.errors.register(on_error)
     return router

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.i18n import Localizer
 
@@ -12,8 +13,9 @@ async def unknown_message(message: Message, t: Localizer) -> None:
     await message.answer(t("fallback-text"))
 
 
-async def stale_button(callback: CallbackQuery, t: Localizer) -> None:
-    await callback.answer(t("fallback-callback"), show_alert=True)
+async def stale_button(_: CallbackQuery, callback_answer: CallbackAnswer, t: Localizer) -> None:
+    callback_answer.text = t("fallback-callback")
+    callback_answer.show_alert = True
 
 
 def build_router() -> Router:

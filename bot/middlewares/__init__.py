@@ -1,7 +1,13 @@
 """Outer middlewares, in the order the dispatcher runs them (see `bot.app`)."""
 
+from bot.middlewares.callbacks import AnswerAfterHandling
 from bot.middlewares.context import ParticipantMiddleware
 from bot.middlewares.database import DbSessionMiddleware
 from bot.middlewares.dedup import DeduplicationMiddleware
 
-__all__ = ["DbSessionMiddleware", "DeduplicationMiddleware", "ParticipantMiddleware"]
+__all__ = [
+    "AnswerAfterHandling",
+    "DbSessionMiddleware",
+    "DeduplicationMiddleware",
+    "ParticipantMiddleware",
+]

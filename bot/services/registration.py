@@ -280,6 +280,13 @@ async def request_to_join(
     return request
 
 
+async def join_request(session: AsyncSession, request_id: int) -> JoinRequest:
+    request = await PeopleRepository(session).join_request(request_id)
+    if request is None:
+        raise NotFound("request-unknown")
+    return request
+
+
 async def pending_request(session: AsyncSession, participant: Participant) -> JoinRequest | None:
     return await PeopleRepository(session).pending_request_of(participant.id)
 
@@ -304,9 +311,7 @@ async def decide(
 ) -> tuple[JoinRequest, Participant | None]:
     """Approves or rejects a pending request; the applicant (None if they left the bot)."""
     people = PeopleRepository(session)
-    request = await people.join_request(request_id)
-    if request is None:
-        raise NotFound("request-unknown")
+    request = await join_request(session, request_id)
     if not can(actor, Action.DECIDE_REQUEST, municipality_id=request.school.municipality_id):
         raise AccessDenied()
     if request.status != RequestStatus.PENDING:

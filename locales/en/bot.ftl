@@ -11,6 +11,9 @@ help-text =
     <b>What the bot can do</b>
 
     /start — get started
+    /menu — main menu
+    /me — my data
+    /forget — delete my data
     /lang — interface language (Русский or English)
     /cancel — cancel the current action
     /help — this help
@@ -32,3 +35,6 @@ cmd-start = Get started
 cmd-help = Help
 cmd-lang = Interface language
 cmd-cancel = Cancel the action
+cmd-menu = Main menu
+cmd-me = My data
+cmd-forget = Delete my data

@@ -17,8 +17,10 @@ NO_LANGUAGE = TelegramUser(id=503, language_code=None)
 
 
 async def test_start_speaks_russian_by_default(harness: BotHarness, translator: Translator) -> None:
-    assert await harness.reply_text(IRINA, "/start") == translator.get("ru", "start-welcome")
-    assert await harness.reply_text(NO_LANGUAGE, "/start") == translator.get("ru", "start-welcome")
+    for user in (IRINA, NO_LANGUAGE):
+        welcome, consent = await harness.replies(user, "/start")
+        assert welcome == translator.get("ru", "start-welcome")
+        assert consent == translator.get("ru", "consent-text")
 
 
 async def test_first_guess_of_the_language_comes_from_telegram(
@@ -31,7 +33,7 @@ async def test_lang_with_an_argument_is_remembered(
     harness: BotHarness, translator: Translator, session: AsyncSession
 ) -> None:
     assert await harness.reply_text(IRINA, "/lang en") == translator.get("en", "lang-set")
-    assert await harness.reply_text(IRINA, "/start") == translator.get("en", "start-welcome")
+    assert await harness.reply_text(IRINA, "/help") == translator.get("en", "help-text")
     stored = await session.scalar(select(Participant.locale).where(Participant.telegram_id == 501))
     assert stored == "en"
     assert await harness.reply_text(IRINA, "/lang ru") == translator.get("ru", "lang-set")
@@ -56,7 +58,7 @@ async def test_unknown_lang_argument_changes_nothing(
     harness: BotHarness, translator: Translator
 ) -> None:
     assert await harness.reply_text(IRINA, "/lang de") == translator.get("ru", "lang-unknown")
-    assert await harness.reply_text(IRINA, "/start") == translator.get("ru", "start-welcome")
+    assert await harness.reply_text(IRINA, "/help") == translator.get("ru", "help-text")
 
 
 async def test_cancel_leaves_the_current_step(harness: BotHarness, translator: Translator) -> None:
@@ -98,7 +100,7 @@ async def test_a_forged_or_stale_button_is_refused_politely(
 
 
 async def test_the_same_update_is_answered_once(harness: BotHarness) -> None:
-    update = message_update(777, IRINA, "/start")
+    update = message_update(777, IRINA, "/help")
     first = await harness.feed(update)
     second = await harness.feed(update)
     assert len([r for r in first if isinstance(r, SendMessage)]) == 1
@@ -111,10 +113,10 @@ async def test_a_failing_handler_gets_an_apology_and_the_bot_goes_on(
     harness.session.fail_next(
         SendMessage, TelegramServerError(method=SendMessage(chat_id=1, text="x"), message="boom")
     )
-    requests = await harness.send(IRINA, "/start")
+    requests = await harness.send(IRINA, "/help")
     texts = [r.text for r in requests if isinstance(r, SendMessage)]
     # The first send failed inside the handler; the second is the apology.
-    assert texts == [translator.get("ru", "start-welcome"), translator.get("ru", "error-apology")]
+    assert texts == [translator.get("ru", "help-text"), translator.get("ru", "error-apology")]
     assert await harness.reply_text(IRINA, "/help") == translator.get("ru", "help-text")
 
 

@@ -52,6 +52,17 @@ class BotProcess:
             # Polling has begun once the bot asks for updates.
             await self.telegram.wait_for("getUpdates", since=since, timeout=30)
 
+    async def cli(self, *args: str) -> str:
+        """Runs an operator command (`python -m bot ARGS`) on the same database; its output."""
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", *args,
+            cwd=self.workdir, env=self.env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+        assert process.returncode == 0, f"{args} failed: {stderr.decode()}"
+        return stdout.decode()
+
     async def kill(self) -> None:
         """kill -9: no shutdown code runs."""
         assert self.process is not None

@@ -76,6 +76,7 @@ class FakeTelegram:
         self._message_ids = itertools.count(1000)
         self._failures: list[_Failure] = []
         self._blocked: set[int] = set()
+        self._files: dict[str, tuple[str, bytes]] = {}  # file_id: (file_path, content)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -86,6 +87,7 @@ class FakeTelegram:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -126,6 +128,50 @@ class FakeTelegram:
                 message_id=int(result.get("message_id", 1)),
                 message_text=message.text if message else "",
             )
+        )
+
+    def upload(self, user: TelegramUser, filename: str, content: bytes) -> dict[str, Any]:
+        """The user sends a document; the bot can download it with getFile."""
+        file_id = f"file{len(self._files) + 1}"
+        self._files[file_id] = (f"documents/{filename}", content)
+        document = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": filename,
+            "file_size": len(content),
+        }
+        return self.push_update(
+            message_update(next(self._update_ids), user, None, document=document)
+        )
+
+    def button(self, message: ApiCall, label: str) -> str:
+        """The callback data of the inline button with this label (exactly, or containing it)."""
+        for button in message.buttons():
+            if button.get("text") == label:
+                return str(button["callback_data"])
+        for button in message.buttons():
+            if label in str(button.get("text")):
+                return str(button["callback_data"])
+        labels = [b.get("text") for b in message.buttons()]
+        raise AssertionError(f"no button {label!r} under {message.text[:60]!r}; there are {labels}")
+
+    async def click(
+        self, user: TelegramUser, message: ApiCall, label: str, *, answer: str | None = None
+    ) -> ApiCall:
+        """Presses the button labelled `label` and waits for the bot's next message to the
+        user (with the text `answer`, when given)."""
+        since = len(self.calls)
+        self.press(user, self.button(message, label), message)
+        return await self.wait_for(
+            "sendMessage", since=since, chat_id=user.id,
+            where=(lambda c: c.text == answer) if answer is not None else None,
+        )  # fmt: skip
+
+    async def answer_to(self, update: dict[str, Any]) -> ApiCall:
+        """The bot's answerCallbackQuery to a button press pushed as `update`."""
+        query_id = update["callback_query"]["id"]
+        return await self.wait_for(
+            "answerCallbackQuery", where=lambda c: c.params.get("callback_query_id") == query_id
         )
 
     async def ask(self, user: TelegramUser, text: str, method: str = "sendMessage") -> ApiCall:
@@ -229,6 +275,14 @@ class FakeTelegram:
         limit = int(params.get("limit") or 100)
         return web.json_response({"ok": True, "result": self._updates[:limit]})
 
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        for path, content in self._files.values():
+            if path == request.match_info["path"]:
+                return web.Response(body=content)
+        return _error(404, "Not Found")
+
     def _failures_for(self, call: ApiCall) -> list[_Failure]:
         return [f for f in self._failures if f.method == call.method]
 
@@ -251,6 +305,10 @@ class FakeTelegram:
         return {**BOT_USER, "id": self.bot_id}
 
     def _result_for(self, method: str, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        if method == "getFile":
+            path, content = self._files[str(params["file_id"])]
+            return {"file_id": params["file_id"], "file_unique_id": "u" + str(params["file_id"]),
+                    "file_size": len(content), "file_path": path}  # fmt: skip
         if method == "getMe":
             return {
                 **self._me(),

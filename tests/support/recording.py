@@ -50,7 +50,8 @@ class RecordingSession(BaseSession):
                 from_user=BOT,
                 text=params.get("text"),
             )
-        elif returning is bool:
+        elif returning is bool or bool in getattr(returning, "__args__", ()):
+            # e.g. editMessageReplyMarkup returns Message | bool: True will do.
             result = True
         elif returning is User:
             result = BOT

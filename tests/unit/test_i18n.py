@@ -11,6 +11,7 @@ from fluent.syntax import FluentParser, ast, visitor
 from bot.commands import COMMANDS
 from bot.i18n import LOCALES_DIR, Translator
 from bot.settings import PROJECT_ROOT, SUPPORTED_LOCALES
+from storage.models import Role
 
 CODE_DIRS = ("bot", "handlers", "scheduler", "storage")
 # `t("key"...)`, `translator.get(locale, "key"...)`, and `t("a" if x else "b")`.
@@ -18,7 +19,11 @@ KEY_PATTERNS = (
     re.compile(r"\bt\(\s*\"([a-z][a-z0-9-]*)\""),
     re.compile(r"\.get\(\s*[\w.]+,\s*\"([a-z][a-z0-9-]*)\""),
     re.compile(r"\bt\(\s*\"[a-z][a-z0-9-]*\"\s+if\s+.+?\s+else\s+\"([a-z][a-z0-9-]*)\""),
+    re.compile(r"\bkey = \"([a-z][a-z0-9-]*)\" if .+? else \"([a-z][a-z0-9-]*)\""),
 )
+# Domain errors are shown as `error-<reason>`, bad import rows as `import-row-<reason>`.
+ERROR_PATTERN = re.compile(r"(?:DomainError|NotFound|ImportFileError)\(\s*\"([a-z][a-z0-9-]*)\"")
+ROW_ERROR_PATTERN = re.compile(r"RowError\(\s*\w+,\s*\"([a-z][a-z0-9-]*)\"")
 
 
 def keys_used_in_code() -> set[str]:
@@ -27,10 +32,15 @@ def keys_used_in_code() -> set[str]:
         for path in (PROJECT_ROOT / directory).rglob("*.py"):
             source = path.read_text(encoding="utf-8")
             for pattern in KEY_PATTERNS:
-                keys.update(pattern.findall(source))
+                for found in pattern.findall(source):
+                    keys.update([found] if isinstance(found, str) else found)
+            keys.update(f"error-{reason}" for reason in ERROR_PATTERN.findall(source))
+            keys.update(f"import-row-{reason}" for reason in ROW_ERROR_PATTERN.findall(source))
     # Keys built from a name: one per command and per language.
     keys.update(f"cmd-{name}" for name in COMMANDS)
     keys.update(f"lang-name-{locale}" for locale in SUPPORTED_LOCALES)
+    keys.update(f"role-{role.value}" for role in Role)
+    keys.update({"role-none", "error-access-denied"})
     return keys
 
 

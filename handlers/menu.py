@@ -1,0 +1,62 @@
+"""The main menu: what the person's role may do, and nothing else."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot.i18n import Localizer
+from bot.keyboards import MenuCb, inline
+from bot.services.access import Action, can, grantable_roles
+from storage.models import Participant
+
+
+def main_menu(participant: Participant, t: Localizer) -> InlineKeyboardMarkup:
+    scope = participant.municipality_id
+    rows = [[(t("menu-profile"), MenuCb(item="profile"))]]
+    if can(participant, Action.VIEW_MUNICIPALITY, municipality_id=scope):
+        rows.append([(t("menu-schools"), MenuCb(item="schools"))])
+        rows.append([(t("menu-requests"), MenuCb(item="requests"))])
+    if grantable_roles(participant):
+        rows.append([(t("menu-invite"), MenuCb(item="invite"))])
+    if can(participant, Action.RENAME_MUNICIPALITY):
+        rows.append([(t("menu-rename"), MenuCb(item="rename"))])
+    if can(participant, Action.IMPORT_SCHOOLS):
+        rows.append([(t("menu-import"), MenuCb(item="import"))])
+    return inline(*rows)
+
+
+async def send_main_menu(message: Message, participant: Participant, t: Localizer) -> None:
+    await message.answer(
+        t("menu-title", role=t(f"role-{participant.role}")), reply_markup=main_menu(participant, t)
+    )
+
+
+async def menu_command(
+    message: Message, state: FSMContext, participant: Participant, t: Localizer
+) -> None:
+    await state.clear()
+    if not participant.is_registered:
+        await message.answer(t("menu-not-registered"))
+        return
+    await send_main_menu(message, participant, t)
+
+
+async def menu_button(
+    callback: CallbackQuery, state: FSMContext, participant: Participant, t: Localizer
+) -> None:
+    await state.clear()
+    assert isinstance(callback.message, Message)
+    if not participant.is_registered:
+        await callback.message.answer(t("menu-not-registered"))
+        return
+    await send_main_menu(callback.message, participant, t)
+
+
+def build_router() -> Router:
+    router = Router(name="menu")
+    router.message.register(menu_command, Command("menu"))
+    router.callback_query.register(menu_button, MenuCb.filter(F.item == "main"))
+    return router

@@ -1,0 +1,182 @@
+"""Every command and every button against every role: allowed or refused.
+
+Buttons are pressed with hand-made callback data, as a forger would, including a municipal
+coordinator acting on another municipality."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from aiogram.filters.callback_data import CallbackData
+from aiogram.methods import SendMessage
+from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translator
+from bot.keyboards import (
+    ImportCb,
+    InviteScopeCb,
+    MenuCb,
+    MunicipalityCb,
+    PageCb,
+    PersonCb,
+    RequestCb,
+    RoleCb,
+    SchoolCb,
+)
+from bot.services import registration
+from storage.models import Participant, Role
+from tests.bot.conftest import BotHarness
+from tests.support.people import load_schools, municipality_id, person
+from tests.support.updates import TelegramUser
+
+ACTORS = ("unregistered", "director", "curator", "municipal", "regional", "admin")
+
+
+@dataclass
+class Region:
+    people: dict[str, Participant]
+    targets: dict[str, int]
+
+
+@pytest.fixture
+async def region(session: AsyncSession) -> Region:
+    schools = await load_schools(session)
+    tosno_curator = await person(
+        session, Role.CURATOR, schools=[schools["47101"]], name="Тосненский Куратор"
+    )
+    applicant = await person(session, None)
+    request = await registration.request_to_join(
+        session, applicant, schools["47101"].id, Role.CURATOR, "Заявитель Тосно"
+    )
+    people = {
+        "unregistered": await person(session, None),
+        "director": await person(session, Role.DIRECTOR, schools=[schools["47001"]]),
+        "curator": await person(session, Role.CURATOR, schools=[schools["47001"]], name="Кур Кир"),
+        "municipal": await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский"),
+        "regional": await person(session, Role.REGIONAL_COORDINATOR),
+        "admin": await person(session, Role.ADMIN),
+    }
+    targets = {
+        "kirishi": await municipality_id(session, "Киришский"),
+        "tosno": await municipality_id(session, "Тосненский"),
+        "kirishi_school": schools["47001"].id,
+        "tosno_school": schools["47101"].id,
+        "tosno_curator": tosno_curator.id,
+        "kirishi_curator": people["curator"].id,
+        "tosno_request": request.id,
+    }
+    return Region(people, targets)
+
+
+def everyone_but(*allowed: str) -> set[str]:
+    return set(ACTORS) - set(allowed)
+
+
+COORDINATORS = ("municipal", "regional", "admin")
+REGIONAL = ("regional", "admin")
+
+# (button, roles that may press it). Ids come from the region at run time.
+BUTTONS: list[tuple[str, tuple[str, ...]]] = [
+    ("menu:schools", COORDINATORS),
+    ("menu:requests", COORDINATORS),
+    ("menu:invite", COORDINATORS),
+    ("menu:rename", REGIONAL),
+    ("menu:import", ("admin",)),
+    ("roster:kirishi", COORDINATORS),
+    ("roster:tosno", REGIONAL),  # a municipal coordinator of Кириши may not look at Тосно
+    ("roster-page:tosno", REGIONAL),
+    ("card:kirishi_school", COORDINATORS),
+    ("card:tosno_school", REGIONAL),
+    ("assign-list:tosno_school", REGIONAL),
+    ("assign:kirishi_curator->tosno_school", REGIONAL),
+    ("revoke:tosno_curator", REGIONAL),
+    ("decide:tosno_request", REGIONAL),
+    ("invite-role:director", COORDINATORS),
+    ("invite-role:municipal_coordinator", REGIONAL),
+    ("invite-role:admin", ("admin",)),
+]
+
+
+def callback_for(button: str, targets: dict[str, int]) -> CallbackData:
+    kind, _, arg = button.partition(":")
+    if kind == "menu":
+        return MenuCb(item=arg)
+    if kind == "roster":
+        return MunicipalityCb(purpose="roster", id=targets[arg])
+    if kind == "roster-page":
+        return PageCb(purpose="card", page=0, ref=targets[arg])
+    if kind == "card":
+        return SchoolCb(purpose="card", id=targets[arg])
+    if kind == "assign-list":
+        return SchoolCb(purpose="assign", id=targets[arg])
+    if kind == "assign":
+        curator, _, school = arg.partition("->")
+        return PersonCb(action="assign", id=targets[curator], school=targets[school])
+    if kind == "revoke":
+        return PersonCb(action="revoke-yes", id=targets[arg])
+    if kind == "decide":
+        return RequestCb(id=targets[arg], approve=False)
+    if kind == "invite-role":
+        return RoleCb(purpose="invite", role=Role(arg))
+    raise AssertionError(button)
+
+
+@pytest.mark.parametrize(("button", "allowed"), BUTTONS, ids=[b for b, _ in BUTTONS])
+@pytest.mark.parametrize("actor", ACTORS)
+async def test_button_access(
+    harness: BotHarness,
+    region: Region,
+    translator: Translator,
+    button: str,
+    allowed: tuple[str, ...],
+    actor: str,
+) -> None:
+    user = TelegramUser(id=region.people[actor].telegram_id)
+    alerts = await harness.alerts(user, callback_for(button, region.targets))
+    denied = translator.get("ru", "error-access-denied") in alerts
+    if actor in allowed:
+        assert not denied, f"{actor} should be allowed to press {button}"
+    else:
+        assert denied, f"{actor} pressed {button}: expected a refusal, got {alerts}"
+
+
+MENU_ITEMS = {
+    "unregistered": None,
+    "director": ["menu-profile"],
+    "curator": ["menu-profile"],
+    "municipal": ["menu-profile", "menu-schools", "menu-requests", "menu-invite"],
+    "regional": ["menu-profile", "menu-schools", "menu-requests", "menu-invite", "menu-rename"],
+    "admin": ["menu-profile", "menu-schools", "menu-requests", "menu-invite", "menu-rename",
+              "menu-import"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+async def test_commands_and_the_menu_for_each_role(
+    harness: BotHarness, region: Region, translator: Translator, actor: str
+) -> None:
+    user = TelegramUser(id=region.people[actor].telegram_id)
+    for command in ("/help", "/lang", "/cancel", "/forget"):
+        assert await harness.replies(user, command), f"{command} unanswered for {actor}"
+        await harness.replies(user, "/cancel")
+    requests = await harness.send(user, "/menu")
+    (menu,) = [r for r in requests if isinstance(r, SendMessage)]
+    expected = MENU_ITEMS[actor]
+    if expected is None:
+        assert menu.text == translator.get("ru", "menu-not-registered")
+        return
+    assert isinstance(menu.reply_markup, InlineKeyboardMarkup)
+    labels = [b.text for row in menu.reply_markup.inline_keyboard for b in row]
+    assert labels == [translator.get("ru", key) for key in expected]
+
+
+async def test_buttons_of_a_finished_step_are_refused(
+    harness: BotHarness, region: Region, translator: Translator
+) -> None:
+    admin = TelegramUser(id=region.people["admin"].telegram_id)
+    stale = translator.get("ru", "fallback-callback")
+    assert await harness.alerts(admin, ImportCb(apply=True)) == [stale]
+    assert await harness.alerts(admin, InviteScopeCb(whole=True)) == [stale]
+    assert await harness.alerts(admin, "garbage:data") == [stale]

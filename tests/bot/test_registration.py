@@ -1,0 +1,215 @@
+"""Joining and the coordinators' tools, driven through the real dispatcher."""
+
+from __future__ import annotations
+
+from aiogram.methods import SendMessage
+from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translator
+from bot.keyboards import (
+    ConfirmJoinCb,
+    ConsentCb,
+    ForgetCb,
+    MunicipalityCb,
+    RequestCb,
+    RoleCb,
+    SchoolCb,
+)
+from bot.services import registration
+from storage.models import JoinRequest, Participant, Role
+from tests.bot.conftest import ADMIN_TELEGRAM_ID, BotHarness
+from tests.support.people import load_schools, municipality_id, person
+from tests.support.updates import TelegramUser
+
+NEWCOMER = TelegramUser(id=700, first_name="Ирина")
+
+
+def buttons(message: SendMessage) -> list[str]:
+    markup = message.reply_markup
+    assert isinstance(markup, InlineKeyboardMarkup)
+    return [button.text for row in markup.inline_keyboard for button in row]
+
+
+def user_of(participant: Participant) -> TelegramUser:
+    return TelegramUser(id=participant.telegram_id)
+
+
+async def stored(session: AsyncSession, telegram_id: int) -> Participant | None:
+    # The bot changed the row in its own session: read it afresh.
+    return await session.scalar(
+        select(Participant)
+        .where(Participant.telegram_id == telegram_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def test_a_director_joins_with_a_deep_link(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    invite = await registration.create_invite(
+        session, None, Role.DIRECTOR, school_ids=[schools["47001"].id]
+    )
+    _welcome, consent = await harness.replies(NEWCOMER, f"/start {invite.code}")
+    assert consent == translator.get("ru", "consent-text")
+
+    # Text where a button is expected: a hint, and the step stays.
+    assert await harness.reply_text(NEWCOMER, "да") == translator.get("ru", "hint-use-buttons")
+    participant = await stored(session, NEWCOMER.id)
+    assert participant is not None
+    assert participant.consent_at is None
+
+    since = len(harness.session.requests)
+    await harness.press(NEWCOMER, ConsentCb(accept=True))
+    texts = [m.text for m in harness.sent_to(NEWCOMER, since)]
+    role = translator.get("ru", "role-director")
+    assert texts == [
+        translator.get("ru", "join-invite-accepted", role=role),
+        translator.get("ru", "join-ask-name"),
+    ]
+    assert await harness.reply_text(NEWCOMER, "12345") == translator.get("ru", "error-bad-name")
+    card = await harness.reply_text(NEWCOMER, "Иванова Ирина Петровна")
+    assert "Иванова Ирина Петровна" in card
+    assert "МОУ «Киришская СОШ №3»" in card
+
+    since = len(harness.session.requests)
+    await harness.press(NEWCOMER, ConfirmJoinCb(ok=True))
+    done, menu = harness.sent_to(NEWCOMER, since)
+    assert done.text == translator.get("ru", "join-done")
+    assert buttons(menu) == [translator.get("ru", "menu-profile")]
+    participant = await stored(session, NEWCOMER.id)
+    assert participant is not None
+    assert participant.role == Role.DIRECTOR
+    assert participant.full_name == "Иванова Ирина Петровна"
+
+    # The same link again: already registered, so the menu, no second registration.
+    _welcome, menu_again = await harness.replies(NEWCOMER, f"/start {invite.code}")
+    assert translator.get("ru", "menu-title", role=role) == menu_again
+
+
+async def test_declining_consent_stores_nothing(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    await harness.replies(NEWCOMER, "/start")
+    await harness.press(NEWCOMER, ConsentCb(accept=False))
+    assert harness.sent_to(NEWCOMER)[-1].text == translator.get("ru", "consent-declined")
+    participant = await stored(session, NEWCOMER.id)
+    assert participant is not None
+    assert (participant.consent_at, participant.full_name, participant.role) == (None, None, None)
+    # The old consent button does nothing once the step is over.
+    alerts = await harness.alerts(NEWCOMER, ConsentCb(accept=True))
+    assert alerts == [translator.get("ru", "fallback-callback")]
+
+
+async def test_a_curator_joins_without_a_code_and_is_approved(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    coordinator = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    kirishi = await municipality_id(session, "Киришский")
+    await harness.replies(NEWCOMER, "/start")
+    await harness.press(NEWCOMER, ConsentCb(accept=True))
+    question = harness.sent_to(NEWCOMER)[-1]
+    assert question.text == translator.get("ru", "join-code-or-municipality")
+    assert len(buttons(question)) == 18
+
+    await harness.press(NEWCOMER, MunicipalityCb(purpose="join", id=kirishi))
+    assert await harness.reply_text(NEWCOMER, "марсианская") == translator.get(
+        "ru", "join-no-schools"
+    )
+    found = (await harness.send(NEWCOMER, "сош"))[-1]
+    assert isinstance(found, SendMessage)
+    assert buttons(found) == ["Будогощская СОШ", "Киришская СОШ №3"]
+
+    # A school of another municipality, by hand-made callback data: refused.
+    alerts = await harness.alerts(NEWCOMER, SchoolCb(purpose="join", id=schools["47101"].id))
+    assert alerts == [translator.get("ru", "error-access-denied")]
+    await harness.press(NEWCOMER, SchoolCb(purpose="join", id=schools["47002"].id))
+    # Asking for a coordinator's role by a forged button: refused.
+    forged = await harness.alerts(NEWCOMER, RoleCb(purpose="join", role=Role.ADMIN))
+    assert forged == [translator.get("ru", "error-access-denied")]
+    await harness.press(NEWCOMER, RoleCb(purpose="join", role=Role.CURATOR))
+    await harness.replies(NEWCOMER, "Петров Олег Иванович")
+    since = len(harness.session.requests)
+    await harness.press(NEWCOMER, ConfirmJoinCb(ok=True))
+    assert harness.sent_to(NEWCOMER, since)[0].text == translator.get("ru", "join-request-sent")
+    (ask,) = harness.sent_to(user_of(coordinator), since)
+    assert "Петров Олег Иванович" in str(ask.text)
+    assert "Будогощская" in str(ask.text)
+
+    request = await session.scalar(select(JoinRequest))
+    assert request is not None
+    since = len(harness.session.requests)
+    await harness.press(user_of(coordinator), RequestCb(id=request.id, approve=True))
+    assert harness.sent_to(NEWCOMER, since)[0].text == translator.get("ru", "join-approved")
+    participant = await stored(session, NEWCOMER.id)
+    assert participant is not None
+    assert participant.role == Role.CURATOR
+    # Pressing Approve again: already decided, nothing changes.
+    again = await harness.alerts(user_of(coordinator), RequestCb(id=request.id, approve=False))
+    assert again == [translator.get("ru", "error-request-decided")]
+
+
+async def test_the_first_admin_comes_from_settings(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    admin = TelegramUser(id=ADMIN_TELEGRAM_ID)
+    await harness.replies(admin, "/start")
+    await harness.press(admin, ConsentCb(accept=True))
+    assert harness.sent_to(admin)[-1].text == translator.get("ru", "join-ask-name")
+    await harness.replies(admin, "Главный Администратор")
+    await harness.press(admin, ConfirmJoinCb(ok=True))
+    participant = await stored(session, ADMIN_TELEGRAM_ID)
+    assert participant is not None
+    assert participant.role == Role.ADMIN
+    menu = harness.sent_to(admin)[-1]
+    assert translator.get("ru", "menu-import") in buttons(menu)
+
+
+async def test_forget_needs_two_confirmations(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    user = user_of(director)
+    assert await harness.reply_text(user, "/forget") == translator.get("ru", "forget-warning")
+    await harness.press(user, ForgetCb(step=1))
+    assert harness.sent_to(user)[-1].text == translator.get("ru", "forget-sure")
+    assert await stored(session, user.id) is not None
+    await harness.press(user, ForgetCb(step=2))
+    assert harness.sent_to(user)[-1].text == translator.get("ru", "forget-done")
+    assert await stored(session, user.id) is None
+
+
+async def test_me_shows_my_data_and_changes_my_name(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    curator = await person(
+        session, Role.CURATOR, schools=[schools["47001"], schools["47002"]], name="Петров Олег"
+    )
+    card = await harness.reply_text(user_of(curator), "/me")
+    assert "Петров Олег" in card
+    assert "куратор" in card
+    assert "Киришская СОШ №3" in card
+    assert "Будогощская СОШ" in card
+    from bot.keyboards import MenuCb
+
+    await harness.press(user_of(curator), MenuCb(item="rename-self"))
+    assert await harness.reply_text(user_of(curator), "x") == translator.get("ru", "error-bad-name")
+    texts = await harness.replies(user_of(curator), "Петров Олег Сергеевич")
+    assert texts[0] == translator.get("ru", "profile-name-saved")
+    refreshed = await stored(session, curator.telegram_id)
+    assert refreshed is not None
+    assert refreshed.full_name == "Петров Олег Сергеевич"
+
+
+async def test_unregistered_people_have_no_menu(
+    harness: BotHarness, translator: Translator
+) -> None:
+    assert await harness.reply_text(NEWCOMER, "/menu") == translator.get(
+        "ru", "menu-not-registered"
+    )
+    assert await harness.reply_text(NEWCOMER, "/me") == translator.get("ru", "menu-not-registered")
