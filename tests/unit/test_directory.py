@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import audit, directory, school_import
 from bot.services.errors import AccessDenied
 from bot.services.school_import import ImportFileError
+from bot.settings import PROJECT_ROOT
 from storage.models import AuditEntry, Municipality, Role, School
 from tests.support.people import SCHOOLS_CSV, load_schools, person
 
@@ -212,3 +213,13 @@ async def test_renaming_a_municipality_is_for_the_regional_team_and_audited(
     )
     assert entry is not None
     assert entry.actor_id == regional.id
+
+
+async def test_the_documented_sample_file_imports_cleanly(session: AsyncSession) -> None:
+    sample = PROJECT_ROOT / "docs" / "samples" / "schools.csv"
+    preview = await school_import.preview(session, sample.name, sample.read_bytes())
+    assert preview.errors == []
+    assert len(preview.new) == 5
+    assert {row.municipality for row in preview.new} == {
+        "Киришский", "Тосненский", "Гатчинский", "Сосновоборский",
+    }  # fmt: skip
