@@ -44,6 +44,7 @@ from bot.views import (
     roster_text,
     school_card,
 )
+from handlers.shared import show_school_search
 from storage.models import Participant, Role
 
 
@@ -379,16 +380,10 @@ async def _invite_schools(
     message: Message, state: FSMContext, session: AsyncSession, t: Localizer, page: int
 ) -> None:
     data = await state.get_data()
-    found = await directory.search_schools(
-        session, int(data["municipality_id"]), str(data.get("query", "")), page
-    )
-    if not found.total:
-        await message.answer(t("join-no-schools"))
-        return
-    await message.answer(
-        t("join-pick-school", total=found.total),
-        reply_markup=schools_keyboard(t, found.schools, "invite", found.page, found.pages),
-    )
+    await show_school_search(
+        message, session, t, municipality_id=int(data["municipality_id"]),
+        query=str(data.get("query", "")), page=page, purpose="invite",
+    )  # fmt: skip
 
 
 async def invite_school(

@@ -26,7 +26,6 @@ from bot.keyboards import (
     municipalities_keyboard,
     request_keyboard,
     roles_keyboard,
-    schools_keyboard,
 )
 from bot.services import directory, registration
 from bot.services.errors import AccessDenied, DomainError
@@ -34,6 +33,7 @@ from bot.services.registration import SCHOOL_ROLES
 from bot.settings import Settings
 from bot.views import error_text, join_card, request_text
 from handlers.menu import send_main_menu
+from handlers.shared import drop_keyboard, show_school_search
 from storage.models import Participant, Role
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ async def consent(
     t: Localizer,
 ) -> None:
     assert isinstance(callback.message, Message)
-    await _drop_keyboard(callback)
+    await drop_keyboard(callback)
     if not callback_data.accept:
         await state.clear()
         await callback.message.answer(t("consent-declined"))
@@ -200,14 +200,10 @@ async def _show_schools(
     page: int,
 ) -> None:
     municipality_id = int((await state.get_data())["municipality_id"])
-    found = await directory.search_schools(session, municipality_id, query, page)
-    if not found.total:
-        await message.answer(t("join-no-schools"))
-        return
-    await message.answer(
-        t("join-pick-school", total=found.total),
-        reply_markup=schools_keyboard(t, found.schools, "join", found.page, found.pages),
-    )
+    await show_school_search(
+        message, session, t, municipality_id=municipality_id, query=query, page=page,
+        purpose="join",
+    )  # fmt: skip
 
 
 async def school_chosen(
@@ -221,7 +217,7 @@ async def school_chosen(
     school = await directory.school(session, callback_data.id)
     if school.municipality_id != data.get("municipality_id"):
         raise AccessDenied()
-    await _drop_keyboard(callback)
+    await drop_keyboard(callback)
     await state.update_data(school_id=school.id)
     assert isinstance(callback.message, Message)
     if data.get("code"):
@@ -240,7 +236,7 @@ async def role_chosen(
 ) -> None:
     if callback_data.role not in SCHOOL_ROLES:  # forged: nobody asks to be a coordinator
         raise AccessDenied()
-    await _drop_keyboard(callback)
+    await drop_keyboard(callback)
     await state.update_data(role=callback_data.role.value)
     await state.set_state(Join.name)
     assert isinstance(callback.message, Message)
@@ -286,7 +282,7 @@ async def confirmed(
     t: Localizer,
 ) -> None:
     assert isinstance(callback.message, Message)
-    await _drop_keyboard(callback)
+    await drop_keyboard(callback)
     data = await state.get_data()
     if not callback_data.ok:
         await state.clear()
@@ -331,13 +327,6 @@ async def _ask_deciders(
                 request_text(t, request),
                 reply_markup=request_keyboard(t, request.id),
             )
-
-
-async def _drop_keyboard(callback: CallbackQuery) -> None:
-    """Removes the pressed keyboard so an old step cannot be pressed again."""
-    if isinstance(callback.message, Message):
-        with suppress(TelegramAPIError):
-            await callback.message.edit_reply_markup(reply_markup=None)
 
 
 async def use_the_buttons(message: Message, t: Localizer) -> None:
