@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, MetaData, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import true
 
 from storage.types import UTCDateTime, utcnow
 
@@ -77,6 +90,9 @@ class Participant(Base):
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Telegram answered 403: the person blocked the bot; nothing more is sent to them.
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     @property
     def is_registered(self) -> bool:
@@ -177,3 +193,111 @@ class FsmRecord(Base):
     state: Mapped[str | None] = mapped_column(String(255))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class EventKind(StrEnum):
+    MEETING = "meeting"
+    WEBINAR = "webinar"
+
+
+class EventStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class MeetingSeries(Base):
+    """The organisational meetings: a cron rule (1st and 3rd Monday) at a local time."""
+
+    __tablename__ = "meeting_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    # APScheduler cron `day` expression, e.g. "1st mon,3rd mon".
+    days: Mapped[str] = mapped_column(String(100))
+    local_time: Mapped[str] = mapped_column(String(5))  # HH:MM in the bot's time zone
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    link: Mapped[str] = mapped_column(String(500))
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Event(Base):
+    """One meeting occurrence or one webinar."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("series_id", "occurrence", name="uq_events_occurrence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[EventKind] = mapped_column(String(16))
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meeting_series.id", ondelete="SET NULL")
+    )
+    occurrence: Mapped[date | None] = mapped_column(Date)  # the series date it stands for
+    title: Mapped[str] = mapped_column(String(300))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    link: Mapped[str] = mapped_column(String(500))
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    materials_file_id: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[EventStatus] = mapped_column(String(16), default=EventStatus.SCHEDULED)
+    # Bumped when the event moves: reminders are keyed by it and planned afresh.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # Reminder offsets (minutes before) already handed to the outbox for this version.
+    reminded: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Attendance(StrEnum):
+    YES = "yes"
+    NO = "no"
+
+
+class EventAnswer(Base):
+    """A participant's "Буду" / "Не смогу" for an event."""
+
+    __tablename__ = "event_answers"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    answer: Mapped[Attendance] = mapped_column(String(8))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by the delivery loop; a crash leaves it here: not resent
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    DROPPED = "dropped"  # too late (the event began) or withdrawn (moved, cancelled)
+
+
+class OutboxMessage(Base):
+    """A message the bot sends on its own initiative, delivered by the delivery loop."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("kind", "reference", "participant_id", name="uq_outbox_key"),
+        Index("ix_outbox_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str] = mapped_column(String(100))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[OutboxStatus] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    message_id: Mapped[int | None] = mapped_column(BigInteger)

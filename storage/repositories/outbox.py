@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import insert_for
+from storage.models import OutboxMessage, OutboxStatus
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add_many(self, rows: Sequence[dict[str, Any]]) -> int:
+        """One INSERT for all rows; a row whose (kind, reference, participant) exists is
+        skipped. How many were new."""
+        if not rows:
+            return 0
+        statement = (
+            insert_for(self._session, OutboxMessage)
+            .values(list(rows))
+            .on_conflict_do_nothing(index_elements=["kind", "reference", "participant_id"])
+        )
+        result = await self._session.execute(statement)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
+        result = await self._session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now)
+            .order_by(OutboxMessage.due_at, OutboxMessage.id)
+            .limit(limit)
+        )
+        return result.all()
+
+    async def mark(self, ids: Sequence[int], status: OutboxStatus, **values: Any) -> None:
+        if ids:
+            await self._session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(status=status, **values)
+            )
+
+    async def withdraw(self, kind: str, reference_prefix: str) -> int:
+        """Drops pending messages whose reference starts with the prefix (e.g. an event
+        that moved)."""
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.kind == kind,
+                OutboxMessage.reference.startswith(reference_prefix, autoescape=True),
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+            .values(status=OutboxStatus.DROPPED, last_error="withdrawn")
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def interrupted(self) -> int:
+        """Messages a crashed process had claimed: at most once, so they are not resent."""
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.SENDING)
+            .values(status=OutboxStatus.FAILED, last_error="interrupted: may or may not be sent")
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def counts(self, kind: str, reference_prefix: str) -> dict[str, int]:
+        result = await self._session.execute(
+            select(OutboxMessage.status, func.count())
+            .where(
+                OutboxMessage.kind == kind,
+                OutboxMessage.reference.startswith(reference_prefix, autoescape=True),
+            )
+            .group_by(OutboxMessage.status)
+        )
+        return {str(status): int(count) for status, count in result.all()}
