@@ -29,6 +29,7 @@ from bot.middlewares import (
 from bot.settings import Mode, Settings
 from handlers import get_routers
 from scheduler import build_scheduler
+from scheduler.delivery import DeliveryLoop
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.fsm import SqlStorage
@@ -126,8 +127,13 @@ async def application(settings: Settings) -> AsyncIterator[Application]:
 
 async def run(settings: Settings) -> None:
     async with application(settings) as app:
-        scheduler = build_scheduler(settings, app.session_factory)
-        scheduler.start()
+        scheduler = build_scheduler(settings, app.session_factory, app.translator)
+        stop_delivery = asyncio.Event()
+        delivery_task = None
+        if settings.run_scheduler:
+            scheduler.start()
+            loop = DeliveryLoop(app.bot, app.session_factory, rate=settings.delivery_rate)
+            delivery_task = asyncio.create_task(loop.run(stop_delivery), name="delivery")
         try:
             await set_commands(app.bot, app.translator)
             if settings.mode is Mode.WEBHOOK:
@@ -142,7 +148,11 @@ async def run(settings: Settings) -> None:
                     close_bot_session=False,
                 )
         finally:
-            scheduler.shutdown(wait=False)
+            stop_delivery.set()
+            if delivery_task is not None:
+                await delivery_task
+            if scheduler.running:
+                scheduler.shutdown(wait=False)
     logger.info("Stopped")
 
 

@@ -18,7 +18,8 @@ from aiogram.types import (
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Localizer, Translator
-from storage.models import Municipality, Role, School
+from bot.services.delivery import Button
+from storage.models import Attendance, Municipality, Role, School
 
 
 class ConsentCb(CallbackData, prefix="consent"):
@@ -77,6 +78,23 @@ class ImportCb(CallbackData, prefix="import"):
     apply: bool
 
 
+class RsvpCb(CallbackData, prefix="rsvp"):
+    event: int
+    answer: Attendance
+
+
+class PickCb(CallbackData, prefix="pick"):
+    """A choice in a wizard step (field: date | time | duration | audience | create)."""
+
+    field: str
+    value: str
+
+
+class EventCb(CallbackData, prefix="event"):
+    action: str  # card | ics | ics-all | report | move | cancel | cancel-yes | new
+    id: int = 0
+
+
 def language_keyboard(translator: Translator) -> ReplyKeyboardMarkup:
     # Each language is named in itself, so the button is readable whatever the current locale.
     buttons = [
@@ -86,13 +104,24 @@ def language_keyboard(translator: Translator) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(keyboard=[buttons], resize_keyboard=True, one_time_keyboard=True)
 
 
-def inline(*rows: Sequence[tuple[str, CallbackData]]) -> InlineKeyboardMarkup:
+def inline(*rows: Sequence[tuple[str, CallbackData | str]]) -> InlineKeyboardMarkup:
+    """An inline keyboard from rows of (label, callback data, packed or not)."""
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [InlineKeyboardButton(text=text, callback_data=data.pack()) for text, data in row]
+            [
+                InlineKeyboardButton(
+                    text=text, callback_data=data if isinstance(data, str) else data.pack()
+                )
+                for text, data in row
+            ]
             for row in rows
         ]
     )
+
+
+def buttons_markup(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+    """The keyboard of an outbox payload (its callback data is stored packed)."""
+    return inline(*[[(b.text, b.data) for b in row] for row in rows]) if rows else None
 
 
 def menu_button(t: Localizer) -> tuple[str, CallbackData]:

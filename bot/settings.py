@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     redis_url: str | None = None
     log_level: str = "INFO"
+    # Minutes before an event at which reminders go out ("24h,1h" in the environment).
+    reminder_offsets: Annotated[tuple[int, ...], NoDecode] = (24 * 60, 60)
+    delivery_rate: float = Field(default=25.0, gt=0, le=1000)
+    run_scheduler: bool = True
+    meetings_ahead_weeks: int = Field(default=8, ge=1, le=52)
 
     @field_validator("bot_token")
     @classmethod
@@ -91,6 +96,19 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return (value,)
         return value
+
+    @field_validator("reminder_offsets", mode="before")
+    @classmethod
+    def _offsets(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        minutes = []
+        for part in (p.strip().lower() for p in value.split(",") if p.strip()):
+            match = re.fullmatch(r"(\d+)\s*(h|m|d)", part)
+            if match is None:
+                raise ValueError("must be durations like 24h,1h,30m")
+            minutes.append(int(match[1]) * {"m": 1, "h": 60, "d": 1440}[match[2]])
+        return tuple(sorted(set(minutes), reverse=True))
 
     @field_validator("log_level")
     @classmethod

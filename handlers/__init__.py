@@ -7,6 +7,7 @@ from handlers import (
     common,
     coordinator,
     errors,
+    events,
     fallback,
     language,
     menu,
@@ -25,6 +26,7 @@ def get_routers() -> list[Router]:
         menu.build_router(),
         profile.build_router(),
         coordinator.build_router(),
+        events.build_router(),
         admin.build_router(),
         fallback.build_router(),
     ]

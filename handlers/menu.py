@@ -15,10 +15,15 @@ from storage.models import Participant
 
 def main_menu(participant: Participant, t: Localizer) -> InlineKeyboardMarkup:
     scope = participant.municipality_id
-    rows = [[(t("menu-profile"), MenuCb(item="profile"))]]
+    rows = [
+        [(t("menu-schedule"), MenuCb(item="schedule"))],
+        [(t("menu-profile"), MenuCb(item="profile"))],
+    ]
     if can(participant, Action.VIEW_MUNICIPALITY, municipality_id=scope):
         rows.append([(t("menu-schools"), MenuCb(item="schools"))])
         rows.append([(t("menu-requests"), MenuCb(item="requests"))])
+    if can(participant, Action.MANAGE_EVENTS, municipality_id=scope):
+        rows.append([(t("menu-events"), MenuCb(item="events"))])
     if grantable_roles(participant):
         rows.append([(t("menu-invite"), MenuCb(item="invite"))])
     if can(participant, Action.RENAME_MUNICIPALITY):

@@ -27,10 +27,13 @@ async def show_profile(
     if not participant.is_registered:
         await message.answer(t("menu-not-registered"))
         return
+    digest = t("button-digest-off" if participant.digest_enabled else "button-digest-on")
     await message.answer(
         profile_text(t, await registration.profile(session, participant)),
         reply_markup=inline(
-            [(t("button-change-name"), MenuCb(item="rename-self"))], [menu_button(t)]
+            [(t("button-change-name"), MenuCb(item="rename-self"))],
+            [(digest, MenuCb(item="digest"))],
+            [menu_button(t)],
         ),
     )
 

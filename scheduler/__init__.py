@@ -1,5 +1,8 @@
 """APScheduler wiring. Jobs are plain functions in `scheduler.jobs`, rebuilt at every start
-from code and the database (never pickled), and call the same services as handlers."""
+from code and the database (never pickled), and call the same services as handlers.
+
+Only one process runs the scheduler and the delivery loop (RUN_SCHEDULER=false on the
+other replicas)."""
 
 from __future__ import annotations
 
@@ -8,23 +11,35 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.i18n import Translator
 from bot.settings import Settings
 from scheduler import jobs
 from storage.types import utcnow
 
 
 def build_scheduler(
-    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    translator: Translator,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=settings.zone)
+    context = {"session_factory": session_factory, "settings": settings}
+    soon = utcnow() + timedelta(seconds=1)
+    common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
     scheduler.add_job(
-        jobs.prune_processed_updates,
-        "interval",
-        hours=1,
-        id="prune_processed_updates",
-        kwargs={"session_factory": session_factory},
-        next_run_time=utcnow() + timedelta(seconds=5),
-        coalesce=True,
-        max_instances=1,
-    )
+        jobs.prune_processed_updates, "interval", hours=1, id="prune_processed_updates",
+        kwargs={"session_factory": session_factory}, next_run_time=soon, **common,
+    )  # fmt: skip
+    scheduler.add_job(
+        jobs.materialise_meetings, "cron", hour=3, id="materialise_meetings",
+        kwargs=context, next_run_time=soon, **common,
+    )  # fmt: skip
+    scheduler.add_job(
+        jobs.plan_reminders, "interval", seconds=30, id="plan_reminders",
+        kwargs={**context, "translator": translator}, next_run_time=soon, **common,
+    )  # fmt: skip
+    scheduler.add_job(
+        jobs.weekly_digest, "cron", day_of_week="mon", hour=9, id="weekly_digest",
+        kwargs={**context, "translator": translator}, **common,
+    )  # fmt: skip
     return scheduler

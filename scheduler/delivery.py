@@ -21,9 +21,10 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.keyboards import buttons_markup
 from bot.services import delivery
 from bot.services.delivery import Payload
 from storage.models import OutboxMessage
@@ -154,16 +155,7 @@ class DeliveryLoop:
             await delivery.sent(session, row.id, message.message_id, now)
 
     async def _send(self, chat_id: int, payload: Payload) -> Message:
-        markup = (
-            InlineKeyboardMarkup(
-                inline_keyboard=[
-                    [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row]
-                    for row in payload.buttons
-                ]
-            )
-            if payload.buttons
-            else None
-        )
+        markup = buttons_markup(payload.buttons)
         if payload.document is None:
             return await self._bot.send_message(chat_id, payload.text, reply_markup=markup)
         if len(payload.text) <= CAPTION_LIMIT:

@@ -1,4 +1,4 @@
-"""Jobs run by the scheduler."""
+"""Jobs run by the scheduler: each opens a session and calls the services."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import updates
+from bot import notices
+from bot.i18n import Translator
+from bot.services import events, updates
+from bot.settings import Settings
+from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -16,3 +20,37 @@ async def prune_processed_updates(session_factory: async_sessionmaker[AsyncSessi
         removed = await updates.prune(session)
     if removed:
         logger.info("Pruned %d processed update ids", removed)
+
+
+async def materialise_meetings(
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    async with session_factory() as session:
+        created = await events.materialise(
+            session, settings.zone, utcnow(), weeks=settings.meetings_ahead_weeks
+        )
+    if created:
+        logger.info("Scheduled %d meeting occurrences", created)
+
+
+async def plan_reminders(
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    translator: Translator,
+) -> None:
+    async with session_factory() as session:
+        queued = await notices.send_reminders(
+            session, translator, settings.zone, utcnow(), settings.reminder_offsets
+        )
+    if queued:
+        logger.info("Queued %d reminders", queued)
+
+
+async def weekly_digest(
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    translator: Translator,
+) -> None:
+    async with session_factory() as session:
+        queued = await notices.send_digest(session, translator, settings.zone, utcnow())
+    logger.info("Queued the weekly digest for %d participants", queued)

@@ -23,6 +23,7 @@ class Action(StrEnum):
     RENAME_MUNICIPALITY = "rename_municipality"
     IMPORT_SCHOOLS = "import_schools"
     CHOOSE_MUNICIPALITY = "choose_municipality"  # the whole region is in scope
+    MANAGE_EVENTS = "manage_events"  # webinars; moving and cancelling occurrences
 
 
 # Which roles an actor may invite (and so grant) or revoke.
@@ -43,6 +44,7 @@ _ROLES: dict[Action, frozenset[Role]] = {
     Action.RENAME_MUNICIPALITY: REGIONAL,
     Action.IMPORT_SCHOOLS: frozenset({Role.ADMIN}),
     Action.CHOOSE_MUNICIPALITY: REGIONAL,
+    Action.MANAGE_EVENTS: COORDINATORS,
 }
 
 

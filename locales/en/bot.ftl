@@ -12,6 +12,7 @@ help-text =
 
     /start — get started
     /menu — main menu
+    /schedule — my schedule
     /me — my data
     /forget — delete my data
     /lang — interface language (Русский or English)

@@ -9,6 +9,7 @@ from storage.models import (
     Assignment,
     Invite,
     JoinRequest,
+    Municipality,
     Participant,
     RequestStatus,
     Role,
@@ -124,6 +125,60 @@ class PeopleRepository:
             statement = statement.where(School.municipality_id == municipality_id)
         result = await self._session.scalars(statement)
         return result.all()
+
+    async def members(
+        self,
+        roles: Sequence[Role],
+        municipality_ids: Sequence[int],
+        school_ids: Sequence[int] | None,
+        only: int | None = None,
+    ) -> Sequence[Participant]:
+        """Registered, reachable participants with one of `roles` (any when empty), in one of
+        the municipalities (any when empty) and at one of the schools (any when None)."""
+        statement = select(Participant).where(
+            Participant.registered_at.is_not(None), Participant.unreachable_at.is_(None)
+        )
+        if only is not None:
+            statement = statement.where(Participant.id == only)
+        if roles:
+            statement = statement.where(Participant.role.in_(list(roles)))
+        if municipality_ids:
+            in_municipality = (
+                select(Assignment.participant_id)
+                .join(School, School.id == Assignment.school_id)
+                .where(School.municipality_id.in_(list(municipality_ids)))
+            )
+            statement = statement.where(
+                or_(
+                    Participant.municipality_id.in_(list(municipality_ids)),
+                    Participant.id.in_(in_municipality),
+                )
+            )
+        if school_ids is not None:
+            at_schools = select(Assignment.participant_id).where(
+                Assignment.school_id.in_(list(school_ids))
+            )
+            statement = statement.where(Participant.id.in_(at_schools))
+        result = await self._session.scalars(statement.order_by(Participant.id))
+        return result.all()
+
+    async def municipality_names(self, participant_ids: Sequence[int]) -> dict[int, str]:
+        """Each participant's municipality (a coordinator's own, else their school's)."""
+        names: dict[int, str] = {}
+        schools = await self._session.execute(
+            select(Assignment.participant_id, Municipality.short_name)
+            .join(School, School.id == Assignment.school_id)
+            .join(Municipality, Municipality.id == School.municipality_id)
+            .where(Assignment.participant_id.in_(participant_ids))
+        )
+        names.update(dict(schools.all()))
+        coordinators = await self._session.execute(
+            select(Participant.id, Municipality.short_name)
+            .join(Municipality, Municipality.id == Participant.municipality_id)
+            .where(Participant.id.in_(participant_ids))
+        )
+        names.update(dict(coordinators.all()))
+        return names
 
     async def delete_participant(self, participant: Participant) -> None:
         await self._session.delete(participant)

@@ -6,6 +6,7 @@ coordinator acting on another municipality."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiogram.filters.callback_data import CallbackData
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
 from bot.keyboards import (
+    EventCb,
     ImportCb,
     InviteScopeCb,
     MenuCb,
@@ -23,10 +25,12 @@ from bot.keyboards import (
     PersonCb,
     RequestCb,
     RoleCb,
+    RsvpCb,
     SchoolCb,
 )
-from bot.services import registration
-from storage.models import Participant, Role
+from bot.services import events, registration
+from bot.services.audience import Audience
+from storage.models import Attendance, Participant, Role
 from tests.bot.conftest import BotHarness
 from tests.support.people import load_schools, municipality_id, person
 from tests.support.updates import TelegramUser
@@ -58,7 +62,14 @@ async def region(session: AsyncSession) -> Region:
         "regional": await person(session, Role.REGIONAL_COORDINATOR),
         "admin": await person(session, Role.ADMIN),
     }
+    now = datetime.now(UTC)
+    tosno_webinar = await events.create_webinar(
+        session, None, title="Вебинар для Тосно", starts_at=now + timedelta(days=3),
+        link="https://w.example.org", now=now,
+        audience=Audience(municipality_ids=(await municipality_id(session, "Тосненский"),)),
+    )  # fmt: skip
     targets = {
+        "tosno_webinar": tosno_webinar.id,
         "kirishi": await municipality_id(session, "Киришский"),
         "tosno": await municipality_id(session, "Тосненский"),
         "kirishi_school": schools["47001"].id,
@@ -96,6 +107,13 @@ BUTTONS: list[tuple[str, tuple[str, ...]]] = [
     ("invite-role:director", COORDINATORS),
     ("invite-role:municipal_coordinator", REGIONAL),
     ("invite-role:admin", ("admin",)),
+    ("menu:events", COORDINATORS),
+    ("event-new:0", COORDINATORS),
+    ("event-card:tosno_webinar", COORDINATORS),  # each sees the answers of their own people
+    ("event-move:tosno_webinar", REGIONAL),
+    ("event-cancel-yes:tosno_webinar", REGIONAL),
+    ("rsvp:tosno_webinar", ()),  # nobody here is in Тосно's audience
+    ("ics:tosno_webinar", ()),  # nor has it in their schedule
 ]
 
 
@@ -118,6 +136,12 @@ def callback_for(button: str, targets: dict[str, int]) -> CallbackData:
         return PersonCb(action="revoke-yes", id=targets[arg])
     if kind == "decide":
         return RequestCb(id=targets[arg], approve=False)
+    if kind.startswith("event-"):
+        return EventCb(action=kind.removeprefix("event-"), id=targets.get(arg, 0))
+    if kind == "rsvp":
+        return RsvpCb(event=targets[arg], answer=Attendance.YES)
+    if kind == "ics":
+        return EventCb(action="ics", id=targets[arg])
     if kind == "invite-role":
         return RoleCb(purpose="invite", role=Role(arg))
     raise AssertionError(button)
@@ -142,15 +166,16 @@ async def test_button_access(
         assert denied, f"{actor} pressed {button}: expected a refusal, got {alerts}"
 
 
+EVERYONE = ["menu-schedule", "menu-profile"]
+COORDINATION = ["menu-schools", "menu-requests", "menu-events", "menu-invite"]
 MENU_ITEMS = {
     "unregistered": None,
-    "director": ["menu-profile"],
-    "curator": ["menu-profile"],
-    "municipal": ["menu-profile", "menu-schools", "menu-requests", "menu-invite"],
-    "regional": ["menu-profile", "menu-schools", "menu-requests", "menu-invite", "menu-rename"],
-    "admin": ["menu-profile", "menu-schools", "menu-requests", "menu-invite", "menu-rename",
-              "menu-import"],
-}  # fmt: skip
+    "director": EVERYONE,
+    "curator": EVERYONE,
+    "municipal": EVERYONE + COORDINATION,
+    "regional": EVERYONE + COORDINATION + ["menu-rename"],
+    "admin": EVERYONE + COORDINATION + ["menu-rename", "menu-import"],
+}
 
 
 @pytest.mark.parametrize("actor", ACTORS)

@@ -11,12 +11,13 @@ from fluent.syntax import FluentParser, ast, visitor
 from bot.commands import COMMANDS
 from bot.i18n import LOCALES_DIR, Translator
 from bot.settings import PROJECT_ROOT, SUPPORTED_LOCALES
-from storage.models import Role
+from handlers.events import WIZARD_AUDIENCES
+from storage.models import Attendance, Role
 
 CODE_DIRS = ("bot", "handlers", "scheduler", "storage")
 # `t("key"...)`, `translator.get(locale, "key"...)`, and `t("a" if x else "b")`.
 KEY_PATTERNS = (
-    re.compile(r"\bt\(\s*\"([a-z][a-z0-9-]*)\""),
+    re.compile(r"\bt\(\s*[\"']([a-z][a-z0-9-]*)[\"']"),
     re.compile(r"\.get\(\s*[\w.]+,\s*\"([a-z][a-z0-9-]*)\""),
     re.compile(r"\bt\(\s*\"[a-z][a-z0-9-]*\"\s+if\s+.+?\s+else\s+\"([a-z][a-z0-9-]*)\""),
     re.compile(r"\bkey = \"([a-z][a-z0-9-]*)\" if .+? else \"([a-z][a-z0-9-]*)\""),
@@ -41,6 +42,9 @@ def keys_used_in_code() -> set[str]:
     keys.update(f"lang-name-{locale}" for locale in SUPPORTED_LOCALES)
     keys.update(f"role-{role.value}" for role in Role)
     keys.update({"role-none", "error-access-denied"})
+    keys.update(f"rsvp-{answer.value}" for answer in Attendance)
+    keys.update(f"schedule-answer-{value}" for value in ("yes", "no", "none"))
+    keys.update(f"audience-{kind}" for kind in WIZARD_AUDIENCES)
     return keys
 
 

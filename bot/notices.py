@@ -1,0 +1,124 @@
+"""Messages about events that the bot sends on its own: reminders, moves, cancellations,
+the weekly digest. Rendered per recipient's language, delivered through the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Localizer, Translator
+from bot.keyboards import RsvpCb
+from bot.services import delivery, events
+from bot.services.delivery import Button, Outgoing, Payload
+from bot.views import format_when
+from storage.models import Attendance, Event, EventStatus
+
+
+def rsvp_buttons(
+    t: Localizer, event: Event, chosen: Attendance | None = None
+) -> list[list[Button]]:
+    def label(answer: Attendance) -> str:
+        text = t(f"rsvp-{answer.value}")
+        return f"✅ {text}" if answer == chosen else text
+
+    return [[
+        Button(label(answer), RsvpCb(event=event.id, answer=answer).pack())
+        for answer in (Attendance.YES, Attendance.NO)
+    ]]  # fmt: skip
+
+
+def event_text(t: Localizer, event: Event, zone: ZoneInfo) -> str:
+    return t(
+        "event-card",
+        title=escape(event.title),
+        when=format_when(event.starts_at, zone, t.locale),
+        link=escape(event.link),
+    )
+
+
+def reminder(t: Localizer, event: Event, zone: ZoneInfo, minutes: int) -> Payload:
+    lead = t("reminder-soon") if minutes <= 60 else t("reminder-ahead")
+    return Payload(f"⏰ {lead}\n{event_text(t, event, zone)}", rsvp_buttons(t, event))
+
+
+def moved(t: Localizer, event: Event, zone: ZoneInfo) -> Payload:
+    return Payload(f"{t('event-moved')}\n{event_text(t, event, zone)}", rsvp_buttons(t, event))
+
+
+def cancelled(t: Localizer, event: Event, zone: ZoneInfo) -> Payload:
+    return Payload(f"{t('event-cancelled')}\n{event_text(t, event, zone)}")
+
+
+def digest(
+    t: Localizer, items: Sequence[tuple[Event, Attendance | None]], zone: ZoneInfo
+) -> Payload:
+    lines = [t("digest-title")]
+    for event, answer in items:
+        mark = {Attendance.YES: "✅ ", Attendance.NO: "✖ "}.get(answer, "") if answer else ""
+        lines.append(
+            f"{mark}{format_when(event.starts_at, zone, t.locale)} — {escape(event.title)}"
+        )
+    lines.append(t("digest-footer"))
+    return Payload("\n".join(lines))
+
+
+async def send_reminders(
+    session: AsyncSession,
+    translator: Translator,
+    zone: ZoneInfo,
+    now: datetime,
+    offsets: Sequence[int],
+) -> int:
+    """Hands the reminders whose time has come to the outbox; how many messages."""
+    queued = 0
+    due = await events.due_reminders(session, now, [timedelta(minutes=m) for m in offsets])
+    for event, minutes in due:
+        outgoing = [
+            Outgoing(person, reminder(translator.for_locale(person.locale), event, zone, minutes))
+            for person in await events.audience_of(session, event)
+        ]
+        queued += await delivery.enqueue(
+            session,
+            "reminder",
+            events.reminder_reference(event, minutes),
+            outgoing,
+            expires_at=event.starts_at,
+        )
+        # After the enqueue: a crash in between re-enqueues, and the outbox key dedups.
+        await events.mark_reminded(session, event, minutes)
+    return queued
+
+
+async def tell_audience_of_change(
+    session: AsyncSession, translator: Translator, zone: ZoneInfo, event: Event
+) -> int:
+    """After a move or a cancellation: withdraw the old reminders, tell everyone."""
+    await delivery.withdraw(session, "reminder", events.reminder_prefix(event))
+    render = cancelled if event.status == EventStatus.CANCELLED else moved
+    outgoing = [
+        Outgoing(person, render(translator.for_locale(person.locale), event, zone))
+        for person in await events.audience_of(session, event)
+    ]
+    return await delivery.enqueue(
+        session, "event-change", f"event:{event.id}:v{event.version}:{event.status}", outgoing
+    )
+
+
+async def send_digest(
+    session: AsyncSession, translator: Translator, zone: ZoneInfo, now: datetime
+) -> int:
+    """This week's events for everyone who reads the digest (only those with something).
+    The surveys capability adds open surveys with their deadlines here."""
+    start, end, week = events.week_of(now, zone)
+    this_week = await events.upcoming(session, max(start, now), end)
+    outgoing = []
+    for person in await events.digest_readers(session):
+        items = await events.for_participant(session, person, this_week)
+        if items:
+            t = translator.for_locale(person.locale)
+            outgoing.append(Outgoing(person, digest(t, items, zone)))
+    return await delivery.enqueue(session, "digest", f"digest:{week}", outgoing)

@@ -1,0 +1,76 @@
+"""Who a reminder, digest or announcement goes to: roles, programmes, municipalities,
+schools. Empty parts mean "any"; the parts combine with AND, values within a part with OR."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Participant, Role
+from storage.repositories.directory import SchoolRepository
+from storage.repositories.people import PeopleRepository
+
+
+@dataclass(frozen=True)
+class Audience:
+    roles: tuple[Role, ...] = ()
+    programmes: tuple[str, ...] = ()
+    municipality_ids: tuple[int, ...] = ()
+    school_ids: tuple[int, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "roles": [role.value for role in self.roles],
+            "programmes": list(self.programmes),
+            "municipality_ids": list(self.municipality_ids),
+            "school_ids": list(self.school_ids),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Audience:
+        data = data or {}
+        return cls(
+            roles=tuple(Role(role) for role in data.get("roles", [])),
+            programmes=tuple(data.get("programmes", [])),
+            municipality_ids=tuple(int(i) for i in data.get("municipality_ids", [])),
+            school_ids=tuple(int(i) for i in data.get("school_ids", [])),
+        )
+
+    @property
+    def is_everyone(self) -> bool:
+        return not (self.roles or self.programmes or self.municipality_ids or self.school_ids)
+
+
+async def _school_filter(session: AsyncSession, audience: Audience) -> list[int] | None:
+    """The schools the audience is limited to (None: no limit). Programmes are a list on
+    each school, matched here rather than in SQL so it reads the same on every engine."""
+    if not audience.programmes:
+        return list(audience.school_ids) if audience.school_ids else None
+    wanted = set(audience.programmes)
+    schools = [
+        school.id
+        for school in await SchoolRepository(session).all()
+        if school.archived_at is None and wanted & set(school.programmes)
+    ]
+    if audience.school_ids:
+        schools = [school for school in schools if school in set(audience.school_ids)]
+    return schools
+
+
+async def members(session: AsyncSession, audience: Audience) -> Sequence[Participant]:
+    return await PeopleRepository(session).members(
+        audience.roles, audience.municipality_ids, await _school_filter(session, audience)
+    )
+
+
+async def includes(session: AsyncSession, audience: Audience, participant: Participant) -> bool:
+    found = await PeopleRepository(session).members(
+        audience.roles,
+        audience.municipality_ids,
+        await _school_filter(session, audience),
+        only=participant.id,
+    )
+    return bool(found)

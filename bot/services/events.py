@@ -1,0 +1,451 @@
+"""Meetings and webinars: the series, occurrences, moves and cancellations, attendance
+answers, which reminders are due, and calendar files."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import audience as audiences
+from bot.services import audit
+from bot.services.access import Action, can
+from bot.services.audience import Audience
+from bot.services.errors import AccessDenied, DomainError, NotFound
+from storage.db import insert_for
+from storage.models import (
+    Attendance,
+    Event,
+    EventAnswer,
+    EventKind,
+    EventStatus,
+    MeetingSeries,
+    Participant,
+    Role,
+)
+from storage.repositories.people import PeopleRepository
+
+MEETING_TITLE = "Организационное совещание участников проекта"
+MEETING_DAYS = "1st mon,3rd mon"
+_URL_RE = re.compile(r"^https?://\S+$")
+_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+# -- the organisational meetings ------------------------------------------------------------
+
+
+def meeting_times(
+    days: str, local_time: str, zone: ZoneInfo, after: datetime, until: datetime
+) -> list[datetime]:
+    """Start times (UTC) of a series between `after` (exclusive) and `until`.
+
+    APScheduler's cron trigger does the calendar arithmetic: "1st mon,3rd mon" across month
+    and year ends, in the local zone."""
+    hour, minute = parse_time(local_time)
+    trigger = CronTrigger(day=days, hour=hour, minute=minute, timezone=zone)
+    times: list[datetime] = []
+    previous = None
+    now = after.astimezone(zone)
+    while True:
+        fire = trigger.get_next_fire_time(previous, now)
+        if fire is None or fire > until:
+            return times
+        if fire > after:
+            times.append(fire.astimezone(UTC))
+        previous, now = fire, fire + timedelta(seconds=1)
+
+
+def parse_time(text: str) -> tuple[int, int]:
+    match = _TIME_RE.match(text.strip())
+    if match is None:
+        raise DomainError("event-bad-time")
+    return int(match[1]), int(match[2])
+
+
+def check_link(link: str) -> str:
+    link = link.strip()
+    if not _URL_RE.match(link) or len(link) > 500:
+        raise DomainError("event-bad-link")
+    return link
+
+
+async def save_series(
+    session: AsyncSession,
+    *,
+    link: str,
+    local_time: str = "10:00",
+    title: str = MEETING_TITLE,
+    days: str = MEETING_DAYS,
+    duration_minutes: int = 60,
+    audience: Audience | None = None,
+) -> MeetingSeries:
+    """Creates the series with this title, or updates it (the operator's CLI)."""
+    parse_time(local_time)
+    CronTrigger(day=days)  # refuses a bad rule here, not at the next materialisation
+    series = await session.scalar(select(MeetingSeries).where(MeetingSeries.title == title))
+    if series is None:
+        series = MeetingSeries(title=title, days=days)
+        session.add(series)
+    series.days = days
+    series.local_time = local_time
+    series.duration_minutes = duration_minutes
+    series.link = check_link(link)
+    series.audience = (audience or Audience()).as_json()
+    series.active = True
+    await session.commit()
+    return series
+
+
+async def materialise(session: AsyncSession, zone: ZoneInfo, now: datetime, weeks: int = 8) -> int:
+    """Creates the occurrences of every active series for the coming weeks (idempotent:
+    one event per series and date; a moved or cancelled occurrence stays as it is)."""
+    created = 0
+    for series in await session.scalars(select(MeetingSeries).where(MeetingSeries.active)):
+        for start in meeting_times(
+            series.days, series.local_time, zone, now, now + timedelta(weeks=weeks)
+        ):
+            statement = (
+                insert_for(session, Event)
+                .values(
+                    kind=EventKind.MEETING,
+                    series_id=series.id,
+                    occurrence=start.astimezone(zone).date(),
+                    title=series.title,
+                    starts_at=start,
+                    duration_minutes=series.duration_minutes,
+                    link=series.link,
+                    audience=series.audience,
+                    status=EventStatus.SCHEDULED,
+                    version=1,
+                    reminded=[],
+                    created_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["series_id", "occurrence"])
+            )
+            result = await session.execute(statement)
+            created += int(result.rowcount)  # type: ignore[attr-defined]
+    await session.commit()
+    return created
+
+
+# -- webinars, moves, cancellations ---------------------------------------------------------
+
+
+def _scope_of(actor: Participant | None, audience: Audience) -> Audience:
+    """A municipal coordinator's events are for their municipality only."""
+    if actor is None or can(actor, Action.CHOOSE_MUNICIPALITY):
+        return audience
+    if actor.role != Role.MUNICIPAL_COORDINATOR or actor.municipality_id is None:
+        raise AccessDenied()
+    return Audience(
+        roles=audience.roles,
+        programmes=audience.programmes,
+        municipality_ids=(actor.municipality_id,),
+        school_ids=audience.school_ids,
+    )
+
+
+def may_manage(actor: Participant | None, event: Event) -> bool:
+    """The operator, the regional team, or the municipal coordinator whose municipality the
+    event is exactly for."""
+    if actor is None or can(actor, Action.CHOOSE_MUNICIPALITY):
+        return True
+    scope = Audience.from_json(event.audience).municipality_ids
+    return len(scope) == 1 and can(actor, Action.MANAGE_EVENTS, municipality_id=scope[0])
+
+
+async def create_webinar(
+    session: AsyncSession,
+    actor: Participant | None,
+    *,
+    title: str,
+    starts_at: datetime,
+    link: str,
+    now: datetime,
+    duration_minutes: int = 90,
+    audience: Audience | None = None,
+    materials_file_id: str | None = None,
+) -> Event:
+    if actor is not None and not can(
+        actor, Action.MANAGE_EVENTS, municipality_id=actor.municipality_id
+    ):
+        raise AccessDenied()
+    title = " ".join(title.split())
+    if not 3 <= len(title) <= 300:
+        raise DomainError("event-bad-title")
+    if starts_at <= now:
+        raise DomainError("event-in-past")
+    if not 10 <= duration_minutes <= 600:
+        raise DomainError("event-bad-duration")
+    event = Event(
+        kind=EventKind.WEBINAR,
+        title=title,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        link=check_link(link),
+        audience=_scope_of(actor, audience or Audience()).as_json(),
+        materials_file_id=materials_file_id,
+        created_by_id=actor.id if actor else None,
+        reminded=[],
+    )
+    session.add(event)
+    await session.flush()
+    audit.record(session, actor, "event.created", f"event:{event.id}", title=title)
+    await session.commit()
+    return event
+
+
+async def event(session: AsyncSession, event_id: int) -> Event:
+    found = await session.get(Event, event_id)
+    if found is None:
+        raise NotFound("event-unknown")
+    return found
+
+
+async def _managed(session: AsyncSession, actor: Participant | None, event_id: int) -> Event:
+    found = await event(session, event_id)
+    if not may_manage(actor, found):
+        raise AccessDenied()
+    if found.status == EventStatus.CANCELLED:
+        raise DomainError("event-cancelled")
+    return found
+
+
+async def move(
+    session: AsyncSession,
+    actor: Participant | None,
+    event_id: int,
+    starts_at: datetime,
+    now: datetime,
+) -> Event:
+    """A new time: reminders are planned afresh (the old ones are withdrawn by the caller
+    with `reminder_prefix`), and the audience is told."""
+    found = await _managed(session, actor, event_id)
+    if starts_at <= now:
+        raise DomainError("event-in-past")
+    audit.record(
+        session, actor, "event.moved", f"event:{found.id}",
+        old=found.starts_at.isoformat(), new=starts_at.isoformat(),
+    )  # fmt: skip
+    found.starts_at = starts_at
+    found.version += 1
+    found.reminded = []
+    await session.commit()
+    return found
+
+
+async def cancel(session: AsyncSession, actor: Participant | None, event_id: int) -> Event:
+    found = await _managed(session, actor, event_id)
+    found.status = EventStatus.CANCELLED
+    audit.record(session, actor, "event.cancelled", f"event:{found.id}")
+    await session.commit()
+    return found
+
+
+def reminder_prefix(event: Event) -> str:
+    """The outbox reference prefix of every reminder of this event, any version."""
+    return f"event:{event.id}:"
+
+
+def reminder_reference(event: Event, offset_minutes: int) -> str:
+    return f"event:{event.id}:v{event.version}:{offset_minutes}"
+
+
+# -- who comes ------------------------------------------------------------------------------
+
+
+async def answer(
+    session: AsyncSession,
+    participant: Participant,
+    event_id: int,
+    attendance: Attendance,
+    now: datetime,
+) -> Event:
+    """Records "Буду" / "Не смогу"; it can be changed until the event begins."""
+    found = await event(session, event_id)
+    if found.status == EventStatus.CANCELLED:
+        raise DomainError("event-cancelled")
+    if found.starts_at <= now:
+        raise DomainError("event-started")
+    if not await audiences.includes(session, Audience.from_json(found.audience), participant):
+        raise AccessDenied()
+    statement = insert_for(session, EventAnswer).values(
+        event_id=found.id, participant_id=participant.id, answer=attendance, answered_at=now
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["event_id", "participant_id"],
+            set_={"answer": attendance, "answered_at": now},
+        )
+    )
+    await session.commit()
+    return found
+
+
+async def answers_of(
+    session: AsyncSession, participant: Participant, event_ids: Sequence[int]
+) -> dict[int, Attendance]:
+    result = await session.execute(
+        select(EventAnswer.event_id, EventAnswer.answer).where(
+            EventAnswer.participant_id == participant.id, EventAnswer.event_id.in_(event_ids)
+        )
+    )
+    return {event_id: Attendance(value) for event_id, value in result.all()}
+
+
+async def upcoming(
+    session: AsyncSession, now: datetime, until: datetime, *, include_cancelled: bool = False
+) -> Sequence[Event]:
+    statement = select(Event).where(Event.starts_at > now, Event.starts_at <= until)
+    if not include_cancelled:
+        statement = statement.where(Event.status == EventStatus.SCHEDULED)
+    result = await session.scalars(statement.order_by(Event.starts_at))
+    return result.all()
+
+
+async def my_events(
+    session: AsyncSession, participant: Participant, now: datetime, days: int = 30
+) -> list[tuple[Event, Attendance | None]]:
+    """The participant's events in the coming days, with their answer."""
+    return await for_participant(
+        session, participant, await upcoming(session, now, now + timedelta(days=days))
+    )
+
+
+async def for_participant(
+    session: AsyncSession, participant: Participant, candidates: Sequence[Event]
+) -> list[tuple[Event, Attendance | None]]:
+    """Those of `candidates` whose audience includes the participant, with their answer."""
+    mine = [
+        found
+        for found in candidates
+        if await audiences.includes(session, Audience.from_json(found.audience), participant)
+    ]
+    answers = await answers_of(session, participant, [found.id for found in mine])
+    return [(found, answers.get(found.id)) for found in mine]
+
+
+@dataclass
+class AttendanceReport:
+    event: Event
+    coming: list[Participant] = field(default_factory=list)
+    not_coming: list[Participant] = field(default_factory=list)
+    silent: list[Participant] = field(default_factory=list)
+    # municipality name: (coming, not coming, silent)
+    by_municipality: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+
+
+async def attendance(session: AsyncSession, actor: Participant, event_id: int) -> AttendanceReport:
+    """Who answered what, and who did not, with counts by municipality. A municipal
+    coordinator sees only their municipality's people."""
+    found = await event(session, event_id)
+    if not can(actor, Action.MANAGE_EVENTS, municipality_id=actor.municipality_id):
+        raise AccessDenied()
+    people = await audiences.members(session, _scope_of(actor, Audience.from_json(found.audience)))
+    rows = await session.execute(
+        select(EventAnswer.participant_id, EventAnswer.answer).where(
+            EventAnswer.event_id == found.id
+        )
+    )
+    answers = {participant_id: Attendance(value) for participant_id, value in rows.all()}
+    places = await PeopleRepository(session).municipality_names([p.id for p in people])
+    report = AttendanceReport(found)
+    counts: dict[str, Counter[str]] = {}
+    for person in people:
+        value = answers.get(person.id)
+        if value is Attendance.YES:
+            report.coming.append(person)
+        elif value is Attendance.NO:
+            report.not_coming.append(person)
+        else:
+            report.silent.append(person)
+        counts.setdefault(places.get(person.id, "—"), Counter())[value or "silent"] += 1
+    report.by_municipality = {
+        name: (c[Attendance.YES], c[Attendance.NO], c["silent"])
+        for name, c in sorted(counts.items())
+    }
+    return report
+
+
+# -- reminders and calendar files -----------------------------------------------------------
+
+
+async def due_reminders(
+    session: AsyncSession, now: datetime, offsets: Sequence[timedelta]
+) -> list[tuple[Event, int]]:
+    """(event, offset in minutes) whose reminder time has come and that were not yet handed
+    to the outbox for the event's current version. Events that have begun get none."""
+    if not offsets:
+        return []
+    longest = max(offsets)
+    due: list[tuple[Event, int]] = []
+    for found in await upcoming(session, now, now + longest):
+        for offset in offsets:
+            minutes = int(offset.total_seconds() // 60)
+            if found.starts_at - offset <= now and minutes not in found.reminded:
+                due.append((found, minutes))
+    return due
+
+
+async def mark_reminded(session: AsyncSession, event: Event, minutes: int) -> None:
+    event.reminded = sorted({*event.reminded, minutes})
+    await session.commit()
+
+
+async def audience_of(session: AsyncSession, event: Event) -> Sequence[Participant]:
+    return await audiences.members(session, Audience.from_json(event.audience))
+
+
+def to_ics(events: Sequence[Event], zone: ZoneInfo) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Leningrad Oblast school programmes bot//RU")
+    calendar.add("version", "2.0")
+    for found in events:
+        entry = CalendarEvent()
+        entry.add("uid", f"event-{found.id}-v{found.version}@participants-bot")
+        entry.add("summary", found.title)
+        entry.add("dtstart", found.starts_at.astimezone(zone))
+        entry.add("dtend", (found.starts_at + timedelta(minutes=found.duration_minutes))
+                  .astimezone(zone))  # fmt: skip
+        entry.add("dtstamp", found.created_at)
+        entry.add("url", found.link)
+        entry.add("description", found.link)
+        entry.add("status", "CANCELLED" if found.status == EventStatus.CANCELLED else "CONFIRMED")
+        calendar.add_component(entry)
+    return bytes(calendar.to_ical())
+
+
+def week_of(moment: datetime, zone: ZoneInfo) -> tuple[datetime, datetime, str]:
+    """Monday 00:00 to the next Monday (UTC) of the local week, and its ISO name."""
+    local = moment.astimezone(zone)
+    monday = datetime.combine(local.date() - timedelta(days=local.weekday()), datetime.min.time(),
+                              tzinfo=zone)  # fmt: skip
+    year, week, _ = local.isocalendar()
+    return (
+        monday.astimezone(UTC),
+        (monday + timedelta(days=7)).astimezone(UTC),
+        f"{year}-W{week:02}",
+    )
+
+
+async def digest_readers(session: AsyncSession) -> Sequence[Participant]:
+    everyone = await PeopleRepository(session).members((), (), None)
+    return [person for person in everyone if person.digest_enabled]
+
+
+async def set_digest(session: AsyncSession, participant: Participant, enabled: bool) -> None:
+    participant.digest_enabled = enabled
+    await session.commit()
+
+
+def local_date(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.astimezone(zone).date()

@@ -1,0 +1,477 @@
+"""Meetings and webinars: answering reminders, /schedule with calendar files, and the
+coordinators' event list, attendance, moves, cancellations and the webinar wizard."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from datetime import datetime, timedelta
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import notices
+from bot.i18n import Localizer, Translator
+from bot.keyboards import EventCb, MenuCb, PickCb, RsvpCb, buttons_markup, inline, menu_button
+from bot.services import events
+from bot.services.access import Action, can
+from bot.services.audience import Audience
+from bot.services.errors import AccessDenied, DomainError
+from bot.settings import Settings
+from bot.views import format_when
+from handlers.shared import drop_keyboard
+from storage.models import EventStatus, Participant, Role
+from storage.types import utcnow
+
+SCHEDULE_DAYS = 30
+WIZARD_TIMES = ("09:00", "10:00", "11:00", "12:00", "14:00", "15:00", "16:00", "17:00")
+WIZARD_DURATIONS = (60, 90, 120)
+WIZARD_AUDIENCES = ("all", Role.DIRECTOR.value, Role.CURATOR.value)
+
+
+class Webinar(StatesGroup):
+    title = State()
+    date = State()
+    time = State()
+    duration = State()
+    link = State()
+    audience = State()
+    confirm = State()
+
+
+class EventMove(StatesGroup):
+    when = State()
+
+
+def _message(callback: CallbackQuery) -> Message:
+    assert isinstance(callback.message, Message)
+    return callback.message
+
+
+# -- participants ---------------------------------------------------------------------------
+
+
+async def rsvp(
+    callback: CallbackQuery,
+    callback_data: RsvpCb,
+    callback_answer: CallbackAnswer,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
+    event = await events.answer(
+        session, participant, callback_data.event, callback_data.answer, utcnow()
+    )
+    callback_answer.text = t("rsvp-saved", answer=t(f"rsvp-{callback_data.answer.value}"))
+    # Pressing the same answer again leaves the keyboard as it is: Telegram says so (400).
+    with suppress(TelegramBadRequest):
+        await _message(callback).edit_reply_markup(
+            reply_markup=buttons_markup(notices.rsvp_buttons(t, event, callback_data.answer))
+        )
+
+
+async def schedule(
+    message: Message,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    t: Localizer,
+) -> None:
+    await send_schedule(message, session, participant, settings, t)
+
+
+async def schedule_button(
+    callback: CallbackQuery,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    t: Localizer,
+) -> None:
+    await send_schedule(_message(callback), session, participant, settings, t)
+
+
+async def send_schedule(
+    message: Message,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    t: Localizer,
+) -> None:
+    if not participant.is_registered:
+        await message.answer(t("menu-not-registered"))
+        return
+    mine = await events.my_events(session, participant, utcnow(), SCHEDULE_DAYS)
+    if not mine:
+        await message.answer(t("schedule-empty", days=SCHEDULE_DAYS))
+        return
+    lines = [t("schedule-title", days=SCHEDULE_DAYS)]
+    rows = []
+    for event, answer in mine:
+        mark = t(f"schedule-answer-{answer.value if answer else 'none'}")
+        when = format_when(event.starts_at, settings.zone, t.locale)
+        lines.append(f"• {when} — {escape(event.title)} ({mark})")
+        day = event.starts_at.astimezone(settings.zone).strftime("%d.%m")
+        rows.append([(f"📎 {day} {event.title[:40]}", EventCb(action="ics", id=event.id))])
+    rows.append([(t("button-ics-all"), EventCb(action="ics-all"))])
+    await message.answer("\n".join(lines), reply_markup=inline(*rows))
+
+
+async def calendar_file(
+    callback: CallbackQuery,
+    callback_data: EventCb,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    mine = await events.my_events(session, participant, utcnow(), SCHEDULE_DAYS)
+    chosen = [
+        event for event, _ in mine
+        if callback_data.action == "ics-all" or event.id == callback_data.id
+    ]  # fmt: skip
+    if not chosen:  # not one of the person's events: a forged or stale button
+        raise AccessDenied()
+    name = "schedule.ics" if callback_data.action == "ics-all" else f"event-{chosen[0].id}.ics"
+    await bot.send_document(
+        participant.telegram_id,
+        BufferedInputFile(events.to_ics(chosen, settings.zone), filename=name),
+    )
+
+
+async def toggle_digest(
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
+    if not participant.is_registered:
+        raise AccessDenied()
+    await events.set_digest(session, participant, not participant.digest_enabled)
+    callback_answer.text = t("digest-on" if participant.digest_enabled else "digest-off")
+    callback_answer.show_alert = True
+
+
+# -- coordinators ---------------------------------------------------------------------------
+
+
+def _may_manage_events(participant: Participant) -> bool:
+    return can(participant, Action.MANAGE_EVENTS, municipality_id=participant.municipality_id)
+
+
+async def events_menu(
+    callback: CallbackQuery,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    t: Localizer,
+) -> None:
+    if not _may_manage_events(participant):
+        raise AccessDenied()
+    now = utcnow()
+    coming = await events.upcoming(session, now, now + timedelta(days=SCHEDULE_DAYS))
+    rows: list[list[tuple[str, CallbackData | str]]] = [
+        [(f"{e.starts_at.astimezone(settings.zone):%d.%m %H:%M} {e.title[:45]}",
+          EventCb(action="card", id=e.id))]
+        for e in coming[:20]
+    ]  # fmt: skip
+    rows.append([(t("button-new-webinar"), EventCb(action="new"))])
+    rows.append([menu_button(t)])
+    text = t("events-title", days=SCHEDULE_DAYS) if coming else t("events-none")
+    await _message(callback).answer(text, reply_markup=inline(*rows))
+
+
+async def event_card(
+    callback: CallbackQuery,
+    callback_data: EventCb,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    t: Localizer,
+) -> None:
+    report = await events.attendance(session, participant, callback_data.id)
+    event = report.event
+    lines = [
+        notices.event_text(t, event, settings.zone),
+        t("attendance-summary", coming=len(report.coming), not_coming=len(report.not_coming),
+          silent=len(report.silent)),
+    ]  # fmt: skip
+    for name, (coming, not_coming, silent) in report.by_municipality.items():
+        lines.append(t("attendance-line", municipality=escape(name), coming=coming,
+                       not_coming=not_coming, silent=silent))  # fmt: skip
+    if report.silent:
+        names = ", ".join(escape(p.full_name or "—") for p in report.silent[:30])
+        lines.append(t("attendance-silent", names=names))
+    rows: list[list[tuple[str, CallbackData | str]]] = []
+    if events.may_manage(participant, event) and event.status == EventStatus.SCHEDULED:
+        rows.append([
+            (t("button-event-move"), EventCb(action="move", id=event.id)),
+            (t("button-event-cancel"), EventCb(action="cancel", id=event.id)),
+        ])  # fmt: skip
+    rows.append([menu_button(t)])
+    await _message(callback).answer("\n".join(lines), reply_markup=inline(*rows))
+
+
+async def move_ask(
+    callback: CallbackQuery,
+    callback_data: EventCb,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
+    if not events.may_manage(participant, await events.event(session, callback_data.id)):
+        raise AccessDenied()
+    await state.set_state(EventMove.when)
+    await state.update_data(event_id=callback_data.id)
+    await _message(callback).answer(t("event-move-ask"))
+
+
+async def move_to(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    translator: Translator,
+    t: Localizer,
+) -> None:
+    try:
+        when = datetime.strptime((message.text or "").strip(), "%d.%m.%Y %H:%M")
+    except ValueError:
+        await message.answer(t("event-move-ask"))
+        return
+    event_id = int((await state.get_data())["event_id"])
+    moved = await events.move(
+        session, participant, event_id, when.replace(tzinfo=settings.zone), utcnow()
+    )
+    await state.clear()
+    await notices.tell_audience_of_change(session, translator, settings.zone, moved)
+    await message.answer(t("event-move-done", when=format_when(moved.starts_at, settings.zone,
+                                                               t.locale)))  # fmt: skip
+
+
+async def cancel_ask(
+    callback: CallbackQuery,
+    callback_data: EventCb,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
+    if not events.may_manage(participant, await events.event(session, callback_data.id)):
+        raise AccessDenied()
+    await _message(callback).answer(
+        t("event-cancel-sure"),
+        reply_markup=inline(
+            [(t("button-event-cancel-final"), EventCb(action="cancel-yes", id=callback_data.id))],
+            [menu_button(t)],
+        ),
+    )
+
+
+async def cancel_event(
+    callback: CallbackQuery,
+    callback_data: EventCb,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    translator: Translator,
+    t: Localizer,
+) -> None:
+    cancelled = await events.cancel(session, participant, callback_data.id)
+    await drop_keyboard(callback)
+    await notices.tell_audience_of_change(session, translator, settings.zone, cancelled)
+    await _message(callback).answer(t("event-cancel-done"), reply_markup=inline([menu_button(t)]))
+
+
+# -- the webinar wizard ---------------------------------------------------------------------
+
+
+async def wizard_start(
+    callback: CallbackQuery, state: FSMContext, participant: Participant, t: Localizer
+) -> None:
+    if not _may_manage_events(participant):
+        raise AccessDenied()
+    await state.clear()
+    await state.set_state(Webinar.title)
+    await _message(callback).answer(t("webinar-ask-title"))
+
+
+async def wizard_title(
+    message: Message, state: FSMContext, settings: Settings, t: Localizer
+) -> None:
+    title = " ".join((message.text or "").split())
+    if not 3 <= len(title) <= 300:
+        await message.answer(t("error-event-bad-title"))
+        return
+    await state.update_data(title=title)
+    await state.set_state(Webinar.date)
+    today = utcnow().astimezone(settings.zone).date()
+    builder = InlineKeyboardBuilder()
+    for offset in range(1, 15):
+        day = today + timedelta(days=offset)
+        builder.button(
+            text=f"{day:%d.%m}", callback_data=PickCb(field="date", value=f"{day:%Y-%m-%d}")
+        )
+    builder.adjust(7)
+    await message.answer(t("webinar-ask-date"), reply_markup=builder.as_markup())
+
+
+async def wizard_date(
+    event: Message | CallbackQuery, state: FSMContext, t: Localizer,
+    callback_data: PickCb | None = None,
+) -> None:  # fmt: skip
+    raw = callback_data.value if callback_data else (event.text or "").strip()  # type: ignore[union-attr]
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            day = datetime.strptime(raw, pattern).date()
+            break
+        except ValueError:
+            continue
+    else:
+        await _reply(event, t("webinar-ask-date"))
+        return
+    await state.update_data(date=day.isoformat())
+    await state.set_state(Webinar.time)
+    builder = InlineKeyboardBuilder()
+    for value in WIZARD_TIMES:
+        builder.button(text=value, callback_data=PickCb(field="time", value=value))
+    builder.adjust(4)
+    await _reply(event, t("webinar-ask-time"), builder.as_markup())
+
+
+async def wizard_time(
+    event: Message | CallbackQuery, state: FSMContext, t: Localizer,
+    callback_data: PickCb | None = None,
+) -> None:  # fmt: skip
+    raw = callback_data.value if callback_data else (event.text or "").strip()  # type: ignore[union-attr]
+    try:
+        events.parse_time(raw)
+    except DomainError:
+        await _reply(event, t("webinar-ask-time"))
+        return
+    await state.update_data(time=raw)
+    await state.set_state(Webinar.duration)
+    await _reply(event, t("webinar-ask-duration"), inline(
+        [(t("minutes", count=m), PickCb(field="duration", value=str(m))) for m in WIZARD_DURATIONS]
+    ))  # fmt: skip
+
+
+async def wizard_duration(
+    callback: CallbackQuery, callback_data: PickCb, state: FSMContext, t: Localizer
+) -> None:
+    if not callback_data.value.isdigit() or int(callback_data.value) not in WIZARD_DURATIONS:
+        raise AccessDenied()
+    await state.update_data(duration=int(callback_data.value))
+    await state.set_state(Webinar.link)
+    await _message(callback).answer(t("webinar-ask-link"))
+
+
+async def wizard_link(message: Message, state: FSMContext, t: Localizer) -> None:
+    try:
+        link = events.check_link(message.text or "")
+    except DomainError:
+        await message.answer(t("error-event-bad-link"))
+        return
+    await state.update_data(link=link)
+    await state.set_state(Webinar.audience)
+    await message.answer(t("webinar-ask-audience"), reply_markup=inline(
+        *[[(t(f"audience-{kind}"), PickCb(field="audience", value=kind))]
+          for kind in WIZARD_AUDIENCES]
+    ))  # fmt: skip
+
+
+async def wizard_audience(
+    callback: CallbackQuery,
+    callback_data: PickCb,
+    state: FSMContext,
+    settings: Settings,
+    t: Localizer,
+) -> None:
+    if callback_data.value not in WIZARD_AUDIENCES:
+        raise AccessDenied()
+    await state.update_data(audience=callback_data.value)
+    await state.set_state(Webinar.confirm)
+    data = await state.get_data()
+    starts = _start_of(data, settings)
+    text = t("webinar-card", title=escape(data["title"]),
+             when=format_when(starts, settings.zone, t.locale), minutes=data["duration"],
+             link=escape(data["link"]), audience=t(f"audience-{data['audience']}"))  # fmt: skip
+    await _message(callback).answer(text, reply_markup=inline(
+        [(t("button-webinar-create"), PickCb(field="create", value="yes"))],
+        [(t("button-cancel"), PickCb(field="create", value="no"))],
+    ))  # fmt: skip
+
+
+async def wizard_create(
+    callback: CallbackQuery,
+    callback_data: PickCb,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    t: Localizer,
+) -> None:
+    data = await state.get_data()
+    await state.clear()
+    await drop_keyboard(callback)
+    if callback_data.value != "yes":
+        await _message(callback).answer(t("webinar-cancelled"))
+        return
+    roles = () if data["audience"] == "all" else (Role(data["audience"]),)
+    event = await events.create_webinar(
+        session, participant, title=data["title"], starts_at=_start_of(data, settings),
+        link=data["link"], now=utcnow(), duration_minutes=int(data["duration"]),
+        audience=Audience(roles=roles),
+    )  # fmt: skip
+    await _message(callback).answer(
+        t("webinar-created", title=escape(event.title)),
+        reply_markup=inline([(t("button-event-report"), EventCb(action="card", id=event.id))],
+                            [menu_button(t)]),
+    )  # fmt: skip
+
+
+def _start_of(data: dict[str, object], settings: Settings) -> datetime:
+    day = datetime.fromisoformat(str(data["date"]))
+    hour, minute = events.parse_time(str(data["time"]))
+    return day.replace(hour=hour, minute=minute, tzinfo=settings.zone)
+
+
+async def _reply(event: Message | CallbackQuery, text: str, markup: object = None) -> None:
+    message = event if isinstance(event, Message) else _message(event)
+    await message.answer(text, reply_markup=markup)  # type: ignore[arg-type]
+
+
+def build_router() -> Router:
+    router = Router(name="events")
+    callbacks = router.callback_query
+    callbacks.register(rsvp, RsvpCb.filter())
+    router.message.register(schedule, Command("schedule"))
+    callbacks.register(schedule_button, MenuCb.filter(F.item == "schedule"))
+    callbacks.register(calendar_file, EventCb.filter(F.action.in_({"ics", "ics-all"})))
+    callbacks.register(toggle_digest, MenuCb.filter(F.item == "digest"))
+    callbacks.register(events_menu, MenuCb.filter(F.item == "events"))
+    callbacks.register(event_card, EventCb.filter(F.action == "card"))
+    callbacks.register(move_ask, EventCb.filter(F.action == "move"))
+    router.message.register(move_to, EventMove.when, F.text)
+    callbacks.register(cancel_ask, EventCb.filter(F.action == "cancel"))
+    callbacks.register(cancel_event, EventCb.filter(F.action == "cancel-yes"))
+    callbacks.register(wizard_start, EventCb.filter(F.action == "new"))
+    router.message.register(wizard_title, Webinar.title, F.text)
+    callbacks.register(wizard_date, Webinar.date, PickCb.filter(F.field == "date"))
+    router.message.register(wizard_date, Webinar.date, F.text)
+    callbacks.register(wizard_time, Webinar.time, PickCb.filter(F.field == "time"))
+    router.message.register(wizard_time, Webinar.time, F.text)
+    callbacks.register(wizard_duration, Webinar.duration, PickCb.filter(F.field == "duration"))
+    router.message.register(wizard_link, Webinar.link, F.text)
+    callbacks.register(wizard_audience, Webinar.audience, PickCb.filter(F.field == "audience"))
+    callbacks.register(wizard_create, Webinar.confirm, PickCb.filter(F.field == "create"))
+    return router

@@ -1,0 +1,79 @@
+# Meetings, webinars, reminders, schedule.
+
+menu-schedule = My schedule
+menu-events = Meetings and webinars
+
+event-card =
+    <b>{ $title }</b>
+    🗓 { $when }
+    Link: { $link }
+reminder-ahead = Reminder: tomorrow
+reminder-soon = Reminder: starts in an hour
+event-moved = ⏰ <b>Moved.</b> The new time:
+event-cancelled = <b>Cancelled.</b>
+rsvp-yes = I'll attend
+rsvp-no = I can't
+rsvp-saved = Answer saved: { $answer }
+
+schedule-title = <b>My meetings and webinars for { $days } days</b>
+schedule-empty = No meetings or webinars in the next { $days } days.
+schedule-answer-yes = attending
+schedule-answer-no = not attending
+schedule-answer-none = no answer
+button-ics-all = 📎 The whole schedule (.ics)
+
+digest-title = <b>This week</b>
+digest-footer = Turn the digest off: /me
+digest-on = The weekly digest is on.
+digest-off = The weekly digest is off. Meeting reminders will still come.
+button-digest-on = Turn the digest on
+button-digest-off = Turn the digest off
+
+events-title = <b>Meetings and webinars for { $days } days</b>. Choose one to see the answers.
+events-none = No events in the coming days.
+button-new-webinar = ➕ New webinar
+button-event-move = Move
+button-event-cancel = Cancel
+button-event-cancel-final = Yes, cancel it
+button-event-report = Participants' answers
+attendance-summary = Attending: { $coming }, not attending: { $not_coming }, no answer: { $silent }.
+attendance-line = { $municipality }: attending { $coming }, not attending { $not_coming }, no answer { $silent }
+attendance-silent = No answer: { $names }
+event-move-ask = Type the new date and time as DD.MM.YYYY HH:MM, for example 08.12.2026 10:00.
+event-move-done = ✅ Moved to { $when }. Participants will be told.
+event-cancel-sure = Cancel the event? Participants will be told.
+event-cancel-done = ✅ Event cancelled, participants told.
+
+webinar-ask-title = Type the webinar's title.
+webinar-ask-date = Choose the date or type it as DD.MM.YYYY.
+webinar-ask-time = Choose the time (Moscow) or type it as HH:MM.
+webinar-ask-duration = How long is the webinar?
+webinar-ask-link = Send the webinar's link (https://…).
+webinar-ask-audience = Whom to invite?
+audience-all = All participants
+audience-director = Directors
+audience-curator = Curators
+minutes = { $count } { $count ->
+    [one] minute
+   *[other] minutes
+}
+webinar-card =
+    <b>Please check the webinar</b>
+    { $title }
+    🗓 { $when }, { $minutes } min.
+    Link: { $link }
+    Participants: { $audience }
+button-webinar-create = ✅ Create the webinar
+webinar-cancelled = Webinar creation cancelled.
+webinar-created = ✅ Webinar "{ $title }" created. Participants will be reminded a day and an hour before.
+
+error-event-bad-time = The time must be HH:MM, for example 10:00.
+error-event-bad-link = The link must start with http:// or https://.
+error-event-bad-title = The title must have 3 to 300 characters.
+error-event-bad-duration = The duration must be 10 to 600 minutes.
+error-event-in-past = That time has passed. Choose a future date.
+error-event-cancelled = This event has been cancelled.
+error-event-started = The event has begun: the answer can no longer change.
+error-event-unknown = Event not found.
+
+cmd-schedule = My schedule

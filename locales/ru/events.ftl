@@ -1,0 +1,80 @@
+# Совещания, вебинары, напоминания, расписание.
+
+menu-schedule = Моё расписание
+menu-events = Совещания и вебинары
+
+event-card =
+    <b>{ $title }</b>
+    🗓 { $when }
+    Ссылка: { $link }
+reminder-ahead = Напоминание: завтра
+reminder-soon = Напоминание: начало через час
+event-moved = ⏰ <b>Перенос.</b> Новое время:
+event-cancelled = <b>Отменено.</b>
+rsvp-yes = Буду
+rsvp-no = Не смогу
+rsvp-saved = Ответ сохранён: { $answer }
+
+schedule-title = <b>Мои совещания и вебинары на { $days } дней</b>
+schedule-empty = В ближайшие { $days } дней совещаний и вебинаров нет.
+schedule-answer-yes = буду
+schedule-answer-no = не смогу
+schedule-answer-none = нет ответа
+button-ics-all = 📎 Весь график (.ics)
+
+digest-title = <b>На этой неделе</b>
+digest-footer = Отключить дайджест: /me
+digest-on = Еженедельный дайджест включён.
+digest-off = Еженедельный дайджест отключён. Напоминания о совещаниях продолжат приходить.
+button-digest-on = Включить дайджест
+button-digest-off = Отключить дайджест
+
+events-title = <b>Совещания и вебинары на { $days } дней</b>. Выберите, чтобы увидеть ответы участников.
+events-none = В ближайшие дни событий нет.
+button-new-webinar = ➕ Новый вебинар
+button-event-move = Перенести
+button-event-cancel = Отменить
+button-event-cancel-final = Да, отменить
+button-event-report = Ответы участников
+attendance-summary = Будут: { $coming }, не смогут: { $not_coming }, без ответа: { $silent }.
+attendance-line = { $municipality }: будут { $coming }, не смогут { $not_coming }, без ответа { $silent }
+attendance-silent = Без ответа: { $names }
+event-move-ask = Напишите новую дату и время в формате ДД.ММ.ГГГГ ЧЧ:ММ, например 08.12.2026 10:00.
+event-move-done = ✅ Перенесено на { $when }. Участники получат уведомление.
+event-cancel-sure = Отменить событие? Участники получат уведомление.
+event-cancel-done = ✅ Событие отменено, участники уведомлены.
+
+webinar-ask-title = Напишите название вебинара.
+webinar-ask-date = Выберите дату или напишите её в формате ДД.ММ.ГГГГ.
+webinar-ask-time = Выберите время (МСК) или напишите его в формате ЧЧ:ММ.
+webinar-ask-duration = Сколько длится вебинар?
+webinar-ask-link = Отправьте ссылку на вебинар (https://…).
+webinar-ask-audience = Кому отправить приглашение?
+audience-all = Всем участникам
+audience-director = Директорам
+audience-curator = Кураторам
+minutes = { $count } { $count ->
+    [one] минута
+    [few] минуты
+   *[many] минут
+}
+webinar-card =
+    <b>Проверьте вебинар</b>
+    { $title }
+    🗓 { $when }, { $minutes } мин.
+    Ссылка: { $link }
+    Участники: { $audience }
+button-webinar-create = ✅ Создать вебинар
+webinar-cancelled = Создание вебинара отменено.
+webinar-created = ✅ Вебинар «{ $title }» создан. Участники получат напоминания за сутки и за час.
+
+error-event-bad-time = Время должно быть в формате ЧЧ:ММ, например 10:00.
+error-event-bad-link = Ссылка должна начинаться с http:// или https://.
+error-event-bad-title = Название должно содержать от 3 до 300 символов.
+error-event-bad-duration = Длительность должна быть от 10 до 600 минут.
+error-event-in-past = Это время уже прошло. Укажите будущую дату.
+error-event-cancelled = Это событие отменено.
+error-event-started = Событие уже началось: ответ изменить нельзя.
+error-event-unknown = Событие не найдено.
+
+cmd-schedule = Моё расписание

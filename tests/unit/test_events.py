@@ -1,0 +1,266 @@
+"""Meetings, webinars, reminders and calendar files, with a controllable clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiogram.methods import SendMessage
+from icalendar import Calendar
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import notices
+from bot.i18n import Translator
+from bot.services import events
+from bot.services.audience import Audience
+from bot.services.errors import AccessDenied, DomainError
+from scheduler.delivery import DeliveryLoop
+from storage.models import Attendance, Event, OutboxMessage, OutboxStatus, Role
+from tests.support.people import load_schools, municipality_id, person
+from tests.support.recording import recording_bot
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+OFFSETS = (24 * 60, 60)
+
+
+def local(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=MOSCOW)
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        ("2026-11-22 12:00", ["2026-12-07", "2026-12-21", "2027-01-04", "2027-01-18"]),
+        ("2026-12-07 10:00", ["2026-12-21", "2027-01-04", "2027-01-18", "2027-02-01"]),
+        ("2027-02-01 09:59", ["2027-02-01", "2027-02-15", "2027-03-01", "2027-03-15"]),
+        ("2028-02-07 11:00", ["2028-02-21", "2028-03-06", "2028-03-20", "2028-04-03"]),
+    ],
+)
+def test_first_and_third_mondays_across_month_and_year_ends(
+    after: str, expected: list[str]
+) -> None:
+    times = events.meeting_times(
+        events.MEETING_DAYS, "10:00", MOSCOW, local(after), local(after) + timedelta(days=75)
+    )
+    assert [t.astimezone(MOSCOW).date().isoformat() for t in times[:4]] == expected
+    assert all(t.astimezone(MOSCOW).strftime("%a %H:%M") == "Mon 10:00" for t in times)
+    assert all(t.tzinfo == UTC for t in times)
+
+
+async def test_materialising_is_idempotent(session: AsyncSession) -> None:
+    await events.save_series(session, link="https://meet.example.org/org", local_time="10:00")
+    now = local("2026-11-22 12:00")
+    assert await events.materialise(session, MOSCOW, now, weeks=8) == 3  # 7 and 21 Dec, 4 Jan
+    assert await events.materialise(session, MOSCOW, now, weeks=8) == 0
+    starts = list(await session.scalars(select(Event.starts_at).order_by(Event.starts_at)))
+    assert starts[0] == local("2026-12-07 10:00")
+    assert starts[0] == datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+
+
+async def test_a_bad_series_is_refused(session: AsyncSession) -> None:
+    with pytest.raises(DomainError, match="event-bad-time"):
+        await events.save_series(session, link="https://x.org", local_time="25:00")
+    with pytest.raises(DomainError, match="event-bad-link"):
+        await events.save_series(session, link="not a link")
+
+
+async def webinar(session: AsyncSession, now: datetime, **audience: object) -> Event:
+    return await events.create_webinar(
+        session, None, title="Вебинар: анализ результатов ВПР",
+        starts_at=local("2026-12-10 15:00"), link="https://webinar.example.org/1",
+        now=now, audience=Audience(**audience),  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+async def test_reminders_at_24h_and_1h_each_sent_exactly_once(
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    translator: Translator,
+) -> None:
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await person(session, Role.CURATOR, schools=[schools["47101"]], name="Куратор Тосно")
+    now = local("2026-12-08 12:00")
+    found = await webinar(session, now, roles=(Role.DIRECTOR,))
+    bot, recording = recording_bot()
+    clock = {"now": now}
+    loop = DeliveryLoop(bot, session_factory, rate=1000, clock=lambda: clock["now"])
+
+    async def tick(at: str) -> int:
+        clock["now"] = local(at)
+        async with session_factory() as fresh:
+            queued = await notices.send_reminders(fresh, translator, MOSCOW, clock["now"], OFFSETS)
+        await loop.drain_once()
+        return queued
+
+    assert await tick("2026-12-09 14:58") == 0  # not yet
+    assert await tick("2026-12-09 15:00") == 1  # T-24h, the director only
+    assert await tick("2026-12-09 15:00") == 0  # once
+    assert await tick("2026-12-10 13:59") == 0
+    assert await tick("2026-12-10 14:00") == 1  # T-1h
+    assert await tick("2026-12-10 14:30") == 0
+    sent = [r for r in recording.requests if isinstance(r, SendMessage)]
+    assert [int(r.chat_id) for r in sent] == [director.telegram_id] * 2
+    assert "Вебинар: анализ результатов ВПР" in sent[0].text
+    assert "четверг, 10 декабря, 15:00 (МСК)" in sent[0].text
+    assert "https://webinar.example.org/1" in sent[0].text
+    await session.refresh(found)
+    assert found.reminded == [60, 1440]
+
+
+async def test_a_late_joiner_gets_only_the_reminders_ahead(
+    session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    now = local("2026-12-09 15:00")
+    found = await webinar(session, now)
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await notices.send_reminders(session, translator, MOSCOW, now, OFFSETS)  # T-24h
+    late = await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Поздний Иван")
+    await notices.send_reminders(session, translator, MOSCOW, local("2026-12-10 14:00"), OFFSETS)
+    references = {
+        r.reference
+        for r in await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.participant_id == late.id)
+        )
+    }
+    assert references == {events.reminder_reference(found, 60)}
+
+
+async def test_a_reminder_missed_while_down_is_sent_before_the_event_not_after(
+    session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    found = await webinar(session, local("2026-12-01 10:00"))
+    # The bot was down from T-25h to T-30min: both reminders are due at once, still useful.
+    assert (
+        await notices.send_reminders(
+            session, translator, MOSCOW, local("2026-12-10 14:30"), OFFSETS
+        )
+        == 2
+    )
+    rows = list(await session.scalars(select(OutboxMessage)))
+    assert all(row.expires_at == found.starts_at for row in rows)
+    # After the start nothing new is planned.
+    other = await webinar(session, local("2026-12-01 10:00"))
+    assert (
+        await notices.send_reminders(
+            session, translator, MOSCOW, other.starts_at + timedelta(minutes=1), OFFSETS
+        )
+        == 0
+    )
+
+
+async def test_a_moved_event_reschedules_its_reminders_and_tells_the_audience(
+    session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    now = local("2026-12-08 12:00")
+    found = await webinar(session, now)
+    await notices.send_reminders(session, translator, MOSCOW, local("2026-12-09 15:00"), OFFSETS)
+    moved = await events.move(session, None, found.id, local("2026-12-17 15:00"), now)
+    assert (moved.version, moved.reminded) == (2, [])
+    await notices.tell_audience_of_change(session, translator, MOSCOW, moved)
+    rows = {r.reference: r for r in await session.scalars(select(OutboxMessage))}
+    # The pending T-24h reminder of version 1 is withdrawn; a notice goes out.
+    assert rows[f"event:{found.id}:v1:1440"].status == OutboxStatus.DROPPED
+    notice = rows[f"event:{found.id}:v2:scheduled"]
+    assert notice.participant_id == director.id
+    assert "четверг, 17 декабря, 15:00" in notice.payload["text"]
+    # Reminders for the new time come at the new time.
+    assert (
+        await notices.send_reminders(
+            session, translator, MOSCOW, local("2026-12-16 15:00"), OFFSETS
+        )
+        == 1
+    )
+
+
+async def test_cancel_and_answers(session: AsyncSession, translator: Translator) -> None:
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    tosno = await person(session, Role.DIRECTOR, schools=[schools["47101"]], name="Тосно Дир")
+    now = local("2026-12-08 12:00")
+    kirishi = await municipality_id(session, "Киришский")
+    found = await webinar(session, now, municipality_ids=(kirishi,))
+    await events.answer(session, director, found.id, Attendance.YES, now)
+    await events.answer(session, director, found.id, Attendance.NO, now)  # changed the answer
+    assert await events.answers_of(session, director, [found.id]) == {found.id: Attendance.NO}
+    with pytest.raises(AccessDenied):  # not in the audience
+        await events.answer(session, tosno, found.id, Attendance.YES, now)
+    with pytest.raises(DomainError, match="event-started"):
+        await events.answer(session, director, found.id, Attendance.YES, found.starts_at)
+    await events.cancel(session, None, found.id)
+    with pytest.raises(DomainError, match="event-cancelled"):
+        await events.answer(session, director, found.id, Attendance.YES, now)
+    assert await notices.tell_audience_of_change(session, translator, MOSCOW, found) == 1
+
+
+async def test_attendance_report_is_scoped(session: AsyncSession) -> None:
+    schools = await load_schools(session)
+    now = local("2026-12-08 12:00")
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Молчащий Директор")
+    tosno = await person(session, Role.DIRECTOR, schools=[schools["47101"]], name="Тосно Дир")
+    municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    found = await webinar(session, now, roles=(Role.DIRECTOR,))
+    await events.answer(session, director, found.id, Attendance.YES, now)
+    await events.answer(session, tosno, found.id, Attendance.NO, now)
+
+    regional_view = await events.attendance(session, regional, found.id)
+    assert regional_view.by_municipality == {"Киришский": (1, 0, 1), "Тосненский": (0, 1, 0)}
+    municipal_view = await events.attendance(session, municipal, found.id)
+    assert municipal_view.by_municipality == {"Киришский": (1, 0, 1)}
+    assert [p.full_name for p in municipal_view.silent] == ["Молчащий Директор"]
+    with pytest.raises(AccessDenied):
+        await events.attendance(session, director, found.id)
+
+
+async def test_a_municipal_coordinator_makes_webinars_for_their_municipality_only(
+    session: AsyncSession,
+) -> None:
+    await load_schools(session)
+    municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    tosno = await municipality_id(session, "Тосненский")
+    found = await events.create_webinar(
+        session, municipal, title="Муниципальный вебинар", starts_at=local("2026-12-10 15:00"),
+        link="https://x.example.org", now=local("2026-12-01 10:00"),
+        audience=Audience(municipality_ids=(tosno,)),
+    )  # fmt: skip
+    assert Audience.from_json(found.audience).municipality_ids == (municipal.municipality_id,)
+    with pytest.raises(DomainError, match="event-in-past"):
+        await webinar(session, local("2026-12-11 10:00"))
+
+
+async def test_the_ics_file_carries_the_right_times(session: AsyncSession) -> None:
+    found = await webinar(session, local("2026-12-01 10:00"))
+    calendar = Calendar.from_ical(events.to_ics([found], MOSCOW))
+    (entry,) = calendar.walk("VEVENT")
+    assert str(entry["summary"]) == "Вебинар: анализ результатов ВПР"
+    assert entry.decoded("dtstart") == local("2026-12-10 15:00")
+    assert entry.decoded("dtstart").astimezone(UTC) == datetime(2026, 12, 10, 12, 0, tzinfo=UTC)
+    assert entry.decoded("dtend") - entry.decoded("dtstart") == timedelta(minutes=90)
+    assert str(entry["url"]) == "https://webinar.example.org/1"
+
+
+async def test_the_weekly_digest_lists_this_weeks_events(
+    session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    reader = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    quiet = await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Без Дайджеста")
+    await events.set_digest(session, quiet, False)
+    await webinar(session, local("2026-12-01 10:00"))  # Thursday 10 December
+    monday = local("2026-12-07 09:00")
+    assert events.week_of(monday, MOSCOW)[2] == "2026-W50"
+    assert await notices.send_digest(session, translator, MOSCOW, monday) == 1
+    assert await notices.send_digest(session, translator, MOSCOW, monday) == 0  # once a week
+    (row,) = list(await session.scalars(select(OutboxMessage)))
+    assert row.participant_id == reader.id
+    assert "Вебинар: анализ результатов ВПР" in row.payload["text"]
+    assert date(2026, 12, 10) == events.local_date(local("2026-12-10 15:00"), MOSCOW)
