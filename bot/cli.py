@@ -55,6 +55,24 @@ def build_parser() -> argparse.ArgumentParser:
     creating.add_argument("--municipality", help="a municipality name or code")
     creating.add_argument("--uses", type=int, default=1, help="how many people (0: unlimited)")
     creating.add_argument("--days", type=int, default=14, help="days until it expires")
+
+    event_commands = commands.add_parser("events", help="meetings and webinars")
+    events_actions = event_commands.add_subparsers(dest="action", metavar="ACTION", required=True)
+    events_actions.add_parser("list", help="what is scheduled in the coming weeks")
+    series = events_actions.add_parser(
+        "series", help="set the organisational meetings (1st and 3rd Monday)"
+    )
+    series.add_argument("--link", required=True, help="the meeting link")
+    series.add_argument("--time", default="10:00", help="local start time, HH:MM")
+    series.add_argument("--duration", type=int, default=60, help="minutes")
+    importing_events = events_actions.add_parser("import", help="webinars from a CSV/XLSX file")
+    importing_events.add_argument("file", type=Path)
+    importing_events.add_argument("--apply", action="store_true", help="write the webinars")
+    moving = events_actions.add_parser("move", help="move one event (its audience is told)")
+    moving.add_argument("id", type=int)
+    moving.add_argument("--to", required=True, help='new local start, "DD.MM.YYYY HH:MM"')
+    cancelling = events_actions.add_parser("cancel", help="cancel one event (audience told)")
+    cancelling.add_argument("id", type=int)
     return parser
 
 
@@ -75,6 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_schools(settings, args))
     if command == "invite":
         return asyncio.run(_invite(settings, args))
+    if command == "events":
+        from bot.cli_events import run_events
+
+        return asyncio.run(run_events(settings, args))
     if settings.bot_token is None:
         print(MISSING_TOKEN_MESSAGE, file=sys.stderr)
         return EXIT_CONFIG
@@ -129,7 +151,7 @@ async def _check(settings: Settings) -> int:
 
 
 @asynccontextmanager
-async def _session(settings: Settings) -> AsyncIterator[AsyncSession]:
+async def operator_session(settings: Settings) -> AsyncIterator[AsyncSession]:
     """A session on a migrated database, for operator commands."""
     engine = create_engine(settings.database_url)
     try:
@@ -147,7 +169,7 @@ async def _schools(settings: Settings, args: argparse.Namespace) -> int:
     from bot.views import error_text, import_preview_text
 
     t = Translator(settings.default_locale).for_locale(settings.default_locale)
-    async with _session(settings) as session:
+    async with operator_session(settings) as session:
         if args.action == "export":
             args.file.write_bytes(await school_import.export(session, args.file.name))
             print(f"Wrote {args.file}")
@@ -178,7 +200,7 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services import directory, registration
     from bot.services.errors import DomainError
 
-    async with _session(settings) as session:
+    async with operator_session(settings) as session:
         municipality_id = None
         if args.municipality:
             found = (await directory.matcher(session)).match(args.municipality)

@@ -11,6 +11,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from pathlib import PurePath
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -73,7 +74,17 @@ class ImportPreview:
 
 
 def read_rows(filename: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
-    """(row number as the user sees it, values by column) for every non-empty row."""
+    return read_table(filename, content, HEADERS, REQUIRED)
+
+
+def read_table(
+    filename: str,
+    content: bytes,
+    headers: dict[str, tuple[str, ...]],
+    required: tuple[str, ...],
+) -> list[tuple[int, dict[str, str]]]:
+    """(row number as the user sees it, values by column) for every non-empty row of a
+    CSV or XLSX file whose first row names the columns (`headers`: name → accepted titles)."""
     if len(content) > MAX_FILE_BYTES:
         raise ImportFileError("import-too-large")
     suffix = PurePath(filename).suffix.lower()
@@ -87,7 +98,7 @@ def read_rows(filename: str, content: bytes) -> list[tuple[int, dict[str, str]]]
         header = next(table)
     except StopIteration:
         raise ImportFileError("import-empty") from None
-    columns = _map_header(header)
+    columns = _map_header(header, headers, required)
     rows = []
     for number, values in enumerate(table, start=2):
         if not any(value.strip() for value in values):
@@ -104,15 +115,17 @@ def _cell(values: list[str], index: int) -> str:
     return " ".join(values[index].split()) if index < len(values) else ""
 
 
-def _map_header(header: list[str]) -> dict[str, int]:
-    wanted = {alias: name for name, aliases in HEADERS.items() for alias in aliases}
+def _map_header(
+    header: list[str], headers: dict[str, tuple[str, ...]], required: tuple[str, ...]
+) -> dict[str, int]:
+    wanted = {alias: name for name, aliases in headers.items() for alias in aliases}
     columns: dict[str, int] = {}
     for index, title in enumerate(header):
         name = wanted.get(" ".join(title.casefold().replace("ё", "е").split()))
         name = name or wanted.get(" ".join(title.casefold().split()))
         if name and name not in columns:
             columns[name] = index
-    missing = [name for name in REQUIRED if name not in columns]
+    missing = [name for name in required if name not in columns]
     if missing:
         raise ImportFileError("import-columns", missing=", ".join(missing))
     return columns
@@ -150,9 +163,13 @@ def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
 
 
 def _xlsx_text(value: object) -> str:
-    # A numeric code typed into Excel comes back as 47001.0.
+    # A numeric code typed into Excel comes back as 47001.0, a date as a datetime.
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y") if value.time() == time() else value.isoformat(" ")
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
     return str(value)
 
 

@@ -77,3 +77,11 @@ error-event-started = The event has begun: the answer can no longer change.
 error-event-unknown = Event not found.
 
 cmd-schedule = My schedule
+
+import-row-empty-title = the title is empty
+import-row-bad-time = the time must be HH:MM
+import-row-bad-date = the date must be DD.MM.YYYY
+import-row-in-past = the date has passed
+import-row-bad-link = the link must start with https://
+import-row-bad-duration = the duration is a number of minutes from 10 to 600
+import-row-bad-audience = unclear audience (for example "директора, Киришский, 500+")

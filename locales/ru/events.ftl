@@ -78,3 +78,11 @@ error-event-started = Событие уже началось: ответ изм�
 error-event-unknown = Событие не найдено.
 
 cmd-schedule = Моё расписание
+
+import-row-empty-title = не указано название
+import-row-bad-time = время должно быть в формате ЧЧ:ММ
+import-row-bad-date = дата должна быть в формате ДД.ММ.ГГГГ
+import-row-in-past = дата уже прошла
+import-row-bad-link = ссылка должна начинаться с https://
+import-row-bad-duration = длительность — число минут от 10 до 600
+import-row-bad-audience = непонятная аудитория (пример: «директора, Киришский, 500+»)

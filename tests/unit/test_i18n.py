@@ -24,7 +24,7 @@ KEY_PATTERNS = (
 )
 # Domain errors are shown as `error-<reason>`, bad import rows as `import-row-<reason>`.
 ERROR_PATTERN = re.compile(r"(?:DomainError|NotFound|ImportFileError)\(\s*\"([a-z][a-z0-9-]*)\"")
-ROW_ERROR_PATTERN = re.compile(r"RowError\(\s*\w+,\s*\"([a-z][a-z0-9-]*)\"")
+ROW_ERROR_PATTERN = re.compile(r"(?:RowError\(\s*\w+,|RowProblem\()\s*\"([a-z][a-z0-9-]*)\"")
 
 
 def keys_used_in_code() -> set[str]:

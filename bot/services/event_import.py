@@ -1,0 +1,138 @@
+"""Webinars from a CSV/XLSX file: date, time, title, link, audience (see docs/events.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import directory, events
+from bot.services.audience import Audience
+from bot.services.errors import DomainError
+from bot.services.school_import import RowError, read_table
+from storage.models import Role
+
+HEADERS = {
+    "date": ("date", "дата"),
+    "time": ("time", "время"),
+    "title": ("title", "название", "тема"),
+    "link": ("link", "ссылка"),
+    "audience": ("audience", "аудитория", "участники"),
+    "duration": ("duration", "длительность"),
+}
+REQUIRED = ("date", "time", "title", "link")
+_ROLE_WORDS = {
+    "директора": Role.DIRECTOR, "директор": Role.DIRECTOR, "directors": Role.DIRECTOR,
+    "кураторы": Role.CURATOR, "куратор": Role.CURATOR, "curators": Role.CURATOR,
+    "координаторы": Role.MUNICIPAL_COORDINATOR,
+}  # fmt: skip
+_EVERYONE = {"", "все", "всем", "all", "everyone"}
+
+
+@dataclass(frozen=True)
+class WebinarRow:
+    row: int
+    title: str
+    starts_at: datetime
+    duration_minutes: int
+    link: str
+    audience: Audience
+
+
+@dataclass
+class EventImport:
+    webinars: list[WebinarRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+class RowProblem(Exception):
+    """A row that cannot become a webinar; shown as `import-row-<reason>`."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+async def preview(
+    session: AsyncSession, filename: str, content: bytes, zone: ZoneInfo, now: datetime
+) -> EventImport:
+    names = await directory.matcher(session)
+    result = EventImport()
+    for number, values in read_table(filename, content, HEADERS, REQUIRED):
+        try:
+            result.webinars.append(_webinar(number, values, names, zone, now))
+        except RowProblem as problem:
+            result.errors.append(RowError(number, problem.reason, values.get("title", "")))
+    return result
+
+
+def _webinar(
+    number: int,
+    values: dict[str, str],
+    names: directory.MunicipalityMatcher,
+    zone: ZoneInfo,
+    now: datetime,
+) -> WebinarRow:
+    if not values.get("title"):
+        raise RowProblem("empty-title")
+    try:
+        hour, minute = events.parse_time(values["time"])
+    except DomainError:
+        raise RowProblem("bad-time") from None
+    starts_at = _date(values["date"]).replace(hour=hour, minute=minute, tzinfo=zone)
+    if starts_at <= now:
+        raise RowProblem("in-past")
+    try:
+        link = events.check_link(values["link"])
+    except DomainError:
+        raise RowProblem("bad-link") from None
+    duration = values.get("duration") or "90"
+    if not duration.isdigit() or not 10 <= int(duration) <= 600:
+        raise RowProblem("bad-duration")
+    audience = _audience(values.get("audience", ""), names)
+    return WebinarRow(number, values["title"][:300], starts_at, int(duration), link, audience)
+
+
+def _date(text: str) -> datetime:
+    for pattern in ("%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text.strip(), pattern)
+        except ValueError:
+            continue
+    raise RowProblem("bad-date")
+
+
+def _audience(text: str, names: directory.MunicipalityMatcher) -> Audience:
+    """ "директора", "кураторы Киришский", "500+", "все"... words joined by commas."""
+    roles: list[Role] = []
+    municipalities: list[int] = []
+    programmes: list[str] = []
+    for word in (w.strip() for w in text.split(",")):
+        key = word.casefold()
+        if key in _EVERYONE:
+            continue
+        if key in _ROLE_WORDS:
+            roles.append(_ROLE_WORDS[key])
+        elif (municipality := names.match(word)) is not None:
+            municipalities.append(municipality.id)
+        elif any(ch.isdigit() for ch in word) or word.isupper():
+            programmes.append(word)  # "500+", "ШМР", "ВОР"
+        else:
+            raise RowProblem("bad-audience")
+    return Audience(tuple(roles), tuple(programmes), tuple(municipalities))
+
+
+async def apply(
+    session: AsyncSession, filename: str, content: bytes, zone: ZoneInfo, now: datetime
+) -> EventImport:
+    result = await preview(session, filename, content, zone, now)
+    if result.errors:
+        raise DomainError("import-has-errors", count=len(result.errors))
+    for row in result.webinars:
+        await events.create_webinar(
+            session, None, title=row.title, starts_at=row.starts_at, link=row.link, now=now,
+            duration_minutes=row.duration_minutes, audience=row.audience,
+        )  # fmt: skip
+    return result
