@@ -343,7 +343,8 @@ async def wizard_date(
     await state.set_state(Webinar.time)
     builder = InlineKeyboardBuilder()
     for value in WIZARD_TIMES:
-        builder.button(text=value, callback_data=PickCb(field="time", value=value))
+        # ":" separates callback data fields: the button carries "1500" for 15:00.
+        builder.button(text=value, callback_data=PickCb(field="time", value=value.replace(":", "")))
     builder.adjust(4)
     await _reply(event, t("webinar-ask-time"), builder.as_markup())
 
@@ -352,7 +353,10 @@ async def wizard_time(
     event: Message | CallbackQuery, state: FSMContext, t: Localizer,
     callback_data: PickCb | None = None,
 ) -> None:  # fmt: skip
-    raw = callback_data.value if callback_data else (event.text or "").strip()  # type: ignore[union-attr]
+    if callback_data is not None:
+        raw = f"{callback_data.value[:2]}:{callback_data.value[2:]}"
+    else:
+        raw = (event.text or "").strip()  # type: ignore[union-attr]
     try:
         events.parse_time(raw)
     except DomainError:

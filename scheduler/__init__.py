@@ -35,7 +35,8 @@ def build_scheduler(
         kwargs=context, next_run_time=soon, **common,
     )  # fmt: skip
     scheduler.add_job(
-        jobs.plan_reminders, "interval", seconds=30, id="plan_reminders",
+        jobs.plan_reminders, "interval", seconds=settings.reminder_check_seconds,
+        id="plan_reminders",
         kwargs={**context, "translator": translator}, next_run_time=soon, **common,
     )  # fmt: skip
     scheduler.add_job(

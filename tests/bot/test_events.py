@@ -1,0 +1,145 @@
+"""Events in the bot: the webinar wizard, answering a reminder, /schedule and .ics, moving
+and cancelling."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from aiogram.methods import EditMessageReplyMarkup, SendDocument, SendMessage
+from icalendar import Calendar
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translator
+from bot.keyboards import EventCb, MenuCb, PickCb, RsvpCb
+from bot.services import events
+from bot.services.audience import Audience
+from bot.settings import Settings
+from storage.models import Attendance, Event, EventAnswer, EventStatus, OutboxMessage, Role
+from tests.bot.conftest import BotHarness
+from tests.support.people import load_schools, person
+from tests.support.updates import TelegramUser
+
+
+async def test_a_coordinator_creates_a_webinar_with_the_wizard(
+    harness: BotHarness, session: AsyncSession, translator: Translator, settings: Settings
+) -> None:
+    await load_schools(session)
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    user = TelegramUser(id=regional.telegram_id)
+    await harness.press(user, MenuCb(item="events"))
+    await harness.press(user, EventCb(action="new"))
+    assert harness.sent_to(user)[-1].text == translator.get("ru", "webinar-ask-title")
+    await harness.send(user, "Вебинар: работа с родителями")
+    day = (datetime.now(settings.zone) + timedelta(days=3)).date()
+    # The date typed by hand, the time chosen with a button.
+    assert await harness.reply_text(user, "31.02.2026") == translator.get("ru", "webinar-ask-date")
+    await harness.send(user, f"{day:%d.%m.%Y}")
+    await harness.press(user, PickCb(field="time", value="1500"))
+    forged = await harness.alerts(user, PickCb(field="duration", value="9999"))
+    assert forged == [translator.get("ru", "error-access-denied")]
+    await harness.press(user, PickCb(field="duration", value="90"))
+    assert await harness.reply_text(user, "не ссылка") == translator.get(
+        "ru", "error-event-bad-link"
+    )
+    await harness.send(user, "https://webinar.example.org/parents")
+    await harness.press(user, PickCb(field="audience", value="director"))
+    card = harness.sent_to(user)[-1].text or ""
+    assert "Вебинар: работа с родителями" in card
+    assert "15:00 (МСК)" in card
+    await harness.press(user, PickCb(field="create", value="yes"))
+    event = await session.scalar(select(Event))
+    assert event is not None
+    assert event.starts_at == datetime(day.year, day.month, day.day, 15, tzinfo=settings.zone)
+    assert event.audience["roles"] == ["director"]
+    assert event.duration_minutes == 90
+
+
+async def webinar_for_directors(session: AsyncSession) -> Event:
+    now = datetime.now(UTC)
+    return await events.create_webinar(
+        session, None, title="Вебинар для директоров", starts_at=now + timedelta(days=2),
+        link="https://w.example.org/1", now=now,
+        audience=Audience(roles=(Role.DIRECTOR,)),
+    )  # fmt: skip
+
+
+async def test_answering_a_reminder_marks_the_choice_and_can_change(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    event = await webinar_for_directors(session)
+    user = TelegramUser(id=director.telegram_id)
+    requests = await harness.press(user, RsvpCb(event=event.id, answer=Attendance.YES))
+    (edit,) = [r for r in requests if isinstance(r, EditMessageReplyMarkup)]
+    labels = [b.text for row in edit.reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
+    assert labels == ["✅ Буду", "Не смогу"]
+    await harness.press(user, RsvpCb(event=event.id, answer=Attendance.NO))
+    answer = await session.scalar(
+        select(EventAnswer.answer).execution_options(populate_existing=True)
+    )
+    assert answer == Attendance.NO
+
+
+async def test_schedule_lists_my_events_and_sends_calendar_files(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    event = await webinar_for_directors(session)
+    user = TelegramUser(id=director.telegram_id)
+    await events.answer(session, director, event.id, Attendance.YES, datetime.now(UTC))
+    listing = await harness.reply_text(user, "/schedule")
+    assert "Вебинар для директоров" in listing
+    assert "(буду)" in listing
+    requests = await harness.press(user, EventCb(action="ics", id=event.id))
+    (document,) = [r for r in requests if isinstance(r, SendDocument)]
+    content = document.document.data  # type: ignore[union-attr]
+    (entry,) = Calendar.from_ical(content).walk("VEVENT")
+    assert str(entry["summary"]) == "Вебинар для директоров"
+    requests = await harness.press(user, EventCb(action="ics-all"))
+    assert [r for r in requests if isinstance(r, SendDocument)]
+
+
+async def test_moving_and_cancelling_tell_the_audience(
+    harness: BotHarness, session: AsyncSession, translator: Translator, settings: Settings
+) -> None:
+    schools = await load_schools(session)
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    event = await webinar_for_directors(session)
+    user = TelegramUser(id=regional.telegram_id)
+    await harness.press(user, EventCb(action="card", id=event.id))
+    card = harness.sent_to(user)[-1]
+    assert translator.get("ru", "attendance-summary", coming=0, not_coming=0, silent=1) in str(
+        card.text
+    )
+    await harness.press(user, EventCb(action="move", id=event.id))
+    assert await harness.reply_text(user, "завтра") == translator.get("ru", "event-move-ask")
+    new_day = (datetime.now(settings.zone) + timedelta(days=5)).date()
+    done = await harness.reply_text(user, f"{new_day:%d.%m.%Y} 11:00")
+    assert done.startswith("✅")
+    await harness.press(user, EventCb(action="cancel", id=event.id))
+    await harness.press(user, EventCb(action="cancel-yes", id=event.id))
+    assert harness.sent_to(user)[-1].text == translator.get("ru", "event-cancel-done")
+    notices = list(await session.scalars(select(OutboxMessage.reference)))
+    assert sorted(notices) == [f"event:{event.id}:v2:cancelled", f"event:{event.id}:v2:scheduled"]
+    refreshed = await session.scalar(select(Event).execution_options(populate_existing=True))
+    assert refreshed is not None
+    assert refreshed.status == EventStatus.CANCELLED
+    # A button of the cancelled event now says so.
+    alerts = await harness.alerts(user, EventCb(action="cancel-yes", id=event.id))
+    assert alerts == [translator.get("ru", "error-event-cancelled")]
+
+
+async def test_the_digest_can_be_turned_off(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    user = TelegramUser(id=director.telegram_id)
+    assert await harness.alerts(user, MenuCb(item="digest")) == [translator.get("ru", "digest-off")]
+    assert await harness.alerts(user, MenuCb(item="digest")) == [translator.get("ru", "digest-on")]
+    sent = [r for r in harness.session.requests if isinstance(r, SendMessage)]
+    assert sent == []

@@ -1,0 +1,89 @@
+"""A webinar created by a coordinator in the bot reaches its audience as a reminder; a
+director answers «Буду»; the coordinator's list shows it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.i18n import Translator
+from tests.e2e.test_registration import register
+from tests.support.bot_process import BotProcess
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.updates import TelegramUser
+
+pytestmark = pytest.mark.e2e
+
+COORDINATOR = TelegramUser(id=901, first_name="Анна")
+DIRECTOR = TelegramUser(id=902, first_name="Ирина")
+CURATOR = TelegramUser(id=903, first_name="Олег")
+SCHOOLS = """Код;Муниципалитет;Полное наименование
+47001;Киришский;МОУ «Киришская СОШ №3»
+"""
+
+
+async def invite(process: BotProcess, *args: str) -> str:
+    output = await process.cli("invite", "create", *args)
+    return output.split("Code: ")[1].split()[0]
+
+
+async def test_a_webinar_reaches_its_audience_and_answers_come_back(
+    telegram: FakeTelegram, bot_process: BotProcess, translator: Translator
+) -> None:
+    t = translator
+    (bot_process.workdir / "schools.csv").write_text(SCHOOLS, encoding="utf-8")
+    await bot_process.cli("schools", "import", "schools.csv", "--apply")
+    bot_process.env["REMINDER_CHECK_SECONDS"] = "1"
+    await bot_process.start()
+    coordinator_code = await invite(bot_process, "--role", "municipal_coordinator",
+                                    "--municipality", "Киришский")  # fmt: skip
+    await register(telegram, COORDINATOR, t, f"/start {coordinator_code}", "Кириллова Анна")
+    director_code = await invite(bot_process, "--role", "director", "--school", "47001")
+    await register(telegram, DIRECTOR, t, f"/start {director_code}", "Иванова Ирина")
+    curator_code = await invite(bot_process, "--role", "curator", "--school", "47001")
+    await register(telegram, CURATOR, t, f"/start {curator_code}", "Петров Олег")
+
+    # The coordinator creates a webinar for directors, starting in 23 hours: the reminder
+    # a day ahead is due at once.
+    zone = ZoneInfo("Europe/Moscow")
+    start = (datetime.now(zone) + timedelta(hours=23)).replace(second=0, microsecond=0)
+    menu = await telegram.ask(COORDINATOR, "/menu")
+    events_list = await telegram.click(COORDINATOR, menu, t.get("ru", "menu-events"))
+    await telegram.click(COORDINATOR, events_list, t.get("ru", "button-new-webinar"),
+                         answer=t.get("ru", "webinar-ask-title"))  # fmt: skip
+    await telegram.ask(COORDINATOR, "Вебинар: итоги мониторинга")
+    await telegram.ask(COORDINATOR, f"{start:%d.%m.%Y}")
+    durations = await telegram.ask(COORDINATOR, f"{start:%H:%M}")
+    link_question = await telegram.click(COORDINATOR, durations, "90")
+    assert link_question.text == t.get("ru", "webinar-ask-link")
+    audiences = await telegram.ask(COORDINATOR, "https://webinar.example.org/monitoring")
+    card = await telegram.click(COORDINATOR, audiences, t.get("ru", "audience-director"))
+    since = len(telegram.calls)
+    created = await telegram.click(COORDINATOR, card, t.get("ru", "button-webinar-create"))
+    assert created.text.startswith("✅")
+
+    # The director gets the reminder through the outbox; the curator does not.
+    reminder = await telegram.wait_for("sendMessage", since=since, chat_id=DIRECTOR.id,
+                                       timeout=30)  # fmt: skip
+    assert "Вебинар: итоги мониторинга" in reminder.text
+    assert f"{start:%H:%M} (МСК)" in reminder.text
+    assert [b["text"] for b in reminder.buttons()] == ["Буду", "Не смогу"]
+    answered = telegram.press(DIRECTOR, telegram.button(reminder, "Буду"), reminder)
+    receipt = await telegram.answer_to(answered)
+    assert receipt.params["text"] == t.get("ru", "rsvp-saved", answer="Буду")
+    assert telegram.sent_to(CURATOR.id, since=since) == []
+
+    # The coordinator's list shows the answer.
+    menu = await telegram.ask(COORDINATOR, "/menu")
+    events_list = await telegram.click(COORDINATOR, menu, t.get("ru", "menu-events"))
+    report = await telegram.click(COORDINATOR, events_list, "итоги мониторинга")
+    assert t.get("ru", "attendance-summary", coming=1, not_coming=0, silent=0) in report.text
+    assert "Киришский: будут 1" in report.text
+
+    # Restarting does not send the reminder again.
+    since = len(telegram.calls)
+    await bot_process.restart()
+    await telegram.ask(DIRECTOR, "/help")
+    assert [c for c in telegram.sent_to(DIRECTOR.id, since=since) if "мониторинга" in c.text] == []
