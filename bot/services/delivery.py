@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, OutboxStatus, Participant
 from storage.repositories.outbox import OutboxRepository
+from storage.repositories.people import PeopleRepository
 from storage.types import utcnow
 
 MAX_ATTEMPTS = 5
@@ -124,42 +125,49 @@ async def recover_interrupted(session: AsyncSession) -> int:
     return count
 
 
-async def sent(session: AsyncSession, row_id: int, message_id: int, now: datetime) -> None:
-    await OutboxRepository(session).mark(
-        [row_id], OutboxStatus.SENT, sent_at=now, message_id=message_id, last_error=None
-    )
-    await session.commit()
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one claimed message."""
+
+    row_id: int
+    participant_id: int
+    status: OutboxStatus
+    attempts: int
+    due_at: datetime
+    message_id: int | None = None
+    sent_at: datetime | None = None
+    error: str | None = None
 
 
-async def blocked(session: AsyncSession, row: OutboxMessage, error: str, now: datetime) -> None:
-    """403: the person blocked the bot. Marked unreachable; their pending rows stop."""
-    participant = await session.get(Participant, row.participant_id)
-    if participant is not None and participant.unreachable_at is None:
-        participant.unreachable_at = now
-    await OutboxRepository(session).mark([row.id], OutboxStatus.BLOCKED, last_error=error[:500])
-    await session.commit()
-
-
-async def retry_later(
-    session: AsyncSession,
-    row: OutboxMessage,
-    error: str,
-    due_at: datetime,
-    count_attempt: bool,
-) -> None:
+def retry_or_fail(row: OutboxMessage, error: str, due_at: datetime, count_attempt: bool) -> Outcome:
     """Back to pending until `due_at`; after MAX_ATTEMPTS counted failures, failed for good."""
     attempts = row.attempts + (1 if count_attempt else 0)
     status = OutboxStatus.FAILED if attempts >= MAX_ATTEMPTS else OutboxStatus.PENDING
-    await OutboxRepository(session).mark(
-        [row.id], status, attempts=attempts, due_at=due_at, last_error=error[:500]
-    )
-    await session.commit()
+    return Outcome(row.id, row.participant_id, status, attempts, due_at, error=error[:500])
 
 
-async def failed(session: AsyncSession, row: OutboxMessage, error: str) -> None:
-    await OutboxRepository(session).mark(
-        [row.id], OutboxStatus.FAILED, attempts=row.attempts + 1, last_error=error[:500]
+async def record(session: AsyncSession, outcomes: Sequence[Outcome], now: datetime) -> None:
+    """Writes a batch of outcomes in one transaction; people who blocked the bot (403)
+    become unreachable, so nothing more is queued for them."""
+    if not outcomes:
+        return
+    repository = OutboxRepository(session)
+    await repository.update_many(
+        [
+            {
+                "id": o.row_id,
+                "status": o.status,
+                "attempts": o.attempts,
+                "due_at": o.due_at,
+                "message_id": o.message_id,
+                "sent_at": o.sent_at,
+                "last_error": o.error,
+            }
+            for o in outcomes
+        ]
     )
+    blocked = [o.participant_id for o in outcomes if o.status == OutboxStatus.BLOCKED]
+    await PeopleRepository(session).mark_unreachable(blocked, now)
     await session.commit()
 
 

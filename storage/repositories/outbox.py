@@ -22,11 +22,13 @@ class OutboxRepository:
             return 0
         statement = (
             insert_for(self._session, OutboxMessage)
-            .values(list(rows))
             .on_conflict_do_nothing(index_elements=["kind", "reference", "participant_id"])
+            .returning(OutboxMessage.id)
         )
-        result = await self._session.execute(statement)
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        # Executemany: SQLAlchemy batches the rows into multi-row INSERTs ("insertmanyvalues"),
+        # and RETURNING counts only the rows that were new.
+        result = await self._session.execute(statement, list(rows))
+        return len(result.all())
 
     async def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
         result = await self._session.scalars(
@@ -44,6 +46,11 @@ class OutboxRepository:
                 .where(OutboxMessage.id.in_(ids))
                 .values(status=status, **values)
             )
+
+    async def update_many(self, values: Sequence[dict[str, Any]]) -> None:
+        """One executemany UPDATE by primary key; each dict holds "id" and the new values."""
+        if values:
+            await self._session.execute(update(OutboxMessage), list(values))
 
     async def withdraw(self, kind: str, reference_prefix: str) -> int:
         """Drops pending messages whose reference starts with the prefix (e.g. an event

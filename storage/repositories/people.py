@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -179,6 +180,14 @@ class PeopleRepository:
         )
         names.update(dict(coordinators.all()))
         return names
+
+    async def mark_unreachable(self, participant_ids: Sequence[int], when: datetime) -> None:
+        if participant_ids:
+            await self._session.execute(
+                update(Participant)
+                .where(Participant.id.in_(participant_ids), Participant.unreachable_at.is_(None))
+                .values(unreachable_at=when)
+            )
 
     async def delete_participant(self, participant: Participant) -> None:
         await self._session.delete(participant)

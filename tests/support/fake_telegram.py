@@ -13,6 +13,7 @@ test push a user's message or button press as an update, and can answer with 429
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import json
@@ -66,8 +67,12 @@ class _Failure:
 
 
 class FakeTelegram:
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, *, rate_limit: float | None = None) -> None:
+        """`rate_limit`: like Telegram, answer 429 to sends beyond this many a second."""
         self.token = token
+        self.rate_limit = rate_limit
+        self.too_many_requests = 0
+        self._recent_sends: collections.deque[float] = collections.deque()
         self.bot_id = int(token.split(":")[0])
         self.calls: list[ApiCall] = []
         self.webhook: dict[str, Any] | None = None
@@ -255,6 +260,10 @@ class FakeTelegram:
             await self._record(call)
             extra = {"retry_after": failure.retry_after} if failure.retry_after else None
             return _error(failure.status, failure.description, extra)
+        if self.rate_limit is not None and method.startswith("send") and self._over_rate():
+            self.too_many_requests += 1
+            await self._record(call)
+            return _error(429, "Too Many Requests: retry after 1", {"retry_after": 1})
         if call.chat_id is not None and call.chat_id in self._blocked and method.startswith("send"):
             await self._record(call)
             return _error(403, "Forbidden: bot was blocked by the user")
@@ -282,6 +291,17 @@ class FakeTelegram:
             if path == request.match_info["path"]:
                 return web.Response(body=content)
         return _error(404, "Not Found")
+
+    def _over_rate(self) -> bool:
+        """A sliding one-second window of accepted sends."""
+        assert self.rate_limit is not None
+        now = time.monotonic()
+        while self._recent_sends and self._recent_sends[0] <= now - 1.0:
+            self._recent_sends.popleft()
+        if len(self._recent_sends) >= self.rate_limit:
+            return True
+        self._recent_sends.append(now)
+        return False
 
     def _failures_for(self, call: ApiCall) -> list[_Failure]:
         return [f for f in self._failures if f.method == call.method]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -218,36 +220,83 @@ async def test_a_document_goes_with_its_caption(
     assert (document.document, document.caption) == ("doc-1", "Материалы")
 
 
-async def test_the_rate_limiter_spaces_acquisitions_evenly(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    slept: list[float] = []
+class FakeTime:
+    """A monotonic clock that moves only when someone sleeps."""
 
-    async def sleep(seconds: float) -> None:
-        slept.append(round(seconds, 6))
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
 
-    monkeypatch.setattr("scheduler.delivery.asyncio.sleep", sleep)
-    limiter = RateLimiter(rate=10, clock=lambda: 100.0)  # time stands still
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 6))
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    fake = FakeTime()
+    monkeypatch.setattr("scheduler.delivery.asyncio.sleep", fake.sleep)
+    return fake
+
+
+async def test_the_rate_limiter_spaces_acquisitions_evenly(fake_time: FakeTime) -> None:
+    limiter = RateLimiter(rate=10, clock=fake_time)
+    times = []
     for _ in range(4):
         await limiter.acquire()
-    assert slept == [0.1, 0.2, 0.3]
+        times.append(fake_time.now)
+    assert [round(b - a, 6) for a, b in itertools.pairwise(times)] == [0.1, 0.1, 0.1]
     limiter.pause(5)
+    before = fake_time.now
     await limiter.acquire()
-    assert slept[-1] == 5.0
+    assert fake_time.now - before >= 5
 
 
-async def test_one_chat_gets_at_most_one_message_a_second(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    slept: list[float] = []
+async def test_never_more_than_rate_in_any_second_after_a_stall(fake_time: FakeTime) -> None:
+    limiter = RateLimiter(rate=10, clock=fake_time)
+    sent = []
+    for _ in range(10):
+        await limiter.acquire()
+        sent.append(fake_time.now)
+    # The event loop was blocked: the clock jumped, but slots were already handed out.
+    limiter._next = fake_time.now - 2.0
+    for _ in range(20):
+        await limiter.acquire()
+        sent.append(fake_time.now)
+    for index, moment in enumerate(sent):
+        in_window = [t for t in sent[: index + 1] if t > moment - 1.0]
+        assert len(in_window) <= 10
 
-    async def sleep(seconds: float) -> None:
-        slept.append(round(seconds, 6))
 
-    monkeypatch.setattr("scheduler.delivery.asyncio.sleep", sleep)
+async def test_one_chat_gets_at_most_one_message_a_second(fake_time: FakeTime) -> None:
     spacing = ChatSpacing(clock=lambda: 100.0)
     await spacing.wait(1)
     await spacing.wait(2)
     await spacing.wait(1)
     await spacing.wait(1)
-    assert slept == [1.0, 2.0]
+    assert fake_time.slept == [1.0, 2.0]
+
+
+async def test_the_running_loop_delivers_and_records_before_it_stops(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    recipients = await people(session, 5)
+    bot, recording = recording_bot()
+    loop = DeliveryLoop(bot, session_factory, rate=1000, idle=0.01, clock=clock)
+    stop = asyncio.Event()
+    runner = asyncio.create_task(loop.run(stop))
+    await delivery.enqueue(
+        session, "reminder", "r", [Outgoing(p, Payload("x")) for p in recipients]
+    )
+    loop.wake()
+    for _ in range(500):
+        if len(sends(recording)) == 5:
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(runner, 5)
+    assert {r.status for r in await rows(session)} == {OutboxStatus.SENT}
+    assert len(sends(recording)) == 5
