@@ -14,6 +14,7 @@ from bot.services import school_import
 from bot.services.access import Action, can
 from bot.services.errors import AccessDenied, DomainError
 from bot.views import error_text, import_preview_text
+from handlers.shared import message_of
 from storage.models import Participant
 
 
@@ -28,8 +29,7 @@ async def import_menu(
     if not can(participant, Action.IMPORT_SCHOOLS):
         raise AccessDenied()
     await state.set_state(SchoolImport.file)
-    assert isinstance(callback.message, Message)
-    await callback.message.answer(t("import-send-file"))
+    await message_of(callback).answer(t("import-send-file"))
 
 
 async def _download(bot: Bot, file_id: str) -> bytes:
@@ -91,16 +91,15 @@ async def import_decision(
 ) -> None:
     if not can(participant, Action.IMPORT_SCHOOLS):
         raise AccessDenied()
-    assert isinstance(callback.message, Message)
-    await callback.message.edit_reply_markup(reply_markup=None)
+    await message_of(callback).edit_reply_markup(reply_markup=None)
     data = await state.get_data()
     await state.clear()
     if not callback_data.apply:
-        await callback.message.answer(t("import-cancelled"))
+        await message_of(callback).answer(t("import-cancelled"))
         return
     content = await _download(bot, data["file_id"])
     result = await school_import.apply(session, participant, data["filename"], content)
-    await callback.message.answer(
+    await message_of(callback).answer(
         t("import-applied", new=len(result.new), updated=len(result.updated)),
         reply_markup=inline([menu_button(t)]),
     )

@@ -44,7 +44,7 @@ from bot.views import (
     roster_text,
     school_card,
 )
-from handlers.shared import show_school_search
+from handlers.shared import message_of, show_school_search
 from storage.models import Participant, Role
 
 
@@ -57,11 +57,6 @@ class InviteFlow(StatesGroup):
 class Rename(StatesGroup):
     municipality = State()
     name = State()
-
-
-def _message(callback: CallbackQuery) -> Message:
-    assert isinstance(callback.message, Message)
-    return callback.message
 
 
 async def _municipality_or_choice(
@@ -90,10 +85,10 @@ async def schools_menu(
     callback: CallbackQuery, session: AsyncSession, participant: Participant, t: Localizer
 ) -> None:
     municipality_id = await _municipality_or_choice(
-        _message(callback), session, participant, "roster", t
+        message_of(callback), session, participant, "roster", t
     )
     if municipality_id is not None:
-        await _show_roster(_message(callback), session, participant, t, municipality_id, 0)
+        await _show_roster(message_of(callback), session, participant, t, municipality_id, 0)
 
 
 async def roster_municipality(
@@ -103,7 +98,7 @@ async def roster_municipality(
     participant: Participant,
     t: Localizer,
 ) -> None:
-    await _show_roster(_message(callback), session, participant, t, callback_data.id, 0)
+    await _show_roster(message_of(callback), session, participant, t, callback_data.id, 0)
 
 
 async def roster_page(
@@ -114,7 +109,7 @@ async def roster_page(
     t: Localizer,
 ) -> None:
     await _show_roster(
-        _message(callback), session, participant, t, callback_data.ref, callback_data.page
+        message_of(callback), session, participant, t, callback_data.ref, callback_data.page
     )
 
 
@@ -152,7 +147,7 @@ async def school_card_view(
             rows.append([(label, PersonCb(action="revoke", id=person.id))])
     rows.append([(t("button-assign-curator"), SchoolCb(purpose="assign", id=entry.school.id))])
     rows.append([menu_button(t)])
-    await _message(callback).answer(school_card(t, entry), reply_markup=inline(*rows))
+    await message_of(callback).answer(school_card(t, entry), reply_markup=inline(*rows))
 
 
 async def assign_list(
@@ -165,13 +160,13 @@ async def assign_list(
     school = await directory.school(session, callback_data.id)
     curators = await registration.curators_in(session, participant, school.municipality_id)
     if not curators:
-        await _message(callback).answer(t("assign-no-curators"))
+        await message_of(callback).answer(t("assign-no-curators"))
         return
     rows = [
         [(c.full_name or "—", PersonCb(action="assign", id=c.id, school=school.id))]
         for c in curators
     ]
-    await _message(callback).answer(
+    await message_of(callback).answer(
         t("assign-choose", school=escape(school.short_name)), reply_markup=inline(*rows)
     )
 
@@ -184,12 +179,12 @@ async def assign(
     t: Localizer,
 ) -> None:
     await registration.assign_curator(session, participant, callback_data.id, callback_data.school)
-    await _message(callback).edit_reply_markup(reply_markup=None)
-    await _message(callback).answer(t("assign-done"))
+    await message_of(callback).edit_reply_markup(reply_markup=None)
+    await message_of(callback).answer(t("assign-done"))
 
 
 async def revoke_ask(callback: CallbackQuery, callback_data: PersonCb, t: Localizer) -> None:
-    await _message(callback).answer(
+    await message_of(callback).answer(
         t("revoke-sure"),
         reply_markup=inline(
             [(t("button-revoke-final"), PersonCb(action="revoke-yes", id=callback_data.id))],
@@ -208,8 +203,8 @@ async def revoke(
     t: Localizer,
 ) -> None:
     target = await registration.revoke(session, participant, callback_data.id)
-    await _message(callback).edit_reply_markup(reply_markup=None)
-    await _message(callback).answer(t("revoke-done", name=escape(target.full_name or "—")))
+    await message_of(callback).edit_reply_markup(reply_markup=None)
+    await message_of(callback).answer(t("revoke-done", name=escape(target.full_name or "—")))
     with suppress(TelegramAPIError):
         await bot.send_message(target.telegram_id, translator.get(target.locale, "revoke-notice"))
 
@@ -223,10 +218,10 @@ async def requests_menu(
     scope = None if can(participant, Action.CHOOSE_MUNICIPALITY) else participant.municipality_id
     pending = await registration.pending_requests(session, participant, scope)
     if not pending:
-        await _message(callback).answer(t("requests-none"), reply_markup=inline([menu_button(t)]))
+        await message_of(callback).answer(t("requests-none"), reply_markup=inline([menu_button(t)]))
         return
     for request in pending[:20]:
-        await _message(callback).answer(
+        await message_of(callback).answer(
             request_text(t, request),
             reply_markup=request_keyboard(t, request.id),
         )
@@ -248,12 +243,12 @@ async def decide(
     except DomainError as error:
         if error.reason == "request-decided":  # the buttons are stale: take them away
             with suppress(TelegramAPIError):
-                await _message(callback).edit_reply_markup(reply_markup=None)
+                await message_of(callback).edit_reply_markup(reply_markup=None)
         raise
     approved = request.status == "approved"
     outcome = t("request-approved" if approved else "request-rejected")
     with suppress(TelegramAPIError):
-        await _message(callback).edit_text(f"{request_text(t, request)}\n\n{outcome}")
+        await message_of(callback).edit_text(f"{request_text(t, request)}\n\n{outcome}")
     if applicant is not None:
         key = "join-approved" if approved else "join-rejected"
         with suppress(TelegramAPIError):
@@ -267,7 +262,7 @@ async def invite_menu(callback: CallbackQuery, participant: Participant, t: Loca
     roles = grantable_roles(participant)
     if not roles:
         raise AccessDenied()
-    await _message(callback).answer(
+    await message_of(callback).answer(
         t("invite-choose-role"), reply_markup=roles_keyboard(t, roles, "invite")
     )
 
@@ -288,14 +283,14 @@ async def invite_role(
     await state.clear()
     await state.update_data(role=role.value)
     if role in (Role.REGIONAL_COORDINATOR, Role.ADMIN):
-        await _create_invite(_message(callback), state, session, participant, settings, bot, t)
+        await _create_invite(message_of(callback), state, session, participant, settings, bot, t)
         return
     await state.set_state(InviteFlow.municipality)
     municipality_id = await _municipality_or_choice(
-        _message(callback), session, participant, "invite", t
+        message_of(callback), session, participant, "invite", t
     )
     if municipality_id is not None:
-        await _invite_in(_message(callback), state, session, participant, settings, bot, t,
+        await _invite_in(message_of(callback), state, session, participant, settings, bot, t,
                          municipality_id)  # fmt: skip
 
 
@@ -310,7 +305,7 @@ async def invite_municipality(
     t: Localizer,
 ) -> None:
     await _invite_in(
-        _message(callback), state, session, participant, settings, bot, t, callback_data.id
+        message_of(callback), state, session, participant, settings, bot, t, callback_data.id
     )
 
 
@@ -352,10 +347,10 @@ async def invite_scope(
     t: Localizer,
 ) -> None:
     if callback_data.whole:
-        await _create_invite(_message(callback), state, session, participant, settings, bot, t)
+        await _create_invite(message_of(callback), state, session, participant, settings, bot, t)
         return
     await state.set_state(InviteFlow.school)
-    await _message(callback).answer(t("invite-type-school"))
+    await message_of(callback).answer(t("invite-type-school"))
 
 
 async def invite_school_query(
@@ -373,7 +368,7 @@ async def invite_schools_page(
     session: AsyncSession,
     t: Localizer,
 ) -> None:
-    await _invite_schools(_message(callback), state, session, t, callback_data.page)
+    await _invite_schools(message_of(callback), state, session, t, callback_data.page)
 
 
 async def _invite_schools(
@@ -397,7 +392,7 @@ async def invite_school(
     t: Localizer,
 ) -> None:
     await state.update_data(school_id=callback_data.id)
-    await _create_invite(_message(callback), state, session, participant, settings, bot, t)
+    await _create_invite(message_of(callback), state, session, participant, settings, bot, t)
 
 
 async def _create_invite(
@@ -450,7 +445,7 @@ async def rename_menu(
     if not can(participant, Action.RENAME_MUNICIPALITY):
         raise AccessDenied()
     await state.set_state(Rename.municipality)
-    await _message(callback).answer(
+    await message_of(callback).answer(
         t("choose-municipality"),
         reply_markup=municipalities_keyboard(await directory.municipalities(session), "rename"),
     )
@@ -469,7 +464,7 @@ async def rename_municipality_chosen(
     municipality = await directory.municipality(session, callback_data.id)
     await state.set_state(Rename.name)
     await state.update_data(municipality_id=municipality.id)
-    await _message(callback).answer(t("rename-ask", name=escape(municipality.name)))
+    await message_of(callback).answer(t("rename-ask", name=escape(municipality.name)))
 
 
 async def rename_name(

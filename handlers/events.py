@@ -27,7 +27,7 @@ from bot.services.audience import Audience
 from bot.services.errors import AccessDenied, DomainError
 from bot.settings import Settings
 from bot.views import format_when
-from handlers.shared import drop_keyboard
+from handlers.shared import drop_keyboard, message_of
 from storage.models import EventStatus, Participant, Role
 from storage.types import utcnow
 
@@ -51,11 +51,6 @@ class EventMove(StatesGroup):
     when = State()
 
 
-def _message(callback: CallbackQuery) -> Message:
-    assert isinstance(callback.message, Message)
-    return callback.message
-
-
 # -- participants ---------------------------------------------------------------------------
 
 
@@ -73,7 +68,7 @@ async def rsvp(
     callback_answer.text = t("rsvp-saved", answer=t(f"rsvp-{callback_data.answer.value}"))
     # Pressing the same answer again leaves the keyboard as it is: Telegram says so (400).
     with suppress(TelegramBadRequest):
-        await _message(callback).edit_reply_markup(
+        await message_of(callback).edit_reply_markup(
             reply_markup=buttons_markup(notices.rsvp_buttons(t, event, callback_data.answer))
         )
 
@@ -95,7 +90,7 @@ async def schedule_button(
     settings: Settings,
     t: Localizer,
 ) -> None:
-    await send_schedule(_message(callback), session, participant, settings, t)
+    await send_schedule(message_of(callback), session, participant, settings, t)
 
 
 async def send_schedule(
@@ -186,7 +181,7 @@ async def events_menu(
     rows.append([(t("button-new-webinar"), EventCb(action="new"))])
     rows.append([menu_button(t)])
     text = t("events-title", days=SCHEDULE_DAYS) if coming else t("events-none")
-    await _message(callback).answer(text, reply_markup=inline(*rows))
+    await message_of(callback).answer(text, reply_markup=inline(*rows))
 
 
 async def event_card(
@@ -217,7 +212,7 @@ async def event_card(
             (t("button-event-cancel"), EventCb(action="cancel", id=event.id)),
         ])  # fmt: skip
     rows.append([menu_button(t)])
-    await _message(callback).answer("\n".join(lines), reply_markup=inline(*rows))
+    await message_of(callback).answer("\n".join(lines), reply_markup=inline(*rows))
 
 
 async def move_ask(
@@ -232,7 +227,7 @@ async def move_ask(
         raise AccessDenied()
     await state.set_state(EventMove.when)
     await state.update_data(event_id=callback_data.id)
-    await _message(callback).answer(t("event-move-ask"))
+    await message_of(callback).answer(t("event-move-ask"))
 
 
 async def move_to(
@@ -268,7 +263,7 @@ async def cancel_ask(
 ) -> None:
     if not events.may_manage(participant, await events.event(session, callback_data.id)):
         raise AccessDenied()
-    await _message(callback).answer(
+    await message_of(callback).answer(
         t("event-cancel-sure"),
         reply_markup=inline(
             [(t("button-event-cancel-final"), EventCb(action="cancel-yes", id=callback_data.id))],
@@ -289,7 +284,7 @@ async def cancel_event(
     cancelled = await events.cancel(session, participant, callback_data.id)
     await drop_keyboard(callback)
     await notices.tell_audience_of_change(session, translator, settings.zone, cancelled)
-    await _message(callback).answer(t("event-cancel-done"), reply_markup=inline([menu_button(t)]))
+    await message_of(callback).answer(t("event-cancel-done"), reply_markup=inline([menu_button(t)]))
 
 
 # -- the webinar wizard ---------------------------------------------------------------------
@@ -302,7 +297,7 @@ async def wizard_start(
         raise AccessDenied()
     await state.clear()
     await state.set_state(Webinar.title)
-    await _message(callback).answer(t("webinar-ask-title"))
+    await message_of(callback).answer(t("webinar-ask-title"))
 
 
 async def wizard_title(
@@ -376,7 +371,7 @@ async def wizard_duration(
         raise AccessDenied()
     await state.update_data(duration=int(callback_data.value))
     await state.set_state(Webinar.link)
-    await _message(callback).answer(t("webinar-ask-link"))
+    await message_of(callback).answer(t("webinar-ask-link"))
 
 
 async def wizard_link(message: Message, state: FSMContext, t: Localizer) -> None:
@@ -409,7 +404,7 @@ async def wizard_audience(
     text = t("webinar-card", title=escape(data["title"]),
              when=format_when(starts, settings.zone, t.locale), minutes=data["duration"],
              link=escape(data["link"]), audience=t(f"audience-{data['audience']}"))  # fmt: skip
-    await _message(callback).answer(text, reply_markup=inline(
+    await message_of(callback).answer(text, reply_markup=inline(
         [(t("button-webinar-create"), PickCb(field="create", value="yes"))],
         [(t("button-cancel"), PickCb(field="create", value="no"))],
     ))  # fmt: skip
@@ -428,7 +423,7 @@ async def wizard_create(
     await state.clear()
     await drop_keyboard(callback)
     if callback_data.value != "yes":
-        await _message(callback).answer(t("webinar-cancelled"))
+        await message_of(callback).answer(t("webinar-cancelled"))
         return
     roles = () if data["audience"] == "all" else (Role(data["audience"]),)
     event = await events.create_webinar(
@@ -436,7 +431,7 @@ async def wizard_create(
         link=data["link"], now=utcnow(), duration_minutes=int(data["duration"]),
         audience=Audience(roles=roles),
     )  # fmt: skip
-    await _message(callback).answer(
+    await message_of(callback).answer(
         t("webinar-created", title=escape(event.title)),
         reply_markup=inline([(t("button-event-report"), EventCb(action="card", id=event.id))],
                             [menu_button(t)]),
@@ -450,7 +445,7 @@ def _start_of(data: dict[str, object], settings: Settings) -> datetime:
 
 
 async def _reply(event: Message | CallbackQuery, text: str, markup: object = None) -> None:
-    message = event if isinstance(event, Message) else _message(event)
+    message = event if isinstance(event, Message) else message_of(event)
     await message.answer(text, reply_markup=markup)  # type: ignore[arg-type]
 
 

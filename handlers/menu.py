@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.i18n import Localizer
 from bot.keyboards import MenuCb, inline
 from bot.services.access import Action, can, grantable_roles
+from handlers.shared import message_of
 from storage.models import Participant
 
 
@@ -53,11 +54,10 @@ async def menu_button(
     callback: CallbackQuery, state: FSMContext, participant: Participant, t: Localizer
 ) -> None:
     await state.clear()
-    assert isinstance(callback.message, Message)
     if not participant.is_registered:
-        await callback.message.answer(t("menu-not-registered"))
+        await message_of(callback).answer(t("menu-not-registered"))
         return
-    await send_main_menu(callback.message, participant, t)
+    await send_main_menu(message_of(callback), participant, t)
 
 
 def build_router() -> Router:

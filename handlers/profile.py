@@ -14,6 +14,7 @@ from bot.keyboards import ForgetCb, MenuCb, inline, menu_button
 from bot.services import registration
 from bot.services.errors import DomainError
 from bot.views import error_text, profile_text
+from handlers.shared import message_of
 from storage.models import Participant
 
 
@@ -52,19 +53,17 @@ async def me_command(
 async def profile_button(
     callback: CallbackQuery, session: AsyncSession, participant: Participant, t: Localizer
 ) -> None:
-    assert isinstance(callback.message, Message)
-    await show_profile(callback.message, session, participant, t)
+    await show_profile(message_of(callback), session, participant, t)
 
 
 async def change_name(
     callback: CallbackQuery, state: FSMContext, participant: Participant, t: Localizer
 ) -> None:
-    assert isinstance(callback.message, Message)
     if not participant.is_registered:
-        await callback.message.answer(t("menu-not-registered"))
+        await message_of(callback).answer(t("menu-not-registered"))
         return
     await state.set_state(ProfileEdit.name)
-    await callback.message.answer(t("profile-ask-name"))
+    await message_of(callback).answer(t("profile-ask-name"))
 
 
 async def new_name(
@@ -102,12 +101,11 @@ async def forget_step(
     participant: Participant,
     t: Localizer,
 ) -> None:
-    assert isinstance(callback.message, Message)
-    await callback.message.edit_reply_markup(reply_markup=None)
+    await message_of(callback).edit_reply_markup(reply_markup=None)
     if callback_data.step == 0:
-        await callback.message.answer(t("forget-kept"))
+        await message_of(callback).answer(t("forget-kept"))
     elif callback_data.step == 1:
-        await callback.message.answer(
+        await message_of(callback).answer(
             t("forget-sure"),
             reply_markup=inline(
                 [(t("button-forget-final"), ForgetCb(step=2))],
@@ -117,7 +115,7 @@ async def forget_step(
     else:
         await state.clear()
         await registration.forget(session, participant)
-        await callback.message.answer(t("forget-done"))
+        await message_of(callback).answer(t("forget-done"))
 
 
 def build_router() -> Router:

@@ -33,7 +33,7 @@ from bot.services.registration import SCHOOL_ROLES
 from bot.settings import Settings
 from bot.views import error_text, join_card, request_text
 from handlers.menu import send_main_menu
-from handlers.shared import drop_keyboard, show_school_search
+from handlers.shared import drop_keyboard, message_of, show_school_search
 from storage.models import Participant, Role
 
 logger = logging.getLogger(__name__)
@@ -84,15 +84,14 @@ async def consent(
     settings: Settings,
     t: Localizer,
 ) -> None:
-    assert isinstance(callback.message, Message)
     await drop_keyboard(callback)
     if not callback_data.accept:
         await state.clear()
-        await callback.message.answer(t("consent-declined"))
+        await message_of(callback).answer(t("consent-declined"))
         return
     await registration.give_consent(session, participant)
     code = str((await state.get_data()).get("code", ""))
-    await _begin(callback.message, state, session, participant, settings, t, code)
+    await _begin(message_of(callback), state, session, participant, settings, t, code)
 
 
 async def _begin(
@@ -167,8 +166,7 @@ async def municipality_chosen(
     municipality = await directory.municipality(session, callback_data.id)
     await state.set_state(Join.school)
     await state.update_data(municipality_id=municipality.id, code="")
-    assert isinstance(callback.message, Message)
-    await callback.message.answer(t("join-type-school", municipality=municipality.name))
+    await message_of(callback).answer(t("join-type-school", municipality=municipality.name))
 
 
 async def school_query(
@@ -186,9 +184,8 @@ async def schools_page(
     session: AsyncSession,
     t: Localizer,
 ) -> None:
-    assert isinstance(callback.message, Message)
     query = str((await state.get_data()).get("query", ""))
-    await _show_schools(callback.message, state, session, t, query, callback_data.page)
+    await _show_schools(message_of(callback), state, session, t, query, callback_data.page)
 
 
 async def _show_schools(
@@ -219,13 +216,12 @@ async def school_chosen(
         raise AccessDenied()
     await drop_keyboard(callback)
     await state.update_data(school_id=school.id)
-    assert isinstance(callback.message, Message)
     if data.get("code"):
         await state.set_state(Join.name)
-        await callback.message.answer(t("join-ask-name"))
+        await message_of(callback).answer(t("join-ask-name"))
         return
     await state.set_state(Join.role)
-    await callback.message.answer(
+    await message_of(callback).answer(
         t("join-pick-role", school=school.short_name),
         reply_markup=roles_keyboard(t, SCHOOL_ROLES, "join"),
     )
@@ -239,8 +235,7 @@ async def role_chosen(
     await drop_keyboard(callback)
     await state.update_data(role=callback_data.role.value)
     await state.set_state(Join.name)
-    assert isinstance(callback.message, Message)
-    await callback.message.answer(t("join-ask-name"))
+    await message_of(callback).answer(t("join-ask-name"))
 
 
 async def name_given(
@@ -281,12 +276,11 @@ async def confirmed(
     bot: Bot,
     t: Localizer,
 ) -> None:
-    assert isinstance(callback.message, Message)
     await drop_keyboard(callback)
     data = await state.get_data()
     if not callback_data.ok:
         await state.clear()
-        await _begin(callback.message, state, session, participant, settings, t, "")
+        await _begin(message_of(callback), state, session, participant, settings, t, "")
         return
     try:
         if data.get("admin"):
@@ -300,18 +294,18 @@ async def confirmed(
                 session, participant, data["school_id"], Role(data["role"]), data["name"]
             )
             await state.clear()
-            await callback.message.answer(t("join-request-sent"))
+            await message_of(callback).answer(t("join-request-sent"))
             await _ask_deciders(bot, session, translator, request.id)
             return
     except DomainError as error:
         await session.rollback()
         await state.clear()
-        await callback.message.answer(error_text(t, error))
-        await callback.message.answer(t("join-start-again"))
+        await message_of(callback).answer(error_text(t, error))
+        await message_of(callback).answer(t("join-start-again"))
         return
     await state.clear()
-    await callback.message.answer(t("join-done"))
-    await send_main_menu(callback.message, participant, t)
+    await message_of(callback).answer(t("join-done"))
+    await send_main_menu(message_of(callback), participant, t)
 
 
 async def _ask_deciders(

@@ -39,3 +39,9 @@ async def drop_keyboard(callback: CallbackQuery) -> None:
     if isinstance(callback.message, Message):
         with suppress(TelegramAPIError):
             await callback.message.edit_reply_markup(reply_markup=None)
+
+
+def message_of(callback: CallbackQuery) -> Message:
+    """The message under the pressed button (always there for the bot's own messages)."""
+    assert isinstance(callback.message, Message)
+    return callback.message
