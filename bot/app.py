@@ -127,7 +127,7 @@ async def application(settings: Settings) -> AsyncIterator[Application]:
 
 async def run(settings: Settings) -> None:
     async with application(settings) as app:
-        scheduler = build_scheduler(settings, app.session_factory, app.translator)
+        scheduler = build_scheduler(settings, app.session_factory, app.translator, app.bot)
         stop_delivery = asyncio.Event()
         delivery_task = None
         if settings.run_scheduler:

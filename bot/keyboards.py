@@ -83,6 +83,15 @@ class RsvpCb(CallbackData, prefix="rsvp"):
     answer: Attendance
 
 
+class AckCb(CallbackData, prefix="ack"):
+    broadcast: int
+
+
+class BroadcastCb(CallbackData, prefix="bc"):
+    action: str  # card | cancel | who | remind | xlsx
+    id: int
+
+
 class PickCb(CallbackData, prefix="pick"):
     """A choice in a wizard step (field: date | time | duration | audience | create)."""
 

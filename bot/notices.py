@@ -4,18 +4,21 @@ the weekly digest. Rendered per recipient's language, delivered through the outb
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Localizer, Translator
-from bot.keyboards import RsvpCb
-from bot.services import delivery, events
+from bot.keyboards import AckCb, BroadcastCb, RsvpCb, inline
+from bot.services import broadcasts, delivery, events
 from bot.services.delivery import Button, Outgoing, Payload
 from bot.views import format_when
-from storage.models import Attendance, Event, EventStatus
+from storage.models import Attendance, Broadcast, BroadcastStatus, Event, EventStatus, Participant
 
 
 def rsvp_buttons(
@@ -64,6 +67,30 @@ def digest(
         )
     lines.append(t("digest-footer"))
     return Payload("\n".join(lines))
+
+
+def announcement(t: Localizer, broadcast: Broadcast, acknowledged: bool = False) -> Payload:
+    """The announcement exactly as its recipients see it."""
+    buttons = []
+    if broadcast.acknowledge:
+        label = f"✅ {t('button-acknowledged')}" if acknowledged else t("button-acknowledge")
+        buttons = [[Button(label, AckCb(broadcast=broadcast.id).pack())]]
+    document = broadcast.attachment_file_id if broadcast.attachment_kind == "document" else None
+    photo = broadcast.attachment_file_id if broadcast.attachment_kind == "photo" else None
+    return Payload(broadcast.text, buttons, document=document, photo=photo)
+
+
+def progress_text(t: Localizer, progress: broadcasts.Progress, cancelled: bool) -> str:
+    done = progress.total - progress.left
+    filled = round(10 * done / progress.total) if progress.total else 10
+    bar = "▓" * filled + "░" * (10 - filled)
+    key = "broadcast-cancelled" if cancelled else (
+        "broadcast-done" if progress.finished else "broadcast-sending")  # fmt: skip
+    return t(
+        key, bar=bar, sent=progress.sent, blocked=progress.blocked, failed=progress.failed,
+        left=progress.left, total=progress.total, acknowledged=progress.acknowledged,
+        withdrawn=progress.withdrawn,
+    )  # fmt: skip
 
 
 async def send_reminders(
@@ -122,3 +149,34 @@ async def send_digest(
             t = translator.for_locale(person.locale)
             outgoing.append(Outgoing(person, digest(t, items, zone)))
     return await delivery.enqueue(session, "digest", f"digest:{week}", outgoing)
+
+
+async def update_progress(
+    session: AsyncSession,
+    translator: Translator,
+    bot: Bot,
+    broadcast: Broadcast,
+    now: datetime,
+) -> None:
+    """Edits the author's progress message; marks the broadcast done when nothing is left."""
+    progress = await broadcasts.progress(session, broadcast)
+    if broadcast.status == BroadcastStatus.SCHEDULED and broadcast.send_at <= now:
+        await broadcasts.set_status(session, broadcast, BroadcastStatus.SENDING, now)
+    if progress.finished and broadcast.send_at <= now:
+        await broadcasts.set_status(session, broadcast, BroadcastStatus.DONE, now)
+    author = await session.get(Participant, broadcast.author_id) if broadcast.author_id else None
+    t = translator.for_locale(author.locale if author else translator.default_locale)
+    finished = broadcast.status == BroadcastStatus.DONE
+    markup = None if finished else inline(
+        [(t("button-broadcast-cancel"), BroadcastCb(action="cancel", id=broadcast.id))]
+    )  # fmt: skip
+    assert broadcast.progress_chat_id is not None
+    assert broadcast.progress_message_id is not None
+    # "message is not modified" when nothing changed since the last look: nothing to do.
+    with suppress(TelegramBadRequest):
+        await bot.edit_message_text(
+            text=progress_text(t, progress, cancelled=False),
+            chat_id=broadcast.progress_chat_id,
+            message_id=broadcast.progress_message_id,
+            reply_markup=markup,
+        )

@@ -4,6 +4,7 @@ from aiogram import Router
 
 from handlers import (
     admin,
+    broadcasts,
     common,
     coordinator,
     errors,
@@ -27,6 +28,7 @@ def get_routers() -> list[Router]:
         profile.build_router(),
         coordinator.build_router(),
         events.build_router(),
+        broadcasts.build_router(),
         admin.build_router(),
         fallback.build_router(),
     ]

@@ -25,6 +25,8 @@ def main_menu(participant: Participant, t: Localizer) -> InlineKeyboardMarkup:
         rows.append([(t("menu-requests"), MenuCb(item="requests"))])
     if can(participant, Action.MANAGE_EVENTS, municipality_id=scope):
         rows.append([(t("menu-events"), MenuCb(item="events"))])
+    if can(participant, Action.BROADCAST, municipality_id=scope):
+        rows.append([(t("menu-broadcasts"), MenuCb(item="broadcasts"))])
     if grantable_roles(participant):
         rows.append([(t("menu-invite"), MenuCb(item="invite"))])
     if can(participant, Action.RENAME_MUNICIPALITY):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,6 +22,7 @@ def build_scheduler(
     settings: Settings,
     session_factory: async_sessionmaker[AsyncSession],
     translator: Translator,
+    bot: Bot,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=settings.zone)
     context = {"session_factory": session_factory, "settings": settings}
@@ -42,5 +44,9 @@ def build_scheduler(
     scheduler.add_job(
         jobs.weekly_digest, "cron", day_of_week="mon", hour=9, id="weekly_digest",
         kwargs={**context, "translator": translator}, **common,
+    )  # fmt: skip
+    scheduler.add_job(
+        jobs.broadcast_progress, "interval", seconds=3, id="broadcast_progress",
+        kwargs={**context, "translator": translator, "bot": bot}, **common,
     )  # fmt: skip
     return scheduler

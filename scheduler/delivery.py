@@ -22,17 +22,15 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.keyboards import buttons_markup
+from bot.sending import send_payload
 from bot.services import delivery
 from bot.services.delivery import Outcome, Payload
 from storage.models import OutboxMessage, OutboxStatus
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
-CAPTION_LIMIT = 1024
 
 
 class RateLimiter:
@@ -183,7 +181,7 @@ class DeliveryLoop:
     async def _attempt(self, row: OutboxMessage) -> Outcome:
         now = self._clock()
         try:
-            message = await self._send(row.chat_id, Payload.from_json(row.payload))
+            message = await send_payload(self._bot, row.chat_id, Payload.from_json(row.payload))
         except TelegramRetryAfter as error:
             logger.warning("Telegram asks to wait %s s", error.retry_after)
             self._limiter.pause(error.retry_after)
@@ -202,14 +200,3 @@ class DeliveryLoop:
                            row.due_at, error=str(error)[:500])  # fmt: skip
         return Outcome(row.id, row.participant_id, OutboxStatus.SENT, row.attempts + 1,
                        row.due_at, message_id=message.message_id, sent_at=now)  # fmt: skip
-
-    async def _send(self, chat_id: int, payload: Payload) -> Message:
-        markup = buttons_markup(payload.buttons)
-        if payload.document is None:
-            return await self._bot.send_message(chat_id, payload.text, reply_markup=markup)
-        if len(payload.text) <= CAPTION_LIMIT:
-            return await self._bot.send_document(
-                chat_id, payload.document, caption=payload.text, reply_markup=markup
-            )
-        await self._bot.send_document(chat_id, payload.document)
-        return await self._bot.send_message(chat_id, payload.text, reply_markup=markup)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import notices
 from bot.i18n import Translator
-from bot.services import events, updates
+from bot.services import broadcasts, events, updates
 from bot.settings import Settings
 from storage.types import utcnow
 
@@ -54,3 +55,15 @@ async def weekly_digest(
     async with session_factory() as session:
         queued = await notices.send_digest(session, translator, settings.zone, utcnow())
     logger.info("Queued the weekly digest for %d participants", queued)
+
+
+async def broadcast_progress(
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    translator: Translator,
+    bot: Bot,
+) -> None:
+    """Keeps each author's progress message current; closes finished broadcasts."""
+    async with session_factory() as session:
+        for broadcast in await broadcasts.in_progress(session):
+            await notices.update_progress(session, translator, bot, broadcast, utcnow())

@@ -301,3 +301,50 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class BroadcastStatus(StrEnum):
+    SCHEDULED = "scheduled"  # queued in the outbox, due at `send_at`
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Broadcast(Base):
+    """An announcement from a coordinator to a chosen audience."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    # The author's municipality for a municipal coordinator: who may see the reports.
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
+    text: Mapped[str] = mapped_column(Text)  # Telegram HTML, as the author wrote it
+    attachment_kind: Mapped[str | None] = mapped_column(String(16))  # document | photo
+    attachment_file_id: Mapped[str | None] = mapped_column(String(200))
+    acknowledge: Mapped[bool] = mapped_column(Boolean, default=False)
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[BroadcastStatus] = mapped_column(String(16), default=BroadcastStatus.SCHEDULED)
+    # The author's progress message, edited as deliveries happen.
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Acknowledgement(Base):
+    """A recipient pressed «Ознакомлен»."""
+
+    __tablename__ = "acknowledgements"
+
+    broadcast_id: Mapped[int] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE"), primary_key=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -24,6 +24,7 @@ class Action(StrEnum):
     IMPORT_SCHOOLS = "import_schools"
     CHOOSE_MUNICIPALITY = "choose_municipality"  # the whole region is in scope
     MANAGE_EVENTS = "manage_events"  # webinars; moving and cancelling occurrences
+    BROADCAST = "broadcast"  # announcements and their reports
 
 
 # Which roles an actor may invite (and so grant) or revoke.
@@ -45,6 +46,7 @@ _ROLES: dict[Action, frozenset[Role]] = {
     Action.IMPORT_SCHOOLS: frozenset({Role.ADMIN}),
     Action.CHOOSE_MUNICIPALITY: REGIONAL,
     Action.MANAGE_EVENTS: COORDINATORS,
+    Action.BROADCAST: COORDINATORS,
 }
 
 

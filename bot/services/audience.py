@@ -4,11 +4,13 @@ schools. Empty parts mean "any"; the parts combine with AND, values within a par
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.access import Action, can
+from bot.services.errors import AccessDenied
 from storage.models import Participant, Role
 from storage.repositories.directory import SchoolRepository
 from storage.repositories.people import PeopleRepository
@@ -20,6 +22,8 @@ class Audience:
     programmes: tuple[str, ...] = ()
     municipality_ids: tuple[int, ...] = ()
     school_ids: tuple[int, ...] = ()
+    # Only those who answered «Не смогу» to this event.
+    declined_event_id: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -27,6 +31,7 @@ class Audience:
             "programmes": list(self.programmes),
             "municipality_ids": list(self.municipality_ids),
             "school_ids": list(self.school_ids),
+            "declined_event_id": self.declined_event_id,
         }
 
     @classmethod
@@ -37,11 +42,22 @@ class Audience:
             programmes=tuple(data.get("programmes", [])),
             municipality_ids=tuple(int(i) for i in data.get("municipality_ids", [])),
             school_ids=tuple(int(i) for i in data.get("school_ids", [])),
+            declined_event_id=data.get("declined_event_id"),
         )
 
     @property
     def is_everyone(self) -> bool:
-        return not (self.roles or self.programmes or self.municipality_ids or self.school_ids)
+        return not (
+            self.roles
+            or self.programmes
+            or self.municipality_ids
+            or self.school_ids
+            or self.declined_event_id
+        )
+
+    def within(self, municipality_id: int) -> Audience:
+        """The same audience, limited to one municipality."""
+        return replace(self, municipality_ids=(municipality_id,))
 
 
 async def _school_filter(session: AsyncSession, audience: Audience) -> list[int] | None:
@@ -62,7 +78,10 @@ async def _school_filter(session: AsyncSession, audience: Audience) -> list[int]
 
 async def members(session: AsyncSession, audience: Audience) -> Sequence[Participant]:
     return await PeopleRepository(session).members(
-        audience.roles, audience.municipality_ids, await _school_filter(session, audience)
+        audience.roles,
+        audience.municipality_ids,
+        await _school_filter(session, audience),
+        declined_event=audience.declined_event_id,
     )
 
 
@@ -72,5 +91,16 @@ async def includes(session: AsyncSession, audience: Audience, participant: Parti
         audience.municipality_ids,
         await _school_filter(session, audience),
         only=participant.id,
+        declined_event=audience.declined_event_id,
     )
     return bool(found)
+
+
+def scoped(actor: Participant | None, audience: Audience) -> Audience:
+    """What `actor` may reach of `audience`: a municipal coordinator only their own
+    municipality; the regional team and the operator (None) anything."""
+    if actor is None or can(actor, Action.CHOOSE_MUNICIPALITY):
+        return audience
+    if actor.role != Role.MUNICIPAL_COORDINATOR or actor.municipality_id is None:
+        raise AccessDenied()
+    return audience.within(actor.municipality_id)

@@ -35,23 +35,26 @@ class Button:
 
 @dataclass(frozen=True)
 class Payload:
-    """What to send: text (HTML), inline buttons, an optional document by Telegram file id."""
+    """What to send: text (HTML), inline buttons, an optional document or photo given by
+    its Telegram file id."""
 
     text: str
     buttons: Sequence[Sequence[Button]] = ()
     document: str | None = None
+    photo: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
             "text": self.text,
             "buttons": [[{"text": b.text, "data": b.data} for b in row] for row in self.buttons],
             "document": self.document,
+            "photo": self.photo,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Payload:
         buttons = [[Button(b["text"], b["data"]) for b in row] for row in data.get("buttons", [])]
-        return cls(data["text"], buttons, data.get("document"))
+        return cls(data["text"], buttons, data.get("document"), data.get("photo"))
 
 
 @dataclass(frozen=True)

@@ -144,3 +144,14 @@ async def rename_municipality(
     found.name = name
     await session.commit()
     return found
+
+
+async def programmes(session: AsyncSession) -> list[str]:
+    """Every programme some active school takes part in, sorted."""
+    names = {
+        programme
+        for school in await SchoolRepository(session).all()
+        if school.archived_at is None
+        for programme in school.programmes
+    }
+    return sorted(names)

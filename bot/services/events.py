@@ -30,7 +30,6 @@ from storage.models import (
     EventStatus,
     MeetingSeries,
     Participant,
-    Role,
 )
 from storage.repositories.people import PeopleRepository
 
@@ -140,20 +139,6 @@ async def materialise(session: AsyncSession, zone: ZoneInfo, now: datetime, week
 # -- webinars, moves, cancellations ---------------------------------------------------------
 
 
-def _scope_of(actor: Participant | None, audience: Audience) -> Audience:
-    """A municipal coordinator's events are for their municipality only."""
-    if actor is None or can(actor, Action.CHOOSE_MUNICIPALITY):
-        return audience
-    if actor.role != Role.MUNICIPAL_COORDINATOR or actor.municipality_id is None:
-        raise AccessDenied()
-    return Audience(
-        roles=audience.roles,
-        programmes=audience.programmes,
-        municipality_ids=(actor.municipality_id,),
-        school_ids=audience.school_ids,
-    )
-
-
 def may_manage(actor: Participant | None, event: Event) -> bool:
     """The operator, the regional team, or the municipal coordinator whose municipality the
     event is exactly for."""
@@ -192,7 +177,7 @@ async def create_webinar(
         starts_at=starts_at,
         duration_minutes=duration_minutes,
         link=check_link(link),
-        audience=_scope_of(actor, audience or Audience()).as_json(),
+        audience=audiences.scoped(actor, audience or Audience()).as_json(),
         materials_file_id=materials_file_id,
         created_by_id=actor.id if actor else None,
         reminded=[],
@@ -350,7 +335,9 @@ async def attendance(session: AsyncSession, actor: Participant, event_id: int) -
     found = await event(session, event_id)
     if not can(actor, Action.MANAGE_EVENTS, municipality_id=actor.municipality_id):
         raise AccessDenied()
-    people = await audiences.members(session, _scope_of(actor, Audience.from_json(found.audience)))
+    people = await audiences.members(
+        session, audiences.scoped(actor, Audience.from_json(found.audience))
+    )
     rows = await session.execute(
         select(EventAnswer.participant_id, EventAnswer.answer).where(
             EventAnswer.event_id == found.id

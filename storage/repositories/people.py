@@ -8,6 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     Assignment,
+    Attendance,
+    EventAnswer,
     Invite,
     JoinRequest,
     Municipality,
@@ -133,6 +135,7 @@ class PeopleRepository:
         municipality_ids: Sequence[int],
         school_ids: Sequence[int] | None,
         only: int | None = None,
+        declined_event: int | None = None,
     ) -> Sequence[Participant]:
         """Registered, reachable participants with one of `roles` (any when empty), in one of
         the municipalities (any when empty) and at one of the schools (any when None)."""
@@ -155,6 +158,11 @@ class PeopleRepository:
                     Participant.id.in_(in_municipality),
                 )
             )
+        if declined_event is not None:
+            declined = select(EventAnswer.participant_id).where(
+                EventAnswer.event_id == declined_event, EventAnswer.answer == Attendance.NO
+            )
+            statement = statement.where(Participant.id.in_(declined))
         if school_ids is not None:
             at_schools = select(Assignment.participant_id).where(
                 Assignment.school_id.in_(list(school_ids))

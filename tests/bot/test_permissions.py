@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
 from bot.keyboards import (
+    AckCb,
+    BroadcastCb,
     EventCb,
     ImportCb,
     InviteScopeCb,
@@ -28,8 +30,9 @@ from bot.keyboards import (
     RsvpCb,
     SchoolCb,
 )
-from bot.services import events, registration
+from bot.services import broadcasts, events, registration
 from bot.services.audience import Audience
+from bot.services.delivery import Payload
 from storage.models import Attendance, Participant, Role
 from tests.bot.conftest import BotHarness
 from tests.support.people import load_schools, municipality_id, person
@@ -68,7 +71,13 @@ async def region(session: AsyncSession) -> Region:
         link="https://w.example.org", now=now,
         audience=Audience(municipality_ids=(await municipality_id(session, "Тосненский"),)),
     )  # fmt: skip
+    regional_broadcast = await broadcasts.create(
+        session, people["regional"], text="Только для Тосно", send_at=now + timedelta(days=1),
+        audience=Audience(school_ids=(schools["47101"].id,)),
+        render=lambda b, p: Payload(b.text),
+    )  # fmt: skip
     targets = {
+        "regional_broadcast": regional_broadcast.id,
         "tosno_webinar": tosno_webinar.id,
         "kirishi": await municipality_id(session, "Киришский"),
         "tosno": await municipality_id(session, "Тосненский"),
@@ -114,6 +123,11 @@ BUTTONS: list[tuple[str, tuple[str, ...]]] = [
     ("event-cancel-yes:tosno_webinar", REGIONAL),
     ("rsvp:tosno_webinar", ()),  # nobody here is in Тосно's audience
     ("ics:tosno_webinar", ()),  # nor has it in their schedule
+    ("menu:broadcasts", COORDINATORS),
+    ("menu:broadcast-new", COORDINATORS),
+    ("broadcast-card:regional_broadcast", REGIONAL),
+    ("broadcast-cancel:regional_broadcast", REGIONAL),
+    ("ack:regional_broadcast", ()),  # nobody here received it
 ]
 
 
@@ -142,6 +156,10 @@ def callback_for(button: str, targets: dict[str, int]) -> CallbackData:
         return RsvpCb(event=targets[arg], answer=Attendance.YES)
     if kind == "ics":
         return EventCb(action="ics", id=targets[arg])
+    if kind.startswith("broadcast-"):
+        return BroadcastCb(action=kind.removeprefix("broadcast-"), id=targets[arg])
+    if kind == "ack":
+        return AckCb(broadcast=targets[arg])
     if kind == "invite-role":
         return RoleCb(purpose="invite", role=Role(arg))
     raise AssertionError(button)
@@ -167,7 +185,7 @@ async def test_button_access(
 
 
 EVERYONE = ["menu-schedule", "menu-profile"]
-COORDINATION = ["menu-schools", "menu-requests", "menu-events", "menu-invite"]
+COORDINATION = ["menu-schools", "menu-requests", "menu-events", "menu-broadcasts", "menu-invite"]
 MENU_ITEMS = {
     "unregistered": None,
     "director": EVERYONE,

@@ -11,8 +11,9 @@ from fluent.syntax import FluentParser, ast, visitor
 from bot.commands import COMMANDS
 from bot.i18n import LOCALES_DIR, Translator
 from bot.settings import PROJECT_ROOT, SUPPORTED_LOCALES
+from handlers.broadcasts import ROLE_CHOICES
 from handlers.events import WIZARD_AUDIENCES
-from storage.models import Attendance, Role
+from storage.models import Attendance, OutboxStatus, Role
 
 CODE_DIRS = ("bot", "handlers", "scheduler", "storage")
 # `t("key"...)`, `translator.get(locale, "key"...)`, and `t("a" if x else "b")`.
@@ -45,6 +46,9 @@ def keys_used_in_code() -> set[str]:
     keys.update(f"rsvp-{answer.value}" for answer in Attendance)
     keys.update(f"schedule-answer-{value}" for value in ("yes", "no", "none"))
     keys.update(f"audience-{kind}" for kind in WIZARD_AUDIENCES)
+    keys.update(f"audience-{role.value}" for role in ROLE_CHOICES)
+    keys.update(f"delivery-{status.value}" for status in OutboxStatus)
+    keys.update(f"broadcast-{stage}" for stage in ("sending", "done", "cancelled"))
     return keys
 
 

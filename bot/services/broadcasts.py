@@ -1,0 +1,305 @@
+"""Announcements: to a chosen audience, through the outbox, with progress, cancellation,
+acknowledgements («Ознакомлен») and reports."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import audience as audiences
+from bot.services import audit, delivery
+from bot.services.access import Action, can
+from bot.services.audience import Audience
+from bot.services.delivery import Outgoing, Payload
+from bot.services.errors import AccessDenied, DomainError, NotFound
+from storage.db import insert_for
+from storage.models import (
+    Acknowledgement,
+    Broadcast,
+    BroadcastStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Participant,
+)
+from storage.repositories.people import PeopleRepository
+
+KIND = "broadcast"
+REMINDER_KIND = "broadcast-reminder"
+MAX_TEXT = 4000
+
+
+def reference(broadcast: Broadcast) -> str:
+    return f"broadcast:{broadcast.id}"
+
+
+def _may_broadcast(actor: Participant) -> bool:
+    return can(actor, Action.BROADCAST, municipality_id=actor.municipality_id)
+
+
+async def audience_size(session: AsyncSession, actor: Participant, audience: Audience) -> int:
+    if not _may_broadcast(actor):
+        raise AccessDenied()
+    return len(await audiences.members(session, audiences.scoped(actor, audience)))
+
+
+async def create(
+    session: AsyncSession,
+    actor: Participant,
+    *,
+    text: str,
+    audience: Audience,
+    send_at: datetime,
+    render: Callable[[Broadcast, Participant], Payload],
+    attachment_kind: str | None = None,
+    attachment_file_id: str | None = None,
+    acknowledge: bool = False,
+) -> Broadcast:
+    """Saves the announcement and queues one message per recipient in one bulk insert."""
+    if not _may_broadcast(actor):
+        raise AccessDenied()
+    if not text.strip() or len(text) > MAX_TEXT:
+        raise DomainError("broadcast-bad-text")
+    scoped = audiences.scoped(actor, audience)
+    people = await audiences.members(session, scoped)
+    if not people:
+        raise DomainError("broadcast-nobody")
+    broadcast = Broadcast(
+        author_id=actor.id,
+        municipality_id=None if can(actor, Action.CHOOSE_MUNICIPALITY) else actor.municipality_id,
+        text=text,
+        attachment_kind=attachment_kind,
+        attachment_file_id=attachment_file_id,
+        acknowledge=acknowledge,
+        audience=scoped.as_json(),
+        send_at=send_at,
+        recipients=len(people),
+    )
+    session.add(broadcast)
+    await session.flush()
+    audit.record(session, actor, "broadcast.created", reference(broadcast),
+                 recipients=len(people))  # fmt: skip
+    await delivery.enqueue(
+        session,
+        KIND,
+        reference(broadcast),
+        [Outgoing(person, render(broadcast, person)) for person in people],
+        due_at=send_at,
+    )  # commits the broadcast together with its messages
+    return broadcast
+
+
+async def get(session: AsyncSession, actor: Participant, broadcast_id: int) -> Broadcast:
+    """A broadcast the actor may see: the regional team any, a municipal coordinator those
+    of their municipality."""
+    found = await session.get(Broadcast, broadcast_id)
+    if found is None:
+        raise NotFound("broadcast-unknown")
+    if not _may_broadcast(actor):
+        raise AccessDenied()
+    if (
+        not can(actor, Action.CHOOSE_MUNICIPALITY)
+        and found.municipality_id != actor.municipality_id
+    ):
+        raise AccessDenied()
+    return found
+
+
+async def cancel(session: AsyncSession, actor: Participant, broadcast_id: int) -> Broadcast:
+    """Stops it: the messages not yet sent are withdrawn."""
+    found = await get(session, actor, broadcast_id)
+    if found.status in (BroadcastStatus.DONE, BroadcastStatus.CANCELLED):
+        raise DomainError("broadcast-finished")
+    await delivery.withdraw(session, KIND, reference(found))
+    found.status = BroadcastStatus.CANCELLED
+    audit.record(session, actor, "broadcast.cancelled", reference(found))
+    await session.commit()
+    return found
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    sent: int
+    blocked: int
+    failed: int
+    left: int
+    withdrawn: int
+    acknowledged: int
+
+    @property
+    def finished(self) -> bool:
+        return self.left == 0
+
+
+async def progress(session: AsyncSession, broadcast: Broadcast) -> Progress:
+    counts = await delivery.counts(session, KIND, reference(broadcast))
+    acknowledged = len(await _acknowledged(session, broadcast.id))
+    return Progress(
+        total=broadcast.recipients,
+        sent=counts.get(OutboxStatus.SENT, 0),
+        blocked=counts.get(OutboxStatus.BLOCKED, 0),
+        failed=counts.get(OutboxStatus.FAILED, 0),
+        left=counts.get(OutboxStatus.PENDING, 0) + counts.get(OutboxStatus.SENDING, 0),
+        withdrawn=counts.get(OutboxStatus.DROPPED, 0),
+        acknowledged=acknowledged,
+    )
+
+
+async def in_progress(session: AsyncSession) -> Sequence[Broadcast]:
+    """Broadcasts whose author's progress message still needs updating."""
+    result = await session.scalars(
+        select(Broadcast).where(
+            Broadcast.status.in_([BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING]),
+            Broadcast.progress_message_id.is_not(None),
+        )
+    )
+    return result.all()
+
+
+async def set_status(
+    session: AsyncSession, broadcast: Broadcast, status: BroadcastStatus, now: datetime
+) -> None:
+    broadcast.status = status
+    if status == BroadcastStatus.DONE:
+        broadcast.finished_at = now
+    await session.commit()
+
+
+async def remember_progress_message(
+    session: AsyncSession, broadcast: Broadcast, chat_id: int, message_id: int
+) -> None:
+    broadcast.progress_chat_id = chat_id
+    broadcast.progress_message_id = message_id
+    await session.commit()
+
+
+async def acknowledge(
+    session: AsyncSession, participant: Participant, broadcast_id: int, now: datetime
+) -> None:
+    """«Ознакомлен» from someone who received it; pressing twice changes nothing."""
+    received = await session.scalar(
+        select(OutboxMessage.id).where(
+            OutboxMessage.kind == KIND,
+            OutboxMessage.reference == f"broadcast:{broadcast_id}",
+            OutboxMessage.participant_id == participant.id,
+        )
+    )
+    if received is None:
+        raise AccessDenied()
+    statement = insert_for(session, Acknowledgement).values(
+        broadcast_id=broadcast_id, participant_id=participant.id, acknowledged_at=now
+    )
+    await session.execute(
+        statement.on_conflict_do_nothing(index_elements=["broadcast_id", "participant_id"])
+    )
+    await session.commit()
+
+
+async def _acknowledged(session: AsyncSession, broadcast_id: int) -> dict[int, datetime]:
+    rows = await session.execute(
+        select(Acknowledgement.participant_id, Acknowledgement.acknowledged_at).where(
+            Acknowledgement.broadcast_id == broadcast_id
+        )
+    )
+    return dict(rows.all())
+
+
+@dataclass(frozen=True)
+class RecipientLine:
+    participant: Participant
+    municipality: str
+    schools: str
+    delivery: str  # the outbox status
+    acknowledged_at: datetime | None
+
+
+async def recipients(
+    session: AsyncSession, actor: Participant, broadcast_id: int
+) -> list[RecipientLine]:
+    """Every recipient with the delivery outcome and the acknowledgement, by municipality
+    and school."""
+    found = await get(session, actor, broadcast_id)
+    rows = await session.execute(
+        select(Participant, OutboxMessage.status)
+        .join(OutboxMessage, OutboxMessage.participant_id == Participant.id)
+        .where(OutboxMessage.kind == KIND, OutboxMessage.reference == reference(found))
+    )
+    people = [(person, str(status)) for person, status in rows.all()]
+    acknowledged = await _acknowledged(session, found.id)
+    repository = PeopleRepository(session)
+    places = await repository.municipality_names([p.id for p, _ in people])
+    lines = []
+    for person, status in people:
+        schools = ", ".join(s.short_name for s in await repository.schools_of(person.id))
+        lines.append(RecipientLine(person, places.get(person.id, "—"), schools, status,
+                                   acknowledged.get(person.id)))  # fmt: skip
+    return sorted(lines, key=lambda line: (line.municipality, line.schools,
+                                           line.participant.full_name or ""))  # fmt: skip
+
+
+async def remind_unacknowledged(
+    session: AsyncSession,
+    actor: Participant,
+    broadcast_id: int,
+    render: Callable[[Broadcast, Participant], Payload],
+    round_number: int,
+) -> int:
+    """Sends the announcement again to those who received it and have not acknowledged."""
+    found = await get(session, actor, broadcast_id)
+    if not found.acknowledge:
+        raise DomainError("broadcast-no-acknowledgement")
+    waiting = [
+        line.participant
+        for line in await recipients(session, actor, broadcast_id)
+        if line.delivery == OutboxStatus.SENT and line.acknowledged_at is None
+    ]
+    return await delivery.enqueue(
+        session,
+        REMINDER_KIND,
+        f"{reference(found)}:remind:{round_number}",
+        [Outgoing(person, render(found, person)) for person in waiting],
+    )
+
+
+async def history(
+    session: AsyncSession, actor: Participant, limit: int = 20
+) -> Sequence[Broadcast]:
+    if not _may_broadcast(actor):
+        raise AccessDenied()
+    statement = select(Broadcast).order_by(Broadcast.id.desc()).limit(limit)
+    if not can(actor, Action.CHOOSE_MUNICIPALITY):
+        statement = statement.where(Broadcast.municipality_id == actor.municipality_id)
+    result = await session.scalars(statement)
+    return result.all()
+
+
+def recipients_workbook(lines: Sequence[RecipientLine], zone: ZoneInfo) -> bytes:
+    """The recipients list as an Excel sheet: frozen header, filters, widths that fit."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Получатели"
+    sheet.append(("ФИО", "Роль", "Муниципалитет", "Школа", "Доставка", "Ознакомлен"))
+    for line in lines:
+        acknowledged = (
+            line.acknowledged_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+            if line.acknowledged_at
+            else ""
+        )
+        sheet.append((line.participant.full_name or "", str(line.participant.role or ""),
+                      line.municipality, line.schools, line.delivery, acknowledged))  # fmt: skip
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    for column, width in zip("ABCDEF", (32, 24, 20, 40, 12, 18), strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

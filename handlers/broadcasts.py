@@ -1,0 +1,442 @@
+"""Announcements: compose, choose the audience, preview, send with progress, cancel;
+«Ознакомлен»; history, who has not acknowledged, reminders, Excel."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import datetime, timedelta
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import notices
+from bot.i18n import Localizer, Translator
+from bot.keyboards import (
+    AckCb,
+    BroadcastCb,
+    MenuCb,
+    MunicipalityCb,
+    PickCb,
+    inline,
+    menu_button,
+    municipalities_keyboard,
+)
+from bot.sending import send_payload
+from bot.services import broadcasts, directory, events
+from bot.services.access import Action, can
+from bot.services.audience import Audience
+from bot.services.delivery import Payload
+from bot.services.errors import AccessDenied
+from bot.settings import Settings
+from bot.views import format_when
+from handlers.shared import drop_keyboard, message_of
+from storage.models import Broadcast, BroadcastStatus, OutboxStatus, Participant, Role
+from storage.types import utcnow
+
+ROLE_CHOICES = (Role.DIRECTOR, Role.CURATOR, Role.MUNICIPAL_COORDINATOR)
+
+
+class Compose(StatesGroup):
+    content = State()
+    audience = State()
+    acknowledge = State()
+    when = State()
+    confirm = State()
+
+
+def _may_broadcast(participant: Participant) -> bool:
+    return can(participant, Action.BROADCAST, municipality_id=participant.municipality_id)
+
+
+def _render(translator: Translator) -> Callable[[Broadcast, Participant], Payload]:
+    """Each recipient's copy: the author's text, the button in the recipient's language."""
+
+    def render(broadcast: Broadcast, person: Participant) -> Payload:
+        return notices.announcement(translator.for_locale(person.locale), broadcast)
+
+    return render
+
+
+# -- composing ------------------------------------------------------------------------------
+
+
+async def start(
+    callback: CallbackQuery, state: FSMContext, participant: Participant, t: Localizer
+) -> None:
+    if not _may_broadcast(participant):
+        raise AccessDenied()
+    await state.clear()
+    await state.set_state(Compose.content)
+    await message_of(callback).answer(t("broadcast-ask-content"))
+
+
+async def content(message: Message, state: FSMContext, session: AsyncSession,
+                  participant: Participant, t: Localizer) -> None:  # fmt: skip
+    kind, file_id = None, None
+    if message.document is not None:
+        kind, file_id = "document", message.document.file_id
+    elif message.photo:
+        kind, file_id = "photo", message.photo[-1].file_id
+    text = message.html_text if (message.text or message.caption) else ""
+    if not text.strip() or len(text) > broadcasts.MAX_TEXT:
+        await message.answer(t("error-broadcast-bad-text"))
+        return
+    await state.update_data(text=text, kind=kind, file_id=file_id, audience={})
+    await state.set_state(Compose.audience)
+    await _ask_audience(message, session, participant, t)
+
+
+async def _ask_audience(
+    message: Message, session: AsyncSession, participant: Participant, t: Localizer
+) -> None:
+    rows: list[list[tuple[str, CallbackData | str]]] = [
+        [(t("audience-all"), PickCb(field="aud", value="all"))]
+    ]
+    rows += [[(t(f"audience-{role.value}"), PickCb(field="aud", value=role.value))]
+             for role in ROLE_CHOICES]  # fmt: skip
+    if can(participant, Action.CHOOSE_MUNICIPALITY):
+        rows.append([(t("audience-municipality"), PickCb(field="aud", value="municipality"))])
+    rows.append([(t("audience-programme"), PickCb(field="aud", value="programme"))])
+    rows.append([(t("audience-declined"), PickCb(field="aud", value="declined"))])
+    await message.answer(t("broadcast-ask-audience"), reply_markup=inline(*rows))
+
+
+async def audience_choice(
+    callback: CallbackQuery,
+    callback_data: PickCb,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    t: Localizer,
+) -> None:
+    value = callback_data.value
+    message = message_of(callback)
+    if value == "all" or value in {role.value for role in ROLE_CHOICES}:
+        roles = [] if value == "all" else [value]
+        await _audience_chosen(message, state, session, participant, t, Audience(
+            roles=tuple(Role(r) for r in roles)))  # fmt: skip
+    elif value == "municipality":
+        if not can(participant, Action.CHOOSE_MUNICIPALITY):
+            raise AccessDenied()
+        await message.answer(t("choose-municipality"), reply_markup=municipalities_keyboard(
+            await directory.municipalities(session), "broadcast"))  # fmt: skip
+    elif value == "programme":
+        programmes = await directory.programmes(session)
+        await message.answer(t("broadcast-choose-programme"), reply_markup=inline(
+            *[[(name, PickCb(field="prog", value=str(i)))] for i, name in enumerate(programmes)]
+        ))  # fmt: skip
+    elif value == "declined":
+        now = utcnow()
+        recent = await events.upcoming(session, now - timedelta(days=30), now + timedelta(days=30))
+        await message.answer(t("broadcast-choose-event"), reply_markup=inline(*[
+            [(f"{e.starts_at.astimezone(settings.zone):%d.%m} {e.title[:50]}",
+              PickCb(field="declined", value=str(e.id)))] for e in recent
+        ]))  # fmt: skip
+    else:
+        raise AccessDenied()
+
+
+async def municipality_choice(
+    callback: CallbackQuery, callback_data: MunicipalityCb, state: FSMContext,
+    session: AsyncSession, participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
+    municipality = await directory.municipality(session, callback_data.id)
+    await _audience_chosen(message_of(callback), state, session, participant, t,
+                           Audience(municipality_ids=(municipality.id,)))  # fmt: skip
+
+
+async def programme_choice(
+    callback: CallbackQuery, callback_data: PickCb, state: FSMContext,
+    session: AsyncSession, participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
+    programmes = await directory.programmes(session)
+    if not callback_data.value.isdigit() or int(callback_data.value) >= len(programmes):
+        raise AccessDenied()
+    chosen = programmes[int(callback_data.value)]
+    await _audience_chosen(message_of(callback), state, session, participant, t,
+                           Audience(programmes=(chosen,)))  # fmt: skip
+
+
+async def declined_choice(
+    callback: CallbackQuery, callback_data: PickCb, state: FSMContext,
+    session: AsyncSession, participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
+    event = await events.event(session, int(callback_data.value))
+    await _audience_chosen(message_of(callback), state, session, participant, t,
+                           Audience(declined_event_id=event.id))  # fmt: skip
+
+
+async def _audience_chosen(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+    audience: Audience,
+) -> None:
+    count = await broadcasts.audience_size(session, participant, audience)
+    await state.update_data(audience=audience.as_json())
+    await state.set_state(Compose.acknowledge)
+    await message.answer(
+        t("broadcast-audience-size", count=count) + "\n" + t("broadcast-ask-acknowledge"),
+        reply_markup=inline(
+            [
+                (t("button-yes"), PickCb(field="ack", value="1")),
+                (t("button-no"), PickCb(field="ack", value="0")),
+            ]
+        ),
+    )
+
+
+async def acknowledge_choice(
+    callback: CallbackQuery, callback_data: PickCb, state: FSMContext, t: Localizer
+) -> None:
+    await state.update_data(acknowledge=callback_data.value == "1")
+    await state.set_state(Compose.when)
+    await message_of(callback).answer(
+        t("broadcast-ask-when"),
+        reply_markup=inline([(t("button-send-now"), PickCb(field="when", value="now"))]),
+    )
+
+
+async def when_now(
+    callback: CallbackQuery, state: FSMContext, session: AsyncSession,
+    participant: Participant, settings: Settings, bot: Bot, t: Localizer,
+) -> None:  # fmt: skip
+    await state.update_data(send_at=utcnow().isoformat())
+    await _preview(message_of(callback), state, session, participant, settings, bot, t)
+
+
+async def when_typed(
+    message: Message, state: FSMContext, session: AsyncSession,
+    participant: Participant, settings: Settings, bot: Bot, t: Localizer,
+) -> None:  # fmt: skip
+    try:
+        when = datetime.strptime((message.text or "").strip(), "%d.%m.%Y %H:%M")
+    except ValueError:
+        await message.answer(t("broadcast-ask-when"))
+        return
+    send_at = when.replace(tzinfo=settings.zone)
+    if send_at <= utcnow():
+        await message.answer(t("error-event-in-past"))
+        return
+    await state.update_data(send_at=send_at.isoformat())
+    await _preview(message, state, session, participant, settings, bot, t)
+
+
+async def _preview(
+    message: Message, state: FSMContext, session: AsyncSession,
+    participant: Participant, settings: Settings, bot: Bot, t: Localizer,
+) -> None:  # fmt: skip
+    data = await state.get_data()
+    draft = _draft(data)
+    await state.set_state(Compose.confirm)
+    await message.answer(t("broadcast-preview"))
+    await send_payload(bot, message.chat.id, notices.announcement(t, draft))
+    count = await broadcasts.audience_size(
+        session, participant, Audience.from_json(data["audience"])
+    )
+    when = format_when(datetime.fromisoformat(data["send_at"]), settings.zone, t.locale)
+    await message.answer(
+        t("broadcast-confirm", count=count, when=when),
+        reply_markup=inline(
+            [(t("button-broadcast-send"), PickCb(field="send", value="yes"))],
+            [(t("button-cancel"), PickCb(field="send", value="no"))],
+        ),
+    )
+
+
+def _draft(data: dict[str, object]) -> Broadcast:
+    return Broadcast(
+        id=0, text=str(data["text"]), attachment_kind=data.get("kind"),
+        attachment_file_id=data.get("file_id"), acknowledge=bool(data.get("acknowledge")),
+    )  # fmt: skip
+
+
+async def confirm(
+    callback: CallbackQuery, callback_data: PickCb, state: FSMContext, session: AsyncSession,
+    participant: Participant, translator: Translator, settings: Settings, t: Localizer,
+) -> None:  # fmt: skip
+    data = await state.get_data()
+    await state.clear()
+    await drop_keyboard(callback)
+    if callback_data.value != "yes":
+        await message_of(callback).answer(t("broadcast-discarded"))
+        return
+    broadcast = await broadcasts.create(
+        session, participant, text=str(data["text"]), audience=Audience.from_json(data["audience"]),
+        send_at=datetime.fromisoformat(data["send_at"]), render=_render(translator),
+        attachment_kind=data.get("kind"), attachment_file_id=data.get("file_id"),
+        acknowledge=bool(data.get("acknowledge")),
+    )  # fmt: skip
+    progress = await broadcasts.progress(session, broadcast)
+    sent = await message_of(callback).answer(
+        notices.progress_text(t, progress, cancelled=False),
+        reply_markup=inline(
+            [(t("button-broadcast-cancel"), BroadcastCb(action="cancel", id=broadcast.id))]
+        ),
+    )
+    await broadcasts.remember_progress_message(session, broadcast, sent.chat.id, sent.message_id)
+
+
+# -- recipients -----------------------------------------------------------------------------
+
+
+async def acknowledge(
+    callback: CallbackQuery, callback_data: AckCb, callback_answer: CallbackAnswer,
+    session: AsyncSession, participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
+    await broadcasts.acknowledge(session, participant, callback_data.broadcast, utcnow())
+    callback_answer.text = t("broadcast-acknowledged")
+    with suppress(TelegramBadRequest):  # pressed twice: the button already says so
+        await message_of(callback).edit_reply_markup(reply_markup=inline(
+            [(f"✅ {t('button-acknowledged')}", AckCb(broadcast=callback_data.broadcast))]
+        ))  # fmt: skip
+
+
+# -- history and reports --------------------------------------------------------------------
+
+
+async def history(
+    callback: CallbackQuery, session: AsyncSession, participant: Participant,
+    settings: Settings, t: Localizer,
+) -> None:  # fmt: skip
+    past = await broadcasts.history(session, participant)
+    rows: list[list[tuple[str, CallbackData | str]]] = [
+        [(f"{b.created_at.astimezone(settings.zone):%d.%m %H:%M} · {_headline(b)}",
+          BroadcastCb(action="card", id=b.id))] for b in past
+    ]  # fmt: skip
+    rows.append([(t("button-new-broadcast"), MenuCb(item="broadcast-new"))])
+    rows.append([menu_button(t)])
+    await message_of(callback).answer(
+        t("broadcast-history") if past else t("broadcast-history-empty"), reply_markup=inline(*rows)
+    )
+
+
+def _headline(broadcast: Broadcast) -> str:
+    plain = re.sub(r"<[^>]+>", "", broadcast.text)
+    return " ".join(plain.split())[:40]
+
+
+async def card(
+    callback: CallbackQuery, callback_data: BroadcastCb, session: AsyncSession,
+    participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
+    broadcast = await broadcasts.get(session, participant, callback_data.id)
+    progress = await broadcasts.progress(session, broadcast)
+    text = f"<b>{escape(_headline(broadcast))}</b>\n" + notices.progress_text(
+        t, progress, cancelled=broadcast.status == BroadcastStatus.CANCELLED
+    )
+    rows: list[list[tuple[str, CallbackData | str]]] = [
+        [(t("button-broadcast-who"), BroadcastCb(action="who", id=broadcast.id))],
+        [(t("button-broadcast-xlsx"), BroadcastCb(action="xlsx", id=broadcast.id))],
+    ]
+    if broadcast.acknowledge:
+        rows.append([(t("button-broadcast-remind"), BroadcastCb(action="remind", id=broadcast.id))])
+    if broadcast.status in (BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING):
+        rows.append([(t("button-broadcast-cancel"), BroadcastCb(action="cancel", id=broadcast.id))])
+    rows.append([menu_button(t)])
+    await message_of(callback).answer(text, reply_markup=inline(*rows))
+
+
+async def who(
+    callback: CallbackQuery, callback_data: BroadcastCb, session: AsyncSession,
+    participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
+    broadcast = await broadcasts.get(session, participant, callback_data.id)
+    lines = await broadcasts.recipients(session, participant, broadcast.id)
+    waiting = [
+        line for line in lines
+        if line.delivery != OutboxStatus.SENT
+        or (broadcast.acknowledge and line.acknowledged_at is None)
+    ]  # fmt: skip
+    if not waiting:
+        await message_of(callback).answer(t("broadcast-everyone-done"))
+        return
+    text = [t("broadcast-waiting-title", count=len(waiting))]
+    for line in waiting[:60]:
+        if line.delivery == OutboxStatus.SENT:
+            state = t("broadcast-not-acknowledged")
+        else:
+            state = t(f"delivery-{line.delivery}")
+        text.append(f"• {escape(line.municipality)} · {escape(line.schools or '—')} · "
+                    f"{escape(line.participant.full_name or '—')}: {state}")  # fmt: skip
+    if len(waiting) > 60:
+        text.append(t("broadcast-more", count=len(waiting) - 60))
+    await message_of(callback).answer("\n".join(text))
+
+
+async def remind(
+    callback: CallbackQuery, callback_data: BroadcastCb, callback_answer: CallbackAnswer,
+    session: AsyncSession, participant: Participant, translator: Translator, t: Localizer,
+) -> None:  # fmt: skip
+    # One reminder round a minute at most: a double press sends nothing twice.
+    round_number = int(utcnow().timestamp() // 60)
+    queued = await broadcasts.remind_unacknowledged(
+        session,
+        participant,
+        callback_data.id,
+        _render(translator),
+        round_number,
+    )
+    callback_answer.text = t("broadcast-reminded", count=queued)
+    callback_answer.show_alert = True
+
+
+async def workbook(
+    callback: CallbackQuery, callback_data: BroadcastCb, session: AsyncSession,
+    participant: Participant, settings: Settings, bot: Bot,
+) -> None:  # fmt: skip
+    lines = await broadcasts.recipients(session, participant, callback_data.id)
+    content = broadcasts.recipients_workbook(lines, settings.zone)
+    await bot.send_document(
+        participant.telegram_id,
+        BufferedInputFile(content, filename=f"announcement-{callback_data.id}.xlsx"),
+    )
+
+
+async def cancel(
+    callback: CallbackQuery, callback_data: BroadcastCb, session: AsyncSession,
+    participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
+    broadcast = await broadcasts.cancel(session, participant, callback_data.id)
+    progress = await broadcasts.progress(session, broadcast)
+    with suppress(TelegramBadRequest):
+        await message_of(callback).edit_text(
+            notices.progress_text(t, progress, cancelled=True), reply_markup=None
+        )
+
+
+def build_router() -> Router:
+    router = Router(name="broadcasts")
+    callbacks = router.callback_query
+    callbacks.register(history, MenuCb.filter(F.item == "broadcasts"))
+    callbacks.register(start, MenuCb.filter(F.item == "broadcast-new"))
+    router.message.register(content, Compose.content)
+    callbacks.register(audience_choice, Compose.audience, PickCb.filter(F.field == "aud"))
+    callbacks.register(
+        municipality_choice, Compose.audience, MunicipalityCb.filter(F.purpose == "broadcast")
+    )
+    callbacks.register(programme_choice, Compose.audience, PickCb.filter(F.field == "prog"))
+    callbacks.register(declined_choice, Compose.audience, PickCb.filter(F.field == "declined"))
+    callbacks.register(acknowledge_choice, Compose.acknowledge, PickCb.filter(F.field == "ack"))
+    callbacks.register(when_now, Compose.when, PickCb.filter(F.field == "when"))
+    router.message.register(when_typed, Compose.when, F.text)
+    callbacks.register(confirm, Compose.confirm, PickCb.filter(F.field == "send"))
+    callbacks.register(acknowledge, AckCb.filter())
+    callbacks.register(card, BroadcastCb.filter(F.action == "card"))
+    callbacks.register(who, BroadcastCb.filter(F.action == "who"))
+    callbacks.register(remind, BroadcastCb.filter(F.action == "remind"))
+    callbacks.register(workbook, BroadcastCb.filter(F.action == "xlsx"))
+    callbacks.register(cancel, BroadcastCb.filter(F.action == "cancel"))
+    return router

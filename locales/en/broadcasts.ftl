@@ -1,0 +1,63 @@
+# Announcements.
+
+menu-broadcasts = Announcements
+button-new-broadcast = ✉ New announcement
+broadcast-history = <b>Announcements</b>. Choose one to see delivery and answers.
+broadcast-history-empty = No announcements yet.
+
+broadcast-ask-content = Send the announcement's text (formatting is kept). You may attach a document or a photo with a caption.
+broadcast-ask-audience = Whom is the announcement for?
+audience-municipal_coordinator = Municipal coordinators
+audience-municipality = Participants of one municipality
+audience-programme = Schools of one programme
+audience-declined = Those who answered "I can't" to an event
+broadcast-choose-programme = Choose the programme.
+broadcast-choose-event = Choose the event.
+broadcast-audience-size = Recipients: { $count }.
+broadcast-ask-acknowledge = Add an "Acknowledged" button to see who has read it?
+button-yes = Yes
+button-no = No
+broadcast-ask-when = When to send it? Press "Now" or type the date and time: DD.MM.YYYY HH:MM.
+button-send-now = Now
+broadcast-preview = This is how recipients will see it:
+broadcast-confirm = Recipients: { $count }. Sending: { $when }. Send it?
+button-broadcast-send = ✅ Send
+broadcast-discarded = The announcement was not sent.
+
+broadcast-sending =
+    ✉ Sending the announcement
+    { $bar } { $sent } of { $total }
+    Delivered: { $sent }, blocked the bot: { $blocked }, errors: { $failed }, left: { $left }
+broadcast-done =
+    ✅ Announcement sent
+    Delivered: { $sent } of { $total }, blocked the bot: { $blocked }, errors: { $failed }
+    Acknowledged: { $acknowledged }
+broadcast-cancelled =
+    Sending stopped
+    Delivered: { $sent } of { $total }, not sent: { $withdrawn }, blocked the bot: { $blocked }, errors: { $failed }
+button-broadcast-cancel = Stop sending
+button-broadcast-who = Who has not received or acknowledged
+button-broadcast-remind = Remind those who have not acknowledged
+button-broadcast-xlsx = 📎 Recipients (Excel)
+broadcast-waiting-title = <b>Not yet acknowledged or not received: { $count }</b>
+broadcast-not-acknowledged = not acknowledged
+broadcast-everyone-done = Everyone has received the announcement and acknowledged it.
+broadcast-more = …and { $count } more
+broadcast-reminded = A reminder will go to { $count } recipients.
+
+button-acknowledge = Acknowledged
+button-acknowledged = Acknowledged
+broadcast-acknowledged = Thank you, noted.
+
+delivery-pending = waiting
+delivery-sending = being sent
+delivery-sent = delivered
+delivery-failed = delivery error
+delivery-blocked = blocked the bot
+delivery-dropped = not sent
+
+error-broadcast-bad-text = The announcement needs text (up to 4000 characters).
+error-broadcast-nobody = The chosen audience has no recipients.
+error-broadcast-unknown = Announcement not found.
+error-broadcast-finished = Sending has already finished.
+error-broadcast-no-acknowledgement = This announcement has no "Acknowledged" button.

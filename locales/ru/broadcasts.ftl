@@ -1,0 +1,63 @@
+# Объявления.
+
+menu-broadcasts = Объявления
+button-new-broadcast = ✉ Новое объявление
+broadcast-history = <b>Объявления</b>. Выберите, чтобы увидеть доставку и ответы.
+broadcast-history-empty = Объявлений пока не было.
+
+broadcast-ask-content = Отправьте текст объявления (форматирование сохранится). Можно приложить документ или фото с подписью.
+broadcast-ask-audience = Кому отправить объявление?
+audience-municipal_coordinator = Муниципальным координаторам
+audience-municipality = Участникам одного муниципалитета
+audience-programme = Школам одной программы
+audience-declined = Ответившим «Не смогу» на мероприятие
+broadcast-choose-programme = Выберите программу.
+broadcast-choose-event = Выберите мероприятие.
+broadcast-audience-size = Получателей: { $count }.
+broadcast-ask-acknowledge = Добавить кнопку «Ознакомлен», чтобы видеть, кто прочитал?
+button-yes = Да
+button-no = Нет
+broadcast-ask-when = Когда отправить? Нажмите «Сейчас» или напишите дату и время: ДД.ММ.ГГГГ ЧЧ:ММ.
+button-send-now = Сейчас
+broadcast-preview = Так получатели увидят объявление:
+broadcast-confirm = Получателей: { $count }. Отправка: { $when }. Отправить?
+button-broadcast-send = ✅ Отправить
+broadcast-discarded = Объявление не отправлено.
+
+broadcast-sending =
+    ✉ Отправка объявления
+    { $bar } { $sent } из { $total }
+    Доставлено: { $sent }, заблокировали бота: { $blocked }, ошибки: { $failed }, осталось: { $left }
+broadcast-done =
+    ✅ Объявление отправлено
+    Доставлено: { $sent } из { $total }, заблокировали бота: { $blocked }, ошибки: { $failed }
+    Ознакомились: { $acknowledged }
+broadcast-cancelled =
+    Отправка остановлена
+    Доставлено: { $sent } из { $total }, не отправлено: { $withdrawn }, заблокировали бота: { $blocked }, ошибки: { $failed }
+button-broadcast-cancel = Остановить отправку
+button-broadcast-who = Кто не получил или не ознакомился
+button-broadcast-remind = Напомнить не ознакомившимся
+button-broadcast-xlsx = 📎 Список получателей (Excel)
+broadcast-waiting-title = <b>Ещё не ознакомились или не получили: { $count }</b>
+broadcast-not-acknowledged = не ознакомлен
+broadcast-everyone-done = Все получатели получили объявление и ознакомились.
+broadcast-more = …и ещё { $count }
+broadcast-reminded = Напоминание отправится { $count } получателям.
+
+button-acknowledge = Ознакомлен
+button-acknowledged = Ознакомлен
+broadcast-acknowledged = Спасибо, отмечено.
+
+delivery-pending = ожидает отправки
+delivery-sending = отправляется
+delivery-sent = доставлено
+delivery-failed = ошибка доставки
+delivery-blocked = заблокировал бота
+delivery-dropped = не отправлено
+
+error-broadcast-bad-text = Объявление должно содержать текст (до 4000 символов).
+error-broadcast-nobody = В выбранной аудитории нет получателей.
+error-broadcast-unknown = Объявление не найдено.
+error-broadcast-finished = Отправка уже завершена.
+error-broadcast-no-acknowledgement = В этом объявлении нет кнопки «Ознакомлен».

@@ -1,0 +1,68 @@
+"""Announcements through the dispatcher: compose, preview, send, acknowledge, cancel."""
+
+from __future__ import annotations
+
+from aiogram.methods import EditMessageReplyMarkup, SendMessage
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translator
+from bot.keyboards import AckCb, BroadcastCb, MenuCb, PickCb
+from storage.models import Acknowledgement, Broadcast, BroadcastStatus, OutboxMessage, Role
+from tests.bot.conftest import BotHarness
+from tests.support.people import load_schools, person
+from tests.support.updates import TelegramUser
+
+
+async def test_a_coordinator_composes_previews_and_sends_an_announcement(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await person(session, Role.DIRECTOR, schools=[schools["47101"]], name="Тосно Директор")
+    municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    user = TelegramUser(id=municipal.telegram_id)
+    await harness.press(user, MenuCb(item="broadcast-new"))
+    assert harness.sent_to(user)[-1].text == translator.get("ru", "broadcast-ask-content")
+    entities = [{"type": "bold", "offset": 0, "length": 6}]
+    await harness.send(user, "Важно: сдать отчёт до пятницы", entities=entities)
+    # A forged choice: there is no such audience.
+    assert await harness.alerts(user, PickCb(field="aud", value="aliens")) == [
+        translator.get("ru", "error-access-denied")
+    ]
+    await harness.press(user, PickCb(field="aud", value="director"))
+    size = harness.sent_to(user)[-1].text or ""
+    assert size.startswith(translator.get("ru", "broadcast-audience-size", count=1))
+    await harness.press(user, PickCb(field="ack", value="1"))
+    requests = await harness.press(user, PickCb(field="when", value="now"))
+    texts = [r.text for r in requests if isinstance(r, SendMessage)]
+    assert texts[1] == "<b>Важно:</b> сдать отчёт до пятницы"  # exactly as recipients see it
+    assert texts[2].startswith(translator.get("ru", "broadcast-confirm", count=1, when="")[:20])
+    await harness.press(user, PickCb(field="send", value="yes"))
+    broadcast = await session.scalar(select(Broadcast))
+    assert broadcast is not None
+    assert broadcast.progress_message_id is not None
+    assert broadcast.acknowledge
+    (row,) = list(await session.scalars(select(OutboxMessage)))
+    assert row.participant_id == director.id
+    assert row.payload["buttons"][0][0]["text"] == "Ознакомлен"
+
+    # The director acknowledges: the button changes, the report counts it.
+    reader = TelegramUser(id=director.telegram_id)
+    requests = await harness.press(reader, AckCb(broadcast=broadcast.id))
+    (edit,) = [r for r in requests if isinstance(r, EditMessageReplyMarkup)]
+    assert edit.reply_markup.inline_keyboard[0][0].text == "✅ Ознакомлен"  # type: ignore[union-attr]
+    assert await session.scalar(select(Acknowledgement.participant_id)) == director.id
+
+    # Someone else's acknowledgement by a forged button is refused.
+    other = await person(session, Role.CURATOR, schools=[schools["47001"]], name="Кур Кир")
+    refused = await harness.alerts(
+        TelegramUser(id=other.telegram_id), AckCb(broadcast=broadcast.id)
+    )
+    assert refused == [translator.get("ru", "error-access-denied")]
+
+    # The coordinator stops it (nothing was delivered yet: the loop is not running here).
+    await harness.press(user, BroadcastCb(action="cancel", id=broadcast.id))
+    refreshed = await session.scalar(select(Broadcast).execution_options(populate_existing=True))
+    assert refreshed is not None
+    assert refreshed.status == BroadcastStatus.CANCELLED

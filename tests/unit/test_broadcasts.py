@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import notices
+from bot.i18n import Translator
+from bot.services import broadcasts
+from bot.services.audience import Audience
+from bot.services.delivery import Payload
+from bot.services.errors import AccessDenied, DomainError
+from scheduler.delivery import DeliveryLoop
+from storage.models import Broadcast, OutboxMessage, OutboxStatus, Participant, Role
+from tests.support.people import load_schools, municipality_id, person
+from tests.support.recording import recording_bot
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+def render(broadcast: Broadcast, _: Participant) -> Payload:
+    return Payload(broadcast.text)
+
+
+async def region(session: AsyncSession) -> dict[str, Participant]:
+    schools = await load_schools(session)
+    return {
+        "kirishi_director": await person(session, Role.DIRECTOR, schools=[schools["47001"]]),
+        "budogosch_director": await person(
+            session, Role.DIRECTOR, schools=[schools["47002"]], name="Будогощь Директор"
+        ),
+        "tosno_director": await person(
+            session, Role.DIRECTOR, schools=[schools["47101"]], name="Тосно Директор"
+        ),
+        "kirishi_curator": await person(
+            session, Role.CURATOR, schools=[schools["47001"]], name="Кур Кир"
+        ),
+        "municipal": await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский"),
+        "regional": await person(session, Role.REGIONAL_COORDINATOR),
+    }
+
+
+async def test_a_municipal_coordinator_reaches_only_their_municipality(
+    session: AsyncSession,
+) -> None:
+    people = await region(session)
+    directors = Audience(roles=(Role.DIRECTOR,))
+    assert await broadcasts.audience_size(session, people["municipal"], directors) == 2
+    assert await broadcasts.audience_size(session, people["regional"], directors) == 3
+    tosno = await municipality_id(session, "Тосненский")
+    # Asking for another municipality still gives only their own.
+    forged = Audience(roles=(Role.DIRECTOR,), municipality_ids=(tosno,))
+    assert await broadcasts.audience_size(session, people["municipal"], forged) == 2
+    with pytest.raises(AccessDenied):
+        await broadcasts.audience_size(session, people["kirishi_director"], directors)
+
+    created = await broadcasts.create(
+        session, people["municipal"], text="<b>Важно</b>: сдать отчёт", audience=forged,
+        send_at=datetime.now(UTC), render=render, acknowledge=True,
+    )  # fmt: skip
+    assert created.recipients == 2
+    recipients = set(
+        await session.scalars(
+            select(OutboxMessage.participant_id).where(OutboxMessage.kind == "broadcast")
+        )
+    )
+    assert recipients == {people["kirishi_director"].id, people["budogosch_director"].id}
+    with pytest.raises(AccessDenied):  # a director sees no reports
+        await broadcasts.get(session, people["kirishi_director"], created.id)
+    assert (await broadcasts.get(session, people["regional"], created.id)).id == created.id
+
+
+async def test_cancel_withdraws_what_is_not_sent(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    people = await region(session)
+    later = datetime.now(UTC) + timedelta(hours=2)
+    created = await broadcasts.create(
+        session, people["regional"], text="Позже", audience=Audience(), send_at=later,
+        render=render,
+    )  # fmt: skip
+    cancelled = await broadcasts.cancel(session, people["regional"], created.id)
+    progress = await broadcasts.progress(session, cancelled)
+    assert (progress.left, progress.withdrawn, progress.sent) == (0, created.recipients, 0)
+    with pytest.raises(DomainError, match="broadcast-finished"):
+        await broadcasts.cancel(session, people["regional"], created.id)
+    with pytest.raises(DomainError, match="broadcast-nobody"):
+        await broadcasts.create(
+            session, people["regional"], text="x", render=render, send_at=later,
+            audience=Audience(programmes=("Нет такой",)),
+        )  # fmt: skip
+
+
+async def test_acknowledgements_reports_reminders_and_the_workbook(
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    translator: Translator,
+) -> None:
+    people = await region(session)
+    regional = people["regional"]
+    created = await broadcasts.create(
+        session, regional, text="Ознакомьтесь с приказом", send_at=datetime.now(UTC),
+        audience=Audience(roles=(Role.DIRECTOR,)), acknowledge=True,
+        render=lambda b, p: notices.announcement(translator.for_locale(p.locale), b),
+    )  # fmt: skip
+    bot, _recording = recording_bot()
+    await DeliveryLoop(bot, session_factory, rate=1000).drain_once()
+    now = datetime.now(UTC)
+    await broadcasts.acknowledge(session, people["kirishi_director"], created.id, now)
+    await broadcasts.acknowledge(session, people["kirishi_director"], created.id, now)  # twice
+    with pytest.raises(AccessDenied):  # not a recipient
+        await broadcasts.acknowledge(session, people["kirishi_curator"], created.id, now)
+    progress = await broadcasts.progress(session, created)
+    assert (progress.sent, progress.acknowledged, progress.finished) == (3, 1, True)
+
+    lines = await broadcasts.recipients(session, regional, created.id)
+    assert [(line.municipality, line.acknowledged_at is not None) for line in lines] == [
+        ("Киришский", False), ("Киришский", True), ("Тосненский", False),
+    ]  # fmt: skip
+    reminded = await broadcasts.remind_unacknowledged(session, regional, created.id, render, 1)
+    assert reminded == 2
+    assert await broadcasts.remind_unacknowledged(session, regional, created.id, render, 1) == 0
+
+    workbook = load_workbook(io.BytesIO(broadcasts.recipients_workbook(lines, MOSCOW)))
+    sheet = workbook.active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("ФИО", "Роль", "Муниципалитет", "Школа", "Доставка", "Ознакомлен")
+    assert len(rows) == 4
+    assert sheet.freeze_panes == "A2"
+    assert sum(1 for row in rows[1:] if row[5]) == 1
+
+
+async def test_enqueueing_many_recipients_is_one_statement(session: AsyncSession) -> None:
+    people = await region(session)
+    created = await broadcasts.create(
+        session, people["regional"], text="Всем", audience=Audience(),
+        send_at=datetime.now(UTC), render=render,
+    )  # fmt: skip
+    count = await session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.reference == broadcasts.reference(created),
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+    )
+    assert count == created.recipients == 6
