@@ -71,7 +71,7 @@ async def main(messages: int, rate: float) -> None:
     bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(base)))
     # The loop runs a little under the limit, as the bot's default 25/s does under
     # Telegram's ~30/s: at exactly R, a few milliseconds of network jitter cross the line.
-    loop = DeliveryLoop(bot, sessions, rate=rate * HEADROOM, batch=500, concurrency=32)
+    loop = DeliveryLoop(bot, sessions, rate=rate * HEADROOM, concurrency=32)
     stop = asyncio.Event()
     started = time.perf_counter()
     runner = asyncio.create_task(loop.run(stop))

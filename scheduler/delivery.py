@@ -93,7 +93,7 @@ class DeliveryLoop:
         session_factory: async_sessionmaker[AsyncSession],
         *,
         rate: float = 25.0,
-        batch: int = 200,
+        batch: int | None = None,
         concurrency: int = 16,
         idle: float = 0.5,
         clock: Callable[[], datetime] = utcnow,
@@ -103,7 +103,9 @@ class DeliveryLoop:
         self._session_factory = session_factory
         self._limiter = RateLimiter(rate, monotonic)
         self._spacing = ChatSpacing(monotonic)
-        self._batch = batch
+        # About one second of sending is claimed at a time: a crash can lose (never double)
+        # at most that much, at-most-once.
+        self._batch = batch or max(1, int(rate))
         self._slots = asyncio.Semaphore(concurrency)
         self._idle = idle
         self._clock = clock
@@ -123,6 +125,7 @@ class DeliveryLoop:
                            interrupted)  # fmt: skip
         in_flight: set[asyncio.Task[Outcome]] = set()
         done: list[Outcome] = []
+        flushed = time.monotonic()
         while not stop.is_set() or in_flight:
             try:
                 if not stop.is_set() and len(in_flight) <= self._batch // 2:
@@ -135,10 +138,11 @@ class DeliveryLoop:
                     )
                     in_flight -= finished
                     done.extend(task.result() for task in finished)
-                if done and (len(done) >= 100 or not in_flight):
+                # Outcomes go to the database in small batches, at least twice a second.
+                if done and (len(done) >= 100 or not in_flight or time.monotonic() - flushed > 0.5):
                     async with self._session_factory() as session:
                         await delivery.record(session, done, self._clock())
-                    done = []
+                    done, flushed = [], time.monotonic()
             except Exception:  # the loop must outlive a database hiccup
                 logger.exception("Delivery loop iteration failed")
                 await asyncio.sleep(self._idle)

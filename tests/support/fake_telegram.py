@@ -135,7 +135,9 @@ class FakeTelegram:
             )
         )
 
-    def upload(self, user: TelegramUser, filename: str, content: bytes) -> dict[str, Any]:
+    def upload(
+        self, user: TelegramUser, filename: str, content: bytes, caption: str | None = None
+    ) -> dict[str, Any]:
         """The user sends a document; the bot can download it with getFile."""
         file_id = f"file{len(self._files) + 1}"
         self._files[file_id] = (f"documents/{filename}", content)
@@ -145,9 +147,10 @@ class FakeTelegram:
             "file_name": filename,
             "file_size": len(content),
         }
-        return self.push_update(
-            message_update(next(self._update_ids), user, None, document=document)
-        )
+        extra: dict[str, Any] = {"document": document}
+        if caption is not None:
+            extra["caption"] = caption
+        return self.push_update(message_update(next(self._update_ids), user, None, **extra))
 
     def button(self, message: ApiCall, label: str) -> str:
         """The callback data of the inline button with this label (exactly, or containing it)."""
