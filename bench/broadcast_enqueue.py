@@ -1,0 +1,78 @@
+"""Benchmark: enqueueing an announcement for 10,000 recipients.
+
+    .venv/bin/python -m bench.broadcast_enqueue [--recipients 10000]
+
+Times `broadcasts.create` (audience resolution, the broadcast row, one bulk idempotent
+insert into the outbox) and, in the same run, a bare executemany INSERT of the same number
+of outbox rows as the baseline; prints both and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from bot.services import broadcasts
+from bot.services.audience import Audience
+from bot.services.delivery import Payload
+from storage import migrate
+from storage.db import create_engine, create_session_factory
+from storage.models import Broadcast, OutboxMessage, OutboxStatus, Participant, Role
+from storage.types import utcnow
+
+
+async def main(recipients: int) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="bench-broadcast-"))
+    engine = create_engine(f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}")
+    await migrate.upgrade(engine)
+    sessions = create_session_factory(engine)
+    now = utcnow()
+    async with sessions() as session:
+        await session.execute(
+            insert(Participant),
+            [{"telegram_id": 20_000_000 + i, "locale": "ru", "role": Role.DIRECTOR,
+              "full_name": f"Директор {i}", "registered_at": now, "created_at": now}
+             for i in range(recipients)],
+        )  # fmt: skip
+        session.add(Participant(telegram_id=1, locale="ru", role=Role.REGIONAL_COORDINATOR,
+                                full_name="Регион", registered_at=now, created_at=now))  # fmt: skip
+        await session.commit()
+        author = await session.scalar(select(Participant).where(Participant.telegram_id == 1))
+        assert author is not None
+
+    def render(broadcast: Broadcast, _: Participant) -> Payload:
+        return Payload(broadcast.text)
+
+    async with sessions() as session:
+        author = await session.merge(author)
+        started = time.perf_counter()
+        created = await broadcasts.create(
+            session, author, text="Объявление", audience=Audience(roles=(Role.DIRECTOR,)),
+            send_at=now, render=render,
+        )  # fmt: skip
+        create_seconds = time.perf_counter() - started
+    async with sessions() as session:
+        people = list(await session.scalars(select(Participant.id)))
+        rows = [{"kind": "baseline", "reference": "b", "participant_id": i, "chat_id": 0,
+                 "payload": {"text": "x"}, "due_at": now, "status": OutboxStatus.SENT,
+                 "attempts": 0} for i in people]  # fmt: skip
+        started = time.perf_counter()
+        await session.execute(insert(OutboxMessage), rows)
+        await session.commit()
+        baseline_seconds = time.perf_counter() - started
+    await engine.dispose()
+    print(f"recipients:                 {created.recipients}")
+    print(f"broadcasts.create (enqueue): {create_seconds * 1000:.0f} ms")
+    print(f"bare executemany INSERT:     {baseline_seconds * 1000:.0f} ms")
+    print(f"ratio:                       {create_seconds / baseline_seconds:.2f}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--recipients", type=int, default=10_000)
+    asyncio.run(main(parser.parse_args().recipients))
