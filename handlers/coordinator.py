@@ -126,10 +126,26 @@ async def _show_roster(
     pages = max(1, -(-len(entries) // ROSTER_PAGE))
     page = min(max(page, 0), pages - 1)
     shown = [entry.school for entry in entries[page * ROSTER_PAGE : (page + 1) * ROSTER_PAGE]]
-    keyboard = schools_keyboard(
-        t, shown, "card", page, pages, ref=municipality_id, footer=[menu_button(t)]
-    )
+    keyboard = schools_keyboard(t, shown, "card", page, pages, ref=municipality_id,
+                                footer=[(t("button-unreachable"), MunicipalityCb(
+                                    purpose="unreachable", id=municipality_id)),
+                                        menu_button(t)])  # fmt: skip
     await message.answer(roster_text(t, municipality, entries, page, pages), reply_markup=keyboard)
+
+
+async def unreachable_list(
+    callback: CallbackQuery,
+    callback_data: MunicipalityCb,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
+    people = await directory.unreachable(session, participant, callback_data.id)
+    if not people:
+        await message_of(callback).answer(t("unreachable-none"))
+        return
+    names = "\n".join(f"• {escape(p.full_name or '—')} ({role_name(t, p.role)})" for p in people)
+    await message_of(callback).answer(t("unreachable-title", count=len(people)) + "\n" + names)
 
 
 async def school_card_view(
@@ -489,6 +505,7 @@ def build_router() -> Router:
     callbacks.register(schools_menu, MenuCb.filter(F.item == "schools"))
     callbacks.register(roster_municipality, MunicipalityCb.filter(F.purpose == "roster"))
     callbacks.register(roster_page, PageCb.filter(F.purpose == "card"))
+    callbacks.register(unreachable_list, MunicipalityCb.filter(F.purpose == "unreachable"))
     callbacks.register(school_card_view, SchoolCb.filter(F.purpose == "card"))
     callbacks.register(assign_list, SchoolCb.filter(F.purpose == "assign"))
     callbacks.register(assign, PersonCb.filter(F.action == "assign"))

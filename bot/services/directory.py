@@ -13,6 +13,7 @@ from bot.services.access import Action, can
 from bot.services.errors import AccessDenied, DomainError, NotFound
 from storage.models import Municipality, Participant, Role, School
 from storage.repositories.directory import MunicipalityRepository, SchoolRepository
+from storage.repositories.people import PeopleRepository
 
 PAGE_SIZE = 8
 _NOISE = {
@@ -155,3 +156,12 @@ async def programmes(session: AsyncSession) -> list[str]:
         for programme in school.programmes
     }
     return sorted(names)
+
+
+async def unreachable(
+    session: AsyncSession, actor: Participant, municipality_id: int
+) -> Sequence[Participant]:
+    """Who in the municipality has blocked the bot: reminders and announcements stop there."""
+    if not can(actor, Action.VIEW_MUNICIPALITY, municipality_id=municipality_id):
+        raise AccessDenied()
+    return await PeopleRepository(session).unreachable_in(municipality_id)

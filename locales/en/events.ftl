@@ -85,3 +85,7 @@ import-row-in-past = the date has passed
 import-row-bad-link = the link must start with https://
 import-row-bad-duration = the duration is a number of minutes from 10 to 600
 import-row-bad-audience = unclear audience (for example "директора, Киришский, 500+")
+
+button-unreachable = Who has blocked the bot
+unreachable-title = <b>Blocked the bot: { $count }</b>. Reminders and announcements do not reach them; ask them to write to the bot again.
+unreachable-none = Everyone in the municipality receives the bot's messages.

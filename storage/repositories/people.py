@@ -189,6 +189,28 @@ class PeopleRepository:
         names.update(dict(coordinators.all()))
         return names
 
+    async def unreachable_in(self, municipality_id: int) -> Sequence[Participant]:
+        """Registered people of the municipality (its coordinators and the staff of its
+        schools) to whom Telegram refuses delivery."""
+        at_schools = (
+            select(Assignment.participant_id)
+            .join(School, School.id == Assignment.school_id)
+            .where(School.municipality_id == municipality_id)
+        )
+        result = await self._session.scalars(
+            select(Participant)
+            .where(
+                Participant.registered_at.is_not(None),
+                Participant.unreachable_at.is_not(None),
+                or_(
+                    Participant.municipality_id == municipality_id,
+                    Participant.id.in_(at_schools),
+                ),
+            )
+            .order_by(Participant.full_name)
+        )
+        return result.all()
+
     async def mark_unreachable(self, participant_ids: Sequence[int], when: datetime) -> None:
         if participant_ids:
             await self._session.execute(

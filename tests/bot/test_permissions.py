@@ -123,6 +123,8 @@ BUTTONS: list[tuple[str, tuple[str, ...]]] = [
     ("event-cancel-yes:tosno_webinar", REGIONAL),
     ("rsvp:tosno_webinar", ()),  # nobody here is in Тосно's audience
     ("ics:tosno_webinar", ()),  # nor has it in their schedule
+    ("unreachable:kirishi", COORDINATORS),
+    ("unreachable:tosno", REGIONAL),
     ("menu:broadcasts", COORDINATORS),
     ("menu:broadcast-new", COORDINATORS),
     ("broadcast-card:regional_broadcast", REGIONAL),
@@ -137,6 +139,8 @@ def callback_for(button: str, targets: dict[str, int]) -> CallbackData:
         return MenuCb(item=arg)
     if kind == "roster":
         return MunicipalityCb(purpose="roster", id=targets[arg])
+    if kind == "unreachable":
+        return MunicipalityCb(purpose="unreachable", id=targets[arg])
     if kind == "roster-page":
         return PageCb(purpose="card", page=0, ref=targets[arg])
     if kind == "card":

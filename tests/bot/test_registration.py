@@ -213,3 +213,22 @@ async def test_unregistered_people_have_no_menu(
         "ru", "menu-not-registered"
     )
     assert await harness.reply_text(NEWCOMER, "/me") == translator.get("ru", "menu-not-registered")
+
+
+async def test_coordinators_see_who_has_blocked_the_bot(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.keyboards import MunicipalityCb
+
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    director.unreachable_at = datetime.now(UTC)
+    await session.commit()
+    coordinator = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    kirishi = await municipality_id(session, "Киришский")
+    await harness.press(user_of(coordinator), MunicipalityCb(purpose="unreachable", id=kirishi))
+    listing = harness.sent_to(user_of(coordinator))[-1].text or ""
+    assert listing.startswith(translator.get("ru", "unreachable-title", count=1))
+    assert "Иванова Ирина Петровна" in listing

@@ -96,3 +96,12 @@ async def test_sql_fsm_storage_refuses_non_dict_data(
     storage = SqlStorage(session_factory)
     with pytest.raises(TypeError):
         await storage.set_data(StorageKey(1, 1, 1), [1, 2])  # type: ignore[arg-type]
+
+
+async def test_someone_who_writes_again_is_reachable_again(session: AsyncSession) -> None:
+    participant = await participants.visit(session, 77, "ru")
+    participant.unreachable_at = datetime.now(UTC)
+    await session.commit()
+    # They unblocked the bot and wrote to it: Telegram will deliver to them again.
+    again = await participants.visit(session, 77, "ru")
+    assert again.unreachable_at is None
