@@ -45,7 +45,11 @@ def event_text(t: Localizer, event: Event, zone: ZoneInfo) -> str:
 
 def reminder(t: Localizer, event: Event, zone: ZoneInfo, minutes: int) -> Payload:
     lead = t("reminder-soon") if minutes <= 60 else t("reminder-ahead")
-    return Payload(f"⏰ {lead}\n{event_text(t, event, zone)}", rsvp_buttons(t, event))
+    return Payload(
+        f"⏰ {lead}\n{event_text(t, event, zone)}",
+        rsvp_buttons(t, event),
+        document=event.materials_file_id,  # the webinar's materials travel with the reminder
+    )
 
 
 def moved(t: Localizer, event: Event, zone: ZoneInfo) -> Payload:

@@ -43,6 +43,7 @@ class Webinar(StatesGroup):
     time = State()
     duration = State()
     link = State()
+    materials = State()
     audience = State()
     confirm = State()
 
@@ -381,8 +382,22 @@ async def wizard_link(message: Message, state: FSMContext, t: Localizer) -> None
         await message.answer(t("error-event-bad-link"))
         return
     await state.update_data(link=link)
+    await state.set_state(Webinar.materials)
+    await message.answer(
+        t("webinar-ask-materials"),
+        reply_markup=inline([(t("button-no-materials"), PickCb(field="materials", value="no"))]),
+    )
+
+
+async def wizard_materials(event: Message | CallbackQuery, state: FSMContext, t: Localizer) -> None:
+    """A document sent here goes out with the reminders; the button skips it."""
+    if isinstance(event, Message):
+        if event.document is None:
+            await event.answer(t("webinar-ask-materials"))
+            return
+        await state.update_data(materials=event.document.file_id)
     await state.set_state(Webinar.audience)
-    await message.answer(t("webinar-ask-audience"), reply_markup=inline(
+    await _reply(event, t("webinar-ask-audience"), inline(
         *[[(t(f"audience-{kind}"), PickCb(field="audience", value=kind))]
           for kind in WIZARD_AUDIENCES]
     ))  # fmt: skip
@@ -429,7 +444,7 @@ async def wizard_create(
     event = await events.create_webinar(
         session, participant, title=data["title"], starts_at=_start_of(data, settings),
         link=data["link"], now=utcnow(), duration_minutes=int(data["duration"]),
-        audience=Audience(roles=roles),
+        audience=Audience(roles=roles), materials_file_id=data.get("materials"),
     )  # fmt: skip
     await message_of(callback).answer(
         t("webinar-created", title=escape(event.title)),
@@ -471,6 +486,8 @@ def build_router() -> Router:
     router.message.register(wizard_time, Webinar.time, F.text)
     callbacks.register(wizard_duration, Webinar.duration, PickCb.filter(F.field == "duration"))
     router.message.register(wizard_link, Webinar.link, F.text)
+    callbacks.register(wizard_materials, Webinar.materials, PickCb.filter(F.field == "materials"))
+    router.message.register(wizard_materials, Webinar.materials)
     callbacks.register(wizard_audience, Webinar.audience, PickCb.filter(F.field == "audience"))
     callbacks.register(wizard_create, Webinar.confirm, PickCb.filter(F.field == "create"))
     return router

@@ -89,3 +89,6 @@ import-row-bad-audience = unclear audience (for example "директора, К�
 button-unreachable = Who has blocked the bot
 unreachable-title = <b>Blocked the bot: { $count }</b>. Reminders and announcements do not reach them; ask them to write to the bot again.
 unreachable-none = Everyone in the municipality receives the bot's messages.
+
+webinar-ask-materials = Send the webinar's materials as a file (it goes out with the reminders), or press "No materials".
+button-no-materials = No materials

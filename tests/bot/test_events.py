@@ -43,6 +43,11 @@ async def test_a_coordinator_creates_a_webinar_with_the_wizard(
         "ru", "error-event-bad-link"
     )
     await harness.send(user, "https://webinar.example.org/parents")
+    assert await harness.reply_text(user, "вот файл") == translator.get(
+        "ru", "webinar-ask-materials"
+    )
+    document = {"file_id": "materials-1", "file_unique_id": "m1", "file_name": "plan.pdf"}
+    await harness.send(user, None, document=document)
     await harness.press(user, PickCb(field="audience", value="director"))
     card = harness.sent_to(user)[-1].text or ""
     assert "Вебинар: работа с родителями" in card
@@ -53,6 +58,7 @@ async def test_a_coordinator_creates_a_webinar_with_the_wizard(
     assert event.starts_at == datetime(day.year, day.month, day.day, 15, tzinfo=settings.zone)
     assert event.audience["roles"] == ["director"]
     assert event.duration_minutes == 90
+    assert event.materials_file_id == "materials-1"
 
 
 async def webinar_for_directors(session: AsyncSession) -> Event:

@@ -264,3 +264,18 @@ async def test_the_weekly_digest_lists_this_weeks_events(
     assert row.participant_id == reader.id
     assert "Вебинар: анализ результатов ВПР" in row.payload["text"]
     assert date(2026, 12, 10) == events.local_date(local("2026-12-10 15:00"), MOSCOW)
+
+
+async def test_webinar_materials_go_with_the_reminders(
+    session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await events.create_webinar(
+        session, None, title="Вебинар с материалами", starts_at=local("2026-12-10 15:00"),
+        link="https://w.example.org", now=local("2026-12-01 10:00"),
+        materials_file_id="materials-file",
+    )  # fmt: skip
+    await notices.send_reminders(session, translator, MOSCOW, local("2026-12-09 15:00"), OFFSETS)
+    (row,) = list(await session.scalars(select(OutboxMessage)))
+    assert row.payload["document"] == "materials-file"
