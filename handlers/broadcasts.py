@@ -48,6 +48,7 @@ ROLE_CHOICES = (Role.DIRECTOR, Role.CURATOR, Role.MUNICIPAL_COORDINATOR)
 class Compose(StatesGroup):
     content = State()
     audience = State()
+    schools = State()
     acknowledge = State()
     when = State()
     confirm = State()
@@ -106,6 +107,7 @@ async def _ask_audience(
     if can(participant, Action.CHOOSE_MUNICIPALITY):
         rows.append([(t("audience-municipality"), PickCb(field="aud", value="municipality"))])
     rows.append([(t("audience-programme"), PickCb(field="aud", value="programme"))])
+    rows.append([(t("audience-schools"), PickCb(field="aud", value="schools"))])
     rows.append([(t("audience-declined"), PickCb(field="aud", value="declined"))])
     await message.answer(t("broadcast-ask-audience"), reply_markup=inline(*rows))
 
@@ -135,6 +137,9 @@ async def audience_choice(
         await message.answer(t("broadcast-choose-programme"), reply_markup=inline(
             *[[(name, PickCb(field="prog", value=str(i)))] for i, name in enumerate(programmes)]
         ))  # fmt: skip
+    elif value == "schools":
+        await state.set_state(Compose.schools)
+        await message.answer(t("broadcast-ask-schools"))
     elif value == "declined":
         now = utcnow()
         recent = await events.upcoming(session, now - timedelta(days=30), now + timedelta(days=30))
@@ -165,6 +170,19 @@ async def programme_choice(
     chosen = programmes[int(callback_data.value)]
     await _audience_chosen(message_of(callback), state, session, participant, t,
                            Audience(programmes=(chosen,)))  # fmt: skip
+
+
+async def schools_typed(
+    message: Message, state: FSMContext, session: AsyncSession,
+    participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
+    codes = [code for code in re.split(r"[\s,;]+", message.text or "") if code][:200]
+    schools, missing = await directory.schools_by_codes(session, codes)
+    if missing or not schools:
+        await message.answer(t("broadcast-unknown-schools", codes=escape(", ".join(missing))))
+        return
+    await _audience_chosen(message, state, session, participant, t,
+                           Audience(school_ids=tuple(s.id for s in schools)))  # fmt: skip
 
 
 async def declined_choice(
@@ -429,6 +447,7 @@ def build_router() -> Router:
     )
     callbacks.register(programme_choice, Compose.audience, PickCb.filter(F.field == "prog"))
     callbacks.register(declined_choice, Compose.audience, PickCb.filter(F.field == "declined"))
+    router.message.register(schools_typed, Compose.schools, F.text)
     callbacks.register(acknowledge_choice, Compose.acknowledge, PickCb.filter(F.field == "ack"))
     callbacks.register(when_now, Compose.when, PickCb.filter(F.field == "when"))
     router.message.register(when_typed, Compose.when, F.text)

@@ -165,3 +165,13 @@ async def unreachable(
     if not can(actor, Action.VIEW_MUNICIPALITY, municipality_id=municipality_id):
         raise AccessDenied()
     return await PeopleRepository(session).unreachable_in(municipality_id)
+
+
+async def schools_by_codes(
+    session: AsyncSession, codes: Sequence[str]
+) -> tuple[list[School], list[str]]:
+    """The active schools with these codes, and the codes that match none."""
+    found = await SchoolRepository(session).by_codes(list(codes))
+    schools = [found[c] for c in codes if c in found and found[c].archived_at is None]
+    missing = [c for c in codes if c not in found or found[c].archived_at is not None]
+    return schools, missing

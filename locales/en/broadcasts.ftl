@@ -61,3 +61,7 @@ error-broadcast-nobody = The chosen audience has no recipients.
 error-broadcast-unknown = Announcement not found.
 error-broadcast-finished = Sending has already finished.
 error-broadcast-no-acknowledgement = This announcement has no "Acknowledged" button.
+
+audience-schools = Particular schools
+broadcast-ask-schools = Type the school codes separated by commas, for example: 47001, 47002.
+broadcast-unknown-schools = No schools with the codes: { $codes }. Check them and send again.

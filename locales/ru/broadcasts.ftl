@@ -61,3 +61,7 @@ error-broadcast-nobody = В выбранной аудитории нет пол�
 error-broadcast-unknown = Объявление не найдено.
 error-broadcast-finished = Отправка уже завершена.
 error-broadcast-no-acknowledgement = В этом объявлении нет кнопки «Ознакомлен».
+
+audience-schools = Отдельным школам
+broadcast-ask-schools = Напишите коды школ через запятую, например: 47001, 47002.
+broadcast-unknown-schools = Не найдены школы с кодами: { $codes }. Проверьте коды и отправьте их снова.

@@ -66,3 +66,23 @@ async def test_a_coordinator_composes_previews_and_sends_an_announcement(
     refreshed = await session.scalar(select(Broadcast).execution_options(populate_existing=True))
     assert refreshed is not None
     assert refreshed.status == BroadcastStatus.CANCELLED
+
+
+async def test_particular_schools_by_their_codes(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Вторая Школа")
+    await person(session, Role.DIRECTOR, schools=[schools["47101"]], name="Тосно Директор")
+    municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    user = TelegramUser(id=municipal.telegram_id)
+    await harness.press(user, MenuCb(item="broadcast-new"))
+    await harness.send(user, "Только для двух школ")
+    await harness.press(user, PickCb(field="aud", value="schools"))
+    assert await harness.reply_text(user, "47001, 99999") == translator.get(
+        "ru", "broadcast-unknown-schools", codes="99999"
+    )
+    # A school of another municipality is outside a municipal coordinator's reach.
+    answer = await harness.reply_text(user, "47001 47101")
+    assert answer.startswith(translator.get("ru", "broadcast-audience-size", count=1))
