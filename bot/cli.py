@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("--apply", action="store_true", help="write the changes")
     exporting = schools.add_parser("export", help="write the directory to a CSV/XLSX file")
     exporting.add_argument("file", type=Path)
+    archiving = schools.add_parser("archive", help="a school leaves the programme")
+    archiving.add_argument("code")
 
     invites = commands.add_parser("invite", help="invite codes").add_subparsers(
         dest="action", metavar="ACTION", required=True
@@ -55,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     creating.add_argument("--municipality", help="a municipality name or code")
     creating.add_argument("--uses", type=int, default=1, help="how many people (0: unlimited)")
     creating.add_argument("--days", type=int, default=14, help="days until it expires")
+    invites.add_parser("list", help="invites still usable (the codes themselves are not kept)")
+    revoking = invites.add_parser("revoke", help="make an invite unusable")
+    revoking.add_argument("id", type=int)
 
     event_commands = commands.add_parser("events", help="meetings and webinars")
     events_actions = event_commands.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -174,6 +179,16 @@ async def _schools(settings: Settings, args: argparse.Namespace) -> int:
             args.file.write_bytes(await school_import.export(session, args.file.name))
             print(f"Wrote {args.file}")
             return 0
+        if args.action == "archive":
+            from bot.services import directory
+
+            try:
+                school = await directory.archive_school(session, None, args.code)
+            except DomainError as error:
+                print(f"Refused: {error.reason}", file=sys.stderr)
+                return 1
+            print(f"Archived {school.code} {school.full_name}")
+            return 0
         try:
             content = args.file.read_bytes()
         except OSError as exc:
@@ -201,6 +216,22 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.errors import DomainError
 
     async with operator_session(settings) as session:
+        if args.action == "list":
+            for invite in await registration.usable_invites(session):
+                uses = f"{invite.uses}/{invite.max_uses or '∞'}"
+                expires = invite.expires_at.astimezone(settings.zone)
+                print(f"{invite.id:>5}  {invite.role:<22} uses {uses:<6} until "
+                      f"{expires:%d.%m.%Y %H:%M}  schools {invite.school_ids or '-'}  "
+                      f"municipality {invite.municipality_id or '-'}")  # fmt: skip
+            return 0
+        if args.action == "revoke":
+            try:
+                await registration.revoke_invite(session, None, args.id)
+            except DomainError as error:
+                print(f"Refused: {error.reason}", file=sys.stderr)
+                return 1
+            print(f"Invite {args.id} revoked")
+            return 0
         municipality_id = None
         if args.municipality:
             found = (await directory.matcher(session)).match(args.municipality)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -175,3 +176,17 @@ async def schools_by_codes(
     schools = [found[c] for c in codes if c in found and found[c].archived_at is None]
     missing = [c for c in codes if c not in found or found[c].archived_at is not None]
     return schools, missing
+
+
+async def archive_school(session: AsyncSession, actor: Participant | None, code: str) -> School:
+    """The school leaves the programme: it disappears from searches and rosters, its invites
+    stop working; its people keep their data. Importing it again brings it back."""
+    if actor is not None and not can(actor, Action.IMPORT_SCHOOLS):
+        raise AccessDenied()
+    found = await SchoolRepository(session).by_code(code)
+    if found is None or found.archived_at is not None:
+        raise NotFound("unknown-school")
+    found.archived_at = datetime.now(UTC)
+    audit.record(session, actor, "school.archived", found.code)
+    await session.commit()
+    return found

@@ -128,6 +128,23 @@ async def create_invite(
     return NewInvite(code, invite)
 
 
+async def usable_invites(session: AsyncSession) -> Sequence[Invite]:
+    return await PeopleRepository(session).usable_invites(utcnow())
+
+
+async def revoke_invite(session: AsyncSession, actor: Participant | None, invite_id: int) -> None:
+    invite = await session.get(Invite, invite_id)
+    if invite is None or invite.revoked_at is not None:
+        raise NotFound("invite-unknown")
+    if actor is not None and not can(
+        actor, Action.INVITE, municipality_id=invite.municipality_id, role=Role(invite.role)
+    ):
+        raise AccessDenied()
+    invite.revoked_at = utcnow()
+    audit.record(session, actor, "invite.revoked", f"invite:{invite.id}")
+    await session.commit()
+
+
 @dataclass(frozen=True)
 class InviteOffer:
     """What a valid code grants: the role and the schools to pick from (or all of them)."""

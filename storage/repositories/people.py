@@ -94,6 +94,18 @@ class PeopleRepository:
     async def invite_by_hash(self, code_hash: str) -> Invite | None:
         return await self._session.scalar(select(Invite).where(Invite.code_hash == code_hash))
 
+    async def usable_invites(self, now: datetime) -> Sequence[Invite]:
+        result = await self._session.scalars(
+            select(Invite)
+            .where(
+                Invite.revoked_at.is_(None),
+                Invite.expires_at > now,
+                or_(Invite.max_uses.is_(None), Invite.uses < Invite.max_uses),
+            )
+            .order_by(Invite.id)
+        )
+        return result.all()
+
     async def use_invite(self, invite_id: int) -> bool:
         """Counts one use unless the invite is used up; atomic against a concurrent use."""
         result = await self._session.execute(

@@ -301,3 +301,33 @@ async def test_forget_deletes_the_person_and_keeps_an_anonymous_audit_trail(
     assert entry is not None
     assert entry.subject == f"participant:{director_id}"
     assert "Иванова" not in str(entry.details)
+
+
+async def test_invites_can_be_listed_and_revoked_and_schools_archived(
+    session: AsyncSession,
+) -> None:
+    from bot.services import directory
+
+    schools = await load_schools(session)
+    first = await registration.create_invite(
+        session, None, Role.DIRECTOR, school_ids=[schools["47001"].id]
+    )
+    second = await registration.create_invite(
+        session, None, Role.DIRECTOR, school_ids=[schools["47002"].id]
+    )
+    usable = [invite.id for invite in await registration.usable_invites(session)]
+    assert usable == [first.invite.id, second.invite.id]
+    await registration.revoke_invite(session, None, first.invite.id)
+    with pytest.raises(DomainError, match="invite-revoked"):
+        await registration.check_invite(session, first.code)
+    assert [i.id for i in await registration.usable_invites(session)] == [second.invite.id]
+
+    await directory.archive_school(session, None, "47002")
+    with pytest.raises(DomainError, match="invite-school-removed"):
+        await registration.check_invite(session, second.code)
+    kirishi = schools["47001"].municipality_id
+    assert [s.code for s in (await directory.search_schools(session, kirishi, "")).schools] == [
+        "47001"
+    ]
+    with pytest.raises(DomainError, match="unknown-school"):
+        await directory.archive_school(session, None, "47002")
