@@ -11,34 +11,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 import time
-from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from bench.common import database_with_directors
 from bot.services import broadcasts
 from bot.services.audience import Audience
 from bot.services.delivery import Payload
-from storage import migrate
-from storage.db import create_engine, create_session_factory
 from storage.models import Broadcast, OutboxMessage, OutboxStatus, Participant, Role
 from storage.types import utcnow
 
 
 async def main(recipients: int) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="bench-broadcast-"))
-    engine = create_engine(f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}")
-    await migrate.upgrade(engine)
-    sessions = create_session_factory(engine)
+    engine, sessions = await database_with_directors(recipients, 20_000_000)
     now = utcnow()
     async with sessions() as session:
-        await session.execute(
-            insert(Participant),
-            [{"telegram_id": 20_000_000 + i, "locale": "ru", "role": Role.DIRECTOR,
-              "full_name": f"Директор {i}", "registered_at": now, "created_at": now}
-             for i in range(recipients)],
-        )  # fmt: skip
         session.add(Participant(telegram_id=1, locale="ru", role=Role.REGIONAL_COORDINATOR,
                                 full_name="Регион", registered_at=now, created_at=now))  # fmt: skip
         await session.commit()

@@ -12,22 +12,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import insert, select
 
+from bench.common import database_with_directors
 from bot.services import delivery
 from bot.services.delivery import Outgoing, Payload
 from scheduler.delivery import DeliveryLoop
-from storage import migrate
-from storage.db import create_engine, create_session_factory
-from storage.models import OutboxMessage, OutboxStatus, Participant, Role
+from storage.models import OutboxMessage, OutboxStatus, Participant
 from storage.types import utcnow
 from tests.support.bot_process import TOKEN
 from tests.support.fake_telegram import FakeTelegram
@@ -36,19 +33,9 @@ HEADROOM = 0.985
 
 
 async def main(messages: int, rate: float) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="bench-delivery-"))
-    engine = create_engine(f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}")
-    await migrate.upgrade(engine)
-    sessions = create_session_factory(engine)
+    engine, sessions = await database_with_directors(messages, 10_000_000)
     now = utcnow()
     async with sessions() as session:
-        await session.execute(
-            insert(Participant),
-            [{"telegram_id": 10_000_000 + i, "locale": "ru", "role": Role.DIRECTOR,
-              "full_name": f"Директор {i}", "registered_at": now, "created_at": now}
-             for i in range(messages)],
-        )  # fmt: skip
-        await session.commit()
         people = list(await session.scalars(select(Participant)))
 
     payload = Payload("📢 Объявление для руководителей: проверка доставки")

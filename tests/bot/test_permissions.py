@@ -205,7 +205,7 @@ async def test_commands_and_the_menu_for_each_role(
     harness: BotHarness, region: Region, translator: Translator, actor: str
 ) -> None:
     user = TelegramUser(id=region.people[actor].telegram_id)
-    for command in ("/help", "/lang", "/cancel", "/forget"):
+    for command in ("/start", "/help", "/me", "/schedule", "/lang", "/cancel", "/forget"):
         assert await harness.replies(user, command), f"{command} unanswered for {actor}"
         await harness.replies(user, "/cancel")
     requests = await harness.send(user, "/menu")
