@@ -189,6 +189,8 @@ async def declined_choice(
     callback: CallbackQuery, callback_data: PickCb, state: FSMContext,
     session: AsyncSession, participant: Participant, t: Localizer,
 ) -> None:  # fmt: skip
+    if not callback_data.value.isdigit():
+        raise AccessDenied()
     event = await events.event(session, int(callback_data.value))
     await _audience_chosen(message_of(callback), state, session, participant, t,
                            Audience(declined_event_id=event.id))  # fmt: skip

@@ -26,9 +26,12 @@ async def test_a_coordinator_composes_previews_and_sends_an_announcement(
     assert harness.sent_to(user)[-1].text == translator.get("ru", "broadcast-ask-content")
     entities = [{"type": "bold", "offset": 0, "length": 6}]
     await harness.send(user, "Важно: сдать отчёт до пятницы", entities=entities)
-    # A forged choice: there is no such audience.
-    assert await harness.alerts(user, PickCb(field="aud", value="aliens")) == [
-        translator.get("ru", "error-access-denied")
+    # Forged choices: no such audience, no such event.
+    denied = [translator.get("ru", "error-access-denied")]
+    assert await harness.alerts(user, PickCb(field="aud", value="aliens")) == denied
+    assert await harness.alerts(user, PickCb(field="declined", value="x1")) == denied
+    assert await harness.alerts(user, PickCb(field="declined", value="999")) == [
+        translator.get("ru", "error-event-unknown")
     ]
     await harness.press(user, PickCb(field="aud", value="director"))
     size = harness.sent_to(user)[-1].text or ""
