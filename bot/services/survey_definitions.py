@@ -1,0 +1,220 @@
+"""Survey definitions: YAML files under data/surveys/, validated by a pydantic schema.
+
+See docs/surveys.md for the format. A bad file is refused with every problem named: the
+file, the question id, and what is wrong.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from storage.models import Role
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+QuestionType = Literal["single", "multi", "scale", "yes_no", "number", "text"]
+CHOICE_TYPES = ("single", "multi")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    ru: Annotated[str, Field(min_length=1, max_length=2000)]
+    en: Annotated[str, Field(min_length=1, max_length=2000)]
+
+    def get(self, locale: str) -> str:
+        return self.en if locale == "en" else self.ru
+
+
+class Option(Strict):
+    id: Identifier
+    label: Text
+
+
+class Scale(Strict):
+    min: int = 1
+    max: int = 5
+    min_label: Text
+    max_label: Text
+
+
+class ShowIf(Strict):
+    """Show the question only when an earlier question's answer is (or includes) `equals`,
+    or is one of `any_of`."""
+
+    question: Identifier
+    equals: str | int | bool | None = None
+    any_of: list[str | int] | None = None
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> ShowIf:
+        if (self.equals is None) == (self.any_of is None):
+            raise ValueError("show_if needs exactly one of `equals` or `any_of`")
+        return self
+
+    @property
+    def values(self) -> list[str | int | bool]:
+        return list(self.any_of) if self.any_of is not None else [self.equals]  # type: ignore[list-item]
+
+
+class Question(Strict):
+    id: Identifier
+    type: QuestionType
+    text: Text
+    help: Text | None = None
+    required: bool = True
+    options: list[Option] = []
+    min_picks: int | None = None
+    max_picks: int | None = None
+    scale: Scale | None = None
+    min: float | None = None
+    max: float | None = None
+    max_length: Annotated[int, Field(ge=1, le=4000)] = 1000
+    show_if: ShowIf | None = None
+
+    def option_ids(self) -> list[str]:
+        return [option.id for option in self.options]
+
+
+class SurveyAudience(Strict):
+    roles: Annotated[list[Role], Field(min_length=1)]
+    programmes: list[str] = []
+    municipalities: list[str] = []
+
+
+class SurveyDefinition(Strict):
+    code: Identifier
+    version: Annotated[int, Field(ge=1)] = 1
+    template: bool = False  # shipped as an example to adapt before use
+    title: Text
+    description: Text
+    audience: SurveyAudience
+    unit: Literal["school", "person", "curator_school"]
+    questions: Annotated[list[Question], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SurveyDefinition:
+        problems = list(_problems(self))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def question(self, question_id: str) -> Question:
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        raise KeyError(question_id)
+
+
+def _problems(definition: SurveyDefinition) -> list[str]:
+    problems: list[str] = []
+    seen: dict[str, Question] = {}
+    for question in definition.questions:
+        where = f"question {question.id}"
+        if question.id in seen:
+            problems.append(f"{where}: duplicate id")
+        problems += [f"{where}: {p}" for p in _question_problems(question)]
+        if question.show_if is not None:
+            source = seen.get(question.show_if.question)
+            if source is None:
+                known = any(q.id == question.show_if.question for q in definition.questions)
+                problems.append(
+                    f"{where}: show_if refers to "
+                    + ("a later question" if known else "an unknown question")
+                    + f" {question.show_if.question!r}"
+                )
+            else:
+                for problem in _condition_problems(question.show_if, source):
+                    problems.append(f"{where}: show_if {problem}")
+        seen.setdefault(question.id, question)
+    return problems
+
+
+def _question_problems(question: Question) -> list[str]:
+    problems = []
+    if question.type in CHOICE_TYPES:
+        ids = question.option_ids()
+        if len(ids) < 2:
+            problems.append("a choice needs at least two options")
+        if len(set(ids)) != len(ids):
+            problems.append("option ids repeat")
+    elif question.options:
+        problems.append(f"a {question.type} question has no options")
+    if question.type == "multi":
+        low, high = question.min_picks or 0, question.max_picks or len(question.options)
+        if not 0 <= low <= high <= len(question.options):
+            problems.append("min_picks/max_picks must fit the number of options")
+    elif question.min_picks is not None or question.max_picks is not None:
+        problems.append("min_picks/max_picks are for multi questions")
+    if question.type == "scale":
+        if question.scale is None:
+            problems.append("a scale question needs `scale` with min, max and end labels")
+        elif question.scale.min >= question.scale.max:
+            problems.append("scale min must be below max")
+    lowest, highest = question.min, question.max
+    if (
+        question.type == "number"
+        and lowest is not None
+        and highest is not None
+        and lowest > highest
+    ):
+        problems.append("number min must not exceed max")
+    return problems
+
+
+def _condition_problems(condition: ShowIf, source: Question) -> list[str]:
+    problems = []
+    for value in condition.values:
+        if source.type in CHOICE_TYPES and value not in source.option_ids():
+            problems.append(f"value {value!r} is not an option of {source.id}")
+        elif source.type == "yes_no" and not isinstance(value, bool):
+            problems.append(f"value {value!r} must be true or false for {source.id}")
+        elif source.type == "text":
+            problems.append(f"cannot depend on the free text of {source.id}")
+    return problems
+
+
+class SurveyFileError(Exception):
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        super().__init__(f"{path.name}: " + "; ".join(problems))
+        self.path = path
+        self.problems = problems
+
+
+def parse_definition(text: str, path: Path) -> SurveyDefinition:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f"line {mark.line + 1}: " if mark is not None else ""
+        raise SurveyFileError(path, [f"{line}not valid YAML"]) from None
+    if not isinstance(data, dict):
+        raise SurveyFileError(path, ["the file must be a mapping with code, title, questions…"])
+    try:
+        return SurveyDefinition.model_validate(data)
+    except ValidationError as error:
+        raise SurveyFileError(path, [_describe(data, e) for e in error.errors()]) from None
+
+
+def load_definition(path: Path) -> SurveyDefinition:
+    return parse_definition(path.read_text(encoding="utf-8"), path)
+
+
+def _describe(data: dict[str, object], error: object) -> str:
+    """A pydantic error as "question q4 (questions.3.type): Input should be …"."""
+    assert isinstance(error, dict)
+    location = list(error.get("loc", ()))
+    message = str(error.get("msg", "")).removeprefix("Value error, ")
+    where = ".".join(str(part) for part in location)
+    if len(location) >= 2 and location[0] == "questions" and isinstance(location[1], int):
+        questions = data.get("questions")
+        if isinstance(questions, list) and location[1] < len(questions):
+            entry = questions[location[1]]
+            if isinstance(entry, dict) and "id" in entry:
+                return f"question {entry['id']} ({where}): {message}"
+    return f"{where}: {message}" if where else message
