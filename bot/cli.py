@@ -1,4 +1,5 @@
-"""`python -m bot [run|migrate|check|schools|invite]`: the bot and its operator commands."""
+"""`python -m bot [run|migrate|check|schools|invite|events|survey]`: the bot and its
+operator commands."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import text
@@ -78,6 +79,18 @@ def build_parser() -> argparse.ArgumentParser:
     moving.add_argument("--to", required=True, help='new local start, "DD.MM.YYYY HH:MM"')
     cancelling = events_actions.add_parser("cancel", help="cancel one event (audience told)")
     cancelling.add_argument("id", type=int)
+
+    survey = commands.add_parser("survey", help="survey definitions and windows")
+    survey_actions = survey.add_subparsers(dest="action", metavar="ACTION", required=True)
+    survey_load = survey_actions.add_parser("load", help="load or update a YAML definition")
+    survey_load.add_argument("file", type=Path)
+    survey_open = survey_actions.add_parser("open", help="open the survey's answer window")
+    survey_open.add_argument("code")
+    survey_open.add_argument("--closes", required=True, help='local "DD.MM.YYYY HH:MM"')
+    survey_open.add_argument("--opens", help='local "DD.MM.YYYY HH:MM" (default: now)')
+    survey_close = survey_actions.add_parser("close", help="close the window now")
+    survey_close.add_argument("code")
+    survey_actions.add_parser("list", help="surveys with their windows and responses")
     return parser
 
 
@@ -98,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_schools(settings, args))
     if command == "invite":
         return asyncio.run(_invite(settings, args))
+    if command == "survey":
+        return asyncio.run(_survey(settings, args))
     if command == "events":
         from bot.cli_events import run_events
 
@@ -296,3 +311,44 @@ def _plain(html: str) -> str:
     from html import unescape
 
     return unescape(re.sub(r"</?[a-z]+>", "", html))
+
+
+async def _survey(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services import surveys
+    from bot.services.errors import DomainError
+    from bot.services.survey_definitions import SurveyFileError, load_definition
+    from storage.types import utcnow
+
+    def local(text: str) -> datetime:
+        return datetime.strptime(text, "%d.%m.%Y %H:%M").replace(tzinfo=settings.zone)
+
+    async with operator_session(settings) as session:
+        try:
+            if args.action == "load":
+                loaded = await surveys.load(session, None, load_definition(args.file))
+                print(f"{loaded.survey.code} v{loaded.survey.version}: {loaded.outcome}")
+            elif args.action == "open":
+                opens = local(args.opens) if args.opens else None
+                survey = await surveys.open_window(
+                    session, None, args.code, local(args.closes), utcnow(), opens
+                )
+                print(f"{survey.code} open until {local(args.closes):%d.%m.%Y %H:%M}")
+            elif args.action == "close":
+                await surveys.close(session, None, args.code, utcnow())
+                print(f"{args.code} closed")
+            else:
+                for survey, in_progress, submitted in await surveys.overview(session):
+                    closes = (
+                        survey.closes_at.astimezone(settings.zone) if survey.closes_at else None
+                    )
+                    until = f"{closes:%d.%m.%Y %H:%M}" if closes else "-"
+                    print(f"{survey.code:<24} v{survey.version}  {survey.status:<7} until {until}"
+                          f"  in progress {in_progress}, submitted {submitted}")  # fmt: skip
+        except SurveyFileError as error:
+            print(error, file=sys.stderr)
+            return 1
+        except (DomainError, ValueError) as error:
+            reason = error.reason if isinstance(error, DomainError) else str(error)
+            print(f"Refused: {reason}", file=sys.stderr)
+            return 1
+    return 0

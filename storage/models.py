@@ -348,3 +348,74 @@ class Acknowledgement(Base):
         ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
     )
     acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SurveyStatus(StrEnum):
+    DRAFT = "draft"  # loaded, no window yet
+    OPEN = "open"  # within its window (opens_at <= now < closes_at)
+    CLOSED = "closed"
+
+
+class Survey(Base):
+    """One version of a survey definition (YAML, stored as validated JSON) and its window.
+
+    Loading a changed definition after answers exist makes a new version; old answers stay
+    attached to theirs."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (UniqueConstraint("code", "version", name="uq_surveys_code_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[SurveyStatus] = mapped_column(String(16), default=SurveyStatus.DRAFT)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ResponseStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
+class SurveyResponse(Base):
+    """One response: per school, per person, or per curator and school (the survey's unit).
+
+    `unit_key` makes the unit unique ("school:12", "person:5", "curator:5:school:12")."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (UniqueConstraint("survey_id", "unit_key", name="uq_responses_unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    unit_key: Mapped[str] = mapped_column(String(64))
+    school_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schools.id", ondelete="SET NULL"), index=True
+    )
+    # Who answers; SET NULL on /forget keeps the answers, anonymised.
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[ResponseStatus] = mapped_column(String(16), default=ResponseStatus.IN_PROGRESS)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SurveyAnswer(Base):
+    """One answer value, typed so that analysis can GROUP BY in SQL: a multi-choice answer
+    is one row per picked option; a skipped optional question is a row with no value."""
+
+    __tablename__ = "survey_answers"
+
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, default=0)
+    option_id: Mapped[str | None] = mapped_column(String(64))
+    number: Mapped[float | None] = mapped_column()
+    text: Mapped[str | None] = mapped_column(Text)
+    flag: Mapped[bool | None] = mapped_column(Boolean)

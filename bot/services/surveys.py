@@ -1,0 +1,313 @@
+"""Surveys in the database: loading definitions (with versions), windows, responses and
+answers. The answering rules live in `survey_engine`; this module stores their results.
+
+Not yet used by the chat: the next step wires /surveys, invitations and nudges to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import audit
+from bot.services.errors import AccessDenied, DomainError, NotFound
+from bot.services.survey_definitions import SurveyDefinition
+from bot.services.survey_engine import SurveyEngine
+from storage.models import (
+    Participant,
+    ResponseStatus,
+    Role,
+    Survey,
+    SurveyAnswer,
+    SurveyResponse,
+    SurveyStatus,
+)
+from storage.repositories.people import PeopleRepository
+
+
+@dataclass(frozen=True)
+class Loaded:
+    survey: Survey
+    outcome: str  # created | updated | unchanged | new-version
+
+
+async def load(
+    session: AsyncSession, actor: Participant | None, definition: SurveyDefinition
+) -> Loaded:
+    """Creates the survey, or updates its latest version in place while nobody has
+    answered it; once answers exist, a changed definition becomes a new version."""
+    latest = await _latest(session, definition.code)
+    data = definition.model_dump(mode="json")
+    if latest is None:
+        survey = Survey(code=definition.code, version=1, definition=data)
+        session.add(survey)
+        outcome = "created"
+    elif latest.definition == data:
+        return Loaded(latest, "unchanged")
+    elif not await _has_responses(session, latest.id):
+        latest.definition = data
+        survey, outcome = latest, "updated"
+    else:
+        survey = Survey(code=definition.code, version=latest.version + 1, definition=data,
+                        opens_at=latest.opens_at, closes_at=latest.closes_at,
+                        status=latest.status)  # fmt: skip
+        session.add(survey)
+        outcome = "new-version"
+    await session.flush()
+    audit.record(session, actor, f"survey.{outcome}", f"survey:{survey.code}:v{survey.version}")
+    await session.commit()
+    return Loaded(survey, outcome)
+
+
+async def _latest(session: AsyncSession, code: str) -> Survey | None:
+    return await session.scalar(
+        select(Survey).where(Survey.code == code).order_by(Survey.version.desc()).limit(1)
+    )
+
+
+async def _has_responses(session: AsyncSession, survey_id: int) -> bool:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(SurveyResponse)
+        .where(SurveyResponse.survey_id == survey_id)
+    )
+    return bool(count)
+
+
+async def latest(session: AsyncSession, code: str) -> Survey:
+    found = await _latest(session, code)
+    if found is None:
+        raise NotFound("survey-unknown")
+    return found
+
+
+async def open_window(
+    session: AsyncSession,
+    actor: Participant | None,
+    code: str,
+    closes_at: datetime,
+    now: datetime,
+    opens_at: datetime | None = None,
+) -> Survey:
+    survey = await latest(session, code)
+    opens = opens_at or now
+    if closes_at <= max(opens, now):
+        raise DomainError("survey-bad-window")
+    survey.opens_at, survey.closes_at = opens, closes_at
+    survey.status = SurveyStatus.OPEN
+    audit.record(session, actor, "survey.opened", f"survey:{code}",
+                 opens=opens.isoformat(), closes=closes_at.isoformat())  # fmt: skip
+    await session.commit()
+    return survey
+
+
+async def close(
+    session: AsyncSession, actor: Participant | None, code: str, now: datetime
+) -> Survey:
+    survey = await latest(session, code)
+    survey.status = SurveyStatus.CLOSED
+    survey.closes_at = min(survey.closes_at or now, now)
+    audit.record(session, actor, "survey.closed", f"survey:{code}")
+    await session.commit()
+    return survey
+
+
+def is_open(survey: Survey, now: datetime) -> bool:
+    return (
+        survey.status == SurveyStatus.OPEN
+        and survey.opens_at is not None
+        and survey.closes_at is not None
+        and survey.opens_at <= now < survey.closes_at
+    )
+
+
+def definition_of(survey: Survey) -> SurveyDefinition:
+    return SurveyDefinition.model_validate(survey.definition)
+
+
+async def overview(session: AsyncSession) -> list[tuple[Survey, int, int]]:
+    """Every survey's latest version with (responses in progress, submitted)."""
+    latest_ids = select(func.max(Survey.id)).group_by(Survey.code)
+    surveys = list(
+        await session.scalars(select(Survey).where(Survey.id.in_(latest_ids)).order_by(Survey.code))
+    )
+    rows = await session.execute(
+        select(SurveyResponse.survey_id, SurveyResponse.status, func.count()).group_by(
+            SurveyResponse.survey_id, SurveyResponse.status
+        )
+    )
+    counts: dict[tuple[int, str], int] = {(s, str(st)): n for s, st, n in rows.all()}
+    return [
+        (s, counts.get((s.id, ResponseStatus.IN_PROGRESS), 0),
+         counts.get((s.id, ResponseStatus.SUBMITTED), 0))
+        for s in surveys
+    ]  # fmt: skip
+
+
+# -- responses ----------------------------------------------------------------------------
+
+
+def unit_key(survey: Survey, participant: Participant, school_id: int | None) -> str:
+    unit = survey.definition["unit"]
+    if unit == "person":
+        return f"person:{participant.id}"
+    if school_id is None:
+        raise DomainError("survey-needs-school")
+    if unit == "school":
+        return f"school:{school_id}"
+    return f"curator:{participant.id}:school:{school_id}"
+
+
+async def start(
+    session: AsyncSession,
+    participant: Participant,
+    survey_id: int,
+    now: datetime,
+    school_id: int | None = None,
+) -> SurveyResponse:
+    """The response for the participant's unit, created on the first visit; resumed after."""
+    survey = await session.get(Survey, survey_id)
+    if survey is None:
+        raise NotFound("survey-unknown")
+    definition = definition_of(survey)
+    if participant.role is None or Role(participant.role) not in definition.audience.roles:
+        raise AccessDenied()
+    if not is_open(survey, now):
+        raise DomainError("survey-closed")
+    if definition.unit != "person":
+        schools = {s.id for s in await PeopleRepository(session).schools_of(participant.id)}
+        if school_id not in schools:
+            raise AccessDenied()
+    key = unit_key(survey, participant, school_id)
+    response = await session.scalar(
+        select(SurveyResponse).where(
+            SurveyResponse.survey_id == survey.id, SurveyResponse.unit_key == key
+        )
+    )
+    if response is None:
+        response = SurveyResponse(survey_id=survey.id, unit_key=key, school_id=school_id,
+                                  participant_id=participant.id, started_at=now,
+                                  updated_at=now)  # fmt: skip
+        session.add(response)
+        await session.commit()
+    return response
+
+
+async def answers(session: AsyncSession, response: SurveyResponse) -> dict[str, Any]:
+    """The stored answers as the engine sees them."""
+    survey = await session.get(Survey, response.survey_id)
+    assert survey is not None
+    definition = definition_of(survey)
+    rows = await session.scalars(
+        select(SurveyAnswer)
+        .where(SurveyAnswer.response_id == response.id)
+        .order_by(SurveyAnswer.question_id, SurveyAnswer.position)
+    )
+    values: dict[str, Any] = {}
+    for row in rows:
+        kind = definition.question(row.question_id).type
+        if kind == "multi":
+            values.setdefault(row.question_id, [])
+            if row.option_id is not None:
+                values[row.question_id].append(row.option_id)
+        else:
+            values[row.question_id] = _value_of(kind, row)
+    return values
+
+
+def _value_of(kind: str, row: SurveyAnswer) -> Any:
+    if kind == "single":
+        return row.option_id
+    if kind == "yes_no":
+        return row.flag
+    if kind in ("scale", "number"):
+        if row.number is None:
+            return None
+        return int(row.number) if kind == "scale" or row.number.is_integer() else row.number
+    return row.text
+
+
+def _rows_of(response_id: int, question_id: str, kind: str, value: Any) -> list[SurveyAnswer]:
+    base = {"response_id": response_id, "question_id": question_id}
+    if value is None:
+        return [SurveyAnswer(**base, position=0)]
+    if kind == "multi":
+        if not value:
+            return [SurveyAnswer(**base, position=0)]
+        return [SurveyAnswer(**base, position=i, option_id=o) for i, o in enumerate(value)]
+    if kind == "single":
+        return [SurveyAnswer(**base, position=0, option_id=value)]
+    if kind == "yes_no":
+        return [SurveyAnswer(**base, position=0, flag=value)]
+    if kind in ("scale", "number"):
+        return [SurveyAnswer(**base, position=0, number=float(value))]
+    return [SurveyAnswer(**base, position=0, text=value)]
+
+
+async def _owned(
+    session: AsyncSession, participant: Participant, response_id: int, now: datetime
+) -> tuple[SurveyResponse, Survey]:
+    response = await session.get(SurveyResponse, response_id)
+    if response is None or response.participant_id != participant.id:
+        raise AccessDenied()
+    survey = await session.get(Survey, response.survey_id)
+    assert survey is not None
+    if not is_open(survey, now):
+        raise DomainError("survey-closed")
+    return response, survey
+
+
+async def record(
+    session: AsyncSession,
+    participant: Participant,
+    response_id: int,
+    question_id: str,
+    value: Any,
+    now: datetime,
+    *,
+    skip: bool = False,
+) -> dict[str, Any]:
+    """Checks the answer (or skip), stores the response's answers and returns them. Every
+    answer is committed at once: a restart, or days later, continues from here."""
+    response, survey = await _owned(session, participant, response_id, now)
+    engine = SurveyEngine(definition_of(survey))
+    current = await answers(session, response)
+    if skip:
+        updated = engine.skip(current, question_id)
+    else:
+        updated = engine.answer(current, question_id, value)
+    await session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id == response.id))
+    for key, stored in updated.items():
+        session.add_all(_rows_of(response.id, key, engine.definition.question(key).type, stored))
+    response.updated_at = now
+    if response.status == ResponseStatus.SUBMITTED and not engine.is_complete(updated):
+        response.status = ResponseStatus.IN_PROGRESS
+        response.submitted_at = None
+    await session.commit()
+    return updated
+
+
+async def submit(
+    session: AsyncSession, participant: Participant, response_id: int, now: datetime
+) -> SurveyResponse:
+    response, survey = await _owned(session, participant, response_id, now)
+    if not SurveyEngine(definition_of(survey)).is_complete(await answers(session, response)):
+        raise DomainError("survey-incomplete")
+    response.status = ResponseStatus.SUBMITTED
+    response.submitted_at = now
+    await session.commit()
+    return response
+
+
+async def responses_of(session: AsyncSession, survey_id: int) -> Sequence[SurveyResponse]:
+    result = await session.scalars(
+        select(SurveyResponse)
+        .where(SurveyResponse.survey_id == survey_id)
+        .order_by(SurveyResponse.id)
+    )
+    return result.all()

@@ -1,0 +1,139 @@
+"""Surveys in the database: versions, windows, responses per unit, resume, submit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import registration, surveys
+from bot.services.errors import AccessDenied, DomainError
+from bot.services.survey_definitions import load_definition
+from bot.services.survey_engine import AnswerError
+from bot.settings import PROJECT_ROOT
+from storage.models import ResponseStatus, Role, SurveyAnswer, SurveyResponse
+from tests.support.people import load_schools, person
+
+DIRECTORS = load_definition(PROJECT_ROOT / "data/surveys/engagement_directors.yaml")
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+async def test_loading_versions(session: AsyncSession) -> None:
+    first = await surveys.load(session, None, DIRECTORS)
+    assert (first.outcome, first.survey.version) == ("created", 1)
+    assert (await surveys.load(session, None, DIRECTORS)).outcome == "unchanged"
+    edited = DIRECTORS.model_copy(update={"title": DIRECTORS.title.model_copy(
+        update={"ru": "Опрос вовлечённости, второй раунд"})})  # fmt: skip
+    assert (await surveys.load(session, None, edited)).outcome == "updated"  # nobody answered
+
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await surveys.open_window(session, None, DIRECTORS.code, NOW + timedelta(days=7), NOW)
+    response = await surveys.start(session, director, first.survey.id, NOW, schools["47001"].id)
+    await surveys.record(session, director, response.id, "meetings_attended", "all", NOW)
+    again = await surveys.load(session, None, DIRECTORS)
+    assert (again.outcome, again.survey.version) == ("new-version", 2)
+    assert again.survey.status == "open"  # the window carries over
+    old = await session.get(SurveyResponse, response.id)
+    assert old is not None
+    assert old.survey_id == first.survey.id  # old answers stay attached to their version
+
+
+async def test_one_response_per_school_resumed_and_submitted(session: AsyncSession) -> None:
+    loaded = await surveys.load(session, None, DIRECTORS)
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    curator = await person(session, Role.CURATOR, schools=[schools["47001"]], name="Кур Кир")
+    with pytest.raises(DomainError, match="survey-closed"):
+        await surveys.start(session, director, loaded.survey.id, NOW, schools["47001"].id)
+    await surveys.open_window(session, None, DIRECTORS.code, NOW + timedelta(days=7), NOW)
+    with pytest.raises(AccessDenied):  # curators are not in this survey's audience
+        await surveys.start(session, curator, loaded.survey.id, NOW, schools["47001"].id)
+    with pytest.raises(AccessDenied):  # not the director's school
+        await surveys.start(session, director, loaded.survey.id, NOW, schools["47002"].id)
+
+    response = await surveys.start(session, director, loaded.survey.id, NOW, schools["47001"].id)
+    steps: list[tuple[str, object]] = [
+        ("meetings_attended", "most"), ("webinars_attended", 4),
+        ("curator_contact", "weekly"), ("curator_helpful", 4), ("programme_progress", 3),
+        ("antirisk_measures", ["motivation", "climate"]), ("difficulties", False),
+    ]  # fmt: skip
+    for question, value in steps:
+        await surveys.record(session, director, response.id, question, value, NOW)
+    with pytest.raises(AnswerError):
+        await surveys.record(session, director, response.id, "webinars_attended", 99, NOW)
+    # Later (another process): the same response, the same answers.
+    resumed = await surveys.start(session, director, loaded.survey.id, NOW, schools["47001"].id)
+    assert resumed.id == response.id
+    stored = await surveys.answers(session, resumed)
+    assert stored["antirisk_measures"] == ["motivation", "climate"]
+    assert stored["webinars_attended"] == 4
+    with pytest.raises(DomainError, match="survey-incomplete"):
+        await surveys.submit(session, director, response.id, NOW)
+    await surveys.record(session, director, response.id, "help_needed", None, NOW, skip=True)
+    await surveys.record(session, director, response.id, "comment", None, NOW, skip=True)
+    submitted = await surveys.submit(session, director, response.id, NOW)
+    assert submitted.status == ResponseStatus.SUBMITTED
+    # Editing before the close keeps it submitted; after the close answers are read-only.
+    await surveys.record(session, director, response.id, "curator_contact", "never", NOW)
+    stored = await surveys.answers(session, resumed)
+    assert "curator_helpful" not in stored
+    await surveys.close(session, None, DIRECTORS.code, NOW + timedelta(hours=1))
+    with pytest.raises(DomainError, match="survey-closed"):
+        await surveys.record(session, director, response.id, "difficulties", True,
+                             NOW + timedelta(hours=2))  # fmt: skip
+    assert await session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
+
+
+async def test_forgetting_a_director_keeps_the_answers_anonymised(session: AsyncSession) -> None:
+    loaded = await surveys.load(session, None, DIRECTORS)
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await surveys.open_window(session, None, DIRECTORS.code, NOW + timedelta(days=7), NOW)
+    response = await surveys.start(session, director, loaded.survey.id, NOW, schools["47001"].id)
+    await surveys.record(session, director, response.id, "meetings_attended", "all", NOW)
+    await registration.forget(session, director)
+    kept = await session.scalar(select(SurveyResponse).execution_options(populate_existing=True))
+    assert kept is not None
+    assert kept.participant_id is None
+    assert kept.school_id == schools["47001"].id
+    assert await session.scalar(select(SurveyAnswer.option_id)) == "all"
+
+
+async def test_overview_counts_responses(session: AsyncSession) -> None:
+    loaded = await surveys.load(session, None, DIRECTORS)
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await surveys.open_window(session, None, DIRECTORS.code, NOW + timedelta(days=7), NOW)
+    await surveys.start(session, director, loaded.survey.id, NOW, schools["47001"].id)
+    ((survey, in_progress, submitted),) = await surveys.overview(session)
+    assert (survey.code, in_progress, submitted) == ("engagement_directors", 1, 0)
+    with pytest.raises(DomainError, match="survey-bad-window"):
+        await surveys.open_window(session, None, DIRECTORS.code, NOW - timedelta(days=1), NOW)
+
+
+def test_the_operator_loads_and_opens_a_survey(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/s.db"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "survey", *args],
+            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+
+    template = PROJECT_ROOT / "data/surveys/pulse.yaml"
+    assert cli("load", str(template)).stdout.strip() == "pulse v1: created"
+    opened = cli("open", "pulse", "--closes", "01.01.2099 18:00")
+    assert opened.returncode == 0, opened.stderr
+    listing = cli("list").stdout
+    assert "pulse" in listing
+    assert "open" in listing
+    (tmp_path / "bad.yaml").write_text("code: bad\nquestions: []\n", encoding="utf-8")
+    refused = cli("load", str(tmp_path / "bad.yaml"))
+    assert refused.returncode == 1
+    assert "bad.yaml: title: Field required" in refused.stderr
