@@ -7,7 +7,7 @@ from aiogram.types import BotCommand
 
 from bot.i18n import Translator
 
-COMMANDS = ("start", "menu", "schedule", "me", "help", "lang", "cancel", "forget")
+COMMANDS = ("start", "menu", "surveys", "schedule", "me", "help", "lang", "cancel", "forget")
 
 
 def commands_for(translator: Translator, locale: str) -> list[BotCommand]:

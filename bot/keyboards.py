@@ -78,6 +78,18 @@ class ImportCb(CallbackData, prefix="import"):
     apply: bool
 
 
+class SurveyCb(CallbackData, prefix="sv"):
+    """A survey button. Questions and options travel as indexes into the definition (ids
+    may be long); the server checks them against the response and its definition."""
+
+    action: str  # open | ans | tog | done | skip | back | edit | submit | sum
+    response: int = 0
+    survey: int = 0
+    school: int = 0
+    q: int = -1
+    v: str = ""
+
+
 class RsvpCb(CallbackData, prefix="rsvp"):
     event: int
     answer: Attendance

@@ -14,11 +14,21 @@ from aiogram.exceptions import TelegramBadRequest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Localizer, Translator
-from bot.keyboards import AckCb, BroadcastCb, RsvpCb, inline
-from bot.services import broadcasts, delivery, events
+from bot.keyboards import AckCb, BroadcastCb, RsvpCb, SurveyCb, inline
+from bot.services import broadcasts, delivery, events, surveys
+from bot.services.access import Action, can
 from bot.services.delivery import Button, Outgoing, Payload
 from bot.views import format_when
-from storage.models import Attendance, Broadcast, BroadcastStatus, Event, EventStatus, Participant
+from storage.models import (
+    Attendance,
+    Broadcast,
+    BroadcastStatus,
+    Event,
+    EventStatus,
+    Participant,
+    ResponseStatus,
+)
+from storage.types import utcnow
 
 
 def rsvp_buttons(
@@ -184,3 +194,87 @@ async def update_progress(
             message_id=broadcast.progress_message_id,
             reply_markup=markup,
         )
+
+
+# -- surveys --------------------------------------------------------------------------------
+
+NUDGE_WINDOW = timedelta(hours=12)  # a step is sent within this long after its time, not later
+
+
+def survey_nudge_steps(
+    opens_at: datetime, closes_at: datetime, zone: ZoneInfo
+) -> dict[str, datetime]:
+    """When non-respondents are reminded: 3 days after opening and the day before closing
+    at 10:00, and the last morning at 09:00 (local time)."""
+
+    def at(day: datetime, hour: int) -> datetime:
+        local = day.astimezone(zone)
+        return local.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+    return {
+        "after-3-days": at(opens_at + timedelta(days=3), 10),
+        "day-before": at(closes_at - timedelta(days=1), 10),
+        "last-morning": at(closes_at, 9),
+    }
+
+
+async def send_survey_invitations(session: AsyncSession, translator: Translator) -> int:
+    """Everyone asked by an open survey gets one invitation with a Start button."""
+    queued = 0
+    for survey in await surveys.open_surveys(session, utcnow()):
+        outgoing = []
+        for item in await surveys.assignments(session, survey):
+            if item.response is not None:
+                continue
+            t = translator.for_locale(item.participant.locale)
+            outgoing.append(Outgoing(item.participant, _survey_payload(
+                t, "survey-invitation", item, survey.id)))  # fmt: skip
+        queued += await delivery.enqueue(
+            session, "survey-invite", f"survey:{survey.id}:invite", outgoing
+        )
+    return queued
+
+
+async def send_due_nudges(
+    session: AsyncSession, translator: Translator, zone: ZoneInfo, now: datetime
+) -> int:
+    queued = 0
+    for survey in await surveys.open_surveys(session, now):
+        assert survey.opens_at is not None
+        assert survey.closes_at is not None
+        for step, when in survey_nudge_steps(survey.opens_at, survey.closes_at, zone).items():
+            if when <= now < min(when + NUDGE_WINDOW, survey.closes_at):
+                queued += await send_survey_nudges(session, translator, survey.id, step)
+    return queued
+
+
+async def send_survey_nudges(
+    session: AsyncSession,
+    translator: Translator,
+    survey_id: int,
+    step: str,
+    actor: Participant | None = None,
+) -> int:
+    """Reminds everyone (in the actor's scope) whose unit has not submitted, with other words
+    for "not started" and "in progress". Once per step: the outbox key."""
+    survey = await surveys.get(session, survey_id)
+    scope = None
+    if actor is not None and not can(actor, Action.CHOOSE_MUNICIPALITY):
+        scope = actor.municipality_id
+    outgoing = []
+    for item in await surveys.assignments(session, survey):
+        if item.response is not None and item.response.status == ResponseStatus.SUBMITTED:
+            continue
+        if scope is not None and (item.school is None or item.school.municipality_id != scope):
+            continue
+        t = translator.for_locale(item.participant.locale)
+        key = "survey-nudge-started" if item.response else "survey-nudge-not-started"
+        outgoing.append(Outgoing(item.participant, _survey_payload(t, key, item, survey.id)))
+    return await delivery.enqueue(session, "survey-nudge", f"survey:{survey.id}:{step}", outgoing)
+
+
+def _survey_payload(t: Localizer, key: str, item: surveys.Assignment, survey_id: int) -> Payload:
+    title = escape(item.definition.title.get(t.locale))
+    school = f" ({escape(item.school.short_name)})" if item.school else ""
+    button = SurveyCb(action="open", survey=survey_id, school=item.school.id if item.school else 0)
+    return Payload(t(key, title=title + school), [[Button(t("survey-start"), button.pack())]])

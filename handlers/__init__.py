@@ -14,6 +14,7 @@ from handlers import (
     menu,
     profile,
     registration,
+    surveys,
 )
 
 
@@ -29,6 +30,7 @@ def get_routers() -> list[Router]:
         coordinator.build_router(),
         events.build_router(),
         broadcasts.build_router(),
+        surveys.build_router(),
         admin.build_router(),
         fallback.build_router(),
     ]

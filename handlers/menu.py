@@ -11,15 +11,20 @@ from bot.i18n import Localizer
 from bot.keyboards import MenuCb, inline
 from bot.services.access import Action, can, grantable_roles
 from handlers.shared import message_of
-from storage.models import Participant
+from storage.models import Participant, Role
 
 
 def main_menu(participant: Participant, t: Localizer) -> InlineKeyboardMarkup:
     scope = participant.municipality_id
     rows = [
+        [(t("menu-surveys"), MenuCb(item="surveys"))],
         [(t("menu-schedule"), MenuCb(item="schedule"))],
         [(t("menu-profile"), MenuCb(item="profile"))],
     ]
+    if participant.role == Role.CURATOR or can(
+        participant, Action.VIEW_MUNICIPALITY, municipality_id=scope
+    ):
+        rows.append([(t("menu-surveys-status"), MenuCb(item="surveys-status"))])
     if can(participant, Action.VIEW_MUNICIPALITY, municipality_id=scope):
         rows.append([(t("menu-schools"), MenuCb(item="schools"))])
         rows.append([(t("menu-requests"), MenuCb(item="requests"))])

@@ -46,6 +46,11 @@ def build_scheduler(
         kwargs={**context, "translator": translator}, **common,
     )  # fmt: skip
     scheduler.add_job(
+        jobs.survey_reminders, "interval", seconds=settings.reminder_check_seconds,
+        id="survey_reminders", kwargs={**context, "translator": translator},
+        next_run_time=soon, **common,
+    )  # fmt: skip
+    scheduler.add_job(
         jobs.broadcast_progress, "interval", seconds=3, id="broadcast_progress",
         kwargs={**context, "translator": translator, "bot": bot}, **common,
     )  # fmt: skip

@@ -67,3 +67,16 @@ async def broadcast_progress(
     async with session_factory() as session:
         for broadcast in await broadcasts.in_progress(session):
             await notices.update_progress(session, translator, bot, broadcast, utcnow())
+
+
+async def survey_reminders(
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    translator: Translator,
+) -> None:
+    """Invitations to surveys that have opened, and nudges whose time has come."""
+    async with session_factory() as session:
+        invited = await notices.send_survey_invitations(session, translator)
+        nudged = await notices.send_due_nudges(session, translator, settings.zone, utcnow())
+    if invited or nudged:
+        logger.info("Queued %d survey invitations and %d nudges", invited, nudged)

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import audit
+from bot.services import audit, directory
+from bot.services.access import Action, can
 from bot.services.errors import AccessDenied, DomainError, NotFound
 from bot.services.survey_definitions import SurveyDefinition
 from bot.services.survey_engine import SurveyEngine
@@ -22,11 +23,13 @@ from storage.models import (
     Participant,
     ResponseStatus,
     Role,
+    School,
     Survey,
     SurveyAnswer,
     SurveyResponse,
     SurveyStatus,
 )
+from storage.repositories.directory import SchoolRepository
 from storage.repositories.people import PeopleRepository
 
 
@@ -77,6 +80,13 @@ async def _has_responses(session: AsyncSession, survey_id: int) -> bool:
         .where(SurveyResponse.survey_id == survey_id)
     )
     return bool(count)
+
+
+async def get(session: AsyncSession, survey_id: int) -> Survey:
+    found = await session.get(Survey, survey_id)
+    if found is None:
+        raise NotFound("survey-unknown")
+    return found
 
 
 async def latest(session: AsyncSession, code: str) -> Survey:
@@ -311,3 +321,133 @@ async def responses_of(session: AsyncSession, survey_id: int) -> Sequence[Survey
         .order_by(SurveyResponse.id)
     )
     return result.all()
+
+
+# -- who answers what ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One thing a participant is asked to answer: a survey, for a school or themselves."""
+
+    survey: Survey
+    definition: SurveyDefinition
+    participant: Participant
+    school: School | None
+    response: SurveyResponse | None
+
+
+async def _audience_schools(session: AsyncSession, definition: SurveyDefinition) -> set[int] | None:
+    """The schools the survey's programmes and municipalities allow (None: any)."""
+    if not definition.audience.programmes and not definition.audience.municipalities:
+        return None
+    names = await directory.matcher(session)
+    municipalities = {m.id for name in definition.audience.municipalities
+                      if (m := names.match(name)) is not None}  # fmt: skip
+    allowed = set()
+    for school in await SchoolRepository(session).all():
+        if school.archived_at is not None:
+            continue
+        if definition.audience.programmes and not set(definition.audience.programmes) & set(
+            school.programmes
+        ):
+            continue
+        if definition.audience.municipalities and school.municipality_id not in municipalities:
+            continue
+        allowed.add(school.id)
+    return allowed
+
+
+async def assignments(
+    session: AsyncSession, survey: Survey, only: Participant | None = None
+) -> list[Assignment]:
+    """Every (participant, unit) the survey asks, with the response if one exists."""
+    definition = definition_of(survey)
+    people = PeopleRepository(session)
+    allowed = await _audience_schools(session, definition)
+    members = await people.members(
+        definition.audience.roles, (), None, only=only.id if only is not None else None
+    )
+    responses = {r.unit_key: r for r in await responses_of(session, survey.id)}
+    result = []
+    for person in members:
+        schools = list(await people.schools_of(person.id))
+        if allowed is not None:
+            schools = [s for s in schools if s.id in allowed]
+            if not schools:
+                continue
+        if definition.unit == "person":
+            units: list[School | None] = [None]
+        elif definition.unit == "school" and person.role != Role.DIRECTOR:
+            units = []  # one answer per school: its director gives it
+        else:
+            units = list(schools)
+        for school in units:
+            key = unit_key(survey, person, school.id if school else None)
+            result.append(Assignment(survey, definition, person, school, responses.get(key)))
+    return result
+
+
+async def open_surveys(session: AsyncSession, now: datetime) -> list[Survey]:
+    latest_ids = select(func.max(Survey.id)).group_by(Survey.code)
+    found = await session.scalars(select(Survey).where(Survey.id.in_(latest_ids)))
+    return [survey for survey in found if is_open(survey, now)]
+
+
+async def mine(session: AsyncSession, participant: Participant, now: datetime) -> list[Assignment]:
+    """What the participant is asked to answer now."""
+    result = []
+    for survey in await open_surveys(session, now):
+        result += await assignments(session, survey, only=participant)
+    return result
+
+
+async def owned_response(
+    session: AsyncSession, participant: Participant, response_id: int
+) -> tuple[SurveyResponse, Survey]:
+    """A response of the participant's (read-only is fine: the window may be closed)."""
+    response = await session.get(SurveyResponse, response_id)
+    if response is None or response.participant_id != participant.id:
+        raise AccessDenied()
+    survey = await session.get(Survey, response.survey_id)
+    assert survey is not None
+    return response, survey
+
+
+@dataclass(frozen=True)
+class SchoolStatus:
+    school: School
+    status: str  # not_started | in_progress | submitted
+
+
+async def school_statuses(
+    session: AsyncSession, actor: Participant, survey_id: int
+) -> list[SchoolStatus]:
+    """Per school of the actor's scope: has it answered? A curator sees their schools, a
+    municipal coordinator their municipality, the regional team everything."""
+    survey = await session.get(Survey, survey_id)
+    if survey is None:
+        raise NotFound("survey-unknown")
+    people = PeopleRepository(session)
+    if actor.role == Role.CURATOR:
+        scope = {s.id for s in await people.schools_of(actor.id)}
+    elif can(actor, Action.CHOOSE_MUNICIPALITY):
+        scope = None
+    elif can(actor, Action.VIEW_MUNICIPALITY, municipality_id=actor.municipality_id):
+        scope = {s.id for s in await SchoolRepository(session).all()
+                 if s.municipality_id == actor.municipality_id}  # fmt: skip
+    else:
+        raise AccessDenied()
+    best: dict[int, str] = {}
+    rank = {"not_started": 0, ResponseStatus.IN_PROGRESS: 1, ResponseStatus.SUBMITTED: 2}
+    schools: dict[int, School] = {}
+    for item in await assignments(session, survey):
+        if item.school is None or (scope is not None and item.school.id not in scope):
+            continue
+        schools[item.school.id] = item.school
+        status = str(item.response.status) if item.response else "not_started"
+        if rank[status] >= rank[best.get(item.school.id, "not_started")]:
+            best[item.school.id] = status
+    statuses = [SchoolStatus(schools[i], status) for i, status in best.items()]
+    # Those still to answer first.
+    return sorted(statuses, key=lambda x: (x.status == "submitted", x.school.short_name))

@@ -12,6 +12,7 @@ help-text =
 
     /start — get started
     /menu — main menu
+    /surveys — questionnaires
     /schedule — my schedule
     /me — my data
     /forget — delete my data

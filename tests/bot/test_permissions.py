@@ -188,12 +188,15 @@ async def test_button_access(
         assert denied, f"{actor} pressed {button}: expected a refusal, got {alerts}"
 
 
-EVERYONE = ["menu-schedule", "menu-profile"]
-COORDINATION = ["menu-schools", "menu-requests", "menu-events", "menu-broadcasts", "menu-invite"]
+EVERYONE = ["menu-surveys", "menu-schedule", "menu-profile"]
+COORDINATION = [
+    "menu-surveys-status", "menu-schools", "menu-requests", "menu-events", "menu-broadcasts",
+    "menu-invite",
+]  # fmt: skip
 MENU_ITEMS = {
     "unregistered": None,
     "director": EVERYONE,
-    "curator": EVERYONE,
+    "curator": [*EVERYONE, "menu-surveys-status"],
     "municipal": EVERYONE + COORDINATION,
     "regional": EVERYONE + COORDINATION + ["menu-rename"],
     "admin": EVERYONE + COORDINATION + ["menu-rename", "menu-import"],
@@ -205,7 +208,8 @@ async def test_commands_and_the_menu_for_each_role(
     harness: BotHarness, region: Region, translator: Translator, actor: str
 ) -> None:
     user = TelegramUser(id=region.people[actor].telegram_id)
-    for command in ("/start", "/help", "/me", "/schedule", "/lang", "/cancel", "/forget"):
+    for command in ("/start", "/help", "/me", "/surveys", "/schedule", "/lang", "/cancel",
+                    "/forget"):  # fmt: skip
         assert await harness.replies(user, command), f"{command} unanswered for {actor}"
         await harness.replies(user, "/cancel")
     requests = await harness.send(user, "/menu")

@@ -78,7 +78,8 @@ async def test_a_director_joins_with_a_deep_link(
     await harness.press(NEWCOMER, ConfirmJoinCb(ok=True))
     done, menu = harness.sent_to(NEWCOMER, since)
     assert done.text == translator.get("ru", "join-done")
-    assert buttons(menu) == [translator.get("ru", k) for k in ("menu-schedule", "menu-profile")]
+    expected = ("menu-surveys", "menu-schedule", "menu-profile")
+    assert buttons(menu) == [translator.get("ru", k) for k in expected]
     participant = await stored(session, NEWCOMER.id)
     assert participant is not None
     assert participant.role == Role.DIRECTOR

@@ -25,6 +25,7 @@ KEY_PATTERNS = (
 )
 # Domain errors are shown as `error-<reason>`, bad import rows as `import-row-<reason>`.
 ERROR_PATTERN = re.compile(r"(?:DomainError|NotFound|ImportFileError)\(\s*\"([a-z][a-z0-9-]*)\"")
+ANSWER_ERROR = re.compile(r"AnswerError\(\s*\"([a-z][a-z0-9-]*)\"")
 ROW_ERROR_PATTERN = re.compile(r"(?:RowError\(\s*\w+,|RowProblem\()\s*\"([a-z][a-z0-9-]*)\"")
 
 
@@ -37,6 +38,7 @@ def keys_used_in_code() -> set[str]:
                 for found in pattern.findall(source):
                     keys.update([found] if isinstance(found, str) else found)
             keys.update(f"error-{reason}" for reason in ERROR_PATTERN.findall(source))
+            keys.update(f"survey-error-{reason}" for reason in ANSWER_ERROR.findall(source))
             keys.update(f"import-row-{reason}" for reason in ROW_ERROR_PATTERN.findall(source))
     # Keys built from a name: one per command and per language.
     keys.update(f"cmd-{name}" for name in COMMANDS)
@@ -49,6 +51,7 @@ def keys_used_in_code() -> set[str]:
     keys.update(f"audience-{role.value}" for role in ROLE_CHOICES)
     keys.update(f"delivery-{status.value}" for status in OutboxStatus)
     keys.update(f"broadcast-{stage}" for stage in ("sending", "done", "cancelled"))
+    keys.update(f"survey-school-{status}" for status in ("not_started", "in_progress"))
     return keys
 
 

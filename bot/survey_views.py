@@ -1,0 +1,126 @@
+"""Surveys as messages: a question with its buttons, the summary, the list of my surveys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+
+from bot.i18n import Localizer
+from bot.keyboards import SurveyCb, inline
+from bot.services.survey_definitions import Question, SurveyDefinition
+from bot.services.survey_engine import SurveyEngine
+from bot.views import format_when
+
+Rows = list[list[tuple[str, CallbackData | str]]]
+
+
+def question_index(definition: SurveyDefinition, question: Question) -> int:
+    return [q.id for q in definition.questions].index(question.id)
+
+
+def question_message(
+    t: Localizer,
+    engine: SurveyEngine,
+    response_id: int,
+    question: Question,
+    answers: Mapping[str, Any],
+    picked: Sequence[str] = (),
+) -> tuple[str, InlineKeyboardMarkup]:
+    """«Вопрос 3 из 12», the question, its help, and the buttons its type needs."""
+    locale = t.locale
+    number, total = engine.position(answers, question.id)
+    lines = [t("survey-question-of", number=number, total=total),
+             f"<b>{escape(question.text.get(locale))}</b>"]  # fmt: skip
+    if question.help is not None:
+        lines.append(f"<i>{escape(question.help.get(locale))}</i>")
+    index = question_index(engine.definition, question)
+
+    def button(action: str, value: str = "") -> SurveyCb:
+        return SurveyCb(action=action, response=response_id, q=index, v=value)
+
+    rows: Rows = []
+    if question.type == "single":
+        rows += [
+            [(o.label.get(locale), button("ans", str(i)))] for i, o in enumerate(question.options)
+        ]
+    elif question.type == "multi":
+        for i, option in enumerate(question.options):
+            mark = "☑ " if option.id in picked else "☐ "
+            rows.append([(mark + option.label.get(locale), button("tog", str(i)))])
+        rows.append([(t("survey-done"), button("done"))])
+        lines.append(t("survey-multi-hint"))
+    elif question.type == "scale":
+        assert question.scale is not None
+        values = range(question.scale.min, question.scale.max + 1)
+        rows.append([(str(v), button("ans", str(v))) for v in values])
+        lines.append(t("survey-scale-ends", low=question.scale.min,
+                       low_label=escape(question.scale.min_label.get(locale)),
+                       high=question.scale.max,
+                       high_label=escape(question.scale.max_label.get(locale))))  # fmt: skip
+    elif question.type == "yes_no":
+        rows.append([(t("survey-yes"), button("ans", "1")), (t("survey-no"), button("ans", "0"))])
+    else:
+        lines.append(t("survey-type-number" if question.type == "number" else "survey-type-text"))
+    navigation: list[tuple[str, CallbackData | str]] = []
+    if engine.previous(answers, question.id) is not None:
+        navigation.append((t("survey-back"), button("back")))
+    if not question.required:
+        navigation.append((t("survey-skip"), button("skip")))
+    if navigation:
+        rows.append(navigation)
+    return "\n".join(lines), inline(*rows)
+
+
+def format_answer(t: Localizer, question: Question, value: Any) -> str:
+    locale = t.locale
+    if value is None:
+        return t("survey-skipped")
+    if question.type == "single":
+        return next(o.label.get(locale) for o in question.options if o.id == value)
+    if question.type == "multi":
+        labels = [o.label.get(locale) for o in question.options if o.id in value]
+        return ", ".join(labels) or t("survey-skipped")
+    if question.type == "yes_no":
+        return t("survey-yes") if value else t("survey-no")
+    return str(value)
+
+
+def summary_message(
+    t: Localizer,
+    engine: SurveyEngine,
+    response_id: int,
+    answers: Mapping[str, Any],
+    submitted: bool,
+    editable: bool,
+) -> tuple[str, InlineKeyboardMarkup]:
+    lines = [t("survey-summary-submitted" if submitted else "survey-summary")]
+    rows: Rows = []
+    for number, question in enumerate(engine.visible(answers), start=1):
+        answer = escape(format_answer(t, question, answers.get(question.id)))
+        lines.append(f"{number}. {escape(question.text.get(t.locale))}\n   → {answer}")
+        if editable:
+            index = question_index(engine.definition, question)
+            rows.append([(t("survey-edit", number=number),
+                          SurveyCb(action="edit", response=response_id, q=index))])  # fmt: skip
+    if editable and not submitted:
+        rows.append([(t("survey-submit"), SurveyCb(action="submit", response=response_id))])
+    if not editable:
+        lines.append(t("survey-read-only"))
+    return "\n".join(lines), inline(*rows)
+
+
+def status_line(t: Localizer, answered: int, total: int, submitted: bool) -> str:
+    if submitted:
+        return t("survey-status-submitted")
+    if answered == 0:
+        return t("survey-status-not-started")
+    return t("survey-status-progress", number=answered, total=total)
+
+
+def deadline(t: Localizer, closes_at: Any, zone: ZoneInfo) -> str:
+    return t("survey-deadline", when=format_when(closes_at, zone, t.locale))

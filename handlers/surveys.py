@@ -1,0 +1,339 @@
+"""Answering surveys in chat: /surveys, one question per message, resume, summary, submit;
+and the status of schools for curators and coordinators."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from html import escape
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import notices, survey_views
+from bot.i18n import Localizer, Translator
+from bot.keyboards import MenuCb, SurveyCb, inline, menu_button
+from bot.services import surveys
+from bot.services.access import Action, can
+from bot.services.errors import AccessDenied, DomainError
+from bot.services.survey_engine import AnswerError, SurveyEngine
+from bot.settings import Settings
+from handlers.shared import message_of
+from storage.models import Participant, ResponseStatus, Role, SurveyResponse
+from storage.types import utcnow
+
+
+class Surveying(StatesGroup):
+    answering = State()
+
+
+# -- my surveys -----------------------------------------------------------------------------
+
+
+async def list_mine(
+    message: Message, session: AsyncSession, participant: Participant, settings: Settings,
+    t: Localizer,
+) -> None:  # fmt: skip
+    if not participant.is_registered:
+        await message.answer(t("menu-not-registered"))
+        return
+    items = await surveys.mine(session, participant, utcnow())
+    if not items:
+        await message.answer(t("surveys-none"))
+        return
+    lines = [t("surveys-title")]
+    rows: list[list[tuple[str, CallbackData | str]]] = []
+    for item in items:
+        title = item.definition.title.get(t.locale)
+        school = f" — {escape(item.school.short_name)}" if item.school else ""
+        answers = await surveys.answers(session, item.response) if item.response else {}
+        engine = SurveyEngine(item.definition)
+        submitted = item.response is not None and item.response.status == ResponseStatus.SUBMITTED
+        status = survey_views.status_line(t, len(answers), len(engine.visible(answers)), submitted)
+        lines.append(f"• <b>{escape(title)}</b>{school}: {status}. "
+                     + survey_views.deadline(t, item.survey.closes_at, settings.zone))  # fmt: skip
+        label = t("survey-start" if item.response is None else
+                  "survey-view" if submitted else "survey-continue")  # fmt: skip
+        opening = SurveyCb(
+            action="open", survey=item.survey.id, school=item.school.id if item.school else 0
+        )
+        rows.append([(f"{label}: {title[:30]}", opening)])
+    await message.answer("\n".join(lines), reply_markup=inline(*rows))
+
+
+async def surveys_command(
+    message: Message, state: FSMContext, session: AsyncSession, participant: Participant,
+    settings: Settings, t: Localizer,
+) -> None:  # fmt: skip
+    await state.clear()
+    await list_mine(message, session, participant, settings, t)
+
+
+async def surveys_button(
+    callback: CallbackQuery, session: AsyncSession, participant: Participant,
+    settings: Settings, t: Localizer,
+) -> None:  # fmt: skip
+    await list_mine(message_of(callback), session, participant, settings, t)
+
+
+async def open_survey(
+    callback: CallbackQuery, callback_data: SurveyCb, state: FSMContext,
+    session: AsyncSession, participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
+    response = await surveys.start(
+        session, participant, callback_data.survey, utcnow(), callback_data.school or None
+    )
+    await _show_next(message_of(callback), state, session, participant, response, t)
+
+
+async def _show_next(
+    message: Message, state: FSMContext, session: AsyncSession, participant: Participant,
+    response: SurveyResponse, t: Localizer, *, question_index: int | None = None,
+) -> None:  # fmt: skip
+    """The given question, or the first unanswered one, or the summary."""
+    response, survey = await surveys.owned_response(session, participant, response.id)
+    engine = SurveyEngine(surveys.definition_of(survey))
+    answers = await surveys.answers(session, response)
+    editable = surveys.is_open(survey, utcnow())
+    if question_index is not None:
+        question = engine.definition.questions[question_index]
+    elif response.status == ResponseStatus.SUBMITTED or not editable:
+        question = None
+    else:
+        question = engine.next_unanswered(answers)
+    if question is None or not editable:
+        await state.clear()
+        text, markup = survey_views.summary_message(
+            t, engine, response.id, answers,
+            submitted=response.status == ResponseStatus.SUBMITTED, editable=editable,
+        )  # fmt: skip
+        await message.answer(text, reply_markup=markup)
+        return
+    index = survey_views.question_index(engine.definition, question)
+    picked = answers.get(question.id) or [] if question.type == "multi" else []
+    await state.set_state(Surveying.answering)
+    await state.set_data({"response": response.id, "q": index, "picked": list(picked)})
+    text, markup = survey_views.question_message(t, engine, response.id, question, answers, picked)
+    await message.answer(text, reply_markup=markup)
+
+
+async def _current(state: FSMContext, callback_data: SurveyCb) -> dict[str, Any]:
+    """The step the person is at; a button of another question or response is stale."""
+    data = await state.get_data()
+    if data.get("response") != callback_data.response or data.get("q") != callback_data.q:
+        raise AnswerError("stale-button")
+    return data
+
+
+async def on_answer(
+    callback: CallbackQuery, callback_data: SurveyCb, callback_answer: CallbackAnswer,
+    state: FSMContext, session: AsyncSession, participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
+    response, survey = await surveys.owned_response(session, participant, callback_data.response)
+    definition = surveys.definition_of(survey)
+    if not 0 <= callback_data.q < len(definition.questions):
+        raise AccessDenied()
+    question = definition.questions[callback_data.q]
+    try:
+        data = await _current(state, callback_data)
+        action = callback_data.action
+        if action == "tog":
+            picked = _toggle(data.get("picked", []), _option(question, callback_data.v))
+            await state.update_data(picked=picked)
+            engine = SurveyEngine(definition)
+            answers = await surveys.answers(session, response)
+            _, markup = survey_views.question_message(t, engine, response.id, question, answers,
+                                                       picked)  # fmt: skip
+            with suppress(TelegramBadRequest):
+                await message_of(callback).edit_reply_markup(reply_markup=markup)
+            return
+        if action == "back":
+            previous = SurveyEngine(definition).previous(
+                await surveys.answers(session, response), question.id
+            )
+            index = definition.questions.index(previous) if previous else callback_data.q
+            await _show_next(message_of(callback), state, session, participant, response, t,
+                             question_index=index)  # fmt: skip
+            return
+        value = _value(question, callback_data.v, data)
+        answers = await surveys.record(session, participant, response.id, question.id, value,
+                                       utcnow(), skip=action == "skip")  # fmt: skip
+    except AnswerError as error:
+        callback_answer.text = t(f"survey-error-{error.reason}",
+                                 **{k: str(v) for k, v in error.details.items()})  # fmt: skip
+        callback_answer.show_alert = True
+        return
+    with suppress(TelegramBadRequest):
+        await message_of(callback).edit_reply_markup(reply_markup=None)
+    await message_of(callback).answer(
+        t(
+            "survey-saved",
+            answer=escape(survey_views.format_answer(t, question, answers.get(question.id))),
+        )
+    )
+    await _show_next(message_of(callback), state, session, participant, response, t)
+
+
+def _option(question: Any, value: str) -> str:
+    if not value.isdigit() or int(value) >= len(question.options):
+        raise AnswerError("unknown-option")
+    return str(question.options[int(value)].id)
+
+
+def _toggle(picked: list[str], option: str) -> list[str]:
+    return [p for p in picked if p != option] if option in picked else [*picked, option]
+
+
+def _value(question: Any, raw: str, data: dict[str, Any]) -> Any:
+    if question.type == "single":
+        return _option(question, raw)
+    if question.type == "multi":
+        return list(data.get("picked", []))
+    if question.type == "scale":
+        if not raw.lstrip("-").isdigit():
+            raise AnswerError("unknown-option")
+        return int(raw)
+    if question.type == "yes_no":
+        if raw not in ("0", "1"):
+            raise AnswerError("unknown-option")
+        return raw == "1"
+    return None  # "skip" on a typed question
+
+
+async def on_edit(
+    callback: CallbackQuery, callback_data: SurveyCb, state: FSMContext,
+    session: AsyncSession, participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
+    response, survey = await surveys.owned_response(session, participant, callback_data.response)
+    definition = surveys.definition_of(survey)
+    if not 0 <= callback_data.q < len(definition.questions):
+        raise AccessDenied()
+    answers = await surveys.answers(session, response)
+    if not SurveyEngine(definition).is_visible(definition.questions[callback_data.q], answers):
+        raise AnswerError("stale-button")
+    if not surveys.is_open(survey, utcnow()):
+        raise DomainError("survey-closed")
+    await _show_next(message_of(callback), state, session, participant, response, t,
+                     question_index=callback_data.q)  # fmt: skip
+
+
+async def on_submit(
+    callback: CallbackQuery, callback_data: SurveyCb, state: FSMContext,
+    session: AsyncSession, participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
+    response = await surveys.submit(session, participant, callback_data.response, utcnow())
+    with suppress(TelegramBadRequest):
+        await message_of(callback).edit_reply_markup(reply_markup=None)
+    await message_of(callback).answer(t("survey-thanks"))
+    await _show_next(message_of(callback), state, session, participant, response, t)
+
+
+async def on_typed(
+    message: Message, state: FSMContext, session: AsyncSession, participant: Participant,
+    t: Localizer,
+) -> None:  # fmt: skip
+    data = await state.get_data()
+    response, survey = await surveys.owned_response(session, participant, int(data["response"]))
+    definition = surveys.definition_of(survey)
+    question = definition.questions[int(data["q"])]
+    engine = SurveyEngine(definition)
+    try:
+        value = engine.parse(question, message.text or "")
+        answers = await surveys.record(session, participant, response.id, question.id, value,
+                                       utcnow())  # fmt: skip
+    except AnswerError as error:
+        await message.answer(t(f"survey-error-{error.reason}",
+                               **{k: str(v) for k, v in error.details.items()}))  # fmt: skip
+        return
+    await message.answer(t("survey-saved", answer=escape(
+        survey_views.format_answer(t, question, answers.get(question.id)))))  # fmt: skip
+    await _show_next(message, state, session, participant, response, t)
+
+
+async def not_text(message: Message, t: Localizer) -> None:
+    await message.answer(t("survey-error-use-buttons"))
+
+
+# -- status for curators and coordinators ---------------------------------------------------
+
+
+async def status_menu(
+    callback: CallbackQuery, session: AsyncSession, participant: Participant, t: Localizer
+) -> None:
+    if not _may_watch(participant):
+        raise AccessDenied()
+    open_now = await surveys.open_surveys(session, utcnow())
+    if not open_now:
+        await message_of(callback).answer(t("surveys-none-open"))
+        return
+    rows: list[list[tuple[str, CallbackData | str]]] = [
+        [(surveys.definition_of(s).title.get(t.locale), SurveyCb(action="status", survey=s.id))]
+        for s in open_now
+    ]
+    rows.append([menu_button(t)])
+    await message_of(callback).answer(t("surveys-status-choose"), reply_markup=inline(*rows))
+
+
+def _may_watch(participant: Participant) -> bool:
+    return participant.role == Role.CURATOR or can(
+        participant, Action.VIEW_MUNICIPALITY, municipality_id=participant.municipality_id
+    )
+
+
+async def status(
+    callback: CallbackQuery, callback_data: SurveyCb, session: AsyncSession,
+    participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
+    if not _may_watch(participant):
+        raise AccessDenied()
+    statuses = await surveys.school_statuses(session, participant, callback_data.survey)
+    done = sum(1 for s in statuses if s.status == ResponseStatus.SUBMITTED)
+    lines = [t("surveys-rate", done=done, total=len(statuses),
+               percent=round(100 * done / len(statuses)) if statuses else 0)]  # fmt: skip
+    for item in statuses:
+        if item.status != ResponseStatus.SUBMITTED:
+            lines.append(f"• {escape(item.school.short_name)}: {t(f'survey-school-{item.status}')}")
+    rows: list[list[tuple[str, CallbackData | str]]] = []
+    if participant.role != Role.CURATOR and done < len(statuses):
+        rows.append([(t("button-survey-remind"),
+                      SurveyCb(action="remind", survey=callback_data.survey))])  # fmt: skip
+    rows.append([menu_button(t)])
+    await message_of(callback).answer("\n".join(lines), reply_markup=inline(*rows))
+
+
+async def remind_now(
+    callback: CallbackQuery, callback_data: SurveyCb, callback_answer: CallbackAnswer,
+    session: AsyncSession, participant: Participant, translator: Translator,
+) -> None:  # fmt: skip
+    if not can(participant, Action.VIEW_MUNICIPALITY, municipality_id=participant.municipality_id):
+        raise AccessDenied()
+    queued = await notices.send_survey_nudges(session, translator, callback_data.survey,
+                               f"now:{int(utcnow().timestamp() // 60)}", participant)  # fmt: skip
+    t = translator.for_locale(participant.locale)
+    callback_answer.text = t("broadcast-reminded", count=queued)
+    callback_answer.show_alert = True
+
+
+def build_router() -> Router:
+    router = Router(name="surveys")
+    callbacks = router.callback_query
+    router.message.register(surveys_command, Command("surveys"))
+    callbacks.register(surveys_button, MenuCb.filter(F.item == "surveys"))
+    callbacks.register(open_survey, SurveyCb.filter(F.action == "open"))
+    callbacks.register(on_answer, SurveyCb.filter(F.action.in_({"ans", "tog", "done", "skip",
+                                                                "back"})))  # fmt: skip
+    callbacks.register(on_edit, SurveyCb.filter(F.action == "edit"))
+    callbacks.register(on_submit, SurveyCb.filter(F.action == "submit"))
+    callbacks.register(status_menu, MenuCb.filter(F.item == "surveys-status"))
+    callbacks.register(status, SurveyCb.filter(F.action == "status"))
+    callbacks.register(remind_now, SurveyCb.filter(F.action == "remind"))
+    router.message.register(on_typed, Surveying.answering, F.text)
+    router.message.register(not_text, Surveying.answering)
+    return router

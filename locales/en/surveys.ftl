@@ -1,0 +1,61 @@
+# Questionnaires and surveys.
+
+cmd-surveys = Questionnaires
+menu-surveys = Questionnaires
+menu-surveys-status = Survey progress
+surveys-title = <b>Open questionnaires</b>
+surveys-none = There are no open questionnaires for you now.
+surveys-none-open = No surveys are open now.
+survey-deadline = Deadline: { $when }.
+survey-status-not-started = not started
+survey-status-progress = question { $number } of { $total }
+survey-status-submitted = ✅ submitted
+survey-start = Start the questionnaire
+survey-continue = Continue
+survey-view = See the answers
+survey-invitation = 📋 The survey "{ $title }" is open. Please answer before the deadline.
+survey-nudge-not-started = ⏰ A reminder: the survey "{ $title }" is still waiting for your answers.
+survey-nudge-started = ⏰ A reminder: the questionnaire "{ $title }" is started but not submitted. Not much left.
+
+survey-question-of = Question { $number } of { $total }
+survey-multi-hint = Tick every option that fits and press "Done".
+survey-scale-ends = { $low } — { $low_label }, { $high } — { $high_label }.
+survey-yes = Yes
+survey-no = No
+survey-done = Done
+survey-back = ◀ Back
+survey-skip = Skip
+survey-type-number = Type a number.
+survey-type-text = Type your answer as a message.
+survey-saved = ✅ Answer saved: { $answer }
+survey-skipped = skipped
+survey-summary = <b>Check your answers</b>. Any answer can be changed; then press "Submit".
+survey-summary-submitted = <b>The questionnaire is submitted.</b> Answers can change until the deadline.
+survey-edit = Change answer { $number }
+survey-submit = ✅ Submit the questionnaire
+survey-thanks = Thank you! The questionnaire is submitted.
+survey-read-only = The survey is closed: the answers can only be viewed.
+
+surveys-status-choose = Choose a survey.
+surveys-rate = { $done } of { $total } schools have answered ({ $percent }%).
+survey-school-not_started = not started
+survey-school-in_progress = in progress
+button-survey-remind = Remind those who have not answered
+
+survey-error-use-buttons = Choose the answer with a button under the question.
+survey-error-not-a-number = A number is needed, for example 12.
+survey-error-out-of-range = The number must be from { $min } to { $max }.
+survey-error-out-of-scale = Choose a value from { $min } to { $max }.
+survey-error-unknown-option = There is no such option. Choose with a button under the question.
+survey-error-picks = Tick from { $min } to { $max } options.
+survey-error-empty-text = The answer is empty. Type it as a message.
+survey-error-too-long = The answer is longer than { $limit } characters. Please shorten it.
+survey-error-required = This question needs an answer.
+survey-error-unknown-question = This question is no longer part of the questionnaire after a changed answer.
+survey-error-stale-button = This button belongs to another question. Answer the latest question, or open the questionnaire again: /surveys
+
+error-survey-closed = The survey is closed: the answers can no longer change.
+error-survey-incomplete = Answer every required question before submitting.
+error-survey-unknown = Survey not found.
+error-survey-needs-school = This questionnaire needs a school.
+error-survey-bad-window = The survey must close after it opens and after now.

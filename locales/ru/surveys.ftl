@@ -1,0 +1,61 @@
+# Анкеты и опросы.
+
+cmd-surveys = Анкеты
+menu-surveys = Анкеты
+menu-surveys-status = Ход опросов
+surveys-title = <b>Открытые анкеты</b>
+surveys-none = Сейчас нет открытых анкет для Вас.
+surveys-none-open = Сейчас нет открытых опросов.
+survey-deadline = Срок: { $when }.
+survey-status-not-started = не начата
+survey-status-progress = вопрос { $number } из { $total }
+survey-status-submitted = ✅ отправлена
+survey-start = Начать анкету
+survey-continue = Продолжить
+survey-view = Посмотреть ответы
+survey-invitation = 📋 Открыт опрос «{ $title }». Ответьте, пожалуйста, до окончания срока.
+survey-nudge-not-started = ⏰ Напоминаем: опрос «{ $title }» ещё ждёт Ваших ответов.
+survey-nudge-started = ⏰ Напоминаем: анкета «{ $title }» начата, но не отправлена. Осталось немного.
+
+survey-question-of = Вопрос { $number } из { $total }
+survey-multi-hint = Отметьте все подходящие варианты и нажмите «Готово».
+survey-scale-ends = { $low } — { $low_label }, { $high } — { $high_label }.
+survey-yes = Да
+survey-no = Нет
+survey-done = Готово
+survey-back = ◀ Назад
+survey-skip = Пропустить
+survey-type-number = Напишите число.
+survey-type-text = Напишите ответ сообщением.
+survey-saved = ✅ Ответ сохранён: { $answer }
+survey-skipped = пропущено
+survey-summary = <b>Проверьте ответы</b>. Любой ответ можно изменить, затем нажмите «Отправить анкету».
+survey-summary-submitted = <b>Анкета отправлена.</b> До окончания срока ответы можно изменить.
+survey-edit = Изменить ответ { $number }
+survey-submit = ✅ Отправить анкету
+survey-thanks = Спасибо! Анкета отправлена.
+survey-read-only = Опрос закрыт: ответы можно только посмотреть.
+
+surveys-status-choose = Выберите опрос.
+surveys-rate = Ответили { $done } из { $total } школ ({ $percent }%).
+survey-school-not_started = не начали
+survey-school-in_progress = заполняют
+button-survey-remind = Напомнить неответившим
+
+survey-error-use-buttons = Выберите ответ кнопкой под вопросом.
+survey-error-not-a-number = Нужно число, например 12.
+survey-error-out-of-range = Число должно быть от { $min } до { $max }.
+survey-error-out-of-scale = Выберите значение от { $min } до { $max }.
+survey-error-unknown-option = Такого варианта нет. Выберите кнопкой под вопросом.
+survey-error-picks = Отметьте от { $min } до { $max } вариантов.
+survey-error-empty-text = Ответ пустой. Напишите его сообщением.
+survey-error-too-long = Ответ длиннее { $limit } символов. Сократите, пожалуйста.
+survey-error-required = На этот вопрос нужно ответить.
+survey-error-unknown-question = Этот вопрос больше не входит в анкету из-за изменённого ответа.
+survey-error-stale-button = Эта кнопка относится к другому вопросу. Ответьте на последний вопрос или откройте анкету заново: /surveys
+
+error-survey-closed = Опрос закрыт: ответы больше нельзя изменить.
+error-survey-incomplete = Ответьте на все обязательные вопросы, прежде чем отправить анкету.
+error-survey-unknown = Опрос не найден.
+error-survey-needs-school = Для этой анкеты нужна школа.
+error-survey-bad-window = Окончание опроса должно быть позже начала и позже текущего момента.
