@@ -114,12 +114,13 @@ def summary_message(
     return "\n".join(lines), inline(*rows)
 
 
-def status_line(t: Localizer, answered: int, total: int, submitted: bool) -> str:
+def status_line(t: Localizer, current: int, total: int, submitted: bool) -> str:
+    """«не начата», «вопрос 4 из 8» (the question the person is at), «отправлена»."""
     if submitted:
         return t("survey-status-submitted")
-    if answered == 0:
+    if current == 0:
         return t("survey-status-not-started")
-    return t("survey-status-progress", number=answered, total=total)
+    return t("survey-status-progress", number=current, total=total)
 
 
 def deadline(t: Localizer, closes_at: Any, zone: ZoneInfo) -> str:

@@ -56,7 +56,11 @@ async def list_mine(
         answers = await surveys.answers(session, item.response) if item.response else {}
         engine = SurveyEngine(item.definition)
         submitted = item.response is not None and item.response.status == ResponseStatus.SUBMITTED
-        status = survey_views.status_line(t, len(answers), len(engine.visible(answers)), submitted)
+        upcoming = engine.next_unanswered(answers)
+        number, total = (
+            engine.position(answers, upcoming.id) if upcoming else (0, len(engine.visible(answers)))
+        )
+        status = survey_views.status_line(t, number if answers else 0, total, submitted)
         lines.append(f"• <b>{escape(title)}</b>{school}: {status}. "
                      + survey_views.deadline(t, item.survey.closes_at, settings.zone))  # fmt: skip
         label = t("survey-start" if item.response is None else

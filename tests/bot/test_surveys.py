@@ -1,0 +1,129 @@
+"""Answering a survey through the dispatcher: every question type, bad input, stale
+buttons, resume, summary, edit, submit; and the coordinators' status."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from aiogram.methods import SendMessage
+from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translator
+from bot.keyboards import MenuCb, SurveyCb
+from bot.services import surveys
+from bot.services.survey_definitions import load_definition
+from bot.settings import PROJECT_ROOT
+from storage.models import ResponseStatus, Role, SurveyResponse
+from tests.bot.conftest import BotHarness
+from tests.support.people import load_schools, person
+from tests.support.updates import TelegramUser
+
+DEFINITION = load_definition(PROJECT_ROOT / "data/surveys/engagement_directors.yaml")
+
+
+def q(question_id: str) -> int:
+    return [question.id for question in DEFINITION.questions].index(question_id)
+
+
+def labels(message: SendMessage) -> list[str]:
+    assert isinstance(message.reply_markup, InlineKeyboardMarkup)
+    return [b.text for row in message.reply_markup.inline_keyboard for b in row]
+
+
+async def test_a_director_answers_the_engagement_survey(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    t = translator.for_locale("ru")
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    user = TelegramUser(id=director.telegram_id)
+    loaded = await surveys.load(session, None, DEFINITION)
+    now = datetime.now(UTC)
+    await surveys.open_window(session, None, DEFINITION.code, now + timedelta(days=7), now)
+
+    listing = await harness.reply_text(user, "/surveys")
+    assert "Опрос вовлечённости руководителей школ" in listing
+    assert t("survey-status-not-started") in listing
+    await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
+                                       school=schools["47001"].id))  # fmt: skip
+    first = harness.sent_to(user)[-1]
+    assert (first.text or "").startswith(t("survey-question-of", number=1, total=8))
+    response = await session.scalar(select(SurveyResponse))
+    assert response is not None
+    rid = response.id
+
+    def press(action: str, question: str, value: str = "") -> SurveyCb:
+        return SurveyCb(action=action, response=rid, q=q(question), v=value)
+
+    assert await harness.reply_text(user, "во всех") == t("survey-error-use-buttons")
+    await harness.press(user, press("ans", "meetings_attended", "0"))
+    # A number typed wrongly, then out of range, then right.
+    assert await harness.reply_text(user, "пять") == t("survey-error-not-a-number")
+    assert await harness.reply_text(user, "99") == t("survey-error-out-of-range", min="0",
+                                                      max="50")  # fmt: skip
+    await harness.send(user, "5")
+    await harness.press(user, press("ans", "curator_contact", "3"))  # never: hides helpful
+    question = harness.sent_to(user)[-1]
+    assert "Как продвигается программа" in (question.text or "")
+    # An old question's button: explained, nothing changes.
+    stale = await harness.alerts(user, press("ans", "meetings_attended", "2"))
+    assert stale == [t("survey-error-stale-button")]
+    await harness.press(user, press("ans", "programme_progress", "4"))
+    # Multi-choice: toggles, a Done with nothing ticked is refused.
+    assert await harness.alerts(user, press("done", "antirisk_measures")) == [
+        t("survey-error-picks", min="1", max="6")
+    ]
+    await harness.press(user, press("tog", "antirisk_measures", "0"))
+    await harness.press(user, press("tog", "antirisk_measures", "5"))
+    await harness.press(user, press("done", "antirisk_measures"))
+    await harness.press(user, press("ans", "difficulties", "1"))
+    await harness.send(user, "Не хватает учителей математики")
+    await harness.press(user, press("skip", "help_needed"))
+    await harness.press(user, press("skip", "comment"))
+    summary = harness.sent_to(user)[-1]
+    assert (summary.text or "").startswith("<b>Проверьте ответы</b>")
+    assert "Низкая учебная мотивация, Школьный климат" in (summary.text or "")
+    assert labels(summary)[-1] == t("survey-submit")
+
+    # Edit one answer from the summary, then submit.
+    await harness.press(user, SurveyCb(action="edit", response=rid, q=q("webinars_attended")))
+    await harness.send(user, "7")
+    await harness.press(user, SurveyCb(action="submit", response=rid))
+    stored = await surveys.answers(session, response)
+    assert stored["webinars_attended"] == 7
+    assert stored["antirisk_measures"] == ["motivation", "climate"]
+    assert "curator_helpful" not in stored
+    refreshed = await session.scalar(
+        select(SurveyResponse).execution_options(populate_existing=True)
+    )
+    assert refreshed is not None
+    assert refreshed.status == ResponseStatus.SUBMITTED
+
+    # Someone else's response by a forged button is refused.
+    other = await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Другой Дир")
+    refused = await harness.alerts(TelegramUser(id=other.telegram_id),
+                                   SurveyCb(action="submit", response=rid))  # fmt: skip
+    assert refused == [translator.get("ru", "error-access-denied")]
+
+
+async def test_coordinators_see_which_schools_have_answered(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Второй Директор")
+    coordinator = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    loaded = await surveys.load(session, None, DEFINITION)
+    now = datetime.now(UTC)
+    await surveys.open_window(session, None, DEFINITION.code, now + timedelta(days=7), now)
+    user = TelegramUser(id=coordinator.telegram_id)
+    await harness.press(user, MenuCb(item="surveys-status"))
+    await harness.press(user, SurveyCb(action="status", survey=loaded.survey.id))
+    report = harness.sent_to(user)[-1].text or ""
+    assert report.startswith(translator.get("ru", "surveys-rate", done=0, total=2, percent=0))
+    assert "Будогощская СОШ: не начали" in report
+    assert "Тосненская" not in report
+    alerts = await harness.alerts(user, SurveyCb(action="remind", survey=loaded.survey.id))
+    assert alerts == [translator.get("ru", "broadcast-reminded", count=2)]

@@ -1,0 +1,140 @@
+"""A director completes the engagement survey through the fake Bot API, with a kill -9 in
+the middle; one response for the school holds the right answers."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from bot.i18n import Translator
+from bot.settings import PROJECT_ROOT
+from tests.e2e.test_events import invite
+from tests.e2e.test_registration import register
+from tests.support.bot_process import BotProcess
+from tests.support.fake_telegram import ApiCall, FakeTelegram
+from tests.support.updates import TelegramUser
+
+pytestmark = pytest.mark.e2e
+
+DIRECTOR = TelegramUser(id=1101, first_name="Ирина")
+SCHOOLS = "Код;Муниципалитет;Полное наименование\n47001;Киришский;МОУ «Киришская СОШ №3»\n"
+
+
+async def my_surveys(telegram: FakeTelegram) -> ApiCall:
+    since = len(telegram.calls)
+    telegram.send_text(DIRECTOR, "/surveys")
+    return await telegram.wait_for(
+        "sendMessage", since=since, chat_id=DIRECTOR.id,
+        where=lambda c: c.text.startswith("<b>Открытые анкеты"),
+    )  # fmt: skip
+
+
+async def test_a_director_answers_survives_a_crash_submits_and_edits(
+    telegram: FakeTelegram, bot_process: BotProcess, translator: Translator
+) -> None:
+    t = translator.for_locale("ru")
+    (bot_process.workdir / "schools.csv").write_text(SCHOOLS, encoding="utf-8")
+    await bot_process.cli("schools", "import", "schools.csv", "--apply")
+    template = PROJECT_ROOT / "data" / "surveys" / "engagement_directors.yaml"
+    await bot_process.cli("survey", "load", str(template))
+    await bot_process.cli("survey", "open", "engagement_directors", "--closes", "01.01.2099 18:00")
+    await bot_process.start()
+    code = await invite(bot_process, "--role", "director", "--school", "47001")
+    await register(telegram, DIRECTOR, translator, f"/start {code}", "Иванова Ирина")
+
+    listing = await my_surveys(telegram)
+    question = await telegram.click(DIRECTOR, listing, t("survey-start"))
+    assert question.text.startswith("Вопрос 1 из 8")
+
+    async def choose(label: str) -> str:
+        """Press an answer button; the next question's text (after the "saved" note)."""
+        nonlocal question
+        since = len(telegram.calls)
+        telegram.press(DIRECTOR, telegram.button(question, label), question)
+        question = await telegram.wait_for(
+            "sendMessage", since=since, chat_id=DIRECTOR.id,
+            where=lambda c: (not c.text.startswith("✅") and "Вопрос" in c.text)
+            or c.text.startswith("<b>Проверьте"),
+        )  # fmt: skip
+        return question.text
+
+    async def type_answer(text: str) -> str:
+        nonlocal question
+        since = len(telegram.calls)
+        telegram.send_text(DIRECTOR, text)
+        question = await telegram.wait_for(
+            "sendMessage", since=since, chat_id=DIRECTOR.id,
+            where=lambda c: c.text.startswith(
+                ("Вопрос", "<b>Проверьте", "<b>Анкета", "Нужно", "Число")
+            ),
+        )  # fmt: skip
+        return question.text
+
+    assert "Сколько вебинаров" in await choose("В большинстве")
+    assert (await type_answer("много")).startswith("Нужно число")  # typed wrongly first
+    assert "Как часто Вы работали с куратором" in await type_answer("6")
+    # "Не работали" hides the question about the curator's help (show_if).
+    assert "Как продвигается программа" in await choose("Не работали")
+
+    # kill -9 in the middle; after the restart the director continues where they were.
+    await bot_process.kill()
+    await bot_process.start()
+    listing = await my_surveys(telegram)
+    assert "вопрос 4 из 8" in listing.text
+    question = await telegram.click(DIRECTOR, listing, t("survey-continue"))
+    assert "Как продвигается программа" in question.text
+
+    assert "антирисковые" in await choose("4")  # the scale
+    since = len(telegram.calls)
+    for label in ("Низкая учебная мотивация", "Школьный климат"):
+        telegram.press(DIRECTOR, telegram.button(question, label), question)
+        await telegram.wait_for("answerCallbackQuery", since=since)
+        since = len(telegram.calls)
+    assert "Есть ли трудности" in await choose("Готово")
+    assert "Опишите трудности" in await choose("Да")
+    assert "Какая помощь нужна" in await type_answer("Не хватает учителей математики")
+    assert "Комментарий" in await choose("Пропустить")
+    summary = await choose("Пропустить")
+    assert summary.startswith("<b>Проверьте ответы</b>")
+    thanks_since = len(telegram.calls)
+    telegram.press(DIRECTOR, telegram.button(question, t("survey-submit")), question)
+    submitted = await telegram.wait_for(
+        "sendMessage", since=thanks_since, chat_id=DIRECTOR.id,
+        where=lambda c: c.text.startswith("<b>Анкета отправлена"),
+    )  # fmt: skip
+
+    # Before the close, one answer is edited.
+    question = submitted
+    await choose("Изменить ответ 2")
+    summary = await type_answer("7")
+    assert summary.startswith("<b>Анкета отправлена")
+
+    with sqlite3.connect(bot_process.workdir / "bot.sqlite3") as connection:
+        responses = connection.execute(
+            "SELECT id, status, unit_key FROM survey_responses"
+        ).fetchall()
+        assert len(responses) == 1
+        (response_id, status, unit_key) = responses[0]
+        assert (status, unit_key.split(":")[0]) == ("submitted", "school")
+        rows = connection.execute(
+            "SELECT question_id, option_id, number, text, flag FROM survey_answers "
+            "WHERE response_id = ? ORDER BY question_id, position",
+            (response_id,),
+        ).fetchall()
+    answers: dict[str, list[object]] = {}
+    for question_id, option_id, number, text, flag in rows:
+        value = next((v for v in (option_id, number, text, flag) if v is not None), None)
+        answers.setdefault(question_id, []).append(value)
+    assert answers == {
+        "meetings_attended": ["most"],
+        "webinars_attended": [7.0],
+        "curator_contact": ["never"],
+        "programme_progress": [4.0],
+        "antirisk_measures": ["motivation", "climate"],
+        "difficulties": [1],
+        "difficulties_text": ["Не хватает учителей математики"],
+        "help_needed": [None],
+        "comment": [None],
+    }, json.dumps(answers, ensure_ascii=False)
