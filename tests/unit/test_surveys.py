@@ -6,11 +6,13 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import Translator
 from bot.services import registration, surveys
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.survey_definitions import load_definition
@@ -137,3 +139,48 @@ def test_the_operator_loads_and_opens_a_survey(tmp_path: Path) -> None:
     refused = cli("load", str(tmp_path / "bad.yaml"))
     assert refused.returncode == 1
     assert "bad.yaml: title: Field required" in refused.stderr
+
+
+async def test_invitations_once_and_nudges_on_their_days(
+    session: AsyncSession, translator: Translator
+) -> None:
+    from bot import notices
+    from storage.models import OutboxMessage
+
+    loaded = await surveys.load(session, None, DIRECTORS)
+    schools = await load_schools(session)
+    started = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Не Начинал")
+    done = await person(session, Role.DIRECTOR, schools=[schools["47101"]], name="Уже Ответил")
+    opens = datetime.now(UTC) - timedelta(minutes=1)
+    closes = opens + timedelta(days=7)
+    await surveys.open_window(session, None, DIRECTORS.code, closes, opens)
+    assert await notices.send_survey_invitations(session, translator) == 3
+    assert await notices.send_survey_invitations(session, translator) == 0
+
+    soon = opens + timedelta(seconds=30)
+    response = await surveys.start(session, started, loaded.survey.id, soon, schools["47001"].id)
+    await surveys.record(session, started, response.id, "meetings_attended", "all", soon)
+    finished = await surveys.start(session, done, loaded.survey.id, soon, schools["47101"].id)
+    finished.status = ResponseStatus.SUBMITTED
+    await session.commit()
+
+    zone = ZoneInfo("Europe/Moscow")
+    steps = notices.survey_nudge_steps(opens, closes, zone)
+    assert steps["after-3-days"].hour == 10
+    assert steps["last-morning"].astimezone(zone).hour == 9
+    assert await notices.send_due_nudges(session, translator, zone, opens + timedelta(days=1)) == 0
+    at_step = steps["after-3-days"] + timedelta(minutes=5)
+    assert await notices.send_due_nudges(session, translator, zone, at_step) == 2
+    assert await notices.send_due_nudges(session, translator, zone, at_step) == 0  # once
+    texts = {
+        row.participant_id: row.payload["text"]
+        for row in await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "survey-nudge")
+        )
+    }
+    assert "начата, но не отправлена" in texts[started.id]
+    assert done.id not in texts
+    # Too late for a step: nothing.
+    late = steps["day-before"] + timedelta(hours=13)
+    assert await notices.send_due_nudges(session, translator, zone, late) == 0
