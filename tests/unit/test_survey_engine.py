@@ -175,3 +175,13 @@ def test_any_sequence_of_actions_leaves_a_consistent_response(data: Any) -> None
 def test_a_definition_round_trips_through_json() -> None:
     definition = load_definition(SURVEYS[0])
     assert SurveyDefinition.model_validate_json(definition.model_dump_json()) == definition
+
+
+def test_director_and_curator_surveys_share_the_comparable_questions() -> None:
+    directors = load_definition(PROJECT_ROOT / "data/surveys/engagement_directors.yaml")
+    curators = load_definition(PROJECT_ROOT / "data/surveys/engagement_curators.yaml")
+    for shared in ("curator_contact", "programme_progress"):
+        ours, theirs = directors.question(shared), curators.question(shared)
+        assert ours.type == theirs.type
+        assert ours.option_ids() == theirs.option_ids()
+        assert ours.scale == theirs.scale or ours.scale is None
