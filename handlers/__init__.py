@@ -14,6 +14,7 @@ from handlers import (
     menu,
     profile,
     registration,
+    survey_admin,
     surveys,
 )
 
@@ -31,6 +32,7 @@ def get_routers() -> list[Router]:
         events.build_router(),
         broadcasts.build_router(),
         surveys.build_router(),
+        survey_admin.build_router(),
         admin.build_router(),
         fallback.build_router(),
     ]

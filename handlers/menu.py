@@ -34,6 +34,8 @@ def main_menu(participant: Participant, t: Localizer) -> InlineKeyboardMarkup:
         rows.append([(t("menu-broadcasts"), MenuCb(item="broadcasts"))])
     if grantable_roles(participant):
         rows.append([(t("menu-invite"), MenuCb(item="invite"))])
+    if can(participant, Action.MANAGE_SURVEYS):
+        rows.append([(t("menu-surveys-admin"), MenuCb(item="surveys-admin"))])
     if can(participant, Action.RENAME_MUNICIPALITY):
         rows.append([(t("menu-rename"), MenuCb(item="rename"))])
     if can(participant, Action.IMPORT_SCHOOLS):

@@ -25,6 +25,7 @@ class Action(StrEnum):
     CHOOSE_MUNICIPALITY = "choose_municipality"  # the whole region is in scope
     MANAGE_EVENTS = "manage_events"  # webinars; moving and cancelling occurrences
     BROADCAST = "broadcast"  # announcements and their reports
+    MANAGE_SURVEYS = "manage_surveys"  # load definitions, open and close windows
 
 
 # Which roles an actor may invite (and so grant) or revoke.
@@ -47,6 +48,7 @@ _ROLES: dict[Action, frozenset[Role]] = {
     Action.CHOOSE_MUNICIPALITY: REGIONAL,
     Action.MANAGE_EVENTS: COORDINATORS,
     Action.BROADCAST: COORDINATORS,
+    Action.MANAGE_SURVEYS: REGIONAL,
 }
 
 

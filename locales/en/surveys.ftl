@@ -59,3 +59,25 @@ error-survey-incomplete = Answer every required question before submitting.
 error-survey-unknown = Survey not found.
 error-survey-needs-school = This questionnaire needs a school.
 error-survey-bad-window = The survey must close after it opens and after now.
+
+menu-surveys-admin = Manage surveys
+survey-admin-title = <b>Surveys</b>
+survey-admin-line = • { $title } (version { $version }): { $status }{ $window }. In progress: { $in_progress }, submitted: { $submitted }
+survey-admin-until = , until { $when }
+survey-admin-status-draft = not open
+survey-admin-status-open = open
+survey-admin-status-closed = closed
+button-survey-open = Open: { $title }
+button-survey-close = Close
+button-survey-upload = 📎 Upload a survey file (YAML)
+survey-admin-send-file = Send the survey file as YAML (the format is in the documentation).
+survey-admin-too-large = The file is too large.
+survey-admin-problems = The file was not accepted:
+    { $problems }
+survey-admin-loaded-created = ✅ Survey { $code } loaded (version { $version }).
+survey-admin-loaded-updated = ✅ Survey { $code } updated (version { $version }).
+survey-admin-loaded-unchanged = Survey { $code } has not changed.
+survey-admin-loaded-new-version = ✅ Survey { $code } already has answers: version { $version } created, earlier answers kept.
+survey-admin-ask-closes = Type the date and time the survey closes: DD.MM.YYYY HH:MM.
+survey-admin-opened = ✅ The survey is open until { $when }. Participants will be invited.
+survey-admin-closed = The survey is closed.

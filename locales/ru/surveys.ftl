@@ -59,3 +59,25 @@ error-survey-incomplete = Ответьте на все обязательные 
 error-survey-unknown = Опрос не найден.
 error-survey-needs-school = Для этой анкеты нужна школа.
 error-survey-bad-window = Окончание опроса должно быть позже начала и позже текущего момента.
+
+menu-surveys-admin = Управление опросами
+survey-admin-title = <b>Опросы</b>
+survey-admin-line = • { $title } (версия { $version }): { $status }{ $window }. Заполняют: { $in_progress }, отправили: { $submitted }
+survey-admin-until = , до { $when }
+survey-admin-status-draft = не открыт
+survey-admin-status-open = открыт
+survey-admin-status-closed = закрыт
+button-survey-open = Открыть: { $title }
+button-survey-close = Закрыть
+button-survey-upload = 📎 Загрузить файл опроса (YAML)
+survey-admin-send-file = Отправьте файл опроса в формате YAML (описание формата — в документации).
+survey-admin-too-large = Файл слишком большой.
+survey-admin-problems = Файл не принят:
+    { $problems }
+survey-admin-loaded-created = ✅ Опрос { $code } загружен (версия { $version }).
+survey-admin-loaded-updated = ✅ Опрос { $code } обновлён (версия { $version }).
+survey-admin-loaded-unchanged = Опрос { $code } не изменился.
+survey-admin-loaded-new-version = ✅ У опроса { $code } уже есть ответы: создана версия { $version }, прежние ответы сохранены.
+survey-admin-ask-closes = Напишите дату и время окончания опроса: ДД.ММ.ГГГГ ЧЧ:ММ.
+survey-admin-opened = ✅ Опрос открыт до { $when }. Участники получат приглашения.
+survey-admin-closed = Опрос закрыт.

@@ -125,6 +125,8 @@ BUTTONS: list[tuple[str, tuple[str, ...]]] = [
     ("ics:tosno_webinar", ()),  # nor has it in their schedule
     ("unreachable:kirishi", COORDINATORS),
     ("unreachable:tosno", REGIONAL),
+    ("menu:surveys-admin", REGIONAL),
+    ("menu:survey-upload", REGIONAL),
     ("menu:broadcasts", COORDINATORS),
     ("menu:broadcast-new", COORDINATORS),
     ("broadcast-card:regional_broadcast", REGIONAL),
@@ -198,8 +200,8 @@ MENU_ITEMS = {
     "director": EVERYONE,
     "curator": [*EVERYONE, "menu-surveys-status"],
     "municipal": EVERYONE + COORDINATION,
-    "regional": EVERYONE + COORDINATION + ["menu-rename"],
-    "admin": EVERYONE + COORDINATION + ["menu-rename", "menu-import"],
+    "regional": EVERYONE + COORDINATION + ["menu-surveys-admin", "menu-rename"],
+    "admin": EVERYONE + COORDINATION + ["menu-surveys-admin", "menu-rename", "menu-import"],
 }
 
 

@@ -127,3 +127,47 @@ async def test_coordinators_see_which_schools_have_answered(
     assert "Тосненская" not in report
     alerts = await harness.alerts(user, SurveyCb(action="remind", survey=loaded.survey.id))
     assert alerts == [translator.get("ru", "broadcast-reminded", count=2)]
+
+
+async def test_the_regional_team_opens_and_closes_a_survey_in_the_bot(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    loaded = await surveys.load(session, None, DEFINITION)
+    user = TelegramUser(id=regional.telegram_id)
+    await harness.press(user, MenuCb(item="surveys-admin"))
+    overview = harness.sent_to(user)[-1].text or ""
+    assert "Опрос вовлечённости руководителей школ (версия 1): не открыт" in overview
+    await harness.press(user, SurveyCb(action="admin-open", survey=loaded.survey.id))
+    assert await harness.reply_text(user, "завтра") == translator.get(
+        "ru", "survey-admin-ask-closes"
+    )
+    opened = await harness.reply_text(user, "01.01.2099 18:00")
+    assert opened.startswith("✅ Опрос открыт до")
+    await session.refresh(loaded.survey)
+    assert loaded.survey.status == "open"
+    await harness.press(user, SurveyCb(action="admin-close", survey=loaded.survey.id))
+    await session.refresh(loaded.survey)
+    assert loaded.survey.status == "closed"
+
+
+async def test_a_survey_file_is_uploaded_in_the_bot(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    user = TelegramUser(id=regional.telegram_id)
+    pulse = (PROJECT_ROOT / "data/surveys/pulse.yaml").read_bytes()
+    harness.session.files["pulse-file"] = pulse
+    harness.session.files["bad-file"] = b"code: bad\nquestions: []\n"
+
+    def document(file_id: str) -> dict[str, object]:
+        return {"document": {"file_id": file_id, "file_unique_id": file_id,
+                             "file_name": "pulse.yaml", "file_size": 100}}  # fmt: skip
+
+    await harness.press(user, MenuCb(item="survey-upload"))
+    refused = (await harness.replies(user, None, **document("bad-file")))[0]
+    assert refused.startswith("Файл не принят:")
+    assert "title: Field required" in refused
+    loaded = (await harness.replies(user, None, **document("pulse-file")))[0]
+    assert loaded == translator.get("ru", "survey-admin-loaded-created", code="pulse", version=1)

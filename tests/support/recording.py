@@ -13,7 +13,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.enums import ParseMode
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, Message, User
+from aiogram.types import Chat, File, Message, User
 
 from tests.support.updates import BOT_USER
 
@@ -27,6 +27,7 @@ class RecordingSession(BaseSession):
         self.requests: list[TelegramMethod[Any]] = []
         self.failures: list[tuple[type[TelegramMethod[Any]], Exception]] = []
         self._message_ids = itertools.count(5000)
+        self.files: dict[str, bytes] = {}  # file_id: content, for bot.download()
 
     def fail_next(self, method: type[TelegramMethod[Any]], error: Exception) -> None:
         self.failures.append((method, error))
@@ -55,6 +56,9 @@ class RecordingSession(BaseSession):
             result = True
         elif returning is User:
             result = BOT
+        elif returning is File:
+            file_id = method.model_dump()["file_id"]
+            result = File(file_id=file_id, file_unique_id=file_id, file_path=f"files/{file_id}")
         else:
             raise NotImplementedError(f"RecordingSession cannot answer {type(method).__name__}")
         return result  # type: ignore[no-any-return]
@@ -70,7 +74,7 @@ class RecordingSession(BaseSession):
         chunk_size: int = 65536,
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
-        yield b""
+        yield self.files[url.rsplit("/", 1)[-1]]
 
 
 def recording_bot() -> tuple[Bot, RecordingSession]:

@@ -13,7 +13,7 @@ from bot.i18n import LOCALES_DIR, Translator
 from bot.settings import PROJECT_ROOT, SUPPORTED_LOCALES
 from handlers.broadcasts import ROLE_CHOICES
 from handlers.events import WIZARD_AUDIENCES
-from storage.models import Attendance, OutboxStatus, Role
+from storage.models import Attendance, OutboxStatus, Role, SurveyStatus
 
 CODE_DIRS = ("bot", "handlers", "scheduler", "storage")
 # `t("key"...)`, `translator.get(locale, "key"...)`, and `t("a" if x else "b")`.
@@ -52,6 +52,9 @@ def keys_used_in_code() -> set[str]:
     keys.update(f"delivery-{status.value}" for status in OutboxStatus)
     keys.update(f"broadcast-{stage}" for stage in ("sending", "done", "cancelled"))
     keys.update(f"survey-school-{status}" for status in ("not_started", "in_progress"))
+    keys.update(f"survey-admin-status-{status.value}" for status in SurveyStatus)
+    keys.update(f"survey-admin-loaded-{outcome}"
+                for outcome in ("created", "updated", "unchanged", "new-version"))  # fmt: skip
     return keys
 
 

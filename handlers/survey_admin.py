@@ -1,0 +1,154 @@
+"""The regional team's survey management: load a YAML file, open and close windows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from pathlib import Path
+
+from aiogram import Bot, F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Localizer
+from bot.keyboards import MenuCb, SurveyCb, inline, menu_button
+from bot.services import surveys
+from bot.services.access import Action, can
+from bot.services.errors import AccessDenied
+from bot.services.survey_definitions import SurveyFileError, parse_definition
+from bot.settings import Settings
+from bot.views import format_when
+from handlers.shared import message_of
+from storage.models import Participant
+from storage.types import utcnow
+
+MAX_FILE_BYTES = 512 * 1024
+
+
+class SurveyAdmin(StatesGroup):
+    file = State()
+    closes = State()
+
+
+def _check(participant: Participant) -> None:
+    if not can(participant, Action.MANAGE_SURVEYS):
+        raise AccessDenied()
+
+
+async def overview(
+    callback: CallbackQuery, state: FSMContext, session: AsyncSession,
+    participant: Participant, settings: Settings, t: Localizer,
+) -> None:  # fmt: skip
+    _check(participant)
+    await state.clear()
+    lines = [t("survey-admin-title")]
+    rows: list[list[tuple[str, CallbackData | str]]] = []
+    for survey, in_progress, submitted in await surveys.overview(session):
+        title = surveys.definition_of(survey).title.get(t.locale)
+        window = (
+            t("survey-admin-until", when=format_when(survey.closes_at, settings.zone, t.locale))
+            if survey.closes_at
+            else ""
+        )
+        lines.append(t("survey-admin-line", title=escape(title), version=survey.version,
+                       status=t(f"survey-admin-status-{survey.status}"), window=window,
+                       in_progress=in_progress, submitted=submitted))  # fmt: skip
+        opening = SurveyCb(action="admin-open", survey=survey.id)
+        closing = SurveyCb(action="admin-close", survey=survey.id)
+        rows.append([(t("button-survey-open", title=title[:25]), opening),
+                     (t("button-survey-close"), closing)])  # fmt: skip
+    rows.append([(t("button-survey-upload"), MenuCb(item="survey-upload"))])
+    rows.append([menu_button(t)])
+    await message_of(callback).answer("\n".join(lines), reply_markup=inline(*rows))
+
+
+async def ask_file(
+    callback: CallbackQuery, state: FSMContext, participant: Participant, t: Localizer
+) -> None:
+    _check(participant)
+    await state.set_state(SurveyAdmin.file)
+    await message_of(callback).answer(t("survey-admin-send-file"))
+
+
+async def file_received(
+    message: Message, state: FSMContext, session: AsyncSession, participant: Participant,
+    bot: Bot, t: Localizer,
+) -> None:  # fmt: skip
+    _check(participant)
+    document = message.document
+    assert document is not None
+    if (document.file_size or 0) > MAX_FILE_BYTES:
+        await message.answer(t("survey-admin-too-large"))
+        return
+    content = await bot.download(document.file_id)
+    assert content is not None
+    name = document.file_name or "survey.yaml"
+    try:
+        definition = parse_definition(content.read().decode("utf-8"), Path(name))
+    except UnicodeDecodeError:
+        await message.answer(t("survey-admin-problems", problems="UTF-8"))
+        return
+    except SurveyFileError as error:
+        problems = "\n".join(f"• {escape(p)}" for p in error.problems[:20])
+        await message.answer(t("survey-admin-problems", problems=problems))
+        return
+    loaded = await surveys.load(session, participant, definition)
+    await state.clear()
+    await message.answer(t(f"survey-admin-loaded-{loaded.outcome}",
+                           code=loaded.survey.code, version=loaded.survey.version),
+                         reply_markup=inline([menu_button(t)]))  # fmt: skip
+
+
+async def ask_closes(
+    callback: CallbackQuery, callback_data: SurveyCb, state: FSMContext,
+    session: AsyncSession, participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
+    _check(participant)
+    survey = await surveys.get(session, callback_data.survey)
+    await state.set_state(SurveyAdmin.closes)
+    await state.update_data(code=survey.code)
+    await message_of(callback).answer(t("survey-admin-ask-closes"))
+
+
+async def closes_typed(
+    message: Message, state: FSMContext, session: AsyncSession, participant: Participant,
+    settings: Settings, t: Localizer,
+) -> None:  # fmt: skip
+    _check(participant)
+    try:
+        closes = datetime.strptime((message.text or "").strip(), "%d.%m.%Y %H:%M")
+    except ValueError:
+        await message.answer(t("survey-admin-ask-closes"))
+        return
+    code = str((await state.get_data())["code"])
+    survey = await surveys.open_window(session, participant, code,
+                                       closes.replace(tzinfo=settings.zone), utcnow())  # fmt: skip
+    await state.clear()
+    assert survey.closes_at is not None
+    when = format_when(survey.closes_at, settings.zone, t.locale)
+    await message.answer(t("survey-admin-opened", when=when), reply_markup=inline([menu_button(t)]))
+
+
+async def close(
+    callback: CallbackQuery, callback_data: SurveyCb, session: AsyncSession,
+    participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
+    _check(participant)
+    survey = await surveys.get(session, callback_data.survey)
+    await surveys.close(session, participant, survey.code, utcnow())
+    await message_of(callback).answer(t("survey-admin-closed"))
+
+
+def build_router() -> Router:
+    router = Router(name="survey_admin")
+    callbacks = router.callback_query
+    callbacks.register(overview, MenuCb.filter(F.item == "surveys-admin"))
+    callbacks.register(ask_file, MenuCb.filter(F.item == "survey-upload"))
+    router.message.register(file_received, SurveyAdmin.file, F.document)
+    callbacks.register(ask_closes, SurveyCb.filter(F.action == "admin-open"))
+    router.message.register(closes_typed, SurveyAdmin.closes, F.text)
+    callbacks.register(close, SurveyCb.filter(F.action == "admin-close"))
+    return router
