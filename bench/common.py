@@ -15,10 +15,10 @@ from storage.types import utcnow
 
 
 async def database_with_directors(
-    directors: int, first_telegram_id: int
+    directors: int, first_telegram_id: int, path: Path | None = None
 ) -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
-    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
-    engine = create_engine(f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}")
+    path = path or Path(tempfile.mkdtemp(prefix="bench-")) / "bench.sqlite3"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
     await migrate.upgrade(engine)
     sessions = create_session_factory(engine)
     now = utcnow()

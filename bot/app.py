@@ -146,6 +146,7 @@ async def run(settings: Settings) -> None:
                     allowed_updates=app.dispatcher.resolve_used_update_types(),
                     handle_signals=True,
                     close_bot_session=False,
+                    tasks_concurrency_limit=settings.updates_concurrency,
                 )
         finally:
             stop_delivery.set()

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     delivery_rate: float = Field(default=25.0, gt=0, le=1000)
     run_scheduler: bool = True
     meetings_ahead_weeks: int = Field(default=8, ge=1, le=52)
+    # Updates handled at the same time (the rest wait their turn); see storage.db.POOL.
+    updates_concurrency: int = Field(default=16, ge=1, le=64)
     # How often the scheduler looks for reminders that have come due.
     reminder_check_seconds: int = Field(default=30, ge=1, le=3600)
 

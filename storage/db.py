@@ -16,17 +16,22 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+# Each update being handled may hold two connections at once (its session and the FSM
+# storage's); the dispatcher handles at most UPDATES_CONCURRENCY updates at a time, and the
+# scheduler and the delivery loop need a few more.
+POOL = {"pool_size": 20, "max_overflow": 20}
+
 
 def create_engine(database_url: str) -> AsyncEngine:
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, **POOL)
 
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     # A long busy timeout: the scheduler and the handlers write from one process, and a
     # writer should wait for the other rather than fail with "database is locked".
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    engine = create_async_engine(url, connect_args={"timeout": 30}, **POOL)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

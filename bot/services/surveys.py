@@ -6,6 +6,8 @@ Not yet used by the chat: the next step wires /surveys, invitations and nudges t
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -137,7 +139,13 @@ def is_open(survey: Survey, now: datetime) -> bool:
 
 
 def definition_of(survey: Survey) -> SurveyDefinition:
-    return SurveyDefinition.model_validate(survey.definition)
+    """The validated definition; parsed once per distinct content (every answer needs it)."""
+    return _parse(json.dumps(survey.definition, sort_keys=True, ensure_ascii=False))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(canonical: str) -> SurveyDefinition:
+    return SurveyDefinition.model_validate_json(canonical)
 
 
 async def overview(session: AsyncSession) -> list[tuple[Survey, int, int]]:

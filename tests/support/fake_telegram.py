@@ -82,6 +82,9 @@ class FakeTelegram:
         self._failures: list[_Failure] = []
         self._blocked: set[int] = set()
         self._files: dict[str, tuple[str, bytes]] = {}  # file_id: (file_path, content)
+        # Called with every recorded call: benchmarks follow thousands of chats with it
+        # instead of scanning `calls`.
+        self.listeners: list[Callable[[ApiCall], None]] = []
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -318,6 +321,8 @@ class FakeTelegram:
 
     async def _record(self, call: ApiCall) -> None:
         self.calls.append(call)
+        for listener in self.listeners:
+            listener(call)
         await self._notify()
 
     async def _notify(self) -> None:

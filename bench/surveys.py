@@ -1,0 +1,165 @@
+"""Benchmark: N directors answer a Q-question survey at once through the whole stack: the
+real entry point (`python -m bot`, SQLite) polling the fake Bot API over HTTP.
+
+    .venv/bin/python -m bench.surveys [--directors 500] [--questions 20]
+
+Each simulated director presses the button of the current question and waits for the next
+one. Prints updates per second and the p50/p95/p99 time from a press to the bot's answer
+to it, and the same for a bare aiogram echo bot (bench/echo_bot.py) against the same fake
+server in the same run, with the ratio (goal: at least 0.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from bench.common import database_with_directors
+from bot.keyboards import SurveyCb
+from bot.services import surveys
+from bot.services.survey_definitions import SurveyDefinition
+from storage.models import Assignment, Participant, School
+from storage.types import utcnow
+from tests.support.bot_process import TOKEN, BotProcess
+from tests.support.fake_telegram import ApiCall, FakeTelegram
+from tests.support.updates import TelegramUser
+
+
+def definition(questions: int) -> SurveyDefinition:
+    option = [{"id": f"o{i}", "label": {"ru": f"Вариант {i}", "en": f"Option {i}"}}
+              for i in range(3)]  # fmt: skip
+    return SurveyDefinition.model_validate({
+        "code": "bench", "title": {"ru": "Замер", "en": "Bench"},
+        "description": {"ru": "Замер", "en": "Bench"}, "audience": {"roles": ["director"]},
+        "unit": "school",
+        "questions": [{"id": f"q{i}", "type": "single", "options": option,
+                       "text": {"ru": f"Вопрос {i}?", "en": f"Question {i}?"}}
+                      for i in range(questions)],
+    })  # fmt: skip
+
+
+async def prepare(path: Path, directors: int, questions: int) -> list[tuple[int, str]]:
+    """The database the bot will use; (telegram id, the "open" button's data) per director."""
+    engine, sessions = await database_with_directors(directors, 30_000_000, path)
+    async with sessions() as session:
+        await session.execute(insert(School), [
+            {"code": f"B{i}", "municipality_id": 1, "full_name": f"Школа {i}",
+             "short_name": f"Школа {i}", "programmes": [], "search_text": ""}
+            for i in range(directors)])  # fmt: skip
+        people = list(await session.scalars(select(Participant).order_by(Participant.id)))
+        schools = list(await session.scalars(select(School).order_by(School.id)))
+        await session.execute(insert(Assignment), [
+            {"participant_id": p.id, "school_id": s.id}
+            for p, s in zip(people, schools, strict=True)
+        ])  # fmt: skip
+        await session.commit()
+        loaded = await surveys.load(session, None, definition(questions))
+        now = utcnow()
+        await surveys.open_window(session, None, "bench", now + timedelta(days=1), now)
+        opening = [
+            (p.telegram_id, SurveyCb(action="open", survey=loaded.survey.id, school=s.id).pack())
+            for p, s in zip(people, schools, strict=True)
+        ]
+    await engine.dispose()
+    return opening
+
+
+async def simulate(
+    telegram: FakeTelegram, users: list[tuple[int, str]], presses: int
+) -> tuple[float, list[float]]:
+    """Every user presses `presses` buttons in turn; (elapsed seconds, latencies)."""
+    questions: dict[int, asyncio.Queue[ApiCall]] = defaultdict(asyncio.Queue)
+    answered: dict[str, asyncio.Future[float]] = {}
+
+    def listen(call: ApiCall) -> None:
+        if call.method == "answerCallbackQuery":
+            future = answered.pop(str(call.params.get("callback_query_id")), None)
+            if future is not None and not future.done():
+                future.set_result(time.perf_counter())
+        elif call.method == "sendMessage" and call.chat_id is not None and call.buttons():
+            questions[call.chat_id].put_nowait(call)
+
+    telegram.listeners.append(listen)
+    latencies: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    async def director(telegram_id: int, opening: str) -> None:
+        user = TelegramUser(id=telegram_id, language_code="ru")
+        data, message = opening, None
+        for press in range(presses):
+            future: asyncio.Future[float] = loop.create_future()
+            update = telegram.press(user, data, message)
+            answered[update["callback_query"]["id"]] = future
+            started = time.perf_counter()
+            latencies.append(await asyncio.wait_for(future, 120) - started)
+            if press + 1 < presses:
+                message = await asyncio.wait_for(questions[telegram_id].get(), 120)
+                data = str(message.buttons()[0]["callback_data"])
+
+    started = time.perf_counter()
+    await asyncio.gather(*(director(telegram_id, opening) for telegram_id, opening in users))
+    elapsed = time.perf_counter() - started
+    telegram.listeners.remove(listen)
+    return elapsed, latencies
+
+
+def report(name: str, elapsed: float, latencies: list[float]) -> float:
+    rate = len(latencies) / elapsed
+    cuts = statistics.quantiles(latencies, n=100)
+    print(f"{name:<10} {len(latencies)} presses in {elapsed:.1f} s: {rate:.0f} updates/s; "
+          f"press→answer p50 {cuts[49] * 1000:.0f} ms, p95 {cuts[94] * 1000:.0f} ms, "
+          f"p99 {cuts[98] * 1000:.0f} ms")  # fmt: skip
+    return rate
+
+
+async def main(directors: int, questions: int) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="bench-surveys-"))
+    users = await prepare(workdir / "bot.sqlite3", directors, questions)
+    presses = questions + 1  # open, then one answer per question
+
+    telegram = FakeTelegram(TOKEN)
+    await telegram.start()
+    bot = BotProcess(
+        telegram,
+        workdir,
+        LOG_LEVEL="WARNING",
+        RUN_SCHEDULER="false",
+        UPDATES_CONCURRENCY=os.environ.get("UPDATES_CONCURRENCY", "16"),
+    )
+    await bot.start()
+    elapsed, latencies = await simulate(telegram, users, presses)
+    await bot.stop(timeout=60)
+    full = report("full bot", elapsed, latencies)
+    await telegram.stop()
+
+    echo_telegram = FakeTelegram(TOKEN)
+    await echo_telegram.start()
+    echo = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.echo_bot",
+        env={**bot.env, "TELEGRAM_API_BASE": echo_telegram.base_url},
+    )  # fmt: skip
+    await echo_telegram.wait_for("getUpdates", timeout=60)
+    elapsed, latencies = await simulate(echo_telegram, users, presses)
+    echo.terminate()
+    await echo.wait()
+    await echo_telegram.stop()
+    bare = report("echo bot", elapsed, latencies)
+    print(f"ratio (full / echo updates per second): {full / bare:.2f} (goal >= 0.5)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--directors", type=int, default=500)
+    parser.add_argument("--questions", type=int, default=20)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.directors, arguments.questions))
