@@ -18,6 +18,7 @@ from bot.keyboards import AckCb, BroadcastCb, RsvpCb, SurveyCb, inline
 from bot.services import broadcasts, delivery, events, surveys
 from bot.services.access import Action, can
 from bot.services.delivery import Button, Outgoing, Payload
+from bot.services.survey_definitions import SurveyDefinition
 from bot.views import format_when
 from storage.models import (
     Attendance,
@@ -71,14 +72,21 @@ def cancelled(t: Localizer, event: Event, zone: ZoneInfo) -> Payload:
 
 
 def digest(
-    t: Localizer, items: Sequence[tuple[Event, Attendance | None]], zone: ZoneInfo
+    t: Localizer,
+    items: Sequence[tuple[Event, Attendance | None]],
+    zone: ZoneInfo,
+    open_surveys: Sequence[tuple[str, datetime]] = (),
 ) -> Payload:
+    """This week's events with the person's answers, and the surveys waiting for them."""
     lines = [t("digest-title")]
     for event, answer in items:
         mark = {Attendance.YES: "✅ ", Attendance.NO: "✖ "}.get(answer, "") if answer else ""
         lines.append(
             f"{mark}{format_when(event.starts_at, zone, t.locale)} — {escape(event.title)}"
         )
+    for title, closes_at in open_surveys:
+        lines.append(t("digest-survey", title=escape(title),
+                       when=format_when(closes_at, zone, t.locale)))  # fmt: skip
     lines.append(t("digest-footer"))
     return Payload("\n".join(lines))
 
@@ -152,16 +160,25 @@ async def tell_audience_of_change(
 async def send_digest(
     session: AsyncSession, translator: Translator, zone: ZoneInfo, now: datetime
 ) -> int:
-    """This week's events for everyone who reads the digest (only those with something).
-    The surveys capability adds open surveys with their deadlines here."""
+    """This week's events and the surveys still waiting for an answer, for everyone who
+    reads the digest (only those with something to read)."""
     start, end, week = events.week_of(now, zone)
     this_week = await events.upcoming(session, max(start, now), end)
+    waiting: dict[int, list[tuple[SurveyDefinition, datetime]]] = {}
+    for survey in await surveys.open_surveys(session, now):
+        assert survey.closes_at is not None
+        for item in await surveys.assignments(session, survey):
+            if item.response is None or item.response.status != ResponseStatus.SUBMITTED:
+                waiting.setdefault(item.participant.id, []).append(
+                    (item.definition, survey.closes_at)
+                )
     outgoing = []
     for person in await events.digest_readers(session):
         items = await events.for_participant(session, person, this_week)
-        if items:
-            t = translator.for_locale(person.locale)
-            outgoing.append(Outgoing(person, digest(t, items, zone)))
+        t = translator.for_locale(person.locale)
+        surveys_open = [(d.title.get(t.locale), closes) for d, closes in waiting.get(person.id, [])]
+        if items or surveys_open:
+            outgoing.append(Outgoing(person, digest(t, items, zone, surveys_open)))
     return await delivery.enqueue(session, "digest", f"digest:{week}", outgoing)
 
 

@@ -31,7 +31,7 @@ from bot.keyboards import (
     municipalities_keyboard,
 )
 from bot.sending import send_payload
-from bot.services import broadcasts, directory, events
+from bot.services import broadcasts, directory, events, surveys
 from bot.services.access import Action, can
 from bot.services.audience import Audience
 from bot.services.delivery import Payload
@@ -109,6 +109,7 @@ async def _ask_audience(
     rows.append([(t("audience-programme"), PickCb(field="aud", value="programme"))])
     rows.append([(t("audience-schools"), PickCb(field="aud", value="schools"))])
     rows.append([(t("audience-declined"), PickCb(field="aud", value="declined"))])
+    rows.append([(t("audience-unsubmitted"), PickCb(field="aud", value="unsubmitted"))])
     await message.answer(t("broadcast-ask-audience"), reply_markup=inline(*rows))
 
 
@@ -137,6 +138,17 @@ async def audience_choice(
         await message.answer(t("broadcast-choose-programme"), reply_markup=inline(
             *[[(name, PickCb(field="prog", value=str(i)))] for i, name in enumerate(programmes)]
         ))  # fmt: skip
+    elif value == "unsubmitted":
+        choices = [
+            [
+                (
+                    surveys.definition_of(s).title.get(t.locale),
+                    PickCb(field="survey", value=str(s.id)),
+                )
+            ]
+            for s in await surveys.open_surveys(session, utcnow())
+        ]
+        await message.answer(t("broadcast-choose-survey"), reply_markup=inline(*choices))
     elif value == "schools":
         await state.set_state(Compose.schools)
         await message.answer(t("broadcast-ask-schools"))
@@ -183,6 +195,17 @@ async def schools_typed(
         return
     await _audience_chosen(message, state, session, participant, t,
                            Audience(school_ids=tuple(s.id for s in schools)))  # fmt: skip
+
+
+async def survey_choice(
+    callback: CallbackQuery, callback_data: PickCb, state: FSMContext,
+    session: AsyncSession, participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
+    if not callback_data.value.isdigit():
+        raise AccessDenied()
+    survey = await surveys.get(session, int(callback_data.value))
+    await _audience_chosen(message_of(callback), state, session, participant, t,
+                           Audience(unsubmitted_survey_id=survey.id))  # fmt: skip
 
 
 async def declined_choice(
@@ -449,6 +472,7 @@ def build_router() -> Router:
     )
     callbacks.register(programme_choice, Compose.audience, PickCb.filter(F.field == "prog"))
     callbacks.register(declined_choice, Compose.audience, PickCb.filter(F.field == "declined"))
+    callbacks.register(survey_choice, Compose.audience, PickCb.filter(F.field == "survey"))
     router.message.register(schools_typed, Compose.schools, F.text)
     callbacks.register(acknowledge_choice, Compose.acknowledge, PickCb.filter(F.field == "ack"))
     callbacks.register(when_now, Compose.when, PickCb.filter(F.field == "when"))

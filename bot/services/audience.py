@@ -24,6 +24,8 @@ class Audience:
     school_ids: tuple[int, ...] = ()
     # Only those who answered «Не смогу» to this event.
     declined_event_id: int | None = None
+    # Only those asked by this survey whose answer is not submitted.
+    unsubmitted_survey_id: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -32,6 +34,7 @@ class Audience:
             "municipality_ids": list(self.municipality_ids),
             "school_ids": list(self.school_ids),
             "declined_event_id": self.declined_event_id,
+            "unsubmitted_survey_id": self.unsubmitted_survey_id,
         }
 
     @classmethod
@@ -43,6 +46,7 @@ class Audience:
             municipality_ids=tuple(int(i) for i in data.get("municipality_ids", [])),
             school_ids=tuple(int(i) for i in data.get("school_ids", [])),
             declined_event_id=data.get("declined_event_id"),
+            unsubmitted_survey_id=data.get("unsubmitted_survey_id"),
         )
 
     @property
@@ -53,6 +57,7 @@ class Audience:
             or self.municipality_ids
             or self.school_ids
             or self.declined_event_id
+            or self.unsubmitted_survey_id
         )
 
     def within(self, municipality_id: int) -> Audience:
@@ -77,12 +82,27 @@ async def _school_filter(session: AsyncSession, audience: Audience) -> list[int]
 
 
 async def members(session: AsyncSession, audience: Audience) -> Sequence[Participant]:
-    return await PeopleRepository(session).members(
+    found = await PeopleRepository(session).members(
         audience.roles,
         audience.municipality_ids,
         await _school_filter(session, audience),
         declined_event=audience.declined_event_id,
     )
+    if audience.unsubmitted_survey_id is None:
+        return found
+    waiting = await _unsubmitted(session, audience.unsubmitted_survey_id)
+    return [person for person in found if person.id in waiting]
+
+
+async def _unsubmitted(session: AsyncSession, survey_id: int) -> set[int]:
+    from bot.services import surveys  # surveys build on the directory; import when needed
+
+    survey = await surveys.get(session, survey_id)
+    return {
+        item.participant.id
+        for item in await surveys.assignments(session, survey)
+        if item.response is None or item.response.status != "submitted"
+    }
 
 
 async def includes(session: AsyncSession, audience: Audience, participant: Participant) -> bool:
@@ -93,6 +113,8 @@ async def includes(session: AsyncSession, audience: Audience, participant: Parti
         only=participant.id,
         declined_event=audience.declined_event_id,
     )
+    if found and audience.unsubmitted_survey_id is not None:
+        return participant.id in await _unsubmitted(session, audience.unsubmitted_survey_id)
     return bool(found)
 
 

@@ -65,3 +65,6 @@ error-broadcast-no-acknowledgement = This announcement has no "Acknowledged" but
 audience-schools = Particular schools
 broadcast-ask-schools = Type the school codes separated by commas, for example: 47001, 47002.
 broadcast-unknown-schools = No schools with the codes: { $codes }. Check them and send again.
+
+audience-unsubmitted = Those who have not submitted a questionnaire
+broadcast-choose-survey = Choose the survey.

@@ -92,3 +92,5 @@ unreachable-none = Everyone in the municipality receives the bot's messages.
 
 webinar-ask-materials = Send the webinar's materials as a file (it goes out with the reminders), or press "No materials".
 button-no-materials = No materials
+
+digest-survey = 📋 The questionnaire "{ $title }" is waiting for you, deadline: { $when }

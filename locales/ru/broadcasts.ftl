@@ -65,3 +65,6 @@ error-broadcast-no-acknowledgement = В этом объявлении нет к�
 audience-schools = Отдельным школам
 broadcast-ask-schools = Напишите коды школ через запятую, например: 47001, 47002.
 broadcast-unknown-schools = Не найдены школы с кодами: { $codes }. Проверьте коды и отправьте их снова.
+
+audience-unsubmitted = Не отправившим анкету
+broadcast-choose-survey = Выберите опрос.

@@ -151,3 +151,31 @@ async def test_enqueueing_many_recipients_is_one_statement(session: AsyncSession
         )
     )
     assert count == created.recipients == 6
+
+
+async def test_an_announcement_to_those_who_have_not_submitted_a_survey(
+    session: AsyncSession,
+) -> None:
+    from bot.services import surveys
+    from bot.services.survey_definitions import load_definition
+    from bot.settings import PROJECT_ROOT
+
+    people = await region(session)
+    definition = load_definition(PROJECT_ROOT / "data/surveys/engagement_directors.yaml")
+    loaded = await surveys.load(session, None, definition)
+    now = datetime.now(UTC)
+    await surveys.open_window(session, None, definition.code, now + timedelta(days=3), now)
+    director = people["kirishi_director"]
+    school = (await registration_schools(session, director))[0]
+    response = await surveys.start(session, director, loaded.survey.id, now, school)
+    response.status = "submitted"  # type: ignore[assignment]
+    await session.commit()
+    audience = Audience(unsubmitted_survey_id=loaded.survey.id)
+    assert await broadcasts.audience_size(session, people["regional"], audience) == 2
+    assert await broadcasts.audience_size(session, people["municipal"], audience) == 1
+
+
+async def registration_schools(session: AsyncSession, person: Participant) -> list[int]:
+    from bot.services import registration
+
+    return [school.id for school in (await registration.profile(session, person)).schools]

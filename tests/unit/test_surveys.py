@@ -184,3 +184,21 @@ async def test_invitations_once_and_nudges_on_their_days(
     # Too late for a step: nothing.
     late = steps["day-before"] + timedelta(hours=13)
     assert await notices.send_due_nudges(session, translator, zone, late) == 0
+
+
+async def test_the_weekly_digest_lists_surveys_waiting_for_an_answer(
+    session: AsyncSession, translator: Translator
+) -> None:
+    from bot import notices
+    from storage.models import OutboxMessage
+
+    await surveys.load(session, None, DIRECTORS)
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    now = datetime.now(UTC)
+    await surveys.open_window(session, None, DIRECTORS.code, now + timedelta(days=3), now)
+    assert await notices.send_digest(session, translator, ZoneInfo("Europe/Moscow"), now) == 1
+    row = await session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "digest"))
+    assert row is not None
+    assert row.participant_id == director.id
+    assert "Опрос вовлечённости руководителей школ" in row.payload["text"]
