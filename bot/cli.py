@@ -88,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     survey_open.add_argument("code")
     survey_open.add_argument("--closes", required=True, help='local "DD.MM.YYYY HH:MM"')
     survey_open.add_argument("--opens", help='local "DD.MM.YYYY HH:MM" (default: now)')
+    survey_open.add_argument(
+        "--new-round", action="store_true",
+        help="start the next round (fresh responses) instead of reopening the last one",
+    )  # fmt: skip
     survey_close = survey_actions.add_parser("close", help="close the window now")
     survey_close.add_argument("code")
     survey_actions.add_parser("list", help="surveys with their windows and responses")
@@ -330,9 +334,11 @@ async def _survey(settings: Settings, args: argparse.Namespace) -> int:
             elif args.action == "open":
                 opens = local(args.opens) if args.opens else None
                 survey = await surveys.open_window(
-                    session, None, args.code, local(args.closes), utcnow(), opens
-                )
-                print(f"{survey.code} open until {local(args.closes):%d.%m.%Y %H:%M}")
+                    session, None, args.code, local(args.closes), utcnow(), opens,
+                    new_round=args.new_round,
+                )  # fmt: skip
+                print(f"{survey.code} round {survey.round} open until "
+                      f"{local(args.closes):%d.%m.%Y %H:%M}")  # fmt: skip
             elif args.action == "close":
                 await surveys.close(session, None, args.code, utcnow())
                 print(f"{args.code} closed")
@@ -342,7 +348,8 @@ async def _survey(settings: Settings, args: argparse.Namespace) -> int:
                         survey.closes_at.astimezone(settings.zone) if survey.closes_at else None
                     )
                     until = f"{closes:%d.%m.%Y %H:%M}" if closes else "-"
-                    print(f"{survey.code:<24} v{survey.version}  {survey.status:<7} until {until}"
+                    print(f"{survey.code:<24} round {survey.round} v{survey.version}  "
+                          f"{survey.status:<7} until {until}"
                           f"  in progress {in_progress}, submitted {submitted}")  # fmt: skip
         except SurveyFileError as error:
             print(error, file=sys.stderr)

@@ -360,7 +360,9 @@ class Survey(Base):
     """One version of a survey definition (YAML, stored as validated JSON) and its window.
 
     Loading a changed definition after answers exist makes a new version; old answers stay
-    attached to theirs."""
+    attached to theirs. Opening a survey again as a new round (the second, the third
+    engagement survey) also makes a new version, with fresh responses: versions of one round
+    share its number, and the analysis compares rounds."""
 
     __tablename__ = "surveys"
     __table_args__ = (UniqueConstraint("code", "version", name="uq_surveys_code_version"),)
@@ -368,6 +370,7 @@ class Survey(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), index=True)
     version: Mapped[int] = mapped_column(Integer)
+    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

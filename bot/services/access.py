@@ -26,6 +26,7 @@ class Action(StrEnum):
     MANAGE_EVENTS = "manage_events"  # webinars; moving and cancelling occurrences
     BROADCAST = "broadcast"  # announcements and their reports
     MANAGE_SURVEYS = "manage_surveys"  # load definitions, open and close windows
+    VIEW_ANALYTICS = "view_analytics"  # response rates, distributions, engagement, exports
 
 
 # Which roles an actor may invite (and so grant) or revoke.
@@ -49,6 +50,7 @@ _ROLES: dict[Action, frozenset[Role]] = {
     Action.MANAGE_EVENTS: COORDINATORS,
     Action.BROADCAST: COORDINATORS,
     Action.MANAGE_SURVEYS: REGIONAL,
+    Action.VIEW_ANALYTICS: COORDINATORS,
 }
 
 

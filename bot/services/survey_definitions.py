@@ -95,6 +95,9 @@ class SurveyDefinition(Strict):
     description: Text
     audience: SurveyAudience
     unit: Literal["school", "person", "curator_school"]
+    # Another survey whose questions with the same id the analysis compares with this one's,
+    # school by school (directors' answers against their curators').
+    compare_with: Identifier | None = None
     questions: Annotated[list[Question], Field(min_length=1)]
 
     @model_validator(mode="after")

@@ -1,7 +1,6 @@
 """Surveys in the database: loading definitions (with versions), windows, responses and
 answers. The answering rules live in `survey_engine`; this module stores their results.
 
-Not yet used by the chat: the next step wires /surveys, invitations and nudges to it.
 """
 
 from __future__ import annotations
@@ -58,8 +57,8 @@ async def load(
         latest.definition = data
         survey, outcome = latest, "updated"
     else:
-        survey = Survey(code=definition.code, version=latest.version + 1, definition=data,
-                        opens_at=latest.opens_at, closes_at=latest.closes_at,
+        survey = Survey(code=definition.code, version=latest.version + 1, round=latest.round,
+                        definition=data, opens_at=latest.opens_at, closes_at=latest.closes_at,
                         status=latest.status)  # fmt: skip
         session.add(survey)
         outcome = "new-version"
@@ -105,14 +104,24 @@ async def open_window(
     closes_at: datetime,
     now: datetime,
     opens_at: datetime | None = None,
+    *,
+    new_round: bool = False,
 ) -> Survey:
+    """Opens (or extends) the latest round's window; `new_round` starts the next round
+    instead: the same questions, fresh responses, the earlier rounds kept for comparison."""
     survey = await latest(session, code)
     opens = opens_at or now
     if closes_at <= max(opens, now):
         raise DomainError("survey-bad-window")
+    if new_round:
+        if is_open(survey, now):
+            raise DomainError("survey-round-open")
+        survey = Survey(code=survey.code, version=survey.version + 1, round=survey.round + 1,
+                        definition=survey.definition)  # fmt: skip
+        session.add(survey)
     survey.opens_at, survey.closes_at = opens, closes_at
     survey.status = SurveyStatus.OPEN
-    audit.record(session, actor, "survey.opened", f"survey:{code}",
+    audit.record(session, actor, "survey.opened", f"survey:{code}", round=survey.round,
                  opens=opens.isoformat(), closes=closes_at.isoformat())  # fmt: skip
     await session.commit()
     return survey

@@ -58,6 +58,7 @@ error-survey-closed = The survey is closed: the answers can no longer change.
 error-survey-incomplete = Answer every required question before submitting.
 error-survey-unknown = Survey not found.
 error-survey-needs-school = This questionnaire needs a school.
+error-survey-round-open = The current round is still open: close it before starting a new one.
 error-survey-bad-window = The survey must close after it opens and after now.
 
 menu-surveys-admin = Manage surveys

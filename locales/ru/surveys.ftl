@@ -58,6 +58,7 @@ error-survey-closed = Опрос закрыт: ответы больше нел�
 error-survey-incomplete = Ответьте на все обязательные вопросы, прежде чем отправить анкету.
 error-survey-unknown = Опрос не найден.
 error-survey-needs-school = Для этой анкеты нужна школа.
+error-survey-round-open = Текущий раунд опроса ещё идёт: закройте его, прежде чем начинать новый.
 error-survey-bad-window = Окончание опроса должно быть позже начала и позже текущего момента.
 
 menu-surveys-admin = Управление опросами

@@ -119,6 +119,36 @@ async def test_overview_counts_responses(session: AsyncSession) -> None:
         await surveys.open_window(session, None, DIRECTORS.code, NOW - timedelta(days=1), NOW)
 
 
+async def test_a_new_round_starts_fresh_and_keeps_the_last(session: AsyncSession) -> None:
+    loaded = await surveys.load(session, None, DIRECTORS)
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    closes = NOW + timedelta(days=7)
+    await surveys.open_window(session, None, DIRECTORS.code, closes, NOW)
+    first = await surveys.start(session, director, loaded.survey.id, NOW, schools["47001"].id)
+    await surveys.record(session, director, first.id, "meetings_attended", "all", NOW)
+    with pytest.raises(DomainError, match="survey-round-open"):
+        await surveys.open_window(session, None, DIRECTORS.code, closes, NOW, new_round=True)
+    later = closes + timedelta(days=30)
+    # Reopening without a new round extends the same round: the same response.
+    same = await surveys.open_window(session, None, DIRECTORS.code, later + timedelta(days=7),
+                                     later)  # fmt: skip
+    assert (same.id, same.round) == (loaded.survey.id, 1)
+    await surveys.close(session, None, DIRECTORS.code, later + timedelta(hours=1))
+    second = await surveys.open_window(session, None, DIRECTORS.code, later + timedelta(days=9),
+                                       later + timedelta(days=2), new_round=True)  # fmt: skip
+    assert (second.round, second.version, second.definition) == (2, 2, loaded.survey.definition)
+    fresh = await surveys.start(session, director, second.id, later + timedelta(days=2),
+                                schools["47001"].id)  # fmt: skip
+    assert fresh.id != first.id and await surveys.answers(session, fresh) == {}
+    assert await surveys.answers(session, first) == {"meetings_attended": "all"}
+    # A definition changed during the round is a new version of the same round.
+    edited = DIRECTORS.model_copy(update={"description": DIRECTORS.title})
+    await surveys.record(session, director, fresh.id, "meetings_attended", "most",
+                         later + timedelta(days=2))  # fmt: skip
+    assert (await surveys.load(session, None, edited)).survey.round == 2
+
+
 def test_the_operator_loads_and_opens_a_survey(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/s.db"}
 

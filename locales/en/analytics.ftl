@@ -1,0 +1,1 @@
+error-analysis-no-survey = There is no such survey.

@@ -1,0 +1,1 @@
+error-analysis-no-survey = Такого опроса нет.

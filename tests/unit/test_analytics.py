@@ -1,0 +1,332 @@
+"""The regional analysis on a small region whose every figure is worked out by hand below.
+
+Schools: 47001 and 47002 in Кириши, 47101 in Тосно. Directors d1, d2, d3 (one each);
+curator c1 has 47001 and 47002, c2 has 47101.
+
+Directors' survey `dir` (per school), round 1, open T .. T+3d (last day from T+2d):
+  47001 (d1): single a, multi [x, y], scale 5, yes,  text «Нужны методисты»; submitted T+1h
+  47002 (d2): single b, multi [y],    scale 2, no,   text skipped;           submitted T+2d+1h
+  47101 (d3): single c only; in progress
+Curators' survey `cur` (per curator and school), round 1, same window:
+  c1/47001: single c, scale 1; c1/47002: single b, scale 3; c2/47101: single a, scale 4
+Round 2 of `dir`, open T+10d .. T+25d (still open at NOW, T+20d: not in the index): 47001 (d1) submits single a, multi [z], scale 3, yes.
+
+Events in the period: W1 (everyone) and W2 (Тосно only); a cancelled one and one in the
+future do not count. d1 «Буду» to W1, d2 «Не смогу» to W1, d3 «Буду» to W2.
+One announcement asking for «Ознакомлен» reached d1, d2, d3; d1 acknowledged.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import analytics, surveys
+from bot.services.analytics import Component, EngagementRules, Places
+from bot.services.errors import AccessDenied
+from bot.services.survey_definitions import SurveyDefinition
+from storage.models import (
+    Acknowledgement,
+    Attendance,
+    Broadcast,
+    Event,
+    EventAnswer,
+    EventKind,
+    EventStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Participant,
+    Role,
+    School,
+    Survey,
+)
+from tests.support.people import load_schools, municipality_id, person
+
+T = datetime(2026, 10, 5, 7, 0, tzinfo=UTC)
+START, END, NOW = T - timedelta(days=1), T + timedelta(days=30), T + timedelta(days=20)
+OPTIONS = [{"id": i, "label": {"ru": i.upper(), "en": i.upper()}} for i in ("a", "b", "c")]
+SCALE = {"min": 1, "max": 5, "min_label": {"ru": "мало", "en": "low"},
+         "max_label": {"ru": "много", "en": "high"}}  # fmt: skip
+
+
+def _text(ru: str) -> dict[str, str]:
+    return {"ru": ru, "en": ru}
+
+
+def definition(code: str, unit: str, roles: list[str], full: bool) -> SurveyDefinition:
+    questions: list[dict[str, Any]] = [
+        {"id": "q_single", "type": "single", "text": _text("Один"), "options": OPTIONS},
+        {"id": "q_scale", "type": "scale", "text": _text("Шкала"), "scale": SCALE},
+    ]
+    if full:
+        multi = [{"id": i, "label": _text(i.upper())} for i in ("x", "y", "z")]
+        questions += [
+            {"id": "q_multi", "type": "multi", "text": _text("Много"), "options": multi},
+            {"id": "q_yes", "type": "yes_no", "text": _text("Да?")},
+            {"id": "q_text", "type": "text", "text": _text("Текст"), "required": False},
+        ]
+    return SurveyDefinition.model_validate({
+        "code": code, "title": _text(code), "description": _text(code),
+        "audience": {"roles": roles}, "unit": unit, "questions": questions,
+        "compare_with": "cur" if code == "dir" else None,
+    })  # fmt: skip
+
+
+async def answer(
+    session: AsyncSession,
+    who: Participant,
+    survey: Survey,
+    school: School,
+    values: dict[str, Any],
+    at: datetime,
+    *,
+    submit: bool = True,
+) -> None:
+    response = await surveys.start(session, who, survey.id, at, school.id)
+    for question, value in values.items():
+        await surveys.record(session, who, response.id, question, value, at,
+                             skip=value is None)  # fmt: skip
+    if submit:
+        await surveys.submit(session, who, response.id, at)
+
+
+@pytest.fixture
+async def region(session: AsyncSession) -> dict[str, Any]:
+    schools = await load_schools(session)
+    s1, s2, s3 = schools["47001"], schools["47002"], schools["47101"]
+    d1 = await person(session, Role.DIRECTOR, schools=[s1], name="Директор Один")
+    d2 = await person(session, Role.DIRECTOR, schools=[s2], name="Директор Два")
+    d3 = await person(session, Role.DIRECTOR, schools=[s3], name="Директор Три")
+    c1 = await person(session, Role.CURATOR, schools=[s1, s2], name="Куратор Один")
+    c2 = await person(session, Role.CURATOR, schools=[s3], name="Куратор Два")
+    tosno = await municipality_id(session, "Тосненский")
+
+    await surveys.load(session, None, definition("dir", "school", ["director"], full=True))
+    await surveys.load(session, None, definition("cur", "curator_school", ["curator"], False))
+    closes = T + timedelta(days=3)
+    first = await surveys.open_window(session, None, "dir", closes, T, T)
+    cur = await surveys.open_window(session, None, "cur", closes, T, T)
+    hour = timedelta(hours=1)
+    await answer(session, d1, first, s1, {"q_single": "a", "q_scale": 5, "q_multi": ["x", "y"],
+                                          "q_yes": True, "q_text": "Нужны методисты"}, T + hour)  # fmt: skip
+    await answer(session, d2, first, s2, {"q_single": "b", "q_scale": 2, "q_multi": ["y"],
+                                          "q_yes": False, "q_text": None},
+                 T + timedelta(days=2) + hour)  # fmt: skip
+    await answer(session, d3, first, s3, {"q_single": "c"}, T + hour, submit=False)
+    await answer(session, c1, cur, s1, {"q_single": "c", "q_scale": 1}, T + hour)
+    await answer(session, c1, cur, s2, {"q_single": "b", "q_scale": 3}, T + hour)
+    await answer(session, c2, cur, s3, {"q_single": "a", "q_scale": 4}, T + hour)
+    after = closes + timedelta(minutes=1)
+    await surveys.close(session, None, "dir", after)
+    await surveys.close(session, None, "cur", after)
+
+    second_opens = T + timedelta(days=10)
+    second = await surveys.open_window(session, None, "dir", second_opens + timedelta(days=15),
+                                       second_opens, second_opens, new_round=True)  # fmt: skip
+    await answer(session, d1, second, s1, {"q_single": "a", "q_scale": 3, "q_multi": ["z"],
+                                           "q_yes": True, "q_text": None},
+                 second_opens + hour)  # fmt: skip
+
+    def event(title: str, day: int, audience: dict[str, Any], status: EventStatus) -> Event:
+        return Event(kind=EventKind.WEBINAR, title=title, starts_at=T + timedelta(days=day),
+                     link="https://example.org", audience=audience, status=status)  # fmt: skip
+
+    w1 = event("W1", 5, {}, EventStatus.SCHEDULED)
+    w2 = event("W2", 6, {"municipality_ids": [tosno]}, EventStatus.SCHEDULED)
+    cancelled = event("W3", 7, {}, EventStatus.CANCELLED)
+    future = event("W4", 25, {}, EventStatus.SCHEDULED)
+    session.add_all([w1, w2, cancelled, future])
+    await session.flush()
+    session.add_all([
+        EventAnswer(event_id=w1.id, participant_id=d1.id, answer=Attendance.YES),
+        EventAnswer(event_id=w1.id, participant_id=d2.id, answer=Attendance.NO),
+        EventAnswer(event_id=w2.id, participant_id=d3.id, answer=Attendance.YES),
+        EventAnswer(event_id=cancelled.id, participant_id=d2.id, answer=Attendance.YES),
+        EventAnswer(event_id=future.id, participant_id=d2.id, answer=Attendance.YES),
+    ])  # fmt: skip
+    announcement = Broadcast(text="Прочтите", acknowledge=True, send_at=T + timedelta(days=4))
+    session.add(announcement)
+    await session.flush()
+    session.add_all([
+        OutboxMessage(kind="broadcast", reference=f"broadcast:{announcement.id}",
+                      participant_id=d.id, chat_id=d.telegram_id, payload={},
+                      due_at=announcement.send_at, status=OutboxStatus.SENT)
+        for d in (d1, d2, d3)
+    ])  # fmt: skip
+    session.add(Acknowledgement(broadcast_id=announcement.id, participant_id=d1.id))
+    await session.commit()
+    return {"schools": schools, "tosno": tosno, "d1": d1, "c1": c1,
+            "kirishi": s1.municipality_id}  # fmt: skip
+
+
+async def test_rounds_group_versions_and_number_new_rounds(
+    session: AsyncSession, region: dict[str, Any]
+) -> None:
+    found = await analytics.rounds(session, "dir")
+    assert [(r.number, len(r.survey_ids)) for r in found] == [(1, 1), (2, 1)]
+    assert (await analytics.round_of(session, "dir")).number == 2
+
+
+async def test_response_rates_per_municipality_and_school(
+    session: AsyncSession, region: dict[str, Any]
+) -> None:
+    where = await analytics.places(session, None)
+    rates = await analytics.response_rates(session, where, await analytics.round_of(session, "dir", 1))
+    assert (rates.total.expected, rates.total.submitted, rates.total.in_progress) == (3, 2, 1)
+    assert rates.total.share == pytest.approx(2 / 3)
+    kirishi, tosno = rates.municipalities[region["kirishi"]], rates.municipalities[region["tosno"]]
+    assert (kirishi.expected, kirishi.submitted, kirishi.not_started, kirishi.share) == (2, 2, 0, 1.0)
+    assert (tosno.expected, tosno.submitted, tosno.in_progress, tosno.share) == (1, 0, 1, 0.0)
+    assert len(rates.municipalities) == 18  # every municipality, answered or not
+    by_code = {row.school.code: row for row in rates.schools}
+    assert by_code["47001"].respondents == ("Директор Один",)
+    assert by_code["47001"].submitted_at == T + timedelta(hours=1)
+    assert by_code["47101"].submitted_at is None and by_code["47101"].rate.in_progress == 1
+
+    curators = await analytics.response_rates(session, where, await analytics.round_of(session, "cur"))
+    assert (curators.total.expected, curators.total.submitted) == (3, 3)
+
+
+async def test_distributions_count_submitted_answers_only(
+    session: AsyncSession, region: dict[str, Any]
+) -> None:
+    where = await analytics.places(session, None)
+    found = await analytics.distributions(session, where, await analytics.round_of(session, "dir", 1))
+    overall = {d.question.id: d for d in found.questions if d.municipality_id is None}
+    single = overall["q_single"]
+    assert single.answered == 2 and single.options == {"a": 1, "b": 1}  # 47101's «c» is a draft
+    assert single.share("a") == 0.5 and single.share("c") == 0.0
+    multi = overall["q_multi"]
+    assert multi.answered == 2 and multi.options == {"x": 1, "y": 2}
+    assert multi.share("y") == 1.0
+    assert overall["q_yes"].options == {"yes": 1, "no": 1}
+    stats = overall["q_scale"].stats
+    assert stats is not None
+    assert (stats.count, stats.mean, stats.median, stats.minimum, stats.maximum) == (2, 3.5, 3.5, 2, 5)
+    assert stats.stdev == pytest.approx(math.sqrt(4.5))  # ((5-3.5)² + (2-3.5)²) / (2-1)
+    in_tosno = [d for d in found.questions if d.municipality_id == region["tosno"]]
+    assert {d.question.id: d.answered for d in in_tosno} == {"q_single": 0, "q_scale": 0,
+                                                             "q_multi": 0, "q_yes": 0}  # fmt: skip
+    assert [(q.id, school, author, text) for q, _, school, author, text in found.texts] == [
+        ("q_text", "Киришская СОШ №3", "Директор Один", "Нужны методисты")
+    ]
+
+
+def test_number_stats_median_of_an_odd_and_even_count() -> None:
+    odd = analytics.number_stats({1.0: 2, 4.0: 1})  # 1, 1, 4
+    assert odd is not None and (odd.median, odd.mean) == (1.0, 2.0)
+    even = analytics.number_stats({1.0: 1, 2.0: 1, 10.0: 2})  # 1, 2, 10, 10
+    assert even is not None and even.median == 6.0
+    assert analytics.number_stats({}) is None
+
+
+async def test_engagement_index_from_its_components(
+    session: AsyncSession, region: dict[str, Any]
+) -> None:
+    where = await analytics.places(session, None)
+    rules = EngagementRules()  # surveys .3, timeliness .1, events .4, acknowledgements .2; 50
+    found = await analytics.engagement(session, where, START, END, NOW, rules)
+    by_code = {item.school.code: item for item in found.schools}
+    assert by_code["47001"].components == {
+        "surveys": Component(1, 1), "timeliness": Component(1, 1),
+        "events": Component(1, 1), "acknowledgements": Component(1, 1),
+    }  # fmt: skip
+    # Submitted on the last day: done but not in time; «Не смогу» to W1; not acknowledged.
+    assert by_code["47002"].components == {
+        "surveys": Component(1, 1), "timeliness": Component(0, 1),
+        "events": Component(0, 1), "acknowledgements": Component(0, 1),
+    }  # fmt: skip
+    # Never submitted; «Буду» to W2 (Тосно only) of W1 and W2.
+    assert by_code["47101"].components == {
+        "surveys": Component(0, 1), "timeliness": Component(0, 1),
+        "events": Component(1, 2), "acknowledgements": Component(0, 1),
+    }  # fmt: skip
+    assert by_code["47001"].index == pytest.approx(100.0)
+    assert by_code["47002"].index == pytest.approx(30.0)  # 100 × .3
+    assert by_code["47101"].index == pytest.approx(20.0)  # 100 × .4 × ½
+    assert [s.school.code for s in found.low()] == ["47101", "47002"]
+    assert [s.school.code for s in found.low(bottom=1)] == ["47101"]
+    assert by_code["47101"].weak(50) == ["acknowledgements", "surveys", "timeliness"]
+    assert found.by_municipality() == {region["kirishi"]: pytest.approx(65.0),
+                                       region["tosno"]: pytest.approx(20.0)}  # fmt: skip
+
+    heavier = EngagementRules(weights={"surveys": 1, "timeliness": 0, "events": 1,
+                                       "acknowledgements": 0}, threshold=60)  # fmt: skip
+    again = await analytics.engagement(session, where, START, END, NOW, heavier)
+    assert {s.school.code: s.index for s in again.schools} == pytest.approx(
+        {"47001": 100.0, "47002": 50.0, "47101": 25.0}
+    )
+    # A period with nothing in it: no index, nobody is low.
+    empty = await analytics.engagement(session, where, END, END + timedelta(days=9), END, rules)
+    assert all(s.index is None for s in empty.schools) and empty.low() == []
+
+
+async def test_directors_against_curators(session: AsyncSession, region: dict[str, Any]) -> None:
+    where = await analytics.places(session, None)
+    found = await analytics.comparison(
+        session, where, await analytics.round_of(session, "dir", 1), threshold=0.4
+    )
+    assert found is not None and found.right.code == "cur"
+    assert [q.id for q in found.questions] == ["q_single", "q_scale"]
+    rows = [(d.school.code, d.question.id, d.left, d.right, d.gap, d.flagged) for d in found.schools]
+    assert rows == [
+        # «a» (position 0) against «c» (2) over 2 positions; 5 against 1 over the 1–5 range.
+        ("47001", "q_scale", 5, 1, 1.0, True),
+        ("47001", "q_single", 0, 2, -1.0, True),
+        ("47002", "q_scale", 2, 3, -0.25, False),
+        ("47002", "q_single", 1, 1, 0.0, False),
+    ]  # 47101: its director has not submitted, so nothing to compare
+
+
+async def test_rounds_side_by_side(session: AsyncSession, region: dict[str, Any]) -> None:
+    where = await analytics.places(session, None)
+    found = await analytics.rounds_view(session, where, "dir")
+    kirishi = region["kirishi"]
+    assert [r.number for r in found.rounds] == [1, 2]
+    assert found.rates[1].municipalities[kirishi].share == 1.0
+    assert found.rates[2].municipalities[kirishi].share == 0.5
+    assert found.means[(1, kirishi, "q_scale")] == pytest.approx(3.5)
+    assert found.means[(2, kirishi, "q_scale")] == pytest.approx(3.0)
+    assert found.means[(1, None, "q_yes")] == pytest.approx(0.5)
+    assert (2, region["tosno"], "q_scale") not in found.means
+
+
+async def test_a_municipal_coordinator_sees_only_their_municipality(
+    session: AsyncSession, region: dict[str, Any]
+) -> None:
+    coordinator = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Тосненский")
+    assert analytics.scope_of(coordinator) == region["tosno"]
+    where = await analytics.places(session, analytics.scope_of(coordinator))
+    assert set(where.municipalities) == {region["tosno"]}
+    first = await analytics.round_of(session, "dir", 1)
+    rates = await analytics.response_rates(session, where, first)
+    assert (rates.total.expected, rates.total.submitted) == (1, 0)
+    assert [row.school.code for row in rates.schools] == ["47101"]
+    found = await analytics.distributions(session, where, first)
+    assert {d.municipality_id for d in found.questions} == {None, region["tosno"]}
+    assert all(d.answered == 0 for d in found.questions) and found.texts == []
+    engagement = await analytics.engagement(session, where, START, END, NOW, EngagementRules())
+    assert [s.school.code for s in engagement.schools] == ["47101"]
+    comparison = await analytics.comparison(session, where, first, 0.4)
+    assert comparison is not None and comparison.schools == []
+
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    assert analytics.scope_of(regional) is None
+    with pytest.raises(AccessDenied):
+        analytics.scope_of(region["d1"])
+    with pytest.raises(AccessDenied):
+        analytics.scope_of(region["c1"])
+
+
+async def test_the_whole_report(session: AsyncSession, region: dict[str, Any]) -> None:
+    report = await analytics.report(
+        session, None, "dir", start=START, end=END, now=NOW, rules=EngagementRules(),
+        divergence=0.4,
+    )  # fmt: skip
+    assert report.rates.round.number == 2 and report.rates.total.submitted == 1
+    assert isinstance(report.places, Places) and report.comparison is not None
+    assert report.comparison.right.number == 1  # `cur` has no round 2: its latest
