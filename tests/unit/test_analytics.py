@@ -9,7 +9,8 @@ Directors' survey `dir` (per school), round 1, open T .. T+3d (last day from T+2
   47101 (d3): single c only; in progress
 Curators' survey `cur` (per curator and school), round 1, same window:
   c1/47001: single c, scale 1; c1/47002: single b, scale 3; c2/47101: single a, scale 4
-Round 2 of `dir`, open T+10d .. T+25d (still open at NOW, T+20d: not in the index): 47001 (d1) submits single a, multi [z], scale 3, yes.
+Round 2 of `dir`, open T+10d .. T+25d (still open at NOW, T+20d: not in the index):
+  47001 (d1) submits single a, multi [z], scale 3, yes.
 
 Events in the period: W1 (everyone) and W2 (Тосно only); a cancelled one and one in the
 future do not count. d1 «Буду» to W1, d2 «Не смогу» to W1, d3 «Буду» to W2.
@@ -111,8 +112,9 @@ async def region(session: AsyncSession) -> dict[str, Any]:
     first = await surveys.open_window(session, None, "dir", closes, T, T)
     cur = await surveys.open_window(session, None, "cur", closes, T, T)
     hour = timedelta(hours=1)
-    await answer(session, d1, first, s1, {"q_single": "a", "q_scale": 5, "q_multi": ["x", "y"],
-                                          "q_yes": True, "q_text": "Нужны методисты"}, T + hour)  # fmt: skip
+    first_answers = {"q_single": "a", "q_scale": 5, "q_multi": ["x", "y"], "q_yes": True,
+                     "q_text": "Нужны методисты"}  # fmt: skip
+    await answer(session, d1, first, s1, first_answers, T + hour)
     await answer(session, d2, first, s2, {"q_single": "b", "q_scale": 2, "q_multi": ["y"],
                                           "q_yes": False, "q_text": None},
                  T + timedelta(days=2) + hour)  # fmt: skip
@@ -175,19 +177,29 @@ async def test_response_rates_per_municipality_and_school(
     session: AsyncSession, region: dict[str, Any]
 ) -> None:
     where = await analytics.places(session, None)
-    rates = await analytics.response_rates(session, where, await analytics.round_of(session, "dir", 1))
+    rates = await analytics.response_rates(
+        session, where, await analytics.round_of(session, "dir", 1)
+    )
     assert (rates.total.expected, rates.total.submitted, rates.total.in_progress) == (3, 2, 1)
     assert rates.total.share == pytest.approx(2 / 3)
     kirishi, tosno = rates.municipalities[region["kirishi"]], rates.municipalities[region["tosno"]]
-    assert (kirishi.expected, kirishi.submitted, kirishi.not_started, kirishi.share) == (2, 2, 0, 1.0)
+    assert (kirishi.expected, kirishi.submitted, kirishi.not_started, kirishi.share) == (
+        2,
+        2,
+        0,
+        1.0,
+    )
     assert (tosno.expected, tosno.submitted, tosno.in_progress, tosno.share) == (1, 0, 1, 0.0)
     assert len(rates.municipalities) == 18  # every municipality, answered or not
     by_code = {row.school.code: row for row in rates.schools}
     assert by_code["47001"].respondents == ("Директор Один",)
     assert by_code["47001"].submitted_at == T + timedelta(hours=1)
-    assert by_code["47101"].submitted_at is None and by_code["47101"].rate.in_progress == 1
+    assert by_code["47101"].submitted_at is None
+    assert by_code["47101"].rate.in_progress == 1
 
-    curators = await analytics.response_rates(session, where, await analytics.round_of(session, "cur"))
+    curators = await analytics.response_rates(
+        session, where, await analytics.round_of(session, "cur")
+    )
     assert (curators.total.expected, curators.total.submitted) == (3, 3)
 
 
@@ -195,18 +207,29 @@ async def test_distributions_count_submitted_answers_only(
     session: AsyncSession, region: dict[str, Any]
 ) -> None:
     where = await analytics.places(session, None)
-    found = await analytics.distributions(session, where, await analytics.round_of(session, "dir", 1))
+    found = await analytics.distributions(
+        session, where, await analytics.round_of(session, "dir", 1)
+    )
     overall = {d.question.id: d for d in found.questions if d.municipality_id is None}
     single = overall["q_single"]
-    assert single.answered == 2 and single.options == {"a": 1, "b": 1}  # 47101's «c» is a draft
-    assert single.share("a") == 0.5 and single.share("c") == 0.0
+    assert single.answered == 2
+    assert single.options == {"a": 1, "b": 1}
+    assert single.share("a") == 0.5
+    assert single.share("c") == 0.0
     multi = overall["q_multi"]
-    assert multi.answered == 2 and multi.options == {"x": 1, "y": 2}
+    assert multi.answered == 2
+    assert multi.options == {"x": 1, "y": 2}
     assert multi.share("y") == 1.0
     assert overall["q_yes"].options == {"yes": 1, "no": 1}
     stats = overall["q_scale"].stats
     assert stats is not None
-    assert (stats.count, stats.mean, stats.median, stats.minimum, stats.maximum) == (2, 3.5, 3.5, 2, 5)
+    assert (stats.count, stats.mean, stats.median, stats.minimum, stats.maximum) == (
+        2,
+        3.5,
+        3.5,
+        2,
+        5,
+    )
     assert stats.stdev == pytest.approx(math.sqrt(4.5))  # ((5-3.5)² + (2-3.5)²) / (2-1)
     in_tosno = [d for d in found.questions if d.municipality_id == region["tosno"]]
     assert {d.question.id: d.answered for d in in_tosno} == {"q_single": 0, "q_scale": 0,
@@ -218,9 +241,11 @@ async def test_distributions_count_submitted_answers_only(
 
 def test_number_stats_median_of_an_odd_and_even_count() -> None:
     odd = analytics.number_stats({1.0: 2, 4.0: 1})  # 1, 1, 4
-    assert odd is not None and (odd.median, odd.mean) == (1.0, 2.0)
+    assert odd is not None
+    assert (odd.median, odd.mean) == (1.0, 2.0)
     even = analytics.number_stats({1.0: 1, 2.0: 1, 10.0: 2})  # 1, 2, 10, 10
-    assert even is not None and even.median == 6.0
+    assert even is not None
+    assert even.median == 6.0
     assert analytics.number_stats({}) is None
 
 
@@ -262,7 +287,8 @@ async def test_engagement_index_from_its_components(
     )
     # A period with nothing in it: no index, nobody is low.
     empty = await analytics.engagement(session, where, END, END + timedelta(days=9), END, rules)
-    assert all(s.index is None for s in empty.schools) and empty.low() == []
+    assert all(s.index is None for s in empty.schools)
+    assert empty.low() == []
 
 
 async def test_directors_against_curators(session: AsyncSession, region: dict[str, Any]) -> None:
@@ -270,9 +296,12 @@ async def test_directors_against_curators(session: AsyncSession, region: dict[st
     found = await analytics.comparison(
         session, where, await analytics.round_of(session, "dir", 1), threshold=0.4
     )
-    assert found is not None and found.right.code == "cur"
+    assert found is not None
+    assert found.right.code == "cur"
     assert [q.id for q in found.questions] == ["q_single", "q_scale"]
-    rows = [(d.school.code, d.question.id, d.left, d.right, d.gap, d.flagged) for d in found.schools]
+    rows = [
+        (d.school.code, d.question.id, d.left, d.right, d.gap, d.flagged) for d in found.schools
+    ]
     assert rows == [
         # «a» (position 0) against «c» (2) over 2 positions; 5 against 1 over the 1–5 range.
         ("47001", "q_scale", 5, 1, 1.0, True),
@@ -308,11 +337,13 @@ async def test_a_municipal_coordinator_sees_only_their_municipality(
     assert [row.school.code for row in rates.schools] == ["47101"]
     found = await analytics.distributions(session, where, first)
     assert {d.municipality_id for d in found.questions} == {None, region["tosno"]}
-    assert all(d.answered == 0 for d in found.questions) and found.texts == []
+    assert all(d.answered == 0 for d in found.questions)
+    assert found.texts == []
     engagement = await analytics.engagement(session, where, START, END, NOW, EngagementRules())
     assert [s.school.code for s in engagement.schools] == ["47101"]
     comparison = await analytics.comparison(session, where, first, 0.4)
-    assert comparison is not None and comparison.schools == []
+    assert comparison is not None
+    assert comparison.schools == []
 
     regional = await person(session, Role.REGIONAL_COORDINATOR)
     assert analytics.scope_of(regional) is None
@@ -327,6 +358,8 @@ async def test_the_whole_report(session: AsyncSession, region: dict[str, Any]) -
         session, None, "dir", start=START, end=END, now=NOW, rules=EngagementRules(),
         divergence=0.4,
     )  # fmt: skip
-    assert report.rates.round.number == 2 and report.rates.total.submitted == 1
-    assert isinstance(report.places, Places) and report.comparison is not None
+    assert report.rates.round.number == 2
+    assert report.rates.total.submitted == 1
+    assert isinstance(report.places, Places)
+    assert report.comparison is not None
     assert report.comparison.right.number == 1  # `cur` has no round 2: its latest

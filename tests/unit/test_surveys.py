@@ -140,7 +140,8 @@ async def test_a_new_round_starts_fresh_and_keeps_the_last(session: AsyncSession
     assert (second.round, second.version, second.definition) == (2, 2, loaded.survey.definition)
     fresh = await surveys.start(session, director, second.id, later + timedelta(days=2),
                                 schools["47001"].id)  # fmt: skip
-    assert fresh.id != first.id and await surveys.answers(session, fresh) == {}
+    assert fresh.id != first.id
+    assert await surveys.answers(session, fresh) == {}
     assert await surveys.answers(session, first) == {"meetings_attended": "all"}
     # A definition changed during the round is a new version of the same round.
     edited = DIRECTORS.model_copy(update={"description": DIRECTORS.title})
