@@ -1,1 +1,72 @@
 error-analysis-no-survey = There is no such survey.
+
+## The workbook and CSV files
+
+analysis-region = The whole region
+analysis-total = Total
+analysis-yes = Yes
+analysis-no = No
+analysis-sheet-parameters = Parameters
+analysis-sheet-rates-municipalities = Responses by municipality
+analysis-sheet-rates-schools = Responses by school
+analysis-sheet-distributions = Answer distributions
+analysis-sheet-texts = Free-text answers
+analysis-sheet-engagement = Engagement index
+analysis-sheet-low = Low engagement
+analysis-sheet-comparison = Director and curator
+analysis-sheet-rounds = Rounds
+analysis-param-survey = Survey
+analysis-param-code = Survey code
+analysis-param-round = Round
+analysis-param-window = Survey window
+analysis-param-scope = Area
+analysis-param-period = Engagement index period
+analysis-param-weights = Weights of the index components
+analysis-param-threshold = Low engagement threshold (of 100)
+analysis-param-anonymised = Anonymised (no names)
+analysis-col-parameter = Parameter
+analysis-col-value = Value
+analysis-col-municipality = Municipality
+analysis-col-school-code = School code
+analysis-col-school = School
+analysis-col-expected = Expected
+analysis-col-submitted = Submitted
+analysis-col-in-progress = In progress
+analysis-col-not-started = Not started
+analysis-col-rate = Response rate
+analysis-col-submitted-at = Submitted at
+analysis-col-deadline = Deadline
+analysis-col-respondents = Answered by
+analysis-col-question = Question
+analysis-col-answered = Answered
+analysis-col-option = Option
+analysis-col-count = Count
+analysis-col-share = Share
+analysis-col-mean = Mean
+analysis-col-median = Median
+analysis-col-stdev = Std. deviation
+analysis-col-min = Min
+analysis-col-max = Max
+analysis-col-author = Author
+analysis-col-text = Answer
+analysis-col-index = Index
+analysis-col-low = Below threshold
+analysis-col-pulls-down = What pulls the index down
+analysis-col-place = Rank
+analysis-col-directors = Director
+analysis-col-curators = Curator(s)
+analysis-col-gap = Gap
+analysis-col-flagged = Divergence
+analysis-col-indicator = Indicator
+analysis-col-round = Round { $number }
+analysis-col-change = Change
+analysis-component-surveys = Surveys
+analysis-component-timeliness = Timeliness
+analysis-component-events = Meetings and webinars
+analysis-component-acknowledgements = Acknowledgements
+analysis-component-of = { $component }: { $done } of { $expected }
+
+## Charts
+
+analysis-chart-rates = Response rate: { $survey }, round { $round }
+analysis-chart-engagement = Engagement index (threshold { $threshold })

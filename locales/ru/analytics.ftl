@@ -1,1 +1,72 @@
 error-analysis-no-survey = Такого опроса нет.
+
+## The workbook and CSV files
+
+analysis-region = Вся область
+analysis-total = Итого
+analysis-yes = Да
+analysis-no = Нет
+analysis-sheet-parameters = Параметры
+analysis-sheet-rates-municipalities = Отклики по муниципалитетам
+analysis-sheet-rates-schools = Отклики по школам
+analysis-sheet-distributions = Распределения ответов
+analysis-sheet-texts = Свободные ответы
+analysis-sheet-engagement = Индекс вовлечённости
+analysis-sheet-low = Низкая вовлечённость
+analysis-sheet-comparison = Директор и куратор
+analysis-sheet-rounds = Раунды
+analysis-param-survey = Опрос
+analysis-param-code = Код опроса
+analysis-param-round = Раунд
+analysis-param-window = Сроки опроса
+analysis-param-scope = Территория
+analysis-param-period = Период индекса вовлечённости
+analysis-param-weights = Веса составляющих индекса
+analysis-param-threshold = Порог низкой вовлечённости (из 100)
+analysis-param-anonymised = Обезличено (без ФИО)
+analysis-col-parameter = Параметр
+analysis-col-value = Значение
+analysis-col-municipality = Муниципалитет
+analysis-col-school-code = Код школы
+analysis-col-school = Школа
+analysis-col-expected = Ожидается
+analysis-col-submitted = Отправлено
+analysis-col-in-progress = В процессе
+analysis-col-not-started = Не начато
+analysis-col-rate = Доля отправивших
+analysis-col-submitted-at = Отправлено (дата)
+analysis-col-deadline = Срок
+analysis-col-respondents = Кто отвечал
+analysis-col-question = Вопрос
+analysis-col-answered = Ответили
+analysis-col-option = Вариант ответа
+analysis-col-count = Количество
+analysis-col-share = Доля
+analysis-col-mean = Среднее
+analysis-col-median = Медиана
+analysis-col-stdev = Станд. отклонение
+analysis-col-min = Мин.
+analysis-col-max = Макс.
+analysis-col-author = Автор
+analysis-col-text = Ответ
+analysis-col-index = Индекс
+analysis-col-low = Ниже порога
+analysis-col-pulls-down = Что снижает индекс
+analysis-col-place = Место
+analysis-col-directors = Директор
+analysis-col-curators = Куратор(ы)
+analysis-col-gap = Разница
+analysis-col-flagged = Расхождение
+analysis-col-indicator = Показатель
+analysis-col-round = Раунд { $number }
+analysis-col-change = Изменение
+analysis-component-surveys = Опросы
+analysis-component-timeliness = Своевременность
+analysis-component-events = Совещания и вебинары
+analysis-component-acknowledgements = Ознакомление
+analysis-component-of = { $component }: { $done } из { $expected }
+
+## Charts
+
+analysis-chart-rates = Доля отправивших ответ: { $survey }, раунд { $round }
+analysis-chart-engagement = Индекс вовлечённости (порог { $threshold })

@@ -19,14 +19,21 @@ One announcement asking for «Ознакомлен» reached d1, d2, d3; d1 ackn
 
 from __future__ import annotations
 
+import io
 import math
+import zipfile
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
+from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import analytics, surveys
+from bot.i18n import Translator
+from bot.services import analytics, charts, surveys
+from bot.services import report as report_files
 from bot.services.analytics import Component, EngagementRules, Places
 from bot.services.errors import AccessDenied
 from bot.services.survey_definitions import SurveyDefinition
@@ -48,6 +55,7 @@ from storage.models import (
 from tests.support.people import load_schools, municipality_id, person
 
 T = datetime(2026, 10, 5, 7, 0, tzinfo=UTC)
+ZONE = ZoneInfo("Europe/Moscow")
 START, END, NOW = T - timedelta(days=1), T + timedelta(days=30), T + timedelta(days=20)
 OPTIONS = [{"id": i, "label": {"ru": i.upper(), "en": i.upper()}} for i in ("a", "b", "c")]
 SCALE = {"min": 1, "max": 5, "min_label": {"ru": "мало", "en": "low"},
@@ -363,3 +371,96 @@ async def test_the_whole_report(session: AsyncSession, region: dict[str, Any]) -
     assert isinstance(report.places, Places)
     assert report.comparison is not None
     assert report.comparison.right.number == 1  # `cur` has no round 2: its latest
+
+
+async def _report(session: AsyncSession, *, anonymised: bool = False) -> analytics.Report:
+    return await analytics.report(
+        session, None, "dir", round_number=1, start=START, end=END, now=NOW,
+        rules=EngagementRules(), divergence=0.4, anonymised=anonymised,
+    )  # fmt: skip
+
+
+async def test_the_workbook_has_a_sheet_per_view_with_the_figures(
+    session: AsyncSession, region: dict[str, Any], translator: Translator
+) -> None:
+    tables = report_files.tables(await _report(session), translator.for_locale("ru"), "ru", ZONE)
+    book = load_workbook(io.BytesIO(report_files.workbook(tables)))
+    assert book.sheetnames == [
+        "Параметры", "Отклики по муниципалитетам", "Отклики по школам", "Распределения ответов",
+        "Свободные ответы", "Индекс вовлечённости", "Низкая вовлечённость", "Директор и куратор",
+        "Раунды",
+    ]  # fmt: skip
+    rates = book["Отклики по муниципалитетам"]
+    assert rates.freeze_panes == "A2"
+    assert rates.auto_filter.ref == "A1:F20"  # a header, 18 municipalities, the total
+    rows = {row[0]: row[1:] for row in rates.iter_rows(min_row=2, values_only=True)}
+    assert rows["Киришский муниципальный район"] == (2, 2, 0, 0, 1)
+    assert rows["Тосненский муниципальный район"] == (1, 0, 1, 0, 0)
+    assert rows["Итого"] == (3, 2, 1, 0, pytest.approx(2 / 3))
+    assert rates["F20"].number_format == "0.0%"  # the total's share
+    schools = {r[1]: r for r in book["Отклики по школам"].iter_rows(min_row=2, values_only=True)}
+    assert schools["47001"][-1] == "Директор Один"
+    assert schools["47001"][3:8] == (1, 1, 0, 0, 1)
+    distributions = list(book["Распределения ответов"].iter_rows(min_row=2, values_only=True))
+    assert distributions[0][:6] == ("Один", "Итого", 2, "A", 1, 0.5)
+    scale = next(r for r in distributions if r[0] == "Шкала" and r[1] == "Итого")
+    assert scale[4] == 2
+    assert scale[6:] == (3.5, 3.5, pytest.approx(math.sqrt(4.5)), 2, 5)
+    texts = list(book["Свободные ответы"].iter_rows(values_only=True))
+    assert texts[1] == ("Текст", "Киришский муниципальный район", "Киришская СОШ №3",
+                        "Директор Один", "Нужны методисты")  # fmt: skip
+    low = list(book["Низкая вовлечённость"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[2], r[3]) for r in low] == [
+        (1, "Тосненская СОШ №1", pytest.approx(20.0)),
+        (2, "Будогощская СОШ", pytest.approx(30.0)),
+    ]
+    assert low[0][4] == "Ознакомление: 0 из 1, Опросы: 0 из 1, Своевременность: 0 из 1"
+    compared = list(book["Директор и куратор"].iter_rows(min_row=2, values_only=True))
+    assert compared[0][1:] == ("Киришская СОШ №3", "Шкала", 5, 1, 1.0, "Да")
+    assert compared[1][3:5] == ("A", "C")  # the options' labels, not their positions
+    by_round = list(book["Раунды"].iter_rows(values_only=True))
+    assert by_round[0][2:] == ("Раунд 1", "Раунд 2", "Изменение")
+    kirishi = [r for r in by_round if r[0] == "Киришский муниципальный район"]
+    assert kirishi[0][1:] == ("Доля отправивших", 1, 0.5, -0.5)
+    assert kirishi[1][1:] == ("Шкала", 3.5, 3, -0.5)
+
+    csv_names = zipfile.ZipFile(io.BytesIO(report_files.csv_archive(tables))).namelist()
+    assert len(csv_names) == len(tables)
+    text = report_files.csv_file(tables[1]).decode("utf-8-sig").splitlines()
+    assert text[0].startswith("Муниципалитет;Ожидается;Отправлено")
+    assert "Итого;3;2;1;0;0.6667" in text
+
+
+async def test_the_anonymised_workbook_has_no_names(
+    session: AsyncSession, region: dict[str, Any], translator: Translator
+) -> None:
+    tables = report_files.tables(
+        await _report(session, anonymised=True), translator.for_locale("en"), "en", ZONE
+    )
+    content = report_files.csv_archive(tables) + report_files.workbook(tables)
+    archive = zipfile.ZipFile(io.BytesIO(report_files.workbook(tables)))
+    sheets = b"".join(archive.read(name) for name in archive.namelist())
+    for name in ("Директор Один", "Директор Два", "Куратор Один"):
+        assert name.encode() not in sheets
+        assert name.encode() not in content
+    assert "Нужны методисты".encode() in sheets  # the answers stay, with their school
+
+
+async def test_charts_are_pictures(
+    session: AsyncSession, region: dict[str, Any], translator: Translator
+) -> None:
+    report = await _report(session)
+    t = translator.for_locale("ru")
+    pictures = [
+        charts.response_rates(report.rates, report.places, t, "ru"),
+        charts.question(report.distributions, "q_single", report.places, t, "ru"),
+        charts.question(report.distributions, "q_scale", report.places, t, "ru"),
+        charts.engagement_ranking(report.engagement, report.places, t),
+    ]
+    for picture in pictures:
+        image = Image.open(io.BytesIO(picture))
+        assert image.format == "PNG"
+        assert image.width == 1200
+        assert image.height >= 450
+    with pytest.raises(LookupError):  # nobody answered it in the scope: no picture
+        charts.question(report.distributions, "q_text", report.places, t, "ru")

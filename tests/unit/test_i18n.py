@@ -10,6 +10,7 @@ from fluent.syntax import FluentParser, ast, visitor
 
 from bot.commands import COMMANDS
 from bot.i18n import LOCALES_DIR, Translator
+from bot.services.analytics import COMPONENTS
 from bot.settings import PROJECT_ROOT, SUPPORTED_LOCALES
 from handlers.broadcasts import ROLE_CHOICES
 from handlers.events import WIZARD_AUDIENCES
@@ -55,6 +56,7 @@ def keys_used_in_code() -> set[str]:
     keys.update(f"survey-admin-status-{status.value}" for status in SurveyStatus)
     keys.update(f"survey-admin-loaded-{outcome}"
                 for outcome in ("created", "updated", "unchanged", "new-version"))  # fmt: skip
+    keys.update(f"analysis-component-{name}" for name in COMPONENTS)
     return keys
 
 
