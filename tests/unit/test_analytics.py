@@ -396,7 +396,8 @@ async def test_the_workbook_has_a_sheet_per_view_with_the_figures(
     rows = {row[0]: row[1:] for row in rates.iter_rows(min_row=2, values_only=True)}
     assert rows["Киришский муниципальный район"] == (2, 2, 0, 0, 1)
     assert rows["Тосненский муниципальный район"] == (1, 0, 1, 0, 0)
-    assert rows["Итого"] == (3, 2, 1, 0, pytest.approx(2 / 3))
+    assert rows["Итого"][:4] == (3, 2, 1, 0)
+    assert rows["Итого"][4] == pytest.approx(2 / 3)
     assert rates["F20"].number_format == "0.0%"  # the total's share
     schools = {r[1]: r for r in book["Отклики по школам"].iter_rows(min_row=2, values_only=True)}
     assert schools["47001"][-1] == "Директор Один"
