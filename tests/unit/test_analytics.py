@@ -380,6 +380,10 @@ async def _report(session: AsyncSession, *, anonymised: bool = False) -> analyti
     )  # fmt: skip
 
 
+def _rows(sheet: Any, first: int = 2) -> list[tuple[Any, ...]]:
+    return list(sheet.iter_rows(min_row=first, values_only=True))
+
+
 async def test_the_workbook_has_a_sheet_per_view_with_the_figures(
     session: AsyncSession, region: dict[str, Any], translator: Translator
 ) -> None:
@@ -402,24 +406,24 @@ async def test_the_workbook_has_a_sheet_per_view_with_the_figures(
     schools = {r[1]: r for r in book["Отклики по школам"].iter_rows(min_row=2, values_only=True)}
     assert schools["47001"][-1] == "Директор Один"
     assert schools["47001"][3:8] == (1, 1, 0, 0, 1)
-    distributions = list(book["Распределения ответов"].iter_rows(min_row=2, values_only=True))
+    distributions = _rows(book["Распределения ответов"])
     assert distributions[0][:6] == ("Один", "Итого", 2, "A", 1, 0.5)
     scale = next(r for r in distributions if r[0] == "Шкала" and r[1] == "Итого")
     assert scale[4] == 2
     assert scale[6:] == (3.5, 3.5, pytest.approx(math.sqrt(4.5)), 2, 5)
-    texts = list(book["Свободные ответы"].iter_rows(values_only=True))
+    texts = _rows(book["Свободные ответы"], 1)
     assert texts[1] == ("Текст", "Киришский муниципальный район", "Киришская СОШ №3",
                         "Директор Один", "Нужны методисты")  # fmt: skip
-    low = list(book["Низкая вовлечённость"].iter_rows(min_row=2, values_only=True))
+    low = _rows(book["Низкая вовлечённость"])
     assert [(r[0], r[2], r[3]) for r in low] == [
         (1, "Тосненская СОШ №1", pytest.approx(20.0)),
         (2, "Будогощская СОШ", pytest.approx(30.0)),
     ]
     assert low[0][4] == "Ознакомление: 0 из 1, Опросы: 0 из 1, Своевременность: 0 из 1"
-    compared = list(book["Директор и куратор"].iter_rows(min_row=2, values_only=True))
+    compared = _rows(book["Директор и куратор"])
     assert compared[0][1:] == ("Киришская СОШ №3", "Шкала", 5, 1, 1.0, "Да")
     assert compared[1][3:5] == ("A", "C")  # the options' labels, not their positions
-    by_round = list(book["Раунды"].iter_rows(values_only=True))
+    by_round = _rows(book["Раунды"], 1)
     assert by_round[0][2:] == ("Раунд 1", "Раунд 2", "Изменение")
     kirishi = [r for r in by_round if r[0] == "Киришский муниципальный район"]
     assert kirishi[0][1:] == ("Доля отправивших", 1, 0.5, -0.5)
