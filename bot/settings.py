@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.services.analytics import COMPONENTS, DEFAULT_WEIGHTS, EngagementRules
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'bot.sqlite3'}"
 SUPPORTED_LOCALES = ("ru", "en")
@@ -53,6 +55,17 @@ class Settings(BaseSettings):
     updates_concurrency: int = Field(default=16, ge=1, le=64)
     # How often the scheduler looks for reminders that have come due.
     reminder_check_seconds: int = Field(default=30, ge=1, le=3600)
+    # The engagement index (docs/analysis.md): the weights of its components
+    # ("surveys=0.3,timeliness=0.1,events=0.4,acknowledgements=0.2"), the index below which
+    # a school is low-engagement, and the period the bot shows by default.
+    engagement_weights: Annotated[dict[str, float], NoDecode] = Field(
+        default_factory=lambda: dict(DEFAULT_WEIGHTS)
+    )
+    engagement_threshold: float = Field(default=50.0, ge=0, le=100)
+    engagement_period_days: int = Field(default=90, ge=1, le=3660)
+    # Directors' and curators' answers to a shared question differ "a lot" from this gap
+    # (on a 0–1 scale: 0.4 is two points of a 1–5 scale).
+    divergence_threshold: float = Field(default=0.4, gt=0, le=1)
 
     @field_validator("bot_token")
     @classmethod
@@ -114,6 +127,28 @@ class Settings(BaseSettings):
             minutes.append(int(match[1]) * {"m": 1, "h": 60, "d": 1440}[match[2]])
         return tuple(sorted(set(minutes), reverse=True))
 
+    @field_validator("engagement_weights", mode="before")
+    @classmethod
+    def _weights(cls, value: object) -> object:
+        if isinstance(value, str):
+            weights = {}
+            for part in (p.strip() for p in value.split(",") if p.strip()):
+                name, _, number = part.partition("=")
+                try:
+                    weights[name.strip()] = float(number)
+                except ValueError:
+                    raise ValueError("must be like surveys=0.3,events=0.4") from None
+            value = weights
+        if isinstance(value, dict):
+            unknown = set(value) - set(COMPONENTS)
+            if unknown:
+                raise ValueError(f"unknown components {sorted(unknown)}; known: "
+                                 f"{', '.join(COMPONENTS)}")  # fmt: skip
+            if any(float(w) < 0 for w in value.values()) or not any(value.values()):
+                raise ValueError("weights must be non-negative, and not all zero")
+            return {**dict.fromkeys(COMPONENTS, 0.0), **value}
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -151,6 +186,10 @@ class Settings(BaseSettings):
     @property
     def webhook_path(self) -> str:
         return (self.webhook_url.path if self.webhook_url else None) or "/webhook"
+
+    @property
+    def engagement_rules(self) -> EngagementRules:
+        return EngagementRules(dict(self.engagement_weights), self.engagement_threshold)
 
     @property
     def is_sqlite(self) -> bool:

@@ -62,6 +62,14 @@ def test_reads_dotenv_and_environment(monkeypatch: pytest.MonkeyPatch, tmp_path:
         ("DEFAULT_LOCALE", "de", "Invalid setting DEFAULT_LOCALE: must be one of: ru, en"),
         ("MODE", "carrier-pigeon", "Invalid setting MODE:"),
         ("LOG_LEVEL", "LOUD", "Invalid setting LOG_LEVEL:"),
+        ("ENGAGEMENT_WEIGHTS", "surveys=lots", "Invalid setting ENGAGEMENT_WEIGHTS:"),
+        (
+            "ENGAGEMENT_WEIGHTS",
+            "likes=1",
+            "Invalid setting ENGAGEMENT_WEIGHTS: unknown components",
+        ),
+        ("ENGAGEMENT_WEIGHTS", "surveys=0", "Invalid setting ENGAGEMENT_WEIGHTS:"),
+        ("ENGAGEMENT_THRESHOLD", "120", "Invalid setting ENGAGEMENT_THRESHOLD:"),
     ],
 )
 def test_invalid_setting_is_named(
@@ -71,6 +79,14 @@ def test_invalid_setting_is_named(
     with pytest.raises(SettingsError) as error:
         load_settings()
     assert str(error.value).startswith(expected)
+
+
+def test_engagement_weights_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENGAGEMENT_WEIGHTS", "surveys=1, events=3")
+    monkeypatch.setenv("ENGAGEMENT_THRESHOLD", "40")
+    rules = load_settings().engagement_rules
+    assert rules.weights == {"surveys": 1, "timeliness": 0, "events": 3, "acknowledgements": 0}
+    assert rules.threshold == 40
 
 
 def test_webhook_mode_needs_url_and_secret(monkeypatch: pytest.MonkeyPatch) -> None:
