@@ -1,4 +1,4 @@
-"""`python -m bot [run|migrate|check|schools|invite|events|survey]`: the bot and its
+"""`python -m bot [run|migrate|check|schools|invite|events|survey|report]`: the bot and its
 operator commands."""
 
 from __future__ import annotations
@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     survey_close = survey_actions.add_parser("close", help="close the window now")
     survey_close.add_argument("code")
     survey_actions.add_parser("list", help="surveys with their windows and responses")
+    from bot.cli_report import add_parser as add_report_parser
+
+    add_report_parser(commands)
     return parser
 
 
@@ -117,6 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_invite(settings, args))
     if command == "survey":
         return asyncio.run(_survey(settings, args))
+    if command == "report":
+        from bot.cli_report import run_report
+
+        return asyncio.run(run_report(settings, args))
     if command == "events":
         from bot.cli_events import run_events
 

@@ -19,10 +19,15 @@ One announcement asking for «Ознакомлен» reached d1, d2, d3; d1 ackn
 
 from __future__ import annotations
 
+import asyncio
 import io
 import math
+import os
+import subprocess
+import sys
 import zipfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,6 +57,7 @@ from storage.models import (
     School,
     Survey,
 )
+from tests.conftest import database_url
 from tests.support.people import load_schools, municipality_id, person
 
 T = datetime(2026, 10, 5, 7, 0, tzinfo=UTC)
@@ -469,3 +475,31 @@ async def test_charts_are_pictures(
         assert image.height >= 450
     with pytest.raises(LookupError):  # nobody answered it in the scope: no picture
         charts.question(report.distributions, "q_text", report.places, t, "ru")
+
+
+async def test_the_operator_writes_the_report_files(
+    session: AsyncSession, region: dict[str, Any], database_kind: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "report"
+    env = {**os.environ, "DATABASE_URL": database_url(database_kind, tmp_path), "BOT_TOKEN": ""}
+    command = [sys.executable, "-m", "bot", "report", "dir", "--round", "1", "--out", str(out),
+               "--from", "04.10.2026", "--to", "03.11.2026", "--anonymised"]  # fmt: skip
+    done = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True,
+                                   text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "dir, round 1: 2 of 3 submitted (67%); low-engagement schools: 2" in done.stdout
+    names = sorted(path.name for path in out.iterdir())
+    assert "dir-round1.xlsx" in names
+    assert "dir-round1-rates_municipalities.csv" in names
+    assert {"dir-round1-rates.png", "dir-round1-engagement.png",
+            "dir-round1-question-q_single.png"} <= set(names)  # fmt: skip
+    book = load_workbook(out / "dir-round1.xlsx", read_only=True)
+    assert "Автор" not in [c for row in _rows(book["Свободные ответы"], 1) for c in row]
+    low = _rows(book["Низкая вовлечённость"])
+    assert [row[2] for row in low] == ["Тосненская СОШ №1", "Будогощская СОШ"]
+
+    command[4] = "nonexistent"
+    refused = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True,
+                                      text=True, timeout=120)  # fmt: skip
+    assert refused.returncode == 1
+    assert "analysis-no-survey" in refused.stderr
