@@ -206,3 +206,13 @@ def request_keyboard(t: Localizer, request_id: int) -> InlineKeyboardMarkup:
             (t("button-reject"), RequestCb(id=request_id, approve=False)),
         ]
     )
+
+
+class AnalysisCb(CallbackData, prefix="an"):
+    """A button of the analysis: the survey travels as the id of its round's latest
+    version (0: the engagement index alone), a question as its index in the definition."""
+
+    action: str  # card | rates | questions | question | index | low | xlsx | anon | csv | list
+    survey: int = 0
+    q: int = -1
+    days: int = 0  # the engagement period; 0: the default

@@ -4,6 +4,7 @@ from aiogram import Router
 
 from handlers import (
     admin,
+    analytics,
     broadcasts,
     common,
     coordinator,
@@ -33,6 +34,7 @@ def get_routers() -> list[Router]:
         broadcasts.build_router(),
         surveys.build_router(),
         survey_admin.build_router(),
+        analytics.build_router(),
         admin.build_router(),
         fallback.build_router(),
     ]

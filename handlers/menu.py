@@ -32,6 +32,8 @@ def main_menu(participant: Participant, t: Localizer) -> InlineKeyboardMarkup:
         rows.append([(t("menu-events"), MenuCb(item="events"))])
     if can(participant, Action.BROADCAST, municipality_id=scope):
         rows.append([(t("menu-broadcasts"), MenuCb(item="broadcasts"))])
+    if can(participant, Action.VIEW_ANALYTICS, municipality_id=scope):
+        rows.append([(t("menu-analytics"), MenuCb(item="analytics"))])
     if grantable_roles(participant):
         rows.append([(t("menu-invite"), MenuCb(item="invite"))])
     if can(participant, Action.MANAGE_SURVEYS):

@@ -90,6 +90,13 @@ async def rounds(session: AsyncSession, code: str) -> list[Round]:
     return _rounds_of(found)
 
 
+async def opened_rounds(session: AsyncSession) -> list[Round]:
+    """Every round that has been opened for answers, the newest first."""
+    found = await session.scalars(select(Survey))
+    opened = [(r.opens_at, r) for r in _rounds_of(found) if r.opens_at is not None]
+    return [r for _, r in sorted(opened, key=lambda pair: pair[0], reverse=True)]
+
+
 async def round_of(session: AsyncSession, code: str, number: int | None = None) -> Round:
     """The round (the latest when `number` is None)."""
     found = await rounds(session, code)

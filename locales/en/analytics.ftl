@@ -70,3 +70,40 @@ analysis-component-of = { $component }: { $done } of { $expected }
 
 analysis-chart-rates = Response rate: { $survey }, round { $round }
 analysis-chart-engagement = Engagement index (threshold { $threshold })
+
+## In the bot
+
+menu-analytics = 📊 Analysis
+analysis-title = 📊 <b>Analysis</b>
+    Choose a survey round: who has answered, the answers, an Excel export. The schools' engagement index has its own button.
+analysis-none = 📊 No survey has been opened yet. The schools' engagement index is under the button below.
+analysis-button-round = { $title } — round { $round }
+analysis-button-rates = 📈 Responses
+analysis-button-question = 📊 Question
+analysis-button-index = 📉 Engagement index
+analysis-button-low = ⚠️ Low engagement
+analysis-button-xlsx = 📎 Excel
+analysis-button-anonymised = 📎 Excel without names
+analysis-button-csv = 📎 CSV
+analysis-button-back = ← Back
+analysis-button-days = { $days } days
+analysis-card = 📊 <b>{ $title }</b>, round { $round }
+    Area: { $scope }
+    Deadline: { $deadline }
+
+    Submitted: { $submitted } of { $expected } ({ $share })
+    In progress: { $in_progress }, not started: { $not_started }
+analysis-card-lowest = Fewest answers: { $places }
+analysis-card-highest = Most answers: { $places }
+analysis-card-waiting = Not submitted yet: { $schools }{ $more ->
+    [0] {""}
+   *[other] {" "}and { $more } more
+}
+analysis-questions = Choose a question: I will send a chart by municipality.
+analysis-no-data = Nothing to chart yet: nobody has answered this question.
+analysis-low-title = ⚠️ <b>Low engagement</b>: index below { $threshold } over { $days } days ({ $scope }):
+analysis-low-line = { $place }. { $school } ({ $municipality }) — { $index }. { $weak }
+analysis-low-none = No low-engagement schools in this period.
+analysis-low-more = …and { $more_count } more. The full list is in the Excel file.
+analysis-file-caption = 📎 { $title }, round { $round }. Engagement index over { $days } days.
+error-analysis-no-question = The survey has no such question. Open the list of questions again.

@@ -70,3 +70,40 @@ analysis-component-of = { $component }: { $done } из { $expected }
 
 analysis-chart-rates = Доля отправивших ответ: { $survey }, раунд { $round }
 analysis-chart-engagement = Индекс вовлечённости (порог { $threshold })
+
+## In the bot
+
+menu-analytics = 📊 Аналитика
+analysis-title = 📊 <b>Аналитика</b>
+    Выберите раунд опроса — покажу, кто ответил, распределения ответов и выгрузку в Excel. Индекс вовлечённости школ — отдельной кнопкой.
+analysis-none = 📊 Пока ни один опрос не открывался. Индекс вовлечённости школ доступен по кнопке ниже.
+analysis-button-round = { $title } — раунд { $round }
+analysis-button-rates = 📈 Отклики
+analysis-button-question = 📊 Вопрос
+analysis-button-index = 📉 Индекс вовлечённости
+analysis-button-low = ⚠️ Низкая вовлечённость
+analysis-button-xlsx = 📎 Excel
+analysis-button-anonymised = 📎 Excel без ФИО
+analysis-button-csv = 📎 CSV
+analysis-button-back = ← Назад
+analysis-button-days = { $days } дн.
+analysis-card = 📊 <b>{ $title }</b>, раунд { $round }
+    Территория: { $scope }
+    Срок: { $deadline }
+
+    Отправили ответ: { $submitted } из { $expected } ({ $share })
+    В процессе: { $in_progress }, не начали: { $not_started }
+analysis-card-lowest = Меньше всего ответов: { $places }
+analysis-card-highest = Больше всего ответов: { $places }
+analysis-card-waiting = Ещё не отправили: { $schools }{ $more ->
+    [0] {""}
+   *[other] {" "}и ещё { $more }
+}
+analysis-questions = Выберите вопрос — пришлю диаграмму по муниципалитетам.
+analysis-no-data = Для диаграммы пока нет данных: на этот вопрос ещё никто не ответил.
+analysis-low-title = ⚠️ <b>Низкая вовлечённость</b> — индекс ниже { $threshold } за { $days } дн. ({ $scope }):
+analysis-low-line = { $place }. { $school } ({ $municipality }) — { $index }. { $weak }
+analysis-low-none = Школ с низкой вовлечённостью за этот период нет.
+analysis-low-more = …и ещё { $more_count }. Полный список — в Excel.
+analysis-file-caption = 📎 { $title }, раунд { $round }. Индекс вовлечённости — за { $days } дн.
+error-analysis-no-question = Такого вопроса в опросе нет. Откройте список вопросов заново.

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import Translator
 from bot.keyboards import (
     AckCb,
+    AnalysisCb,
     BroadcastCb,
     EventCb,
     ImportCb,
@@ -132,6 +133,8 @@ BUTTONS: list[tuple[str, tuple[str, ...]]] = [
     ("broadcast-card:regional_broadcast", REGIONAL),
     ("broadcast-cancel:regional_broadcast", REGIONAL),
     ("ack:regional_broadcast", ()),  # nobody here received it
+    ("menu:analytics", COORDINATORS),
+    ("analysis-low:0", COORDINATORS),  # each sees their own municipality
 ]
 
 
@@ -139,6 +142,8 @@ def callback_for(button: str, targets: dict[str, int]) -> CallbackData:
     kind, _, arg = button.partition(":")
     if kind == "menu":
         return MenuCb(item=arg)
+    if kind == "analysis-low":
+        return AnalysisCb(action="low")
     if kind == "roster":
         return MunicipalityCb(purpose="roster", id=targets[arg])
     if kind == "unreachable":
@@ -193,6 +198,7 @@ async def test_button_access(
 EVERYONE = ["menu-surveys", "menu-schedule", "menu-profile"]
 COORDINATION = [
     "menu-surveys-status", "menu-schools", "menu-requests", "menu-events", "menu-broadcasts",
+    "menu-analytics",
     "menu-invite",
 ]  # fmt: skip
 MENU_ITEMS = {

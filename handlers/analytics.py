@@ -1,0 +1,267 @@
+"""The coordinators' analysis in chat: a survey round's summary, charts as pictures, the
+low-engagement schools, and the workbook or CSV files as documents.
+
+Every press re-checks the role and limits the views to the coordinator's municipality
+(`analytics.scope_of`); the survey and the question come from the button and are checked
+against the database, so a stale or forged button gets an explanation, not a crash."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import BufferedInputFile, CallbackQuery
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Localizer
+from bot.keyboards import AnalysisCb, MenuCb, inline, menu_button
+from bot.services import analytics, charts
+from bot.services import report as report_files
+from bot.services.errors import DomainError
+from bot.settings import Settings
+from bot.views import format_when
+from handlers.shared import message_of
+from storage.models import Participant
+from storage.types import utcnow
+
+PERIODS = (30, 90, 180, 365)
+LOW_SHOWN = 15  # schools listed in chat; the workbook has them all
+Row = list[tuple[str, CallbackData | str]]
+
+
+def _percent(share: float | None) -> str:
+    return f"{share:.0%}" if share is not None else "—"
+
+
+async def rounds_list(
+    callback: CallbackQuery, session: AsyncSession, participant: Participant, t: Localizer
+) -> None:
+    analytics.scope_of(participant)
+    rows: list[Row] = []
+    for item in (await analytics.opened_rounds(session))[:20]:
+        title = item.definition.title.get(t.locale)
+        label = t("analysis-button-round", title=title[:40], round=item.number)
+        rows.append([(label, AnalysisCb(action="card", survey=item.latest_id))])
+    rows.append([(t("analysis-button-low"), AnalysisCb(action="low"))])
+    rows.append([menu_button(t)])
+    text = t("analysis-title") if len(rows) > 2 else t("analysis-none")
+    await message_of(callback).answer(text, reply_markup=inline(*rows))
+
+
+def _card_keyboard(survey: int, t: Localizer) -> list[Row]:
+    def button(key: str, action: str) -> tuple[str, CallbackData]:
+        return t(key), AnalysisCb(action=action, survey=survey)
+
+    return [
+        [button("analysis-button-rates", "rates"), button("analysis-button-question", "questions")],
+        [button("analysis-button-index", "index"), button("analysis-button-low", "low")],
+        [button("analysis-button-xlsx", "xlsx"), button("analysis-button-anonymised", "anon")],
+        [button("analysis-button-csv", "csv")],
+        [(t("analysis-button-back"), MenuCb(item="analytics")), menu_button(t)],
+    ]
+
+
+async def card(
+    callback: CallbackQuery, callback_data: AnalysisCb, session: AsyncSession,
+    participant: Participant, settings: Settings, t: Localizer,
+) -> None:  # fmt: skip
+    """The round in a few lines: who has answered, the best and the slowest places."""
+    where = await analytics.places(session, analytics.scope_of(participant))
+    chosen = await analytics.round_of_survey(session, callback_data.survey)
+    rates = await analytics.response_rates(session, where, chosen)
+    total = rates.total
+    lines = [t("analysis-card", title=escape(chosen.definition.title.get(t.locale)),
+               round=chosen.number, scope=escape(_scope(where, t)),
+               deadline=_when(chosen.closes_at, settings, t), submitted=total.submitted,
+               expected=total.expected, share=_percent(total.share),
+               in_progress=total.in_progress, not_started=total.not_started)]  # fmt: skip
+    if where.municipality_id is None:
+        ranked = sorted(
+            ((m, r.share) for m, r in rates.municipalities.items() if r.share is not None),
+            key=lambda pair: pair[1] or 0.0,
+        )
+        if ranked:
+            lines.append(t("analysis-card-lowest", places=_places(where, ranked[:3])))
+            lines.append(t("analysis-card-highest", places=_places(where, ranked[::-1][:3])))
+    else:
+        waiting = [r.school.short_name for r in rates.schools if r.rate.submitted == 0]
+        if waiting:
+            shown = ", ".join(escape(name) for name in waiting[:10])
+            more = len(waiting) - 10
+            lines.append(t("analysis-card-waiting", schools=shown, more=max(more, 0)))
+    await message_of(callback).answer(
+        "\n".join(lines), reply_markup=inline(*_card_keyboard(chosen.latest_id, t))
+    )
+
+
+def _scope(where: analytics.Places, t: Localizer) -> str:
+    if where.municipality_id is None:
+        return t("analysis-region")
+    return where.municipality(where.municipality_id)
+
+
+def _when(moment: datetime | None, settings: Settings, t: Localizer) -> str:
+    return format_when(moment, settings.zone, t.locale) if moment else "—"
+
+
+def _places(where: analytics.Places, ranked: Sequence[tuple[int, float | None]]) -> str:
+    return ", ".join(f"{escape(where.municipality(m))} {_percent(share)}" for m, share in ranked)
+
+
+async def _send_picture(
+    callback: CallbackQuery, bot: Bot, participant: Participant, t: Localizer,
+    draw: Callable[[], bytes], name: str,
+) -> None:  # fmt: skip
+    """Draws in a worker thread (a chart takes a fraction of a second of CPU)."""
+    try:
+        picture = await asyncio.to_thread(draw)
+    except LookupError:
+        await message_of(callback).answer(t("analysis-no-data"))
+        return
+    await bot.send_photo(participant.telegram_id, BufferedInputFile(picture, filename=name))
+
+
+async def rates_chart(
+    callback: CallbackQuery, callback_data: AnalysisCb, session: AsyncSession,
+    participant: Participant, bot: Bot, t: Localizer,
+) -> None:  # fmt: skip
+    where = await analytics.places(session, analytics.scope_of(participant))
+    chosen = await analytics.round_of_survey(session, callback_data.survey)
+    rates = await analytics.response_rates(session, where, chosen)
+
+    def draw() -> bytes:
+        return charts.response_rates(rates, where, t, t.locale)
+
+    await _send_picture(callback, bot, participant, t, draw, "rates.png")
+
+
+async def questions(
+    callback: CallbackQuery, callback_data: AnalysisCb, session: AsyncSession,
+    participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
+    analytics.scope_of(participant)
+    chosen = await analytics.round_of_survey(session, callback_data.survey)
+    rows: list[Row] = [
+        [(f"{index + 1}. {question.text.get(t.locale)[:50]}",
+          AnalysisCb(action="question", survey=chosen.latest_id, q=index))]
+        for index, question in enumerate(chosen.definition.questions)
+        if question.type != "text"
+    ]  # fmt: skip
+    rows.append([(t("analysis-button-back"), AnalysisCb(action="card", survey=chosen.latest_id))])
+    await message_of(callback).answer(t("analysis-questions"), reply_markup=inline(*rows))
+
+
+async def question_chart(
+    callback: CallbackQuery, callback_data: AnalysisCb, session: AsyncSession,
+    participant: Participant, bot: Bot, t: Localizer,
+) -> None:  # fmt: skip
+    where = await analytics.places(session, analytics.scope_of(participant))
+    chosen = await analytics.round_of_survey(session, callback_data.survey)
+    asked = chosen.definition.questions
+    if not 0 <= callback_data.q < len(asked) or asked[callback_data.q].type == "text":
+        raise DomainError("analysis-no-question")
+    question_id = asked[callback_data.q].id
+    found = await analytics.distributions(session, where, chosen)
+    await _send_picture(callback, bot, participant, t,
+                        lambda: charts.question(found, question_id, where, t, t.locale),
+                        f"{question_id}.png")  # fmt: skip
+
+
+def _period(callback_data: AnalysisCb, settings: Settings) -> tuple[int, datetime, datetime]:
+    days = callback_data.days if callback_data.days in PERIODS else settings.engagement_period_days
+    now = utcnow()
+    return days, now - timedelta(days=days), now
+
+
+async def index_chart(
+    callback: CallbackQuery, callback_data: AnalysisCb, session: AsyncSession,
+    participant: Participant, bot: Bot, settings: Settings, t: Localizer,
+) -> None:  # fmt: skip
+    where = await analytics.places(session, analytics.scope_of(participant))
+    _, start, now = _period(callback_data, settings)
+    found = await analytics.engagement(session, where, start, now, now, settings.engagement_rules)
+
+    def draw() -> bytes:
+        return charts.engagement_ranking(found, where, t)
+
+    await _send_picture(callback, bot, participant, t, draw, "engagement.png")
+
+
+async def low_engagement(
+    callback: CallbackQuery, callback_data: AnalysisCb, session: AsyncSession,
+    participant: Participant, settings: Settings, t: Localizer,
+) -> None:  # fmt: skip
+    """The schools below the threshold, with what pulls each one down; other periods."""
+    where = await analytics.places(session, analytics.scope_of(participant))
+    days, start, now = _period(callback_data, settings)
+    found = await analytics.engagement(session, where, start, now, now, settings.engagement_rules)
+    low = found.low()
+    threshold = f"{found.rules.threshold:g}"
+    lines = [
+        t("analysis-low-title", threshold=threshold, days=days, scope=escape(_scope(where, t)))
+    ]
+    for place, item in enumerate(low[:LOW_SHOWN], start=1):
+        weak = report_files.component_summary(item, item.weak(found.rules.threshold), t)
+        lines.append(t("analysis-low-line", place=place, school=escape(item.school.short_name),
+                       municipality=escape(where.municipality(item.school.municipality_id)),
+                       index=f"{item.index or 0:.0f}", weak=escape(weak)))  # fmt: skip
+    if not low:
+        lines.append(t("analysis-low-none"))
+    elif len(low) > LOW_SHOWN:
+        lines.append(t("analysis-low-more", more_count=len(low) - LOW_SHOWN))
+    survey = callback_data.survey
+    periods: Row = [
+        (t("analysis-button-days", days=d) + (" ✅" if d == days else ""),
+         AnalysisCb(action="low", survey=survey, days=d))
+        for d in PERIODS
+    ]  # fmt: skip
+    back = AnalysisCb(action="card", survey=survey) if survey else MenuCb(item="analytics")
+    rows: list[Row] = [periods,
+                       [(t("analysis-button-index"), AnalysisCb(action="index", survey=survey,
+                                                                days=days))],
+                       [(t("analysis-button-back"), back), menu_button(t)]]  # fmt: skip
+    await message_of(callback).answer("\n".join(lines), reply_markup=inline(*rows))
+
+
+async def files(
+    callback: CallbackQuery, callback_data: AnalysisCb, session: AsyncSession,
+    participant: Participant, bot: Bot, settings: Settings, t: Localizer,
+) -> None:  # fmt: skip
+    """The whole report as an Excel workbook (with or without names) or CSV files."""
+    chosen = await analytics.round_of_survey(session, callback_data.survey)
+    days, start, now = _period(callback_data, settings)
+    report = await analytics.report(
+        session, participant, chosen.code, round_number=chosen.number, start=start, end=now,
+        now=now, rules=settings.engagement_rules, divergence=settings.divergence_threshold,
+        anonymised=callback_data.action == "anon",
+    )  # fmt: skip
+    tables = report_files.tables(report, t, t.locale, settings.zone)
+    name = f"{chosen.code}-round{chosen.number}"
+    if callback_data.action == "csv":
+        content = await asyncio.to_thread(report_files.csv_archive, tables)
+        document = BufferedInputFile(content, filename=f"{name}-csv.zip")
+    else:
+        content = await asyncio.to_thread(report_files.workbook, tables)
+        suffix = "-anonymised" if report.anonymised else ""
+        document = BufferedInputFile(content, filename=f"{name}{suffix}.xlsx")
+    caption = t("analysis-file-caption", title=escape(chosen.definition.title.get(t.locale)),
+                round=chosen.number, days=days)  # fmt: skip
+    await bot.send_document(participant.telegram_id, document, caption=caption)
+
+
+def build_router() -> Router:
+    router = Router(name="analytics")
+    callbacks = router.callback_query
+    callbacks.register(rounds_list, MenuCb.filter(F.item == "analytics"))
+    callbacks.register(card, AnalysisCb.filter(F.action == "card"))
+    callbacks.register(rates_chart, AnalysisCb.filter(F.action == "rates"))
+    callbacks.register(questions, AnalysisCb.filter(F.action == "questions"))
+    callbacks.register(question_chart, AnalysisCb.filter(F.action == "question"))
+    callbacks.register(index_chart, AnalysisCb.filter(F.action == "index"))
+    callbacks.register(low_engagement, AnalysisCb.filter(F.action == "low"))
+    callbacks.register(files, AnalysisCb.filter(F.action.in_({"xlsx", "anon", "csv"})))
+    return router
