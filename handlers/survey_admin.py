@@ -22,7 +22,7 @@ from bot.services.survey_definitions import SurveyFileError, parse_definition
 from bot.settings import Settings
 from bot.views import format_when
 from handlers.shared import message_of
-from storage.models import Participant
+from storage.models import Participant, SurveyStatus
 from storage.types import utcnow
 
 MAX_FILE_BYTES = 512 * 1024
@@ -58,8 +58,14 @@ async def overview(
                        in_progress=in_progress, submitted=submitted))  # fmt: skip
         opening = SurveyCb(action="admin-open", survey=survey.id)
         closing = SurveyCb(action="admin-close", survey=survey.id)
-        rows.append([(t("button-survey-open", title=title[:25]), opening),
-                     (t("button-survey-close"), closing)])  # fmt: skip
+        row: list[tuple[str, CallbackData | str]] = [
+               (t("button-survey-open", title=title[:25]), opening),
+               (t("button-survey-close"), closing)]  # fmt: skip
+        if survey.status == SurveyStatus.CLOSED:
+            row.append(
+                (t("button-survey-new-round"), SurveyCb(action="admin-round", survey=survey.id))
+            )
+        rows.append(row)
     rows.append([(t("button-survey-upload"), MenuCb(item="survey-upload"))])
     rows.append([menu_button(t)])
     await message_of(callback).answer("\n".join(lines), reply_markup=inline(*rows))
@@ -109,8 +115,13 @@ async def ask_closes(
     _check(participant)
     survey = await surveys.get(session, callback_data.survey)
     await state.set_state(SurveyAdmin.closes)
-    await state.update_data(code=survey.code)
-    await message_of(callback).answer(t("survey-admin-ask-closes"))
+    new_round = callback_data.action == "admin-round"
+    await state.update_data(code=survey.code, new_round=new_round)
+    await message_of(callback).answer(
+        t("survey-admin-ask-closes-round", round=survey.round + 1)
+        if new_round
+        else t("survey-admin-ask-closes")
+    )
 
 
 async def closes_typed(
@@ -123,9 +134,10 @@ async def closes_typed(
     except ValueError:
         await message.answer(t("survey-admin-ask-closes"))
         return
-    code = str((await state.get_data())["code"])
-    survey = await surveys.open_window(session, participant, code,
-                                       closes.replace(tzinfo=settings.zone), utcnow())  # fmt: skip
+    data = await state.get_data()
+    survey = await surveys.open_window(session, participant, str(data["code"]),
+                                       closes.replace(tzinfo=settings.zone), utcnow(),
+                                       new_round=bool(data.get("new_round")))  # fmt: skip
     await state.clear()
     assert survey.closes_at is not None
     when = format_when(survey.closes_at, settings.zone, t.locale)
@@ -148,7 +160,7 @@ def build_router() -> Router:
     callbacks.register(overview, MenuCb.filter(F.item == "surveys-admin"))
     callbacks.register(ask_file, MenuCb.filter(F.item == "survey-upload"))
     router.message.register(file_received, SurveyAdmin.file, F.document)
-    callbacks.register(ask_closes, SurveyCb.filter(F.action == "admin-open"))
+    callbacks.register(ask_closes, SurveyCb.filter(F.action.in_({"admin-open", "admin-round"})))
     router.message.register(closes_typed, SurveyAdmin.closes, F.text)
     callbacks.register(close, SurveyCb.filter(F.action == "admin-close"))
     return router

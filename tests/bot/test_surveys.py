@@ -151,6 +151,20 @@ async def test_the_regional_team_opens_and_closes_a_survey_in_the_bot(
     await session.refresh(loaded.survey)
     assert loaded.survey.status == "closed"
 
+    # The next round: a new version with the same questions, open until the date typed.
+    await harness.press(user, MenuCb(item="surveys-admin"))
+    buttons = harness.sent_to(user)[-1].reply_markup
+    assert isinstance(buttons, InlineKeyboardMarkup)
+    assert "Новый раунд" in [b.text for row in buttons.inline_keyboard for b in row]
+    await harness.press(user, SurveyCb(action="admin-round", survey=loaded.survey.id))
+    assert harness.sent_to(user)[-1].text == translator.get(
+        "ru", "survey-admin-ask-closes-round", round=2
+    )
+    assert (await harness.reply_text(user, "01.02.2099 18:00")).startswith("✅ Опрос открыт до")
+    second = await surveys.latest(session, DEFINITION.code)
+    assert (second.round, second.status) == (2, "open")
+    assert second.id != loaded.survey.id
+
 
 async def test_a_survey_file_is_uploaded_in_the_bot(
     harness: BotHarness, session: AsyncSession, translator: Translator
