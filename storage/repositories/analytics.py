@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Select, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models import (
     Acknowledgement,
@@ -28,8 +29,19 @@ from storage.models import (
     SurveyResponse,
 )
 
+# Where a person belongs: a coordinator's municipality, or that of their school(s).
+_THEIR_SCHOOL = aliased(School)
+_HOME = func.coalesce(
+    Participant.municipality_id,
+    select(func.min(_THEIR_SCHOOL.municipality_id))
+    .join(Assignment, Assignment.school_id == _THEIR_SCHOOL.id)
+    .where(Assignment.participant_id == Participant.id)
+    .correlate(Participant)
+    .scalar_subquery(),
+)
 # The municipality a response belongs to: its school's, or (per-person surveys) its author's.
-_MUNICIPALITY = func.coalesce(School.municipality_id, Participant.municipality_id)
+# COALESCE stops at the first value, so the subquery runs for per-person responses only.
+_MUNICIPALITY = func.coalesce(School.municipality_id, _HOME)
 
 
 @dataclass(frozen=True)
@@ -120,12 +132,12 @@ class AnalyticsRepository:
         self, roles: Sequence[Role], municipality_id: int | None
     ) -> list[tuple[int | None, int]]:
         """Registered participants of these roles per municipality."""
-        statement = select(Participant.municipality_id, func.count()).where(
+        statement = select(_HOME, func.count()).where(
             Participant.role.in_(roles), Participant.registered_at.is_not(None)
         )
         if municipality_id is not None:
-            statement = statement.where(Participant.municipality_id == municipality_id)
-        rows = await self._session.execute(statement.group_by(Participant.municipality_id))
+            statement = statement.where(_HOME == municipality_id)  # noqa: SIM300
+        rows = await self._session.execute(statement.group_by(_HOME))
         return list(rows.all())
 
     async def curators_per_school(self) -> dict[int, int]:

@@ -95,13 +95,13 @@ async def answer(
     session: AsyncSession,
     who: Participant,
     survey: Survey,
-    school: School,
+    school: School | None,
     values: dict[str, Any],
     at: datetime,
     *,
     submit: bool = True,
 ) -> None:
-    response = await surveys.start(session, who, survey.id, at, school.id)
+    response = await surveys.start(session, who, survey.id, at, school.id if school else None)
     for question, value in values.items():
         await surveys.record(session, who, response.id, question, value, at,
                              skip=value is None)  # fmt: skip
@@ -175,7 +175,7 @@ async def region(session: AsyncSession) -> dict[str, Any]:
     ])  # fmt: skip
     session.add(Acknowledgement(broadcast_id=announcement.id, participant_id=d1.id))
     await session.commit()
-    return {"schools": schools, "tosno": tosno, "d1": d1, "c1": c1,
+    return {"schools": schools, "tosno": tosno, "d1": d1, "c1": c1, "c2": c2.id,
             "kirishi": s1.municipality_id}  # fmt: skip
 
 
@@ -503,3 +503,27 @@ async def test_the_operator_writes_the_report_files(
                                       text=True, timeout=120)  # fmt: skip
     assert refused.returncode == 1
     assert "analysis-no-survey" in refused.stderr
+
+
+async def test_per_person_surveys_count_people_where_they_work(
+    session: AsyncSession, region: dict[str, Any]
+) -> None:
+    """Directors and curators have no municipality of their own: their schools' counts."""
+    pulse = definition("pls", "person", ["director", "curator"], full=False)
+    loaded = await surveys.load(session, None, pulse)
+    await surveys.open_window(session, None, "pls", NOW + timedelta(days=3), NOW)
+    await answer(session, region["d1"], loaded.survey, None, {"q_single": "a", "q_scale": 2}, NOW)
+    curator = await session.get(Participant, region["c2"])
+    assert curator is not None
+    await answer(session, curator, loaded.survey, None, {"q_single": "b"}, NOW, submit=False)
+    chosen = await analytics.round_of(session, "pls")
+    rates = await analytics.response_rates(session, await analytics.places(session, None), chosen)
+    kirishi, tosno = rates.municipalities[region["kirishi"]], rates.municipalities[region["tosno"]]
+    assert (kirishi.expected, kirishi.submitted) == (3, 1)  # d1, d2, c1
+    assert (tosno.expected, tosno.submitted, tosno.in_progress) == (2, 0, 1)  # d3, c2
+    assert rates.schools == []
+    in_tosno = await analytics.places(session, region["tosno"])
+    scoped = await analytics.response_rates(session, in_tosno, chosen)
+    assert (scoped.total.expected, scoped.total.in_progress) == (2, 1)
+    found = await analytics.distributions(session, in_tosno, chosen)
+    assert all(d.answered == 0 for d in found.questions)  # c2's draft is not counted
