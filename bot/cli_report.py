@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot import charts
+from bot import report as report_files
 from bot.cli import operator_session
 from bot.i18n import Translator
-from bot.services import analytics, charts
-from bot.services import report as report_files
+from bot.services import analytics
 from bot.services.errors import DomainError
 from bot.settings import SUPPORTED_LOCALES, Settings
 from storage.types import utcnow

@@ -36,9 +36,10 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import charts
+from bot import report as report_files
 from bot.i18n import Translator
-from bot.services import analytics, charts, surveys
-from bot.services import report as report_files
+from bot.services import analytics, surveys
 from bot.services.analytics import Component, EngagementRules, Places
 from bot.services.errors import AccessDenied
 from bot.services.survey_definitions import SurveyDefinition

@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from bot.report import option_label
 from bot.services.analytics import Distributions, Engagement, Places, ResponseRates
-from bot.services.report import option_label
 
 Translate = Callable[..., str]
 # Enough schools for a municipality's picture; the region is shown by municipality.
