@@ -80,6 +80,11 @@ async def card(
                deadline=_when(chosen.closes_at, settings, t), submitted=total.submitted,
                expected=total.expected, share=_percent(total.share),
                in_progress=total.in_progress, not_started=total.not_started)]  # fmt: skip
+    earlier = [r for r in await analytics.rounds(session, chosen.code) if r.number < chosen.number]
+    if earlier:
+        before = await analytics.response_rates(session, where, earlier[-1])
+        lines.append(t("analysis-card-previous", round=earlier[-1].number,
+                       share=_percent(before.total.share)))  # fmt: skip
     if where.municipality_id is None:
         ranked = sorted(
             ((m, r.share) for m, r in rates.municipalities.items() if r.share is not None),

@@ -93,6 +93,7 @@ analysis-card = 📊 <b>{ $title }</b>, round { $round }
 
     Submitted: { $submitted } of { $expected } ({ $share })
     In progress: { $in_progress }, not started: { $not_started }
+analysis-card-previous = Round { $round } response rate: { $share }
 analysis-card-lowest = Fewest answers: { $places }
 analysis-card-highest = Most answers: { $places }
 analysis-card-waiting = Not submitted yet: { $schools }{ $more ->

@@ -93,6 +93,7 @@ analysis-card = 📊 <b>{ $title }</b>, раунд { $round }
 
     Отправили ответ: { $submitted } из { $expected } ({ $share })
     В процессе: { $in_progress }, не начали: { $not_started }
+analysis-card-previous = В раунде { $round } ответили: { $share }
 analysis-card-lowest = Меньше всего ответов: { $places }
 analysis-card-highest = Больше всего ответов: { $places }
 analysis-card-waiting = Ещё не отправили: { $schools }{ $more ->

@@ -162,3 +162,19 @@ async def test_others_and_forged_buttons_are_refused(
         translator.get("ru", "error-survey-unknown")
     ]
     assert await harness.alerts(regional, "an:xlsx:abc:-1:0") != []  # unparsable: explained
+
+
+async def test_a_later_round_recalls_the_one_before(
+    harness: BotHarness, session: AsyncSession, region: dict[str, Any]
+) -> None:
+    now = utcnow()
+    await surveys.close(session, None, "dir", now)
+    second = await surveys.open_window(session, None, "dir", now + timedelta(days=9), now,
+                                       new_round=True)  # fmt: skip
+    regional = TelegramUser(id=(await person(session, Role.REGIONAL_COORDINATOR)).telegram_id)
+    await harness.press(regional, MenuCb(item="analytics"))
+    assert _buttons(harness.sent_to(regional)[-1])[:2] == ["dir — раунд 2", "dir — раунд 1"]
+    await harness.press(regional, AnalysisCb(action="card", survey=second.id))
+    summary = str(harness.sent_to(regional)[-1].text)
+    assert "Отправили ответ: 0 из 3 (0%)" in summary
+    assert "В раунде 1 ответили: 33%" in summary
