@@ -53,6 +53,14 @@ async def rounds_list(
     await message_of(callback).answer(text, reply_markup=inline(*rows))
 
 
+async def _scoped_round(
+    session: AsyncSession, participant: Participant, survey_id: int
+) -> tuple[analytics.Places, analytics.Round]:
+    """The places the participant may see (or AccessDenied) and the round of the button."""
+    where = await analytics.places(session, analytics.scope_of(participant))
+    return where, await analytics.round_of_survey(session, survey_id)
+
+
 def _card_keyboard(survey: int, t: Localizer) -> list[Row]:
     def button(key: str, action: str) -> tuple[str, CallbackData]:
         return t(key), AnalysisCb(action=action, survey=survey)
@@ -71,8 +79,7 @@ async def card(
     participant: Participant, settings: Settings, t: Localizer,
 ) -> None:  # fmt: skip
     """The round in a few lines: who has answered, the best and the slowest places."""
-    where = await analytics.places(session, analytics.scope_of(participant))
-    chosen = await analytics.round_of_survey(session, callback_data.survey)
+    where, chosen = await _scoped_round(session, participant, callback_data.survey)
     rates = await analytics.response_rates(session, where, chosen)
     total = rates.total
     lines = [t("analysis-card", title=escape(chosen.definition.title.get(t.locale)),
@@ -135,8 +142,7 @@ async def rates_chart(
     callback: CallbackQuery, callback_data: AnalysisCb, session: AsyncSession,
     participant: Participant, bot: Bot, t: Localizer,
 ) -> None:  # fmt: skip
-    where = await analytics.places(session, analytics.scope_of(participant))
-    chosen = await analytics.round_of_survey(session, callback_data.survey)
+    where, chosen = await _scoped_round(session, participant, callback_data.survey)
     rates = await analytics.response_rates(session, where, chosen)
 
     def draw() -> bytes:
@@ -165,8 +171,7 @@ async def question_chart(
     callback: CallbackQuery, callback_data: AnalysisCb, session: AsyncSession,
     participant: Participant, bot: Bot, t: Localizer,
 ) -> None:  # fmt: skip
-    where = await analytics.places(session, analytics.scope_of(participant))
-    chosen = await analytics.round_of_survey(session, callback_data.survey)
+    where, chosen = await _scoped_round(session, participant, callback_data.survey)
     asked = chosen.definition.questions
     if not 0 <= callback_data.q < len(asked) or asked[callback_data.q].type == "text":
         raise DomainError("analysis-no-question")
