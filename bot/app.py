@@ -26,6 +26,7 @@ from bot.middlewares import (
     DeduplicationMiddleware,
     ParticipantMiddleware,
 )
+from bot.runtime import settle_after_start
 from bot.settings import Mode, Settings
 from handlers import get_routers
 from scheduler import build_scheduler
@@ -128,6 +129,7 @@ async def application(settings: Settings) -> AsyncIterator[Application]:
 async def run(settings: Settings) -> None:
     async with application(settings) as app:
         scheduler = build_scheduler(settings, app.session_factory, app.translator, app.bot)
+        settle_after_start()
         stop_delivery = asyncio.Event()
         delivery_task = None
         if settings.run_scheduler:

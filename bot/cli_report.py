@@ -15,6 +15,7 @@ from bot import charts
 from bot import report as report_files
 from bot.cli import operator_session
 from bot.i18n import Translator
+from bot.runtime import settle_after_start
 from bot.services import analytics
 from bot.services.errors import DomainError
 from bot.settings import SUPPORTED_LOCALES, Settings
@@ -35,6 +36,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 async def run_report(settings: Settings, args: argparse.Namespace) -> int:
+    settle_after_start()
     zone = settings.zone
     now = utcnow()
 

@@ -562,9 +562,10 @@ class Comparison:
     schools: list[Divergence]  # flagged first, the largest gaps first
 
 
-def _position(question: Question, row: ValueCount) -> float | None:
-    if question.type == "single" and row.option_id in question.option_ids():
-        return float(question.option_ids().index(row.option_id))
+def _position(question: Question, row: ValueCount, options: dict[str, float]) -> float | None:
+    """The answer as a number: a single choice's option position (from `options`)."""
+    if question.type == "single":
+        return options.get(row.option_id) if row.option_id is not None else None
     if question.type == "yes_no" and row.flag is not None:
         return 1.0 if row.flag else 0.0
     if question.type in ("scale", "number"):
@@ -598,13 +599,16 @@ async def _school_means(
     session: AsyncSession, where: Places, chosen: Round, questions: dict[str, Question]
 ) -> dict[tuple[int, str], float]:
     sums: dict[tuple[int, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    # Positions of single-choice options, once per question rather than once per row.
+    positions = {q.id: {o: float(i) for i, o in enumerate(q.option_ids())}
+                 for q in questions.values()}  # fmt: skip
     for row in await AnalyticsRepository(session).value_counts(
-        chosen.survey_ids, where.municipality_id, by_school=True
+        chosen.survey_ids, where.municipality_id, by_school=True, question_ids=list(questions)
     ):
         question = questions.get(row.question_id)
         if row.group is None or question is None:
             continue
-        value = _position(question, row)
+        value = _position(question, row, positions[question.id])
         if value is not None:
             total = sums[(row.group, row.question_id)]
             total[0] += value * row.count
@@ -654,11 +658,21 @@ class RoundsView:
     questions: list[Question]  # the numeric questions of the latest round
 
 
-async def rounds_view(session: AsyncSession, where: Places, code: str) -> RoundsView:
+async def rounds_view(
+    session: AsyncSession,
+    where: Places,
+    code: str,
+    known: dict[int, ResponseRates] | None = None,
+) -> RoundsView:
+    """`known`: rates already worked out for some rounds (by number), in the same scope."""
     all_rounds = await rounds(session, code)
     if not all_rounds:
         raise NotFound("analysis-no-survey")
-    rates = {r.number: await response_rates(session, where, r) for r in all_rounds}
+    known = known or {}
+    rates = {
+        r.number: known[r.number] if r.number in known else await response_rates(session, where, r)
+        for r in all_rounds
+    }
     questions = [q for q in all_rounds[-1].definition.questions if q.type in NUMERIC]
     ids = [s for r in all_rounds for s in r.survey_ids]
     means: dict[tuple[int, int | None, str], float] = {}
@@ -705,12 +719,13 @@ async def report(
     """Every view for one survey round, in the actor's scope."""
     where = await places(session, scope_of(actor))
     chosen = await round_of(session, code, round_number)
+    rates = await response_rates(session, where, chosen)
     return Report(
         places=where,
-        rates=await response_rates(session, where, chosen),
+        rates=rates,
         distributions=await distributions(session, where, chosen),
         engagement=await engagement(session, where, start, end, now, rules),
         comparison=await comparison(session, where, chosen, divergence),
-        rounds=await rounds_view(session, where, code),
+        rounds=await rounds_view(session, where, code, known={chosen.number: rates}),
         anonymised=anonymised,
     )

@@ -150,15 +150,24 @@ class AnalyticsRepository:
         return dict(rows.all())
 
     async def value_counts(
-        self, survey_ids: Sequence[int], municipality_id: int | None, *, by_school: bool = False
+        self,
+        survey_ids: Sequence[int],
+        municipality_id: int | None,
+        *,
+        by_school: bool = False,
+        question_ids: Sequence[str] | None = None,
     ) -> list[ValueCount]:
-        """Submitted answers per (municipality or school, question, value); text excluded."""
+        """Submitted answers per (municipality or school, question, value); text excluded.
+        `question_ids`: only these questions (per school, the rows are nearly the answers
+        themselves: fetch only those needed)."""
         group: Any = SurveyResponse.school_id if by_school else _MUNICIPALITY
         columns = (group, SurveyAnswer.question_id, SurveyAnswer.option_id,
                    SurveyAnswer.number, SurveyAnswer.flag)  # fmt: skip
         statement = self._responses(
             (*columns, func.count()), survey_ids, municipality_id, with_answers=True
         ).where(SurveyAnswer.text.is_(None))
+        if question_ids is not None:
+            statement = statement.where(SurveyAnswer.question_id.in_(question_ids))
         rows = await self._session.execute(statement.group_by(*columns))
         return [ValueCount(*row) for row in rows.all()]
 
