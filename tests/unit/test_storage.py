@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.services import participants, updates
 from storage.fsm import SqlStorage
 from storage.models import FsmRecord, Participant, ProcessedUpdate
+from storage.repositories import ProcessedUpdateRepository
 
 
 async def test_visit_creates_once_and_keeps_the_chosen_locale(session: AsyncSession) -> None:
@@ -105,3 +107,30 @@ async def test_someone_who_writes_again_is_reachable_again(session: AsyncSession
     # They unblocked the bot and wrote to it: Telegram will deliver to them again.
     again = await participants.visit(session, 77, "ru")
     assert again.unreachable_at is None
+
+
+async def test_concurrent_writers_take_turns_and_a_rollback_frees_the_turn(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """Many sessions writing at once (on SQLite: one at a time, queued in this process)
+    all commit, though each holds its transaction open a while; one that fails before its
+    commit leaves nothing behind and lets the next writer go on."""
+
+    async def writer(update_id: int, linger: float) -> None:
+        async with session_factory() as session:
+            assert await ProcessedUpdateRepository(session).claim(update_id)
+            await session.execute(select(ProcessedUpdate))  # a read inside the write
+            await asyncio.sleep(linger)
+            await session.commit()
+
+    async def failing_writer() -> None:
+        async with session_factory() as session:
+            assert await ProcessedUpdateRepository(session).claim(999)
+            raise RuntimeError("the handler failed mid-transaction")
+
+    with pytest.raises(RuntimeError):
+        await failing_writer()
+    await asyncio.gather(*(writer(i, 0.01 * (i % 3)) for i in range(1, 21)))
+    async with session_factory() as session:
+        ids = set(await session.scalars(select(ProcessedUpdate.update_id)))
+    assert ids == set(range(1, 21))
