@@ -75,7 +75,8 @@ class SqlStorage(BaseStorage):
                     index_elements=["key"], set_={**values, "updated_at": now}
                 )
             )
-            await self._drop_if_empty(session, storage_key)
+            if not any(values.values()):  # only an empty state or data can empty the row
+                await self._drop_if_empty(session, storage_key)
             await session.commit()
 
     @staticmethod

@@ -291,7 +291,8 @@ async def record(
     skip: bool = False,
 ) -> dict[str, Any]:
     """Checks the answer (or skip), stores the response's answers and returns them. Every
-    answer is committed at once: a restart, or days later, continues from here."""
+    answer is committed at once: a restart, or days later, continues from here. Only the
+    rows of questions whose answer changed (this one, and those it hides) are rewritten."""
     response, survey = await _owned(session, participant, response_id, now)
     engine = SurveyEngine(definition_of(survey))
     current = await answers(session, response)
@@ -299,9 +300,19 @@ async def record(
         updated = engine.skip(current, question_id)
     else:
         updated = engine.answer(current, question_id, value)
-    await session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id == response.id))
-    for key, stored in updated.items():
-        session.add_all(_rows_of(response.id, key, engine.definition.question(key).type, stored))
+    changed = [key for key, stored in updated.items()
+               if key not in current or current[key] != stored]  # fmt: skip
+    dropped = [key for key in current if key not in updated]
+    if changed or dropped:
+        await session.execute(
+            delete(SurveyAnswer).where(
+                SurveyAnswer.response_id == response.id,
+                SurveyAnswer.question_id.in_(changed + dropped),
+            )
+        )
+    for key in changed:
+        kind = engine.definition.question(key).type
+        session.add_all(_rows_of(response.id, key, kind, updated[key]))
     response.updated_at = now
     if response.status == ResponseStatus.SUBMITTED and not engine.is_complete(updated):
         response.status = ResponseStatus.IN_PROGRESS
