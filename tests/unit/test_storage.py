@@ -92,6 +92,33 @@ async def test_sql_fsm_storage_round_trip(
         assert await session.scalar(select(func.count()).select_from(FsmRecord)) == 0
 
 
+async def test_sql_fsm_storage_reads_from_memory_what_it_wrote(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """Reads come from memory once a key is known, and always match the database; what a
+    caller does to the data it got back changes nothing stored."""
+    storage = SqlStorage(session_factory)
+    key = StorageKey(bot_id=1, chat_id=5, user_id=5)
+    assert await storage.get_state(key) is None  # read once: known from now on
+    await storage.set_state(key, "Surveying:answering")
+    await storage.set_data(key, {"response": 1, "q": 0, "picked": ["a"]})
+    got = await storage.get_data(key)
+    got["picked"].append("b")
+    got["q"] = 9
+    assert await storage.get_data(key) == {"response": 1, "q": 0, "picked": ["a"]}
+    assert await storage.get_state(key) == "Surveying:answering"
+    fresh = SqlStorage(session_factory)  # nothing in memory: straight from the database
+    assert await fresh.get_data(key) == {"response": 1, "q": 0, "picked": ["a"]}
+    assert await fresh.get_state(key) == "Surveying:answering"
+    await storage.update_data(key, {"q": 1})
+    assert (await SqlStorage(session_factory).get_data(key))["q"] == 1
+    await storage.set_state(key, None)
+    await storage.set_data(key, {})
+    assert (await storage.get_state(key), await storage.get_data(key)) == (None, {})
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(FsmRecord)) == 0
+
+
 async def test_sql_fsm_storage_refuses_non_dict_data(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
