@@ -6,6 +6,7 @@ Not yet used by the chat: the next step wires /surveys, invitations and nudges t
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 from collections.abc import Sequence
@@ -139,8 +140,21 @@ def is_open(survey: Survey, now: datetime) -> bool:
 
 
 def definition_of(survey: Survey) -> SurveyDefinition:
-    """The validated definition; parsed once per distinct content (every answer needs it)."""
-    return _parse(json.dumps(survey.definition, sort_keys=True, ensure_ascii=False))
+    """The validated definition; parsed once per distinct content (every answer needs it).
+
+    The last one seen for each survey row is kept with the content it came from: comparing
+    two dicts costs far less than the canonical JSON that finds a parsed definition by
+    content (a definition can still change in place while nobody has answered)."""
+    seen = _LAST_SEEN.get(survey.id)
+    if seen is not None and seen[0] == survey.definition:
+        return seen[1]
+    parsed = _parse(json.dumps(survey.definition, sort_keys=True, ensure_ascii=False))
+    if survey.id is not None:
+        _LAST_SEEN[survey.id] = (copy.deepcopy(survey.definition), parsed)
+    return parsed
+
+
+_LAST_SEEN: dict[int, tuple[dict[str, Any], SurveyDefinition]] = {}
 
 
 @functools.lru_cache(maxsize=64)
@@ -302,12 +316,11 @@ async def record(
         updated = engine.answer(current, question_id, value)
     changed = [key for key, stored in updated.items()
                if key not in current or current[key] != stored]  # fmt: skip
-    dropped = [key for key in current if key not in updated]
-    if changed or dropped:
+    stale = [key for key in current if key not in updated or key in changed]
+    if stale:
         await session.execute(
             delete(SurveyAnswer).where(
-                SurveyAnswer.response_id == response.id,
-                SurveyAnswer.question_id.in_(changed + dropped),
+                SurveyAnswer.response_id == response.id, SurveyAnswer.question_id.in_(stale)
             )
         )
     for key in changed:
