@@ -15,10 +15,10 @@ from aiogram.fsm.storage.base import (
     StateType,
     StorageKey,
 )
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.db import insert_for
 from storage.models import FsmRecord
 from storage.types import utcnow
 
@@ -41,7 +41,11 @@ class SqlStorage(BaseStorage):
         session_factory: async_sessionmaker[AsyncSession],
         key_builder: KeyBuilder | None = None,
     ) -> None:
-        self._session_factory = session_factory
+        # Plain connections: two statements at most, no ORM session needed.
+        self._engine: AsyncEngine = session_factory.kw["bind"]
+        self._insert = (
+            postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
+        )
         self._key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
         # storage key: (state, data) as stored
         self._cache: OrderedDict[str, tuple[str | None, dict[str, Any]]] = OrderedDict()
@@ -77,9 +81,13 @@ class SqlStorage(BaseStorage):
             self._cache.move_to_end(storage_key)
             return cached
         before = self._write_mark(storage_key)
-        async with self._session_factory() as session:
-            record = await session.scalar(select(FsmRecord).where(FsmRecord.key == storage_key))
-        loaded = (record.state, dict(record.data or {})) if record else (None, {})
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == storage_key)
+                )
+            ).one_or_none()
+        loaded = (row.state, dict(row.data or {})) if row else (None, {})
         if self._write_mark(storage_key) == before:
             self._remember(storage_key, loaded)
         return loaded
@@ -104,22 +112,21 @@ class SqlStorage(BaseStorage):
         now = utcnow()
         known = self._cache.pop(storage_key, None)  # forgotten until the write is done
         self._count_write(storage_key)
-        async with self._session_factory() as session:
-            defaults: dict[str, Any] = {
-                "key": storage_key,
-                "state": None,
-                "data": {},
-                "updated_at": now,
-            }
-            statement = insert_for(session, FsmRecord).values({**defaults, **values})
-            await session.execute(
+        defaults: dict[str, Any] = {
+            "key": storage_key,
+            "state": None,
+            "data": {},
+            "updated_at": now,
+        }
+        statement = self._insert(FsmRecord).values({**defaults, **values})
+        async with self._engine.begin() as connection:  # committed at the end of the block
+            await connection.execute(
                 statement.on_conflict_do_update(
                     index_elements=["key"], set_={**values, "updated_at": now}
                 )
             )
             if not any(values.values()):  # only an empty state or data can empty the row
-                await self._drop_if_empty(session, storage_key)
-            await session.commit()
+                await self._drop_if_empty(connection, storage_key)
         self._count_write(storage_key)
         if known is not None:
             state = values["state"] if "state" in values else known[0]
@@ -127,7 +134,11 @@ class SqlStorage(BaseStorage):
             self._remember(storage_key, (state, data))
 
     @staticmethod
-    async def _drop_if_empty(session: AsyncSession, storage_key: str) -> None:
-        record = await session.get(FsmRecord, storage_key)
-        if record is not None and record.state is None and not record.data:
-            await session.delete(record)
+    async def _drop_if_empty(connection: AsyncConnection, storage_key: str) -> None:
+        row = (
+            await connection.execute(
+                select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == storage_key)
+            )
+        ).one_or_none()
+        if row is not None and row.state is None and not row.data:
+            await connection.execute(delete(FsmRecord).where(FsmRecord.key == storage_key))

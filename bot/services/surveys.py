@@ -235,11 +235,12 @@ async def answers(session: AsyncSession, response: SurveyResponse) -> dict[str, 
     survey = await session.get(Survey, response.survey_id)
     assert survey is not None
     definition = definition_of(survey)
-    rows = await session.scalars(
-        select(SurveyAnswer)
+    rows = await session.execute(
+        select(SurveyAnswer.question_id, SurveyAnswer.option_id, SurveyAnswer.number,
+               SurveyAnswer.text, SurveyAnswer.flag)
         .where(SurveyAnswer.response_id == response.id)
         .order_by(SurveyAnswer.question_id, SurveyAnswer.position)
-    )
+    )  # fmt: skip
     values: dict[str, Any] = {}
     for row in rows:
         kind = definition.question(row.question_id).type
@@ -252,7 +253,8 @@ async def answers(session: AsyncSession, response: SurveyResponse) -> dict[str, 
     return values
 
 
-def _value_of(kind: str, row: SurveyAnswer) -> Any:
+def _value_of(kind: str, row: Any) -> Any:
+    """The value of an answer row (option_id, number, text, flag) as the engine sees it."""
     if kind == "single":
         return row.option_id
     if kind == "yes_no":
@@ -438,12 +440,16 @@ async def owned_response(
     session: AsyncSession, participant: Participant, response_id: int
 ) -> tuple[SurveyResponse, Survey]:
     """A response of the participant's (read-only is fine: the window may be closed)."""
-    response = await session.get(SurveyResponse, response_id)
-    if response is None or response.participant_id != participant.id:
+    found = (
+        await session.execute(
+            select(SurveyResponse, Survey)
+            .join(Survey, Survey.id == SurveyResponse.survey_id)
+            .where(SurveyResponse.id == response_id)
+        )
+    ).one_or_none()
+    if found is None or found[0].participant_id != participant.id:
         raise AccessDenied()
-    survey = await session.get(Survey, response.survey_id)
-    assert survey is not None
-    return response, survey
+    return found[0], found[1]
 
 
 @dataclass(frozen=True)
