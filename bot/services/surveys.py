@@ -146,15 +146,16 @@ def definition_of(survey: Survey) -> SurveyDefinition:
     two dicts costs far less than the canonical JSON that finds a parsed definition by
     content (a definition can still change in place while nobody has answered)."""
     seen = _LAST_SEEN.get(survey.id)
-    if seen is not None and seen[0] == survey.definition:
-        return seen[1]
+    if seen is not None and (seen[0] is survey.definition or seen[1] == survey.definition):
+        return seen[2]
     parsed = _parse(json.dumps(survey.definition, sort_keys=True, ensure_ascii=False))
     if survey.id is not None:
-        _LAST_SEEN[survey.id] = (copy.deepcopy(survey.definition), parsed)
+        _LAST_SEEN[survey.id] = (survey.definition, copy.deepcopy(survey.definition), parsed)
     return parsed
 
 
-_LAST_SEEN: dict[int, tuple[dict[str, Any], SurveyDefinition]] = {}
+# survey id: (the definition object last seen, a copy of its content, the parsed definition)
+_LAST_SEEN: dict[int, tuple[dict[str, Any], dict[str, Any], SurveyDefinition]] = {}
 
 
 @functools.lru_cache(maxsize=64)
