@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import weakref
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
+import aiosqlite.context
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
@@ -17,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import PoolResetState
 
 # Each update being handled may hold two connections at once (its session and the FSM
 # storage's); the dispatcher handles at most UPDATES_CONCURRENCY updates at a time, and the
@@ -35,10 +39,22 @@ def create_engine(database_url: str) -> AsyncEngine:
 
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    # A long busy timeout: a writer in another process (an operator's command) should wait
-    # for this one rather than fail with "database is locked"; in this process writers
-    # take turns (SingleWriter).
-    engine = create_async_engine(url, connect_args={"timeout": WRITE_WAIT_SECONDS}, **POOL)
+    path = url.database or ":memory:"
+
+    async def connect() -> aiosqlite.Connection:
+        # A long busy timeout: a writer in another process (an operator's command) should
+        # wait for this one rather than fail with "database is locked"; in this process
+        # writers take turns (SingleWriter).
+        connection = _Connection(
+            lambda: sqlite3.connect(path, timeout=WRITE_WAIT_SECONDS, check_same_thread=False),
+            iter_chunk_size=64,
+        )
+        connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite's own connect()
+        return await connection
+
+    # No blanket ROLLBACK when a connection goes back to the pool: `_reset` rolls back only
+    # a connection that is still in a transaction.
+    engine = create_async_engine(url, async_creator=connect, pool_reset_on_return=None, **POOL)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -48,8 +64,38 @@ def create_engine(database_url: str) -> AsyncEngine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    SingleWriter(WRITE_WAIT_SECONDS).install(engine)
+    writer = SingleWriter(WRITE_WAIT_SECONDS)
+    writer.install(engine)
+
+    @event.listens_for(engine.sync_engine.pool, "reset")
+    def _reset(dbapi_connection: Any, record: Any, state: PoolResetState) -> None:
+        if state.asyncio_safe and not state.terminate_only:
+            if dbapi_connection.driver_connection.in_transaction:
+                dbapi_connection.rollback()
+            writer.release(record)  # committed or rolled back: the next writer may go
+
     return engine
+
+
+class _Cursor(aiosqlite.Cursor):
+    async def close(self) -> None:
+        self._cursor.close()
+
+
+class _Connection(aiosqlite.Connection):
+    """aiosqlite's connection, with cursors made and closed where they are asked for.
+
+    aiosqlite runs every call in the connection's own thread, and SQLAlchemy makes and
+    closes a cursor around each statement: two of the three or four thread hand-offs a
+    statement cost did no database work. A cursor object is made or closed here directly
+    (the connection allows other threads: check_same_thread=False), never while the
+    connection's thread is running a statement of it (SQLAlchemy runs one at a time per
+    connection); statements, fetches, commits and rollbacks still go to the thread.
+    """
+
+    @aiosqlite.context.contextmanager
+    async def cursor(self) -> aiosqlite.Cursor:
+        return _Cursor(self, self._conn.cursor())
 
 
 class SingleWriter:
@@ -77,7 +123,7 @@ class SingleWriter:
     def install(self, engine: AsyncEngine) -> None:
         event.listen(engine.sync_engine, "before_cursor_execute", self._before_execute)
         for name in ("checkin", "detach", "invalidate"):
-            event.listen(engine.sync_engine.pool, name, self._release)
+            event.listen(engine.sync_engine.pool, name, self._on_pool_event)
 
     def _lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
@@ -102,7 +148,11 @@ class SingleWriter:
         connection.connection.dbapi_connection.run_async(lambda _driver: self._acquire(lock))
         info[self._HOLDS] = lock
 
-    def _release(self, _dbapi_connection: Any, record: Any, *_args: Any) -> None:
+    def _on_pool_event(self, _dbapi_connection: Any, record: Any, *_args: Any) -> None:
+        self.release(record)
+
+    def release(self, record: Any) -> None:
+        """The connection's transaction has ended: the next writer may go."""
         lock = record.info.pop(self._HOLDS, None) if record is not None else None
         if lock is not None:
             lock.release()
