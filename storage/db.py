@@ -170,3 +170,9 @@ def insert_for(
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(model)
     return sqlite.insert(model)
+
+
+# The same by dialect name, for statements built once at import. A statement run on every
+# update (claiming it, finding its participant, the FSM state) is built once with bound
+# parameters: building one afresh, and computing its cache key, cost more than running it.
+INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}

@@ -15,15 +15,35 @@ from aiogram.fsm.storage.base import (
     StateType,
     StorageKey,
 )
-from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from storage.db import INSERTS
 from storage.models import FsmRecord
 from storage.types import utcnow
 
 # Conversations whose state is kept in memory as well (the least recently used go first).
 CACHED_KEYS = 10_000
+
+
+# Built once (every update reads its state, most write it): see storage.db.INSERTS.
+_READ = select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == bindparam("key"))
+
+
+def _upserts(insert: Any) -> dict[str, Any]:
+    """column: INSERT … ON CONFLICT that sets the column (and the time) of a key's row."""
+    statements = {}
+    for column in ("state", "data"):
+        statement = insert(FsmRecord).values(
+            key=bindparam("key"), state=bindparam("state"), data=bindparam("data"),
+            updated_at=bindparam("updated_at"),
+        )  # fmt: skip
+        statements[column] = statement.on_conflict_do_update(
+            index_elements=["key"],
+            set_={column: getattr(statement.excluded, column),
+                  "updated_at": statement.excluded.updated_at},
+        )  # fmt: skip
+    return statements
 
 
 class SqlStorage(BaseStorage):
@@ -43,9 +63,7 @@ class SqlStorage(BaseStorage):
     ) -> None:
         # Plain connections: two statements at most, no ORM session needed.
         self._engine: AsyncEngine = session_factory.kw["bind"]
-        self._insert = (
-            postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
-        )
+        self._upserts = _upserts(INSERTS[self._engine.dialect.name])
         self._key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
         # storage key: (state, data) as stored
         self._cache: OrderedDict[str, tuple[str | None, dict[str, Any]]] = OrderedDict()
@@ -82,11 +100,7 @@ class SqlStorage(BaseStorage):
             return cached
         before = self._write_mark(storage_key)
         async with self._engine.connect() as connection:
-            row = (
-                await connection.execute(
-                    select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == storage_key)
-                )
-            ).one_or_none()
+            row = (await connection.execute(_READ, {"key": storage_key})).one_or_none()
         loaded = (row.state, dict(row.data or {})) if row else (None, {})
         if self._write_mark(storage_key) == before:
             self._remember(storage_key, loaded)
@@ -112,20 +126,11 @@ class SqlStorage(BaseStorage):
         now = utcnow()
         known = self._cache.pop(storage_key, None)  # forgotten until the write is done
         self._count_write(storage_key)
-        defaults: dict[str, Any] = {
-            "key": storage_key,
-            "state": None,
-            "data": {},
-            "updated_at": now,
-        }
-        statement = self._insert(FsmRecord).values({**defaults, **values})
+        [(column, value)] = values.items()
+        row = {"key": storage_key, "state": None, "data": {}, "updated_at": now, column: value}
         async with self._engine.begin() as connection:  # committed at the end of the block
-            await connection.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["key"], set_={**values, "updated_at": now}
-                )
-            )
-            if not any(values.values()):  # only an empty state or data can empty the row
+            await connection.execute(self._upserts[column], row)
+            if not value:  # only an empty state or data can empty the row
                 await self._drop_if_empty(connection, storage_key)
         self._count_write(storage_key)
         if known is not None:
@@ -135,10 +140,6 @@ class SqlStorage(BaseStorage):
 
     @staticmethod
     async def _drop_if_empty(connection: AsyncConnection, storage_key: str) -> None:
-        row = (
-            await connection.execute(
-                select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == storage_key)
-            )
-        ).one_or_none()
+        row = (await connection.execute(_READ, {"key": storage_key})).one_or_none()
         if row is not None and row.state is None and not row.data:
             await connection.execute(delete(FsmRecord).where(FsmRecord.key == storage_key))

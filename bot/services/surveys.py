@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit, directory
@@ -231,17 +231,27 @@ async def start(
     return response
 
 
+# Built once (every answer runs them): see storage.db.INSERTS.
+_ANSWERS = (
+    select(SurveyAnswer.question_id, SurveyAnswer.option_id, SurveyAnswer.number,
+           SurveyAnswer.text, SurveyAnswer.flag)
+    .where(SurveyAnswer.response_id == bindparam("response_id"))
+    .order_by(SurveyAnswer.question_id, SurveyAnswer.position)
+)  # fmt: skip
+_INSERT_ANSWERS = insert(SurveyAnswer)
+_RESPONSE_AND_SURVEY = (
+    select(SurveyResponse, Survey)
+    .join(Survey, Survey.id == SurveyResponse.survey_id)
+    .where(SurveyResponse.id == bindparam("response_id"))
+)
+
+
 async def answers(session: AsyncSession, response: SurveyResponse) -> dict[str, Any]:
     """The stored answers as the engine sees them."""
     survey = await session.get(Survey, response.survey_id)
     assert survey is not None
     definition = definition_of(survey)
-    rows = await session.execute(
-        select(SurveyAnswer.question_id, SurveyAnswer.option_id, SurveyAnswer.number,
-               SurveyAnswer.text, SurveyAnswer.flag)
-        .where(SurveyAnswer.response_id == response.id)
-        .order_by(SurveyAnswer.question_id, SurveyAnswer.position)
-    )  # fmt: skip
+    rows = await session.execute(_ANSWERS, {"response_id": response.id})
     values: dict[str, Any] = {}
     for row in rows:
         kind = definition.question(row.question_id).type
@@ -267,21 +277,26 @@ def _value_of(kind: str, row: Any) -> Any:
     return row.text
 
 
-def _rows_of(response_id: int, question_id: str, kind: str, value: Any) -> list[SurveyAnswer]:
-    base = {"response_id": response_id, "question_id": question_id}
+def _rows_of(response_id: int, question_id: str, kind: str, value: Any) -> list[dict[str, Any]]:
+    """The answer's rows (all columns of each, for one executemany INSERT)."""
+
+    def row(position: int = 0, **typed: Any) -> dict[str, Any]:
+        return {"response_id": response_id, "question_id": question_id, "position": position,
+                "option_id": None, "number": None, "text": None, "flag": None, **typed}  # fmt: skip
+
     if value is None:
-        return [SurveyAnswer(**base, position=0)]
+        return [row()]
     if kind == "multi":
         if not value:
-            return [SurveyAnswer(**base, position=0)]
-        return [SurveyAnswer(**base, position=i, option_id=o) for i, o in enumerate(value)]
+            return [row()]
+        return [row(i, option_id=o) for i, o in enumerate(value)]
     if kind == "single":
-        return [SurveyAnswer(**base, position=0, option_id=value)]
+        return [row(option_id=value)]
     if kind == "yes_no":
-        return [SurveyAnswer(**base, position=0, flag=value)]
+        return [row(flag=value)]
     if kind in ("scale", "number"):
-        return [SurveyAnswer(**base, position=0, number=float(value))]
-    return [SurveyAnswer(**base, position=0, text=value)]
+        return [row(number=float(value))]
+    return [row(text=value)]
 
 
 async def _owned(
@@ -326,9 +341,11 @@ async def record(
                 SurveyAnswer.response_id == response.id, SurveyAnswer.question_id.in_(stale)
             )
         )
-    for key in changed:
-        kind = engine.definition.question(key).type
-        session.add_all(_rows_of(response.id, key, kind, updated[key]))
+    rows = [row for key in changed
+            for row in _rows_of(response.id, key, engine.definition.question(key).type,
+                                updated[key])]  # fmt: skip
+    if rows:
+        await (await session.connection()).execute(_INSERT_ANSWERS, rows)
     response.updated_at = now
     if response.status == ResponseStatus.SUBMITTED and not engine.is_complete(updated):
         response.status = ResponseStatus.IN_PROGRESS
@@ -442,11 +459,7 @@ async def owned_response(
 ) -> tuple[SurveyResponse, Survey]:
     """A response of the participant's (read-only is fine: the window may be closed)."""
     found = (
-        await session.execute(
-            select(SurveyResponse, Survey)
-            .join(Survey, Survey.id == SurveyResponse.survey_id)
-            .where(SurveyResponse.id == response_id)
-        )
+        await session.execute(_RESPONSE_AND_SURVEY, {"response_id": response_id})
     ).one_or_none()
     if found is None or found[0].participant_id != participant.id:
         raise AccessDenied()
