@@ -90,6 +90,15 @@ async def test_a_director_answers_the_engagement_survey(
     typed = await harness.reply_text(user, "5")
     assert typed.startswith(saved("webinars_attended", "5") + "\n\n"
                             + t("survey-question-of", number=3, total=8))  # fmt: skip
+    # «Назад» turns the message back into the previous question; answering it again goes on.
+    back = shown(await harness.press(user, press("back", "curator_contact")))
+    assert isinstance(back, EditMessageText)
+    assert (back.text or "").startswith(t("survey-question-of", number=2, total=8))
+    assert "Сколько вебинаров" in (back.text or "")
+    assert await harness.alerts(user, press("ans", "curator_contact", "3")) == [
+        t("survey-error-stale-button")
+    ]
+    assert (await harness.reply_text(user, "5")).startswith(saved("webinars_attended", "5"))
     question = shown(await harness.press(user, press("ans", "curator_contact", "3")))
     assert "Как продвигается программа" in (question.text or "")  # never: hides helpful
     assert t("survey-question-of", number=4, total=8) in (question.text or "")
