@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import logging
 import signal
@@ -177,8 +178,17 @@ async def application(settings: Settings) -> AsyncIterator[Application]:
         await engine.dispose()
 
 
+# The cyclic garbage collector's thresholds for the long-running bot (Python's defaults are
+# 700, 10, 10). Each update leaves short-lived cycles (sessions, tasks, aiogram objects);
+# with hundreds of people answering at once, collecting every 700 allocations cost about a
+# fifth of the CPU. Garbage is still collected, just in larger, rarer batches.
+GC_THRESHOLDS = (10_000, 50, 100)
+
+
 async def run(settings: Settings) -> None:
+    gc.set_threshold(*GC_THRESHOLDS)
     async with application(settings) as app:
+        gc.freeze()  # what start-up built lives as long as the process: not scanned again
         scheduler = build_scheduler(settings, app.session_factory, app.translator, app.bot)
         stop_delivery = asyncio.Event()
         delivery_task = None
