@@ -14,12 +14,13 @@ bulk rows are inserted with the stdlib sqlite3 module, the answers in submission
 
 Prints the row counts, then, on that database through the bot's async engine, with the
 runtime settings of the bot's processes (`bot.runtime.settle_after_start`: the collector's
-thresholds), the median of 3 runs each, alternating: a single raw GROUP BY over the whole answers table and the full
-regional report (`analytics.report`: rates, distributions, engagement index, directors
-against curators, rounds) for the directors' latest round, the part of the report's time
-spent in CPython's cyclic garbage collector, and the ratio (goals: the report within 3 s
-and within 3x the GROUP BY); then the time to turn the report into tables
-and an Excel workbook, its size, and its peak memory (goals: within 15 s, under 500 MB).
+thresholds), the median of 3 runs each, alternating: a single raw GROUP BY over the whole
+answers table and the full regional report (`analytics.report`: rates, distributions,
+engagement index, directors against curators, rounds) for the directors' latest round, the
+part of the report's time spent in CPython's cyclic garbage collector, and the ratio (goals:
+the report within 3 s and within 3x the GROUP BY); then the time to turn the report into
+tables and an Excel workbook, its size, and its peak memory (goals: within 15 s, under
+500 MB).
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ real entry point (`python -m bot`, SQLite) polling the fake Bot API over HTTP.
     .venv/bin/python -m bench.surveys [--directors 500] [--questions 20]
 
 Each simulated director presses the button of the current question and waits for the next
-one. Prints updates per second and the p50/p95/p99 time from a press to the bot's answer
-to it, and the same for a bare aiogram echo bot (bench/echo_bot.py) against the same fake
+one (a new message with buttons, or the pressed message edited into the next question).
+Prints updates per second and the p50/p95/p99 time from a press to the bot's answer to it,
+and the same for a bare aiogram echo bot (bench/echo_bot.py) against the same fake
 server in the same run, with the ratio (goal: at least 0.5).
 """
 
@@ -86,7 +87,12 @@ async def simulate(
             future = answered.pop(str(call.params.get("callback_query_id")), None)
             if future is not None and not future.done():
                 future.set_result(time.perf_counter())
-        elif call.method == "sendMessage" and call.chat_id is not None and call.buttons():
+        elif (
+            call.method in ("sendMessage", "editMessageText")
+            and call.chat_id is not None
+            and call.buttons()
+        ):
+            # The next question: a new message, or the pressed one edited in place.
             questions[call.chat_id].put_nowait(call)
 
     telegram.listeners.append(listen)

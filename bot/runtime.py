@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gc
 
-# Container objects allocated between two collections of the youngest generation
-# (CPython's default: 700). A regional report allocates hundreds of thousands of short-lived
-# rows, and with the default the collector ran often enough to take almost half of its time
-# (`python -m bench.analysis`: 0.7 s of 1.5 s; with these thresholds, 0.03 s of 0.85 s).
+# The cyclic garbage collector's thresholds (CPython's defaults: 700, 10, 10). Each update
+# leaves short-lived cycles (sessions, tasks, aiogram objects) and a regional report
+# hundreds of thousands of rows; collecting every 700 allocations took about a fifth of the
+# bot's CPU with hundreds answering surveys at once (`python -m bench.surveys`) and almost
+# half of a report's time (`python -m bench.analysis`: 0.7 s of 1.5 s, with these 0.03 s of
+# 0.85 s). Garbage is still collected, in larger, rarer batches.
 THRESHOLDS = (50_000, 20, 100)
 
 

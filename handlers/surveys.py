@@ -3,6 +3,7 @@ and the status of schools for curators and coordinators."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import suppress
 from html import escape
 from typing import Any
@@ -13,7 +14,7 @@ from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,10 +24,11 @@ from bot.keyboards import MenuCb, SurveyCb, inline, menu_button
 from bot.services import surveys
 from bot.services.access import Action, can
 from bot.services.errors import AccessDenied, DomainError
+from bot.services.survey_definitions import Question
 from bot.services.survey_engine import AnswerError, SurveyEngine
 from bot.settings import Settings
 from handlers.shared import message_of
-from storage.models import Participant, ResponseStatus, Role, SurveyResponse
+from storage.models import Participant, ResponseStatus, Role, Survey, SurveyResponse
 from storage.types import utcnow
 
 
@@ -89,22 +91,24 @@ async def surveys_button(
 
 async def open_survey(
     callback: CallbackQuery, callback_data: SurveyCb, state: FSMContext,
-    session: AsyncSession, participant: Participant, t: Localizer,
+    session: AsyncSession, participant: Participant, raw_state: str | None, t: Localizer,
 ) -> None:  # fmt: skip
     response = await surveys.start(
         session, participant, callback_data.survey, utcnow(), callback_data.school or None
     )
-    await _show_next(message_of(callback), state, session, participant, response, t)
-
-
-async def _show_next(
-    message: Message, state: FSMContext, session: AsyncSession, participant: Participant,
-    response: SurveyResponse, t: Localizer, *, question_index: int | None = None,
-) -> None:  # fmt: skip
-    """The given question, or the first unanswered one, or the summary."""
-    response, survey = await surveys.owned_response(session, participant, response.id)
-    engine = SurveyEngine(surveys.definition_of(survey))
+    survey = await surveys.get(session, response.survey_id)
     answers = await surveys.answers(session, response)
+    text, markup = await _step(state, raw_state, response, survey, answers, t)
+    await message_of(callback).answer(text, reply_markup=markup)
+
+
+async def _step(
+    state: FSMContext, raw_state: str | None, response: SurveyResponse, survey: Survey,
+    answers: Mapping[str, Any], t: Localizer, *, question_index: int | None = None,
+) -> tuple[str, InlineKeyboardMarkup]:  # fmt: skip
+    """The given question, or the first unanswered one, or the summary: the person's step
+    is moved there (one write to the FSM storage) and the step is rendered."""
+    engine = SurveyEngine(surveys.definition_of(survey))
     editable = surveys.is_open(survey, utcnow())
     if question_index is not None:
         question = engine.definition.questions[question_index]
@@ -114,18 +118,25 @@ async def _show_next(
         question = engine.next_unanswered(answers)
     if question is None or not editable:
         await state.clear()
-        text, markup = survey_views.summary_message(
+        return survey_views.summary_message(
             t, engine, response.id, answers,
             submitted=response.status == ResponseStatus.SUBMITTED, editable=editable,
         )  # fmt: skip
-        await message.answer(text, reply_markup=markup)
-        return
     index = survey_views.question_index(engine.definition, question)
     picked = answers.get(question.id) or [] if question.type == "multi" else []
-    await state.set_state(Surveying.answering)
+    if raw_state != Surveying.answering.state:
+        await state.set_state(Surveying.answering)
     await state.set_data({"response": response.id, "q": index, "picked": list(picked)})
-    text, markup = survey_views.question_message(t, engine, response.id, question, answers, picked)
-    await message.answer(text, reply_markup=markup)
+    return survey_views.question_message(t, engine, response.id, question, answers, picked)
+
+
+async def _replace(message: Message, text: str, markup: InlineKeyboardMarkup) -> None:
+    """Shows the next step in place of the message whose button was pressed (a new message
+    if Telegram refuses the edit, e.g. for a very old message)."""
+    try:
+        await message.edit_text(text, reply_markup=markup)
+    except TelegramBadRequest:
+        await message.answer(text, reply_markup=markup)
 
 
 async def _current(state: FSMContext, callback_data: SurveyCb) -> dict[str, Any]:
@@ -138,8 +149,11 @@ async def _current(state: FSMContext, callback_data: SurveyCb) -> dict[str, Any]
 
 async def on_answer(
     callback: CallbackQuery, callback_data: SurveyCb, callback_answer: CallbackAnswer,
-    state: FSMContext, session: AsyncSession, participant: Participant, t: Localizer,
+    state: FSMContext, session: AsyncSession, participant: Participant, raw_state: str | None,
+    t: Localizer,
 ) -> None:  # fmt: skip
+    """A button under the current question: the answer is committed, then the same message
+    becomes the next question (or the summary), headed by what was saved."""
     response, survey = await surveys.owned_response(session, participant, callback_data.response)
     definition = surveys.definition_of(survey)
     if not 0 <= callback_data.q < len(definition.questions):
@@ -159,12 +173,12 @@ async def on_answer(
                 await message_of(callback).edit_reply_markup(reply_markup=markup)
             return
         if action == "back":
-            previous = SurveyEngine(definition).previous(
-                await surveys.answers(session, response), question.id
-            )
+            answers = await surveys.answers(session, response)
+            previous = SurveyEngine(definition).previous(answers, question.id)
             index = definition.questions.index(previous) if previous else callback_data.q
-            await _show_next(message_of(callback), state, session, participant, response, t,
-                             question_index=index)  # fmt: skip
+            text, markup = await _step(state, raw_state, response, survey, answers, t,
+                                       question_index=index)  # fmt: skip
+            await _replace(message_of(callback), text, markup)
             return
         value = _value(question, callback_data.v, data)
         answers = await surveys.record(session, participant, response.id, question.id, value,
@@ -174,15 +188,18 @@ async def on_answer(
                                  **{k: str(v) for k, v in error.details.items()})  # fmt: skip
         callback_answer.show_alert = True
         return
-    with suppress(TelegramBadRequest):
-        await message_of(callback).edit_reply_markup(reply_markup=None)
-    await message_of(callback).answer(
-        t(
-            "survey-saved",
-            answer=escape(survey_views.format_answer(t, question, answers.get(question.id))),
-        )
+    text, markup = await _step(state, raw_state, response, survey, answers, t)
+    await _replace(message_of(callback), _saved(t, question, answers) + "\n\n" + text, markup)
+    callback_answer.text = t("survey-saved-toast")
+
+
+def _saved(t: Localizer, question: Question, answers: Mapping[str, Any]) -> str:
+    """«✅ Ответ сохранён: «Вопрос?» — ответ»: what was saved, above the next step."""
+    return t(
+        "survey-saved",
+        question=escape(question.text.get(t.locale)),
+        answer=escape(survey_views.format_answer(t, question, answers.get(question.id))),
     )
-    await _show_next(message_of(callback), state, session, participant, response, t)
 
 
 def _option(question: Any, value: str) -> str:
@@ -213,7 +230,7 @@ def _value(question: Any, raw: str, data: dict[str, Any]) -> Any:
 
 async def on_edit(
     callback: CallbackQuery, callback_data: SurveyCb, state: FSMContext,
-    session: AsyncSession, participant: Participant, t: Localizer,
+    session: AsyncSession, participant: Participant, raw_state: str | None, t: Localizer,
 ) -> None:  # fmt: skip
     response, survey = await surveys.owned_response(session, participant, callback_data.response)
     definition = surveys.definition_of(survey)
@@ -224,25 +241,31 @@ async def on_edit(
         raise AnswerError("stale-button")
     if not surveys.is_open(survey, utcnow()):
         raise DomainError("survey-closed")
-    await _show_next(message_of(callback), state, session, participant, response, t,
-                     question_index=callback_data.q)  # fmt: skip
+    text, markup = await _step(state, raw_state, response, survey, answers, t,
+                               question_index=callback_data.q)  # fmt: skip
+    await message_of(callback).answer(text, reply_markup=markup)
 
 
 async def on_submit(
     callback: CallbackQuery, callback_data: SurveyCb, state: FSMContext,
-    session: AsyncSession, participant: Participant, t: Localizer,
+    session: AsyncSession, participant: Participant, raw_state: str | None, t: Localizer,
 ) -> None:  # fmt: skip
     response = await surveys.submit(session, participant, callback_data.response, utcnow())
+    survey = await surveys.get(session, response.survey_id)
+    answers = await surveys.answers(session, response)
     with suppress(TelegramBadRequest):
         await message_of(callback).edit_reply_markup(reply_markup=None)
     await message_of(callback).answer(t("survey-thanks"))
-    await _show_next(message_of(callback), state, session, participant, response, t)
+    text, markup = await _step(state, raw_state, response, survey, answers, t)
+    await message_of(callback).answer(text, reply_markup=markup)
 
 
 async def on_typed(
     message: Message, state: FSMContext, session: AsyncSession, participant: Participant,
-    t: Localizer,
+    raw_state: str | None, t: Localizer,
 ) -> None:  # fmt: skip
+    """A typed answer (number, text): committed, then the next step as a new message,
+    headed by what was saved."""
     data = await state.get_data()
     response, survey = await surveys.owned_response(session, participant, int(data["response"]))
     definition = surveys.definition_of(survey)
@@ -256,9 +279,8 @@ async def on_typed(
         await message.answer(t(f"survey-error-{error.reason}",
                                **{k: str(v) for k, v in error.details.items()}))  # fmt: skip
         return
-    await message.answer(t("survey-saved", answer=escape(
-        survey_views.format_answer(t, question, answers.get(question.id)))))  # fmt: skip
-    await _show_next(message, state, session, participant, response, t)
+    text, markup = await _step(state, raw_state, response, survey, answers, t)
+    await message.answer(_saved(t, question, answers) + "\n\n" + text, reply_markup=markup)
 
 
 async def not_text(message: Message, t: Localizer) -> None:

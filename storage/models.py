@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import true
 
-from storage.types import UTCDateTime, utcnow
+from storage.types import SharedJSON, UTCDateTime, utcnow
 
 # Named constraints keep Alembic migrations (and SQLite batch mode) deterministic.
 NAMING_CONVENTION = {
@@ -371,7 +371,7 @@ class Survey(Base):
     code: Mapped[str] = mapped_column(String(64), index=True)
     version: Mapped[int] = mapped_column(Integer)
     round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    definition: Mapped[dict[str, Any]] = mapped_column(SharedJSON())  # read-only once loaded
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[SurveyStatus] = mapped_column(String(16), default=SurveyStatus.DRAFT)

@@ -5,6 +5,7 @@ answers. The answering rules live in `survey_engine`; this module stores their r
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 from collections.abc import Sequence
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit, directory
@@ -148,8 +149,22 @@ def is_open(survey: Survey, now: datetime) -> bool:
 
 
 def definition_of(survey: Survey) -> SurveyDefinition:
-    """The validated definition; parsed once per distinct content (every answer needs it)."""
-    return _parse(json.dumps(survey.definition, sort_keys=True, ensure_ascii=False))
+    """The validated definition; parsed once per distinct content (every answer needs it).
+
+    The last one seen for each survey row is kept with the content it came from: comparing
+    two dicts costs far less than the canonical JSON that finds a parsed definition by
+    content (a definition can still change in place while nobody has answered)."""
+    seen = _LAST_SEEN.get(survey.id)
+    if seen is not None and (seen[0] is survey.definition or seen[1] == survey.definition):
+        return seen[2]
+    parsed = _parse(json.dumps(survey.definition, sort_keys=True, ensure_ascii=False))
+    if survey.id is not None:
+        _LAST_SEEN[survey.id] = (survey.definition, copy.deepcopy(survey.definition), parsed)
+    return parsed
+
+
+# survey id: (the definition object last seen, a copy of its content, the parsed definition)
+_LAST_SEEN: dict[int, tuple[dict[str, Any], dict[str, Any], SurveyDefinition]] = {}
 
 
 @functools.lru_cache(maxsize=64)
@@ -225,16 +240,27 @@ async def start(
     return response
 
 
+# Built once (every answer runs them): see storage.db.INSERTS.
+_ANSWERS = (
+    select(SurveyAnswer.question_id, SurveyAnswer.option_id, SurveyAnswer.number,
+           SurveyAnswer.text, SurveyAnswer.flag)
+    .where(SurveyAnswer.response_id == bindparam("response_id"))
+    .order_by(SurveyAnswer.question_id, SurveyAnswer.position)
+)  # fmt: skip
+_INSERT_ANSWERS = insert(SurveyAnswer)
+_RESPONSE_AND_SURVEY = (
+    select(SurveyResponse, Survey)
+    .join(Survey, Survey.id == SurveyResponse.survey_id)
+    .where(SurveyResponse.id == bindparam("response_id"))
+)
+
+
 async def answers(session: AsyncSession, response: SurveyResponse) -> dict[str, Any]:
     """The stored answers as the engine sees them."""
     survey = await session.get(Survey, response.survey_id)
     assert survey is not None
     definition = definition_of(survey)
-    rows = await session.scalars(
-        select(SurveyAnswer)
-        .where(SurveyAnswer.response_id == response.id)
-        .order_by(SurveyAnswer.question_id, SurveyAnswer.position)
-    )
+    rows = await session.execute(_ANSWERS, {"response_id": response.id})
     values: dict[str, Any] = {}
     for row in rows:
         kind = definition.question(row.question_id).type
@@ -247,7 +273,8 @@ async def answers(session: AsyncSession, response: SurveyResponse) -> dict[str, 
     return values
 
 
-def _value_of(kind: str, row: SurveyAnswer) -> Any:
+def _value_of(kind: str, row: Any) -> Any:
+    """The value of an answer row (option_id, number, text, flag) as the engine sees it."""
     if kind == "single":
         return row.option_id
     if kind == "yes_no":
@@ -259,21 +286,26 @@ def _value_of(kind: str, row: SurveyAnswer) -> Any:
     return row.text
 
 
-def _rows_of(response_id: int, question_id: str, kind: str, value: Any) -> list[SurveyAnswer]:
-    base = {"response_id": response_id, "question_id": question_id}
+def _rows_of(response_id: int, question_id: str, kind: str, value: Any) -> list[dict[str, Any]]:
+    """The answer's rows (all columns of each, for one executemany INSERT)."""
+
+    def row(position: int = 0, **typed: Any) -> dict[str, Any]:
+        return {"response_id": response_id, "question_id": question_id, "position": position,
+                "option_id": None, "number": None, "text": None, "flag": None, **typed}  # fmt: skip
+
     if value is None:
-        return [SurveyAnswer(**base, position=0)]
+        return [row()]
     if kind == "multi":
         if not value:
-            return [SurveyAnswer(**base, position=0)]
-        return [SurveyAnswer(**base, position=i, option_id=o) for i, o in enumerate(value)]
+            return [row()]
+        return [row(i, option_id=o) for i, o in enumerate(value)]
     if kind == "single":
-        return [SurveyAnswer(**base, position=0, option_id=value)]
+        return [row(option_id=value)]
     if kind == "yes_no":
-        return [SurveyAnswer(**base, position=0, flag=value)]
+        return [row(flag=value)]
     if kind in ("scale", "number"):
-        return [SurveyAnswer(**base, position=0, number=float(value))]
-    return [SurveyAnswer(**base, position=0, text=value)]
+        return [row(number=float(value))]
+    return [row(text=value)]
 
 
 async def _owned(
@@ -300,7 +332,8 @@ async def record(
     skip: bool = False,
 ) -> dict[str, Any]:
     """Checks the answer (or skip), stores the response's answers and returns them. Every
-    answer is committed at once: a restart, or days later, continues from here."""
+    answer is committed at once: a restart, or days later, continues from here. Only the
+    rows of questions whose answer changed (this one, and those it hides) are rewritten."""
     response, survey = await _owned(session, participant, response_id, now)
     engine = SurveyEngine(definition_of(survey))
     current = await answers(session, response)
@@ -308,9 +341,20 @@ async def record(
         updated = engine.skip(current, question_id)
     else:
         updated = engine.answer(current, question_id, value)
-    await session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id == response.id))
-    for key, stored in updated.items():
-        session.add_all(_rows_of(response.id, key, engine.definition.question(key).type, stored))
+    changed = [key for key, stored in updated.items()
+               if key not in current or current[key] != stored]  # fmt: skip
+    stale = [key for key in current if key not in updated or key in changed]
+    if stale:
+        await session.execute(
+            delete(SurveyAnswer).where(
+                SurveyAnswer.response_id == response.id, SurveyAnswer.question_id.in_(stale)
+            )
+        )
+    rows = [row for key in changed
+            for row in _rows_of(response.id, key, engine.definition.question(key).type,
+                                updated[key])]  # fmt: skip
+    if rows:
+        await (await session.connection()).execute(_INSERT_ANSWERS, rows)
     response.updated_at = now
     if response.status == ResponseStatus.SUBMITTED and not engine.is_complete(updated):
         response.status = ResponseStatus.IN_PROGRESS
@@ -423,12 +467,12 @@ async def owned_response(
     session: AsyncSession, participant: Participant, response_id: int
 ) -> tuple[SurveyResponse, Survey]:
     """A response of the participant's (read-only is fine: the window may be closed)."""
-    response = await session.get(SurveyResponse, response_id)
-    if response is None or response.participant_id != participant.id:
+    found = (
+        await session.execute(_RESPONSE_AND_SURVEY, {"response_id": response_id})
+    ).one_or_none()
+    if found is None or found[0].participant_id != participant.id:
         raise AccessDenied()
-    survey = await session.get(Survey, response.survey_id)
-    assert survey is not None
-    return response, survey
+    return found[0], found[1]
 
 
 @dataclass(frozen=True)

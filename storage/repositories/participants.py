@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_for
 from storage.models import Participant
+
+# Built once: every update looks its participant up (see storage.db.prepared).
+_BY_TELEGRAM_ID = select(Participant).where(Participant.telegram_id == bindparam("telegram_id"))
 
 
 class ParticipantRepository:
@@ -12,9 +15,7 @@ class ParticipantRepository:
         self._session = session
 
     async def by_telegram_id(self, telegram_id: int) -> Participant | None:
-        result = await self._session.execute(
-            select(Participant).where(Participant.telegram_id == telegram_id)
-        )
+        result = await self._session.execute(_BY_TELEGRAM_ID, {"telegram_id": telegram_id})
         return result.scalar_one_or_none()
 
     async def get_or_create(self, telegram_id: int, locale: str) -> Participant:

@@ -2,12 +2,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import insert_for
+from storage.db import INSERTS
 from storage.models import ProcessedUpdate
 from storage.types import utcnow
+
+# Built once per engine kind: every update is claimed (see storage.db.prepared).
+_CLAIM = {
+    name: insert(ProcessedUpdate)
+    .values(update_id=bindparam("update_id"), processed_at=bindparam("processed_at"))
+    .on_conflict_do_nothing(index_elements=["update_id"])
+    for name, insert in INSERTS.items()
+}
 
 
 class ProcessedUpdateRepository:
@@ -16,13 +24,11 @@ class ProcessedUpdateRepository:
 
     async def claim(self, update_id: int) -> bool:
         """Record the update as processed; False when it already was."""
-        statement = (
-            insert_for(self._session, ProcessedUpdate)
-            .values(update_id=update_id, processed_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["update_id"])
+        connection = await self._session.connection()  # a plain INSERT: no ORM needed
+        result = await connection.execute(
+            _CLAIM[connection.dialect.name], {"update_id": update_id, "processed_at": utcnow()}
         )
-        result = await self._session.execute(statement)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)
 
     async def prune(self, older_than: datetime) -> int:
         result = await self._session.execute(

@@ -4,8 +4,9 @@ buttons, resume, summary, edit, submit; and the coordinators' status."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from aiogram.methods import SendMessage
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +28,20 @@ def q(question_id: str) -> int:
     return [question.id for question in DEFINITION.questions].index(question_id)
 
 
-def labels(message: SendMessage) -> list[str]:
+def shown(requests: list[TelegramMethod[Any]]) -> SendMessage | EditMessageText:
+    """The one message a step shows: a new one, or the pressed one edited in place."""
+    found = [r for r in requests if isinstance(r, SendMessage | EditMessageText)]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def saved(question: str, answer: str) -> str:
+    """The line above the next step that says what was saved."""
+    text = DEFINITION.question(question).text.get("ru")
+    return f"✅ Ответ сохранён: «{text}» — {answer}"
+
+
+def labels(message: SendMessage | EditMessageText) -> list[str]:
     assert isinstance(message.reply_markup, InlineKeyboardMarkup)
     return [b.text for row in message.reply_markup.inline_keyboard for b in row]
 
@@ -58,15 +72,36 @@ async def test_a_director_answers_the_engagement_survey(
         return SurveyCb(action=action, response=rid, q=q(question), v=value)
 
     assert await harness.reply_text(user, "во всех") == t("survey-error-use-buttons")
-    await harness.press(user, press("ans", "meetings_attended", "0"))
+    # A button answer: the question's message becomes the next question, headed by what
+    # was saved, and the press is answered with a short "saved".
+    requests = await harness.press(user, press("ans", "meetings_attended", "0"))
+    step = shown(requests)
+    assert isinstance(step, EditMessageText)
+    assert (step.text or "").startswith(saved("meetings_attended", "Во всех") + "\n\n"
+                                        + t("survey-question-of", number=2, total=8))  # fmt: skip
+    assert "Сколько вебинаров" in (step.text or "")
+    [answered] = [r for r in requests if isinstance(r, AnswerCallbackQuery)]
+    assert (answered.text, answered.show_alert) == (t("survey-saved-toast"), None)
     # A number typed wrongly, then out of range, then right.
     assert await harness.reply_text(user, "пять") == t("survey-error-not-a-number")
     assert await harness.reply_text(user, "99") == t("survey-error-out-of-range", min="0",
                                                       max="50")  # fmt: skip
-    await harness.send(user, "5")
-    await harness.press(user, press("ans", "curator_contact", "3"))  # never: hides helpful
-    question = harness.sent_to(user)[-1]
-    assert "Как продвигается программа" in (question.text or "")
+    # A typed answer: the next question comes as a new message, headed by what was saved.
+    typed = await harness.reply_text(user, "5")
+    assert typed.startswith(saved("webinars_attended", "5") + "\n\n"
+                            + t("survey-question-of", number=3, total=8))  # fmt: skip
+    # «Назад» turns the message back into the previous question; answering it again goes on.
+    back = shown(await harness.press(user, press("back", "curator_contact")))
+    assert isinstance(back, EditMessageText)
+    assert (back.text or "").startswith(t("survey-question-of", number=2, total=8))
+    assert "Сколько вебинаров" in (back.text or "")
+    assert await harness.alerts(user, press("ans", "curator_contact", "3")) == [
+        t("survey-error-stale-button")
+    ]
+    assert (await harness.reply_text(user, "5")).startswith(saved("webinars_attended", "5"))
+    question = shown(await harness.press(user, press("ans", "curator_contact", "3")))
+    assert "Как продвигается программа" in (question.text or "")  # never: hides helpful
+    assert t("survey-question-of", number=4, total=8) in (question.text or "")
     # An old question's button: explained, nothing changes.
     stale = await harness.alerts(user, press("ans", "meetings_attended", "2"))
     assert stale == [t("survey-error-stale-button")]
@@ -81,9 +116,10 @@ async def test_a_director_answers_the_engagement_survey(
     await harness.press(user, press("ans", "difficulties", "1"))
     await harness.send(user, "Не хватает учителей математики")
     await harness.press(user, press("skip", "help_needed"))
-    await harness.press(user, press("skip", "comment"))
-    summary = harness.sent_to(user)[-1]
-    assert (summary.text or "").startswith("<b>Проверьте ответы</b>")
+    summary = shown(await harness.press(user, press("skip", "comment")))
+    assert isinstance(summary, EditMessageText)
+    assert (summary.text or "").startswith(saved("comment", "пропущено") + "\n\n"
+                                           + "<b>Проверьте ответы</b>")  # fmt: skip
     assert "Низкая учебная мотивация, Школьный климат" in (summary.text or "")
     assert labels(summary)[-1] == t("survey-submit")
 

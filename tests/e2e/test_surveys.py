@@ -48,27 +48,26 @@ async def test_a_director_answers_survives_a_crash_submits_and_edits(
     question = await telegram.click(DIRECTOR, listing, t("survey-start"))
     assert question.text.startswith("Вопрос 1 из 8")
 
-    async def choose(label: str) -> str:
-        """Press an answer button; the next question's text (after the "saved" note)."""
+    async def choose(label: str, method: str = "editMessageText") -> str:
+        """Press a button; the text of the next step: an answer's button turns its message
+        into the next question (or the summary), headed by what was saved."""
         nonlocal question
-        since = len(telegram.calls)
+        since, pressed = len(telegram.calls), question.result["message_id"]
         telegram.press(DIRECTOR, telegram.button(question, label), question)
-        question = await telegram.wait_for(
-            "sendMessage", since=since, chat_id=DIRECTOR.id,
-            where=lambda c: (not c.text.startswith("✅") and "Вопрос" in c.text)
-            or c.text.startswith("<b>Проверьте"),
-        )  # fmt: skip
+        question = await telegram.wait_for(method, since=since, chat_id=DIRECTOR.id)
+        if method == "editMessageText":
+            assert int(question.params["message_id"]) == pressed
+            assert question.text.startswith("✅ Ответ сохранён: «"), question.text
         return question.text
 
     async def type_answer(text: str) -> str:
+        """Type an answer; the new message with the next step (or the complaint)."""
         nonlocal question
         since = len(telegram.calls)
         telegram.send_text(DIRECTOR, text)
         question = await telegram.wait_for(
             "sendMessage", since=since, chat_id=DIRECTOR.id,
-            where=lambda c: c.text.startswith(
-                ("Вопрос", "<b>Проверьте", "<b>Анкета", "Нужно", "Число")
-            ),
+            where=lambda c: c.text.startswith(("✅ Ответ сохранён: «", "Нужно", "Число")),
         )  # fmt: skip
         return question.text
 
@@ -97,7 +96,8 @@ async def test_a_director_answers_survives_a_crash_submits_and_edits(
     assert "Какая помощь нужна" in await type_answer("Не хватает учителей математики")
     assert "Комментарий" in await choose("Пропустить")
     summary = await choose("Пропустить")
-    assert summary.startswith("<b>Проверьте ответы</b>")
+    assert summary.startswith("✅ Ответ сохранён: «Комментарий")
+    assert "— пропущено\n\n<b>Проверьте ответы</b>" in summary
     thanks_since = len(telegram.calls)
     telegram.press(DIRECTOR, telegram.button(question, t("survey-submit")), question)
     submitted = await telegram.wait_for(
@@ -107,9 +107,9 @@ async def test_a_director_answers_survives_a_crash_submits_and_edits(
 
     # Before the close, one answer is edited.
     question = submitted
-    await choose("Изменить ответ 2")
+    assert "Сколько вебинаров" in await choose("Изменить ответ 2", "sendMessage")
     summary = await type_answer("7")
-    assert summary.startswith("<b>Анкета отправлена")
+    assert "— 7\n\n<b>Анкета отправлена" in summary
 
     with sqlite3.connect(bot_process.workdir / "bot.sqlite3") as connection:
         responses = connection.execute(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.services import participants, updates
 from storage.fsm import SqlStorage
 from storage.models import FsmRecord, Participant, ProcessedUpdate
+from storage.repositories import ProcessedUpdateRepository
 
 
 async def test_visit_creates_once_and_keeps_the_chosen_locale(session: AsyncSession) -> None:
@@ -90,6 +92,33 @@ async def test_sql_fsm_storage_round_trip(
         assert await session.scalar(select(func.count()).select_from(FsmRecord)) == 0
 
 
+async def test_sql_fsm_storage_reads_from_memory_what_it_wrote(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """Reads come from memory once a key is known, and always match the database; what a
+    caller does to the data it got back changes nothing stored."""
+    storage = SqlStorage(session_factory)
+    key = StorageKey(bot_id=1, chat_id=5, user_id=5)
+    assert await storage.get_state(key) is None  # read once: known from now on
+    await storage.set_state(key, "Surveying:answering")
+    await storage.set_data(key, {"response": 1, "q": 0, "picked": ["a"]})
+    got = await storage.get_data(key)
+    got["picked"].append("b")
+    got["q"] = 9
+    assert await storage.get_data(key) == {"response": 1, "q": 0, "picked": ["a"]}
+    assert await storage.get_state(key) == "Surveying:answering"
+    fresh = SqlStorage(session_factory)  # nothing in memory: straight from the database
+    assert await fresh.get_data(key) == {"response": 1, "q": 0, "picked": ["a"]}
+    assert await fresh.get_state(key) == "Surveying:answering"
+    await storage.update_data(key, {"q": 1})
+    assert (await SqlStorage(session_factory).get_data(key))["q"] == 1
+    await storage.set_state(key, None)
+    await storage.set_data(key, {})
+    assert (await storage.get_state(key), await storage.get_data(key)) == (None, {})
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(FsmRecord)) == 0
+
+
 async def test_sql_fsm_storage_refuses_non_dict_data(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -105,3 +134,30 @@ async def test_someone_who_writes_again_is_reachable_again(session: AsyncSession
     # They unblocked the bot and wrote to it: Telegram will deliver to them again.
     again = await participants.visit(session, 77, "ru")
     assert again.unreachable_at is None
+
+
+async def test_concurrent_writers_take_turns_and_a_rollback_frees_the_turn(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """Many sessions writing at once (on SQLite: one at a time, queued in this process)
+    all commit, though each holds its transaction open a while; one that fails before its
+    commit leaves nothing behind and lets the next writer go on."""
+
+    async def writer(update_id: int, linger: float) -> None:
+        async with session_factory() as session:
+            assert await ProcessedUpdateRepository(session).claim(update_id)
+            await session.execute(select(ProcessedUpdate))  # a read inside the write
+            await asyncio.sleep(linger)
+            await session.commit()
+
+    async def failing_writer() -> None:
+        async with session_factory() as session:
+            assert await ProcessedUpdateRepository(session).claim(999)
+            raise RuntimeError("the handler failed mid-transaction")
+
+    with pytest.raises(RuntimeError):
+        await failing_writer()
+    await asyncio.gather(*(writer(i, 0.01 * (i % 3)) for i in range(1, 21)))
+    async with session_factory() as session:
+        ids = set(await session.scalars(select(ProcessedUpdate.update_id)))
+    assert ids == set(range(1, 21))
