@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import surveys
+from bot.services import broadcasts, surveys
 from bot.services.access import Action, can
 from bot.services.audience import Audience
 from bot.services.errors import AccessDenied, NotFound
@@ -519,7 +519,7 @@ async def engagement(
         )
     )
     reached, acknowledged = await repository.announcements(
-        {f"broadcast:{b.id}": b.id for b in announcements}
+        broadcasts.KIND, {broadcasts.reference(b): b.id for b in announcements}
     )
     for school_id, n in reached.items():
         if school_id in expected:

@@ -273,7 +273,7 @@ class AnalyticsRepository:
         return dict(rows.all())
 
     async def announcements(
-        self, references: dict[str, int]
+        self, kind: str, references: dict[str, int]
     ) -> tuple[dict[int, int], dict[int, int]]:
         """Per school: announcements asking for acknowledgement that reached its director,
         and those the director acknowledged."""
@@ -285,7 +285,7 @@ class AnalyticsRepository:
             .join(Participant, Participant.id == OutboxMessage.participant_id)
             .where(
                 Participant.role == Role.DIRECTOR,
-                OutboxMessage.kind == "broadcast",
+                OutboxMessage.kind == kind,
                 OutboxMessage.reference.in_(list(references)),
                 OutboxMessage.status == OutboxStatus.SENT,
             )
