@@ -27,6 +27,10 @@ from sqlalchemy.pool import PoolResetState
 # scheduler and the delivery loop need a few more.
 POOL = {"pool_size": 20, "max_overflow": 20}
 
+# Execution options of a statement that may take a while (a report over the whole region):
+# on SQLite it runs in the connection's own thread rather than in the event loop.
+LONG_RUNNING: dict[str, Any] = {"long_running": True}
+
 # How long a writer waits for another one, in this process (the write lock) and in others
 # (SQLite's busy timeout), before it fails with "database is locked".
 WRITE_WAIT_SECONDS = 30
@@ -42,11 +46,11 @@ def create_engine(database_url: str) -> AsyncEngine:
     path = url.database or ":memory:"
 
     async def connect() -> aiosqlite.Connection:
-        # A long busy timeout: a writer in another process (an operator's command) should
-        # wait for this one rather than fail with "database is locked"; in this process
+        # No busy timeout in the event loop: a statement that meets another process's write
+        # lock waits for it in the connection's thread (see _Connection); in this process
         # writers take turns (SingleWriter).
         connection = _Connection(
-            lambda: sqlite3.connect(path, timeout=WRITE_WAIT_SECONDS, check_same_thread=False),
+            lambda: sqlite3.connect(path, timeout=0, check_same_thread=False),
             iter_chunk_size=64,
         )
         connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite's own connect()
@@ -63,6 +67,12 @@ def create_engine(database_url: str) -> AsyncEngine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _where_to_run(connection: Any, _cursor: Any, _statement: Any, _parameters: Any,
+                      context: Any, _executemany: bool) -> None:  # fmt: skip
+        long_running = context is not None and context.execution_options.get("long_running")
+        connection.connection.driver_connection.in_thread = bool(long_running)
 
     writer = SingleWriter(WRITE_WAIT_SECONDS)
     writer.install(engine)
@@ -83,19 +93,47 @@ class _Cursor(aiosqlite.Cursor):
 
 
 class _Connection(aiosqlite.Connection):
-    """aiosqlite's connection, with cursors made and closed where they are asked for.
+    """aiosqlite's connection, running its statements in the event loop.
 
-    aiosqlite runs every call in the connection's own thread, and SQLAlchemy makes and
-    closes a cursor around each statement: two of the three or four thread hand-offs a
-    statement cost did no database work. A cursor object is made or closed here directly
-    (the connection allows other threads: check_same_thread=False), never while the
-    connection's thread is running a statement of it (SQLAlchemy runs one at a time per
-    connection); statements, fetches, commits and rollbacks still go to the thread.
+    aiosqlite runs every call in the connection's own thread: a statement of a bot update
+    costs microseconds in SQLite and far more in hand-offs between the threads (futures,
+    wake-ups, the GIL). Here statements, fetches and commits run where they are asked for,
+    as a synchronous driver would; two cases still go to the connection's thread, so that
+    the loop never sits waiting:
+    - a statement run with `LONG_RUNNING` (reports over the whole region);
+    - a statement that meets another process's write lock (an operator's command): SQLite's
+      busy handler, which sleeps until the lock is free, is off in the loop (timeout 0)
+      and on, for WRITE_WAIT_SECONDS, in the thread, where the statement is run again.
+    One call at a time per connection (SQLAlchemy's rule) means the two never overlap.
     """
+
+    in_thread = False  # set for each statement, see `_where_to_run`
 
     @aiosqlite.context.contextmanager
     async def cursor(self) -> aiosqlite.Cursor:
         return _Cursor(self, self._conn.cursor())
+
+    async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.in_thread:
+            return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        try:
+            return fn(*args, **kwargs)
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                raise
+        waiting = super()._execute(_waiting_for_lock, self._conn, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+        return await waiting
+
+
+def _waiting_for_lock(connection: sqlite3.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Runs `fn` with SQLite's busy handler on (in the connection's thread)."""
+    connection.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_SECONDS * 1000}")
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        connection.execute("PRAGMA busy_timeout = 0")
 
 
 class SingleWriter:
