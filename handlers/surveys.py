@@ -347,16 +347,28 @@ async def remind_now(
     callback_answer.show_alert = True
 
 
-def build_router() -> Router:
-    router = Router(name="surveys")
+def build_answering_router() -> Router:
+    """Buttons under survey questions: the busiest updates of the bot (a press per answer
+    of every respondent while a window is open). The dispatcher tries this router first:
+    each handler it passes over costs a filter check, and `SurveyCb` buttons match nothing
+    else."""
+    router = Router(name="survey-answering")
     callbacks = router.callback_query
-    router.message.register(surveys_command, Command("surveys"))
-    callbacks.register(surveys_button, MenuCb.filter(F.item == "surveys"))
     callbacks.register(open_survey, SurveyCb.filter(F.action == "open"))
     callbacks.register(on_answer, SurveyCb.filter(F.action.in_({"ans", "tog", "done", "skip",
                                                                 "back"})))  # fmt: skip
     callbacks.register(on_edit, SurveyCb.filter(F.action == "edit"))
     callbacks.register(on_submit, SurveyCb.filter(F.action == "submit"))
+    return router
+
+
+def build_router() -> Router:
+    """/surveys, typed answers and the status views. Typed answers stay behind the commands
+    of the routers before this one: «/menu» typed mid-survey is a command, not an answer."""
+    router = Router(name="surveys")
+    callbacks = router.callback_query
+    router.message.register(surveys_command, Command("surveys"))
+    callbacks.register(surveys_button, MenuCb.filter(F.item == "surveys"))
     callbacks.register(status_menu, MenuCb.filter(F.item == "surveys-status"))
     callbacks.register(status, SurveyCb.filter(F.action == "status"))
     callbacks.register(remind_now, SurveyCb.filter(F.action == "remind"))
