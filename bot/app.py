@@ -27,7 +27,6 @@ from bot.i18n import Translator
 from bot.middlewares import (
     AnswerAfterHandling,
     DbSessionMiddleware,
-    DeduplicationMiddleware,
     ParticipantMiddleware,
 )
 from bot.runtime import settle_after_start
@@ -93,7 +92,6 @@ def build_dispatcher(
     dispatcher["settings"] = settings
     dispatcher["session_factory"] = session_factory
     # Outer middlewares run in this order, inside aiogram's own (errors, user context, FSM).
-    dispatcher.update.outer_middleware(DeduplicationMiddleware(session_factory))
     dispatcher.update.outer_middleware(DbSessionMiddleware(session_factory))
     dispatcher.update.outer_middleware(ParticipantMiddleware(translator))
     dispatcher.callback_query.middleware(AnswerAfterHandling())

@@ -3,11 +3,9 @@
 from bot.middlewares.callbacks import AnswerAfterHandling
 from bot.middlewares.context import ParticipantMiddleware
 from bot.middlewares.database import DbSessionMiddleware
-from bot.middlewares.dedup import DeduplicationMiddleware
 
 __all__ = [
     "AnswerAfterHandling",
     "DbSessionMiddleware",
-    "DeduplicationMiddleware",
     "ParticipantMiddleware",
 ]

@@ -1,23 +1,60 @@
-"""Telegram update ids already processed: a redelivered update is answered once."""
+"""Telegram update ids already processed: a redelivered update is handled once.
+
+Telegram delivers an update again when the bot did not confirm it (a crash between
+handling and the next poll). An update is claimed in the same transaction as the first
+change it makes, so its changes and its claim are committed together or not at all: a
+redelivered update finds its claim and is dropped, and one interrupted before its commit
+is handled afresh. An update that changes nothing is claimed after its handler.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.repositories import ProcessedUpdateRepository
+from storage.repositories.updates import claim_in
 from storage.types import utcnow
 
 # Telegram redelivers an unacknowledged update for at most a day.
 KEEP_PROCESSED_FOR = timedelta(days=1)
 
+_PENDING = "update_to_claim"
 
-async def claim(session: AsyncSession, update_id: int) -> bool:
-    """True if this process should handle the update; False if it was handled before."""
-    claimed = await ProcessedUpdateRepository(session).claim(update_id)
-    await session.commit()
-    return claimed
+
+class AlreadyProcessed(Exception):
+    """The update was claimed meanwhile by another delivery: nothing of this one is kept."""
+
+
+async def was_processed(session: AsyncSession, update_id: int) -> bool:
+    return await ProcessedUpdateRepository(session).is_processed(update_id)
+
+
+def claim_with_first_commit(session: AsyncSession, update_id: int) -> None:
+    """The session's next commit claims the update (AlreadyProcessed if it was claimed)."""
+    session.info[_PENDING] = update_id
+
+
+async def claim_unless_committed(session: AsyncSession) -> None:
+    """Claims the update now if no commit did: after a handler that changed nothing, or
+    failed (whatever it left uncommitted is rolled back first)."""
+    if _PENDING in session.info:
+        await session.rollback()
+        try:
+            await session.commit()
+        except AlreadyProcessed:  # by another delivery, which stands
+            await session.rollback()
+
+
+@event.listens_for(Session, "before_commit")
+def _claim_pending(session: Session) -> None:
+    update_id: Any = session.info.pop(_PENDING, None)
+    if update_id is not None and not claim_in(session, update_id):
+        raise AlreadyProcessed(update_id)
 
 
 async def prune(session: AsyncSession, now: datetime | None = None) -> int:

@@ -120,6 +120,36 @@ async def test_a_failing_handler_gets_an_apology_and_the_bot_goes_on(
     assert await harness.reply_text(IRINA, "/help") == translator.get("ru", "help-text")
 
 
+async def test_an_update_delivered_twice_is_handled_once(
+    harness: BotHarness, translator: Translator, session: AsyncSession
+) -> None:
+    """Telegram delivers an update again when the bot did not confirm it (a crash): the
+    second delivery is dropped, whether the first changed something or not."""
+    changing = message_update(900, IRINA, "/lang en")
+    replies = await harness.feed(changing)
+    assert [r.text for r in replies if isinstance(r, SendMessage)] == [
+        translator.get("en", "lang-set")
+    ]
+    reading = message_update(901, IRINA, "/help")
+    assert len(await harness.feed(reading)) == 1
+    await harness.send(IRINA, "/lang ru")
+    assert await harness.feed(changing) == []
+    assert await harness.feed(reading) == []
+    stored = await session.scalar(select(Participant.locale).where(Participant.telegram_id == 501))
+    assert stored == "ru"
+
+
+async def test_a_failed_update_is_not_handled_again(
+    harness: BotHarness, translator: Translator
+) -> None:
+    harness.session.fail_next(
+        SendMessage, TelegramServerError(method=SendMessage(chat_id=1, text="x"), message="boom")
+    )
+    failing = message_update(902, IRINA, "/help")
+    assert len(await harness.feed(failing)) == 2  # the failed reply and the apology
+    assert await harness.feed(failing) == []
+
+
 async def test_command_menus_in_both_locales(harness: BotHarness, translator: Translator) -> None:
     await set_commands(harness.bot, translator)
     menus = {

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.services import participants, updates
+from storage.db import LONG_RUNNING
 from storage.fsm import SqlStorage
 from storage.models import FsmRecord, Participant, ProcessedUpdate
 from storage.repositories import ProcessedUpdateRepository
@@ -44,21 +48,31 @@ async def test_naive_datetime_is_refused(session: AsyncSession) -> None:
         await session.commit()
 
 
-async def test_an_update_is_claimed_once_and_pruned_after_a_day(
+async def test_an_update_is_claimed_with_its_changes_once_and_pruned_after_a_day(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     async with session_factory() as session:
-        assert await updates.claim(session, 1001) is True
-        assert await updates.claim(session, 1001) is False
-        assert await updates.claim(session, 1002) is True
+        updates.claim_with_first_commit(session, 1001)
+        await participants.visit(session, 501, "ru")  # commits: the claim goes with it
+        assert await updates.was_processed(session, 1001)
+    async with session_factory() as session:
+        # A second delivery of 1001: its changes go with the claim that fails.
+        updates.claim_with_first_commit(session, 1001)
+        with pytest.raises(updates.AlreadyProcessed):
+            await participants.visit(session, 502, "ru")
+    async with session_factory() as session:
+        # An update that changed nothing is claimed after its handler.
+        updates.claim_with_first_commit(session, 1002)
+        await updates.claim_unless_committed(session)
+        assert await updates.was_processed(session, 1002)
         old = await session.get(ProcessedUpdate, 1001)
         assert old is not None
         old.processed_at = datetime.now(UTC) - timedelta(days=2)
         await session.commit()
         assert await updates.prune(session) == 1
-        assert await updates.claim(session, 1002) is False
         remaining = await session.scalars(select(ProcessedUpdate.update_id))
         assert list(remaining) == [1002]
+        assert await session.scalar(select(func.count()).select_from(Participant)) == 1
 
 
 async def test_sql_fsm_storage_round_trip(
@@ -161,3 +175,41 @@ async def test_concurrent_writers_take_turns_and_a_rollback_frees_the_turn(
     async with session_factory() as session:
         ids = set(await session.scalars(select(ProcessedUpdate.update_id)))
     assert ids == set(range(1, 21))
+
+
+@pytest.mark.parametrize("database_kind", ["sqlite"])
+async def test_sqlite_runs_statements_in_the_loop_and_long_ones_in_their_thread(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        await driver.create_function("thread_id", 0, threading.get_ident)
+        where = text("SELECT thread_id()")
+        assert await connection.scalar(where) == threading.get_ident()
+        long_running = await connection.scalar(where.execution_options(**LONG_RUNNING))
+        assert long_running not in (None, threading.get_ident())
+
+
+@pytest.mark.parametrize("database_kind", ["sqlite"])
+async def test_a_writer_meeting_another_process_lock_waits_without_stopping_the_loop(
+    session_factory: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    """An operator's command holding SQLite's write lock: the bot's writer waits for it
+    (SQLite's busy handler, in the connection's thread) while the loop goes on answering."""
+    other_process = sqlite3.connect(tmp_path / "test.sqlite3", isolation_level=None)
+    other_process.execute("BEGIN IMMEDIATE")  # holds the write lock
+
+    async def write() -> None:
+        async with session_factory() as session:
+            assert await ProcessedUpdateRepository(session).claim(4242)
+            await session.commit()
+
+    writer = asyncio.create_task(write())
+    await asyncio.sleep(0.2)  # the loop runs: the writer waits (not failed, not blocking)
+    assert not writer.done()
+    other_process.rollback()
+    other_process.close()
+    await asyncio.wait_for(writer, 10)
+    async with session_factory() as session:
+        assert await session.scalar(select(ProcessedUpdate.update_id)) == 4242
