@@ -98,36 +98,43 @@ async def open_survey(
     )
     survey = await surveys.get(session, response.survey_id)
     answers = await surveys.answers(session, response)
-    text, markup = await _step(state, raw_state, response, survey, answers, t)
+    step = surveys.next_step(SurveyEngine(surveys.definition_of(survey)), response, answers)
+    text, markup = await _show(state, raw_state, session, response, survey, answers, t, step)
     await message_of(callback).answer(text, reply_markup=markup)
 
 
-async def _step(
-    state: FSMContext, raw_state: str | None, response: SurveyResponse, survey: Survey,
-    answers: Mapping[str, Any], t: Localizer, *, question_index: int | None = None,
+async def _show(
+    state: FSMContext, raw_state: str | None, session: AsyncSession,
+    response: SurveyResponse, survey: Survey, answers: dict[str, Any], t: Localizer,
+    step: int | None,
 ) -> tuple[str, InlineKeyboardMarkup]:  # fmt: skip
-    """The given question, or the first unanswered one, or the summary: the person's step
-    is moved there (one write to the FSM storage) and the step is rendered."""
+    """The question at `step` (or the summary: None, or a closed window) rendered, with
+    the respondent placed there."""
     engine = SurveyEngine(surveys.definition_of(survey))
     editable = surveys.is_open(survey, utcnow())
-    if question_index is not None:
-        question = engine.definition.questions[question_index]
-    elif response.status == ResponseStatus.SUBMITTED or not editable:
-        question = None
-    else:
-        question = engine.next_unanswered(answers)
-    if question is None or not editable:
-        await state.clear()
+    await surveys.move_to(session, response, engine.definition, answers,
+                          step if editable else None)  # fmt: skip
+    await _follow(state, raw_state, response.id if response.step is not None else None)
+    if response.step is None:
         return survey_views.summary_message(
             t, engine, response.id, answers,
             submitted=response.status == ResponseStatus.SUBMITTED, editable=editable,
         )  # fmt: skip
-    index = survey_views.question_index(engine.definition, question)
-    picked = answers.get(question.id) or [] if question.type == "multi" else []
+    question = engine.definition.questions[response.step]
+    return survey_views.question_message(t, engine, response.id, question, answers, response.picked)
+
+
+async def _follow(state: FSMContext, raw_state: str | None, response_id: int | None) -> None:
+    """Typed answers (numbers, texts) reach `on_typed` through the conversation state,
+    which names the response whose question is on screen. Written only when that changes."""
+    if response_id is None:
+        if raw_state == Surveying.answering.state:
+            await state.clear()
+        return
     if raw_state != Surveying.answering.state:
         await state.set_state(Surveying.answering)
-    await state.set_data({"response": response.id, "q": index, "picked": list(picked)})
-    return survey_views.question_message(t, engine, response.id, question, answers, picked)
+    if (await state.get_data()).get("response") != response_id:
+        await state.set_data({"response": response_id})
 
 
 async def _replace(message: Message, text: str, markup: InlineKeyboardMarkup) -> None:
@@ -137,14 +144,6 @@ async def _replace(message: Message, text: str, markup: InlineKeyboardMarkup) ->
         await message.edit_text(text, reply_markup=markup)
     except TelegramBadRequest:
         await message.answer(text, reply_markup=markup)
-
-
-async def _current(state: FSMContext, callback_data: SurveyCb) -> dict[str, Any]:
-    """The step the person is at; a button of another question or response is stale."""
-    data = await state.get_data()
-    if data.get("response") != callback_data.response or data.get("q") != callback_data.q:
-        raise AnswerError("stale-button")
-    return data
 
 
 async def on_answer(
@@ -160,15 +159,16 @@ async def on_answer(
         raise AccessDenied()
     question = definition.questions[callback_data.q]
     try:
-        data = await _current(state, callback_data)
+        if callback_data.q != response.step:  # a question no longer on screen
+            raise AnswerError("stale-button")
         action = callback_data.action
         if action == "tog":
-            picked = _toggle(data.get("picked", []), _option(question, callback_data.v))
-            await state.update_data(picked=picked)
-            engine = SurveyEngine(definition)
+            picked = _toggle(response.picked, _option(question, callback_data.v))
+            await surveys.pick(session, participant, response.id, picked, utcnow())
             answers = await surveys.answers(session, response)
-            _, markup = survey_views.question_message(t, engine, response.id, question, answers,
-                                                       picked)  # fmt: skip
+            _, markup = survey_views.question_message(
+                t, SurveyEngine(definition), response.id, question, answers, picked
+            )
             with suppress(TelegramBadRequest):
                 await message_of(callback).edit_reply_markup(reply_markup=markup)
             return
@@ -176,11 +176,11 @@ async def on_answer(
             answers = await surveys.answers(session, response)
             previous = SurveyEngine(definition).previous(answers, question.id)
             index = definition.questions.index(previous) if previous else callback_data.q
-            text, markup = await _step(state, raw_state, response, survey, answers, t,
-                                       question_index=index)  # fmt: skip
+            text, markup = await _show(state, raw_state, session, response, survey, answers, t,
+                                       index)  # fmt: skip
             await _replace(message_of(callback), text, markup)
             return
-        value = _value(question, callback_data.v, data)
+        value = _value(question, callback_data.v, response.picked)
         answers = await surveys.record(session, participant, response.id, question.id, value,
                                        utcnow(), skip=action == "skip")  # fmt: skip
     except AnswerError as error:
@@ -188,7 +188,8 @@ async def on_answer(
                                  **{k: str(v) for k, v in error.details.items()})  # fmt: skip
         callback_answer.show_alert = True
         return
-    text, markup = await _step(state, raw_state, response, survey, answers, t)
+    text, markup = await _show(state, raw_state, session, response, survey, answers, t,
+                               response.step)  # fmt: skip
     await _replace(message_of(callback), _saved(t, question, answers) + "\n\n" + text, markup)
     callback_answer.text = t("survey-saved-toast")
 
@@ -212,11 +213,11 @@ def _toggle(picked: list[str], option: str) -> list[str]:
     return [p for p in picked if p != option] if option in picked else [*picked, option]
 
 
-def _value(question: Any, raw: str, data: dict[str, Any]) -> Any:
+def _value(question: Any, raw: str, picked: list[str]) -> Any:
     if question.type == "single":
         return _option(question, raw)
     if question.type == "multi":
-        return list(data.get("picked", []))
+        return list(picked)
     if question.type == "scale":
         if not raw.lstrip("-").isdigit():
             raise AnswerError("unknown-option")
@@ -241,8 +242,8 @@ async def on_edit(
         raise AnswerError("stale-button")
     if not surveys.is_open(survey, utcnow()):
         raise DomainError("survey-closed")
-    text, markup = await _step(state, raw_state, response, survey, answers, t,
-                               question_index=callback_data.q)  # fmt: skip
+    text, markup = await _show(state, raw_state, session, response, survey, answers, t,
+                               callback_data.q)  # fmt: skip
     await message_of(callback).answer(text, reply_markup=markup)
 
 
@@ -256,7 +257,7 @@ async def on_submit(
     with suppress(TelegramBadRequest):
         await message_of(callback).edit_reply_markup(reply_markup=None)
     await message_of(callback).answer(t("survey-thanks"))
-    text, markup = await _step(state, raw_state, response, survey, answers, t)
+    text, markup = await _show(state, raw_state, session, response, survey, answers, t, None)
     await message_of(callback).answer(text, reply_markup=markup)
 
 
@@ -264,12 +265,15 @@ async def on_typed(
     message: Message, state: FSMContext, session: AsyncSession, participant: Participant,
     raw_state: str | None, t: Localizer,
 ) -> None:  # fmt: skip
-    """A typed answer (number, text): committed, then the next step as a new message,
-    headed by what was saved."""
+    """A typed answer (number, text) to the question on screen: committed, then the next
+    step as a new message, headed by what was saved."""
     data = await state.get_data()
     response, survey = await surveys.owned_response(session, participant, int(data["response"]))
+    if response.step is None:  # the summary is on screen
+        await message.answer(t("survey-error-use-buttons"))
+        return
     definition = surveys.definition_of(survey)
-    question = definition.questions[int(data["q"])]
+    question = definition.questions[response.step]
     engine = SurveyEngine(definition)
     try:
         value = engine.parse(question, message.text or "")
@@ -279,7 +283,8 @@ async def on_typed(
         await message.answer(t(f"survey-error-{error.reason}",
                                **{k: str(v) for k, v in error.details.items()}))  # fmt: skip
         return
-    text, markup = await _step(state, raw_state, response, survey, answers, t)
+    text, markup = await _show(state, raw_state, session, response, survey, answers, t,
+                               response.step)  # fmt: skip
     await message.answer(_saved(t, question, answers) + "\n\n" + text, reply_markup=markup)
 
 

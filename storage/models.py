@@ -405,6 +405,12 @@ class SurveyResponse(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where the respondent is: the index of the question on screen (None: the summary, or
+    # nothing shown yet), and the options ticked there so far on a multi-choice question.
+    # Written with each answer, in its transaction: a press on any other question's
+    # buttons is outdated, after a restart too.
+    step: Mapped[int | None] = mapped_column()
+    picked: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class SurveyAnswer(Base):

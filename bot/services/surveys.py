@@ -359,8 +359,63 @@ async def record(
     if response.status == ResponseStatus.SUBMITTED and not engine.is_complete(updated):
         response.status = ResponseStatus.IN_PROGRESS
         response.submitted_at = None
+    _place(response, engine.definition, updated, next_step(engine, response, updated))
     await session.commit()
     return updated
+
+
+def next_step(
+    engine: SurveyEngine, response: SurveyResponse, answers: dict[str, Any]
+) -> int | None:
+    """Where the respondent goes on opening, or after an answer: the first unanswered
+    question they are asked; the summary (None) once there is none, or once submitted."""
+    if response.status == ResponseStatus.SUBMITTED:
+        return None
+    question = engine.next_unanswered(answers)
+    return None if question is None else engine.definition.questions.index(question)
+
+
+async def move_to(
+    session: AsyncSession,
+    response: SurveyResponse,
+    definition: SurveyDefinition,
+    answers: dict[str, Any],
+    step: int | None,
+) -> None:
+    """Puts the respondent at `step` (a question's index; None: the summary), committed
+    when it changed. An answer moves them itself (see `record`)."""
+    if _place(response, definition, answers, step):
+        await session.commit()
+
+
+def _place(
+    response: SurveyResponse,
+    definition: SurveyDefinition,
+    answers: dict[str, Any],
+    step: int | None,
+) -> bool:
+    """Sets the step; the ticks of a multi-choice question start from its saved answer.
+    True if anything changed."""
+    picked: list[str] = []
+    if step is not None and definition.questions[step].type == "multi":
+        picked = list(answers.get(definition.questions[step].id) or [])
+    if response.step == step and response.picked == picked:
+        return False
+    response.step, response.picked = step, picked
+    return True
+
+
+async def pick(
+    session: AsyncSession,
+    participant: Participant,
+    response_id: int,
+    picked: list[str],
+    now: datetime,
+) -> None:
+    """The options ticked so far on the multi-choice question on screen (before Done)."""
+    response, _survey = await _owned(session, participant, response_id, now)
+    response.picked = picked
+    await session.commit()
 
 
 async def submit(

@@ -92,6 +92,47 @@ async def test_one_response_per_school_resumed_and_submitted(session: AsyncSessi
     assert await session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
 
 
+async def test_the_respondent_step_is_stored_with_each_answer(session: AsyncSession) -> None:
+    """Which question is on screen lives on the response, written in the answer's own
+    transaction: after a restart, a press on any other question's buttons is outdated."""
+    loaded = await surveys.load(session, None, DIRECTORS)
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await surveys.open_window(session, None, DIRECTORS.code, NOW + timedelta(days=7), NOW)
+    response = await surveys.start(session, director, loaded.survey.id, NOW, schools["47001"].id)
+    index = {question.id: i for i, question in enumerate(DIRECTORS.questions)}
+
+    async def stored_step() -> tuple[int | None, list[str]]:
+        await session.refresh(response)  # as committed
+        return response.step, response.picked
+
+    assert await stored_step() == (None, [])  # nothing shown yet
+    await surveys.record(session, director, response.id, "meetings_attended", "most", NOW)
+    assert await stored_step() == (index["webinars_attended"], [])
+    # Back to a multi-choice question answered before: its ticks start from the answer.
+    await surveys.record(session, director, response.id, "antirisk_measures", ["climate"], NOW)
+    answers = await surveys.answers(session, response)
+    await surveys.move_to(session, response, DIRECTORS, answers, index["antirisk_measures"])
+    assert await stored_step() == (index["antirisk_measures"], ["climate"])
+    await surveys.pick(session, director, response.id, ["climate", "motivation"], NOW)
+    assert await stored_step() == (index["antirisk_measures"], ["climate", "motivation"])
+    await surveys.record(session, director, response.id, "antirisk_measures",
+                         ["climate", "motivation"], NOW)  # fmt: skip
+    assert await stored_step() == (index["webinars_attended"], [])  # the first unanswered
+    for question, value in [
+        ("webinars_attended", 4),
+        ("curator_contact", "weekly"),
+        ("curator_helpful", 4),
+        ("programme_progress", 3),
+        ("difficulties", False),
+        ("help_needed", None),
+        ("comment", None),
+    ]:
+        await surveys.record(session, director, response.id, question, value, NOW,
+                             skip=value is None)  # fmt: skip
+    assert await stored_step() == (None, [])  # the summary
+
+
 async def test_forgetting_a_director_keeps_the_answers_anonymised(session: AsyncSession) -> None:
     loaded = await surveys.load(session, None, DIRECTORS)
     schools = await load_schools(session)
