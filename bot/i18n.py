@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,6 +13,7 @@ from fluent.runtime import FluentBundle, FluentResource
 from bot.settings import PROJECT_ROOT, SUPPORTED_LOCALES
 
 LOCALES_DIR = PROJECT_ROOT / "locales"
+CACHED_TEXTS = 4096
 logger = logging.getLogger(__name__)
 
 
@@ -27,6 +29,9 @@ class Translator:
             for path in sorted((locales_dir / locale).glob("*.ftl")):
                 bundle.add_resource(FluentResource(path.read_text(encoding="utf-8")))
             self._bundles[locale] = bundle
+        # A message formatted with the same arguments is the same text (Fluent is
+        # deterministic): the busy ones («Вопрос 3 из 20», the buttons) are formatted once.
+        self._cached = functools.lru_cache(maxsize=CACHED_TEXTS)(self._uncached)
 
     @property
     def locales(self) -> tuple[str, ...]:
@@ -44,6 +49,14 @@ class Translator:
         return self._bundles[locale].has_message(key)
 
     def get(self, locale: str, key: str, **args: Any) -> str:
+        arguments = tuple(sorted(args.items()))
+        try:
+            return self._cached(locale, key, arguments)
+        except TypeError:  # an unhashable argument
+            return self._uncached(locale, key, arguments)
+
+    def _uncached(self, locale: str, key: str, arguments: tuple[tuple[str, Any], ...]) -> str:
+        args = dict(arguments)
         for candidate in (locale, self.default_locale):
             bundle = self._bundles.get(candidate)
             if bundle is not None and bundle.has_message(key):
