@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import Update, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.services import audit, directory
 from bot.services.access import Action, can
@@ -260,7 +261,8 @@ async def answers(session: AsyncSession, response: SurveyResponse) -> dict[str, 
     survey = await session.get(Survey, response.survey_id)
     assert survey is not None
     definition = definition_of(survey)
-    rows = await session.execute(_ANSWERS, {"response_id": response.id})
+    # Plain rows, no ORM: through the session's connection (its transaction).
+    rows = await (await session.connection()).execute(_ANSWERS, {"response_id": response.id})
     values: dict[str, Any] = {}
     for row in rows:
         kind = definition.question(row.question_id).type
@@ -355,11 +357,11 @@ async def record(
                                 updated[key])]  # fmt: skip
     if rows:
         await (await session.connection()).execute(_INSERT_ANSWERS, rows)
-    response.updated_at = now
+    changes: dict[str, Any] = {"updated_at": now}
     if response.status == ResponseStatus.SUBMITTED and not engine.is_complete(updated):
-        response.status = ResponseStatus.IN_PROGRESS
-        response.submitted_at = None
-    _place(response, engine.definition, updated, next_step(engine, response, updated))
+        changes |= {"status": ResponseStatus.IN_PROGRESS, "submitted_at": None}
+    step = _step_after(engine, changes.get("status", response.status), updated)
+    await _save(session, response, changes | _position(engine.definition, updated, step))
     await session.commit()
     return updated
 
@@ -369,7 +371,11 @@ def next_step(
 ) -> int | None:
     """Where the respondent goes on opening, or after an answer: the first unanswered
     question they are asked; the summary (None) once there is none, or once submitted."""
-    if response.status == ResponseStatus.SUBMITTED:
+    return _step_after(engine, response.status, answers)
+
+
+def _step_after(engine: SurveyEngine, status: str, answers: dict[str, Any]) -> int | None:
+    if status == ResponseStatus.SUBMITTED:
         return None
     question = engine.next_unanswered(answers)
     return None if question is None else engine.definition.questions.index(question)
@@ -384,25 +390,42 @@ async def move_to(
 ) -> None:
     """Puts the respondent at `step` (a question's index; None: the summary), committed
     when it changed. An answer moves them itself (see `record`)."""
-    if _place(response, definition, answers, step):
+    position = _position(definition, answers, step)
+    if (response.step, response.picked) != (position["step"], position["picked"]):
+        await _save(session, response, position)
         await session.commit()
 
 
-def _place(
-    response: SurveyResponse,
-    definition: SurveyDefinition,
-    answers: dict[str, Any],
-    step: int | None,
-) -> bool:
-    """Sets the step; the ticks of a multi-choice question start from its saved answer.
-    True if anything changed."""
+def _position(
+    definition: SurveyDefinition, answers: dict[str, Any], step: int | None
+) -> dict[str, Any]:
+    """The columns of a step; the ticks of a multi-choice question start from its saved
+    answer."""
     picked: list[str] = []
     if step is not None and definition.questions[step].type == "multi":
         picked = list(answers.get(definition.questions[step].id) or [])
-    if response.step == step and response.picked == picked:
-        return False
-    response.step, response.picked = step, picked
-    return True
+    return {"step": step, "picked": picked}
+
+
+async def _save(session: AsyncSession, response: SurveyResponse, changes: dict[str, Any]) -> None:
+    """Writes columns of a loaded response with one UPDATE, shown on the object as stored.
+
+    Not through the ORM's flush: on every answer its unit of work cost several times the
+    statement it issues."""
+    for column, value in changes.items():
+        set_committed_value(response, column, value)
+    connection = await session.connection()
+    await connection.execute(_update_of(tuple(changes)), {"response_id": response.id, **changes})
+
+
+@functools.cache
+def _update_of(columns: tuple[str, ...]) -> Update:
+    """The UPDATE of these columns of a response, built once per set of columns."""
+    return (
+        update(SurveyResponse)
+        .where(SurveyResponse.id == bindparam("response_id"))
+        .values({column: bindparam(column) for column in columns})
+    )
 
 
 async def pick(
@@ -414,7 +437,7 @@ async def pick(
 ) -> None:
     """The options ticked so far on the multi-choice question on screen (before Done)."""
     response, _survey = await _owned(session, participant, response_id, now)
-    response.picked = picked
+    await _save(session, response, {"picked": picked})
     await session.commit()
 
 
@@ -424,8 +447,7 @@ async def submit(
     response, survey = await _owned(session, participant, response_id, now)
     if not SurveyEngine(definition_of(survey)).is_complete(await answers(session, response)):
         raise DomainError("survey-incomplete")
-    response.status = ResponseStatus.SUBMITTED
-    response.submitted_at = now
+    await _save(session, response, {"status": ResponseStatus.SUBMITTED, "submitted_at": now})
     await session.commit()
     return response
 
