@@ -172,7 +172,8 @@ class SingleWriter:
 
     async def _acquire(self, lock: asyncio.Lock) -> None:
         try:
-            await asyncio.wait_for(lock.acquire(), self._timeout)
+            async with asyncio.timeout(self._timeout):  # no task per call, as wait_for makes
+                await lock.acquire()
         except TimeoutError:
             raise TimeoutError(
                 f"database is locked: no write turn within {self._timeout:g} s"

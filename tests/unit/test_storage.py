@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.services import participants, updates
+from storage import db, migrate
 from storage.db import LONG_RUNNING
 from storage.fsm import SqlStorage
 from storage.models import FsmRecord, Participant, ProcessedUpdate
@@ -213,3 +214,22 @@ async def test_a_writer_meeting_another_process_lock_waits_without_stopping_the_
     await asyncio.wait_for(writer, 10)
     async with session_factory() as session:
         assert await session.scalar(select(ProcessedUpdate.update_id)) == 4242
+
+
+async def test_a_writer_kept_waiting_too_long_fails_with_database_locked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "WRITE_WAIT_SECONDS", 0.2)
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'locked.sqlite3'}")
+    await migrate.upgrade(engine)
+    sessions = db.create_session_factory(engine)
+    try:
+        async with sessions() as holder, sessions() as waiter:
+            assert await ProcessedUpdateRepository(holder).claim(1)  # holds the write turn
+            with pytest.raises(TimeoutError, match="database is locked"):
+                await ProcessedUpdateRepository(waiter).claim(2)
+            await waiter.rollback()
+            await holder.commit()
+            assert await ProcessedUpdateRepository(waiter).claim(2)
+    finally:
+        await engine.dispose()
