@@ -30,6 +30,7 @@ from bot.middlewares import (
     ParticipantMiddleware,
 )
 from bot.runtime import settle_after_start
+from bot.services import updates
 from bot.settings import Mode, Settings
 from handlers import get_routers
 from scheduler import build_scheduler
@@ -85,6 +86,7 @@ def build_dispatcher(
     settings: Settings,
     storage: BaseStorage,
     events_isolation: BaseEventIsolation,
+    redeliveries: updates.Redeliveries = updates.ANY_UPDATE,
 ) -> Dispatcher:
     # events_isolation serialises the updates of one user: two quick presses cannot race.
     dispatcher = Dispatcher(storage=storage, events_isolation=events_isolation)
@@ -92,7 +94,7 @@ def build_dispatcher(
     dispatcher["settings"] = settings
     dispatcher["session_factory"] = session_factory
     # Outer middlewares run in this order, inside aiogram's own (errors, user context, FSM).
-    dispatcher.update.outer_middleware(DbSessionMiddleware(session_factory))
+    dispatcher.update.outer_middleware(DbSessionMiddleware(session_factory, redeliveries))
     dispatcher.update.outer_middleware(ParticipantMiddleware(translator))
     dispatcher.callback_query.middleware(AnswerAfterHandling())
     dispatcher.include_routers(*get_routers())
@@ -158,12 +160,17 @@ async def application(settings: Settings) -> AsyncIterator[Application]:
         session_factory = create_session_factory(engine)
         translator = Translator(settings.default_locale)
         storage, isolation = build_fsm(settings, session_factory)
+        redeliveries = updates.ANY_UPDATE  # a webhook's retry may come at any time
+        if settings.mode is Mode.POLLING:
+            async with session_factory() as session:
+                redeliveries = await updates.redeliveries_after_restart(session)
         dispatcher = build_dispatcher(
             session_factory=session_factory,
             translator=translator,
             settings=settings,
             storage=storage,
             events_isolation=isolation,
+            redeliveries=redeliveries,
         )
         bot = build_bot(settings)
         try:

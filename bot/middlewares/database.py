@@ -23,8 +23,13 @@ class DbSessionMiddleware(BaseMiddleware):
     apology, and a redelivery would not fare better.
     """
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        redeliveries: updates.Redeliveries,
+    ) -> None:
         self._session_factory = session_factory
+        self._redeliveries = redeliveries
 
     async def __call__(
         self,
@@ -34,7 +39,9 @@ class DbSessionMiddleware(BaseMiddleware):
     ) -> Any:
         assert isinstance(event, Update)
         async with self._session_factory() as session:
-            if await updates.was_processed(session, event.update_id):
+            if self._redeliveries.possible(event.update_id) and await updates.was_processed(
+                session, event.update_id
+            ):
                 logger.info("Update %s was already processed: dropped", event.update_id)
                 return None
             updates.claim_with_first_commit(session, event.update_id)

@@ -1,14 +1,16 @@
 """Telegram update ids already processed: a redelivered update is handled once.
 
 Telegram delivers an update again when the bot did not confirm it (a crash between
-handling and the next poll). An update is claimed in the same transaction as the first
-change it makes, so its changes and its claim are committed together or not at all: a
-redelivered update finds its claim and is dropped, and one interrupted before its commit
-is handled afresh. An update that changes nothing is claimed after its handler.
+handling and the next poll) or, with a webhook, when its answer did not arrive. An update
+is claimed in the same transaction as the first change it makes, so its changes and its
+claim are committed together or not at all: a redelivered update finds its claim and is
+dropped, and one interrupted before its commit is handled afresh. An update that changes
+nothing is claimed after its handler.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +26,32 @@ from storage.types import utcnow
 KEEP_PROCESSED_FOR = timedelta(days=1)
 
 _PENDING = "update_to_claim"
+
+
+@dataclass(frozen=True)
+class Redeliveries:
+    """Which updates may have been processed already, and are looked up before handling.
+
+    When polling, only those up to the newest id claimed before this process started:
+    Telegram numbers updates in order and gives them to one poller at a time, which
+    confirms each batch by asking for the next, so a later id has reached no one before.
+    A webhook's retry may come at any time (to any replica): every update is looked up.
+    Either way the claim made with the first commit keeps a change from being made twice.
+    """
+
+    up_to: int | None = None  # None: any update
+
+    def possible(self, update_id: int) -> bool:
+        return self.up_to is None or update_id <= self.up_to
+
+
+ANY_UPDATE = Redeliveries()
+
+
+async def redeliveries_after_restart(session: AsyncSession) -> Redeliveries:
+    """For polling: the updates this process may receive again."""
+    newest = await ProcessedUpdateRepository(session).newest()
+    return Redeliveries(up_to=newest if newest is not None else -1)
 
 
 class AlreadyProcessed(Exception):

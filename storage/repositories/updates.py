@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -41,6 +41,9 @@ class ProcessedUpdateRepository:
     async def is_processed(self, update_id: int) -> bool:
         connection = await self._session.connection()
         return (await connection.execute(_SEEN, {"update_id": update_id})).first() is not None
+
+    async def newest(self) -> int | None:
+        return await self._session.scalar(select(func.max(ProcessedUpdate.update_id)))
 
     async def prune(self, older_than: datetime) -> int:
         result = await self._session.execute(

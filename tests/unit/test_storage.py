@@ -179,6 +179,23 @@ async def test_concurrent_writers_take_turns_and_a_rollback_frees_the_turn(
 
 
 @pytest.mark.parametrize("database_kind", ["sqlite"])
+async def test_after_a_restart_only_updates_up_to_the_newest_claim_are_looked_up(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async with session_factory() as session:
+        fresh = await updates.redeliveries_after_restart(session)
+        assert not fresh.possible(1)  # nothing was ever claimed
+        for update_id in (5, 9):
+            updates.claim_with_first_commit(session, update_id)
+            await updates.claim_unless_committed(session)
+        restarted = await updates.redeliveries_after_restart(session)
+    assert restarted.possible(9)
+    assert restarted.possible(3)
+    assert not restarted.possible(10)  # Telegram gives later ids to no one before
+    assert updates.ANY_UPDATE.possible(10**12)  # a webhook: every update is looked up
+
+
+@pytest.mark.parametrize("database_kind", ["sqlite"])
 async def test_sqlite_runs_statements_in_the_loop_and_long_ones_in_their_thread(
     engine: AsyncEngine,
 ) -> None:
