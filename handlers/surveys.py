@@ -359,9 +359,9 @@ def build_answering_router() -> Router:
     else."""
     router = Router(name="survey-answering")
     callbacks = router.callback_query
-    callbacks.register(open_survey, SurveyCb.filter(F.action == "open"))
     callbacks.register(on_answer, SurveyCb.filter(F.action.in_({"ans", "tog", "done", "skip",
                                                                 "back"})))  # fmt: skip
+    callbacks.register(open_survey, SurveyCb.filter(F.action == "open"))
     callbacks.register(on_edit, SurveyCb.filter(F.action == "edit"))
     callbacks.register(on_submit, SurveyCb.filter(F.action == "submit"))
     return router
