@@ -10,7 +10,6 @@ nothing is claimed after its handler.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,21 +27,25 @@ KEEP_PROCESSED_FOR = timedelta(days=1)
 _PENDING = "update_to_claim"
 
 
-@dataclass(frozen=True)
 class Redeliveries:
     """Which updates may have been processed already, and are looked up before handling.
 
-    When polling, only those up to the newest id claimed before this process started:
-    Telegram numbers updates in order and gives them to one poller at a time, which
-    confirms each batch by asking for the next, so a later id has reached no one before.
-    A webhook's retry may come at any time (to any replica): every update is looked up.
+    When polling, Telegram numbers updates in order and gives them to one poller at a time,
+    which confirms each batch by asking for the next: an update newer than every one seen
+    before (claimed before this process started, or received since) has reached no one,
+    and is not looked up. Any other one is: a redelivery after a crash, a repeat. A
+    webhook's retry may come at any time (to any replica): every update is looked up.
     Either way the claim made with the first commit keeps a change from being made twice.
     """
 
-    up_to: int | None = None  # None: any update
+    def __init__(self, newest_seen: int | None = None) -> None:
+        self._newest = newest_seen  # None: look up every update
 
     def possible(self, update_id: int) -> bool:
-        return self.up_to is None or update_id <= self.up_to
+        if self._newest is not None and update_id > self._newest:
+            self._newest = update_id
+            return False
+        return True
 
 
 ANY_UPDATE = Redeliveries()
@@ -51,7 +54,7 @@ ANY_UPDATE = Redeliveries()
 async def redeliveries_after_restart(session: AsyncSession) -> Redeliveries:
     """For polling: the updates this process may receive again."""
     newest = await ProcessedUpdateRepository(session).newest()
-    return Redeliveries(up_to=newest if newest is not None else -1)
+    return Redeliveries(newest if newest is not None else -1)
 
 
 class AlreadyProcessed(Exception):

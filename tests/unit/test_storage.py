@@ -192,7 +192,11 @@ async def test_after_a_restart_only_updates_up_to_the_newest_claim_are_looked_up
     assert restarted.possible(9)
     assert restarted.possible(3)
     assert not restarted.possible(10)  # Telegram gives later ids to no one before
+    assert restarted.possible(10)  # the same update again
+    assert not restarted.possible(12)
+    assert restarted.possible(11)  # older than one seen
     assert updates.ANY_UPDATE.possible(10**12)  # a webhook: every update is looked up
+    assert updates.ANY_UPDATE.possible(10**12)
 
 
 @pytest.mark.parametrize("database_kind", ["sqlite"])
