@@ -221,3 +221,32 @@ async def test_a_survey_file_is_uploaded_in_the_bot(
     assert "title: Field required" in refused
     loaded = (await harness.replies(user, None, **document("pulse-file")))[0]
     assert loaded == translator.get("ru", "survey-admin-loaded-created", code="pulse", version=1)
+
+
+async def test_a_curator_answers_for_two_schools_side_by_side(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    """Each response keeps its own step: the question on screen for one school can still be
+    answered after the other school's survey was opened."""
+    t = translator.for_locale("ru")
+    curators = load_definition(PROJECT_ROOT / "data/surveys/engagement_curators.yaml")
+    schools = await load_schools(session)
+    curator = await person(session, Role.CURATOR, schools=[schools["47001"], schools["47002"]])
+    user = TelegramUser(id=curator.telegram_id)
+    loaded = await surveys.load(session, None, curators)
+    now = datetime.now(UTC)
+    await surveys.open_window(session, None, curators.code, now + timedelta(days=7), now)
+    for code in ("47001", "47002"):
+        await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
+                                           school=schools[code].id))  # fmt: skip
+    first, second = list(await session.scalars(select(SurveyResponse).order_by(SurveyResponse.id)))
+    index = {question.id: i for i, question in enumerate(curators.questions)}
+    answer = SurveyCb(action="ans", response=first.id, q=index["curator_contact"], v="0")
+    step = shown(await harness.press(user, answer))
+    assert t("survey-question-of", number=2, total=5) in (step.text or "")
+    assert await harness.alerts(user, answer) == [t("survey-error-stale-button")]
+    await session.refresh(first)
+    await session.refresh(second)
+    assert (first.step, second.step) == (index["leadership_involvement"], 0)
+    assert await surveys.answers(session, first) == {"curator_contact": "weekly"}
+    assert await surveys.answers(session, second) == {}
