@@ -153,45 +153,35 @@ async def on_answer(
 ) -> None:  # fmt: skip
     """A button under the current question: the answer is committed, then the same message
     becomes the next question (or the summary), headed by what was saved."""
-    response, survey = await surveys.owned_response(session, participant, callback_data.response)
-    definition = surveys.definition_of(survey)
-    if not 0 <= callback_data.q < len(definition.questions):
-        raise AccessDenied()
-    question = definition.questions[callback_data.q]
     try:
-        if callback_data.q != response.step:  # a question no longer on screen
-            raise AnswerError("stale-button")
-        action = callback_data.action
-        if action == "tog":
-            picked = _toggle(response.picked, _option(question, callback_data.v))
-            await surveys.pick(session, participant, response.id, picked, utcnow())
-            answers = await surveys.answers(session, response)
-            _, markup = survey_views.question_message(
-                t, SurveyEngine(definition), response.id, question, answers, picked
-            )
-            with suppress(TelegramBadRequest):
-                await message_of(callback).edit_reply_markup(reply_markup=markup)
-            return
-        if action == "back":
-            answers = await surveys.answers(session, response)
-            previous = SurveyEngine(definition).previous(answers, question.id)
-            index = definition.questions.index(previous) if previous else callback_data.q
-            text, markup = await _show(state, raw_state, session, response, survey, answers, t,
-                                       index)  # fmt: skip
-            await _replace(message_of(callback), text, markup)
-            return
-        value = _value(question, callback_data.v, response.picked)
-        answers = await surveys.record(session, participant, response.id, question.id, value,
-                                       utcnow(), skip=action == "skip")  # fmt: skip
+        pressed = await surveys.press(session, participant, callback_data.response,
+                                      callback_data.q, callback_data.action, callback_data.v,
+                                      utcnow())  # fmt: skip
     except AnswerError as error:
         callback_answer.text = t(f"survey-error-{error.reason}",
                                  **{k: str(v) for k, v in error.details.items()})  # fmt: skip
         callback_answer.show_alert = True
         return
+    response, survey, question, answers = (
+        pressed.response,
+        pressed.survey,
+        pressed.question,
+        pressed.answers,
+    )
+    if callback_data.action == "tog":  # the ticks change under the same question
+        engine = SurveyEngine(surveys.definition_of(survey))
+        _, markup = survey_views.question_message(
+            t, engine, response.id, question, answers, response.picked
+        )
+        with suppress(TelegramBadRequest):
+            await message_of(callback).edit_reply_markup(reply_markup=markup)
+        return
     text, markup = await _show(state, raw_state, session, response, survey, answers, t,
                                response.step)  # fmt: skip
-    await _replace(message_of(callback), _saved(t, question, answers) + "\n\n" + text, markup)
-    callback_answer.text = t("survey-saved-toast")
+    if pressed.saved:
+        text = _saved(t, question, answers) + "\n\n" + text
+        callback_answer.text = t("survey-saved-toast")
+    await _replace(message_of(callback), text, markup)
 
 
 def _saved(t: Localizer, question: Question, answers: Mapping[str, Any]) -> str:
@@ -201,32 +191,6 @@ def _saved(t: Localizer, question: Question, answers: Mapping[str, Any]) -> str:
         question=escape(question.text.get(t.locale)),
         answer=escape(survey_views.format_answer(t, question, answers.get(question.id))),
     )
-
-
-def _option(question: Any, value: str) -> str:
-    if not value.isdigit() or int(value) >= len(question.options):
-        raise AnswerError("unknown-option")
-    return str(question.options[int(value)].id)
-
-
-def _toggle(picked: list[str], option: str) -> list[str]:
-    return [p for p in picked if p != option] if option in picked else [*picked, option]
-
-
-def _value(question: Any, raw: str, picked: list[str]) -> Any:
-    if question.type == "single":
-        return _option(question, raw)
-    if question.type == "multi":
-        return list(picked)
-    if question.type == "scale":
-        if not raw.lstrip("-").isdigit():
-            raise AnswerError("unknown-option")
-        return int(raw)
-    if question.type == "yes_no":
-        if raw not in ("0", "1"):
-            raise AnswerError("unknown-option")
-        return raw == "1"
-    return None  # "skip" on a typed question
 
 
 async def on_edit(

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from storage.models import Role
 
@@ -100,18 +100,23 @@ class SurveyDefinition(Strict):
     compare_with: Identifier | None = None
     questions: Annotated[list[Question], Field(min_length=1)]
 
+    # question id: its place in `questions` (looked up for every stored answer)
+    _places: dict[str, int] = PrivateAttr(default_factory=dict)
+
     @model_validator(mode="after")
     def _consistent(self) -> SurveyDefinition:
         problems = list(_problems(self))
         if problems:
             raise ValueError("; ".join(problems))
+        self._places.update((q.id, i) for i, q in enumerate(self.questions))
         return self
 
     def question(self, question_id: str) -> Question:
-        for question in self.questions:
-            if question.id == question_id:
-                return question
-        raise KeyError(question_id)
+        return self.questions[self.place(question_id)]
+
+    def place(self, question_id: str) -> int:
+        """The question's index in `questions` (KeyError for an unknown id)."""
+        return self._places[question_id]
 
 
 def _problems(definition: SurveyDefinition) -> list[str]:

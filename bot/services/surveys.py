@@ -15,13 +15,14 @@ from typing import Any
 
 from sqlalchemy import Update, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.services import audit, directory
 from bot.services.access import Action, can
 from bot.services.errors import AccessDenied, DomainError, NotFound
-from bot.services.survey_definitions import SurveyDefinition
-from bot.services.survey_engine import SurveyEngine
+from bot.services.survey_definitions import Question, SurveyDefinition
+from bot.services.survey_engine import AnswerError, SurveyEngine
 from storage.models import (
     Participant,
     ResponseStatus,
@@ -241,6 +242,13 @@ async def start(
     return response
 
 
+# -- answering ------------------------------------------------------------------------------
+#
+# The statements of an answer (find the response, read its answers, write the new ones and
+# the step, commit) run as one synchronous unit in SQLAlchemy's greenlet
+# (`AsyncSession.run_sync`): each awaited call of the session starts a greenlet of its own,
+# which on SQLite costs more than the statement. The async functions below are the API.
+
 # Built once (every answer runs them): see storage.db.INSERTS.
 _ANSWERS = (
     select(SurveyAnswer.question_id, SurveyAnswer.option_id, SurveyAnswer.number,
@@ -256,13 +264,171 @@ _RESPONSE_AND_SURVEY = (
 )
 
 
+@dataclass(frozen=True)
+class Pressed:
+    """What a button under a question did, committed: the response as it now stands."""
+
+    response: SurveyResponse
+    survey: Survey
+    question: Question  # whose button it was
+    answers: dict[str, Any]
+    saved: bool  # an answer (or a skip) was stored; else a tick changed, or a step back
+
+
+async def press(
+    session: AsyncSession,
+    participant: Participant,
+    response_id: int,
+    question_index: int,
+    action: str,
+    value: str,
+    now: datetime,
+) -> Pressed:
+    """A button under the question at `question_index` of the participant's response:
+    `ans` (the option's index, the scale's number, "1"/"0" for yes/no), `tog` (ticks or
+    unticks the option at index `value`), `done` (the ticked options are the answer),
+    `skip`, `back`. AnswerError for a button no longer on screen or a value that does not
+    fit; nothing changes then."""
+    return await session.run_sync(
+        _press, participant.id, response_id, question_index, action, value, now
+    )
+
+
+def _press(
+    session: Session, participant_id: int, response_id: int, index: int, action: str,
+    raw: str, now: datetime,
+) -> Pressed:  # fmt: skip
+    response, survey = _owned_in(session, participant_id, response_id)
+    definition = definition_of(survey)
+    if not 0 <= index < len(definition.questions):
+        raise AccessDenied()
+    question = definition.questions[index]
+    if index != response.step:  # a question no longer on screen
+        raise AnswerError("stale-button")
+    engine = SurveyEngine(definition)
+    current = _answers_in(session, definition, response.id)
+    if action == "back":
+        previous = engine.previous(current, question.id)
+        step = definition.place(previous.id) if previous else index
+        _move_in(session, response, definition, current, step if is_open(survey, now) else None)
+        return Pressed(response, survey, question, current, saved=False)
+    if not is_open(survey, now):
+        raise DomainError("survey-closed")
+    if action == "tog":
+        _save_in(session, response, {"picked": _toggle(response.picked, _option(question, raw))})
+        session.commit()
+        return Pressed(response, survey, question, current, saved=False)
+    value = _value(question, raw, response.picked)
+    updated = _store_in(session, response, engine, current, question.id, value, now,
+                        skip=action == "skip")  # fmt: skip
+    return Pressed(response, survey, question, updated, saved=True)
+
+
+def _option(question: Question, raw: str) -> str:
+    if not raw.isdigit() or int(raw) >= len(question.options):
+        raise AnswerError("unknown-option")
+    return str(question.options[int(raw)].id)
+
+
+def _toggle(picked: list[str], option: str) -> list[str]:
+    return [p for p in picked if p != option] if option in picked else [*picked, option]
+
+
+def _value(question: Question, raw: str, picked: list[str]) -> Any:
+    """A button's value as an answer to its question (the engine checks it)."""
+    if question.type == "single":
+        return _option(question, raw)
+    if question.type == "multi":
+        return list(picked)
+    if question.type == "scale":
+        if not raw.lstrip("-").isdigit():
+            raise AnswerError("unknown-option")
+        return int(raw)
+    if question.type == "yes_no":
+        if raw not in ("0", "1"):
+            raise AnswerError("unknown-option")
+        return raw == "1"
+    return None  # "skip" on a typed question
+
+
+async def record(
+    session: AsyncSession,
+    participant: Participant,
+    response_id: int,
+    question_id: str,
+    value: Any,
+    now: datetime,
+    *,
+    skip: bool = False,
+) -> dict[str, Any]:
+    """Checks the answer (or skip), stores the response's answers and returns them. Every
+    answer is committed at once: a restart, or days later, continues from here."""
+    return await session.run_sync(
+        _record, participant.id, response_id, question_id, value, now, skip
+    )
+
+
+def _record(
+    session: Session, participant_id: int, response_id: int, question_id: str, value: Any,
+    now: datetime, skip: bool,
+) -> dict[str, Any]:  # fmt: skip
+    response, survey = _owned_in(session, participant_id, response_id)
+    if not is_open(survey, now):
+        raise DomainError("survey-closed")
+    definition = definition_of(survey)
+    current = _answers_in(session, definition, response.id)
+    return _store_in(session, response, SurveyEngine(definition), current, question_id,
+                     value, now, skip=skip)  # fmt: skip
+
+
+def _store_in(
+    session: Session, response: SurveyResponse, engine: SurveyEngine,
+    current: dict[str, Any], question_id: str, value: Any, now: datetime, *, skip: bool,
+) -> dict[str, Any]:  # fmt: skip
+    """Stores an answer over `current` and moves the respondent on; committed. Only the
+    rows of questions whose answer changed (this one, and those it hides) are rewritten."""
+    if skip:
+        updated = engine.skip(current, question_id)
+    else:
+        updated = engine.answer(current, question_id, value)
+    changed = [key for key, stored in updated.items()
+               if key not in current or current[key] != stored]  # fmt: skip
+    stale = [key for key in current if key not in updated or key in changed]
+    if stale:
+        session.execute(
+            delete(SurveyAnswer).where(
+                SurveyAnswer.response_id == response.id, SurveyAnswer.question_id.in_(stale)
+            )
+        )
+    definition = engine.definition
+    rows = [row for key in changed
+            for row in _rows_of(response.id, key, definition.question(key).type,
+                                updated[key])]  # fmt: skip
+    if rows:
+        session.connection().execute(_INSERT_ANSWERS, rows)
+    changes: dict[str, Any] = {"updated_at": now}
+    if response.status == ResponseStatus.SUBMITTED and not engine.is_complete(updated):
+        changes |= {"status": ResponseStatus.IN_PROGRESS, "submitted_at": None}
+    step = _step_after(engine, changes.get("status", response.status), updated)
+    _save_in(session, response, changes | _position(definition, updated, step))
+    session.commit()
+    return updated
+
+
 async def answers(session: AsyncSession, response: SurveyResponse) -> dict[str, Any]:
     """The stored answers as the engine sees them."""
-    survey = await session.get(Survey, response.survey_id)
+    return await session.run_sync(_answers_of, response)
+
+
+def _answers_of(session: Session, response: SurveyResponse) -> dict[str, Any]:
+    survey = session.get(Survey, response.survey_id)
     assert survey is not None
-    definition = definition_of(survey)
+    return _answers_in(session, definition_of(survey), response.id)
+
+
+def _answers_in(session: Session, definition: SurveyDefinition, response_id: int) -> dict[str, Any]:
     # Plain rows, no ORM: through the session's connection (its transaction).
-    rows = await (await session.connection()).execute(_ANSWERS, {"response_id": response.id})
+    rows = session.connection().execute(_ANSWERS, {"response_id": response_id})
     values: dict[str, Any] = {}
     for row in rows:
         kind = definition.question(row.question_id).type
@@ -310,60 +476,14 @@ def _rows_of(response_id: int, question_id: str, kind: str, value: Any) -> list[
     return [row(text=value)]
 
 
-async def _owned(
-    session: AsyncSession, participant: Participant, response_id: int, now: datetime
+def _owned_in(
+    session: Session, participant_id: int, response_id: int
 ) -> tuple[SurveyResponse, Survey]:
-    response = await session.get(SurveyResponse, response_id)
-    if response is None or response.participant_id != participant.id:
+    """The response with its survey, if it is the participant's (AccessDenied if not)."""
+    found = session.execute(_RESPONSE_AND_SURVEY, {"response_id": response_id}).one_or_none()
+    if found is None or found[0].participant_id != participant_id:
         raise AccessDenied()
-    survey = await session.get(Survey, response.survey_id)
-    assert survey is not None
-    if not is_open(survey, now):
-        raise DomainError("survey-closed")
-    return response, survey
-
-
-async def record(
-    session: AsyncSession,
-    participant: Participant,
-    response_id: int,
-    question_id: str,
-    value: Any,
-    now: datetime,
-    *,
-    skip: bool = False,
-) -> dict[str, Any]:
-    """Checks the answer (or skip), stores the response's answers and returns them. Every
-    answer is committed at once: a restart, or days later, continues from here. Only the
-    rows of questions whose answer changed (this one, and those it hides) are rewritten."""
-    response, survey = await _owned(session, participant, response_id, now)
-    engine = SurveyEngine(definition_of(survey))
-    current = await answers(session, response)
-    if skip:
-        updated = engine.skip(current, question_id)
-    else:
-        updated = engine.answer(current, question_id, value)
-    changed = [key for key, stored in updated.items()
-               if key not in current or current[key] != stored]  # fmt: skip
-    stale = [key for key in current if key not in updated or key in changed]
-    if stale:
-        await session.execute(
-            delete(SurveyAnswer).where(
-                SurveyAnswer.response_id == response.id, SurveyAnswer.question_id.in_(stale)
-            )
-        )
-    rows = [row for key in changed
-            for row in _rows_of(response.id, key, engine.definition.question(key).type,
-                                updated[key])]  # fmt: skip
-    if rows:
-        await (await session.connection()).execute(_INSERT_ANSWERS, rows)
-    changes: dict[str, Any] = {"updated_at": now}
-    if response.status == ResponseStatus.SUBMITTED and not engine.is_complete(updated):
-        changes |= {"status": ResponseStatus.IN_PROGRESS, "submitted_at": None}
-    step = _step_after(engine, changes.get("status", response.status), updated)
-    await _save(session, response, changes | _position(engine.definition, updated, step))
-    await session.commit()
-    return updated
+    return found[0], found[1]
 
 
 def next_step(
@@ -378,7 +498,7 @@ def _step_after(engine: SurveyEngine, status: str, answers: dict[str, Any]) -> i
     if status == ResponseStatus.SUBMITTED:
         return None
     question = engine.next_unanswered(answers)
-    return None if question is None else engine.definition.questions.index(question)
+    return None if question is None else engine.definition.place(question.id)
 
 
 async def move_to(
@@ -390,10 +510,17 @@ async def move_to(
 ) -> None:
     """Puts the respondent at `step` (a question's index; None: the summary), committed
     when it changed. An answer moves them itself (see `record`)."""
+    await session.run_sync(_move_in, response, definition, answers, step)
+
+
+def _move_in(
+    session: Session, response: SurveyResponse, definition: SurveyDefinition,
+    answers: dict[str, Any], step: int | None,
+) -> None:  # fmt: skip
     position = _position(definition, answers, step)
     if (response.step, response.picked) != (position["step"], position["picked"]):
-        await _save(session, response, position)
-        await session.commit()
+        _save_in(session, response, position)
+        session.commit()
 
 
 def _position(
@@ -407,15 +534,16 @@ def _position(
     return {"step": step, "picked": picked}
 
 
-async def _save(session: AsyncSession, response: SurveyResponse, changes: dict[str, Any]) -> None:
+def _save_in(session: Session, response: SurveyResponse, changes: dict[str, Any]) -> None:
     """Writes columns of a loaded response with one UPDATE, shown on the object as stored.
 
     Not through the ORM's flush: on every answer its unit of work cost several times the
     statement it issues."""
     for column, value in changes.items():
         set_committed_value(response, column, value)
-    connection = await session.connection()
-    await connection.execute(_update_of(tuple(changes)), {"response_id": response.id, **changes})
+    session.connection().execute(
+        _update_of(tuple(changes)), {"response_id": response.id, **changes}
+    )
 
 
 @functools.cache
@@ -428,27 +556,23 @@ def _update_of(columns: tuple[str, ...]) -> Update:
     )
 
 
-async def pick(
-    session: AsyncSession,
-    participant: Participant,
-    response_id: int,
-    picked: list[str],
-    now: datetime,
-) -> None:
-    """The options ticked so far on the multi-choice question on screen (before Done)."""
-    response, _survey = await _owned(session, participant, response_id, now)
-    await _save(session, response, {"picked": picked})
-    await session.commit()
-
-
 async def submit(
     session: AsyncSession, participant: Participant, response_id: int, now: datetime
 ) -> SurveyResponse:
-    response, survey = await _owned(session, participant, response_id, now)
-    if not SurveyEngine(definition_of(survey)).is_complete(await answers(session, response)):
+    return await session.run_sync(_submit, participant.id, response_id, now)
+
+
+def _submit(
+    session: Session, participant_id: int, response_id: int, now: datetime
+) -> SurveyResponse:
+    response, survey = _owned_in(session, participant_id, response_id)
+    if not is_open(survey, now):
+        raise DomainError("survey-closed")
+    definition = definition_of(survey)
+    if not SurveyEngine(definition).is_complete(_answers_in(session, definition, response.id)):
         raise DomainError("survey-incomplete")
-    await _save(session, response, {"status": ResponseStatus.SUBMITTED, "submitted_at": now})
-    await session.commit()
+    _save_in(session, response, {"status": ResponseStatus.SUBMITTED, "submitted_at": now})
+    session.commit()
     return response
 
 
@@ -544,12 +668,7 @@ async def owned_response(
     session: AsyncSession, participant: Participant, response_id: int
 ) -> tuple[SurveyResponse, Survey]:
     """A response of the participant's (read-only is fine: the window may be closed)."""
-    found = (
-        await session.execute(_RESPONSE_AND_SURVEY, {"response_id": response_id})
-    ).one_or_none()
-    if found is None or found[0].participant_id != participant.id:
-        raise AccessDenied()
-    return found[0], found[1]
+    return await session.run_sync(_owned_in, participant.id, response_id)
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,10 @@ async def test_the_respondent_step_is_stored_with_each_answer(session: AsyncSess
     answers = await surveys.answers(session, response)
     await surveys.move_to(session, response, DIRECTORS, answers, index["antirisk_measures"])
     assert await stored_step() == (index["antirisk_measures"], ["climate"])
-    await surveys.pick(session, director, response.id, ["climate", "motivation"], NOW)
+    options = [o.id for o in DIRECTORS.question("antirisk_measures").options]
+    tick = str(options.index("motivation"))
+    await surveys.press(session, director, response.id, index["antirisk_measures"], "tog",
+                        tick, NOW)  # fmt: skip
     assert await stored_step() == (index["antirisk_measures"], ["climate", "motivation"])
     await surveys.record(session, director, response.id, "antirisk_measures",
                          ["climate", "motivation"], NOW)  # fmt: skip
