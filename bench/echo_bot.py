@@ -12,9 +12,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 
 
-async def main() -> None:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(os.environ["TELEGRAM_API_BASE"]))
-    bot = Bot(os.environ["BOT_TOKEN"], session=session)
+def echo_dispatcher(bot: Bot) -> Dispatcher:
     dispatcher = Dispatcher()
 
     @dispatcher.callback_query()
@@ -26,7 +24,13 @@ async def main() -> None:
         await bot.send_message(callback.message.chat.id, "Вопрос", reply_markup=keyboard)
         await callback.answer()
 
-    await dispatcher.start_polling(bot, handle_signals=True)
+    return dispatcher
+
+
+async def main() -> None:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(os.environ["TELEGRAM_API_BASE"]))
+    bot = Bot(os.environ["BOT_TOKEN"], session=session)
+    await echo_dispatcher(bot).start_polling(bot, handle_signals=True)
 
 
 if __name__ == "__main__":
