@@ -510,16 +510,24 @@ async def move_to(
 ) -> None:
     """Puts the respondent at `step` (a question's index; None: the summary), committed
     when it changed. An answer moves them itself (see `record`)."""
-    await session.run_sync(_move_in, response, definition, answers, step)
+    if _moves(response, definition, answers, step):  # after an answer, usually not
+        await session.run_sync(_move_in, response, definition, answers, step)
+
+
+def _moves(
+    response: SurveyResponse, definition: SurveyDefinition, answers: dict[str, Any],
+    step: int | None,
+) -> bool:  # fmt: skip
+    position = _position(definition, answers, step)
+    return (response.step, response.picked) != (position["step"], position["picked"])
 
 
 def _move_in(
     session: Session, response: SurveyResponse, definition: SurveyDefinition,
     answers: dict[str, Any], step: int | None,
 ) -> None:  # fmt: skip
-    position = _position(definition, answers, step)
-    if (response.step, response.picked) != (position["step"], position["picked"]):
-        _save_in(session, response, position)
+    if _moves(response, definition, answers, step):
+        _save_in(session, response, _position(definition, answers, step))
         session.commit()
 
 
