@@ -162,24 +162,19 @@ async def on_answer(
                                  **{k: str(v) for k, v in error.details.items()})  # fmt: skip
         callback_answer.show_alert = True
         return
-    response, survey, question, answers = (
-        pressed.response,
-        pressed.survey,
-        pressed.question,
-        pressed.answers,
-    )
+    response, answers = pressed.response, pressed.answers
     if callback_data.action == "tog":  # the ticks change under the same question
-        engine = SurveyEngine(surveys.definition_of(survey))
+        engine = SurveyEngine(surveys.definition_of(pressed.survey))
         _, markup = survey_views.question_message(
-            t, engine, response.id, question, answers, response.picked
+            t, engine, response.id, pressed.question, answers, response.picked
         )
         with suppress(TelegramBadRequest):
             await message_of(callback).edit_reply_markup(reply_markup=markup)
         return
-    text, markup = await _show(state, raw_state, session, response, survey, answers, t,
+    text, markup = await _show(state, raw_state, session, response, pressed.survey, answers, t,
                                response.step)  # fmt: skip
     if pressed.saved:
-        text = _saved(t, question, answers) + "\n\n" + text
+        text = _saved(t, pressed.question, answers) + "\n\n" + text
         callback_answer.text = t("survey-saved-toast")
     await _replace(message_of(callback), text, markup)
 
