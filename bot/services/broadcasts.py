@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import safe_cells
 from bot.services import audience as audiences
 from bot.services import audit, delivery
 from bot.services.access import Action, can
@@ -280,26 +281,28 @@ async def history(
 
 
 def recipients_workbook(lines: Sequence[RecipientLine], zone: ZoneInfo) -> bytes:
-    """The recipients list as an Excel sheet: frozen header, filters, widths that fit."""
+    """The recipients list as an Excel sheet: frozen header, filters, widths that fit.
+    Names are people's own text: `safe_cells` keeps them from becoming formulas."""
     from openpyxl import Workbook
 
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "Получатели"
-    sheet.append(("ФИО", "Роль", "Муниципалитет", "Школа", "Доставка", "Ознакомлен"))
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Получатели")
+    for column, width in zip("ABCDEF", (32, 24, 20, 40, 12, 18), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:F{len(lines) + 1}"
+    header = ("ФИО", "Роль", "Муниципалитет", "Школа", "Доставка", "Ознакомлен")
+    sheet.append(safe_cells.xlsx_row(sheet, header))
     for line in lines:
         acknowledged = (
             line.acknowledged_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
             if line.acknowledged_at
             else ""
         )
-        sheet.append((line.participant.full_name or "", str(line.participant.role or ""),
-                      line.municipality, line.schools, line.delivery, acknowledged))  # fmt: skip
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    for column, width in zip("ABCDEF", (32, 24, 20, 40, 12, 18), strict=True):
-        sheet.column_dimensions[column].width = width
+        person = line.participant
+        values = (person.full_name or "", str(person.role or ""), line.municipality,
+                  line.schools, line.delivery, acknowledged)
+        sheet.append(safe_cells.xlsx_row(sheet, values))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

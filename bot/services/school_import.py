@@ -16,6 +16,7 @@ from pathlib import PurePath
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import safe_cells
 from bot.services import audit
 from bot.services.directory import MunicipalityMatcher, matcher, school_search_text
 from bot.services.errors import DomainError
@@ -112,7 +113,8 @@ def read_table(
 
 
 def _cell(values: list[str], index: int) -> str:
-    return " ".join(values[index].split()) if index < len(values) else ""
+    # The apostrophe our own export puts before a would-be formula is not the school's.
+    return safe_cells.unescape(" ".join(values[index].split())) if index < len(values) else ""
 
 
 def _map_header(
@@ -282,22 +284,20 @@ async def export(session: AsyncSession, filename: str) -> bytes:
     if PurePath(filename).suffix.lower() == ".xlsx":
         from openpyxl import Workbook
 
-        workbook = Workbook()
-        sheet = workbook.active
-        assert sheet is not None
-        sheet.title = "Школы"
-        sheet.append(EXPORT_HEADERS)
-        for row in rows:
-            sheet.append(row)
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("Школы")
         sheet.freeze_panes = "A2"
         for column, width in zip("ABCDE", (12, 20, 60, 30, 20), strict=True):
             sheet.column_dimensions[column].width = width
+        sheet.append(safe_cells.xlsx_row(sheet, EXPORT_HEADERS))
+        for row in rows:
+            sheet.append(safe_cells.xlsx_row(sheet, row))
         buffer = io.BytesIO()
         workbook.save(buffer)
         return buffer.getvalue()
     text = io.StringIO()
     writer = csv.writer(text, delimiter=";", lineterminator="\n")
     writer.writerow(EXPORT_HEADERS)
-    writer.writerows(rows)
+    writer.writerows([safe_cells.csv_text(value) for value in row] for row in rows)
     # The BOM lets Excel open the UTF-8 file with the right letters.
     return ("\ufeff" + text.getvalue()).encode("utf-8")

