@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import Cell
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 # What makes Excel, LibreOffice or Google Sheets read a cell as a formula (OWASP's list).
@@ -44,7 +44,7 @@ def unescape(text: str) -> str:
     return text[1:] if text.startswith("'") and risky(text[1:]) else text
 
 
-def xlsx_text(sheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
+def xlsx_text(sheet: WriteOnlyWorksheet, text: str) -> Cell:
     """A string cell for a write-only sheet, never a formula nor an error value."""
     from openpyxl.cell import WriteOnlyCell
 

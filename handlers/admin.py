@@ -50,8 +50,9 @@ async def import_file(
         raise AccessDenied()
     document = message.document
     assert document is not None
+    # Refused before downloading; the state stays, so the corrected file can follow.
     if (document.file_size or 0) > school_import.MAX_FILE_BYTES:
-        await message.answer(t("error-import-too-large"))
+        await message.answer(t("error-import-too-large"), reply_markup=inline([menu_button(t)]))
         return
     filename = document.file_name or "schools.csv"
     try:
@@ -59,7 +60,7 @@ async def import_file(
             session, filename, await _download(bot, document.file_id)
         )
     except DomainError as error:
-        await message.answer(error_text(t, error))
+        await message.answer(error_text(t, error), reply_markup=inline([menu_button(t)]))
         return
     if not preview.can_apply:
         await message.answer(import_preview_text(t, preview))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -18,14 +19,12 @@ from bot.keyboards import MenuCb, SurveyCb, inline, menu_button
 from bot.services import surveys
 from bot.services.access import Action, can
 from bot.services.errors import AccessDenied
-from bot.services.survey_definitions import SurveyFileError, parse_definition
+from bot.services.survey_definitions import MAX_FILE_BYTES, SurveyFileError, parse_definition
 from bot.settings import Settings
 from bot.views import format_when
 from handlers.shared import message_of
 from storage.models import Participant, SurveyStatus
 from storage.types import utcnow
-
-MAX_FILE_BYTES = 512 * 1024
 
 
 class SurveyAdmin(StatesGroup):
@@ -86,26 +85,38 @@ async def file_received(
     _check(participant)
     document = message.document
     assert document is not None
+    back = inline([menu_button(t)])
+    # Refused before downloading; the state stays, so the corrected file can follow.
     if (document.file_size or 0) > MAX_FILE_BYTES:
-        await message.answer(t("survey-admin-too-large"))
+        limit = MAX_FILE_BYTES // 1024
+        await message.answer(t("survey-admin-refused-too-large", limit=limit), reply_markup=back)
         return
     content = await bot.download(document.file_id)
     assert content is not None
     name = document.file_name or "survey.yaml"
     try:
-        definition = parse_definition(content.read().decode("utf-8"), Path(name))
+        text = content.read().decode("utf-8")
+        # A worker thread: parsing half a megabyte of YAML takes a while in pure Python.
+        definition = await asyncio.to_thread(parse_definition, text, Path(name))
     except UnicodeDecodeError:
-        await message.answer(t("survey-admin-problems", problems="UTF-8"))
+        await message.answer(t("survey-admin-problems", problems="UTF-8"), reply_markup=back)
         return
     except SurveyFileError as error:
-        problems = "\n".join(f"• {escape(p)}" for p in error.problems[:20])
-        await message.answer(t("survey-admin-problems", problems=problems))
+        await message.answer(_refusal(t, error), reply_markup=back)
         return
     loaded = await surveys.load(session, participant, definition)
     await state.clear()
     await message.answer(t(f"survey-admin-loaded-{loaded.outcome}",
                            code=loaded.survey.code, version=loaded.survey.version),
                          reply_markup=inline([menu_button(t)]))  # fmt: skip
+
+
+def _refusal(t: Localizer, error: SurveyFileError) -> str:
+    if error.reason is not None:  # the whole file, before its contents: in the locale
+        details = {key: str(value) for key, value in error.details.items()}
+        return t(f"survey-admin-refused-{error.reason}", **details)
+    problems = "\n".join(f"• {escape(p)}" for p in error.problems[:20])
+    return t("survey-admin-problems", problems=problems)
 
 
 async def ask_closes(

@@ -300,8 +300,14 @@ def recipients_workbook(lines: Sequence[RecipientLine], zone: ZoneInfo) -> bytes
             else ""
         )
         person = line.participant
-        values = (person.full_name or "", str(person.role or ""), line.municipality,
-                  line.schools, line.delivery, acknowledged)
+        values = (
+            person.full_name or "",
+            str(person.role or ""),
+            line.municipality,
+            line.schools,
+            line.delivery,
+            acknowledged,
+        )
         sheet.append(safe_cells.xlsx_row(sheet, values))
     buffer = io.BytesIO()
     workbook.save(buffer)

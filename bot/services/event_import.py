@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import directory, events
 from bot.services.audience import Audience
 from bot.services.errors import DomainError
-from bot.services.school_import import RowError, read_table
+from bot.services.school_import import RowError, read_table_async
 from storage.models import Role
 
 HEADERS = {
@@ -60,7 +60,7 @@ async def preview(
 ) -> EventImport:
     names = await directory.matcher(session)
     result = EventImport()
-    for number, values in read_table(filename, content, HEADERS, REQUIRED):
+    for number, values in await read_table_async(filename, content, HEADERS, REQUIRED):
         try:
             result.webinars.append(_webinar(number, values, names, zone, now))
         except RowProblem as problem:

@@ -2,17 +2,25 @@
 
 A file is first previewed (nothing written), then applied in one transaction. The school
 code identifies a school across imports, so re-importing the same file changes nothing.
+
+A file comes from outside: every limit below is checked while it is read, so a zip bomb
+or an endless CSV is refused after reading no more than the limits allow, and reading
+runs in a worker thread so that other users' updates go on meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import PurePath
+from xml.parsers import expat
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,8 +31,27 @@ from bot.services.errors import DomainError
 from storage.models import Participant, School
 from storage.repositories.directory import MunicipalityRepository, SchoolRepository
 
-MAX_ROWS = 10_000
-MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 10_000  # rows with a value
+MAX_FILE_BYTES = 10 * 1024 * 1024  # as sent; the bot checks it before downloading
+MAX_LINES = 2 * MAX_ROWS  # every row read, empty ones too
+MAX_COLUMNS = 50  # cells in one row
+MAX_LINE_CHARS = 64 * 1024  # one line of a CSV file
+# An XLSX is a zip: its members unpacked, as declared and as actually read. A workbook of
+# 10,000 schools unpacks to some 7 MB.
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+MAX_MEMBERS = 1000
+_CHUNK = 64 * 1024
+# Not a zip, a bad CRC (sizes that lie), encrypted, compressed in a way zipfile lacks,
+# not XML, a row number that is not a number.
+_BROKEN_ZIP = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+    expat.ExpatError,
+)
 COLUMNS = ("code", "municipality", "full_name", "short_name", "programmes")
 HEADERS = {
     "code": ("code", "код", "код школы", "код оо"),
@@ -74,10 +101,6 @@ class ImportPreview:
         return not self.errors and bool(self.new or self.updated)
 
 
-def read_rows(filename: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
-    return read_table(filename, content, HEADERS, REQUIRED)
-
-
 def read_table(
     filename: str,
     content: bytes,
@@ -85,7 +108,8 @@ def read_table(
     required: tuple[str, ...],
 ) -> list[tuple[int, dict[str, str]]]:
     """(row number as the user sees it, values by column) for every non-empty row of a
-    CSV or XLSX file whose first row names the columns (`headers`: name → accepted titles)."""
+    CSV or XLSX file whose first row names the columns (`headers`: name → accepted titles).
+    Blocking: `read_table_async` runs it off the event loop."""
     if len(content) > MAX_FILE_BYTES:
         raise ImportFileError("import-too-large")
     suffix = PurePath(filename).suffix.lower()
@@ -99,9 +123,13 @@ def read_table(
         header = next(table)
     except StopIteration:
         raise ImportFileError("import-empty") from None
+    _check_width(header, 1)
     columns = _map_header(header, headers, required)
     rows = []
     for number, values in enumerate(table, start=2):
+        if number > MAX_LINES:
+            raise ImportFileError("import-too-many-lines", limit=MAX_LINES)
+        _check_width(values, number)
         if not any(value.strip() for value in values):
             continue
         rows.append((number, {name: _cell(values, index) for name, index in columns.items()}))
@@ -110,6 +138,22 @@ def read_table(
     if not rows:
         raise ImportFileError("import-empty")
     return rows
+
+
+async def read_table_async(
+    filename: str,
+    content: bytes,
+    headers: dict[str, tuple[str, ...]],
+    required: tuple[str, ...],
+) -> list[tuple[int, dict[str, str]]]:
+    """`read_table` in a worker thread: a file at the limits takes a second or two to
+    parse, which the event loop must not wait for."""
+    return await asyncio.to_thread(read_table, filename, content, headers, required)
+
+
+def _check_width(values: list[str], number: int) -> None:
+    if len(values) > MAX_COLUMNS:
+        raise ImportFileError("import-too-many-columns", limit=MAX_COLUMNS, row=number)
 
 
 def _cell(values: list[str], index: int) -> str:
@@ -143,25 +187,106 @@ def _csv_rows(content: bytes) -> Iterator[list[str]]:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
             text[:4096], delimiters=";,\t"
         )
-    except csv.Error:
+        delimiter = dialect.delimiter
+    except csv.Error:  # rows of unequal length: the header's separator
         dialect = csv.excel
-    return iter(list(csv.reader(io.StringIO(text), dialect)))
+        delimiter = max(";,\t", key=text[:4096].partition("\n")[0].count)
+    reader = csv.reader(_lines(text), dialect, delimiter=delimiter)
+    try:
+        yield from reader
+    except csv.Error:  # a NUL, a field beyond csv's own limit
+        raise ImportFileError("import-csv-broken", row=reader.line_num) from None
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The file's lines for csv.reader, each checked before it is parsed: a line of a
+    million separators would otherwise become a row of a million cells first."""
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if number > MAX_LINES:
+            raise ImportFileError("import-too-many-lines", limit=MAX_LINES)
+        if len(line) > MAX_LINE_CHARS:
+            raise ImportFileError("import-line-too-long", row=number, limit=MAX_LINE_CHARS)
+        yield line
 
 
 def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
+    _check_package(content)
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
         raise ImportFileError("import-format") from None
-    sheet = workbook.worksheets[0]
-    rows = [
-        ["" if value is None else _xlsx_text(value) for value in row]
-        for row in sheet.iter_rows(values_only=True)
-    ]
-    workbook.close()
-    return iter(rows)
+    try:
+        if not workbook.worksheets:
+            raise ImportFileError("import-empty")
+        sheet = workbook.worksheets[0]
+        # The bounds keep openpyxl from padding rows to a claimed dimension (XFD1048576).
+        for row in sheet.iter_rows(max_col=MAX_COLUMNS, max_row=MAX_LINES + 1, values_only=True):
+            yield ["" if value is None else _xlsx_text(value) for value in row]
+    finally:
+        workbook.close()
+
+
+def _check_package(content: bytes) -> None:
+    """Refuses a workbook that unpacks beyond the limits (by the sizes its zip declares,
+    then by the bytes actually unpacked, chunk by chunk), that declares XML entities (a
+    workbook never does), or whose sheets have too many rows or cells in a row. Reads
+    at most MAX_UNPACKED_BYTES, in chunks: memory stays small whatever the file claims."""
+    too_large = ImportFileError("import-unpacked-too-large", limit=MAX_UNPACKED_BYTES >> 20)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        members = archive.infolist()
+        if len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+            raise too_large
+        unpacked = 0
+        for member in members:
+            name = member.filename
+            sheet = _SheetScan() if name.startswith("xl/worksheets/") else None
+            tail = b""
+            with archive.open(member) as stream:
+                while chunk := stream.read(_CHUNK):
+                    unpacked += len(chunk)
+                    if unpacked > MAX_UNPACKED_BYTES:
+                        raise too_large
+                    window = tail + chunk
+                    if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
+                        raise ImportFileError("import-format")
+                    tail = chunk[-16:]
+                    if sheet is not None:
+                        sheet.feed(chunk)
+            if sheet is not None:
+                sheet.feed(b"", final=True)
+    except _BROKEN_ZIP:
+        raise ImportFileError("import-format") from None
+
+
+class _SheetScan:
+    """Counts a sheet's rows (by number too: openpyxl makes up the rows a gap skips) and
+    each row's cells as the XML streams by, with expat: no tree is built."""
+
+    def __init__(self) -> None:
+        self._parser = expat.ParserCreate(namespace_separator=" ")
+        self._parser.StartElementHandler = self._start
+        self._rows = 0
+        self._row = 0
+        self._cells = 0
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        self._parser.Parse(chunk, final)
+
+    def _start(self, tag: str, attributes: dict[str, str]) -> None:
+        local = tag.rpartition(" ")[2]
+        if local == "row":
+            self._rows += 1
+            self._row = int(attributes.get("r") or self._row + 1)
+            self._cells = 0
+            if max(self._rows, self._row) > MAX_LINES:
+                raise ImportFileError("import-too-many-lines", limit=MAX_LINES)
+        elif local == "c":
+            self._cells += 1
+            if self._cells > MAX_COLUMNS:
+                raise ImportFileError("import-too-many-columns", limit=MAX_COLUMNS, row=self._row)
 
 
 def _xlsx_text(value: object) -> str:
@@ -185,7 +310,7 @@ def _programmes(text: str) -> tuple[str, ...]:
 
 async def preview(session: AsyncSession, filename: str, content: bytes) -> ImportPreview:
     """What applying the file would change; nothing is written."""
-    rows = read_rows(filename, content)
+    rows = await read_table_async(filename, content, HEADERS, REQUIRED)
     return await _compare(session, rows, await matcher(session))
 
 

@@ -2,6 +2,10 @@
 
 See docs/surveys.md for the format. A bad file is refused with every problem named: the
 file, the question id, and what is wrong.
+
+A survey file comes from outside, so reading it is bounded: the file's size, no YAML
+anchors or aliases (one anchor referenced 2,000 times made a 110 KB file a 205 MB
+definition), a limit on nesting, and a limit on every list and text of the schema.
 """
 
 from __future__ import annotations
@@ -14,7 +18,15 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from storage.models import Role
 
+MAX_FILE_BYTES = 512 * 1024
+MAX_FILE_CHARS = MAX_FILE_BYTES  # a character is at least a byte of UTF-8
+MAX_DEPTH = 20  # lists and mappings inside one another; a survey needs about 6
+MAX_QUESTIONS = 200
+MAX_OPTIONS = 50
+MAX_SCALE_POINTS = 11  # buttons in one message: 0…10 at most
+
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
 QuestionType = Literal["single", "multi", "scale", "yes_no", "number", "text"]
 CHOICE_TYPES = ("single", "multi")
 
@@ -37,8 +49,8 @@ class Option(Strict):
 
 
 class Scale(Strict):
-    min: int = 1
-    max: int = 5
+    min: Annotated[int, Field(ge=-100, le=100)] = 1
+    max: Annotated[int, Field(ge=-100, le=100)] = 5
     min_label: Text
     max_label: Text
 
@@ -48,8 +60,11 @@ class ShowIf(Strict):
     or is one of `any_of`."""
 
     question: Identifier
-    equals: str | int | bool | None = None
-    any_of: list[str | int] | None = None
+    equals: Annotated[str, Field(max_length=200)] | int | bool | None = None
+    any_of: (
+        Annotated[list[Annotated[str, Field(max_length=200)] | int], Field(max_length=MAX_OPTIONS)]
+        | None
+    ) = None
 
     @model_validator(mode="after")
     def _one_condition(self) -> ShowIf:
@@ -68,7 +83,7 @@ class Question(Strict):
     text: Text
     help: Text | None = None
     required: bool = True
-    options: list[Option] = []
+    options: Annotated[list[Option], Field(max_length=MAX_OPTIONS)] = []
     min_picks: int | None = None
     max_picks: int | None = None
     scale: Scale | None = None
@@ -82,9 +97,9 @@ class Question(Strict):
 
 
 class SurveyAudience(Strict):
-    roles: Annotated[list[Role], Field(min_length=1)]
-    programmes: list[str] = []
-    municipalities: list[str] = []
+    roles: Annotated[list[Role], Field(min_length=1, max_length=10)]
+    programmes: Annotated[list[Name], Field(max_length=100)] = []
+    municipalities: Annotated[list[Name], Field(max_length=100)] = []
 
 
 class SurveyDefinition(Strict):
@@ -98,7 +113,7 @@ class SurveyDefinition(Strict):
     # Another survey whose questions with the same id the analysis compares with this one's,
     # school by school (directors' answers against their curators').
     compare_with: Identifier | None = None
-    questions: Annotated[list[Question], Field(min_length=1)]
+    questions: Annotated[list[Question], Field(min_length=1, max_length=MAX_QUESTIONS)]
 
     # question id: its place in `questions` (looked up for every stored answer)
     _places: dict[str, int] = PrivateAttr(default_factory=dict)
@@ -164,6 +179,8 @@ def _question_problems(question: Question) -> list[str]:
             problems.append("a scale question needs `scale` with min, max and end labels")
         elif question.scale.min >= question.scale.max:
             problems.append("scale min must be below max")
+        elif question.scale.max - question.scale.min >= MAX_SCALE_POINTS:
+            problems.append(f"a scale has at most {MAX_SCALE_POINTS} points")
     lowest, highest = question.min, question.max
     if (
         question.type == "number"
@@ -188,15 +205,71 @@ def _condition_problems(condition: ShowIf, source: Question) -> list[str]:
 
 
 class SurveyFileError(Exception):
-    def __init__(self, path: Path, problems: list[str]) -> None:
+    """`problems` name what is wrong (in English, for the file's author); a file refused as
+    a whole, before its contents are looked at, also has a `reason` (a locale key's end:
+    `survey-admin-refused-<reason>`) with its `details`."""
+
+    def __init__(
+        self, path: Path, problems: list[str], reason: str | None = None, **details: object
+    ) -> None:
         super().__init__(f"{path.name}: " + "; ".join(problems))
         self.path = path
         self.problems = problems
+        self.reason = reason
+        self.details = details
+
+
+class _Refused(yaml.YAMLError):
+    def __init__(self, reason: str, mark: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = int(getattr(mark, "line", -1)) + 1
+
+
+class _SurveyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases (no survey needs them, and they multiply
+    a small file) and nesting deeper than MAX_DEPTH (the composer recurses once per level:
+    50,000 levels were a RecursionError). Checked event by event, before anything is built."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _Refused("yaml-aliases", event.start_mark)
+        if not isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            return super().compose_node(parent, index)  # type: ignore[arg-type]
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused("yaml-too-deep", event.start_mark)
+            return super().compose_node(parent, index)  # type: ignore[arg-type]
+        finally:
+            self._depth -= 1
+
+
+_REFUSALS = {
+    "yaml-aliases": "anchors and aliases (& and *) are not allowed",
+    "yaml-too-deep": f"nested deeper than {MAX_DEPTH} levels",
+}
+
+
+def _too_large(path: Path) -> SurveyFileError:
+    limit = MAX_FILE_BYTES // 1024
+    return SurveyFileError(path, [f"larger than {limit} KB"], "too-large", limit=limit)
 
 
 def parse_definition(text: str, path: Path) -> SurveyDefinition:
+    if len(text) > MAX_FILE_CHARS:
+        raise _too_large(path)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_SurveyLoader)
+    except _Refused as refused:
+        problem = f"line {refused.line}: {_REFUSALS[refused.reason]}"
+        details = {"line": refused.line, "limit": MAX_DEPTH}
+        raise SurveyFileError(path, [problem], refused.reason, **details) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f"line {mark.line + 1}: " if mark is not None else ""
@@ -210,6 +283,8 @@ def parse_definition(text: str, path: Path) -> SurveyDefinition:
 
 
 def load_definition(path: Path) -> SurveyDefinition:
+    if path.stat().st_size > MAX_FILE_BYTES:  # refused before it is read
+        raise _too_large(path)
     return parse_definition(path.read_text(encoding="utf-8"), path)
 
 

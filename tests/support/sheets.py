@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 
-
 from openpyxl import load_workbook
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -54,5 +53,3 @@ def _number(text: str) -> bool:
 def has_text(texts: list[str], wanted: str) -> bool:
     """Whether a hostile value survived (unchanged in XLSX, apostrophe-prefixed in CSV)."""
     return wanted in texts or "'" + wanted in texts
-
-

