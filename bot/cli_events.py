@@ -8,12 +8,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli import operator_session
+from bot.cli import _plain, operator_session
 from bot.i18n import Translator
 from bot.notices import tell_audience_of_change
 from bot.services import event_import, events
 from bot.services.errors import DomainError
+from bot.services.school_import import ImportFileError
 from bot.settings import Settings
+from bot.views import error_text
 from storage.types import utcnow
 
 
@@ -61,11 +63,17 @@ async def run_events(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _import(session: AsyncSession, settings: Settings, args: argparse.Namespace) -> int:
     content = args.file.read_bytes()
-    result = await event_import.preview(session, args.file.name, content, settings.zone, utcnow())
+    t = Translator(settings.default_locale).for_locale(settings.default_locale)
+    try:
+        result = await event_import.preview(
+            session, args.file.name, content, settings.zone, utcnow()
+        )
+    except ImportFileError as error:  # the whole file: which limit or format, in words
+        print(_plain(error_text(t, error)), file=sys.stderr)
+        return 1
     for row in result.webinars:
         print(f"row {row.row}: {row.starts_at.astimezone(settings.zone):%d.%m.%Y %H:%M} "
               f"{row.title}")  # fmt: skip
-    t = Translator(settings.default_locale).for_locale(settings.default_locale)
     for error in result.errors:
         reason = t(f"import-row-{error.reason}", value=error.value)
         print(f"row {error.row}: {reason}", file=sys.stderr)

@@ -241,3 +241,29 @@ def test_a_file_beyond_the_size_limit_is_refused() -> None:
     with pytest.raises(SurveyFileError) as caught:
         parse_definition("code: x\n" + "#" * MAX_FILE_CHARS, Path("big.yaml"))
     assert caught.value.reason == "too-large"
+
+
+def test_the_operator_is_told_which_limit_in_words(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from bot.i18n import Translator
+
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/b.db"}
+    files = {"events": "Дата;Время;Название;Ссылка", "schools": "Код;Муниципалитет;Наименование"}
+    for command, header in files.items():
+        endless = tmp_path / f"{command}.csv"
+        endless.write_bytes(header.encode() + b"\n" * 5_000_000)
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", command, "import", str(endless)],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 1
+        limit = str(school_import.MAX_LINES)
+        wanted = Translator("ru").get("ru", "error-import-too-many-lines", limit=limit)
+        assert wanted in done.stderr, done.stderr
