@@ -68,8 +68,8 @@ async def _import(session: AsyncSession, settings: Settings, args: argparse.Name
         result = await event_import.preview(
             session, args.file.name, content, settings.zone, utcnow()
         )
-    except ImportFileError as error:  # the whole file: which limit or format, in words
-        print(_plain(error_text(t, error)), file=sys.stderr)
+    except ImportFileError as refused:  # the whole file: which limit or format, in words
+        print(_plain(error_text(t, refused)), file=sys.stderr)
         return 1
     for row in result.webinars:
         print(f"row {row.row}: {row.starts_at.astimezone(settings.zone):%d.%m.%Y %H:%M} "
