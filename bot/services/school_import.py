@@ -241,8 +241,7 @@ def _check_package(content: bytes) -> None:
             raise too_large
         unpacked = 0
         for member in members:
-            name = member.filename
-            sheet = _SheetScan() if name.startswith("xl/worksheets/") else None
+            scan: _SheetScan | None = None
             tail = b""
             with archive.open(member) as stream:
                 while chunk := stream.read(_CHUNK):
@@ -252,18 +251,29 @@ def _check_package(content: bytes) -> None:
                     window = tail + chunk
                     if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
                         raise ImportFileError("import-format")
+                    # Any XML member may be a sheet: the workbook's relations may put one
+                    # anywhere, and openpyxl follows them.
+                    if not tail and chunk.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+                        scan = _SheetScan()
                     tail = chunk[-16:]
-                    if sheet is not None:
-                        sheet.feed(chunk)
-            if sheet is not None:
-                sheet.feed(b"", final=True)
+                    if scan is not None:
+                        scan.feed(chunk)
+            if scan is not None:
+                scan.feed(b"", final=True)
     except _BROKEN_ZIP:
         raise ImportFileError("import-format") from None
 
 
+_SHEET_NAMESPACES = (
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main",
+)
+
+
 class _SheetScan:
     """Counts a sheet's rows (by number too: openpyxl makes up the rows a gap skips) and
-    each row's cells as the XML streams by, with expat: no tree is built."""
+    each row's cells as the XML streams by, with expat: no tree is built. Other XML parts
+    have no SpreadsheetML rows or cells and pass."""
 
     def __init__(self) -> None:
         self._parser = expat.ParserCreate(namespace_separator=" ")
@@ -276,7 +286,9 @@ class _SheetScan:
         self._parser.Parse(chunk, final)
 
     def _start(self, tag: str, attributes: dict[str, str]) -> None:
-        local = tag.rpartition(" ")[2]
+        namespace, _, local = tag.rpartition(" ")
+        if namespace not in _SHEET_NAMESPACES:  # what openpyxl would not read as cells
+            return
         if local == "row":
             self._rows += 1
             self._row = int(attributes.get("r") or self._row + 1)

@@ -31,18 +31,24 @@ def school_row(number: int) -> str:
     )
 
 
-def workbook_with_sheet(chunks: Iterator[str]) -> bytes:
+def workbook_with_sheet(chunks: Iterator[str], path: str = SHEET) -> bytes:
     """A real workbook (openpyxl's) whose first sheet's XML is `chunks`, streamed into the
-    zip so that even a huge sheet costs the test little memory."""
+    zip so that even a huge sheet costs the test little memory; at `path` if given (the
+    workbook's relations and content types then point there)."""
     template = io.BytesIO()
     Workbook().save(template)
     source = zipfile.ZipFile(template)
+    moved = {SHEET: path, SHEET.removeprefix("xl/"): path.removeprefix("xl/")}
     result = io.BytesIO()
     with zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as archive:
         for item in source.infolist():
-            if item.filename != SHEET:
-                archive.writestr(item, source.read(item))
-        with archive.open(SHEET, "w") as sheet:
+            if item.filename == SHEET:
+                continue
+            content = source.read(item)
+            for old, new in moved.items():
+                content = content.replace(old.encode(), new.encode())
+            archive.writestr(item, content)
+        with archive.open(path, "w") as sheet:
             for chunk in chunks:
                 sheet.write(chunk.encode())
     return result.getvalue()

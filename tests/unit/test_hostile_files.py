@@ -88,6 +88,10 @@ async def test_a_row_of_too_many_cells_is_refused(session: AsyncSession) -> None
     error = await refusal(school_import.preview(session, "wide.xlsx", wide))
     limit = school_import.MAX_COLUMNS
     assert (error.reason, error.details) == ("import-too-many-columns", {"limit": limit, "row": 2})
+    # The sheet elsewhere in the zip: the workbook's relations lead openpyxl to it.
+    moved = hostile.workbook_with_sheet(hostile.wide_row(100_000), "xl/elsewhere/data.xml")
+    error = await refusal(school_import.preview(session, "moved.xlsx", moved))
+    assert (error.reason, error.details) == ("import-too-many-columns", {"limit": limit, "row": 2})
     csv = ("Код;Муниципалитет;Полное наименование\n" + ";" * 1000 + "\n").encode()
     error = await refusal(school_import.preview(session, "wide.csv", csv))
     assert (error.reason, error.details) == ("import-too-many-columns", {"limit": limit, "row": 2})
