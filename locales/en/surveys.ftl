@@ -75,7 +75,8 @@ button-survey-close = Close
 button-survey-upload = 📎 Upload a survey file (YAML)
 survey-admin-send-file = Send the survey file as YAML (the format is in the documentation).
 survey-admin-refused-too-large = The file was not accepted: it is larger than { $limit } KB.
-survey-admin-refused-yaml-aliases = The file was not accepted: line { $line } has a YAML anchor or alias (& or *). Write every value out in full.
+# Messages are Telegram HTML: & is written &amp;.
+survey-admin-refused-yaml-aliases = The file was not accepted: line { $line } has a YAML anchor or alias (&amp; or *). Write every value out in full.
 survey-admin-refused-yaml-too-deep = The file was not accepted: at line { $line } the nesting is deeper than { $limit } levels. Check the brackets.
 survey-admin-problems = The file was not accepted:
     { $problems }

@@ -75,7 +75,8 @@ button-survey-close = Закрыть
 button-survey-upload = 📎 Загрузить файл опроса (YAML)
 survey-admin-send-file = Отправьте файл опроса в формате YAML (описание формата — в документации).
 survey-admin-refused-too-large = Файл не принят: он больше { $limit } КБ.
-survey-admin-refused-yaml-aliases = Файл не принят: в строке { $line } есть якорь или ссылка YAML (& или *). Запишите каждое значение полностью.
+# Messages are Telegram HTML: & is written &amp;.
+survey-admin-refused-yaml-aliases = Файл не принят: в строке { $line } есть якорь или ссылка YAML (&amp; или *). Запишите каждое значение полностью.
 survey-admin-refused-yaml-too-deep = Файл не принят: в строке { $line } вложенность глубже { $limit } уровней. Проверьте скобки.
 survey-admin-problems = Файл не принят:
     { $problems }
