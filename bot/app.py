@@ -22,6 +22,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods.base import Response, TelegramMethod
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.cli import EXIT_UNAVAILABLE
 from bot.commands import set_commands
 from bot.i18n import Translator
 from bot.middlewares import (
@@ -36,7 +37,8 @@ from handlers import get_routers
 from scheduler import build_scheduler
 from scheduler.delivery import DeliveryLoop
 from storage import migrate
-from storage.db import create_engine, create_session_factory
+from storage.db import create_engine, create_session_factory, failure_reason, ping
+from storage.db import describe as describe_database
 from storage.fsm import SqlStorage
 
 logger = logging.getLogger(__name__)
@@ -141,6 +143,16 @@ def build_fsm(
     return SqlStorage(session_factory), SimpleEventIsolation()
 
 
+class CannotStart(Exception):
+    """Start-up met something the operator has to fix outside the bot. `str()` is the one
+    line to show them, in the configured locale; `status` the exit status, as `check`
+    gives it (3: a service does not answer, 2: a setting is wrong)."""
+
+    def __init__(self, line: str, status: int) -> None:
+        super().__init__(line)
+        self.status = status
+
+
 @dataclass
 class Application:
     settings: Settings
@@ -154,11 +166,12 @@ class Application:
 @asynccontextmanager
 async def application(settings: Settings) -> AsyncIterator[Application]:
     """Everything `run` needs, migrated and ready; closed in reverse order on exit."""
+    translator = Translator(settings.default_locale)
     engine = create_engine(settings.database_url)
     try:
+        await _reach_database(engine, settings, translator)
         await migrate.upgrade(engine)
         session_factory = create_session_factory(engine)
-        translator = Translator(settings.default_locale)
         storage, isolation = build_fsm(settings, session_factory)
         redeliveries = updates.ANY_UPDATE  # a webhook's retry may come at any time
         if settings.mode is Mode.POLLING:
@@ -181,6 +194,21 @@ async def application(settings: Settings) -> AsyncIterator[Application]:
             await bot.session.close()
     finally:
         await engine.dispose()
+
+
+async def _reach_database(engine: AsyncEngine, settings: Settings, translator: Translator) -> None:
+    """A database that does not answer stops the start with one line naming it (without
+    its password), rather than the migration's traceback."""
+    try:
+        await ping(engine)
+    except Exception as error:  # whatever the driver raised, its reason is in the line
+        line = translator.get(
+            settings.default_locale,
+            "startup-database-unavailable",
+            database=describe_database(settings.database_url),
+            reason=failure_reason(error, settings.database_url),
+        )
+        raise CannotStart(line, EXIT_UNAVAILABLE) from None
 
 
 async def run(settings: Settings) -> None:

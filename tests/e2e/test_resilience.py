@@ -23,7 +23,8 @@ async def _wait_for_log(process: BotProcess, text: str, count: int, timeout: flo
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while process.log().count(text) < count:
-        assert process.process is not None and process.process.returncode is None, process.log()
+        assert process.process is not None
+        assert process.process.returncode is None, process.log()
         assert loop.time() < deadline, f"{text!r} not {count} times in the log:\n{process.log()}"
         await asyncio.sleep(0.2)
 
@@ -33,7 +34,9 @@ async def test_every_reply_goes_out_under_flood_control(
 ) -> None:
     await bot_process.start()
     telegram.rate_limit = 2  # Telegram answers 429 (retry after 1 s) beyond 2 sends a second
-    users = [TelegramUser(id=7000 + n, first_name=f"User{n}", language_code="ru") for n in range(30)]
+    users = [
+        TelegramUser(id=7000 + n, first_name=f"User{n}", language_code="ru") for n in range(30)
+    ]
     since = len(telegram.calls)
     for user in users:
         telegram.send_text(user, "/help")
@@ -81,7 +84,8 @@ async def test_the_bot_waits_for_an_unreachable_api_and_then_serves(
     try:
         await process.start(wait_ready=False)
         await _wait_for_log(process, "Telegram Bot API", 2, timeout=30)
-        assert process.process is not None and process.process.returncode is None
+        assert process.process is not None
+        assert process.process.returncode is None
         # The API comes up, but answers errors for a while.
         await telegram.start(port=unused_port)
         for _ in range(3):
@@ -119,7 +123,9 @@ async def test_the_bot_waiting_for_the_api_stops_cleanly(
 
 
 @pytest.mark.parametrize(
-    ("locale", "words"), [("ru", "База данных"), ("en", "The database")], ids=["ru", "en"]
+    ("locale", "words"),
+    [("ru", "Бот не запущен: база данных"), ("en", "The bot did not start: the database")],
+    ids=["ru", "en"],
 )
 async def test_an_unreachable_database_stops_the_start_with_one_line(
     telegram: FakeTelegram,
