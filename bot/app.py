@@ -22,6 +22,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods.base import Response, TelegramMethod
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.bot_api import PatientRequests
 from bot.cli import EXIT_UNAVAILABLE
 from bot.commands import set_commands
 from bot.i18n import Translator
@@ -66,14 +67,20 @@ def keep_response_models() -> None:
             _RESPONSE_MODELS.setdefault(repr(returning), Response[returning])  # type: ignore[valid-type]
 
 
-def build_bot(settings: Settings) -> Bot:
+def build_bot(settings: Settings, *, patient: bool = True) -> Bot:
+    """The bot handlers reply with is `patient` (bot.bot_api.PatientRequests): a 429 is
+    waited out and a call that cannot have reached Telegram is made again. The scheduler
+    and the delivery loop take one that is not: they pace themselves, and a call that
+    fails is made again on their next round."""
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is required to build the bot")
     keep_response_models()
-    session = None
+    session = AiohttpSession()
     if settings.telegram_api_base is not None:
         base = str(settings.telegram_api_base).rstrip("/")
         session = AiohttpSession(api=TelegramAPIServer.from_base(base))
+    if patient:
+        session.middleware(PatientRequests())
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -159,7 +166,8 @@ class Application:
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
     translator: Translator
-    bot: Bot
+    bot: Bot  # the handlers': patient
+    background_bot: Bot  # the scheduler's and the delivery loop's (see build_bot)
     dispatcher: Dispatcher
 
 
@@ -186,12 +194,16 @@ async def application(settings: Settings) -> AsyncIterator[Application]:
             redeliveries=redeliveries,
         )
         bot = build_bot(settings)
+        background_bot = build_bot(settings, patient=False)
         try:
-            yield Application(settings, engine, session_factory, translator, bot, dispatcher)
+            yield Application(
+                settings, engine, session_factory, translator, bot, background_bot, dispatcher
+            )
         finally:
             await dispatcher.storage.close()
             await dispatcher.fsm.events_isolation.close()
             await bot.session.close()
+            await background_bot.session.close()
     finally:
         await engine.dispose()
 
@@ -213,13 +225,17 @@ async def _reach_database(engine: AsyncEngine, settings: Settings, translator: T
 
 async def run(settings: Settings) -> None:
     async with application(settings) as app:
-        scheduler = build_scheduler(settings, app.session_factory, app.translator, app.bot)
+        scheduler = build_scheduler(
+            settings, app.session_factory, app.translator, app.background_bot
+        )
         settle_after_start()
         stop_delivery = asyncio.Event()
         delivery_task = None
         if settings.run_scheduler:
             scheduler.start()
-            loop = DeliveryLoop(app.bot, app.session_factory, rate=settings.delivery_rate)
+            loop = DeliveryLoop(
+                app.background_bot, app.session_factory, rate=settings.delivery_rate
+            )
             delivery_task = asyncio.create_task(loop.run(stop_delivery), name="delivery")
         try:
             await set_commands(app.bot, app.translator)
