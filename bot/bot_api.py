@@ -26,7 +26,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import GetUpdates, Response, TelegramMethod
+from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiohttp import ClientConnectorError
 
@@ -91,7 +91,7 @@ class PatientRequests(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        if isinstance(method, GetUpdates):  # the polling loop has a backoff of its own
+        if method.__api_method__ == "getUpdates":  # the polling loop has its own backoff
             return await make_request(bot, method)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.patience

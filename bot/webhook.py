@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot
+from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
@@ -31,7 +32,9 @@ class UpdateRequestHandler(SimpleRequestHandler):
         except ValueError as error:
             logger.warning("Webhook: a request that is not an update (%s)", type(error).__name__)
             return web.Response(status=400, text="Bad Request: not a Telegram update")
-        result = await self.dispatcher.feed_webhook_update(bot, update, **self.data)
+        result: TelegramMethod[Any] | None = await self.dispatcher.feed_webhook_update(
+            bot, update, **self.data
+        )
         return web.Response(body=self._build_response_writer(bot=bot, result=result))
 
 
