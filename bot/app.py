@@ -17,13 +17,14 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods.base import Response, TelegramMethod
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.bot_api import PatientRequests
-from bot.cli import EXIT_UNAVAILABLE
+from bot.bot_api import PatientRequests, until_answered
+from bot.cli import EXIT_CONFIG, EXIT_UNAVAILABLE
 from bot.commands import set_commands
 from bot.i18n import Translator
 from bot.middlewares import (
@@ -225,24 +226,37 @@ async def _reach_database(engine: AsyncEngine, settings: Settings, translator: T
 
 async def run(settings: Settings) -> None:
     async with application(settings) as app:
+        # SIGTERM or Ctrl+C while start-up waits for Telegram, or while the webhook
+        # serves; once polling, aiogram's own handlers take over.
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stopping.set)
+        runner = None
+        if settings.mode is Mode.WEBHOOK:
+            from bot.webhook import start_webhook_server
+
+            # Listening before Telegram is told the URL: it may post at once.
+            runner = await start_webhook_server(app)
         scheduler = build_scheduler(
             settings, app.session_factory, app.translator, app.background_bot
         )
         settle_after_start()
         stop_delivery = asyncio.Event()
         delivery_task = None
-        if settings.run_scheduler:
-            scheduler.start()
-            loop = DeliveryLoop(
-                app.background_bot, app.session_factory, rate=settings.delivery_rate
-            )
-            delivery_task = asyncio.create_task(loop.run(stop_delivery), name="delivery")
         try:
-            await set_commands(app.bot, app.translator)
+            if not await until_answered(lambda: _introduce(app), stopping):
+                return
+            if settings.run_scheduler:
+                scheduler.start()
+                delivery = DeliveryLoop(
+                    app.background_bot, app.session_factory, rate=settings.delivery_rate
+                )
+                delivery_task = asyncio.create_task(delivery.run(stop_delivery), name="delivery")
             if settings.mode is Mode.WEBHOOK:
-                await _serve_webhook(app)
-            else:
-                await app.bot.delete_webhook(drop_pending_updates=False)
+                await stopping.wait()
+                logger.info("Stopping the webhook server")
+            elif not stopping.is_set():
                 logger.info("Polling for updates")
                 await app.dispatcher.start_polling(
                     app.bot,
@@ -257,19 +271,24 @@ async def run(settings: Settings) -> None:
                 await delivery_task
             if scheduler.running:
                 scheduler.shutdown(wait=False)
-    logger.info("Stopped")
+            if runner is not None:
+                await runner.cleanup()
+            logger.info("Stopped")
 
 
-async def _serve_webhook(app: Application) -> None:
-    from bot.webhook import start_webhook_server
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    runner = await start_webhook_server(app)
+async def _introduce(app: Application) -> None:
+    """The start-up calls, each harmless to repeat (`until_answered` runs them again from
+    the top until Telegram answers them all): who the bot is, its command menus, where
+    its updates go."""
     try:
-        await stop.wait()
-        logger.info("Stopping the webhook server")
-    finally:
-        await runner.cleanup()
+        await app.bot.me()  # kept by aiogram: start_polling asks for it again
+    except TelegramUnauthorizedError:
+        line = app.translator.get(app.settings.default_locale, "startup-token-rejected")
+        raise CannotStart(line, EXIT_CONFIG) from None
+    await set_commands(app.bot, app.translator)
+    if app.settings.mode is Mode.WEBHOOK:
+        from bot.webhook import register_webhook
+
+        await register_webhook(app)
+    else:
+        await app.bot.delete_webhook(drop_pending_updates=False)

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import (
@@ -31,8 +31,6 @@ from aiogram.methods.base import TelegramType
 from aiohttp import ClientConnectorError
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 # How long one call may wait in all for Telegram's flood control before it fails (and the
 # update's handler gets the error): a person waits for a reply about this long at most.
@@ -115,19 +113,21 @@ class PatientRequests(BaseRequestMiddleware):
 
 
 async def until_answered(
-    step: Callable[[], Awaitable[T]],
+    step: Callable[[], Awaitable[object]],
     stopping: asyncio.Event,
     *,
+    first: float = 1.0,
     cap: float = BACKOFF_CAP_SECONDS,
-) -> T | None:
+) -> bool:
     """Runs `step` (the start-up calls, each harmless to repeat) until Telegram answers it,
-    waiting 1, 2, 4 … `cap` seconds between attempts with one log line each; None when
-    `stopping` is set first (SIGTERM while waiting)."""
-    delay = 1.0
+    waiting `first`, twice that, four times … at most `cap` seconds between attempts, one
+    log line each; False as soon as `stopping` is set (SIGTERM), even mid-attempt."""
+    delay = first
     attempt = 1
     while not stopping.is_set():
         try:
-            return await step()
+            if not await _unless_stopped(step(), stopping):
+                return False
         except TRANSIENT as error:
             wait = delay
             if isinstance(error, TelegramRetryAfter):
@@ -142,4 +142,26 @@ async def until_answered(
                 await asyncio.wait_for(stopping.wait(), wait)
             delay = min(delay * 2, cap)
             attempt += 1
-    return None
+        else:
+            if attempt > 1:
+                logger.info("Telegram Bot API answers (attempt %d)", attempt)
+            return True
+    return False
+
+
+async def _unless_stopped(work: Awaitable[object], stopping: asyncio.Event) -> bool:
+    """Awaits `work` (its error raised here); False, `work` cancelled, if `stopping` is
+    set first: a connection that hangs must not hold up a SIGTERM."""
+    task = asyncio.ensure_future(work)
+    stop = asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return False
+    task.result()
+    return True

@@ -72,10 +72,17 @@ async def start_webhook_server(app: Application) -> web.AppRunner:
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()
+    logger.info("Webhook server listening on %s:%s", settings.webhook_host, settings.webhook_port)
+    return runner
+
+
+async def register_webhook(app: Application) -> None:
+    """Tells Telegram where to post updates (made again, it changes nothing)."""
+    settings = app.settings
+    assert settings.webhook_url is not None
+    assert settings.webhook_secret is not None
     await app.bot.set_webhook(
         url=str(settings.webhook_url),
         secret_token=settings.webhook_secret.get_secret_value(),
         allowed_updates=app.dispatcher.resolve_used_update_types(),
     )
-    logger.info("Webhook server listening on %s:%s", settings.webhook_host, settings.webhook_port)
-    return runner

@@ -83,7 +83,7 @@ async def test_the_bot_waits_for_an_unreachable_api_and_then_serves(
     process = BotProcess(telegram, tmp_path, TELEGRAM_API_BASE=f"http://127.0.0.1:{unused_port}")
     try:
         await process.start(wait_ready=False)
-        await _wait_for_log(process, "Telegram Bot API", 2, timeout=30)
+        await _wait_for_log(process, "Telegram Bot API does not answer", 2, timeout=90)
         assert process.process is not None
         assert process.process.returncode is None
         # The API comes up, but answers errors for a while.
@@ -101,7 +101,7 @@ async def test_the_bot_waits_for_an_unreachable_api_and_then_serves(
         assert {None, "ru", "en"} <= menus  # the command menus were set in the end
         log = process.log()
         assert "Traceback" not in log
-        attempts = [line for line in log.splitlines() if "Telegram Bot API" in line]
+        attempts = [line for line in log.splitlines() if "Telegram Bot API does not answer" in line]
         assert len(attempts) >= 3  # one line per attempt
         assert telegram.token not in log
         assert await process.stop() == 0
@@ -115,11 +115,24 @@ async def test_the_bot_waiting_for_the_api_stops_cleanly(
     process = BotProcess(telegram, tmp_path, TELEGRAM_API_BASE=f"http://127.0.0.1:{unused_port}")
     try:
         await process.start(wait_ready=False)
-        await _wait_for_log(process, "Telegram Bot API", 1, timeout=30)
+        await _wait_for_log(process, "Telegram Bot API does not answer", 1, timeout=90)
         assert await process.stop() == 0
         assert "Traceback" not in process.log()
     finally:
         await process.close()
+
+
+async def test_a_token_telegram_rejects_stops_the_start_with_one_line(
+    telegram: FakeTelegram, bot_process: BotProcess, translator: Translator
+) -> None:
+    bot_process.env["BOT_TOKEN"] = "987654321:AAH-a-token-telegram-does-not-know_000"
+    await bot_process.start(wait_ready=False)
+    assert bot_process.process is not None
+    assert await asyncio.wait_for(bot_process.process.wait(), 60) == 2
+    log = bot_process.log()
+    assert log.strip().splitlines()[-1] == translator.get("ru", "startup-token-rejected")
+    assert "Traceback" not in log
+    assert "987654321:AAH" not in log
 
 
 @pytest.mark.parametrize(
