@@ -31,7 +31,7 @@ def flood(method: TelegramMethod[Any], seconds: int) -> TelegramRetryAfter:
 def no_connection(method: TelegramMethod[Any]) -> TelegramNetworkError:
     error = TelegramNetworkError(method=method, message="ClientConnectorError")
     key = ConnectionKey("api.telegram.org", 443, True, True, None, None, None, None)
-    error.__cause__ = ClientConnectorError(key, ConnectionRefusedError(111, "refused"))  # type: ignore[arg-type]
+    error.__cause__ = ClientConnectorError(key, ConnectionRefusedError(111, "refused"))
     return error
 
 
