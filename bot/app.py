@@ -15,7 +15,7 @@ import aiogram.methods
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
+from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
@@ -76,10 +76,10 @@ def build_bot(settings: Settings, *, patient: bool = True) -> Bot:
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is required to build the bot")
     keep_response_models()
-    session = AiohttpSession()
+    api = PRODUCTION
     if settings.telegram_api_base is not None:
-        base = str(settings.telegram_api_base).rstrip("/")
-        session = AiohttpSession(api=TelegramAPIServer.from_base(base))
+        api = TelegramAPIServer.from_base(str(settings.telegram_api_base).rstrip("/"))
+    session = AiohttpSession(api=api)
     if patient:
         session.middleware(PatientRequests())
     return Bot(
@@ -238,42 +238,47 @@ async def run(settings: Settings) -> None:
 
             # Listening before Telegram is told the URL: it may post at once.
             runner = await start_webhook_server(app)
-        scheduler = build_scheduler(
-            settings, app.session_factory, app.translator, app.background_bot
-        )
-        settle_after_start()
-        stop_delivery = asyncio.Event()
-        delivery_task = None
         try:
-            if not await until_answered(lambda: _introduce(app), stopping):
-                return
-            if settings.run_scheduler:
-                scheduler.start()
-                delivery = DeliveryLoop(
-                    app.background_bot, app.session_factory, rate=settings.delivery_rate
-                )
-                delivery_task = asyncio.create_task(delivery.run(stop_delivery), name="delivery")
-            if settings.mode is Mode.WEBHOOK:
-                await stopping.wait()
-                logger.info("Stopping the webhook server")
-            elif not stopping.is_set():
-                logger.info("Polling for updates")
-                await app.dispatcher.start_polling(
-                    app.bot,
-                    allowed_updates=app.dispatcher.resolve_used_update_types(),
-                    handle_signals=True,
-                    close_bot_session=False,
-                    tasks_concurrency_limit=settings.updates_concurrency,
-                )
+            if await until_answered(lambda: _introduce(app), stopping):
+                await _serve(app, stopping)
         finally:
-            stop_delivery.set()
-            if delivery_task is not None:
-                await delivery_task
-            if scheduler.running:
-                scheduler.shutdown(wait=False)
             if runner is not None:
                 await runner.cleanup()
-            logger.info("Stopped")
+    logger.info("Stopped")
+
+
+async def _serve(app: Application, stopping: asyncio.Event) -> None:
+    """Telegram has answered: the scheduler and the delivery loop start, updates flow."""
+    settings = app.settings
+    scheduler = build_scheduler(settings, app.session_factory, app.translator, app.background_bot)
+    settle_after_start()
+    stop_delivery = asyncio.Event()
+    delivery_task = None
+    if settings.run_scheduler:
+        scheduler.start()
+        delivery = DeliveryLoop(
+            app.background_bot, app.session_factory, rate=settings.delivery_rate
+        )
+        delivery_task = asyncio.create_task(delivery.run(stop_delivery), name="delivery")
+    try:
+        if settings.mode is Mode.WEBHOOK:
+            await stopping.wait()
+            logger.info("Stopping the webhook server")
+        elif not stopping.is_set():
+            logger.info("Polling for updates")
+            await app.dispatcher.start_polling(
+                app.bot,
+                allowed_updates=app.dispatcher.resolve_used_update_types(),
+                handle_signals=True,
+                close_bot_session=False,
+                tasks_concurrency_limit=settings.updates_concurrency,
+            )
+    finally:
+        stop_delivery.set()
+        if delivery_task is not None:
+            await delivery_task
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
 
 
 async def _introduce(app: Application) -> None:
