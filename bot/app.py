@@ -15,13 +15,16 @@ import aiogram.methods
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
+from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods.base import Response, TelegramMethod
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.bot_api import PatientRequests, until_answered
+from bot.cli import EXIT_CONFIG, EXIT_UNAVAILABLE
 from bot.commands import set_commands
 from bot.i18n import Translator
 from bot.middlewares import (
@@ -36,7 +39,8 @@ from handlers import get_routers
 from scheduler import build_scheduler
 from scheduler.delivery import DeliveryLoop
 from storage import migrate
-from storage.db import create_engine, create_session_factory
+from storage.db import create_engine, create_session_factory, failure_reason, ping
+from storage.db import describe as describe_database
 from storage.fsm import SqlStorage
 
 logger = logging.getLogger(__name__)
@@ -64,14 +68,20 @@ def keep_response_models() -> None:
             _RESPONSE_MODELS.setdefault(repr(returning), Response[returning])  # type: ignore[valid-type]
 
 
-def build_bot(settings: Settings) -> Bot:
+def build_bot(settings: Settings, *, patient: bool = True) -> Bot:
+    """The bot handlers reply with is `patient` (bot.bot_api.PatientRequests): a 429 is
+    waited out and a call that cannot have reached Telegram is made again. The scheduler
+    and the delivery loop take one that is not: they pace themselves, and a call that
+    fails is made again on their next round."""
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is required to build the bot")
     keep_response_models()
-    session = None
+    api = PRODUCTION
     if settings.telegram_api_base is not None:
-        base = str(settings.telegram_api_base).rstrip("/")
-        session = AiohttpSession(api=TelegramAPIServer.from_base(base))
+        api = TelegramAPIServer.from_base(str(settings.telegram_api_base).rstrip("/"))
+    session = AiohttpSession(api=api)
+    if patient:
+        session.middleware(PatientRequests())
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -141,24 +151,36 @@ def build_fsm(
     return SqlStorage(session_factory), SimpleEventIsolation()
 
 
+class CannotStart(Exception):
+    """Start-up met something the operator has to fix outside the bot. `str()` is the one
+    line to show them, in the configured locale; `status` the exit status, as `check`
+    gives it (3: a service does not answer, 2: a setting is wrong)."""
+
+    def __init__(self, line: str, status: int) -> None:
+        super().__init__(line)
+        self.status = status
+
+
 @dataclass
 class Application:
     settings: Settings
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
     translator: Translator
-    bot: Bot
+    bot: Bot  # the handlers': patient
+    background_bot: Bot  # the scheduler's and the delivery loop's (see build_bot)
     dispatcher: Dispatcher
 
 
 @asynccontextmanager
 async def application(settings: Settings) -> AsyncIterator[Application]:
     """Everything `run` needs, migrated and ready; closed in reverse order on exit."""
+    translator = Translator(settings.default_locale)
     engine = create_engine(settings.database_url)
     try:
+        await _reach_database(engine, settings, translator)
         await migrate.upgrade(engine)
         session_factory = create_session_factory(engine)
-        translator = Translator(settings.default_locale)
         storage, isolation = build_fsm(settings, session_factory)
         redeliveries = updates.ANY_UPDATE  # a webhook's retry may come at any time
         if settings.mode is Mode.POLLING:
@@ -173,59 +195,105 @@ async def application(settings: Settings) -> AsyncIterator[Application]:
             redeliveries=redeliveries,
         )
         bot = build_bot(settings)
+        background_bot = build_bot(settings, patient=False)
         try:
-            yield Application(settings, engine, session_factory, translator, bot, dispatcher)
+            yield Application(
+                settings, engine, session_factory, translator, bot, background_bot, dispatcher
+            )
         finally:
             await dispatcher.storage.close()
             await dispatcher.fsm.events_isolation.close()
             await bot.session.close()
+            await background_bot.session.close()
     finally:
         await engine.dispose()
 
 
+async def _reach_database(engine: AsyncEngine, settings: Settings, translator: Translator) -> None:
+    """A database that does not answer stops the start with one line naming it (without
+    its password), rather than the migration's traceback."""
+    try:
+        await ping(engine)
+    except Exception as error:  # whatever the driver raised, its reason is in the line
+        line = translator.get(
+            settings.default_locale,
+            "startup-database-unavailable",
+            database=describe_database(settings.database_url),
+            reason=failure_reason(error, settings.database_url),
+        )
+        raise CannotStart(line, EXIT_UNAVAILABLE) from None
+
+
 async def run(settings: Settings) -> None:
     async with application(settings) as app:
-        scheduler = build_scheduler(settings, app.session_factory, app.translator, app.bot)
-        settle_after_start()
-        stop_delivery = asyncio.Event()
-        delivery_task = None
-        if settings.run_scheduler:
-            scheduler.start()
-            loop = DeliveryLoop(app.bot, app.session_factory, rate=settings.delivery_rate)
-            delivery_task = asyncio.create_task(loop.run(stop_delivery), name="delivery")
+        # SIGTERM or Ctrl+C while start-up waits for Telegram, or while the webhook
+        # serves; once polling, aiogram's own handlers take over.
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stopping.set)
+        runner = None
+        if settings.mode is Mode.WEBHOOK:
+            from bot.webhook import start_webhook_server
+
+            # Listening before Telegram is told the URL: it may post at once.
+            runner = await start_webhook_server(app)
         try:
-            await set_commands(app.bot, app.translator)
-            if settings.mode is Mode.WEBHOOK:
-                await _serve_webhook(app)
-            else:
-                await app.bot.delete_webhook(drop_pending_updates=False)
-                logger.info("Polling for updates")
-                await app.dispatcher.start_polling(
-                    app.bot,
-                    allowed_updates=app.dispatcher.resolve_used_update_types(),
-                    handle_signals=True,
-                    close_bot_session=False,
-                    tasks_concurrency_limit=settings.updates_concurrency,
-                )
+            if await until_answered(lambda: _introduce(app), stopping):
+                await _serve(app, stopping)
         finally:
-            stop_delivery.set()
-            if delivery_task is not None:
-                await delivery_task
-            if scheduler.running:
-                scheduler.shutdown(wait=False)
+            if runner is not None:
+                await runner.cleanup()
     logger.info("Stopped")
 
 
-async def _serve_webhook(app: Application) -> None:
-    from bot.webhook import start_webhook_server
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    runner = await start_webhook_server(app)
+async def _serve(app: Application, stopping: asyncio.Event) -> None:
+    """Telegram has answered: the scheduler and the delivery loop start, updates flow."""
+    settings = app.settings
+    scheduler = build_scheduler(settings, app.session_factory, app.translator, app.background_bot)
+    settle_after_start()
+    stop_delivery = asyncio.Event()
+    delivery_task = None
+    if settings.run_scheduler:
+        scheduler.start()
+        delivery = DeliveryLoop(
+            app.background_bot, app.session_factory, rate=settings.delivery_rate
+        )
+        delivery_task = asyncio.create_task(delivery.run(stop_delivery), name="delivery")
     try:
-        await stop.wait()
-        logger.info("Stopping the webhook server")
+        if settings.mode is Mode.WEBHOOK:
+            await stopping.wait()
+            logger.info("Stopping the webhook server")
+        elif not stopping.is_set():
+            logger.info("Polling for updates")
+            await app.dispatcher.start_polling(
+                app.bot,
+                allowed_updates=app.dispatcher.resolve_used_update_types(),
+                handle_signals=True,
+                close_bot_session=False,
+                tasks_concurrency_limit=settings.updates_concurrency,
+            )
     finally:
-        await runner.cleanup()
+        stop_delivery.set()
+        if delivery_task is not None:
+            await delivery_task
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+
+
+async def _introduce(app: Application) -> None:
+    """The start-up calls, each harmless to repeat (`until_answered` runs them again from
+    the top until Telegram answers them all): who the bot is, its command menus, where
+    its updates go."""
+    try:
+        await app.bot.me()  # kept by aiogram: start_polling asks for it again
+    except TelegramUnauthorizedError:
+        line = app.translator.get(app.settings.default_locale, "startup-token-rejected")
+        raise CannotStart(line, EXIT_CONFIG) from None
+    await set_commands(app.bot, app.translator)
+    if app.settings.mode is Mode.WEBHOOK:
+        from bot.webhook import register_webhook
+
+        await register_webhook(app)
+    else:
+        await app.bot.delete_webhook(drop_pending_updates=False)

@@ -11,14 +11,13 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.logs import setup_logging
 from bot.settings import MISSING_TOKEN_MESSAGE, Settings, SettingsError, load_settings
 from storage import migrate
-from storage.db import create_engine, create_session_factory
+from storage.db import create_engine, create_session_factory, failure_reason, ping
+from storage.db import describe as describe_database
 from storage.models import Role
 
 EXIT_CONFIG = 2
@@ -131,15 +130,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings.bot_token is None:
         print(MISSING_TOKEN_MESSAGE, file=sys.stderr)
         return EXIT_CONFIG
-    from bot.app import run
+    from bot.app import CannotStart, run
 
-    asyncio.run(run(settings))
+    try:
+        asyncio.run(run(settings))
+    except CannotStart as failure:  # the operator's to fix: one line, no traceback
+        print(failure, file=sys.stderr)
+        return failure.status
     return 0
-
-
-def describe_database(database_url: str) -> str:
-    """The database URL without its password, fit for a terminal or a log."""
-    return make_url(database_url).render_as_string(hide_password=True)
 
 
 async def _migrate(settings: Settings) -> int:
@@ -167,11 +165,10 @@ async def _check(settings: Settings) -> int:
     print(f"Database:  {describe_database(settings.database_url)}")
     engine = create_engine(settings.database_url)
     try:
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        await ping(engine)
         current = await migrate.current_revision(engine)
     except Exception as exc:  # the operator needs the reason, whatever the driver raised
-        print(f"Database:  UNAVAILABLE ({type(exc).__name__}: {exc})")
+        print(f"Database:  UNAVAILABLE ({failure_reason(exc, settings.database_url)})")
         return EXIT_UNAVAILABLE
     finally:
         await engine.dispose()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from aiogram import Bot
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from sqlalchemy import text
@@ -15,11 +18,31 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+class UpdateRequestHandler(SimpleRequestHandler):
+    """aiogram's handler, except that a body that is not an update (not JSON, or JSON of
+    another shape) is answered 400: aiogram lets the error out, a 500 with a traceback,
+    and Telegram would send the same body again. The secret is checked before, as there."""
+
+    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
+        try:
+            raw = await request.json(loads=bot.session.json_loads)
+            # pydantic's ValidationError, json's JSONDecodeError and a body that is not
+            # UTF-8 are all ValueErrors.
+            update = Update.model_validate(raw, context={"bot": bot})
+        except ValueError as error:
+            logger.warning("Webhook: a request that is not an update (%s)", type(error).__name__)
+            return web.Response(status=400, text="Bad Request: not a Telegram update")
+        result: TelegramMethod[Any] | None = await self.dispatcher.feed_webhook_update(
+            bot, update, **self.data
+        )
+        return web.Response(body=self._build_response_writer(bot=bot, result=result))
+
+
 def build_webhook_app(app: Application) -> web.Application:
     settings = app.settings
     assert settings.webhook_secret is not None
     web_app = web.Application()
-    SimpleRequestHandler(
+    UpdateRequestHandler(
         dispatcher=app.dispatcher,
         bot=app.bot,
         secret_token=settings.webhook_secret.get_secret_value(),
@@ -49,10 +72,17 @@ async def start_webhook_server(app: Application) -> web.AppRunner:
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()
+    logger.info("Webhook server listening on %s:%s", settings.webhook_host, settings.webhook_port)
+    return runner
+
+
+async def register_webhook(app: Application) -> None:
+    """Tells Telegram where to post updates (made again, it changes nothing)."""
+    settings = app.settings
+    assert settings.webhook_url is not None
+    assert settings.webhook_secret is not None
     await app.bot.set_webhook(
         url=str(settings.webhook_url),
         secret_token=settings.webhook_secret.get_secret_value(),
         allowed_updates=app.dispatcher.resolve_used_update_types(),
     )
-    logger.info("Webhook server listening on %s:%s", settings.webhook_host, settings.webhook_port)
-    return runner

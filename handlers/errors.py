@@ -10,6 +10,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import Chat, ErrorEvent
 
+from bot.bot_api import TRANSIENT, describe
 from bot.i18n import Localizer, Translator
 from bot.services.errors import DomainError
 from bot.views import error_text
@@ -46,11 +47,20 @@ async def on_error(
     event_chat: Chat | None = None,
 ) -> bool:
     # Only the update id and the traceback: never the text of the update (personal data).
-    logger.error(
-        "Unhandled error while processing update %s",
-        event.update.update_id,
-        exc_info=event.exception,
-    )
+    if isinstance(event.exception, TRANSIENT):
+        # Telegram failed the call (after bot.bot_api's waits and safe retries): not a
+        # defect here, and its traceback only aiogram's frames. One line per update.
+        logger.error(
+            "Unhandled error while processing update %s: %s",
+            event.update.update_id,
+            describe(event.exception),
+        )
+    else:
+        logger.error(
+            "Unhandled error while processing update %s",
+            event.update.update_id,
+            exc_info=event.exception,
+        )
     if t is None:  # the failure came before the participant was loaded
         t = translator.for_locale(translator.default_locale)
     if event.update.callback_query is not None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -299,3 +299,26 @@ def insert_for(
 # update (claiming it, finding its participant, the FSM state) is built once with bound
 # parameters: building one afresh, and computing its cache key, cost more than running it.
 INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def describe(database_url: str) -> str:
+    """The database URL without its password, fit for a terminal or a log."""
+    return make_url(database_url).render_as_string(hide_password=True)
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """Raises whatever the driver raises when the database does not answer."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
+def failure_reason(error: BaseException, database_url: str) -> str:
+    """Why the database did not answer, in one line: the driver's own words (SQLAlchemy's
+    wrappers add a long preamble and a link), never the password."""
+    root = error
+    while root.__cause__ is not None:
+        root = root.__cause__
+    lines = str(root).strip().splitlines()
+    reason = lines[0] if lines else type(root).__name__
+    password = make_url(database_url).password
+    return reason.replace(password, "***") if password else reason

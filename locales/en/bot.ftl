@@ -40,3 +40,7 @@ cmd-cancel = Cancel the action
 cmd-menu = Main menu
 cmd-me = My data
 cmd-forget = Delete my data
+
+# Start-up failures the operator fixes: one line in the terminal or the service log.
+startup-database-unavailable = The bot did not start: the database { $database } does not answer ({ $reason }). Check DATABASE_URL and that the database server is running.
+startup-token-rejected = The bot did not start: Telegram did not accept the token. Check BOT_TOKEN or get a new one from @BotFather.

@@ -40,3 +40,7 @@ cmd-cancel = Отменить действие
 cmd-menu = Главное меню
 cmd-me = Мои данные
 cmd-forget = Удалить мои данные
+
+# Start-up failures the operator fixes: one line in the terminal or the service log.
+startup-database-unavailable = Бот не запущен: база данных { $database } не отвечает ({ $reason }). Проверьте DATABASE_URL и работу сервера базы данных.
+startup-token-rejected = Бот не запущен: Telegram не принял токен. Проверьте BOT_TOKEN или получите новый у @BotFather.
