@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import audit, directory
+from bot.services import audit, directory, participants
 from bot.services.access import Action, can, can_everywhere
 from bot.services.errors import AccessDenied, DomainError, NotFound
 from storage.models import (
@@ -40,9 +40,12 @@ _NAME_RE = re.compile(r"^[^\W\d_]+(?:[ .'’-]+[^\W\d_]+)*\.?$")
 # -- consent and names ---------------------------------------------------------------------
 
 
-async def give_consent(session: AsyncSession, participant: Participant) -> None:
+async def give_consent(session: AsyncSession, participant: Participant) -> Participant:
+    """Consent stores the person (from then on, until /forget); the stored participant."""
+    participant = await participants.keep(session, participant)
     participant.consent_at = utcnow()
     await session.commit()
+    return participant
 
 
 def clean_full_name(text: str) -> str:
@@ -371,8 +374,13 @@ async def profile(session: AsyncSession, participant: Participant) -> Profile:
 
 
 async def forget(session: AsyncSession, participant: Participant) -> None:
-    """Deletes the person: name, role, schools, requests. What they answered in surveys
-    stays, detached from them (foreign keys to participants are SET NULL)."""
+    """Deletes the person: name, role, schools, requests, answers to events, the messages
+    queued for them, and every copy of their Telegram id (an announcement's progress
+    message in their chat). What they answered in surveys stays, detached from them
+    (foreign keys to participants are SET NULL); the audit log keeps their row's id only.
+    Nothing writes them again until they consent anew (see bot.services.participants)."""
+    if not participants.is_stored(participant):
+        return  # never consented: nothing is kept
     audit.record(session, participant, "participant.forgotten", f"participant:{participant.id}")
     await PeopleRepository(session).delete_participant(participant)
     await session.commit()

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     Assignment,
     Attendance,
+    Broadcast,
     EventAnswer,
     Invite,
     JoinRequest,
@@ -255,4 +256,10 @@ class PeopleRepository:
             )
 
     async def delete_participant(self, participant: Participant) -> None:
+        """The row and what cascades from it; copies of the Telegram id go too."""
+        await self._session.execute(
+            update(Broadcast)
+            .where(Broadcast.progress_chat_id == participant.telegram_id)
+            .values(progress_chat_id=None, progress_message_id=None)
+        )
         await self._session.delete(participant)

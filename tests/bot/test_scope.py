@@ -36,8 +36,9 @@ async def _two_municipalities_curator(
 ) -> Participant:
     """A curator of a Kirishi school (first by name) and of a Tosno one."""
     curator = await person(session, Role.CURATOR, schools=[schools["47101"]], name="Двое Мест")
-    await registration.assign_curator(session, await person(session, Role.ADMIN), curator.id,
-                                      schools["47002"].id)  # fmt: skip
+    await registration.assign_curator(
+        session, await person(session, Role.ADMIN), curator.id, schools["47002"].id
+    )
     return curator
 
 
@@ -136,19 +137,27 @@ async def test_a_revoked_persons_acknowledgement_does_not_count(
     late = await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Поздно Нажал")
     regional = await person(session, Role.REGIONAL_COORDINATOR)
     broadcast = await broadcasts.create(
-        session, regional, text="Прочтите", send_at=datetime.now(UTC) + timedelta(minutes=1),
-        audience=Audience(roles=(Role.DIRECTOR,)), render=lambda b, p: Payload(b.text),
+        session,
+        regional,
+        text="Прочтите",
+        send_at=datetime.now(UTC) + timedelta(minutes=1),
+        audience=Audience(roles=(Role.DIRECTOR,)),
+        render=lambda b, p: Payload(b.text),
         acknowledge=True,
-    )  # fmt: skip
-    assert await harness.alerts(TelegramUser(id=early.telegram_id), AckCb(broadcast=broadcast.id)) \
-        == []  # fmt: skip
+    )
+    assert (
+        await harness.alerts(TelegramUser(id=early.telegram_id), AckCb(broadcast=broadcast.id))
+        == []
+    )
     for someone in (early, late):
         await registration.revoke(session, regional, someone.id)
 
     # Pressed after the revocation: refused.
     denied = [translator.get("ru", "error-access-denied")]
-    assert await harness.alerts(TelegramUser(id=late.telegram_id), AckCb(broadcast=broadcast.id)) \
-        == denied  # fmt: skip
+    assert (
+        await harness.alerts(TelegramUser(id=late.telegram_id), AckCb(broadcast=broadcast.id))
+        == denied
+    )
     # Pressed before it: no longer counted, nor listed among those who have not.
     async with session_factory() as fresh:
         found = await broadcasts.get(fresh, regional, broadcast.id)

@@ -59,9 +59,13 @@ async def test_a_municipal_coordinator_reaches_only_their_municipality(
         await broadcasts.audience_size(session, people["municipal"], forged)
     with pytest.raises(AccessDenied):
         await broadcasts.create(
-            session, people["municipal"], text="Тосно", audience=forged,
-            send_at=datetime.now(UTC), render=render,
-        )  # fmt: skip
+            session,
+            people["municipal"],
+            text="Тосно",
+            audience=forged,
+            send_at=datetime.now(UTC),
+            render=render,
+        )
     with pytest.raises(AccessDenied):
         await broadcasts.audience_size(session, people["kirishi_director"], directors)
 
