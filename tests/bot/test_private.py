@@ -165,3 +165,24 @@ async def test_after_forget_no_row_and_no_telegram_id_remains_anywhere(
     assert "Забываемая" not in stored
     async with session_factory() as fresh:
         assert (await fresh.scalars(select(Participant.telegram_id))).all() == []
+
+
+async def test_only_consent_or_a_language_choice_stores_a_newcomer(
+    harness: BotHarness, session_factory: async_sessionmaker[AsyncSession], translator: Translator
+) -> None:
+    newcomer = TelegramUser(id=TELEGRAM_ID + 1, language_code="en")
+
+    async def stored() -> list[tuple[int, str]]:
+        async with session_factory() as fresh:
+            rows = await fresh.execute(select(Participant.telegram_id, Participant.locale))
+            return [(row.telegram_id, row.locale) for row in rows.all()]
+
+    assert await harness.replies(newcomer, "Hello") == [translator.get("en", "fallback-text")]
+    assert await harness.replies(newcomer, "/help")
+    assert await stored() == []
+    # A language chosen is a choice to remember: the id and the language, nothing more.
+    assert await harness.replies(newcomer, "/lang ru") == [translator.get("ru", "lang-set")]
+    assert await stored() == [(newcomer.id, "ru")]
+    await harness.send(newcomer, "/forget")
+    await harness.press(newcomer, ForgetCb(step=2))
+    assert await stored() == []
