@@ -31,6 +31,7 @@ from bot.middlewares import (
     AnswerAfterHandling,
     DbSessionMiddleware,
     ParticipantMiddleware,
+    PrivateChatsOnly,
 )
 from bot.runtime import settle_after_start
 from bot.services import updates
@@ -104,6 +105,7 @@ def build_dispatcher(
     dispatcher["settings"] = settings
     dispatcher["session_factory"] = session_factory
     # Outer middlewares run in this order, inside aiogram's own (errors, user context, FSM).
+    dispatcher.update.outer_middleware(PrivateChatsOnly(translator))  # groups stop here
     dispatcher.update.outer_middleware(DbSessionMiddleware(session_factory, redeliveries))
     dispatcher.update.outer_middleware(ParticipantMiddleware(translator))
     dispatcher.callback_query.middleware(AnswerAfterHandling())

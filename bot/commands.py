@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot
-from aiogram.types import BotCommand
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 
 from bot.i18n import Translator
 
@@ -19,6 +19,10 @@ def commands_for(translator: Translator, locale: str) -> list[BotCommand]:
 
 async def set_commands(bot: Bot, translator: Translator) -> None:
     # The default list (no language) is for users whose Telegram language we do not support.
-    await bot.set_my_commands(commands_for(translator, translator.default_locale))
+    # Private chats only: in a group the bot answers nothing but where it works.
+    private = BotCommandScopeAllPrivateChats()
+    await bot.set_my_commands(commands_for(translator, translator.default_locale), scope=private)
     for locale in translator.locales:
-        await bot.set_my_commands(commands_for(translator, locale), language_code=locale)
+        await bot.set_my_commands(
+            commands_for(translator, locale), scope=private, language_code=locale
+        )

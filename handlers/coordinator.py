@@ -156,9 +156,12 @@ async def school_card_view(
     t: Localizer,
 ) -> None:
     entry = await directory.school_roster(session, participant, callback_data.id)
+    staff = [person for person in [entry.director, *entry.curators] if person is not None]
+    # Only those the coordinator may revoke: a curator with a school elsewhere is not theirs.
+    revocable = await registration.may_manage(session, participant, Action.REVOKE, staff)
     rows: list[list[tuple[str, CallbackData]]] = []
-    for person in [entry.director, *entry.curators]:
-        if person is not None:
+    for person in staff:
+        if person.id in revocable:
             label = t("button-revoke", name=person.full_name or "—")
             rows.append([(label, PersonCb(action="revoke", id=person.id))])
     rows.append([(t("button-assign-curator"), SchoolCb(purpose="assign", id=entry.school.id))])

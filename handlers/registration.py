@@ -89,7 +89,7 @@ async def consent(
         await state.clear()
         await message_of(callback).answer(t("consent-declined"))
         return
-    await registration.give_consent(session, participant)
+    participant = await registration.give_consent(session, participant)
     code = str((await state.get_data()).get("code", ""))
     await _begin(message_of(callback), state, session, participant, settings, t, code)
 

@@ -1,6 +1,7 @@
 """Outer middlewares, in the order the dispatcher runs them (see `bot.app`)."""
 
 from bot.middlewares.callbacks import AnswerAfterHandling
+from bot.middlewares.chats import PrivateChatsOnly
 from bot.middlewares.context import ParticipantMiddleware
 from bot.middlewares.database import DbSessionMiddleware
 
@@ -8,4 +9,5 @@ __all__ = [
     "AnswerAfterHandling",
     "DbSessionMiddleware",
     "ParticipantMiddleware",
+    "PrivateChatsOnly",
 ]

@@ -11,10 +11,11 @@ from bot.services import participants
 
 
 class ParticipantMiddleware(BaseMiddleware):
-    """Loads (or creates) the participant and gives handlers `participant` and `t`.
+    """Loads the participant and gives handlers `participant` and `t`; it writes nothing.
 
-    The locale is the participant's own; a new participant's first guess comes from
-    Telegram's `language_code`.
+    Someone without a row gets an unsaved participant (`participants.current`): only
+    consent or a language choice stores a person. The locale is the participant's own; a
+    new participant's first guess comes from Telegram's `language_code`.
     """
 
     def __init__(self, translator: Translator) -> None:
@@ -31,7 +32,7 @@ class ParticipantMiddleware(BaseMiddleware):
             data["participant"] = None
             data["t"] = self._translator.for_locale(self._translator.default_locale)
             return await handler(event, data)
-        participant = await participants.visit(
+        participant = await participants.current(
             data["session"], user.id, self._translator.resolve_locale(user.language_code)
         )
         data["participant"] = participant

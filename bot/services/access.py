@@ -6,6 +6,7 @@ coordinators and admins act anywhere; directors and curators manage nobody.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from storage.models import Participant, Role
@@ -75,6 +76,21 @@ def can(
         # Their own municipality only; an action without one is region-wide.
         return municipality_id is not None and municipality_id == actor.municipality_id
     return True
+
+
+def can_everywhere(
+    actor: Participant | None,
+    action: Action,
+    municipality_ids: Iterable[int | None],
+    *,
+    role: Role | None = None,
+) -> bool:
+    """Whether `actor` may do `action` to something that spans these municipalities (a
+    person: their coordinator's municipality and their schools' ones). Every one must be
+    in scope, so a municipal coordinator cannot reach a person through the one school they
+    share; nothing (a person without schools) is region-wide."""
+    spanned = set(municipality_ids) or {None}
+    return all(can(actor, action, municipality_id=each, role=role) for each in spanned)
 
 
 def grantable_roles(actor: Participant) -> list[Role]:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access import Action, can
-from bot.services.errors import AccessDenied
+from bot.services.errors import AccessDenied, DomainError
 from storage.models import Participant, Role
 from storage.repositories.directory import SchoolRepository
 from storage.repositories.people import PeopleRepository
@@ -126,3 +126,21 @@ def scoped(actor: Participant | None, audience: Audience) -> Audience:
     if actor.role != Role.MUNICIPAL_COORDINATOR or actor.municipality_id is None:
         raise AccessDenied()
     return audience.within(actor.municipality_id)
+
+
+async def check_chosen(session: AsyncSession, actor: Participant, audience: Audience) -> None:
+    """Refuses an audience a municipal coordinator names outside their municipality (another
+    municipality, another's schools). `scoped` would narrow it silently: the author would
+    believe it went where it did not."""
+    if can(actor, Action.CHOOSE_MUNICIPALITY):
+        return
+    if any(m != actor.municipality_id for m in audience.municipality_ids):
+        raise AccessDenied()  # no button offers it: forged
+    schools = SchoolRepository(session)
+    elsewhere = []
+    for school_id in audience.school_ids:
+        school = await schools.get(school_id)
+        if school is None or school.municipality_id != actor.municipality_id:
+            elsewhere.append(school.code if school else str(school_id))
+    if elsewhere:
+        raise DomainError("audience-schools-elsewhere", codes=", ".join(elsewhere))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import safe_cells
@@ -46,6 +46,7 @@ def _may_broadcast(actor: Participant) -> bool:
 async def audience_size(session: AsyncSession, actor: Participant, audience: Audience) -> int:
     if not _may_broadcast(actor):
         raise AccessDenied()
+    await audiences.check_chosen(session, actor, audience)
     return len(await audiences.members(session, audiences.scoped(actor, audience)))
 
 
@@ -66,6 +67,7 @@ async def create(
         raise AccessDenied()
     if not text.strip() or len(text) > MAX_TEXT:
         raise DomainError("broadcast-bad-text")
+    await audiences.check_chosen(session, actor, audience)
     scoped = audiences.scoped(actor, audience)
     people = await audiences.members(session, scoped)
     if not people:
@@ -183,7 +185,10 @@ async def remember_progress_message(
 async def acknowledge(
     session: AsyncSession, participant: Participant, broadcast_id: int, now: datetime
 ) -> None:
-    """«Ознакомлен» from someone who received it; pressing twice changes nothing."""
+    """«Ознакомлен» from someone who received it and still holds a role; pressing twice
+    changes nothing."""
+    if not participant.is_registered:  # revoked since: it would count for nobody
+        raise AccessDenied()
     received = await session.scalar(
         select(OutboxMessage.id).where(
             OutboxMessage.kind == KIND,
@@ -203,12 +208,18 @@ async def acknowledge(
 
 
 async def _acknowledged(session: AsyncSession, broadcast_id: int) -> dict[int, datetime]:
+    """Who has acknowledged, among those who still hold a role: a revoked person's
+    acknowledgement stays stored but counts no more (as they are not listed either)."""
     rows = await session.execute(
-        select(Acknowledgement.participant_id, Acknowledgement.acknowledged_at).where(
-            Acknowledgement.broadcast_id == broadcast_id
-        )
+        select(Acknowledgement.participant_id, Acknowledgement.acknowledged_at)
+        .join(Participant, Participant.id == Acknowledgement.participant_id)
+        .where(Acknowledgement.broadcast_id == broadcast_id, _holds_role())
     )
     return dict(rows.all())
+
+
+def _holds_role() -> ColumnElement[bool]:
+    return Participant.registered_at.is_not(None) & Participant.role.is_not(None)
 
 
 @dataclass(frozen=True)
@@ -223,13 +234,16 @@ class RecipientLine:
 async def recipients(
     session: AsyncSession, actor: Participant, broadcast_id: int
 ) -> list[RecipientLine]:
-    """Every recipient with the delivery outcome and the acknowledgement, by municipality
-    and school."""
+    """Every recipient who still holds a role, with the delivery outcome and the
+    acknowledgement, by municipality and school. Those revoked since are left out: they
+    are no longer asked to acknowledge, nor reminded."""
     found = await get(session, actor, broadcast_id)
     rows = await session.execute(
         select(Participant, OutboxMessage.status)
         .join(OutboxMessage, OutboxMessage.participant_id == Participant.id)
-        .where(OutboxMessage.kind == KIND, OutboxMessage.reference == reference(found))
+        .where(
+            OutboxMessage.kind == KIND, OutboxMessage.reference == reference(found), _holds_role()
+        )
     )
     people = [(person, str(status)) for person, status in rows.all()]
     acknowledged = await _acknowledged(session, found.id)

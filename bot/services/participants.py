@@ -1,4 +1,9 @@
-"""Who writes to the bot, and the language they read."""
+"""Who writes to the bot, and the language they read.
+
+A person has a row only from an act the bot must remember: consent to data processing, or
+choosing a language with /lang. Any other update from someone without a row (a first
+visit, or anything after /forget) is served with an unsaved participant: the Telegram id
+and the guessed locale, kept nowhere, so /forget cannot be undone by writing again."""
 
 from __future__ import annotations
 
@@ -8,23 +13,42 @@ from storage.models import Participant
 from storage.repositories import ParticipantRepository
 
 
-async def visit(session: AsyncSession, telegram_id: int, guessed_locale: str) -> Participant:
-    """The participant writing now; a first visit stores only the id and the guessed locale.
+async def current(session: AsyncSession, telegram_id: int, guessed_locale: str) -> Participant:
+    """The participant writing now: their row, or an unsaved one (see the module).
 
     Someone marked unreachable (they had blocked the bot) who writes again has unblocked
     it: messages can reach them again."""
-    repository = ParticipantRepository(session)
-    participant = await repository.by_telegram_id(telegram_id)
+    participant = await ParticipantRepository(session).by_telegram_id(telegram_id)
     if participant is None:
-        participant = await repository.get_or_create(telegram_id, guessed_locale)
-        await session.commit()
-    elif participant.unreachable_at is not None:
+        return Participant(telegram_id=telegram_id, locale=guessed_locale)
+    if participant.unreachable_at is not None:
         participant.unreachable_at = None
         await session.commit()
     return participant
 
 
-async def set_locale(session: AsyncSession, participant: Participant, locale: str) -> None:
-    participant.locale = locale
-    session.add(participant)
+def is_stored(participant: Participant) -> bool:
+    return participant.id is not None
+
+
+async def keep(session: AsyncSession, participant: Participant) -> Participant:
+    """The participant's row, written now if they have none (not committed)."""
+    if is_stored(participant):
+        return participant
+    return await ParticipantRepository(session).get_or_create(
+        participant.telegram_id, participant.locale
+    )
+
+
+async def visit(session: AsyncSession, telegram_id: int, guessed_locale: str) -> Participant:
+    """The participant, stored (the command line and tests register people this way)."""
+    participant = await keep(session, await current(session, telegram_id, guessed_locale))
     await session.commit()
+    return participant
+
+
+async def set_locale(session: AsyncSession, participant: Participant, locale: str) -> Participant:
+    participant = await keep(session, participant)
+    participant.locale = locale
+    await session.commit()
+    return participant

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import audit, directory
-from bot.services.access import Action, can
+from bot.services import audit, directory, participants
+from bot.services.access import Action, can, can_everywhere
 from bot.services.errors import AccessDenied, DomainError, NotFound
 from storage.models import (
     Invite,
@@ -40,9 +40,12 @@ _NAME_RE = re.compile(r"^[^\W\d_]+(?:[ .'’-]+[^\W\d_]+)*\.?$")
 # -- consent and names ---------------------------------------------------------------------
 
 
-async def give_consent(session: AsyncSession, participant: Participant) -> None:
+async def give_consent(session: AsyncSession, participant: Participant) -> Participant:
+    """Consent stores the person (from then on, until /forget); the stored participant."""
+    participant = await participants.keep(session, participant)
     participant.consent_at = utcnow()
     await session.commit()
+    return participant
 
 
 def clean_full_name(text: str) -> str:
@@ -371,11 +374,31 @@ async def profile(session: AsyncSession, participant: Participant) -> Profile:
 
 
 async def forget(session: AsyncSession, participant: Participant) -> None:
-    """Deletes the person: name, role, schools, requests. What they answered in surveys
-    stays, detached from them (foreign keys to participants are SET NULL)."""
+    """Deletes the person: name, role, schools, requests, answers to events, the messages
+    queued for them, and every copy of their Telegram id (an announcement's progress
+    message in their chat). What they answered in surveys stays, detached from them
+    (foreign keys to participants are SET NULL); the audit log keeps their row's id only.
+    Nothing writes them again until they consent anew (see bot.services.participants)."""
+    if not participants.is_stored(participant):
+        return  # never consented: nothing is kept
     audit.record(session, participant, "participant.forgotten", f"participant:{participant.id}")
     await PeopleRepository(session).delete_participant(participant)
     await session.commit()
+
+
+async def may_manage(
+    session: AsyncSession, actor: Participant, action: Action, targets: Sequence[Participant]
+) -> set[int]:
+    """The ids of `targets` the actor may do `action` to (REVOKE: to their role): those
+    whose every municipality is in the actor's scope."""
+    spans = await PeopleRepository(session).municipalities_of([target.id for target in targets])
+    return {
+        target.id
+        for target in targets
+        if target.role is not None
+        and target.id != actor.id
+        and can_everywhere(actor, action, spans[target.id], role=Role(target.role))
+    }
 
 
 async def revoke(session: AsyncSession, actor: Participant, participant_id: int) -> Participant:
@@ -384,16 +407,7 @@ async def revoke(session: AsyncSession, actor: Participant, participant_id: int)
     target = await people.participant(participant_id)
     if target is None or not target.is_registered or target.role is None:
         raise NotFound("participant-unknown")
-    scope = (await profile(session, target)).municipality
-    if (
-        not can(
-            actor,
-            Action.REVOKE,
-            municipality_id=scope.id if scope else None,
-            role=Role(target.role),
-        )
-        or target.id == actor.id
-    ):
+    if target.id not in await may_manage(session, actor, Action.REVOKE, [target]):
         raise AccessDenied()
     audit.record(session, actor, "role.revoked", f"participant:{target.id}", role=str(target.role))
     target.role = None
@@ -407,6 +421,8 @@ async def revoke(session: AsyncSession, actor: Participant, participant_id: int)
 async def assign_curator(
     session: AsyncSession, actor: Participant, curator_id: int, school_id: int
 ) -> None:
+    """Adds a school to a curator's. A municipal coordinator may do so only for a curator
+    all of whose schools, and the new one, are in their municipality."""
     school = await directory.school(session, school_id)
     if not can(actor, Action.ASSIGN_CURATOR, municipality_id=school.municipality_id):
         raise AccessDenied()
@@ -414,6 +430,8 @@ async def assign_curator(
     curator = await people.participant(curator_id)
     if curator is None or curator.role != Role.CURATOR or not curator.is_registered:
         raise NotFound("participant-unknown")
+    if curator.id not in await may_manage(session, actor, Action.ASSIGN_CURATOR, [curator]):
+        raise AccessDenied()
     await people.assign(curator.id, school.id)
     audit.record(
         session, actor, "curator.assigned", f"participant:{curator.id}", school=school.code
@@ -424,6 +442,9 @@ async def assign_curator(
 async def curators_in(
     session: AsyncSession, actor: Participant, municipality_id: int
 ) -> Sequence[Participant]:
+    """The curators with a school in the municipality whom the actor may assign."""
     if not can(actor, Action.VIEW_MUNICIPALITY, municipality_id=municipality_id):
         raise AccessDenied()
-    return await PeopleRepository(session).curators_in(municipality_id)
+    curators = await PeopleRepository(session).curators_in(municipality_id)
+    allowed = await may_manage(session, actor, Action.ASSIGN_CURATOR, curators)
+    return [curator for curator in curators if curator.id in allowed]

@@ -33,6 +33,10 @@ fallback-text = I did not understand that message. Choose a command from the men
 fallback-callback = This button no longer works. Open the menu again: /start
 error-apology = Something went wrong, and we are looking into it. Please try again a little later.
 
+# Groups and channels: others could read the answers there.
+private-only = I work in private messages only: here everyone in the chat would see my answers. Write to me privately and send /start.
+private-only-button = Buttons work only in a private chat with the bot. Write to me privately and send /menu.
+
 cmd-start = Get started
 cmd-help = Help
 cmd-lang = Interface language

@@ -61,6 +61,7 @@ error-broadcast-nobody = The chosen audience has no recipients.
 error-broadcast-unknown = Announcement not found.
 error-broadcast-finished = Sending has already finished.
 error-broadcast-no-acknowledgement = This announcement has no "Acknowledged" button.
+error-audience-schools-elsewhere = The schools { $codes } are not in your municipality. Send the codes of your municipality's schools.
 
 audience-schools = Particular schools
 broadcast-ask-schools = Type the school codes separated by commas, for example: 47001, 47002.

@@ -61,6 +61,7 @@ error-broadcast-nobody = В выбранной аудитории нет пол�
 error-broadcast-unknown = Объявление не найдено.
 error-broadcast-finished = Отправка уже завершена.
 error-broadcast-no-acknowledgement = В этом объявлении нет кнопки «Ознакомлен».
+error-audience-schools-elsewhere = Школы с кодами { $codes } не относятся к Вашему муниципалитету. Отправьте коды школ Вашего муниципалитета.
 
 audience-schools = Отдельным школам
 broadcast-ask-schools = Напишите коды школ через запятую, например: 47001, 47002.

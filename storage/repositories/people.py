@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     Assignment,
     Attendance,
+    Broadcast,
     EventAnswer,
     Invite,
     JoinRequest,
@@ -37,6 +38,29 @@ class PeopleRepository:
             .order_by(School.short_name)
         )
         return result.all()
+
+    async def municipalities_of(self, participant_ids: Sequence[int]) -> dict[int, set[int]]:
+        """Each participant's municipalities: a coordinator's own and their schools' ones
+        (archived schools too: the person still belongs there until unassigned)."""
+        found: dict[int, set[int]] = {each: set() for each in participant_ids}
+        if not participant_ids:
+            return found
+        rows = await self._session.execute(
+            select(Assignment.participant_id, School.municipality_id)
+            .join(School, School.id == Assignment.school_id)
+            .where(Assignment.participant_id.in_(list(participant_ids)))
+        )
+        for participant_id, municipality_id in rows.all():
+            found[participant_id].add(municipality_id)
+        own = await self._session.execute(
+            select(Participant.id, Participant.municipality_id).where(
+                Participant.id.in_(list(participant_ids)), Participant.municipality_id.is_not(None)
+            )
+        )
+        for coordinator_id, own_id in own.all():
+            if own_id is not None:
+                found[coordinator_id].add(own_id)
+        return found
 
     async def assign(self, participant_id: int, school_id: int) -> None:
         exists = await self._session.get(Assignment, (participant_id, school_id))
@@ -232,4 +256,10 @@ class PeopleRepository:
             )
 
     async def delete_participant(self, participant: Participant) -> None:
+        """The row and what cascades from it; copies of the Telegram id go too."""
+        await self._session.execute(
+            update(Broadcast)
+            .where(Broadcast.progress_chat_id == participant.telegram_id)
+            .values(progress_chat_id=None, progress_message_id=None)
+        )
         await self._session.delete(participant)

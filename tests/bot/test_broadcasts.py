@@ -86,6 +86,9 @@ async def test_particular_schools_by_their_codes(
     assert await harness.reply_text(user, "47001, 99999") == translator.get(
         "ru", "broadcast-unknown-schools", codes="99999"
     )
-    # A school of another municipality is outside a municipal coordinator's reach.
-    answer = await harness.reply_text(user, "47001 47101")
+    # A school of another municipality is outside a municipal coordinator's reach: said so.
+    assert await harness.reply_text(user, "47001 47101") == translator.get(
+        "ru", "error-audience-schools-elsewhere", codes="47101"
+    )
+    answer = await harness.reply_text(user, "47001")
     assert answer.startswith(translator.get("ru", "broadcast-audience-size", count=1))

@@ -24,8 +24,10 @@ async def test_start_is_answered_in_russian_and_commands_are_set(
     await bot_process.start()
     reply = await telegram.ask(IRINA, "/start")
     assert reply.text == translator.get("ru", "start-welcome")
-    menus = {c.params.get("language_code") for c in telegram.calls if c.method == "setMyCommands"}
-    assert menus == {None, "ru", "en"}
+    menus = [c for c in telegram.calls if c.method == "setMyCommands"]
+    assert {c.params.get("language_code") for c in menus} == {None, "ru", "en"}
+    # Shown in private chats only: in a group the bot works for nobody.
+    assert all("all_private_chats" in str(c.params.get("scope")) for c in menus)
     assert await bot_process.stop() == 0  # SIGTERM: a clean exit
 
 

@@ -38,10 +38,11 @@ async def person(
     schools: list[School] | tuple[School, ...] = (),
     municipality: str | None = None,
     name: str = "Иванова Ирина Петровна",
+    telegram_id: int | None = None,
 ) -> Participant:
     """A participant registered through an invite made at the command line."""
-    participant = await participants.visit(session, next(_telegram_ids), "ru")
-    await registration.give_consent(session, participant)
+    participant = await participants.visit(session, telegram_id or next(_telegram_ids), "ru")
+    participant = await registration.give_consent(session, participant)
     if role is None:
         return participant
     invite = await registration.create_invite(
