@@ -234,8 +234,8 @@ async def on_typed(
     data = await state.get_data()
     try:
         response, survey = await surveys.owned_response(session, participant, int(data["response"]))
-    except (AccessDenied, surveys.NotHolder):
-        await state.clear()  # what they type next is no longer an answer to it
+    except DomainError:  # no longer theirs: what they type next is not an answer to it
+        await state.clear()
         raise
     if response.step is None:  # the summary is on screen
         await message.answer(t("survey-error-use-buttons"))
@@ -251,6 +251,9 @@ async def on_typed(
         await message.answer(t(f"survey-error-{error.reason}",
                                **{k: str(v) for k, v in error.details.items()}))  # fmt: skip
         return
+    except DomainError:  # the survey closed: nothing typed is an answer to it any more
+        await state.clear()
+        raise
     text, markup = await _show(state, raw_state, session, response, survey, answers, t,
                                response.step)  # fmt: skip
     await message.answer(_saved(t, question, answers) + "\n\n" + text, reply_markup=markup)

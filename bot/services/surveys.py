@@ -325,10 +325,12 @@ async def start(
         raise AccessDenied()
     if not is_open(survey, now):
         raise DomainError("survey-closed")
-    if definition.unit != "person":
-        schools = {s.id for s in await PeopleRepository(session).schools_of(participant.id)}
-        if school_id not in schools:
-            raise AccessDenied()
+    schools = {s.id for s in await PeopleRepository(session).schools_of(participant.id)}
+    if definition.unit != "person" and school_id not in schools:
+        raise AccessDenied()
+    allowed = await _audience_schools(session, definition)
+    if allowed is not None and not allowed & ({school_id} if school_id else schools):
+        raise AccessDenied()  # the survey asks other programmes or municipalities
     key = unit_key(survey, participant, school_id)
     response = await session.scalar(
         select(SurveyResponse).where(

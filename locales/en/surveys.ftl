@@ -58,7 +58,7 @@ survey-error-required = This question needs an answer.
 survey-error-unknown-question = This question is no longer part of the questionnaire after a changed answer.
 survey-error-stale-button = This button belongs to another question. Answer the latest question, or open the questionnaire again: /surveys
 
-error-survey-closed = The survey is closed: the answers can no longer change.
+error-survey-closed = The survey is closed: the answers can no longer change. Main menu: /menu
 error-survey-incomplete = Answer every required question before submitting.
 error-survey-unknown = Survey not found.
 error-survey-needs-school = This questionnaire needs a school.

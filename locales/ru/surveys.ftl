@@ -58,7 +58,7 @@ survey-error-required = На этот вопрос нужно ответить.
 survey-error-unknown-question = Этот вопрос больше не входит в анкету из-за изменённого ответа.
 survey-error-stale-button = Эта кнопка относится к другому вопросу. Ответьте на последний вопрос или откройте анкету заново: /surveys
 
-error-survey-closed = Опрос закрыт: ответы больше нельзя изменить.
+error-survey-closed = Опрос закрыт: ответы больше нельзя изменить. Главное меню: /menu
 error-survey-incomplete = Ответьте на все обязательные вопросы, прежде чем отправить анкету.
 error-survey-unknown = Опрос не найден.
 error-survey-needs-school = Для этой анкеты нужна школа.

@@ -473,3 +473,51 @@ async def test_a_curator_unassigned_from_a_school_no_longer_answers_for_it(
     }
     # The first curator's own school is not touched.
     assert (await fresh(session, budogoshch.id)).participant_id == curator.id
+
+
+async def test_a_school_outside_the_surveys_audience_cannot_open_it(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    """The ШМР self-diagnostics asks the schools of that programme only: the director of
+    another school pressing a forged «Начать анкету» is refused and no response appears."""
+    shmr = load_definition(PROJECT_ROOT / "data/surveys/self_diagnostics_shmr.yaml")
+    schools = await load_schools(session)
+    outside = await person(session, Role.DIRECTOR, schools=[schools["47002"]])  # 500+ only
+    inside = await person(session, Role.DIRECTOR, schools=[schools["47001"]], name="Шмр Дир")
+    loaded = await surveys.load(session, None, shmr)
+    now = datetime.now(UTC)
+    await surveys.open_window(session, None, shmr.code, now + timedelta(days=7), now)
+    forged = SurveyCb(action="open", survey=loaded.survey.id, school=schools["47002"].id)
+    assert await harness.alerts(TelegramUser(id=outside.telegram_id), forged) == [
+        translator.get("ru", "error-access-denied")
+    ]
+    assert await session.scalar(select(func.count()).select_from(SurveyResponse)) == 0
+    opening = SurveyCb(action="open", survey=loaded.survey.id, school=schools["47001"].id)
+    assert await harness.alerts(TelegramUser(id=inside.telegram_id), opening) == []
+    assert await session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
+
+
+async def test_typing_after_the_survey_closed_is_answered_once(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    """The survey closes while a typed question is on screen: the next message is told so,
+    with the way to the menu; what comes after is no longer taken for an answer."""
+    t = translator.for_locale("ru")
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    user = TelegramUser(id=director.telegram_id)
+    loaded = await surveys.load(session, None, DEFINITION)
+    now = datetime.now(UTC)
+    await surveys.open_window(session, None, DEFINITION.code, now + timedelta(days=7), now)
+    response = await surveys.start(session, director, loaded.survey.id, now, schools["47001"].id)
+    await surveys.record(session, director, response.id, "meetings_attended", "all", now)
+    await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
+                                       school=schools["47001"].id))  # fmt: skip
+    await surveys.close(session, None, DEFINITION.code, datetime.now(UTC))
+    closed = await harness.reply_text(user, "5")
+    assert closed == t("error-survey-closed")
+    assert "/menu" in closed
+    assert await harness.reply_text(user, "5") != closed
+    assert await surveys.answers(session, await fresh(session, response.id)) == {
+        "meetings_attended": "all"
+    }
