@@ -213,6 +213,52 @@ async def test_a_schools_response_is_handed_over_to_its_next_director(
     assert await session.scalar(select(func.count()).select_from(SurveyResponse)) == 2
 
 
+async def test_a_curators_response_passes_to_the_schools_next_curator(
+    session: AsyncSession,
+) -> None:
+    """A curator loses one of two schools: the response they began there waits for a
+    curator who has none of their own for it; their other school's stays theirs."""
+    from sqlalchemy import delete
+
+    from storage.models import Assignment
+
+    curators = load_definition(PROJECT_ROOT / "data/surveys/engagement_curators.yaml")
+    loaded = await surveys.load(session, None, curators)
+    schools = await load_schools(session)
+    kirishi, budogoshch = schools["47001"].id, schools["47002"].id
+    first = await person(session, Role.CURATOR, schools=[schools["47001"], schools["47002"]])
+    busy = await person(session, Role.CURATOR, schools=[schools["47001"]], name="Свой Ответ")
+    regional = await person(session, Role.REGIONAL_COORDINATOR, name="Региональный Координатор")
+    await surveys.open_window(session, None, curators.code, NOW + timedelta(days=7), NOW)
+    begun = await surveys.start(session, first, loaded.survey.id, NOW, kirishi)
+    await surveys.record(session, first, begun.id, "curator_contact", "weekly", NOW)
+    other = await surveys.start(session, first, loaded.survey.id, NOW, budogoshch)
+    own = await surveys.start(session, busy, loaded.survey.id, NOW, kirishi)
+    await session.execute(
+        delete(Assignment).where(
+            Assignment.participant_id == first.id, Assignment.school_id == kirishi
+        )
+    )
+    await session.commit()
+    with pytest.raises(DomainError, match="survey-not-holder"):
+        await surveys.record(session, first, begun.id, "leadership_involvement", 3, NOW)
+
+    newcomer = await person(session, Role.CURATOR, schools=[schools["47002"]], name="Новый Кур")
+    await registration.assign_curator(session, regional, newcomer.id, kirishi)
+    waiting = {item.school.id: item.response for item in await surveys.mine(session, newcomer, NOW)
+               if item.school is not None}  # fmt: skip
+    assert waiting[budogoshch] is None  # the first curator still holds that school
+    assert waiting[kirishi] is not None
+    assert waiting[kirishi].id == begun.id
+    assert (await surveys.start(session, busy, loaded.survey.id, NOW, kirishi)).id == own.id
+    taken = await surveys.start(session, newcomer, loaded.survey.id, NOW, kirishi)
+    assert (taken.id, taken.participant_id) == (begun.id, newcomer.id)
+    assert taken.unit_key == f"curator:{newcomer.id}:school:{kirishi}"
+    assert await surveys.answers(session, taken) == {"curator_contact": "weekly"}
+    fresh = await surveys.start(session, newcomer, loaded.survey.id, NOW, budogoshch)
+    assert fresh.id not in (other.id, begun.id, own.id)
+
+
 async def test_overview_counts_responses(session: AsyncSession) -> None:
     loaded = await surveys.load(session, None, DIRECTORS)
     schools = await load_schools(session)
