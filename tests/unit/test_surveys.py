@@ -248,8 +248,9 @@ async def test_a_curators_response_passes_to_the_schools_next_curator(
     waiting = {item.school.id: item.response for item in await surveys.mine(session, newcomer, NOW)
                if item.school is not None}  # fmt: skip
     assert waiting[budogoshch] is None  # the first curator still holds that school
-    assert waiting[kirishi] is not None
-    assert waiting[kirishi].id == begun.id
+    handed = waiting[kirishi]
+    assert handed is not None
+    assert handed.id == begun.id
     assert (await surveys.start(session, busy, loaded.survey.id, NOW, kirishi)).id == own.id
     taken = await surveys.start(session, newcomer, loaded.survey.id, NOW, kirishi)
     assert (taken.id, taken.participant_id) == (begun.id, newcomer.id)
