@@ -236,12 +236,16 @@ def survey_nudge_steps(
 
 
 async def send_survey_invitations(session: AsyncSession, translator: Translator) -> int:
-    """Everyone asked by an open survey gets one invitation with a Start button."""
+    """Everyone asked by an open survey gets one invitation with a Start button, also the
+    one who takes over a response their school's previous respondent began."""
     queued = 0
     for survey in await surveys.open_surveys(session, utcnow()):
         outgoing = []
         for item in await surveys.assignments(session, survey):
-            if item.response is not None:
+            if item.response is not None and (
+                item.response.status == ResponseStatus.SUBMITTED
+                or surveys.is_mine(item.response, item.participant)
+            ):
                 continue
             t = translator.for_locale(item.participant.locale)
             outgoing.append(Outgoing(item.participant, _survey_payload(

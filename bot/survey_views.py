@@ -11,7 +11,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.i18n import Localizer
-from bot.keyboards import SurveyCb, inline
+from bot.keyboards import SurveyCb, inline, menu_button
 from bot.services.survey_definitions import Question, SurveyDefinition
 from bot.services.survey_engine import SurveyEngine
 from bot.views import format_when
@@ -97,8 +97,15 @@ def summary_message(
     answers: Mapping[str, Any],
     submitted: bool,
     editable: bool,
+    read_only: str = "survey-read-only",
 ) -> tuple[str, InlineKeyboardMarkup]:
-    lines = [t("survey-summary-submitted" if submitted else "survey-summary")]
+    """Every answer; with «Изменить ответ N» and the submit while `editable`, else the
+    `read_only` note (the key of why not) and the way back to the menu."""
+    if editable:
+        header = "survey-summary-submitted" if submitted else "survey-summary"
+    else:
+        header = "survey-summary-sent" if submitted else "survey-summary-view"
+    lines = [t(header)]
     rows: Rows = []
     for number, question in enumerate(engine.visible(answers), start=1):
         answer = escape(format_answer(t, question, answers.get(question.id)))
@@ -110,7 +117,8 @@ def summary_message(
     if editable and not submitted:
         rows.append([(t("survey-submit"), SurveyCb(action="submit", response=response_id))])
     if not editable:
-        lines.append(t("survey-read-only"))
+        lines.append(t(read_only))
+        rows.append([menu_button(t)])
     return "\n".join(lines), inline(*rows)
 
 

@@ -99,28 +99,33 @@ async def open_survey(
     survey = await surveys.get(session, response.survey_id)
     answers = await surveys.answers(session, response)
     step = surveys.next_step(SurveyEngine(surveys.definition_of(survey)), response, answers)
-    text, markup = await _show(state, raw_state, session, response, survey, answers, t, step)
+    text, markup = await _show(state, raw_state, session, response, survey, answers, t, step,
+                               mine=surveys.is_mine(response, participant))  # fmt: skip
     await message_of(callback).answer(text, reply_markup=markup)
 
 
 async def _show(
     state: FSMContext, raw_state: str | None, session: AsyncSession,
     response: SurveyResponse, survey: Survey, answers: dict[str, Any], t: Localizer,
-    step: int | None,
+    step: int | None, *, mine: bool = True,
 ) -> tuple[str, InlineKeyboardMarkup]:  # fmt: skip
     """The question at `step` (or the summary: None, or a closed window) rendered, with
-    the respondent placed there."""
+    the respondent placed there. Someone else's response (`mine` False: the school's,
+    submitted by their predecessor) is shown as a summary to read, and left where it is."""
     engine = SurveyEngine(surveys.definition_of(survey))
-    editable = surveys.is_open(survey, utcnow())
-    await surveys.move_to(session, response, engine.definition, answers,
-                          step if editable else None)  # fmt: skip
-    await _follow(state, raw_state, response.id if response.step is not None else None)
-    if response.step is None:
+    editable = mine and surveys.is_open(survey, utcnow())
+    if mine:
+        await surveys.move_to(session, response, engine.definition, answers,
+                              step if editable else None)  # fmt: skip
+    shown_step = response.step if mine else None
+    await _follow(state, raw_state, response.id if shown_step is not None else None)
+    if shown_step is None:
         return survey_views.summary_message(
             t, engine, response.id, answers,
             submitted=response.status == ResponseStatus.SUBMITTED, editable=editable,
+            read_only="survey-read-only" if mine else "survey-read-only-earlier",
         )  # fmt: skip
-    question = engine.definition.questions[response.step]
+    question = engine.definition.questions[shown_step]
     return survey_views.question_message(t, engine, response.id, question, answers, response.picked)
 
 
@@ -227,7 +232,11 @@ async def on_typed(
     """A typed answer (number, text) to the question on screen: committed, then the next
     step as a new message, headed by what was saved."""
     data = await state.get_data()
-    response, survey = await surveys.owned_response(session, participant, int(data["response"]))
+    try:
+        response, survey = await surveys.owned_response(session, participant, int(data["response"]))
+    except DomainError:  # no longer theirs: what they type next is not an answer to it
+        await state.clear()
+        raise
     if response.step is None:  # the summary is on screen
         await message.answer(t("survey-error-use-buttons"))
         return
@@ -242,6 +251,9 @@ async def on_typed(
         await message.answer(t(f"survey-error-{error.reason}",
                                **{k: str(v) for k, v in error.details.items()}))  # fmt: skip
         return
+    except DomainError:  # the survey closed: nothing typed is an answer to it any more
+        await state.clear()
+        raise
     text, markup = await _show(state, raw_state, session, response, survey, answers, t,
                                response.step)  # fmt: skip
     await message.answer(_saved(t, question, answers) + "\n\n" + text, reply_markup=markup)

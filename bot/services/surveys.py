@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Update, bindparam, delete, func, insert, select, update
+from sqlalchemy import Exists, Update, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -23,6 +23,7 @@ from bot.services.access import Action, can
 from bot.services.errors import AccessDenied, DomainError, NotFound
 from bot.services.survey_definitions import Question, SurveyDefinition
 from bot.services.survey_engine import AnswerError, SurveyEngine
+from storage.models import Assignment as SchoolAssignment
 from storage.models import (
     Participant,
     ResponseStatus,
@@ -207,6 +208,105 @@ def unit_key(survey: Survey, participant: Participant, school_id: int | None) ->
     return f"curator:{participant.id}:school:{school_id}"
 
 
+# -- whose response it is ------------------------------------------------------------------
+#
+# A response for a school belongs to whoever holds the role for that school now: the
+# school's director (unit "school"), a curator assigned to it ("curator_school"). Its
+# respondent (`participant_id`) may answer only while they hold it; once they no longer do
+# (/forget, a revoked role, a school taken away) a response still in progress passes to the
+# school's next holder when they open it, answers and step kept. A submitted one stays with
+# whoever submitted it; the next holder may read it.
+
+
+class NotHolder(DomainError):
+    """The participant's own response, but they no longer hold the role for its school."""
+
+    def __init__(self) -> None:
+        super().__init__("survey-not-holder")
+
+
+_RESPONDENT = {"school": Role.DIRECTOR, "curator_school": Role.CURATOR}
+
+
+def role_now(participant: Participant) -> str | None:
+    """The role the participant holds now (None: not registered, or it was taken away)."""
+    return participant.role if participant.is_registered else None
+
+
+def _holds(definition: SurveyDefinition, role: str | None, assigned: bool) -> bool:
+    """Whether someone with `role`, assigned to the school (or not), holds a unit of the
+    survey: the audience's role, and for a school's unit its director or curator."""
+    if role is None or role not in definition.audience.roles:
+        return False
+    respondent = _RESPONDENT.get(definition.unit)
+    return respondent is None or (assigned and role == respondent)
+
+
+def _held_by_respondent(role: Role) -> Exists:
+    """Whether a response's respondent still holds its school in `role` (SQL)."""
+    return exists().where(
+        SchoolAssignment.participant_id == SurveyResponse.participant_id,
+        SchoolAssignment.school_id == SurveyResponse.school_id,
+        Participant.id == SchoolAssignment.participant_id,
+        Participant.role == role,
+        Participant.registered_at.is_not(None),
+    )
+
+
+async def _orphans(
+    session: AsyncSession, survey: Survey, definition: SurveyDefinition,
+    school_id: int | None = None, response_id: int | None = None,
+) -> list[SurveyResponse]:  # fmt: skip
+    """The survey's responses in progress for schools whose respondent no longer holds the
+    school (oldest first): they wait for the school's next director or curator."""
+    role = _RESPONDENT.get(definition.unit)
+    if role is None:
+        return []
+    statement = select(SurveyResponse).where(
+        SurveyResponse.survey_id == survey.id,
+        SurveyResponse.status == ResponseStatus.IN_PROGRESS,
+        SurveyResponse.school_id.is_not(None),
+        ~_held_by_respondent(role),
+    )
+    if school_id is not None:
+        statement = statement.where(SurveyResponse.school_id == school_id)
+    if response_id is not None:
+        statement = statement.where(SurveyResponse.id == response_id)
+    return list(await session.scalars(statement.order_by(SurveyResponse.id)))
+
+
+async def _take_over(
+    session: AsyncSession, participant: Participant, response: SurveyResponse, key: str
+) -> bool:
+    """Makes the participant the respondent of an orphaned response (see `_orphans`), with
+    their unit's key; False if someone else took it first."""
+    previous = response.participant_id
+    taken = await session.execute(
+        update(SurveyResponse)
+        .where(
+            SurveyResponse.id == response.id,
+            SurveyResponse.status == ResponseStatus.IN_PROGRESS,
+            SurveyResponse.participant_id.is_not_distinct_from(previous),
+            SurveyResponse.unit_key == response.unit_key,
+        )
+        .values(participant_id=participant.id, unit_key=key)
+        .execution_options(synchronize_session=False)
+    )
+    if not taken.rowcount:  # type: ignore[attr-defined]
+        return False
+    set_committed_value(response, "participant_id", participant.id)
+    set_committed_value(response, "unit_key", key)
+    audit.record(session, participant, "survey.response-taken-over", f"response:{response.id}",
+                 previous=previous)  # fmt: skip
+    await session.commit()
+    return True
+
+
+def is_mine(response: SurveyResponse, participant: Participant) -> bool:
+    """Whether the participant is the response's respondent (others may only read it)."""
+    return response.participant_id == participant.id
+
+
 async def start(
     session: AsyncSession,
     participant: Participant,
@@ -214,26 +314,40 @@ async def start(
     now: datetime,
     school_id: int | None = None,
 ) -> SurveyResponse:
-    """The response for the participant's unit, created on the first visit; resumed after."""
+    """The response for the participant's unit: created on the first visit, resumed after;
+    a school's response whose respondent no longer holds the school is taken over. One
+    submitted by someone else comes back read-only (`is_mine` is False)."""
     survey = await session.get(Survey, survey_id)
     if survey is None:
         raise NotFound("survey-unknown")
     definition = definition_of(survey)
-    if participant.role is None or Role(participant.role) not in definition.audience.roles:
+    if not _holds(definition, role_now(participant), assigned=True):
         raise AccessDenied()
     if not is_open(survey, now):
         raise DomainError("survey-closed")
-    if definition.unit != "person":
-        schools = {s.id for s in await PeopleRepository(session).schools_of(participant.id)}
-        if school_id not in schools:
-            raise AccessDenied()
+    schools = {s.id for s in await PeopleRepository(session).schools_of(participant.id)}
+    if definition.unit != "person" and school_id not in schools:
+        raise AccessDenied()
+    allowed = await _audience_schools(session, definition)
+    if allowed is not None and not allowed & ({school_id} if school_id else schools):
+        raise AccessDenied()  # the survey asks other programmes or municipalities
     key = unit_key(survey, participant, school_id)
     response = await session.scalar(
         select(SurveyResponse).where(
             SurveyResponse.survey_id == survey.id, SurveyResponse.unit_key == key
         )
     )
+    if response is not None and not is_mine(response, participant):
+        # The school's response (unit "school"): the previous director's, if they left.
+        if await _orphans(session, survey, definition, response_id=response.id):
+            await _take_over(session, participant, response, key)
+        return response
     if response is None:
+        if definition.unit == "curator_school":
+            # A curator new to the school goes on with what their predecessor began.
+            for orphan in await _orphans(session, survey, definition, school_id=school_id):
+                if await _take_over(session, participant, orphan, key):
+                    return orphan
         response = SurveyResponse(survey_id=survey.id, unit_key=key, school_id=school_id,
                                   participant_id=participant.id, started_at=now,
                                   updated_at=now)  # fmt: skip
@@ -258,7 +372,18 @@ _ANSWERS = (
 )  # fmt: skip
 _INSERT_ANSWERS = insert(SurveyAnswer)
 _RESPONSE_AND_SURVEY = (
-    select(SurveyResponse, Survey)
+    select(
+        SurveyResponse,
+        Survey,
+        # Whether the person answering is assigned to the response's school now: part of
+        # the statement every answer runs anyway (a primary-key lookup), not one more.
+        exists()
+        .where(
+            SchoolAssignment.participant_id == bindparam("participant_id"),
+            SchoolAssignment.school_id == SurveyResponse.school_id,
+        )
+        .label("assigned"),
+    )
     .join(Survey, Survey.id == SurveyResponse.survey_id)
     .where(SurveyResponse.id == bindparam("response_id"))
 )
@@ -290,15 +415,16 @@ async def press(
     `skip`, `back`. AnswerError for a button no longer on screen or a value that does not
     fit; nothing changes then."""
     return await session.run_sync(
-        _press, participant.id, response_id, question_index, action, value, now
-    )
+        _press, participant.id, role_now(participant), response_id, question_index, action,
+        value, now,
+    )  # fmt: skip
 
 
 def _press(
-    session: Session, participant_id: int, response_id: int, index: int, action: str,
-    raw: str, now: datetime,
+    session: Session, participant_id: int, role: str | None, response_id: int, index: int,
+    action: str, raw: str, now: datetime,
 ) -> Pressed:  # fmt: skip
-    response, survey = _owned_in(session, participant_id, response_id)
+    response, survey = _owned_in(session, participant_id, role, response_id)
     definition = definition_of(survey)
     if not 0 <= index < len(definition.questions):
         raise AccessDenied()
@@ -364,15 +490,16 @@ async def record(
     """Checks the answer (or skip), stores the response's answers and returns them. Every
     answer is committed at once: a restart, or days later, continues from here."""
     return await session.run_sync(
-        _record, participant.id, response_id, question_id, value, now, skip
-    )
+        _record, participant.id, role_now(participant), response_id, question_id, value, now,
+        skip,
+    )  # fmt: skip
 
 
 def _record(
-    session: Session, participant_id: int, response_id: int, question_id: str, value: Any,
-    now: datetime, skip: bool,
+    session: Session, participant_id: int, role: str | None, response_id: int,
+    question_id: str, value: Any, now: datetime, skip: bool,
 ) -> dict[str, Any]:  # fmt: skip
-    response, survey = _owned_in(session, participant_id, response_id)
+    response, survey = _owned_in(session, participant_id, role, response_id)
     if not is_open(survey, now):
         raise DomainError("survey-closed")
     definition = definition_of(survey)
@@ -477,13 +604,19 @@ def _rows_of(response_id: int, question_id: str, kind: str, value: Any) -> list[
 
 
 def _owned_in(
-    session: Session, participant_id: int, response_id: int
+    session: Session, participant_id: int, role: str | None, response_id: int
 ) -> tuple[SurveyResponse, Survey]:
-    """The response with its survey, if it is the participant's (AccessDenied if not)."""
-    found = session.execute(_RESPONSE_AND_SURVEY, {"response_id": response_id}).one_or_none()
+    """The response with its survey, if it is the participant's (AccessDenied if not) and
+    they hold its unit now, in `role` (NotHolder if not)."""
+    found = session.execute(
+        _RESPONSE_AND_SURVEY, {"response_id": response_id, "participant_id": participant_id}
+    ).one_or_none()
     if found is None or found[0].participant_id != participant_id:
         raise AccessDenied()
-    return found[0], found[1]
+    response, survey, assigned = found
+    if not _holds(definition_of(survey), role, assigned):
+        raise NotHolder()
+    return response, survey
 
 
 def next_step(
@@ -567,13 +700,13 @@ def _update_of(columns: tuple[str, ...]) -> Update:
 async def submit(
     session: AsyncSession, participant: Participant, response_id: int, now: datetime
 ) -> SurveyResponse:
-    return await session.run_sync(_submit, participant.id, response_id, now)
+    return await session.run_sync(_submit, participant.id, role_now(participant), response_id, now)
 
 
 def _submit(
-    session: Session, participant_id: int, response_id: int, now: datetime
+    session: Session, participant_id: int, role: str | None, response_id: int, now: datetime
 ) -> SurveyResponse:
-    response, survey = _owned_in(session, participant_id, response_id)
+    response, survey = _owned_in(session, participant_id, role, response_id)
     if not is_open(survey, now):
         raise DomainError("survey-closed")
     definition = definition_of(survey)
@@ -639,6 +772,12 @@ async def assignments(
         definition.audience.roles, (), None, only=only.id if only is not None else None
     )
     responses = {r.unit_key: r for r in await responses_of(session, survey.id)}
+    # A curator's response for a school they no longer hold is their successor's to go on
+    # with (taken over when opened); a school's response has the school's key anyway.
+    waiting: dict[int | None, SurveyResponse] = {}
+    if definition.unit == "curator_school":
+        for orphan in reversed(await _orphans(session, survey, definition)):
+            waiting[orphan.school_id] = orphan  # the oldest one per school
     result = []
     for person in members:
         schools = list(await people.schools_of(person.id))
@@ -654,7 +793,8 @@ async def assignments(
             units = list(schools)
         for school in units:
             key = unit_key(survey, person, school.id if school else None)
-            result.append(Assignment(survey, definition, person, school, responses.get(key)))
+            response = responses.get(key) or (waiting.get(school.id) if school else None)
+            result.append(Assignment(survey, definition, person, school, response))
     return result
 
 
@@ -675,8 +815,9 @@ async def mine(session: AsyncSession, participant: Participant, now: datetime) -
 async def owned_response(
     session: AsyncSession, participant: Participant, response_id: int
 ) -> tuple[SurveyResponse, Survey]:
-    """A response of the participant's (read-only is fine: the window may be closed)."""
-    return await session.run_sync(_owned_in, participant.id, response_id)
+    """A response of the participant's, for a unit they hold now (read-only is fine: the
+    window may be closed)."""
+    return await session.run_sync(_owned_in, participant.id, role_now(participant), response_id)
 
 
 @dataclass(frozen=True)

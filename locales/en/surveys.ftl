@@ -32,10 +32,13 @@ survey-saved-toast = ✅ Answer saved
 survey-skipped = skipped
 survey-summary = <b>Check your answers</b>. Any answer can be changed; then press "Submit".
 survey-summary-submitted = <b>The questionnaire is submitted.</b> Answers can change until the deadline.
+survey-summary-sent = <b>The questionnaire is submitted.</b>
+survey-summary-view = <b>The answers</b>
 survey-edit = Change answer { $number }
 survey-submit = ✅ Submit the questionnaire
 survey-thanks = Thank you! The questionnaire is submitted.
 survey-read-only = The survey is closed: the answers can only be viewed.
+survey-read-only-earlier = The school's questionnaire was submitted by its previous director: the answers can only be viewed.
 
 surveys-status-choose = Choose a survey.
 surveys-rate = { $done } of { $total } schools have answered ({ $percent }%).
@@ -55,12 +58,13 @@ survey-error-required = This question needs an answer.
 survey-error-unknown-question = This question is no longer part of the questionnaire after a changed answer.
 survey-error-stale-button = This button belongs to another question. Answer the latest question, or open the questionnaire again: /surveys
 
-error-survey-closed = The survey is closed: the answers can no longer change.
+error-survey-closed = The survey is closed: the answers can no longer change. Main menu: /menu
 error-survey-incomplete = Answer every required question before submitting.
 error-survey-unknown = Survey not found.
 error-survey-needs-school = This questionnaire needs a school.
 error-survey-round-open = The current round is still open: close it before starting a new one.
 error-survey-bad-window = The survey must close after it opens and after now.
+error-survey-not-holder = This questionnaire is no longer yours to fill in: it is answered by the director or curator the school has now. Main menu: /menu
 
 menu-surveys-admin = Manage surveys
 survey-admin-title = <b>Surveys</b>

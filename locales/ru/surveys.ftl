@@ -32,10 +32,13 @@ survey-saved-toast = ✅ Ответ сохранён
 survey-skipped = пропущено
 survey-summary = <b>Проверьте ответы</b>. Любой ответ можно изменить, затем нажмите «Отправить анкету».
 survey-summary-submitted = <b>Анкета отправлена.</b> До окончания срока ответы можно изменить.
+survey-summary-sent = <b>Анкета отправлена.</b>
+survey-summary-view = <b>Ответы анкеты</b>
 survey-edit = Изменить ответ { $number }
 survey-submit = ✅ Отправить анкету
 survey-thanks = Спасибо! Анкета отправлена.
 survey-read-only = Опрос закрыт: ответы можно только посмотреть.
+survey-read-only-earlier = Анкету за школу уже отправил прежний директор: ответы можно только посмотреть.
 
 surveys-status-choose = Выберите опрос.
 surveys-rate = Ответили { $done } из { $total } школ ({ $percent }%).
@@ -55,12 +58,13 @@ survey-error-required = На этот вопрос нужно ответить.
 survey-error-unknown-question = Этот вопрос больше не входит в анкету из-за изменённого ответа.
 survey-error-stale-button = Эта кнопка относится к другому вопросу. Ответьте на последний вопрос или откройте анкету заново: /surveys
 
-error-survey-closed = Опрос закрыт: ответы больше нельзя изменить.
+error-survey-closed = Опрос закрыт: ответы больше нельзя изменить. Главное меню: /menu
 error-survey-incomplete = Ответьте на все обязательные вопросы, прежде чем отправить анкету.
 error-survey-unknown = Опрос не найден.
 error-survey-needs-school = Для этой анкеты нужна школа.
 error-survey-round-open = Текущий раунд опроса ещё идёт: закройте его, прежде чем начинать новый.
 error-survey-bad-window = Окончание опроса должно быть позже начала и позже текущего момента.
+error-survey-not-holder = Эта анкета Вам больше не доступна: её заполняет директор или куратор, который сейчас закреплён за школой. Главное меню: /menu
 
 menu-surveys-admin = Управление опросами
 survey-admin-title = <b>Опросы</b>

@@ -6,17 +6,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
 from aiogram.types import InlineKeyboardMarkup
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
 from bot.keyboards import MenuCb, SurveyCb
-from bot.services import surveys
+from bot.services import registration, surveys
 from bot.services.survey_definitions import load_definition
 from bot.settings import PROJECT_ROOT
-from storage.models import ResponseStatus, Role, SurveyResponse
+from storage.models import Assignment, ResponseStatus, Role, SurveyResponse
 from tests.bot.conftest import BotHarness
 from tests.support.people import load_schools, person
 from tests.support.updates import TelegramUser
@@ -250,3 +251,273 @@ async def test_a_curator_answers_for_two_schools_side_by_side(
     assert (first.step, second.step) == (index["leadership_involvement"], 0)
     assert await surveys.answers(session, first) == {"curator_contact": "weekly"}
     assert await surveys.answers(session, second) == {}
+
+
+# -- whose response it is: the one who holds the role for the school now --------------------
+
+COMPLETE: list[tuple[str, object]] = [
+    ("meetings_attended", "most"), ("webinars_attended", 4), ("curator_contact", "never"),
+    ("programme_progress", 3), ("antirisk_measures", ["climate"]), ("difficulties", False),
+    ("help_needed", None), ("comment", None),
+]  # fmt: skip
+
+
+async def my_surveys(harness: BotHarness, user: TelegramUser) -> SendMessage:
+    [listing] = [r for r in await harness.send(user, "/surveys") if isinstance(r, SendMessage)]
+    return listing
+
+
+async def fresh(session: AsyncSession, response_id: int) -> SurveyResponse:
+    """The response as committed (not as this test's session last saw it)."""
+    found = await session.scalar(
+        select(SurveyResponse)
+        .where(SurveyResponse.id == response_id)
+        .execution_options(populate_existing=True)
+    )
+    assert found is not None
+    return found
+
+
+async def test_a_revoked_director_can_no_longer_answer_for_the_school(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    """Typed answers, presses, «Назад», edits and the submit of someone whose role was taken
+    away are refused with a clear message, and nothing is stored."""
+    t = translator.for_locale("ru")
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    regional = await person(session, Role.REGIONAL_COORDINATOR, name="Региональный Координатор")
+    user = TelegramUser(id=director.telegram_id)
+    loaded = await surveys.load(session, None, DEFINITION)
+    now = datetime.now(UTC)
+    await surveys.open_window(session, None, DEFINITION.code, now + timedelta(days=7), now)
+    response = await surveys.start(session, director, loaded.survey.id, now, schools["47001"].id)
+    for question, value in COMPLETE:  # every answer given: the submit would go through
+        await surveys.record(session, director, response.id, question, value, now,
+                             skip=value is None)  # fmt: skip
+    # The director goes back to a typed question: the conversation state names the response.
+    await harness.press(user, SurveyCb(action="edit", response=response.id,
+                                       q=q("webinars_attended")))  # fmt: skip
+    await registration.revoke(session, regional, director.id)
+    before = await surveys.answers(session, await fresh(session, response.id))
+    refusal = t("error-survey-not-holder")
+
+    assert await harness.reply_text(user, "9") == refusal
+    back = SurveyCb(action="back", response=response.id, q=q("webinars_attended"))
+    assert await harness.alerts(user, back) == [refusal]
+    edit = SurveyCb(action="edit", response=response.id, q=q("curator_contact"))
+    assert await harness.alerts(user, edit) == [refusal]
+    assert await harness.alerts(user, SurveyCb(action="submit", response=response.id)) == [refusal]
+    # A button answer to the question on screen (had it been a choice) is refused too.
+    stored = await fresh(session, response.id)
+    await surveys.move_to(session, stored, DEFINITION, before, q("curator_contact"))
+    answer = SurveyCb(action="ans", response=response.id, q=q("curator_contact"), v="0")
+    assert await harness.alerts(user, answer) == [refusal]
+
+    after = await fresh(session, response.id)
+    assert await surveys.answers(session, after) == before
+    assert (after.status, after.step) == (ResponseStatus.IN_PROGRESS, q("curator_contact"))
+    # Its conversation no longer routes what they type to the survey.
+    assert await harness.reply_text(user, "9") != refusal
+
+
+@pytest.mark.parametrize("leaves", ["forget", "revoke"])
+async def test_the_next_director_continues_the_schools_response(
+    harness: BotHarness, session: AsyncSession, translator: Translator, leaves: str
+) -> None:
+    """The director leaves mid-survey (/forget, or a coordinator takes the role away); the
+    school's new director sees the response in /surveys and goes on where it stopped, with
+    the answers given so far."""
+    t = translator.for_locale("ru")
+    schools = await load_schools(session)
+    first = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    regional = await person(session, Role.REGIONAL_COORDINATOR, name="Региональный Координатор")
+    loaded = await surveys.load(session, None, DEFINITION)
+    now = datetime.now(UTC)
+    await surveys.open_window(session, None, DEFINITION.code, now + timedelta(days=7), now)
+    response = await surveys.start(session, first, loaded.survey.id, now, schools["47001"].id)
+    for question, value in COMPLETE[:3]:
+        await surveys.record(session, first, response.id, question, value, now)
+    if leaves == "forget":
+        await registration.forget(session, first)
+    else:
+        await registration.revoke(session, regional, first.id)
+
+    second = await person(session, Role.DIRECTOR, schools=[schools["47001"]], name="Новый Дир")
+    user = TelegramUser(id=second.telegram_id)
+    listing = await my_surveys(harness, user)
+    assert t("survey-status-progress", number=4, total=8) in (listing.text or "")
+    assert labels(listing)[0].startswith(t("survey-continue"))
+    await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
+                                       school=schools["47001"].id))  # fmt: skip
+    question = harness.sent_to(user)[-1].text or ""
+    assert question.startswith(t("survey-question-of", number=4, total=8))
+    assert "Как продвигается программа" in question
+
+    step = shown(await harness.press(user, SurveyCb(action="ans", response=response.id,
+                                                    q=q("programme_progress"), v="4")))  # fmt: skip
+    assert (step.text or "").startswith(saved("programme_progress", "4"))
+    await fresh(session, response.id)  # this session saw it before the bot took it over
+    for question_id, value in COMPLETE[4:]:
+        await surveys.record(session, second, response.id, question_id, value, now,
+                             skip=value is None)  # fmt: skip
+    await harness.press(user, SurveyCb(action="submit", response=response.id))
+    assert harness.sent_to(user)[-2].text == t("survey-thanks")
+    handed = await fresh(session, response.id)
+    assert (handed.participant_id, handed.status) == (second.id, ResponseStatus.SUBMITTED)
+    stored = await surveys.answers(session, handed)
+    assert (stored["meetings_attended"], stored["webinars_attended"]) == ("most", 4)
+    assert stored["programme_progress"] == 4
+    assert await session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
+
+
+async def test_a_submitted_response_stays_with_its_author(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    """The school answered before its director left: the new director can read the answers
+    but not change them, nor submit them again."""
+    t = translator.for_locale("ru")
+    schools = await load_schools(session)
+    first = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    regional = await person(session, Role.REGIONAL_COORDINATOR, name="Региональный Координатор")
+    loaded = await surveys.load(session, None, DEFINITION)
+    now = datetime.now(UTC)
+    await surveys.open_window(session, None, DEFINITION.code, now + timedelta(days=7), now)
+    response = await surveys.start(session, first, loaded.survey.id, now, schools["47001"].id)
+    for question, value in COMPLETE:
+        await surveys.record(session, first, response.id, question, value, now,
+                             skip=value is None)  # fmt: skip
+    await surveys.submit(session, first, response.id, now)
+    await registration.revoke(session, regional, first.id)
+
+    second = await person(session, Role.DIRECTOR, schools=[schools["47001"]], name="Новый Дир")
+    user = TelegramUser(id=second.telegram_id)
+    listing = await my_surveys(harness, user)
+    assert t("survey-status-submitted") in (listing.text or "")
+    assert labels(listing)[0].startswith(t("survey-view"))
+    await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
+                                       school=schools["47001"].id))  # fmt: skip
+    summary = harness.sent_to(user)[-1]
+    assert t("survey-read-only-earlier") in (summary.text or "")
+    assert labels(summary) == [t("button-menu")]  # no «Изменить ответ», no submit
+    edit = SurveyCb(action="edit", response=response.id, q=q("curator_contact"))
+    assert await harness.alerts(user, edit) == [t("error-access-denied")]
+    kept = await fresh(session, response.id)
+    assert (kept.participant_id, kept.status) == (first.id, ResponseStatus.SUBMITTED)
+
+
+async def test_a_curator_unassigned_from_a_school_no_longer_answers_for_it(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    """A curator of two schools loses one: its response is refused to them (the other one
+    goes on), and the school's next curator continues it with the answers given so far."""
+    t = translator.for_locale("ru")
+    curators = load_definition(PROJECT_ROOT / "data/surveys/engagement_curators.yaml")
+    index = {question.id: i for i, question in enumerate(curators.questions)}
+    schools = await load_schools(session)
+    curator = await person(session, Role.CURATOR, schools=[schools["47001"], schools["47002"]])
+    regional = await person(session, Role.REGIONAL_COORDINATOR, name="Региональный Координатор")
+    user = TelegramUser(id=curator.telegram_id)
+    loaded = await surveys.load(session, None, curators)
+    now = datetime.now(UTC)
+    await surveys.open_window(session, None, curators.code, now + timedelta(days=7), now)
+    for code in ("47001", "47002"):
+        await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
+                                           school=schools[code].id))  # fmt: skip
+    kirishi, budogoshch = list(
+        await session.scalars(select(SurveyResponse).order_by(SurveyResponse.id))
+    )
+
+    def answer(response: SurveyResponse, question: str, value: str) -> SurveyCb:
+        return SurveyCb(action="ans", response=response.id, q=index[question], v=value)
+
+    assert await harness.alerts(user, answer(kirishi, "curator_contact", "0")) == []
+    # A coordinator takes the school away from the curator (the assignment goes).
+    await session.execute(
+        delete(Assignment).where(
+            Assignment.participant_id == curator.id, Assignment.school_id == schools["47001"].id
+        )
+    )
+    await session.commit()
+
+    refused = await harness.alerts(user, answer(kirishi, "leadership_involvement", "3"))
+    assert refused == [t("error-survey-not-holder")]
+    assert await surveys.answers(session, await fresh(session, kirishi.id)) == {
+        "curator_contact": "weekly"
+    }
+    assert await harness.alerts(user, answer(budogoshch, "curator_contact", "1")) == []
+    listing = await harness.reply_text(user, "/surveys")
+    assert "Будогощская СОШ" in listing
+    assert "Киришская СОШ №3" not in listing
+
+    # The school's next curator finds its response begun; their other school is theirs alone.
+    newcomer = await person(session, Role.CURATOR, schools=[schools["47002"]], name="Новый Кур")
+    await registration.assign_curator(session, regional, newcomer.id, schools["47001"].id)
+    other = TelegramUser(id=newcomer.telegram_id)
+    lines = (await harness.reply_text(other, "/surveys")).splitlines()
+    [kirishi_line] = [line for line in lines if "Киришская СОШ №3" in line]
+    assert t("survey-status-progress", number=2, total=5) in kirishi_line
+    [budogoshch_line] = [line for line in lines if "Будогощская СОШ" in line]
+    assert t("survey-status-not-started") in budogoshch_line
+    await harness.press(other, SurveyCb(action="open", survey=loaded.survey.id,
+                                        school=schools["47001"].id))  # fmt: skip
+    assert (harness.sent_to(other)[-1].text or "").startswith(
+        t("survey-question-of", number=2, total=5)
+    )
+    assert await harness.alerts(other, answer(kirishi, "leadership_involvement", "3")) == []
+    handed = await fresh(session, kirishi.id)
+    assert handed.participant_id == newcomer.id
+    assert await surveys.answers(session, handed) == {
+        "curator_contact": "weekly",
+        "leadership_involvement": 3,
+    }
+    # The first curator's own school is not touched.
+    assert (await fresh(session, budogoshch.id)).participant_id == curator.id
+
+
+async def test_a_school_outside_the_surveys_audience_cannot_open_it(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    """The ШМР self-diagnostics asks the schools of that programme only: the director of
+    another school pressing a forged «Начать анкету» is refused and no response appears."""
+    shmr = load_definition(PROJECT_ROOT / "data/surveys/self_diagnostics_shmr.yaml")
+    schools = await load_schools(session)
+    outside = await person(session, Role.DIRECTOR, schools=[schools["47002"]])  # 500+ only
+    inside = await person(session, Role.DIRECTOR, schools=[schools["47001"]], name="Шмр Дир")
+    loaded = await surveys.load(session, None, shmr)
+    now = datetime.now(UTC)
+    await surveys.open_window(session, None, shmr.code, now + timedelta(days=7), now)
+    forged = SurveyCb(action="open", survey=loaded.survey.id, school=schools["47002"].id)
+    assert await harness.alerts(TelegramUser(id=outside.telegram_id), forged) == [
+        translator.get("ru", "error-access-denied")
+    ]
+    assert await session.scalar(select(func.count()).select_from(SurveyResponse)) == 0
+    opening = SurveyCb(action="open", survey=loaded.survey.id, school=schools["47001"].id)
+    assert await harness.alerts(TelegramUser(id=inside.telegram_id), opening) == []
+    assert await session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
+
+
+async def test_typing_after_the_survey_closed_is_answered_once(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    """The survey closes while a typed question is on screen: the next message is told so,
+    with the way to the menu; what comes after is no longer taken for an answer."""
+    t = translator.for_locale("ru")
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    user = TelegramUser(id=director.telegram_id)
+    loaded = await surveys.load(session, None, DEFINITION)
+    now = datetime.now(UTC)
+    await surveys.open_window(session, None, DEFINITION.code, now + timedelta(days=7), now)
+    response = await surveys.start(session, director, loaded.survey.id, now, schools["47001"].id)
+    await surveys.record(session, director, response.id, "meetings_attended", "all", now)
+    await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
+                                       school=schools["47001"].id))  # fmt: skip
+    await surveys.close(session, None, DEFINITION.code, datetime.now(UTC))
+    closed = await harness.reply_text(user, "5")
+    assert closed == t("error-survey-closed")
+    assert "/menu" in closed
+    assert await harness.reply_text(user, "5") != closed
+    assert await surveys.answers(session, await fresh(session, response.id)) == {
+        "meetings_attended": "all"
+    }

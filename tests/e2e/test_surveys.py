@@ -138,3 +138,66 @@ async def test_a_director_answers_survives_a_crash_submits_and_edits(
         "help_needed": [None],
         "comment": [None],
     }, json.dumps(answers, ensure_ascii=False)
+
+
+async def test_the_next_director_takes_over_the_schools_response(
+    telegram: FakeTelegram, bot_process: BotProcess, translator: Translator
+) -> None:
+    """The director leaves with /forget in the middle of the survey; the school's next
+    director is invited, and continues the same response where it stopped."""
+    t = translator.for_locale("ru")
+    (bot_process.workdir / "schools.csv").write_text(SCHOOLS, encoding="utf-8")
+    await bot_process.cli("schools", "import", "schools.csv", "--apply")
+    template = PROJECT_ROOT / "data" / "surveys" / "engagement_directors.yaml"
+    await bot_process.cli("survey", "load", str(template))
+    await bot_process.cli("survey", "open", "engagement_directors", "--closes", "01.01.2099 18:00")
+    bot_process.env["REMINDER_CHECK_SECONDS"] = "1"  # invitations within a second
+    await bot_process.start()
+
+    async def invited(user: TelegramUser) -> ApiCall:
+        return await telegram.wait_for(
+            "sendMessage", chat_id=user.id, where=lambda c: c.text.startswith("📋 Открыт опрос")
+        )
+
+    code = await invite(bot_process, "--role", "director", "--school", "47001")
+    await register(telegram, DIRECTOR, translator, f"/start {code}", "Иванова Ирина")
+    question = await telegram.click(DIRECTOR, await invited(DIRECTOR), t("survey-start"))
+    assert question.text.startswith("Вопрос 1 из 8")
+    since = len(telegram.calls)
+    telegram.press(DIRECTOR, telegram.button(question, "В большинстве"), question)
+    await telegram.wait_for("editMessageText", since=since, chat_id=DIRECTOR.id)
+    saved = await telegram.ask(DIRECTOR, "6")
+    assert saved.text.startswith("✅ Ответ сохранён: «Сколько вебинаров")
+
+    warning = await telegram.ask(DIRECTOR, "/forget")
+    sure = await telegram.click(DIRECTOR, warning, t("button-forget"))
+    gone = await telegram.click(DIRECTOR, sure, t("button-forget-final"))
+    assert gone.text == t("forget-done")
+
+    successor = TelegramUser(id=1102, first_name="Пётр")
+    code = await invite(bot_process, "--role", "director", "--school", "47001")
+    await register(telegram, successor, translator, f"/start {code}", "Петров Пётр")
+    question = await telegram.click(successor, await invited(successor), t("survey-start"))
+    assert question.text.startswith("Вопрос 3 из 8")
+    assert "Как часто Вы работали с куратором" in question.text
+    since = len(telegram.calls)
+    telegram.press(successor, telegram.button(question, "Еженедельно"), question)
+    step = await telegram.wait_for("editMessageText", since=since, chat_id=successor.id)
+    assert step.text.startswith("✅ Ответ сохранён: «Как часто Вы работали с куратором")
+
+    with sqlite3.connect(bot_process.workdir / "bot.sqlite3") as connection:
+        [(response_id, respondent)] = connection.execute(
+            "SELECT r.id, p.telegram_id FROM survey_responses r "
+            "JOIN participants p ON p.id = r.participant_id"
+        ).fetchall()
+        rows = connection.execute(
+            "SELECT question_id, option_id, number FROM survey_answers WHERE response_id = ? "
+            "ORDER BY question_id",
+            (response_id,),
+        ).fetchall()
+    assert respondent == successor.id
+    assert rows == [
+        ("curator_contact", "weekly", None),
+        ("meetings_attended", "most", None),
+        ("webinars_attended", None, 6.0),
+    ]

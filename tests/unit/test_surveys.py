@@ -151,6 +151,115 @@ async def test_forgetting_a_director_keeps_the_answers_anonymised(session: Async
     assert await session.scalar(select(SurveyAnswer.option_id)) == "all"
 
 
+async def test_a_schools_response_is_handed_over_to_its_next_director(
+    session: AsyncSession, translator: Translator
+) -> None:
+    """The director who began the school's response loses the role: they may no longer
+    answer it; the school's next director takes it over on opening it, with its answers
+    and step. A submitted response is not taken over."""
+    from bot import notices
+    from storage.models import OutboxMessage
+
+    loaded = await surveys.load(session, None, DIRECTORS)
+    schools = await load_schools(session)
+    first = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    done = await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Уже Ответил")
+    regional = await person(session, Role.REGIONAL_COORDINATOR, name="Региональный Координатор")
+    now = datetime.now(UTC)
+    await surveys.open_window(session, None, DIRECTORS.code, now + timedelta(days=7), now)
+    response = await surveys.start(session, first, loaded.survey.id, now, schools["47001"].id)
+    await surveys.record(session, first, response.id, "meetings_attended", "all", now)
+    answered = await surveys.start(session, done, loaded.survey.id, now, schools["47002"].id)
+    for question, value in [
+        ("meetings_attended", "most"), ("webinars_attended", 4), ("curator_contact", "never"),
+        ("programme_progress", 3), ("antirisk_measures", ["climate"]), ("difficulties", False),
+        ("help_needed", None), ("comment", None),
+    ]:  # fmt: skip
+        await surveys.record(session, done, answered.id, question, value, now,
+                             skip=value is None)  # fmt: skip
+    await surveys.submit(session, done, answered.id, now)
+    await registration.revoke(session, regional, first.id)
+    await registration.revoke(session, regional, done.id)
+    with pytest.raises(DomainError, match="survey-not-holder"):
+        await surveys.record(session, first, response.id, "webinars_attended", 3, now)
+
+    successor = await person(session, Role.DIRECTOR, schools=[schools["47001"]], name="Новый Дир")
+    [waiting] = await surveys.mine(session, successor, now)
+    assert waiting.response is not None
+    assert waiting.response.id == response.id
+    assert await notices.send_survey_invitations(session, translator) == 1
+    invited = await session.scalar(
+        select(OutboxMessage.participant_id).where(OutboxMessage.kind == "survey-invite")
+    )
+    assert invited == successor.id
+    taken = await surveys.start(session, successor, loaded.survey.id, now, schools["47001"].id)
+    assert (taken.id, taken.participant_id) == (response.id, successor.id)
+    assert (taken.step, await surveys.answers(session, taken)) == (1, {"meetings_attended": "all"})
+    await surveys.record(session, successor, taken.id, "webinars_attended", 3, now)
+    with pytest.raises(AccessDenied):  # no longer theirs at all, should they come back
+        await surveys.record(session, first, response.id, "webinars_attended", 5, now)
+
+    # The other school answered before its director left: its next director only reads it.
+    reader = await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Читает Дир")
+    kept = await surveys.start(session, reader, loaded.survey.id, now, schools["47002"].id)
+    assert (kept.id, kept.participant_id, kept.status) == (
+        answered.id,
+        done.id,
+        ResponseStatus.SUBMITTED,
+    )
+    assert not surveys.is_mine(kept, reader)
+    with pytest.raises(AccessDenied):
+        await surveys.record(session, reader, kept.id, "webinars_attended", 5, now)
+    assert await session.scalar(select(func.count()).select_from(SurveyResponse)) == 2
+
+
+async def test_a_curators_response_passes_to_the_schools_next_curator(
+    session: AsyncSession,
+) -> None:
+    """A curator loses one of two schools: the response they began there waits for a
+    curator who has none of their own for it; their other school's stays theirs."""
+    from sqlalchemy import delete
+
+    from storage.models import Assignment
+
+    curators = load_definition(PROJECT_ROOT / "data/surveys/engagement_curators.yaml")
+    loaded = await surveys.load(session, None, curators)
+    schools = await load_schools(session)
+    kirishi, budogoshch = schools["47001"].id, schools["47002"].id
+    first = await person(session, Role.CURATOR, schools=[schools["47001"], schools["47002"]])
+    busy = await person(session, Role.CURATOR, schools=[schools["47001"]], name="Свой Ответ")
+    regional = await person(session, Role.REGIONAL_COORDINATOR, name="Региональный Координатор")
+    await surveys.open_window(session, None, curators.code, NOW + timedelta(days=7), NOW)
+    begun = await surveys.start(session, first, loaded.survey.id, NOW, kirishi)
+    await surveys.record(session, first, begun.id, "curator_contact", "weekly", NOW)
+    other = await surveys.start(session, first, loaded.survey.id, NOW, budogoshch)
+    own = await surveys.start(session, busy, loaded.survey.id, NOW, kirishi)
+    await session.execute(
+        delete(Assignment).where(
+            Assignment.participant_id == first.id, Assignment.school_id == kirishi
+        )
+    )
+    await session.commit()
+    with pytest.raises(DomainError, match="survey-not-holder"):
+        await surveys.record(session, first, begun.id, "leadership_involvement", 3, NOW)
+
+    newcomer = await person(session, Role.CURATOR, schools=[schools["47002"]], name="Новый Кур")
+    await registration.assign_curator(session, regional, newcomer.id, kirishi)
+    waiting = {item.school.id: item.response for item in await surveys.mine(session, newcomer, NOW)
+               if item.school is not None}  # fmt: skip
+    assert waiting[budogoshch] is None  # the first curator still holds that school
+    handed = waiting[kirishi]
+    assert handed is not None
+    assert handed.id == begun.id
+    assert (await surveys.start(session, busy, loaded.survey.id, NOW, kirishi)).id == own.id
+    taken = await surveys.start(session, newcomer, loaded.survey.id, NOW, kirishi)
+    assert (taken.id, taken.participant_id) == (begun.id, newcomer.id)
+    assert taken.unit_key == f"curator:{newcomer.id}:school:{kirishi}"
+    assert await surveys.answers(session, taken) == {"curator_contact": "weekly"}
+    fresh = await surveys.start(session, newcomer, loaded.survey.id, NOW, budogoshch)
+    assert fresh.id not in (other.id, begun.id, own.id)
+
+
 async def test_overview_counts_responses(session: AsyncSession) -> None:
     loaded = await surveys.load(session, None, DIRECTORS)
     schools = await load_schools(session)
