@@ -87,21 +87,25 @@ async def card(
                deadline=_when(chosen.closes_at, settings, t), submitted=total.submitted,
                expected=total.expected, share=_percent(total.share),
                in_progress=total.in_progress, not_started=total.not_started)]  # fmt: skip
+    if total.unattended:
+        lines.append(t("analysis-card-unattended", count=total.unattended,
+                       unit=chosen.definition.unit))  # fmt: skip
     earlier = [r for r in await analytics.rounds(session, chosen.code) if r.number < chosen.number]
     if earlier:
         before = await analytics.response_rates(session, where, earlier[-1])
         lines.append(t("analysis-card-previous", round=earlier[-1].number,
                        share=_percent(before.total.share)))  # fmt: skip
     if where.municipality_id is None:
-        ranked = sorted(
-            ((m, r.share) for m, r in rates.municipalities.items() if r.share is not None),
-            key=lambda pair: pair[1] or 0.0,
+        lowest, highest = analytics.extremes(
+            {m: r.share for m, r in rates.municipalities.items() if r.share is not None}
         )
-        if ranked:
-            lines.append(t("analysis-card-lowest", places=_places(where, ranked[:3])))
-            lines.append(t("analysis-card-highest", places=_places(where, ranked[::-1][:3])))
+        if lowest:
+            lines.append(t("analysis-card-lowest", places=_places(where, lowest)))
+        if highest:
+            lines.append(t("analysis-card-highest", places=_places(where, highest)))
     else:
-        waiting = [r.school.short_name for r in rates.schools if r.rate.submitted == 0]
+        waiting = [r.school.short_name for r in rates.schools
+                   if r.rate.submitted == 0 and r.rate.expected]  # fmt: skip
         if waiting:
             shown = ", ".join(escape(name) for name in waiting[:10])
             more = len(waiting) - 10
@@ -224,6 +228,11 @@ async def low_engagement(
         lines.append(t("analysis-low-none"))
     elif len(low) > LOW_SHOWN:
         lines.append(t("analysis-low-more", more_count=len(low) - LOW_SHOWN))
+    unattended = [s.school.short_name for s in found.unattended()]
+    if unattended:
+        lines.append(t("analysis-low-unattended", count=len(unattended),
+                       schools=", ".join(escape(name) for name in unattended[:LOW_SHOWN]),
+                       more=max(len(unattended) - LOW_SHOWN, 0)))  # fmt: skip
     survey = callback_data.survey
     periods: Row = [
         (t("analysis-button-days", days=d) + (" ✅" if d == days else ""),

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import notices, survey_views
 from bot.i18n import Localizer, Translator
 from bot.keyboards import MenuCb, SurveyCb, inline, menu_button
-from bot.services import surveys
+from bot.services import analytics, surveys
 from bot.services.access import Action, can
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.survey_definitions import Question
@@ -281,17 +281,25 @@ async def status(
     callback: CallbackQuery, callback_data: SurveyCb, session: AsyncSession,
     participant: Participant, t: Localizer,
 ) -> None:  # fmt: skip
+    """«Ход опросов»: the analysis's own counts (`analytics.survey_progress`), so the two
+    views never disagree; schools nobody can answer for are named apart."""
     if not _may_watch(participant):
         raise AccessDenied()
-    statuses = await surveys.school_statuses(session, participant, callback_data.survey)
-    done = sum(1 for s in statuses if s.status == ResponseStatus.SUBMITTED)
-    lines = [t("surveys-rate", done=done, total=len(statuses),
-               percent=round(100 * done / len(statuses)) if statuses else 0)]  # fmt: skip
-    for item in statuses:
-        if item.status != ResponseStatus.SUBMITTED:
-            lines.append(f"• {escape(item.school.short_name)}: {t(f'survey-school-{item.status}')}")
+    progress = await analytics.survey_progress(session, participant, callback_data.survey)
+    total, unit = progress.total, progress.round.definition.unit
+    share = f"{total.share:.0%}" if total.share is not None else "—"
+    lines = [t("surveys-rate", done=total.submitted, total=total.expected, percent=share)]
+    waiting = [r for r in progress.schools if r.rate.submitted < r.rate.expected]
+    for row in waiting:
+        state = "in_progress" if row.rate.in_progress else "not_started"
+        lines.append(f"• {escape(row.school.short_name)}: {t(f'survey-school-{state}')}")
+    unattended = [r.school.short_name for r in progress.schools if r.rate.unattended]
+    if unattended:
+        lines.append(t("surveys-unattended", count=len(unattended), unit=unit,
+                       schools=", ".join(escape(name) for name in unattended[:20]),
+                       more=max(len(unattended) - 20, 0)))  # fmt: skip
     rows: list[list[tuple[str, CallbackData | str]]] = []
-    if participant.role != Role.CURATOR and done < len(statuses):
+    if participant.role != Role.CURATOR and total.submitted < total.expected:
         rows.append([(t("button-survey-remind"),
                       SurveyCb(action="remind", survey=callback_data.survey))])  # fmt: skip
     rows.append([menu_button(t)])

@@ -33,6 +33,7 @@ analysis-col-expected = Expected
 analysis-col-submitted = Submitted
 analysis-col-in-progress = In progress
 analysis-col-not-started = Not started
+analysis-col-unattended = Schools with nobody to answer
 analysis-col-rate = Response rate
 analysis-col-submitted-at = Submitted at
 analysis-col-deadline = Deadline
@@ -93,6 +94,13 @@ analysis-card = 📊 <b>{ $title }</b>, round { $round }
 
     Submitted: { $submitted } of { $expected } ({ $share })
     In progress: { $in_progress }, not started: { $not_started }
+analysis-card-unattended = Nobody to answer — { $unit ->
+    [curator_school] no curator assigned
+   *[other] no director registered
+}: { $count } { $count ->
+    [one] school
+   *[other] schools
+} (not counted in the share)
 analysis-card-previous = Round { $round } response rate: { $share }
 analysis-card-lowest = Fewest answers: { $places }
 analysis-card-highest = Most answers: { $places }
@@ -104,6 +112,13 @@ analysis-questions = Choose a question: I will send a chart by municipality.
 analysis-no-data = Nothing to chart yet: nobody has answered this question.
 analysis-low-title = ⚠️ <b>Low engagement</b>: index below { $threshold } over { $days } days ({ $scope }):
 analysis-low-line = { $place }. { $school } ({ $municipality }) — { $index }. { $weak }
+analysis-low-unattended = No director registered, so no index — { $count } { $count ->
+    [one] school
+   *[other] schools
+}: { $schools }{ $more ->
+    [0] {""}
+   *[other] {" "}and { $more } more
+}
 analysis-low-none = No low-engagement schools in this period.
 analysis-low-more = …and { $more_count } more. The full list is in the Excel file.
 analysis-file-caption = 📎 { $title }, round { $round }. Engagement index over { $days } days.

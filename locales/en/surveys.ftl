@@ -38,7 +38,17 @@ survey-thanks = Thank you! The questionnaire is submitted.
 survey-read-only = The survey is closed: the answers can only be viewed.
 
 surveys-status-choose = Choose a survey.
-surveys-rate = { $done } of { $total } schools have answered ({ $percent }%).
+surveys-rate = Submitted: { $done } of { $total } ({ $percent }).
+surveys-unattended = { $unit ->
+    [curator_school] No curator assigned
+   *[other] No director registered
+} — { $count } { $count ->
+    [one] school
+   *[other] schools
+} nobody can answer for: { $schools }{ $more ->
+    [0] {""}
+   *[other] {" "}and { $more } more
+}
 survey-school-not_started = not started
 survey-school-in_progress = in progress
 button-survey-remind = Remind those who have not answered

@@ -33,6 +33,7 @@ analysis-col-expected = Ожидается
 analysis-col-submitted = Отправлено
 analysis-col-in-progress = В процессе
 analysis-col-not-started = Не начато
+analysis-col-unattended = Школ без ответственного
 analysis-col-rate = Доля отправивших
 analysis-col-submitted-at = Отправлено (дата)
 analysis-col-deadline = Срок
@@ -93,6 +94,14 @@ analysis-card = 📊 <b>{ $title }</b>, раунд { $round }
 
     Отправили ответ: { $submitted } из { $expected } ({ $share })
     В процессе: { $in_progress }, не начали: { $not_started }
+analysis-card-unattended = Некому отвечать — { $unit ->
+    [curator_school] не назначен куратор
+   *[other] не зарегистрирован директор
+}: { $count } { $count ->
+    [one] школа
+    [few] школы
+   *[many] школ
+} (в расчёт доли не входят)
 analysis-card-previous = В раунде { $round } ответили: { $share }
 analysis-card-lowest = Меньше всего ответов: { $places }
 analysis-card-highest = Больше всего ответов: { $places }
@@ -104,6 +113,14 @@ analysis-questions = Выберите вопрос — пришлю диагра
 analysis-no-data = Для диаграммы пока нет данных: на этот вопрос ещё никто не ответил.
 analysis-low-title = ⚠️ <b>Низкая вовлечённость</b> — индекс ниже { $threshold } за { $days } дн. ({ $scope }):
 analysis-low-line = { $place }. { $school } ({ $municipality }) — { $index }. { $weak }
+analysis-low-unattended = Без зарегистрированного директора, индекс не рассчитывается — { $count } { $count ->
+    [one] школа
+    [few] школы
+   *[many] школ
+}: { $schools }{ $more ->
+    [0] {""}
+   *[other] {" "}и ещё { $more }
+}
 analysis-low-none = Школ с низкой вовлечённостью за этот период нет.
 analysis-low-more = …и ещё { $more_count }. Полный список — в Excel.
 analysis-file-caption = 📎 { $title }, раунд { $round }. Индекс вовлечённости — за { $days } дн.

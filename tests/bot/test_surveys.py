@@ -158,7 +158,7 @@ async def test_coordinators_see_which_schools_have_answered(
     await harness.press(user, MenuCb(item="surveys-status"))
     await harness.press(user, SurveyCb(action="status", survey=loaded.survey.id))
     report = harness.sent_to(user)[-1].text or ""
-    assert report.startswith(translator.get("ru", "surveys-rate", done=0, total=2, percent=0))
+    assert report.startswith(translator.get("ru", "surveys-rate", done=0, total=2, percent="0%"))
     assert "Будогощская СОШ: не начали" in report
     assert "Тосненская" not in report
     alerts = await harness.alerts(user, SurveyCb(action="remind", survey=loaded.survey.id))
