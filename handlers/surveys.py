@@ -295,9 +295,15 @@ async def status(
         lines.append(f"• {escape(row.school.short_name)}: {t(f'survey-school-{state}')}")
     unattended = [r.school.short_name for r in progress.schools if r.rate.unattended]
     if unattended:
-        lines.append(t("surveys-unattended", count=len(unattended), unit=unit,
-                       schools=", ".join(escape(name) for name in unattended[:20]),
-                       more=max(len(unattended) - 20, 0)))  # fmt: skip
+        lines.append(
+            t(
+                "surveys-unattended",
+                count=len(unattended),
+                unit=unit,
+                schools=", ".join(escape(name) for name in unattended[:20]),
+                more=max(len(unattended) - 20, 0),
+            )
+        )
     rows: list[list[tuple[str, CallbackData | str]]] = []
     if participant.role != Role.CURATOR and total.submitted < total.expected:
         rows.append([(t("button-survey-remind"),

@@ -212,8 +212,10 @@ async def response_rates(session: AsyncSession, where: Places, chosen: Round) ->
             rate = municipalities.setdefault(row.municipality_id or 0, Rate())
             _count(rate, row.status, row.count)
     else:
-        schools = {i: Rate(expected=n) for i, n in (await expected_responses(
-            session, definition, where)).items()}  # fmt: skip
+        schools = {
+            i: Rate(expected=n)
+            for i, n in (await expected_responses(session, definition, where)).items()
+        }
         for row in counts:
             if row.school_id is None or row.school_id not in where.schools:
                 continue
@@ -254,14 +256,18 @@ async def expected_responses(
     the registered people can give (per school: its director, if directors are asked; per
     curator and school: each registered curator). 0: nobody can answer for the school."""
     role = Role.DIRECTOR if definition.unit == "school" else Role.CURATOR
-    staff = (await AnalyticsRepository(session).staff_per_school(role)
-             if role in definition.audience.roles else {})  # fmt: skip
+    staff = (
+        await AnalyticsRepository(session).staff_per_school(role)
+        if role in definition.audience.roles
+        else {}
+    )
     return {
-        school.id: min(staff.get(school.id, 0), 1) if role == Role.DIRECTOR
+        school.id: min(staff.get(school.id, 0), 1)
+        if role == Role.DIRECTOR
         else staff.get(school.id, 0)
         for school in where.schools.values()
         if _in_audience(definition, school, where)
-    }  # fmt: skip
+    }
 
 
 async def watched_places(session: AsyncSession, actor: Participant) -> Places:

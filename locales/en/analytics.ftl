@@ -72,6 +72,18 @@ analysis-component-of = { $component }: { $done } of { $expected }
 analysis-chart-rates = Response rate: { $survey }, round { $round }
 analysis-chart-engagement = Engagement index (threshold { $threshold })
 
+analysis-caption-rates = The share who submitted, of those expected to answer, by municipality. { $unit ->
+    [person] Registered participants are counted.
+   *[other] Schools nobody can answer for are left out.
+}
+analysis-caption-shares = The answers to the question by municipality: shares of those who answered, adding up to 100%.
+analysis-caption-multi = The share of respondents who picked each option. Several options could be picked, so a row may add up to more than 100%.
+analysis-caption-mean = The mean answer to the question by municipality.
+analysis-caption-engagement = { $scope ->
+    [region] The mean engagement index of schools by municipality
+   *[other] The engagement index of the municipality's schools, lowest first (at most { $shown })
+} over { $days } days. The dashed line is the low-engagement threshold ({ $threshold } of 100).
+
 ## In the bot
 
 menu-analytics = 📊 Analysis
@@ -110,6 +122,8 @@ analysis-card-waiting = Not submitted yet: { $schools }{ $more ->
 }
 analysis-questions = Choose a question: I will send a chart by municipality.
 analysis-no-data = Nothing to chart yet: nobody has answered this question.
+analysis-no-data-rates = Nothing to chart yet: nobody the survey asks is registered.
+analysis-no-data-index = No engagement index for this period: nothing was asked of the schools (no meetings, closed surveys or announcements with “Acknowledged”), or their directors are not registered.
 analysis-low-title = ⚠️ <b>Low engagement</b>: index below { $threshold } over { $days } days ({ $scope }):
 analysis-low-line = { $place }. { $school } ({ $municipality }) — { $index }. { $weak }
 analysis-low-unattended = No director registered, so no index — { $count } { $count ->

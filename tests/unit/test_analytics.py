@@ -20,6 +20,7 @@ One announcement asking for «Ознакомлен» reached d1, d2, d3; d1 ackn
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import math
 import os
@@ -32,6 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from matplotlib.patches import Rectangle
 from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,8 +60,8 @@ from storage.models import (
     School,
     Survey,
 )
-from tests.conftest import database_url
 from storage.repositories.directory import SchoolRepository
+from tests.conftest import database_url
 from tests.support.people import SCHOOLS_CSV, load_schools, municipality_id, person
 
 T = datetime(2026, 10, 5, 7, 0, tzinfo=UTC)
@@ -465,10 +467,14 @@ async def test_charts_are_pictures(
     report = await _report(session)
     t = translator.for_locale("ru")
     pictures = [
-        charts.response_rates(report.rates, report.places, t, "ru"),
-        charts.question(report.distributions, "q_single", report.places, t, "ru"),
-        charts.question(report.distributions, "q_scale", report.places, t, "ru"),
-        charts.engagement_ranking(report.engagement, report.places, t),
+        chart.png()
+        for chart in (
+            charts.response_rates(report.rates, report.places, t, "ru"),
+            charts.question(report.distributions, "q_single", report.places, t, "ru"),
+            charts.question(report.distributions, "q_scale", report.places, t, "ru"),
+            charts.question(report.distributions, "q_multi", report.places, t, "ru"),
+            charts.engagement_ranking(report.engagement, report.places, t),
+        )
     ]
     for picture in pictures:
         image = Image.open(io.BytesIO(picture))
@@ -539,8 +545,7 @@ async def thin_region(session: AsyncSession) -> dict[str, Any]:
     """Кириши: 47001 (director d1, submitted), 47002 (director d2, has not started) and
     47003 (nobody registered); Тосно: 47101 (nobody registered). Curator c1 has 47001 only."""
     await load_schools(session, UNATTENDED_CSV)
-    schools = dict(await SchoolRepository(session).by_codes(["47001", "47002", "47003",
-                                                              "47101"]))  # fmt: skip
+    schools = dict(await SchoolRepository(session).by_codes(["47001", "47002", "47003", "47101"]))
     d1 = await person(session, Role.DIRECTOR, schools=[schools["47001"]], name="Директор Один")
     await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Директор Два")
     c1 = await person(session, Role.CURATOR, schools=[schools["47001"]], name="Куратор Один")
@@ -548,11 +553,21 @@ async def thin_region(session: AsyncSession) -> dict[str, Any]:
     await surveys.load(session, None, definition("cur", "curator_school", ["curator"], False))
     opened = await surveys.open_window(session, None, "dir", NOW + timedelta(days=3), START)
     await surveys.open_window(session, None, "cur", NOW + timedelta(days=3), START)
-    await answer(session, d1, opened, schools["47001"], {"q_single": "a", "q_scale": 5,
-                 "q_multi": ["x"], "q_yes": True, "q_text": None}, START)  # fmt: skip
-    return {"survey": loaded.survey.id, "schools": schools, "c1": c1,
-            "kirishi": schools["47001"].municipality_id,
-            "tosno": schools["47101"].municipality_id}  # fmt: skip
+    await answer(
+        session,
+        d1,
+        opened,
+        schools["47001"],
+        {"q_single": "a", "q_scale": 5, "q_multi": ["x"], "q_yes": True, "q_text": None},
+        START,
+    )
+    return {
+        "survey": loaded.survey.id,
+        "schools": schools,
+        "c1": c1,
+        "kirishi": schools["47001"].municipality_id,
+        "tosno": schools["47101"].municipality_id,
+    }
 
 
 async def test_the_status_view_and_the_analysis_expect_the_same_schools(
@@ -562,8 +577,9 @@ async def test_the_status_view_and_the_analysis_expect_the_same_schools(
     regional = await person(session, Role.REGIONAL_COORDINATOR)
     status = await analytics.survey_progress(session, regional, thin_region["survey"])
     chosen = await analytics.round_of(session, "dir")
-    analysis = await analytics.response_rates(session, await analytics.places(session, None),
-                                              chosen)  # fmt: skip
+    analysis = await analytics.response_rates(
+        session, await analytics.places(session, None), chosen
+    )
     for rates in (status, analysis):
         assert (rates.total.expected, rates.total.submitted, rates.total.unattended) == (2, 1, 2)
         assert rates.total.share == 0.5
@@ -616,3 +632,82 @@ def test_the_lowest_and_highest_municipalities_never_overlap() -> None:
     assert [m for m, _ in lowest] == [1, 2, 3]
     assert [m for m, _ in highest] == [8, 7, 6]
     assert analytics.extremes({5: 0.5}) == ([], [])
+
+
+LONG_TITLE = "Мониторинг вовлечённости руководителей общеобразовательных организаций в проект"
+
+
+def _texts_inside(figure: Any) -> list[str]:
+    """The texts of the figure (titles included) that reach outside it once drawn."""
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    width, height = figure.bbox.width, figure.bbox.height
+    texts = [
+        *figure.texts,
+        *[axes.title for axes in figure.axes],
+        *[axes._left_title for axes in figure.axes],
+    ]
+    return [
+        text.get_text()
+        for text in texts
+        if text.get_text()
+        and not (
+            (box := text.get_window_extent(renderer)).x0 >= 0
+            and box.x1 <= width
+            and box.y0 >= 0
+            and box.y1 <= height
+        )
+    ]
+
+
+async def test_chart_titles_fit_the_picture(
+    session: AsyncSession, region: dict[str, Any], translator: Translator
+) -> None:
+    report = await _report(session)
+    t = translator.for_locale("ru")
+    long = report.rates.round.definition.model_copy(
+        update={"title": report.rates.round.definition.title.model_copy(update={"ru": LONG_TITLE})}
+    )
+    rates = dataclasses.replace(
+        report.rates, round=dataclasses.replace(report.rates.round, definition=long)
+    )
+    chart = charts.response_rates(rates, report.places, t, "ru")
+    assert LONG_TITLE.split()[0] in chart.figure.get_suptitle()
+    assert _texts_inside(chart.figure) == []
+    ranking = charts.engagement_ranking(report.engagement, report.places, t)
+    assert _texts_inside(ranking.figure) == []
+
+
+async def test_a_multiple_choice_question_is_never_above_100_percent(
+    session: AsyncSession, region: dict[str, Any], translator: Translator
+) -> None:
+    """47001 picked x and y, 47002 y: y is 100 % of respondents, x 50 %, side by side."""
+    report = await _report(session)
+    t = translator.for_locale("ru")
+    chart = charts.question(report.distributions, "q_multi", report.places, t, "ru")
+    (axes,) = chart.figure.axes
+    ends = [bar.get_x() + bar.get_width() for bar in axes.patches if isinstance(bar, Rectangle)]
+    assert len(ends) == 2 * 3  # three options, for the total and Кириши (Тосно has none)
+    assert max(ends) == pytest.approx(1.0)
+    assert all(end <= 1.0 + 1e-9 for end in ends)
+    assert axes.get_xlim()[1] <= 1.0
+    assert chart.caption == t("analysis-caption-multi")
+    assert "больше 100 %" in chart.caption
+
+
+async def test_every_chart_has_a_caption_saying_what_it_shows(
+    session: AsyncSession, region: dict[str, Any], translator: Translator
+) -> None:
+    report = await _report(session)
+    t = translator.for_locale("ru")
+    rates = charts.response_rates(report.rates, report.places, t, "ru")
+    assert rates.caption.startswith("Доля отправивших анкету")
+    assert "некому отвечать" in rates.caption
+    single = charts.question(report.distributions, "q_single", report.places, t, "ru")
+    assert single.caption == t("analysis-caption-shares")
+    scale = charts.question(report.distributions, "q_scale", report.places, t, "ru")
+    assert scale.caption == t("analysis-caption-mean")
+    ranking = charts.engagement_ranking(report.engagement, report.places, t)
+    assert ranking.caption.startswith("Средний индекс вовлечённости школ по муниципалитетам")
+    assert "за 31 дн." in ranking.caption
+    assert "(50 из 100)" in ranking.caption
