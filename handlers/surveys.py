@@ -20,14 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import notices, survey_views
 from bot.i18n import Localizer, Translator
-from bot.keyboards import MenuCb, SurveyCb, inline, menu_button
-from bot.services import analytics, surveys
+from bot.keyboards import MenuCb, RemindCb, SurveyCb, inline, menu_button
+from bot.services import analytics, reminders, surveys
 from bot.services.access import Action, can
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.survey_definitions import Question
 from bot.services.survey_engine import AnswerError, SurveyEngine
 from bot.settings import Settings
-from handlers.shared import message_of
+from handlers.shared import answer_reminded, message_of
 from storage.models import Participant, ResponseStatus, Role, Survey, SurveyResponse
 from storage.types import utcnow
 
@@ -313,16 +313,39 @@ async def status(
 
 
 async def remind_now(
-    callback: CallbackQuery, callback_data: SurveyCb, callback_answer: CallbackAnswer,
-    session: AsyncSession, participant: Participant, translator: Translator,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: SurveyCb | RemindCb,
+    callback_answer: CallbackAnswer,
+    session: AsyncSession,
+    participant: Participant,
+    translator: Translator,
+    settings: Settings,
+) -> None:
+    """«Напомнить неответившим», and its confirmation after a recent reminder."""
     if not can(participant, Action.VIEW_MUNICIPALITY, municipality_id=participant.municipality_id):
         raise AccessDenied()
-    queued = await notices.send_survey_nudges(session, translator, callback_data.survey,
-                               f"now:{int(utcnow().timestamp() // 60)}", participant)  # fmt: skip
+    survey_id = callback_data.survey if isinstance(callback_data, SurveyCb) else callback_data.id
+    scope = None if can(participant, Action.CHOOSE_MUNICIPALITY) else participant.municipality_id
+
+    async def deliver(number: int) -> int:
+        return await notices.send_survey_nudges(
+            session, translator, survey_id, f"now:{number}", participant
+        )
+
+    now = utcnow()
+    reminded = await reminders.send(
+        session,
+        participant,
+        f"survey:{survey_id}",
+        scope,
+        now,
+        deliver,
+        confirmed=callback_data.number if isinstance(callback_data, RemindCb) else None,
+    )
     t = translator.for_locale(participant.locale)
-    callback_answer.text = t("broadcast-reminded", count=queued)
-    callback_answer.show_alert = True
+    await answer_reminded(
+        callback, callback_answer, t, reminded, "survey", survey_id, now, settings.zone
+    )
 
 
 def build_answering_router() -> Router:
@@ -350,6 +373,7 @@ def build_router() -> Router:
     callbacks.register(status_menu, MenuCb.filter(F.item == "surveys-status"))
     callbacks.register(status, SurveyCb.filter(F.action == "status"))
     callbacks.register(remind_now, SurveyCb.filter(F.action == "remind"))
+    callbacks.register(remind_now, RemindCb.filter(F.kind == "survey"))
     router.message.register(on_typed, Surveying.answering, F.text)
     router.message.register(not_text, Surveying.answering)
     return router

@@ -32,6 +32,9 @@ from storage.repositories.people import PeopleRepository
 KIND = "broadcast"
 REMINDER_KIND = "broadcast-reminder"
 MAX_TEXT = 4000
+# The id the author's preview carries: no announcement has it, so its «Ознакомлен» is
+# told apart from a forged one.
+PREVIEW_ID = 0
 
 
 def reference(broadcast: Broadcast) -> str:
@@ -183,6 +186,8 @@ async def acknowledge(
     session: AsyncSession, participant: Participant, broadcast_id: int, now: datetime
 ) -> None:
     """«Ознакомлен» from someone who received it; pressing twice changes nothing."""
+    if broadcast_id == PREVIEW_ID:
+        raise DomainError("broadcast-preview")
     received = await session.scalar(
         select(OutboxMessage.id).where(
             OutboxMessage.kind == KIND,

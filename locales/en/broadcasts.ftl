@@ -43,7 +43,16 @@ broadcast-waiting-title = <b>Not yet acknowledged or not received: { $count }</b
 broadcast-not-acknowledged = not acknowledged
 broadcast-everyone-done = Everyone has received the announcement and acknowledged it.
 broadcast-more = …and { $count } more
-broadcast-reminded = A reminder will go to { $count } recipients.
+broadcast-reminded = { $count ->
+    [0] Nobody to remind: everyone has answered or acknowledged.
+    [one] The reminder will go to { $count } recipient.
+   *[other] The reminder will go to { $count } recipients.
+}
+reminder-repeat-ask = The last reminder went { $when }. Send it again to those who have not answered yet?
+reminder-already-sent = This reminder already went { $when }.
+button-reminder-repeat = Send again
+when-yesterday = yesterday at { $time }
+when-today = today at { $time }
 
 button-acknowledge = Acknowledged
 button-acknowledged = Acknowledged
@@ -61,6 +70,7 @@ error-broadcast-nobody = The chosen audience has no recipients.
 error-broadcast-unknown = Announcement not found.
 error-broadcast-finished = Sending has already finished.
 error-broadcast-no-acknowledgement = This announcement has no "Acknowledged" button.
+error-broadcast-preview = This is a preview: recipients will see the button like this. Their “Acknowledged” marks appear once they press it.
 
 audience-schools = Particular schools
 broadcast-ask-schools = Type the school codes separated by commas, for example: 47001, 47002.

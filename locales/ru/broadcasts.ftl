@@ -43,7 +43,16 @@ broadcast-waiting-title = <b>Ещё не ознакомились или не п
 broadcast-not-acknowledged = не ознакомлен
 broadcast-everyone-done = Все получатели получили объявление и ознакомились.
 broadcast-more = …и ещё { $count }
-broadcast-reminded = Напоминание отправится { $count } получателям.
+broadcast-reminded = { $count ->
+    [0] Напоминать некому: все уже ответили или ознакомились.
+    [one] Напоминание отправится { $count } получателю.
+   *[other] Напоминание отправится { $count } получателям.
+}
+reminder-repeat-ask = Последнее напоминание отправлено { $when }. Отправить ещё раз тем, кто пока не ответил?
+reminder-already-sent = Это напоминание уже отправлено { $when }.
+button-reminder-repeat = Отправить ещё раз
+when-yesterday = вчера в { $time }
+when-today = сегодня в { $time }
 
 button-acknowledge = Ознакомлен
 button-acknowledged = Ознакомлен
@@ -61,6 +70,7 @@ error-broadcast-nobody = В выбранной аудитории нет пол�
 error-broadcast-unknown = Объявление не найдено.
 error-broadcast-finished = Отправка уже завершена.
 error-broadcast-no-acknowledgement = В этом объявлении нет кнопки «Ознакомлен».
+error-broadcast-preview = Это предпросмотр: так кнопку увидят получатели. Отметка «Ознакомлен» появится, когда они её нажмут.
 
 audience-schools = Отдельным школам
 broadcast-ask-schools = Напишите коды школ через запятую, например: 47001, 47002.

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
-from bot.keyboards import MenuCb, SurveyCb
+from bot.keyboards import MenuCb, RemindCb, SurveyCb
 from bot.services import surveys
 from bot.services.survey_definitions import load_definition
 from bot.settings import PROJECT_ROOT
-from storage.models import ResponseStatus, Role, SurveyResponse
+from storage.models import OutboxMessage, ResponseStatus, Role, SurveyResponse
 from tests.bot.conftest import BotHarness
 from tests.support.people import load_schools, person
 from tests.support.updates import TelegramUser
@@ -163,6 +163,30 @@ async def test_coordinators_see_which_schools_have_answered(
     assert "Тосненская" not in report
     alerts = await harness.alerts(user, SurveyCb(action="remind", survey=loaded.survey.id))
     assert alerts == [translator.get("ru", "broadcast-reminded", count=2)]
+    assert len(await _nudges(session)) == 2
+
+    # Pressed again the same day: nothing goes; the bot says when and asks.
+    requests = await harness.press(user, SurveyCb(action="remind", survey=loaded.survey.id))
+    assert len(await _nudges(session)) == 2
+    (question,) = [r for r in requests if isinstance(r, SendMessage)]
+    assert (question.text or "").startswith("Последнее напоминание отправлено сегодня в ")
+    assert "(МСК). Отправить ещё раз" in (question.text or "")
+    again = RemindCb(kind="survey", id=loaded.survey.id, number=2)
+    assert isinstance(question.reply_markup, InlineKeyboardMarkup)
+    assert question.reply_markup.inline_keyboard[0][0].callback_data == again.pack()
+    # Confirmed: the reminder goes again, once, however often the button is pressed.
+    assert await harness.alerts(user, again) == [
+        translator.get("ru", "broadcast-reminded", count=2)
+    ]
+    assert len(await _nudges(session)) == 4
+    (repeat,) = await harness.alerts(user, again)
+    assert repeat.startswith("Это напоминание уже отправлено сегодня в ")
+    assert len(await _nudges(session)) == 4
+
+
+async def _nudges(session: AsyncSession) -> list[OutboxMessage]:
+    found = await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "survey-nudge"))
+    return list(found)
 
 
 async def test_the_regional_team_opens_and_closes_a_survey_in_the_bot(
