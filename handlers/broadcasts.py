@@ -456,10 +456,10 @@ async def remind(
 
 async def workbook(
     callback: CallbackQuery, callback_data: BroadcastCb, session: AsyncSession,
-    participant: Participant, settings: Settings, bot: Bot,
+    participant: Participant, settings: Settings, bot: Bot, t: Localizer,
 ) -> None:  # fmt: skip
     lines = await broadcasts.recipients(session, participant, callback_data.id)
-    content = broadcasts.recipients_workbook(lines, settings.zone)
+    content = broadcasts.recipients_workbook(lines, settings.zone, t)
     await bot.send_document(
         participant.telegram_id,
         BufferedInputFile(content, filename=f"announcement-{callback_data.id}.xlsx"),

@@ -284,26 +284,43 @@ async def history(
     return result.all()
 
 
-def recipients_workbook(lines: Sequence[RecipientLine], zone: ZoneInfo) -> bytes:
-    """The recipients list as an Excel sheet: frozen header, filters, widths that fit."""
+def recipients_workbook(
+    lines: Sequence[RecipientLine], zone: ZoneInfo, t: Callable[..., str]
+) -> bytes:
+    """The recipients list as an Excel sheet in the coordinator's language (headers, roles
+    and delivery outcomes from the locales): frozen header, filters, widths that fit."""
     from openpyxl import Workbook
 
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.title = "Получатели"
-    sheet.append(("ФИО", "Роль", "Муниципалитет", "Школа", "Доставка", "Ознакомлен"))
+    sheet.title = t("broadcast-sheet-recipients")
+    sheet.append(
+        tuple(
+            t(f"broadcast-col-{name}")
+            for name in ("name", "role", "municipality", "school", "delivery", "acknowledged")
+        )
+    )
     for line in lines:
         acknowledged = (
             line.acknowledged_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
             if line.acknowledged_at
             else ""
         )
-        sheet.append((line.participant.full_name or "", str(line.participant.role or ""),
-                      line.municipality, line.schools, line.delivery, acknowledged))  # fmt: skip
+        role = t(f"role-{line.participant.role}") if line.participant.role else ""
+        sheet.append(
+            (
+                line.participant.full_name or "",
+                role,
+                line.municipality,
+                line.schools,
+                t(f"delivery-{line.delivery}"),
+                acknowledged,
+            )
+        )
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
-    for column, width in zip("ABCDEF", (32, 24, 20, 40, 12, 18), strict=True):
+    for column, width in zip("ABCDEF", (32, 24, 20, 40, 18, 18), strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
     workbook.save(buffer)

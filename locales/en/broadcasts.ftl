@@ -26,7 +26,7 @@ broadcast-discarded = The announcement was not sent.
 
 broadcast-sending =
     ✉ Sending the announcement
-    { $bar } { $sent } of { $total }
+    { $bar } { $done } of { $total }
     Delivered: { $sent }, blocked the bot: { $blocked }, errors: { $failed }, left: { $left }
 broadcast-done =
     ✅ Announcement sent
@@ -57,6 +57,14 @@ when-today = today at { $time }
 button-acknowledge = Acknowledged
 button-acknowledged = Acknowledged
 broadcast-acknowledged = Thank you, noted.
+
+broadcast-sheet-recipients = Recipients
+broadcast-col-name = Full name
+broadcast-col-role = Role
+broadcast-col-municipality = Municipality
+broadcast-col-school = School
+broadcast-col-delivery = Delivery
+broadcast-col-acknowledged = Acknowledged
 
 delivery-pending = waiting
 delivery-sending = being sent

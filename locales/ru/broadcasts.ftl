@@ -26,7 +26,7 @@ broadcast-discarded = Объявление не отправлено.
 
 broadcast-sending =
     ✉ Отправка объявления
-    { $bar } { $sent } из { $total }
+    { $bar } { $done } из { $total }
     Доставлено: { $sent }, заблокировали бота: { $blocked }, ошибки: { $failed }, осталось: { $left }
 broadcast-done =
     ✅ Объявление отправлено
@@ -57,6 +57,14 @@ when-today = сегодня в { $time }
 button-acknowledge = Ознакомлен
 button-acknowledged = Ознакомлен
 broadcast-acknowledged = Спасибо, отмечено.
+
+broadcast-sheet-recipients = Получатели
+broadcast-col-name = ФИО
+broadcast-col-role = Роль
+broadcast-col-municipality = Муниципалитет
+broadcast-col-school = Школа
+broadcast-col-delivery = Доставка
+broadcast-col-acknowledged = Ознакомлен
 
 delivery-pending = ожидает отправки
 delivery-sending = отправляется
