@@ -184,6 +184,28 @@ async def test_coordinators_see_which_schools_have_answered(
     assert len(await _nudges(session)) == 4
 
 
+async def test_the_status_names_schools_nobody_can_answer_for(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    """47101 (Тосно) has no director: the region's status expects the two schools that can
+    answer, as the analysis does, and names 47101 apart instead of as silent."""
+    schools = await load_schools(session)
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Второй Директор")
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    loaded = await surveys.load(session, None, DEFINITION)
+    now = datetime.now(UTC)
+    await surveys.open_window(session, None, DEFINITION.code, now + timedelta(days=7), now)
+    user = TelegramUser(id=regional.telegram_id)
+    await harness.press(user, SurveyCb(action="status", survey=loaded.survey.id))
+    lines = (harness.sent_to(user)[-1].text or "").splitlines()
+    assert lines[0] == translator.get("ru", "surveys-rate", done=0, total=2, percent="0%")
+    assert "• Тосненская СОШ №1: не начали" not in lines
+    assert lines[-1] == (
+        "Не зарегистрирован директор — 1 школа, отвечать за неё некому: Тосненская СОШ №1"
+    )
+
+
 async def _nudges(session: AsyncSession) -> list[OutboxMessage]:
     found = await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "survey-nudge"))
     return list(found)
