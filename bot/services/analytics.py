@@ -120,6 +120,8 @@ class Places:
     municipality_id: int | None
     municipalities: dict[int, Municipality]
     schools: dict[int, School]
+    # False: only some municipalities' schools (a curator's), though not limited to one.
+    whole: bool = True
 
     def municipality(self, municipality_id: int | None) -> str:
         found = self.municipalities.get(municipality_id) if municipality_id else None
@@ -209,6 +211,8 @@ async def response_rates(session: AsyncSession, where: Places, chosen: Round) ->
             if municipality_id in municipalities:
                 municipalities[municipality_id].expected += registered
         for row in counts:
+            if not where.whole and row.municipality_id not in municipalities:
+                continue
             rate = municipalities.setdefault(row.municipality_id or 0, Rate())
             _count(rate, row.status, row.count)
     else:
@@ -279,7 +283,8 @@ async def watched_places(session: AsyncSession, actor: Participant) -> Places:
     region = await places(session, None)
     schools = {i: s for i, s in region.schools.items() if i in mine}
     homes = {s.municipality_id for s in schools.values()}
-    return Places(None, {i: m for i, m in region.municipalities.items() if i in homes}, schools)
+    homes_only = {i: m for i, m in region.municipalities.items() if i in homes}
+    return Places(None, homes_only, schools, whole=False)
 
 
 async def survey_progress(

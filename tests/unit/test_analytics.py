@@ -36,6 +36,7 @@ import pytest
 from matplotlib.patches import Rectangle
 from openpyxl import load_workbook
 from PIL import Image
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import charts
@@ -711,3 +712,21 @@ async def test_every_chart_has_a_caption_saying_what_it_shows(
     assert ranking.caption.startswith("Средний индекс вовлечённости школ по муниципалитетам")
     assert "за 31 дн." in ranking.caption
     assert "(50 из 100)" in ranking.caption
+
+
+async def test_a_curator_follows_a_per_person_survey_in_their_municipalities_only(
+    session: AsyncSession, region: dict[str, Any]
+) -> None:
+    pulse = definition("pls", "person", ["director", "curator"], full=False)
+    loaded = await surveys.load(session, None, pulse)
+    await surveys.open_window(session, None, "pls", NOW + timedelta(days=3), NOW)
+    tosno_director = next(
+        p
+        for p in await session.scalars(
+            select(Participant).where(Participant.full_name == "Директор Три")
+        )
+    )
+    await answer(session, tosno_director, loaded.survey, None, {"q_single": "a", "q_scale": 3}, NOW)
+    progress = await analytics.survey_progress(session, region["c1"], loaded.survey.id)
+    assert (progress.total.expected, progress.total.submitted) == (3, 0)  # d1, d2, c1: Кириши
+    assert set(progress.municipalities) == {region["kirishi"]}
