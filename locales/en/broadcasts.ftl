@@ -48,7 +48,7 @@ broadcast-reminded = { $count ->
     [one] The reminder will go to { $count } recipient.
    *[other] The reminder will go to { $count } recipients.
 }
-reminder-repeat-ask = The last reminder went { $when }. Send it again to those who have not answered yet?
+reminder-repeat-ask = The last reminder went { $when }. Send another one?
 reminder-already-sent = This reminder already went { $when }.
 button-reminder-repeat = Send again
 when-yesterday = yesterday at { $time }

@@ -48,7 +48,7 @@ broadcast-reminded = { $count ->
     [one] Напоминание отправится { $count } получателю.
    *[other] Напоминание отправится { $count } получателям.
 }
-reminder-repeat-ask = Последнее напоминание отправлено { $when }. Отправить ещё раз тем, кто пока не ответил?
+reminder-repeat-ask = Последнее напоминание отправлено { $when }. Отправить ещё одно?
 reminder-already-sent = Это напоминание уже отправлено { $when }.
 button-reminder-repeat = Отправить ещё раз
 when-yesterday = вчера в { $time }

@@ -170,7 +170,7 @@ async def test_coordinators_see_which_schools_have_answered(
     assert len(await _nudges(session)) == 2
     (question,) = [r for r in requests if isinstance(r, SendMessage)]
     assert (question.text or "").startswith("Последнее напоминание отправлено сегодня в ")
-    assert "(МСК). Отправить ещё раз" in (question.text or "")
+    assert (question.text or "").endswith("(МСК). Отправить ещё одно?")
     again = RemindCb(kind="survey", id=loaded.survey.id, number=2)
     assert isinstance(question.reply_markup, InlineKeyboardMarkup)
     assert question.reply_markup.inline_keyboard[0][0].callback_data == again.pack()
