@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import textwrap
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -26,7 +27,7 @@ def _label(text: str, width: int = 34) -> str:
     return "\n".join(textwrap.wrap(text, width)) or "—"
 
 
-def _figure(rows: int) -> Figure:
+def _figure(rows: float) -> Figure:
     figure = Figure(figsize=(8, max(3.0, 0.42 * rows + 1.6)), dpi=150, layout="constrained")
     FigureCanvasAgg(figure)
     return figure
@@ -38,10 +39,32 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+@dataclass(frozen=True)
+class Chart:
+    """A drawn chart and the caption it is sent with (what it shows, in words)."""
+
+    figure: Figure
+    caption: str
+
+    def png(self) -> bytes:
+        return _png(self.figure)
+
+
+def _title(figure: Figure, title: str) -> None:
+    """The title over the whole figure from its left edge: an axes title starts after the
+    long municipality names and ran off the right edge. 60 characters a line fit 1200 px."""
+    figure.suptitle(_label(title, 60), x=0.02, ha="left", fontsize=11)
+
+
 def _bars(
-    title: str, labels: Sequence[str], values: Sequence[float], *, percent: bool,
-    limit: float | None = None, threshold: float | None = None,
-) -> bytes:  # fmt: skip
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    percent: bool,
+    limit: float | None = None,
+    threshold: float | None = None,
+) -> Figure:
     figure = _figure(len(labels))
     axes = figure.add_subplot()
     positions = list(range(len(labels)))
@@ -58,30 +81,35 @@ def _bars(
         axes.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
     if threshold is not None:
         axes.axvline(threshold, color=_COLOURS[4], linestyle="--", linewidth=1)
-    axes.set_title(_label(title, 70), fontsize=11, loc="left")
+    _title(figure, title)
     axes.grid(axis="x", alpha=0.3)
-    return _png(figure)
+    return figure
 
 
-def response_rates(rates: ResponseRates, places: Places, t: Translate, locale: str) -> bytes:
+def response_rates(rates: ResponseRates, places: Places, t: Translate, locale: str) -> Chart:
     """The share of submitted responses per municipality, highest first."""
     rows = [
         (m.name, rate.share)
         for m in places.ordered_municipalities()
         if (rate := rates.municipalities.get(m.id)) is not None and rate.share is not None
     ]
+    if not rows:
+        raise LookupError("rates")  # nobody in the scope can answer the survey
     rows.sort(key=lambda row: -(row[1] or 0))
     title = t("analysis-chart-rates", survey=rates.round.definition.title.get(locale),
               round=rates.round.number)  # fmt: skip
-    return _bars(title, [r[0] for r in rows], [r[1] or 0.0 for r in rows], percent=True,
-                 limit=1.0)  # fmt: skip
+    figure = _bars(
+        title, [r[0] for r in rows], [r[1] or 0.0 for r in rows], percent=True, limit=1.0
+    )
+    return Chart(figure, t("analysis-caption-rates", unit=rates.round.definition.unit))
 
 
 def question(
     found: Distributions, question_id: str, places: Places, t: Translate, locale: str
-) -> bytes:
-    """One question by municipality: the shares of each option (choices, yes/no) as
-    stacked bars, or the mean (scales, numbers)."""
+) -> Chart:
+    """One question by municipality: the mean (scales, numbers); the shares of each option
+    stacked to 100 % (single choice, yes/no); for multiple choice, where one answer picks
+    several options, the share of respondents who picked each option, side by side."""
     items = [d for d in found.questions if d.question.id == question_id and d.answered]
     if not items:
         raise LookupError(question_id)
@@ -94,33 +122,43 @@ def question(
     if asked.type in ("scale", "number"):
         means = [d.stats.mean if d.stats else 0.0 for d in items]
         limit = float(asked.scale.max) if asked.scale else None
-        return _bars(title, names, means, percent=False, limit=limit)
+        figure = _bars(title, names, means, percent=False, limit=limit)
+        return Chart(figure, t("analysis-caption-mean"))
     options = ["yes", "no"] if asked.type == "yes_no" else asked.option_ids()
-    figure = _figure(len(items) + 2)
+    multi = asked.type == "multi"
+    figure = _figure(len(items) * (max(1.0, 0.45 * len(options)) if multi else 1) + 2)
     axes = figure.add_subplot()
     positions = list(range(len(items)))
     left = [0.0] * len(items)
+    height = 0.8 / len(options) if multi else 0.8
     for number, option in enumerate(options):
         shares = [d.share(option) or 0.0 for d in items]
-        axes.barh(positions, shares, left=left, color=_COLOURS[number % len(_COLOURS)],
-                  label=_label(option_label(asked, option, t, locale), 28))  # fmt: skip
-        left = [a + b for a, b in zip(left, shares, strict=True)]
+        label = _label(option_label(asked, option, t, locale), 28)
+        colour = _COLOURS[number % len(_COLOURS)]
+        if multi:  # side by side: each bar is a share of the same respondents
+            offset = -0.4 + height * (number + 0.5)
+            axes.barh(
+                [p + offset for p in positions], shares, height=height, color=colour, label=label
+            )
+        else:
+            axes.barh(positions, shares, left=left, color=colour, label=label)
+            left = [a + b for a, b in zip(left, shares, strict=True)]
     axes.set_yticks(positions, [_label(name) for name in names], fontsize=9)
     axes.invert_yaxis()
     axes.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
-    if asked.type != "multi":
-        axes.set_xlim(0, 1)
+    axes.set_xlim(0, 1)
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncols=2, fontsize=8,
                 frameon=False)  # fmt: skip
-    axes.set_title(_label(title, 70), fontsize=11, loc="left")
+    _title(figure, title)
     axes.grid(axis="x", alpha=0.3)
-    return _png(figure)
+    return Chart(figure, t("analysis-caption-multi" if multi else "analysis-caption-shares"))
 
 
-def engagement_ranking(engagement: Engagement, places: Places, t: Translate) -> bytes:
+def engagement_ranking(engagement: Engagement, places: Places, t: Translate) -> Chart:
     """The region: municipalities by their schools' mean index; a municipality: its
     lowest schools. The dashed line is the low-engagement threshold."""
-    if places.municipality_id is None:
+    region = places.municipality_id is None
+    if region:
         means = engagement.by_municipality()
         rows = sorted(((places.municipality(m), v) for m, v in means.items()),
                       key=lambda row: row[1])  # fmt: skip
@@ -129,6 +167,22 @@ def engagement_ranking(engagement: Engagement, places: Places, t: Translate) -> 
         rows = [(s.school.short_name, s.index or 0.0) for s in rated]
     if not rows:
         raise LookupError("engagement")
-    title = t("analysis-chart-engagement", threshold=f"{engagement.rules.threshold:g}")
-    return _bars(title, [r[0] for r in rows], [r[1] for r in rows], percent=False,
-                 limit=100.0, threshold=engagement.rules.threshold)  # fmt: skip
+    threshold = f"{engagement.rules.threshold:g}"
+    title = t("analysis-chart-engagement", threshold=threshold)
+    figure = _bars(
+        title,
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        percent=False,
+        limit=100.0,
+        threshold=engagement.rules.threshold,
+    )
+    days = (engagement.end - engagement.start).days
+    caption = t(
+        "analysis-caption-engagement",
+        scope="region" if region else "municipality",
+        days=days,
+        threshold=threshold,
+        shown=MAX_SCHOOLS,
+    )
+    return Chart(figure, caption)

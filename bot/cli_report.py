@@ -90,14 +90,17 @@ def write_files(
 
 def _charts(report: analytics.Report, t: report_files.Translate, locale: str
             ) -> list[tuple[str, bytes]]:  # fmt: skip
-    pictures = [("rates.png", charts.response_rates(report.rates, report.places, t, locale))]
+    pictures = []
+    with contextlib.suppress(LookupError):  # nobody in the scope can answer the survey
+        rates = charts.response_rates(report.rates, report.places, t, locale)
+        pictures.append(("rates.png", rates.png()))
     with contextlib.suppress(LookupError):  # no school was asked anything in the period
         ranking = charts.engagement_ranking(report.engagement, report.places, t)
-        pictures.append(("engagement.png", ranking))
+        pictures.append(("engagement.png", ranking.png()))
     for question in report.rates.round.definition.questions:
         try:
             picture = charts.question(report.distributions, question.id, report.places, t, locale)
         except LookupError:
             continue  # free text, or nobody answered it
-        pictures.append((f"question-{question.id}.png", picture))
+        pictures.append((f"question-{question.id}.png", picture.png()))
     return pictures

@@ -104,6 +104,14 @@ class BroadcastCb(CallbackData, prefix="bc"):
     id: int
 
 
+class RemindCb(CallbackData, prefix="rmd"):
+    """«Отправить ещё раз»: confirms reminder `number` of a survey or an announcement."""
+
+    kind: str  # survey | broadcast
+    id: int
+    number: int
+
+
 class PickCb(CallbackData, prefix="pick"):
     """A choice in a wizard step (field: date | time | duration | audience | create)."""
 

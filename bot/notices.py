@@ -108,11 +108,19 @@ def progress_text(t: Localizer, progress: broadcasts.Progress, cancelled: bool) 
     bar = "▓" * filled + "░" * (10 - filled)
     key = "broadcast-cancelled" if cancelled else (
         "broadcast-done" if progress.finished else "broadcast-sending")  # fmt: skip
+    # `done` beside the bar: the bar fills with blocked and failed messages too.
     return t(
-        key, bar=bar, sent=progress.sent, blocked=progress.blocked, failed=progress.failed,
-        left=progress.left, total=progress.total, acknowledged=progress.acknowledged,
+        key,
+        bar=bar,
+        done=done,
+        sent=progress.sent,
+        blocked=progress.blocked,
+        failed=progress.failed,
+        left=progress.left,
+        total=progress.total,
+        acknowledged=progress.acknowledged,
         withdrawn=progress.withdrawn,
-    )  # fmt: skip
+    )
 
 
 async def send_reminders(

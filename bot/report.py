@@ -130,12 +130,34 @@ def _rates_by_municipality(report: Report, t: Translate) -> Table:
     for municipality in report.places.ordered_municipalities():
         rate = rates.municipalities.get(municipality.id)
         if rate is not None:
-            rows.append((municipality.name, rate.expected, rate.submitted, rate.in_progress,
-                         rate.not_started, rate.share))  # fmt: skip
+            rows.append(
+                (
+                    municipality.name,
+                    rate.expected,
+                    rate.submitted,
+                    rate.in_progress,
+                    rate.not_started,
+                    rate.share,
+                    rate.unattended,
+                )
+            )
     total = rates.total
-    rows.append((t("analysis-total"), total.expected, total.submitted, total.in_progress,
-                 total.not_started, total.share))  # fmt: skip
-    columns = [Column(t("analysis-col-municipality"), width=30), *_rate_columns(t)]
+    rows.append(
+        (
+            t("analysis-total"),
+            total.expected,
+            total.submitted,
+            total.in_progress,
+            total.not_started,
+            total.share,
+            total.unattended,
+        )
+    )
+    columns = [
+        Column(t("analysis-col-municipality"), width=30),
+        *_rate_columns(t),
+        Column(t("analysis-col-unattended"), "int", 14),
+    ]
     return Table("rates_municipalities", t("analysis-sheet-rates-municipalities"), columns, rows)
 
 

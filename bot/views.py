@@ -27,8 +27,21 @@ def format_when(moment: datetime, zone: ZoneInfo, locale: str) -> str:
     """«понедельник, 7 декабря, 10:00 (МСК)» — as people read dates."""
     local = moment.astimezone(zone)
     text = format_datetime(local, "EEEE, d MMMM, HH:mm", locale=locale)
-    suffix = " (МСК)" if zone.key == "Europe/Moscow" and locale == "ru" else f" ({zone.key})"
-    return text + suffix
+    return text + _zone_suffix(zone, locale)
+
+
+def _zone_suffix(zone: ZoneInfo, locale: str) -> str:
+    return " (МСК)" if zone.key == "Europe/Moscow" and locale == "ru" else f" ({zone.key})"
+
+
+def format_recent(t: Localizer, moment: datetime, now: datetime, zone: ZoneInfo) -> str:
+    """«сегодня в 10:15 (МСК)», «вчера в 22:40 (МСК)», else as `format_when`."""
+    local = moment.astimezone(zone)
+    days = (now.astimezone(zone).date() - local.date()).days
+    if days not in (0, 1):
+        return format_when(moment, zone, t.locale)
+    time = f"{local:%H:%M}{_zone_suffix(zone, t.locale)}"
+    return t("when-today" if days == 0 else "when-yesterday", time=time)
 
 
 def error_text(t: Localizer, error: DomainError) -> str:

@@ -87,21 +87,27 @@ async def card(
                deadline=_when(chosen.closes_at, settings, t), submitted=total.submitted,
                expected=total.expected, share=_percent(total.share),
                in_progress=total.in_progress, not_started=total.not_started)]  # fmt: skip
+    if total.unattended:
+        lines.append(
+            t("analysis-card-unattended", count=total.unattended, unit=chosen.definition.unit)
+        )
     earlier = [r for r in await analytics.rounds(session, chosen.code) if r.number < chosen.number]
     if earlier:
         before = await analytics.response_rates(session, where, earlier[-1])
         lines.append(t("analysis-card-previous", round=earlier[-1].number,
                        share=_percent(before.total.share)))  # fmt: skip
     if where.municipality_id is None:
-        ranked = sorted(
-            ((m, r.share) for m, r in rates.municipalities.items() if r.share is not None),
-            key=lambda pair: pair[1] or 0.0,
+        lowest, highest = analytics.extremes(
+            {m: r.share for m, r in rates.municipalities.items() if r.share is not None}
         )
-        if ranked:
-            lines.append(t("analysis-card-lowest", places=_places(where, ranked[:3])))
-            lines.append(t("analysis-card-highest", places=_places(where, ranked[::-1][:3])))
+        if lowest:
+            lines.append(t("analysis-card-lowest", places=_places(where, lowest)))
+        if highest:
+            lines.append(t("analysis-card-highest", places=_places(where, highest)))
     else:
-        waiting = [r.school.short_name for r in rates.schools if r.rate.submitted == 0]
+        waiting = [
+            r.school.short_name for r in rates.schools if r.rate.submitted == 0 and r.rate.expected
+        ]
         if waiting:
             shown = ", ".join(escape(name) for name in waiting[:10])
             more = len(waiting) - 10
@@ -127,15 +133,23 @@ def _places(where: analytics.Places, ranked: Sequence[tuple[int, float | None]])
 
 async def _send_picture(
     callback: CallbackQuery, bot: Bot, participant: Participant, t: Localizer,
-    draw: Callable[[], bytes], name: str,
+    draw: Callable[[], charts.Chart], name: str, empty: str,
 ) -> None:  # fmt: skip
-    """Draws in a worker thread (a chart takes a fraction of a second of CPU)."""
+    """Draws in a worker thread (a chart takes a fraction of a second of CPU) and sends it
+    with its caption; `empty`: what to say when there is nothing to draw."""
+
+    def render() -> tuple[bytes, str]:
+        chart = draw()
+        return chart.png(), chart.caption
+
     try:
-        picture = await asyncio.to_thread(draw)
+        picture, caption = await asyncio.to_thread(render)
     except LookupError:
-        await message_of(callback).answer(t("analysis-no-data"))
+        await message_of(callback).answer(t(empty), reply_markup=inline([menu_button(t)]))
         return
-    await bot.send_photo(participant.telegram_id, BufferedInputFile(picture, filename=name))
+    await bot.send_photo(
+        participant.telegram_id, BufferedInputFile(picture, filename=name), caption=caption
+    )
 
 
 async def rates_chart(
@@ -145,10 +159,10 @@ async def rates_chart(
     where, chosen = await _scoped_round(session, participant, callback_data.survey)
     rates = await analytics.response_rates(session, where, chosen)
 
-    def draw() -> bytes:
+    def draw() -> charts.Chart:
         return charts.response_rates(rates, where, t, t.locale)
 
-    await _send_picture(callback, bot, participant, t, draw, "rates.png")
+    await _send_picture(callback, bot, participant, t, draw, "rates.png", "analysis-no-data-rates")
 
 
 async def questions(
@@ -177,9 +191,15 @@ async def question_chart(
         raise DomainError("analysis-no-question")
     question_id = asked[callback_data.q].id
     found = await analytics.distributions(session, where, chosen)
-    await _send_picture(callback, bot, participant, t,
-                        lambda: charts.question(found, question_id, where, t, t.locale),
-                        f"{question_id}.png")  # fmt: skip
+    await _send_picture(
+        callback,
+        bot,
+        participant,
+        t,
+        lambda: charts.question(found, question_id, where, t, t.locale),
+        f"{question_id}.png",
+        "analysis-no-data",
+    )
 
 
 def _period(callback_data: AnalysisCb, settings: Settings) -> tuple[int, datetime, datetime]:
@@ -196,10 +216,12 @@ async def index_chart(
     _, start, now = _period(callback_data, settings)
     found = await analytics.engagement(session, where, start, now, now, settings.engagement_rules)
 
-    def draw() -> bytes:
+    def draw() -> charts.Chart:
         return charts.engagement_ranking(found, where, t)
 
-    await _send_picture(callback, bot, participant, t, draw, "engagement.png")
+    await _send_picture(
+        callback, bot, participant, t, draw, "engagement.png", "analysis-no-data-index"
+    )
 
 
 async def low_engagement(
@@ -224,6 +246,16 @@ async def low_engagement(
         lines.append(t("analysis-low-none"))
     elif len(low) > LOW_SHOWN:
         lines.append(t("analysis-low-more", more_count=len(low) - LOW_SHOWN))
+    unattended = [s.school.short_name for s in found.unattended()]
+    if unattended:
+        lines.append(
+            t(
+                "analysis-low-unattended",
+                count=len(unattended),
+                schools=", ".join(escape(name) for name in unattended[:LOW_SHOWN]),
+                more=max(len(unattended) - LOW_SHOWN, 0),
+            )
+        )
     survey = callback_data.survey
     periods: Row = [
         (t("analysis-button-days", days=d) + (" ✅" if d == days else ""),

@@ -26,19 +26,20 @@ from bot.keyboards import (
     MenuCb,
     MunicipalityCb,
     PickCb,
+    RemindCb,
     inline,
     menu_button,
     municipalities_keyboard,
 )
 from bot.sending import send_payload
-from bot.services import broadcasts, directory, events, surveys
+from bot.services import broadcasts, directory, events, reminders, surveys
 from bot.services.access import Action, can
 from bot.services.audience import Audience
 from bot.services.delivery import Payload
 from bot.services.errors import AccessDenied
 from bot.settings import Settings
 from bot.views import format_when
-from handlers.shared import drop_keyboard, message_of
+from handlers.shared import answer_reminded, drop_keyboard, message_of
 from storage.models import Broadcast, BroadcastStatus, OutboxStatus, Participant, Role
 from storage.types import utcnow
 
@@ -301,7 +302,7 @@ async def _preview(
 
 def _draft(data: dict[str, object]) -> Broadcast:
     return Broadcast(
-        id=0, text=str(data["text"]), attachment_kind=data.get("kind"),
+        id=broadcasts.PREVIEW_ID, text=str(data["text"]), attachment_kind=data.get("kind"),
         attachment_file_id=data.get("file_id"), acknowledge=bool(data.get("acknowledge")),
     )  # fmt: skip
 
@@ -420,28 +421,45 @@ async def who(
 
 
 async def remind(
-    callback: CallbackQuery, callback_data: BroadcastCb, callback_answer: CallbackAnswer,
-    session: AsyncSession, participant: Participant, translator: Translator, t: Localizer,
-) -> None:  # fmt: skip
-    # One reminder round a minute at most: a double press sends nothing twice.
-    round_number = int(utcnow().timestamp() // 60)
-    queued = await broadcasts.remind_unacknowledged(
+    callback: CallbackQuery,
+    callback_data: BroadcastCb | RemindCb,
+    callback_answer: CallbackAnswer,
+    session: AsyncSession,
+    participant: Participant,
+    translator: Translator,
+    settings: Settings,
+    t: Localizer,
+) -> None:
+    """«Напомнить не ознакомившимся», and its confirmation after a recent reminder."""
+    broadcast_id = callback_data.id
+
+    async def deliver(number: int) -> int:
+        return await broadcasts.remind_unacknowledged(
+            session, participant, broadcast_id, _render(translator), number
+        )
+
+    found = await broadcasts.get(session, participant, broadcast_id)  # checks the right
+    now = utcnow()
+    reminded = await reminders.send(
         session,
         participant,
-        callback_data.id,
-        _render(translator),
-        round_number,
+        broadcasts.reference(found),
+        None,
+        now,
+        deliver,
+        confirmed=callback_data.number if isinstance(callback_data, RemindCb) else None,
     )
-    callback_answer.text = t("broadcast-reminded", count=queued)
-    callback_answer.show_alert = True
+    await answer_reminded(
+        callback, callback_answer, t, reminded, "broadcast", broadcast_id, now, settings.zone
+    )
 
 
 async def workbook(
     callback: CallbackQuery, callback_data: BroadcastCb, session: AsyncSession,
-    participant: Participant, settings: Settings, bot: Bot,
+    participant: Participant, settings: Settings, bot: Bot, t: Localizer,
 ) -> None:  # fmt: skip
     lines = await broadcasts.recipients(session, participant, callback_data.id)
-    content = broadcasts.recipients_workbook(lines, settings.zone)
+    content = broadcasts.recipients_workbook(lines, settings.zone, t)
     await bot.send_document(
         participant.telegram_id,
         BufferedInputFile(content, filename=f"announcement-{callback_data.id}.xlsx"),
@@ -482,6 +500,7 @@ def build_router() -> Router:
     callbacks.register(card, BroadcastCb.filter(F.action == "card"))
     callbacks.register(who, BroadcastCb.filter(F.action == "who"))
     callbacks.register(remind, BroadcastCb.filter(F.action == "remind"))
+    callbacks.register(remind, RemindCb.filter(F.kind == "broadcast"))
     callbacks.register(workbook, BroadcastCb.filter(F.action == "xlsx"))
     callbacks.register(cancel, BroadcastCb.filter(F.action == "cancel"))
     return router

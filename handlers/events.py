@@ -201,7 +201,8 @@ async def event_card(
           silent=len(report.silent)),
     ]  # fmt: skip
     for name, (coming, not_coming, silent) in report.by_municipality.items():
-        lines.append(t("attendance-line", municipality=escape(name), coming=coming,
+        place = escape(name) if name is not None else t("attendance-no-municipality")
+        lines.append(t("attendance-line", municipality=place, coming=coming,
                        not_coming=not_coming, silent=silent))  # fmt: skip
     if report.silent:
         names = ", ".join(escape(p.full_name or "—") for p in report.silent[:30])

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Localizer
-from bot.keyboards import schools_keyboard
+from bot.keyboards import RemindCb, inline, menu_button, schools_keyboard
 from bot.services import directory
+from bot.services.reminders import Reminded
+from bot.views import format_recent
 
 
 async def show_school_search(
@@ -45,3 +50,30 @@ def message_of(callback: CallbackQuery) -> Message:
     """The message under the pressed button (always there for the bot's own messages)."""
     assert isinstance(callback.message, Message)
     return callback.message
+
+
+async def answer_reminded(
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    t: Localizer,
+    reminded: Reminded,
+    kind: str,
+    subject_id: int,
+    now: datetime,
+    zone: ZoneInfo,
+) -> None:
+    """What a press of «Напомнить…» did: how many will be reminded, or, for a repeat soon
+    after the last reminder, when that one went, with a button to send again."""
+    when = format_recent(t, reminded.last_at, now, zone) if reminded.last_at else ""
+    if reminded.duplicate:
+        callback_answer.text = t("reminder-already-sent", when=when)
+    elif reminded.queued is None:
+        again = RemindCb(kind=kind, id=subject_id, number=reminded.number)
+        await message_of(callback).answer(
+            t("reminder-repeat-ask", when=when),
+            reply_markup=inline([(t("button-reminder-repeat"), again)], [menu_button(t)]),
+        )
+        return
+    else:
+        callback_answer.text = t("broadcast-reminded", count=reminded.queued)
+    callback_answer.show_alert = True

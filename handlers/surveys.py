@@ -20,14 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import notices, survey_views
 from bot.i18n import Localizer, Translator
-from bot.keyboards import MenuCb, SurveyCb, inline, menu_button
-from bot.services import surveys
+from bot.keyboards import MenuCb, RemindCb, SurveyCb, inline, menu_button
+from bot.services import analytics, reminders, surveys
 from bot.services.access import Action, can
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.survey_definitions import Question
 from bot.services.survey_engine import AnswerError, SurveyEngine
 from bot.settings import Settings
-from handlers.shared import message_of
+from handlers.shared import answer_reminded, message_of
 from storage.models import Participant, ResponseStatus, Role, Survey, SurveyResponse
 from storage.types import utcnow
 
@@ -293,17 +293,31 @@ async def status(
     callback: CallbackQuery, callback_data: SurveyCb, session: AsyncSession,
     participant: Participant, t: Localizer,
 ) -> None:  # fmt: skip
+    """«Ход опросов»: the analysis's own counts (`analytics.survey_progress`), so the two
+    views never disagree; schools nobody can answer for are named apart."""
     if not _may_watch(participant):
         raise AccessDenied()
-    statuses = await surveys.school_statuses(session, participant, callback_data.survey)
-    done = sum(1 for s in statuses if s.status == ResponseStatus.SUBMITTED)
-    lines = [t("surveys-rate", done=done, total=len(statuses),
-               percent=round(100 * done / len(statuses)) if statuses else 0)]  # fmt: skip
-    for item in statuses:
-        if item.status != ResponseStatus.SUBMITTED:
-            lines.append(f"• {escape(item.school.short_name)}: {t(f'survey-school-{item.status}')}")
+    progress = await analytics.survey_progress(session, participant, callback_data.survey)
+    total, unit = progress.total, progress.round.definition.unit
+    share = f"{total.share:.0%}" if total.share is not None else "—"
+    lines = [t("surveys-rate", done=total.submitted, total=total.expected, percent=share)]
+    waiting = [r for r in progress.schools if r.rate.submitted < r.rate.expected]
+    for row in waiting:
+        state = "in_progress" if row.rate.in_progress else "not_started"
+        lines.append(f"• {escape(row.school.short_name)}: {t(f'survey-school-{state}')}")
+    unattended = [r.school.short_name for r in progress.schools if r.rate.unattended]
+    if unattended:
+        lines.append(
+            t(
+                "surveys-unattended",
+                count=len(unattended),
+                unit=unit,
+                schools=", ".join(escape(name) for name in unattended[:20]),
+                more=max(len(unattended) - 20, 0),
+            )
+        )
     rows: list[list[tuple[str, CallbackData | str]]] = []
-    if participant.role != Role.CURATOR and done < len(statuses):
+    if participant.role != Role.CURATOR and total.submitted < total.expected:
         rows.append([(t("button-survey-remind"),
                       SurveyCb(action="remind", survey=callback_data.survey))])  # fmt: skip
     rows.append([menu_button(t)])
@@ -311,16 +325,39 @@ async def status(
 
 
 async def remind_now(
-    callback: CallbackQuery, callback_data: SurveyCb, callback_answer: CallbackAnswer,
-    session: AsyncSession, participant: Participant, translator: Translator,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: SurveyCb | RemindCb,
+    callback_answer: CallbackAnswer,
+    session: AsyncSession,
+    participant: Participant,
+    translator: Translator,
+    settings: Settings,
+) -> None:
+    """«Напомнить неответившим», and its confirmation after a recent reminder."""
     if not can(participant, Action.VIEW_MUNICIPALITY, municipality_id=participant.municipality_id):
         raise AccessDenied()
-    queued = await notices.send_survey_nudges(session, translator, callback_data.survey,
-                               f"now:{int(utcnow().timestamp() // 60)}", participant)  # fmt: skip
+    survey_id = callback_data.survey if isinstance(callback_data, SurveyCb) else callback_data.id
+    scope = None if can(participant, Action.CHOOSE_MUNICIPALITY) else participant.municipality_id
+
+    async def deliver(number: int) -> int:
+        return await notices.send_survey_nudges(
+            session, translator, survey_id, f"now:{number}", participant
+        )
+
+    now = utcnow()
+    reminded = await reminders.send(
+        session,
+        participant,
+        f"survey:{survey_id}",
+        scope,
+        now,
+        deliver,
+        confirmed=callback_data.number if isinstance(callback_data, RemindCb) else None,
+    )
     t = translator.for_locale(participant.locale)
-    callback_answer.text = t("broadcast-reminded", count=queued)
-    callback_answer.show_alert = True
+    await answer_reminded(
+        callback, callback_answer, t, reminded, "survey", survey_id, now, settings.zone
+    )
 
 
 def build_answering_router() -> Router:
@@ -348,6 +385,7 @@ def build_router() -> Router:
     callbacks.register(status_menu, MenuCb.filter(F.item == "surveys-status"))
     callbacks.register(status, SurveyCb.filter(F.action == "status"))
     callbacks.register(remind_now, SurveyCb.filter(F.action == "remind"))
+    callbacks.register(remind_now, RemindCb.filter(F.kind == "survey"))
     router.message.register(on_typed, Surveying.answering, F.text)
     router.message.register(not_text, Surveying.answering)
     return router

@@ -37,6 +37,7 @@ from storage.models import (
 )
 from storage.repositories.analytics import AnalyticsRepository, ValueCount
 from storage.repositories.directory import MunicipalityRepository, SchoolRepository
+from storage.repositories.people import PeopleRepository
 
 # Question types with a number to average: a scale, a number, yes (1) / no (0).
 NUMERIC = ("scale", "number", "yes_no")
@@ -119,6 +120,8 @@ class Places:
     municipality_id: int | None
     municipalities: dict[int, Municipality]
     schools: dict[int, School]
+    # False: only some municipalities' schools (a curator's), though not limited to one.
+    whole: bool = True
 
     def municipality(self, municipality_id: int | None) -> str:
         found = self.municipalities.get(municipality_id) if municipality_id else None
@@ -160,6 +163,9 @@ class Rate:
     expected: int = 0
     submitted: int = 0
     in_progress: int = 0
+    # Schools of the audience that nobody registered can answer for (no director, or no
+    # curator for a per-curator survey): not expected, so not counted as silent.
+    unattended: int = 0
 
     @property
     def not_started(self) -> int:
@@ -173,6 +179,7 @@ class Rate:
         self.expected += other.expected
         self.submitted += other.submitted
         self.in_progress += other.in_progress
+        self.unattended += other.unattended
 
 
 @dataclass(frozen=True)
@@ -204,23 +211,24 @@ async def response_rates(session: AsyncSession, where: Places, chosen: Round) ->
             if municipality_id in municipalities:
                 municipalities[municipality_id].expected += registered
         for row in counts:
+            if not where.whole and row.municipality_id not in municipalities:
+                continue
             rate = municipalities.setdefault(row.municipality_id or 0, Rate())
             _count(rate, row.status, row.count)
     else:
-        per_school = (
-            await repository.curators_per_school() if definition.unit == "curator_school" else {}
-        )
-        for school in where.schools.values():
-            if _in_audience(definition, school, where):
-                expected = 1 if definition.unit == "school" else per_school.get(school.id, 0)
-                schools[school.id] = Rate(expected=expected)
+        schools = {
+            i: Rate(expected=n)
+            for i, n in (await expected_responses(session, definition, where)).items()
+        }
         for row in counts:
             if row.school_id is None or row.school_id not in where.schools:
                 continue
             _count(schools.setdefault(row.school_id, Rate()), row.status, row.count)
         for school_id, rate in schools.items():
-            # A response from a school no longer in the audience still counts as expected.
+            # A response from a school no longer in the audience (or whose director has left)
+            # still counts as expected.
             rate.expected = max(rate.expected, rate.submitted + rate.in_progress)
+            rate.unattended = 1 if rate.expected == 0 else 0
             municipalities.setdefault(where.schools[school_id].municipality_id, Rate()).add(rate)
     total = Rate()
     for rate in municipalities.values():
@@ -242,6 +250,65 @@ async def response_rates(session: AsyncSession, where: Places, chosen: Round) ->
     ]
     rows.sort(key=lambda r: (where.municipality(r.school.municipality_id), r.school.short_name))
     return ResponseRates(chosen, total, municipalities, rows)
+
+
+async def expected_responses(
+    session: AsyncSession, definition: SurveyDefinition, where: Places
+) -> dict[int, int]:
+    """The one definition of "expected" for per-school surveys, shared by the status view
+    and the analysis: per school of the scope in the survey's audience, how many responses
+    the registered people can give (per school: its director, if directors are asked; per
+    curator and school: each registered curator). 0: nobody can answer for the school."""
+    role = Role.DIRECTOR if definition.unit == "school" else Role.CURATOR
+    staff = (
+        await AnalyticsRepository(session).staff_per_school(role)
+        if role in definition.audience.roles
+        else {}
+    )
+    return {
+        school.id: min(staff.get(school.id, 0), 1)
+        if role == Role.DIRECTOR
+        else staff.get(school.id, 0)
+        for school in where.schools.values()
+        if _in_audience(definition, school, where)
+    }
+
+
+async def watched_places(session: AsyncSession, actor: Participant) -> Places:
+    """The places whose survey progress the actor follows: a curator their schools, a
+    municipal coordinator their municipality, the regional team the region."""
+    if actor.role != Role.CURATOR:
+        return await places(session, scope_of(actor))
+    mine = {s.id for s in await PeopleRepository(session).schools_of(actor.id)}
+    region = await places(session, None)
+    schools = {i: s for i, s in region.schools.items() if i in mine}
+    homes = {s.municipality_id for s in schools.values()}
+    homes_only = {i: m for i, m in region.municipalities.items() if i in homes}
+    return Places(None, homes_only, schools, whole=False)
+
+
+async def survey_progress(
+    session: AsyncSession, actor: Participant, survey_id: int
+) -> ResponseRates:
+    """«Ход опросов»: the same response rates as the analysis, in the actor's places."""
+    where = await watched_places(session, actor)
+    return await response_rates(session, where, await round_of_survey(session, survey_id))
+
+
+def extremes(
+    shares: dict[int, float], count: int = 3
+) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+    """The municipalities with the lowest and the highest shares, at most `count` each and
+    never the same one in both: a place is named at an end only if it differs from the
+    other end (when everyone is level, neither is named)."""
+    ranked = sorted(shares.items(), key=lambda pair: (pair[1], pair[0]))
+    if not ranked:
+        return [], []
+    size = min(count, len(ranked) // 2)
+    bottom, top = ranked[0][1], ranked[-1][1]
+    lowest = [pair for pair in ranked[:size] if pair[1] < top]
+    highest = [pair for pair in ranked[::-1][:size] if pair[1] > bottom]
+    return lowest, highest
 
 
 def _count(rate: Rate, status: str, count: int) -> None:
@@ -387,6 +454,9 @@ class SchoolEngagement:
     school: School
     components: dict[str, Component]  # only those the school was asked for
     index: float | None  # 0–100; None: nothing was asked of the school in the period
+    # False: no director is registered, so nobody could have answered: no index, and
+    # the school is listed apart rather than as low-engagement.
+    attended: bool = True
 
     def weak(self, threshold: float) -> list[str]:
         """The components that pull the school down (below the threshold), worst first."""
@@ -407,6 +477,10 @@ class Engagement:
         if bottom is not None:
             return rated[:bottom]
         return [s for s in rated if s.index is not None and s.index < self.rules.threshold]
+
+    def unattended(self) -> list[SchoolEngagement]:
+        """Schools without a registered director: not rated."""
+        return [s for s in self.schools if not s.attended]
 
     def by_municipality(self) -> dict[int, float]:
         """The mean index of each municipality's rated schools."""
@@ -526,8 +600,12 @@ async def engagement(
             expected[school_id]["acknowledgements"] = n
             done[school_id]["acknowledgements"] = min(acknowledged.get(school_id, 0), n)
 
+    directors = await repository.staff_per_school(Role.DIRECTOR)
     result = []
     for school in schools:
+        if school.id not in directors:
+            result.append(SchoolEngagement(school, {}, None, attended=False))
+            continue
         components = {
             name: Component(min(done[school.id][name], n), n)
             for name in COMPONENTS

@@ -33,6 +33,9 @@ from storage.repositories.people import PeopleRepository
 KIND = "broadcast"
 REMINDER_KIND = "broadcast-reminder"
 MAX_TEXT = 4000
+# The id the author's preview carries: no announcement has it, so its «Ознакомлен» is
+# told apart from a forged one.
+PREVIEW_ID = 0
 
 
 def reference(broadcast: Broadcast) -> str:
@@ -187,6 +190,8 @@ async def acknowledge(
 ) -> None:
     """«Ознакомлен» from someone who received it and still holds a role; pressing twice
     changes nothing."""
+    if broadcast_id == PREVIEW_ID:
+        raise DomainError("broadcast-preview")
     if not participant.is_registered:  # revoked since: it would count for nobody
         raise AccessDenied()
     received = await session.scalar(
@@ -294,18 +299,24 @@ async def history(
     return result.all()
 
 
-def recipients_workbook(lines: Sequence[RecipientLine], zone: ZoneInfo) -> bytes:
-    """The recipients list as an Excel sheet: frozen header, filters, widths that fit.
+def recipients_workbook(
+    lines: Sequence[RecipientLine], zone: ZoneInfo, t: Callable[..., str]
+) -> bytes:
+    """The recipients list as an Excel sheet in the coordinator's language (headers, roles
+    and delivery outcomes from the locales): frozen header, filters, widths that fit.
     Names are people's own text: `safe_cells` keeps them from becoming formulas."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Получатели")
-    for column, width in zip("ABCDEF", (32, 24, 20, 40, 12, 18), strict=True):
+    sheet = workbook.create_sheet(t("broadcast-sheet-recipients"))
+    for column, width in zip("ABCDEF", (32, 24, 20, 40, 18, 18), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:F{len(lines) + 1}"
-    header = ("ФИО", "Роль", "Муниципалитет", "Школа", "Доставка", "Ознакомлен")
+    header = tuple(
+        t(f"broadcast-col-{name}")
+        for name in ("name", "role", "municipality", "school", "delivery", "acknowledged")
+    )
     sheet.append(safe_cells.xlsx_row(sheet, header))
     for line in lines:
         acknowledged = (
@@ -316,10 +327,10 @@ def recipients_workbook(lines: Sequence[RecipientLine], zone: ZoneInfo) -> bytes
         person = line.participant
         values = (
             person.full_name or "",
-            str(person.role or ""),
+            t(f"role-{person.role}") if person.role else "",
             line.municipality,
             line.schools,
-            line.delivery,
+            t(f"delivery-{line.delivery}"),
             acknowledged,
         )
         sheet.append(safe_cells.xlsx_row(sheet, values))

@@ -325,8 +325,9 @@ class AttendanceReport:
     coming: list[Participant] = field(default_factory=list)
     not_coming: list[Participant] = field(default_factory=list)
     silent: list[Participant] = field(default_factory=list)
-    # municipality name: (coming, not coming, silent)
-    by_municipality: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    # municipality name (None: the regional level, people without one, listed last):
+    # (coming, not coming, silent)
+    by_municipality: dict[str | None, tuple[int, int, int]] = field(default_factory=dict)
 
 
 async def attendance(session: AsyncSession, actor: Participant, event_id: int) -> AttendanceReport:
@@ -346,7 +347,7 @@ async def attendance(session: AsyncSession, actor: Participant, event_id: int) -
     answers = {participant_id: Attendance(value) for participant_id, value in rows.all()}
     places = await PeopleRepository(session).municipality_names([p.id for p in people])
     report = AttendanceReport(found)
-    counts: dict[str, Counter[str]] = {}
+    counts: dict[str | None, Counter[str]] = {}
     for person in people:
         value = answers.get(person.id)
         if value is Attendance.YES:
@@ -355,10 +356,10 @@ async def attendance(session: AsyncSession, actor: Participant, event_id: int) -
             report.not_coming.append(person)
         else:
             report.silent.append(person)
-        counts.setdefault(places.get(person.id, "—"), Counter())[value or "silent"] += 1
+        counts.setdefault(places.get(person.id), Counter())[value or "silent"] += 1
     report.by_municipality = {
         name: (c[Attendance.YES], c[Attendance.NO], c["silent"])
-        for name, c in sorted(counts.items())
+        for name, c in sorted(counts.items(), key=lambda item: (item[0] is None, item[0] or ""))
     }
     return report
 

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.services import audit, directory
-from bot.services.access import Action, can
 from bot.services.errors import AccessDenied, DomainError, NotFound
 from bot.services.survey_definitions import Question, SurveyDefinition
 from bot.services.survey_engine import AnswerError, SurveyEngine
@@ -818,42 +817,3 @@ async def owned_response(
     """A response of the participant's, for a unit they hold now (read-only is fine: the
     window may be closed)."""
     return await session.run_sync(_owned_in, participant.id, role_now(participant), response_id)
-
-
-@dataclass(frozen=True)
-class SchoolStatus:
-    school: School
-    status: str  # not_started | in_progress | submitted
-
-
-async def school_statuses(
-    session: AsyncSession, actor: Participant, survey_id: int
-) -> list[SchoolStatus]:
-    """Per school of the actor's scope: has it answered? A curator sees their schools, a
-    municipal coordinator their municipality, the regional team everything."""
-    survey = await session.get(Survey, survey_id)
-    if survey is None:
-        raise NotFound("survey-unknown")
-    people = PeopleRepository(session)
-    if actor.role == Role.CURATOR:
-        scope = {s.id for s in await people.schools_of(actor.id)}
-    elif can(actor, Action.CHOOSE_MUNICIPALITY):
-        scope = None
-    elif can(actor, Action.VIEW_MUNICIPALITY, municipality_id=actor.municipality_id):
-        scope = {s.id for s in await SchoolRepository(session).all()
-                 if s.municipality_id == actor.municipality_id}  # fmt: skip
-    else:
-        raise AccessDenied()
-    best: dict[int, str] = {}
-    rank = {"not_started": 0, ResponseStatus.IN_PROGRESS: 1, ResponseStatus.SUBMITTED: 2}
-    schools: dict[int, School] = {}
-    for item in await assignments(session, survey):
-        if item.school is None or (scope is not None and item.school.id not in scope):
-            continue
-        schools[item.school.id] = item.school
-        status = str(item.response.status) if item.response else "not_started"
-        if rank[status] >= rank[best.get(item.school.id, "not_started")]:
-            best[item.school.id] = status
-    statuses = [SchoolStatus(schools[i], status) for i, status in best.items()]
-    # Those still to answer first.
-    return sorted(statuses, key=lambda x: (x.status == "submitted", x.school.short_name))

@@ -33,6 +33,7 @@ analysis-col-expected = Expected
 analysis-col-submitted = Submitted
 analysis-col-in-progress = In progress
 analysis-col-not-started = Not started
+analysis-col-unattended = Nobody to answer (schools)
 analysis-col-rate = Response rate
 analysis-col-submitted-at = Submitted at
 analysis-col-deadline = Deadline
@@ -71,6 +72,18 @@ analysis-component-of = { $component }: { $done } of { $expected }
 analysis-chart-rates = Response rate: { $survey }, round { $round }
 analysis-chart-engagement = Engagement index (threshold { $threshold })
 
+analysis-caption-rates = The share who submitted, of those expected to answer, by municipality. { $unit ->
+    [person] Registered participants are counted.
+   *[other] Schools nobody can answer for are left out.
+}
+analysis-caption-shares = The answers to the question by municipality: shares of those who answered, adding up to 100%.
+analysis-caption-multi = The share of respondents who picked each option. Several options could be picked, so a row may add up to more than 100%.
+analysis-caption-mean = The mean answer to the question by municipality.
+analysis-caption-engagement = { $scope ->
+    [region] The mean engagement index of schools by municipality
+   *[other] The engagement index of the municipality's schools, lowest first (at most { $shown })
+} over { $days } days. The dashed line is the low-engagement threshold ({ $threshold } of 100).
+
 ## In the bot
 
 menu-analytics = 📊 Analysis
@@ -93,6 +106,13 @@ analysis-card = 📊 <b>{ $title }</b>, round { $round }
 
     Submitted: { $submitted } of { $expected } ({ $share })
     In progress: { $in_progress }, not started: { $not_started }
+analysis-card-unattended = Nobody to answer — { $unit ->
+    [curator_school] no curator assigned
+   *[other] no director registered
+}: { $count } { $count ->
+    [one] school
+   *[other] schools
+} (not counted in the share)
 analysis-card-previous = Round { $round } response rate: { $share }
 analysis-card-lowest = Fewest answers: { $places }
 analysis-card-highest = Most answers: { $places }
@@ -102,8 +122,17 @@ analysis-card-waiting = Not submitted yet: { $schools }{ $more ->
 }
 analysis-questions = Choose a question: I will send a chart by municipality.
 analysis-no-data = Nothing to chart yet: nobody has answered this question.
+analysis-no-data-rates = Nothing to chart yet: nobody the survey asks is registered.
+analysis-no-data-index = No engagement index for this period: nothing was asked of the schools (no meetings, closed surveys or announcements with “Acknowledged”), or their directors are not registered.
 analysis-low-title = ⚠️ <b>Low engagement</b>: index below { $threshold } over { $days } days ({ $scope }):
 analysis-low-line = { $place }. { $school } ({ $municipality }) — { $index }. { $weak }
+analysis-low-unattended = No director registered, so no index — { $count } { $count ->
+    [one] school
+   *[other] schools
+}: { $schools }{ $more ->
+    [0] {""}
+   *[other] {" "}and { $more } more
+}
 analysis-low-none = No low-engagement schools in this period.
 analysis-low-more = …and { $more_count } more. The full list is in the Excel file.
 analysis-file-caption = 📎 { $title }, round { $round }. Engagement index over { $days } days.

@@ -26,7 +26,7 @@ broadcast-discarded = The announcement was not sent.
 
 broadcast-sending =
     ✉ Sending the announcement
-    { $bar } { $sent } of { $total }
+    { $bar } { $done } of { $total }
     Delivered: { $sent }, blocked the bot: { $blocked }, errors: { $failed }, left: { $left }
 broadcast-done =
     ✅ Announcement sent
@@ -43,11 +43,28 @@ broadcast-waiting-title = <b>Not yet acknowledged or not received: { $count }</b
 broadcast-not-acknowledged = not acknowledged
 broadcast-everyone-done = Everyone has received the announcement and acknowledged it.
 broadcast-more = …and { $count } more
-broadcast-reminded = A reminder will go to { $count } recipients.
+broadcast-reminded = { $count ->
+    [0] Nobody to remind: everyone has answered or acknowledged.
+    [one] The reminder will go to { $count } recipient.
+   *[other] The reminder will go to { $count } recipients.
+}
+reminder-repeat-ask = The last reminder went { $when }. Send another one?
+reminder-already-sent = This reminder already went { $when }.
+button-reminder-repeat = Send again
+when-yesterday = yesterday at { $time }
+when-today = today at { $time }
 
 button-acknowledge = Acknowledged
 button-acknowledged = Acknowledged
 broadcast-acknowledged = Thank you, noted.
+
+broadcast-sheet-recipients = Recipients
+broadcast-col-name = Full name
+broadcast-col-role = Role
+broadcast-col-municipality = Municipality
+broadcast-col-school = School
+broadcast-col-delivery = Delivery
+broadcast-col-acknowledged = Acknowledged
 
 delivery-pending = waiting
 delivery-sending = being sent
@@ -62,6 +79,7 @@ error-broadcast-unknown = Announcement not found.
 error-broadcast-finished = Sending has already finished.
 error-broadcast-no-acknowledgement = This announcement has no "Acknowledged" button.
 error-audience-schools-elsewhere = The schools { $codes } are not in your municipality. Send the codes of your municipality's schools.
+error-broadcast-preview = This is a preview: recipients will see the button like this. Their “Acknowledged” marks appear once they press it.
 
 audience-schools = Particular schools
 broadcast-ask-schools = Type the school codes separated by commas, for example: 47001, 47002.

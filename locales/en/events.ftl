@@ -38,6 +38,7 @@ button-event-cancel-final = Yes, cancel it
 button-event-report = Participants' answers
 attendance-summary = Attending: { $coming }, not attending: { $not_coming }, no answer: { $silent }.
 attendance-line = { $municipality }: attending { $coming }, not attending { $not_coming }, no answer { $silent }
+attendance-no-municipality = Regional level / no municipality
 attendance-silent = No answer: { $names }
 event-move-ask = Type the new date and time as DD.MM.YYYY HH:MM, for example 08.12.2026 10:00.
 event-move-done = ✅ Moved to { $when }. Participants will be told.
@@ -62,7 +63,7 @@ webinar-card =
     { $title }
     🗓 { $when }, { $minutes } min.
     Link: { $link }
-    Participants: { $audience }
+    For: { $audience }
 button-webinar-create = ✅ Create the webinar
 webinar-cancelled = Webinar creation cancelled.
 webinar-created = ✅ Webinar "{ $title }" created. Participants will be reminded a day and an hour before.

@@ -41,7 +41,17 @@ survey-read-only = The survey is closed: the answers can only be viewed.
 survey-read-only-earlier = The school's questionnaire was submitted by its previous director: the answers can only be viewed.
 
 surveys-status-choose = Choose a survey.
-surveys-rate = { $done } of { $total } schools have answered ({ $percent }%).
+surveys-rate = Submitted: { $done } of { $total } ({ $percent }).
+surveys-unattended = { $unit ->
+    [curator_school] No curator assigned
+   *[other] No director registered
+} — { $count } { $count ->
+    [one] school
+   *[other] schools
+} nobody can answer for: { $schools }{ $more ->
+    [0] {""}
+   *[other] {" "}and { $more } more
+}
 survey-school-not_started = not started
 survey-school-in_progress = in progress
 button-survey-remind = Remind those who have not answered

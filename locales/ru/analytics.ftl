@@ -33,6 +33,7 @@ analysis-col-expected = Ожидается
 analysis-col-submitted = Отправлено
 analysis-col-in-progress = В процессе
 analysis-col-not-started = Не начато
+analysis-col-unattended = Некому отвечать (школ)
 analysis-col-rate = Доля отправивших
 analysis-col-submitted-at = Отправлено (дата)
 analysis-col-deadline = Срок
@@ -71,6 +72,18 @@ analysis-component-of = { $component }: { $done } из { $expected }
 analysis-chart-rates = Доля отправивших ответ: { $survey }, раунд { $round }
 analysis-chart-engagement = Индекс вовлечённости (порог { $threshold })
 
+analysis-caption-rates = Доля отправивших анкету из тех, кто должен ответить, по муниципалитетам. { $unit ->
+    [person] Считаются зарегистрированные участники.
+   *[other] Школы, за которые некому отвечать, не учитываются.
+}
+analysis-caption-shares = Распределение ответов на вопрос по муниципалитетам: доли от ответивших, в сумме 100 %.
+analysis-caption-multi = Доля ответивших, отметивших каждый вариант. Можно было выбрать несколько вариантов, поэтому сумма по строке может быть больше 100 %.
+analysis-caption-mean = Средний ответ на вопрос по муниципалитетам.
+analysis-caption-engagement = { $scope ->
+    [region] Средний индекс вовлечённости школ по муниципалитетам
+   *[other] Индекс вовлечённости школ муниципалитета, сначала самые низкие (не более { $shown })
+} за { $days } дн. Пунктир — порог низкой вовлечённости ({ $threshold } из 100).
+
 ## In the bot
 
 menu-analytics = 📊 Аналитика
@@ -93,6 +106,14 @@ analysis-card = 📊 <b>{ $title }</b>, раунд { $round }
 
     Отправили ответ: { $submitted } из { $expected } ({ $share })
     В процессе: { $in_progress }, не начали: { $not_started }
+analysis-card-unattended = Некому отвечать — { $unit ->
+    [curator_school] не назначен куратор
+   *[other] не зарегистрирован директор
+}: { $count } { $count ->
+    [one] школа
+    [few] школы
+   *[many] школ
+} (в расчёт доли не входят)
 analysis-card-previous = В раунде { $round } ответили: { $share }
 analysis-card-lowest = Меньше всего ответов: { $places }
 analysis-card-highest = Больше всего ответов: { $places }
@@ -102,8 +123,18 @@ analysis-card-waiting = Ещё не отправили: { $schools }{ $more ->
 }
 analysis-questions = Выберите вопрос — пришлю диаграмму по муниципалитетам.
 analysis-no-data = Для диаграммы пока нет данных: на этот вопрос ещё никто не ответил.
+analysis-no-data-rates = Для диаграммы пока нет данных: в опросе некому отвечать — не зарегистрированы те, кого он спрашивает.
+analysis-no-data-index = Индекс вовлечённости за этот период не рассчитан: школам ничего не предлагалось (не было совещаний, закрытых опросов и объявлений с «Ознакомлен») или в школах не зарегистрированы директора.
 analysis-low-title = ⚠️ <b>Низкая вовлечённость</b> — индекс ниже { $threshold } за { $days } дн. ({ $scope }):
 analysis-low-line = { $place }. { $school } ({ $municipality }) — { $index }. { $weak }
+analysis-low-unattended = Без зарегистрированного директора, индекс не рассчитывается — { $count } { $count ->
+    [one] школа
+    [few] школы
+   *[many] школ
+}: { $schools }{ $more ->
+    [0] {""}
+   *[other] {" "}и ещё { $more }
+}
 analysis-low-none = Школ с низкой вовлечённостью за этот период нет.
 analysis-low-more = …и ещё { $more_count }. Полный список — в Excel.
 analysis-file-caption = 📎 { $title }, раунд { $round }. Индекс вовлечённости — за { $days } дн.

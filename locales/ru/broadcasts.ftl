@@ -26,7 +26,7 @@ broadcast-discarded = Объявление не отправлено.
 
 broadcast-sending =
     ✉ Отправка объявления
-    { $bar } { $sent } из { $total }
+    { $bar } { $done } из { $total }
     Доставлено: { $sent }, заблокировали бота: { $blocked }, ошибки: { $failed }, осталось: { $left }
 broadcast-done =
     ✅ Объявление отправлено
@@ -43,11 +43,28 @@ broadcast-waiting-title = <b>Ещё не ознакомились или не п
 broadcast-not-acknowledged = не ознакомлен
 broadcast-everyone-done = Все получатели получили объявление и ознакомились.
 broadcast-more = …и ещё { $count }
-broadcast-reminded = Напоминание отправится { $count } получателям.
+broadcast-reminded = { $count ->
+    [0] Напоминать некому: все уже ответили или ознакомились.
+    [one] Напоминание отправится { $count } получателю.
+   *[other] Напоминание отправится { $count } получателям.
+}
+reminder-repeat-ask = Последнее напоминание отправлено { $when }. Отправить ещё одно?
+reminder-already-sent = Это напоминание уже отправлено { $when }.
+button-reminder-repeat = Отправить ещё раз
+when-yesterday = вчера в { $time }
+when-today = сегодня в { $time }
 
 button-acknowledge = Ознакомлен
 button-acknowledged = Ознакомлен
 broadcast-acknowledged = Спасибо, отмечено.
+
+broadcast-sheet-recipients = Получатели
+broadcast-col-name = ФИО
+broadcast-col-role = Роль
+broadcast-col-municipality = Муниципалитет
+broadcast-col-school = Школа
+broadcast-col-delivery = Доставка
+broadcast-col-acknowledged = Ознакомлен
 
 delivery-pending = ожидает отправки
 delivery-sending = отправляется
@@ -62,6 +79,7 @@ error-broadcast-unknown = Объявление не найдено.
 error-broadcast-finished = Отправка уже завершена.
 error-broadcast-no-acknowledgement = В этом объявлении нет кнопки «Ознакомлен».
 error-audience-schools-elsewhere = Школы с кодами { $codes } не относятся к Вашему муниципалитету. Отправьте коды школ Вашего муниципалитета.
+error-broadcast-preview = Это предпросмотр: так кнопку увидят получатели. Отметка «Ознакомлен» появится, когда они её нажмут.
 
 audience-schools = Отдельным школам
 broadcast-ask-schools = Напишите коды школ через запятую, например: 47001, 47002.

@@ -38,6 +38,7 @@ button-event-cancel-final = Да, отменить
 button-event-report = Ответы участников
 attendance-summary = Будут: { $coming }, не смогут: { $not_coming }, без ответа: { $silent }.
 attendance-line = { $municipality }: будут { $coming }, не смогут { $not_coming }, без ответа { $silent }
+attendance-no-municipality = Региональный уровень / без муниципалитета
 attendance-silent = Без ответа: { $names }
 event-move-ask = Напишите новую дату и время в формате ДД.ММ.ГГГГ ЧЧ:ММ, например 08.12.2026 10:00.
 event-move-done = ✅ Перенесено на { $when }. Участники получат уведомление.
@@ -63,7 +64,7 @@ webinar-card =
     { $title }
     🗓 { $when }, { $minutes } мин.
     Ссылка: { $link }
-    Участники: { $audience }
+    Кому: { $audience }
 button-webinar-create = ✅ Создать вебинар
 webinar-cancelled = Создание вебинара отменено.
 webinar-created = ✅ Вебинар «{ $title }» создан. Участники получат напоминания за сутки и за час.

@@ -41,7 +41,21 @@ survey-read-only = Опрос закрыт: ответы можно только
 survey-read-only-earlier = Анкету за школу уже отправил прежний директор: ответы можно только посмотреть.
 
 surveys-status-choose = Выберите опрос.
-surveys-rate = Ответили { $done } из { $total } школ ({ $percent }%).
+surveys-rate = Отправили ответ: { $done } из { $total } ({ $percent }).
+surveys-unattended = { $unit ->
+    [curator_school] Не назначен куратор
+   *[other] Не зарегистрирован директор
+} — { $count } { $count ->
+    [one] школа
+    [few] школы
+   *[many] школ
+}, отвечать за { $count ->
+    [one] неё
+   *[other] них
+} некому: { $schools }{ $more ->
+    [0] {""}
+   *[other] {" "}и ещё { $more }
+}
 survey-school-not_started = не начали
 survey-school-in_progress = заполняют
 button-survey-remind = Напомнить неответившим

@@ -151,12 +151,13 @@ class AnalyticsRepository:
         rows = await self._session.execute(_long(statement.group_by(_HOME)))
         return list(rows.all())
 
-    async def curators_per_school(self) -> dict[int, int]:
+    async def staff_per_school(self, role: Role) -> dict[int, int]:
+        """Registered participants of the role per school (schools with none are absent)."""
         rows = await self._session.execute(
             _long(
                 select(Assignment.school_id, func.count())
                 .join(Participant, Participant.id == Assignment.participant_id)
-                .where(Participant.role == Role.CURATOR, Participant.registered_at.is_not(None))
+                .where(Participant.role == role, Participant.registered_at.is_not(None))
                 .group_by(Assignment.school_id)
             )
         )

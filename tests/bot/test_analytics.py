@@ -108,8 +108,11 @@ async def test_the_regional_team_sees_the_region_charts_and_files(
     await harness.press(user, AnalysisCb(action="card", survey=survey))
     summary = str(harness.sent_to(user)[-1].text)
     assert "Территория: Вся область" in summary
-    assert "Отправили ответ: 1 из 3 (33%)"  # 47002 has no director yet in summary
-    assert "Больше всего ответов: Киришский муниципальный район 50%" in summary
+    # 47002 has no director: nobody can answer for it, so it is named apart, not expected.
+    assert "Отправили ответ: 1 из 2 (50%)" in summary
+    assert "Некому отвечать — не зарегистрирован директор: 1 школа" in summary
+    assert "Меньше всего ответов: Тосненский муниципальный район 0%" in summary
+    assert "Больше всего ответов: Киришский муниципальный район 100%" in summary
 
     await harness.press(user, AnalysisCb(action="questions", survey=survey))
     assert _buttons(harness.sent_to(user)[-1])[:4] == ["1. Один", "2. Шкала", "3. Много", "4. Да?"]
@@ -176,5 +179,28 @@ async def test_a_later_round_recalls_the_one_before(
     assert _buttons(harness.sent_to(regional)[-1])[:2] == ["dir — раунд 2", "dir — раунд 1"]
     await harness.press(regional, AnalysisCb(action="card", survey=second.id))
     summary = str(harness.sent_to(regional)[-1].text)
-    assert "Отправили ответ: 0 из 3 (0%)" in summary
-    assert "В раунде 1 ответили: 33%" in summary
+    assert "Отправили ответ: 0 из 2 (0%)" in summary  # 47002 has nobody to answer for it
+    assert "В раунде 1 ответили: 50%" in summary
+
+
+async def test_charts_come_with_captions_and_the_index_has_its_own_empty_state(
+    harness: BotHarness, session: AsyncSession, translator: Translator, region: dict[str, Any]
+) -> None:
+    regional = TelegramUser(id=(await person(session, Role.REGIONAL_COORDINATOR)).telegram_id)
+    requests = await harness.press(regional, AnalysisCb(action="rates", survey=region["survey"]))
+    (photo,) = [r for r in requests if isinstance(r, SendPhoto)]
+    assert photo.caption == translator.get("ru", "analysis-caption-rates", unit="school")
+    requests = await harness.press(
+        regional, AnalysisCb(action="question", survey=region["survey"], q=2)
+    )
+    (photo,) = [r for r in requests if isinstance(r, SendPhoto)]
+    assert photo.caption == translator.get("ru", "analysis-caption-multi")
+
+    # A municipality with no schools in the directory: no index to draw, and it says so.
+    elsewhere = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Лужский")
+    user = TelegramUser(id=elsewhere.telegram_id)
+    await harness.press(user, AnalysisCb(action="index"))
+    answer = harness.sent_to(user)[-1]
+    assert answer.text == translator.get("ru", "analysis-no-data-index")
+    assert "вопрос" not in str(answer.text)
+    assert _buttons(answer) == [translator.get("ru", "button-menu")]

