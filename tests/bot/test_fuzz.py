@@ -27,6 +27,7 @@ from aiogram.types import Update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
+from bot.middlewares import AnswerAfterHandling
 from bot.services import broadcasts, events, registration, surveys
 from bot.services.audience import Audience
 from bot.services.delivery import Payload
@@ -42,7 +43,7 @@ from tests.support.updates import TelegramUser
 SEED = int(os.environ.get("FUZZ_SEED", "13"))
 UPDATES = int(os.environ.get("FUZZ_UPDATES", "10000"))
 # PostgreSQL is slower per update; a shorter run still meets its int32 ids and its types.
-UPDATES_POSTGRESQL = int(os.environ.get("FUZZ_UPDATES_POSTGRESQL", "2000"))
+UPDATES_POSTGRESQL = int(os.environ.get("FUZZ_UPDATES_POSTGRESQL", "1000"))
 
 
 @pytest.fixture(params=DATABASES)
@@ -299,6 +300,29 @@ async def test_hostile_updates_leave_no_traceback(
         texts = await harness.replies(actor.user, "/help")
         assert len(texts) == 1, (actor.label, texts)
         assert texts[0] in {translator.get(lang, "help-text") for lang in translator.locales}, actor
+
+
+@pytest.mark.parametrize("database_kind", ["sqlite"])
+async def test_the_fuzzer_notices_a_crash_and_a_press_left_unanswered(
+    harness: BotHarness, world: World, errors: Errors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The assertions are real: a crash deep in one flow (/start of someone unregistered)
+    and presses never answered are both reported."""
+
+    async def crash(*_: Any) -> None:
+        raise ZeroDivisionError("injected")
+
+    monkeypatch.setattr(registration, "pending_request", crash)
+    crashed = await fuzz(harness, world, errors, 1000, SEED)
+    assert any("ZeroDivisionError('injected')" in p for p in crashed.problems), crashed.problems
+
+    async def forget(*_: Any) -> None:
+        return None
+
+    monkeypatch.undo()
+    monkeypatch.setattr(AnswerAfterHandling, "answer", forget)
+    unanswered = await fuzz(harness, world, errors, 400, SEED + 1)
+    assert any("never answered" in p for p in unanswered.problems), unanswered.problems
 
 
 # -- the causes the fuzzer found, one focused test each ---------------------------------------

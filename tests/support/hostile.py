@@ -398,25 +398,27 @@ class HostileUpdates:
         return ":".join(parts)
 
     def callback_data(self, user_id: int) -> str | None:
+        """Mostly what a person does: a button of the last messages; else a stale one, one
+        with a field changed, or one forged from scratch."""
         seen = self.seen.get(user_id, [])
         roll = self.rng.random()
-        if seen and roll < 0.35:
-            return seen[-1 - min(self.rng.randrange(8), len(seen) - 1)]  # as shown
-        if seen and roll < 0.45:
-            return self.rng.choice(seen)  # an old, stale one
         if seen and roll < 0.55:
+            return seen[-1 - min(self.rng.randrange(6), len(seen) - 1)]
+        if seen and roll < 0.65:
+            return self.rng.choice(seen)
+        if seen and roll < 0.8:
             return self._mutated(self.rng.choice(seen))
-        if roll < 0.58:
+        if roll < 0.83:
             return None  # a game button: no data at all
-        if roll < 0.62:
+        if roll < 0.87:
             return self.rng.choice((*JUNK, "menu", "menu:", ":", "sv:::::", "x" * 300))
         return self._forged()
 
     def text(self) -> str:
         roll = self.rng.random()
-        if roll < 0.6:
+        if roll < 0.68:
             return self.rng.choice(TEXTS)
-        if roll < 0.8:
+        if roll < 0.85:
             alphabet = string.printable + "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВ№«»—🙂\u0301"
             return "".join(self.rng.choice(alphabet) for _ in range(self.rng.randint(1, 80)))
         return self.command()
@@ -536,7 +538,7 @@ class HostileUpdates:
 
     def _content(self) -> dict[str, Any]:
         roll = self.rng.random()
-        if roll < 0.8:
+        if roll < 0.75:
             return self._text_content()
         if roll < 0.9:
             return self._document()
