@@ -10,6 +10,7 @@ To reproduce a failure: FUZZ_SEED=<the seed in the message> FUZZ_UPDATES=<n>.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import random
@@ -36,7 +37,14 @@ from bot.settings import PROJECT_ROOT
 from storage.models import Role
 from tests.bot.conftest import ADMIN_TELEGRAM_ID, BotHarness
 from tests.conftest import DATABASES
-from tests.support.hostile import CALLBACKS, Actor, HostileUpdates, Pools
+from tests.support.hostile import (
+    CALLBACKS,
+    DECLARED_SIZES,
+    DOCUMENT_NAMES,
+    Actor,
+    HostileUpdates,
+    Pools,
+)
 from tests.support.people import SCHOOLS_CSV, load_schools, municipality_id, person
 from tests.support.updates import TelegramUser
 
@@ -437,4 +445,56 @@ async def test_overflowing_ids_in_a_button_are_refused_as_outdated(
     for press in INT_FIELD_PRESSES:
         for value in OVERFLOWING:
             assert await harness.alerts(user, press.format(value)) == [outdated], press
+    assert not errors.records, [_described(r) for r in errors.records]
+
+
+# Every flow that takes a file: who opens it, and the button that does.
+FILE_FLOWS = (
+    ("admin", "menu:import"),
+    ("regional", "menu:survey-upload"),
+    ("regional", "menu:broadcast-new"),
+    ("municipal (Tosno)", "menu:broadcast-new"),
+)
+
+
+@pytest.mark.parametrize("database_kind", ["sqlite"])
+async def test_hostile_files_in_every_flow_that_takes_one(
+    harness: BotHarness, world: World, errors: Errors
+) -> None:
+    """The general fuzz rarely holds a file flow open when a file comes: here each hostile
+    content goes to each flow, under a random name and declared size."""
+    rng = random.Random(SEED)
+    harness.session.files.update(world.pools.files)
+    actors = {actor.label: actor.user for actor in world.actors}
+    problems = []
+    for (label, button), file_id in itertools.product(FILE_FLOWS, world.pools.files):
+        user = actors[label]
+        document: dict[str, Any] = {"file_id": file_id, "file_unique_id": file_id}
+        for key, choices in (("file_name", DOCUMENT_NAMES), ("file_size", DECLARED_SIZES)):
+            if (value := rng.choice(choices)) is not None:
+                document[key] = value
+        await harness.press(user, button)
+        before = len(errors.records)
+        replies = await harness.replies(user, None, document=document, caption="<b>x</b>")
+        if len(errors.records) > before:
+            problems.append(f"{label} {button} {document}: {_described(errors.records[before])}")
+        elif not replies:
+            problems.append(f"{label} {button} {document}: no answer")
+        await harness.send(user, "/cancel")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("database_kind", ["sqlite"])
+async def test_a_survey_file_nested_too_deeply_is_refused_with_the_reason(
+    harness: BotHarness, session: AsyncSession, errors: Errors, translator: Translator
+) -> None:
+    """YAML nested deeper than Python's recursion limit made the parser raise
+    RecursionError: the upload failed with an apology instead of saying what is wrong."""
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    user = TelegramUser(id=regional.telegram_id)
+    harness.session.files["deep"] = b"- " * 2000
+    await harness.press(user, "menu:survey-upload")
+    document = {"file_id": "deep", "file_unique_id": "deep", "file_name": "deep.yaml"}
+    (reply,) = await harness.replies(user, None, document=document)
+    assert reply == translator.get("ru", "survey-admin-problems", problems="• nested too deeply")
     assert not errors.records, [_described(r) for r in errors.records]
