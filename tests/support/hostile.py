@@ -13,7 +13,7 @@ import random
 import string
 import time
 import typing
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -314,11 +314,11 @@ class HostileUpdates:
     pools: Pools
     # Buttons the bot has shown each user: pressed as shown, stale, or forged.
     seen: dict[int, list[str]] = field(default_factory=dict)
-    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1_000_000))
-    _fresh_users: Iterator[int] = field(default_factory=lambda: itertools.count(70_000_000))
+    update_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1_000_000))
+    fresh_users: Iterator[int] = field(default_factory=lambda: itertools.count(70_000_000))
 
     def _next(self) -> int:
-        return next(self._ids)
+        return next(self.update_ids)
 
     def learn(self, requests: Sequence[TelegramMethod[Any]]) -> None:
         """Remembers the inline buttons the bot sent, keyed by the chat they went to."""
@@ -326,17 +326,21 @@ class HostileUpdates:
             markup = getattr(request, "reply_markup", None)
             chat_id = getattr(request, "chat_id", None)
             if isinstance(markup, InlineKeyboardMarkup) and isinstance(chat_id, int):
-                buttons = self.seen.setdefault(chat_id, [])
-                for row in markup.inline_keyboard:
-                    buttons.extend(b.callback_data for b in row if b.callback_data)
-                del buttons[:-200]
+                self.remember(
+                    chat_id, [b.callback_data for row in markup.inline_keyboard for b in row]
+                )
+
+    def remember(self, chat_id: int, callback_data: Iterable[str | None]) -> None:
+        buttons = self.seen.setdefault(chat_id, [])
+        buttons.extend(data for data in callback_data if data)
+        del buttons[:-200]
 
     # -- people ------------------------------------------------------------------------------
 
     def _actor(self) -> TelegramUser:
         if self.rng.random() < 0.05:  # someone the bot has never seen
             return TelegramUser(
-                id=next(self._fresh_users),
+                id=next(self.fresh_users),
                 first_name=self.rng.choice(("Аноним", "", "x" * 64, "<b>")) or "A",
                 language_code=self.rng.choice(("ru", "en", "de", "uk", None)),
             )
