@@ -233,13 +233,14 @@ def _replied(chat_id: int, requests: list[TelegramMethod[Any]]) -> bool:
 
 async def fuzz(harness: BotHarness, world: World, errors: Errors, count: int, seed: int) -> Outcome:
     """Feeds `count` updates; what went wrong, one line each (at most a few dozen)."""
+    # One dict: each document the generator makes is at once downloadable.
     harness.session.files.update(world.pools.files)
+    world.pools.files = harness.session.files
     generator = HostileUpdates(random.Random(seed), world.actors, world.pools)
     problems: list[str] = []
     kinds: dict[str, int] = {}
     for number in range(count):
         sent = generator.next()
-        harness.session.files.update(world.pools.files)
         kinds[sent.kind] = kinds.get(sent.kind, 0) + 1
         before = len(errors.records)
         since = len(harness.session.requests)
