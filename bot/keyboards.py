@@ -21,12 +21,13 @@ from pydantic import Field
 
 from bot.i18n import Localizer, Translator
 from bot.services.delivery import Button
+from bot.services.numbers import INT32_MAX
 from storage.models import Attendance, Municipality, Role, School
 
 # Every int a button carries: ids are INTEGER columns (32-bit on PostgreSQL), and a forged
 # press with a larger number would fail in the query. Out of range, the data does not
 # unpack, no handler matches, and the press is answered as an outdated button.
-Int = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+Int = Annotated[int, Field(ge=-INT32_MAX - 1, le=INT32_MAX)]
 
 
 class ConsentCb(CallbackData, prefix="consent"):

@@ -36,6 +36,7 @@ from bot.services.access import Action, can
 from bot.services.audience import Audience
 from bot.services.delivery import Payload
 from bot.services.errors import AccessDenied
+from bot.services.numbers import whole_number
 from bot.settings import Settings
 from bot.views import format_when
 from handlers.shared import drop_keyboard, message_of
@@ -177,9 +178,10 @@ async def programme_choice(
     session: AsyncSession, participant: Participant, t: Localizer,
 ) -> None:  # fmt: skip
     programmes = await directory.programmes(session)
-    if not callback_data.value.isdigit() or int(callback_data.value) >= len(programmes):
+    index = whole_number(callback_data.value)
+    if index is None or index >= len(programmes):
         raise AccessDenied()
-    chosen = programmes[int(callback_data.value)]
+    chosen = programmes[index]
     await _audience_chosen(message_of(callback), state, session, participant, t,
                            Audience(programmes=(chosen,)))  # fmt: skip
 
@@ -201,9 +203,10 @@ async def survey_choice(
     callback: CallbackQuery, callback_data: PickCb, state: FSMContext,
     session: AsyncSession, participant: Participant, t: Localizer,
 ) -> None:  # fmt: skip
-    if not callback_data.value.isdigit():
+    survey_id = whole_number(callback_data.value)
+    if survey_id is None:
         raise AccessDenied()
-    survey = await surveys.get(session, int(callback_data.value))
+    survey = await surveys.get(session, survey_id)
     await _audience_chosen(message_of(callback), state, session, participant, t,
                            Audience(unsubmitted_survey_id=survey.id))  # fmt: skip
 
@@ -212,9 +215,10 @@ async def declined_choice(
     callback: CallbackQuery, callback_data: PickCb, state: FSMContext,
     session: AsyncSession, participant: Participant, t: Localizer,
 ) -> None:  # fmt: skip
-    if not callback_data.value.isdigit():
+    event_id = whole_number(callback_data.value)
+    if event_id is None:
         raise AccessDenied()
-    event = await events.event(session, int(callback_data.value))
+    event = await events.event(session, event_id)
     await _audience_chosen(message_of(callback), state, session, participant, t,
                            Audience(declined_event_id=event.id))  # fmt: skip
 
