@@ -23,8 +23,10 @@ from typing import Any
 
 import pytest
 from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.fsm.state import State
 from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.types import Update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
@@ -34,7 +36,9 @@ from bot.services.audience import Audience
 from bot.services.delivery import Payload
 from bot.services.survey_definitions import load_definition
 from bot.settings import PROJECT_ROOT
-from storage.models import Role
+from handlers.broadcasts import Compose
+from handlers.events import Webinar
+from storage.models import Role, SurveyResponse
 from tests.bot.conftest import ADMIN_TELEGRAM_ID, BotHarness
 from tests.conftest import DATABASES
 from tests.support.hostile import (
@@ -498,4 +502,67 @@ async def test_a_survey_file_nested_too_deeply_is_refused_with_the_reason(
     document = {"file_id": "deep", "file_unique_id": "deep", "file_name": "deep.yaml"}
     (reply,) = await harness.replies(user, None, document=document)
     assert reply == translator.get("ru", "survey-admin-problems", problems="• nested too deeply")
+    assert not errors.records, [_described(r) for r in errors.records]
+
+
+# A number in a button's text field that str.isdigit() lets through but int() refuses
+# ("²") or that no id can be (beyond 32 bits): refused as the same field holding junk is.
+NOT_NUMBERS = ("²", "9" * 20)
+
+
+async def _pressed_in(
+    harness: BotHarness, user: TelegramUser, state: State, data: str
+) -> list[str]:
+    context = harness.dispatcher.fsm.get_context(harness.bot, user.id, user.id)
+    await context.set_state(state)
+    await context.update_data(text="Текст", kind=None, file_id=None, audience={})
+    return await harness.alerts(user, data)
+
+
+@pytest.mark.parametrize("database_kind", ["sqlite"])
+@pytest.mark.parametrize(
+    ("state", "template"),
+    [
+        (Compose.audience, "pick:survey:{}"),
+        (Compose.audience, "pick:declined:{}"),
+        (Compose.audience, "pick:prog:{}"),
+        (Webinar.duration, "pick:duration:{}"),
+    ],
+    ids=["survey", "declined", "programme", "duration"],
+)
+async def test_a_picked_value_that_is_no_number_is_refused_like_junk(
+    harness: BotHarness,
+    session: AsyncSession,
+    errors: Errors,
+    state: State,
+    template: str,
+) -> None:
+    await load_schools(session)
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    user = TelegramUser(id=regional.telegram_id)
+    junk = await _pressed_in(harness, user, state, template.format("abc"))
+    for value in NOT_NUMBERS:
+        assert await _pressed_in(harness, user, state, template.format(value)) == junk, value
+    assert not errors.records, [_described(r) for r in errors.records]
+
+
+@pytest.mark.parametrize("database_kind", ["sqlite"])
+async def test_a_survey_answer_that_is_no_number_is_refused_like_junk(
+    harness: BotHarness, session: AsyncSession, errors: Errors
+) -> None:
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    user = TelegramUser(id=director.telegram_id)
+    definition = load_definition(PROJECT_ROOT / "data/surveys/pulse.yaml")
+    loaded = await surveys.load(session, None, definition)
+    now = datetime.now(UTC)
+    await surveys.open_window(session, None, definition.code, now + timedelta(days=7), now)
+    await harness.press(user, f"sv:open:0:{loaded.survey.id}:{schools['47001'].id}:-1:")
+    response = await session.scalar(select(SurveyResponse.id))
+    kinds = [question.type for question in definition.questions]
+    for kind in ("scale", "single"):
+        press = f"sv:ans:{response}:0:0:{kinds.index(kind)}:{{}}"
+        junk = await harness.alerts(user, press.format("abc"))
+        for value in NOT_NUMBERS:
+            assert await harness.alerts(user, press.format(value)) == junk, (kind, value)
     assert not errors.records, [_described(r) for r in errors.records]
