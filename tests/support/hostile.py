@@ -163,6 +163,7 @@ JUNK = (
     "-0",
     "٣",
     "１",
+    "²",
     "💥",
     "'; DROP TABLE participants; --",
     "%s",
