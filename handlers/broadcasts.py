@@ -186,6 +186,17 @@ async def programme_choice(
                            Audience(programmes=(chosen,)))  # fmt: skip
 
 
+CODES_SHOWN = 10
+CODE_LENGTH = 32  # School.code
+
+
+def _shown_codes(codes: list[str]) -> str:
+    """Typed codes echoed back, a few and each no longer than a code: a Fluent placeable
+    takes 1,000 characters at most, and a message 4,096."""
+    shown = [code if len(code) <= CODE_LENGTH else code[:CODE_LENGTH] + "…" for code in codes]
+    return ", ".join(shown[:CODES_SHOWN] + (["…"] if len(shown) > CODES_SHOWN else []))
+
+
 async def schools_typed(
     message: Message, state: FSMContext, session: AsyncSession,
     participant: Participant, t: Localizer,
@@ -193,7 +204,7 @@ async def schools_typed(
     codes = [code for code in re.split(r"[\s,;]+", message.text or "") if code][:200]
     schools, missing = await directory.schools_by_codes(session, codes)
     if missing or not schools:
-        await message.answer(t("broadcast-unknown-schools", codes=escape(", ".join(missing))))
+        await message.answer(t("broadcast-unknown-schools", codes=escape(_shown_codes(missing))))
         return
     await _audience_chosen(message, state, session, participant, t,
                            Audience(school_ids=tuple(s.id for s in schools)))  # fmt: skip
