@@ -566,3 +566,21 @@ async def test_a_survey_answer_that_is_no_number_is_refused_like_junk(
         for value in NOT_NUMBERS:
             assert await harness.alerts(user, press.format(value)) == junk, (kind, value)
     assert not errors.records, [_described(r) for r in errors.records]
+
+
+@pytest.mark.parametrize("database_kind", ["sqlite"])
+async def test_unknown_school_codes_are_echoed_short(
+    harness: BotHarness, session: AsyncSession, errors: Errors, translator: Translator
+) -> None:
+    """The codes not found are shown back: 20,000 typed characters went into one Fluent
+    placeable (1,000 at most), which logged an error and mangled the answer."""
+    await load_schools(session)
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    user = TelegramUser(id=regional.telegram_id)
+    context = harness.dispatcher.fsm.get_context(harness.bot, user.id, user.id)
+    await context.set_state(Compose.schools)
+    typed = " ".join(["x" * 20000, *[f"9{n}" for n in range(30)], "47001"])
+    (reply,) = await harness.replies(user, typed)
+    shown = ", ".join(["x" * 32 + "…", *[f"9{n}" for n in range(9)]]) + ", …"
+    assert reply == translator.get("ru", "broadcast-unknown-schools", codes=shown)
+    assert not errors.records, [_described(r) for r in errors.records]
