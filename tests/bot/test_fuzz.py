@@ -1,6 +1,6 @@
 """10,000 random and hostile updates leave no traceback (issue #13).
 
-A seeded generator (tests/support/hostile.py) feeds the real dispatcher with every kind of
+A seeded generator (tests/support/fuzzing.py) feeds the real dispatcher with every kind of
 update, from every role, aimed at the region's real ids (other people's too), at ids that
 do not exist and at ids that overflow. Afterwards: no ERROR log record, every private
 message and every button press answered, and everyone still gets /help.
@@ -41,7 +41,7 @@ from handlers.events import Webinar
 from storage.models import Role, SurveyResponse
 from tests.bot.conftest import ADMIN_TELEGRAM_ID, BotHarness
 from tests.conftest import DATABASES
-from tests.support.hostile import (
+from tests.support.fuzzing import (
     CALLBACKS,
     DECLARED_SIZES,
     DOCUMENT_NAMES,

@@ -18,7 +18,7 @@ from tests.e2e.test_events import invite
 from tests.e2e.test_registration import register
 from tests.support.bot_process import BotProcess
 from tests.support.fake_telegram import FakeTelegram
-from tests.support.hostile import Actor, HostileUpdates, Pools, Sent
+from tests.support.fuzzing import Actor, HostileUpdates, Pools, Sent
 from tests.support.people import SCHOOLS_CSV
 from tests.support.updates import TelegramUser, message_update
 
