@@ -7,6 +7,7 @@ database and the access rules before acting.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
@@ -16,10 +17,17 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import Field
 
 from bot.i18n import Localizer, Translator
 from bot.services.delivery import Button
+from bot.services.numbers import INT32_MAX
 from storage.models import Attendance, Municipality, Role, School
+
+# Every int a button carries: ids are INTEGER columns (32-bit on PostgreSQL), and a forged
+# press with a larger number would fail in the query. Out of range, the data does not
+# unpack, no handler matches, and the press is answered as an outdated button.
+Int = Annotated[int, Field(ge=-INT32_MAX - 1, le=INT32_MAX)]
 
 
 class ConsentCb(CallbackData, prefix="consent"):
@@ -28,18 +36,18 @@ class ConsentCb(CallbackData, prefix="consent"):
 
 class MunicipalityCb(CallbackData, prefix="mun"):
     purpose: str  # join | roster | invite | rename
-    id: int
+    id: Int
 
 
 class SchoolCb(CallbackData, prefix="sch"):
     purpose: str  # join | invite | card
-    id: int
+    id: Int
 
 
 class PageCb(CallbackData, prefix="page"):
     purpose: str  # join | invite | roster
-    page: int
-    ref: int = 0  # the municipality, where the page needs one
+    page: Int
+    ref: Int = 0  # the municipality, where the page needs one
 
 
 class RoleCb(CallbackData, prefix="role"):
@@ -52,7 +60,7 @@ class ConfirmJoinCb(CallbackData, prefix="joinok"):
 
 
 class RequestCb(CallbackData, prefix="req"):
-    id: int
+    id: Int
     approve: bool
 
 
@@ -62,12 +70,12 @@ class MenuCb(CallbackData, prefix="menu"):
 
 class PersonCb(CallbackData, prefix="person"):
     action: str  # revoke | revoke-yes | assign
-    id: int
-    school: int = 0
+    id: Int
+    school: Int = 0
 
 
 class ForgetCb(CallbackData, prefix="forget"):
-    step: int  # 1: first confirmation, 2: the final one, 0: changed my mind
+    step: Int  # 1: first confirmation, 2: the final one, 0: changed my mind
 
 
 class InviteScopeCb(CallbackData, prefix="iscope"):
@@ -83,25 +91,25 @@ class SurveyCb(CallbackData, prefix="sv"):
     may be long); the server checks them against the response and its definition."""
 
     action: str  # open | ans | tog | done | skip | back | edit | submit | sum
-    response: int = 0
-    survey: int = 0
-    school: int = 0
-    q: int = -1
+    response: Int = 0
+    survey: Int = 0
+    school: Int = 0
+    q: Int = -1
     v: str = ""
 
 
 class RsvpCb(CallbackData, prefix="rsvp"):
-    event: int
+    event: Int
     answer: Attendance
 
 
 class AckCb(CallbackData, prefix="ack"):
-    broadcast: int
+    broadcast: Int
 
 
 class BroadcastCb(CallbackData, prefix="bc"):
     action: str  # card | cancel | who | remind | xlsx
-    id: int
+    id: Int
 
 
 class RemindCb(CallbackData, prefix="rmd"):
@@ -121,7 +129,7 @@ class PickCb(CallbackData, prefix="pick"):
 
 class EventCb(CallbackData, prefix="event"):
     action: str  # card | ics | ics-all | report | move | cancel | cancel-yes | new
-    id: int = 0
+    id: Int = 0
 
 
 def language_keyboard(translator: Translator) -> ReplyKeyboardMarkup:
@@ -221,6 +229,6 @@ class AnalysisCb(CallbackData, prefix="an"):
     version (0: the engagement index alone), a question as its index in the definition."""
 
     action: str  # card | rates | questions | question | index | low | xlsx | anon | csv | list
-    survey: int = 0
-    q: int = -1
-    days: int = 0  # the engagement period; 0: the default
+    survey: Int = 0
+    q: Int = -1
+    days: Int = 0  # the engagement period; 0: the default

@@ -24,6 +24,7 @@ def get_routers() -> list[Router]:
     """Fresh routers in the order the dispatcher tries them; the catch-all comes last."""
     return [
         errors.build_router(),
+        fallback.build_outdated_buttons_router(),
         surveys.build_answering_router(),  # the busiest: see there
         common.build_router(),
         language.build_router(),

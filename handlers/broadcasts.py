@@ -37,6 +37,7 @@ from bot.services.access import Action, can
 from bot.services.audience import Audience
 from bot.services.delivery import Payload
 from bot.services.errors import AccessDenied
+from bot.services.numbers import whole_number
 from bot.settings import Settings
 from bot.views import format_when
 from handlers.shared import answer_reminded, drop_keyboard, message_of
@@ -178,11 +179,23 @@ async def programme_choice(
     session: AsyncSession, participant: Participant, t: Localizer,
 ) -> None:  # fmt: skip
     programmes = await directory.programmes(session)
-    if not callback_data.value.isdigit() or int(callback_data.value) >= len(programmes):
+    index = whole_number(callback_data.value)
+    if index is None or index >= len(programmes):
         raise AccessDenied()
-    chosen = programmes[int(callback_data.value)]
+    chosen = programmes[index]
     await _audience_chosen(message_of(callback), state, session, participant, t,
                            Audience(programmes=(chosen,)))  # fmt: skip
+
+
+CODES_SHOWN = 10
+CODE_LENGTH = 32  # School.code
+
+
+def _shown_codes(codes: list[str]) -> str:
+    """Typed codes echoed back, a few and each no longer than a code: a Fluent placeable
+    takes 1,000 characters at most, and a message 4,096."""
+    shown = [code if len(code) <= CODE_LENGTH else code[:CODE_LENGTH] + "…" for code in codes]
+    return ", ".join(shown[:CODES_SHOWN] + (["…"] if len(shown) > CODES_SHOWN else []))
 
 
 async def schools_typed(
@@ -192,7 +205,7 @@ async def schools_typed(
     codes = [code for code in re.split(r"[\s,;]+", message.text or "") if code][:200]
     schools, missing = await directory.schools_by_codes(session, codes)
     if missing or not schools:
-        await message.answer(t("broadcast-unknown-schools", codes=escape(", ".join(missing))))
+        await message.answer(t("broadcast-unknown-schools", codes=escape(_shown_codes(missing))))
         return
     await _audience_chosen(message, state, session, participant, t,
                            Audience(school_ids=tuple(s.id for s in schools)))  # fmt: skip
@@ -202,9 +215,10 @@ async def survey_choice(
     callback: CallbackQuery, callback_data: PickCb, state: FSMContext,
     session: AsyncSession, participant: Participant, t: Localizer,
 ) -> None:  # fmt: skip
-    if not callback_data.value.isdigit():
+    survey_id = whole_number(callback_data.value)
+    if survey_id is None:
         raise AccessDenied()
-    survey = await surveys.get(session, int(callback_data.value))
+    survey = await surveys.get(session, survey_id)
     await _audience_chosen(message_of(callback), state, session, participant, t,
                            Audience(unsubmitted_survey_id=survey.id))  # fmt: skip
 
@@ -213,9 +227,10 @@ async def declined_choice(
     callback: CallbackQuery, callback_data: PickCb, state: FSMContext,
     session: AsyncSession, participant: Participant, t: Localizer,
 ) -> None:  # fmt: skip
-    if not callback_data.value.isdigit():
+    event_id = whole_number(callback_data.value)
+    if event_id is None:
         raise AccessDenied()
-    event = await events.event(session, int(callback_data.value))
+    event = await events.event(session, event_id)
     await _audience_chosen(message_of(callback), state, session, participant, t,
                            Audience(declined_event_id=event.id))  # fmt: skip
 

@@ -25,6 +25,7 @@ from bot.services import events
 from bot.services.access import Action, can
 from bot.services.audience import Audience
 from bot.services.errors import AccessDenied, DomainError
+from bot.services.numbers import whole_number
 from bot.settings import Settings
 from bot.views import format_when
 from handlers.shared import drop_keyboard, message_of
@@ -369,9 +370,10 @@ async def wizard_time(
 async def wizard_duration(
     callback: CallbackQuery, callback_data: PickCb, state: FSMContext, t: Localizer
 ) -> None:
-    if not callback_data.value.isdigit() or int(callback_data.value) not in WIZARD_DURATIONS:
+    minutes = whole_number(callback_data.value)
+    if minutes not in WIZARD_DURATIONS:
         raise AccessDenied()
-    await state.update_data(duration=int(callback_data.value))
+    await state.update_data(duration=minutes)
     await state.set_state(Webinar.link)
     await message_of(callback).answer(t("webinar-ask-link"))
 

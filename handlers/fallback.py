@@ -18,6 +18,19 @@ async def stale_button(_: CallbackQuery, callback_answer: CallbackAnswer, t: Loc
     callback_answer.show_alert = True
 
 
+def _out_of_sight(callback: CallbackQuery) -> bool:
+    return not isinstance(callback.message, Message)
+
+
+def build_outdated_buttons_router() -> Router:
+    """A press on a message the bot cannot see: deleted or too old (Telegram sends it
+    inaccessible), or an inline one. Every handler works on the pressed message, so such a
+    press is called outdated before any of them runs. Registered first."""
+    router = Router(name="outdated-buttons")
+    router.callback_query.register(stale_button, _out_of_sight)
+    return router
+
+
 def build_router() -> Router:
     router = Router(name="fallback")
     router.message.register(unknown_message)

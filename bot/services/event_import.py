@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import directory, events
 from bot.services.audience import Audience
 from bot.services.errors import DomainError
+from bot.services.numbers import whole_number
 from bot.services.school_import import RowError, read_table_async
 from storage.models import Role
 
@@ -89,10 +90,11 @@ def _webinar(
     except DomainError:
         raise RowProblem("bad-link") from None
     duration = values.get("duration") or "90"
-    if not duration.isdigit() or not 10 <= int(duration) <= 600:
+    minutes = whole_number(duration)
+    if minutes is None or not 10 <= minutes <= 600:
         raise RowProblem("bad-duration")
     audience = _audience(values.get("audience", ""), names)
-    return WebinarRow(number, values["title"][:300], starts_at, int(duration), link, audience)
+    return WebinarRow(number, values["title"][:300], starts_at, minutes, link, audience)
 
 
 def _date(text: str) -> datetime:

@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.services import audit, directory
 from bot.services.errors import AccessDenied, DomainError, NotFound
+from bot.services.numbers import whole_number
 from bot.services.survey_definitions import Question, SurveyDefinition
 from bot.services.survey_engine import AnswerError, SurveyEngine
 from storage.models import Assignment as SchoolAssignment
@@ -450,9 +451,10 @@ def _press(
 
 
 def _option(question: Question, raw: str) -> str:
-    if not raw.isdigit() or int(raw) >= len(question.options):
+    index = whole_number(raw)
+    if index is None or index >= len(question.options):
         raise AnswerError("unknown-option")
-    return str(question.options[int(raw)].id)
+    return str(question.options[index].id)
 
 
 def _toggle(picked: list[str], option: str) -> list[str]:
@@ -466,9 +468,10 @@ def _value(question: Question, raw: str, picked: list[str]) -> Any:
     if question.type == "multi":
         return list(picked)
     if question.type == "scale":
-        if not raw.lstrip("-").isdigit():
+        value = whole_number(raw, signed=True)
+        if value is None:
             raise AnswerError("unknown-option")
-        return int(raw)
+        return value
     if question.type == "yes_no":
         if raw not in ("0", "1"):
             raise AnswerError("unknown-option")

@@ -157,6 +157,10 @@ class FakeTelegram:
             extra["caption"] = caption
         return self.push_update(message_update(next(self._update_ids), user, None, **extra))
 
+    def serve_file(self, file_id: str, content: bytes) -> None:
+        """A file the bot may download by its id (for documents built elsewhere)."""
+        self._files[file_id] = (f"documents/{file_id}", content)
+
     def button(self, message: ApiCall, label: str) -> str:
         """The callback data of the inline button with this label (exactly, or containing it)."""
         for button in message.buttons():
@@ -228,6 +232,15 @@ class FakeTelegram:
         result = found()
         assert result is not None
         return result
+
+    async def settle(self, done: Callable[[], bool], timeout: float) -> bool:
+        """Waits, as calls come in, until `done()` holds (False: the timeout came first)."""
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(done), timeout)
+            except TimeoutError:
+                return False
+        return True
 
     def sent_to(self, chat_id: int, method: str = "sendMessage", since: int = 0) -> list[ApiCall]:
         return [c for c in self.calls[since:] if c.method == method and c.chat_id == chat_id]
