@@ -9,6 +9,7 @@ import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import aiogram.methods
@@ -31,6 +32,7 @@ from bot.middlewares import (
 )
 from bot.runtime import settle_after_start
 from bot.services import updates
+from bot.services.delivery import RetryPolicy
 from bot.settings import Mode, Settings
 from handlers import get_routers
 from scheduler import build_scheduler
@@ -191,7 +193,13 @@ async def run(settings: Settings) -> None:
         delivery_task = None
         if settings.run_scheduler:
             scheduler.start()
-            loop = DeliveryLoop(app.bot, app.session_factory, rate=settings.delivery_rate)
+            retry = RetryPolicy(
+                retry_for=timedelta(seconds=settings.delivery_retry_for),
+                longest=timedelta(seconds=settings.delivery_retry_max_pause),
+            )
+            loop = DeliveryLoop(
+                app.bot, app.session_factory, rate=settings.delivery_rate, retry=retry
+            )
             delivery_task = asyncio.create_task(loop.run(stop_delivery), name="delivery")
         try:
             await set_commands(app.bot, app.translator)

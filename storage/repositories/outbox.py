@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_for
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import OutboxMessage, OutboxStatus, Participant
 
 
 class OutboxRepository:
@@ -39,13 +39,27 @@ class OutboxRepository:
         )
         return result.all()
 
-    async def mark(self, ids: Sequence[int], status: OutboxStatus, **values: Any) -> None:
+    async def drop(self, ids: Sequence[int], reason: str) -> None:
+        """Drops the rows among `ids` that are still pending (e.g. too late to send)."""
         if ids:
             await self._session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids))
-                .values(status=status, **values)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
+                .values(status=OutboxStatus.DROPPED, last_error=reason)
             )
+
+    async def claim(self, ids: Sequence[int]) -> set[int]:
+        """Marks `sending` those of `ids` that are still pending (not withdrawn meanwhile);
+        which ones."""
+        if not ids:
+            return set()
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENDING)
+            .returning(OutboxMessage.id)
+        )
+        return set(result.scalars().all())
 
     async def update_many(self, values: Sequence[dict[str, Any]]) -> None:
         """One executemany UPDATE by primary key; each dict holds "id" and the new values."""
@@ -67,11 +81,32 @@ class OutboxRepository:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def interrupted(self) -> int:
-        """Messages a crashed process had claimed: at most once, so they are not resent."""
+        """Messages a killed process had on the wire: they may or may not have arrived."""
         result = await self._session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.status == OutboxStatus.SENDING)
-            .values(status=OutboxStatus.FAILED, last_error="interrupted: may or may not be sent")
+            .values(
+                status=OutboxStatus.AMBIGUOUS,
+                last_error="interrupted: may or may not have been delivered",
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def requeue(
+        self, kind: str, reference: str, statuses: Sequence[OutboxStatus], now: datetime
+    ) -> int:
+        """Back to pending, due now and with a fresh retry window, the rows of
+        (kind, reference) in `statuses` whose recipient is still reachable."""
+        reachable = select(Participant.id).where(Participant.unreachable_at.is_(None))
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.kind == kind,
+                OutboxMessage.reference == reference,
+                OutboxMessage.status.in_(list(statuses)),
+                OutboxMessage.participant_id.in_(reachable),
+            )
+            .values(status=OutboxStatus.PENDING, attempts=0, due_at=now, last_error=None)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
