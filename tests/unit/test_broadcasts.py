@@ -179,3 +179,84 @@ async def registration_schools(session: AsyncSession, person: Participant) -> li
     from bot.services import registration
 
     return [school.id for school in (await registration.profile(session, person)).schools]
+
+
+async def test_resend_requeues_the_failed_and_ambiguous_copies_and_counts_are_true(
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    translator: Translator,
+) -> None:
+    people = await region(session)
+    regional = people["regional"]
+    created = await broadcasts.create(
+        session,
+        regional,
+        text="Приказ",
+        send_at=datetime.now(UTC),
+        audience=Audience(roles=(Role.DIRECTOR,)),
+        render=render,
+    )
+    rows = {
+        row.participant_id: row
+        for row in await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.reference == f"broadcast:{created.id}")
+        )
+    }
+    failed, ambiguous, sent = (
+        rows[people[name].id]
+        for name in ("kirishi_director", "budogosch_director", "tosno_director")
+    )
+    # A kill left one on the wire (ambiguous), an outage outlasted the window for another.
+    failed.status, failed.attempts = OutboxStatus.FAILED, 20
+    ambiguous.status = OutboxStatus.AMBIGUOUS
+    sent.status = OutboxStatus.SENT
+    created.status = broadcasts.BroadcastStatus.DONE
+    await session.commit()
+    progress = await broadcasts.progress(session, created)
+    assert (progress.total, progress.sent, progress.failed, progress.ambiguous, progress.left) == (
+        3,
+        1,
+        1,
+        1,
+        0,
+    )
+    text = notices.progress_text(translator.for_locale("ru"), progress, cancelled=False)
+    assert "Доставлено: 1 из 3" in text
+    assert "ошибки: 1, без подтверждения: 1" in text
+    with pytest.raises(AccessDenied):  # the director may not resend anything
+        await broadcasts.resend(session, people["kirishi_director"], created.id, datetime.now(UTC))
+
+    now = datetime.now(UTC)
+    assert await broadcasts.resend(session, regional, created.id, now) == 2
+    assert await broadcasts.resend(session, regional, created.id, now) == 0  # pressed twice
+    for row in (failed, ambiguous, sent):
+        await session.refresh(row)
+    assert (failed.status, failed.attempts, ambiguous.status, sent.status) == (
+        OutboxStatus.PENDING,
+        0,
+        OutboxStatus.PENDING,
+        OutboxStatus.SENT,
+    )
+    assert created.status == broadcasts.BroadcastStatus.SENDING  # the progress message follows
+    bot, recording = recording_bot()
+    await DeliveryLoop(bot, session_factory, rate=1000).drain_once()
+    assert len(recording.requests) == 2
+    progress = await broadcasts.progress(session, created)
+    assert (progress.sent, progress.failed, progress.ambiguous) == (3, 0, 0)
+
+
+async def test_a_stopped_announcement_is_not_resent(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    people = await region(session)
+    created = await broadcasts.create(
+        session,
+        people["regional"],
+        text="Позже",
+        audience=Audience(),
+        send_at=datetime.now(UTC) + timedelta(hours=1),
+        render=render,
+    )
+    await broadcasts.cancel(session, people["regional"], created.id)
+    with pytest.raises(DomainError, match="broadcast-cancelled"):
+        await broadcasts.resend(session, people["regional"], created.id, datetime.now(UTC))
