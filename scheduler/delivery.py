@@ -222,12 +222,23 @@ class DeliveryLoop:
         writer = asyncio.create_task(journal.run(), name="delivery-journal")
         queue: collections.deque[OutboxMessage] = collections.deque()
         active: dict[asyncio.Task[Outcome | None], int] = {}
+        next_read = 0.0
         try:
             while not stop.is_set() or active:
                 try:
-                    if not stop.is_set() and len(queue) <= self._read_ahead // 2:
+                    if (
+                        not stop.is_set()
+                        and len(queue) <= self._read_ahead // 2
+                        and (time.monotonic() >= next_read or self._wake.is_set())
+                    ):
+                        self._wake.clear()
                         held = {row.id for row in queue} | set(active.values())
-                        queue.extend(await self._due(self._read_ahead - len(queue), held))
+                        wanted = self._read_ahead - len(queue)
+                        found = await self._due(wanted, held)
+                        queue.extend(found)
+                        # All that is due has been read: look again in a moment (or when
+                        # woken), not after every answer.
+                        next_read = 0.0 if len(found) == wanted else time.monotonic() + 0.25
                     while queue and len(active) < self._concurrency and not stop.is_set():
                         row = queue.popleft()
                         active[asyncio.create_task(self._deliver(row, journal))] = row.id
@@ -237,6 +248,7 @@ class DeliveryLoop:
                         )
                         for task in finished:
                             del active[task]
+                        for task in finished:
                             task.result()
                 except Exception:  # the loop must outlive a database hiccup
                     logger.exception("Delivery loop iteration failed")
