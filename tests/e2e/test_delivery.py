@@ -144,6 +144,7 @@ async def test_a_kill_mid_send_loses_and_doubles_nothing_but_the_requests_on_the
     assert "из 40" in report.text
 
     # One tap resends the ambiguous copies: then everybody has it.
+    assert ambiguous, "the kill should have found requests on the wire"
     if ambiguous:
         telegram.rate_limit, telegram.latency = None, 0.0
         resend = next(b for b in report.buttons() if "Отправить повторно" in b["text"])
