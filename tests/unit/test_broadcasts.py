@@ -16,7 +16,14 @@ from bot.services.audience import Audience
 from bot.services.delivery import Payload
 from bot.services.errors import AccessDenied, DomainError
 from scheduler.delivery import DeliveryLoop
-from storage.models import Broadcast, OutboxMessage, OutboxStatus, Participant, Role
+from storage.models import (
+    Broadcast,
+    BroadcastStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Participant,
+    Role,
+)
 from tests.support.people import load_schools, municipality_id, person
 from tests.support.recording import recording_bot
 
@@ -210,7 +217,7 @@ async def test_resend_requeues_the_failed_and_ambiguous_copies_and_counts_are_tr
     failed.status, failed.attempts = OutboxStatus.FAILED, 20
     ambiguous.status = OutboxStatus.AMBIGUOUS
     sent.status = OutboxStatus.SENT
-    created.status = broadcasts.BroadcastStatus.DONE
+    created.status = BroadcastStatus.DONE
     await session.commit()
     progress = await broadcasts.progress(session, created)
     assert (progress.total, progress.sent, progress.failed, progress.ambiguous, progress.left) == (
@@ -237,7 +244,7 @@ async def test_resend_requeues_the_failed_and_ambiguous_copies_and_counts_are_tr
         OutboxStatus.PENDING,
         OutboxStatus.SENT,
     )
-    assert created.status == broadcasts.BroadcastStatus.SENDING  # the progress message follows
+    assert created.status == BroadcastStatus.SENDING  # the progress message follows
     bot, recording = recording_bot()
     await DeliveryLoop(bot, session_factory, rate=1000).drain_once()
     assert len(recording.requests) == 2
