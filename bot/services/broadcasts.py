@@ -117,7 +117,7 @@ async def cancel(session: AsyncSession, actor: Participant, broadcast_id: int) -
     found = await get(session, actor, broadcast_id)
     if found.status in (BroadcastStatus.DONE, BroadcastStatus.CANCELLED):
         raise DomainError("broadcast-finished")
-    await delivery.withdraw(session, KIND, reference(found))
+    await delivery.withdraw(session, KIND, reference(found), exact=True)
     found.status = BroadcastStatus.CANCELLED
     audit.record(session, actor, "broadcast.cancelled", reference(found))
     await session.commit()
@@ -166,7 +166,7 @@ class Progress:
 
 
 async def progress(session: AsyncSession, broadcast: Broadcast) -> Progress:
-    counts = await delivery.counts(session, KIND, reference(broadcast))
+    counts = await delivery.counts(session, KIND, reference(broadcast), exact=True)
     acknowledged = len(await _acknowledged(session, broadcast.id))
     return Progress(
         total=sum(counts.values()) or broadcast.recipients,

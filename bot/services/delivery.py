@@ -129,9 +129,10 @@ async def enqueue(
     return added
 
 
-async def withdraw(session: AsyncSession, kind: str, reference_prefix: str) -> int:
-    """Drops the pending messages: those on the wire (`sending`) cannot be called back."""
-    withdrawn = await OutboxRepository(session).withdraw(kind, reference_prefix)
+async def withdraw(session: AsyncSession, kind: str, reference: str, *, exact: bool = False) -> int:
+    """Drops the pending messages of `reference` (or of every reference starting with it):
+    those on the wire (`sending`) cannot be called back."""
+    withdrawn = await OutboxRepository(session).withdraw(kind, reference, exact=exact)
     await session.commit()
     return withdrawn
 
@@ -235,5 +236,8 @@ async def resend(session: AsyncSession, kind: str, reference: str, now: datetime
     return requeued
 
 
-async def counts(session: AsyncSession, kind: str, reference_prefix: str) -> dict[str, int]:
-    return await OutboxRepository(session).counts(kind, reference_prefix)
+async def counts(
+    session: AsyncSession, kind: str, reference: str, *, exact: bool = False
+) -> dict[str, int]:
+    """Messages by status, of `reference` (`exact`) or of every reference starting with it."""
+    return await OutboxRepository(session).counts(kind, reference, exact=exact)

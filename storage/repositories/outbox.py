@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_for
@@ -66,14 +66,14 @@ class OutboxRepository:
         if values:
             await self._session.execute(update(OutboxMessage), list(values))
 
-    async def withdraw(self, kind: str, reference_prefix: str) -> int:
-        """Drops pending messages whose reference starts with the prefix (e.g. an event
-        that moved)."""
+    async def withdraw(self, kind: str, reference: str, *, exact: bool = False) -> int:
+        """Drops pending messages whose reference is `reference` (`exact`) or starts with it
+        (e.g. every reminder of an event that moved)."""
         result = await self._session.execute(
             update(OutboxMessage)
             .where(
                 OutboxMessage.kind == kind,
-                OutboxMessage.reference.startswith(reference_prefix, autoescape=True),
+                _reference_is(reference, exact),
                 OutboxMessage.status == OutboxStatus.PENDING,
             )
             .values(status=OutboxStatus.DROPPED, last_error="withdrawn")
@@ -110,13 +110,18 @@ class OutboxRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def counts(self, kind: str, reference_prefix: str) -> dict[str, int]:
+    async def counts(self, kind: str, reference: str, *, exact: bool = False) -> dict[str, int]:
         result = await self._session.execute(
             select(OutboxMessage.status, func.count())
-            .where(
-                OutboxMessage.kind == kind,
-                OutboxMessage.reference.startswith(reference_prefix, autoescape=True),
-            )
+            .where(OutboxMessage.kind == kind, _reference_is(reference, exact))
             .group_by(OutboxMessage.status)
         )
         return {str(status): int(count) for status, count in result.all()}
+
+
+def _reference_is(reference: str, exact: bool) -> ColumnElement[bool]:
+    # A prefix without a closing separator matches more than it says: "broadcast:1" is a
+    # prefix of "broadcast:12" too. Announcements are matched exactly.
+    if exact:
+        return OutboxMessage.reference == reference
+    return OutboxMessage.reference.startswith(reference, autoescape=True)

@@ -267,3 +267,45 @@ async def test_a_stopped_announcement_is_not_resent(
     await broadcasts.cancel(session, people["regional"], created.id)
     with pytest.raises(DomainError, match="broadcast-cancelled"):
         await broadcasts.resend(session, people["regional"], created.id, datetime.now(UTC))
+
+
+async def test_stopping_and_counting_one_announcement_leave_the_others_alone(
+    session: AsyncSession,
+) -> None:
+    people = await region(session)
+    later = datetime.now(UTC) + timedelta(hours=1)
+    first = await broadcasts.create(
+        session,
+        people["regional"],
+        text="Первое",
+        audience=Audience(roles=(Role.DIRECTOR,)),
+        send_at=later,
+        render=render,
+    )
+    # Another announcement whose reference starts with the first one's ("broadcast:1" and
+    # "broadcast:10"): the tenth one, say.
+    rows = list(await session.scalars(select(OutboxMessage)))
+    session.add_all(
+        OutboxMessage(
+            kind=broadcasts.KIND,
+            reference=f"broadcast:{first.id}0",
+            participant_id=row.participant_id,
+            chat_id=row.chat_id,
+            payload=row.payload,
+            due_at=later,
+            status=OutboxStatus.PENDING,
+            attempts=0,
+        )
+        for row in rows
+    )
+    await session.commit()
+    assert (await broadcasts.progress(session, first)).total == len(rows)
+    await broadcasts.cancel(session, people["regional"], first.id)
+    other = await session.scalars(
+        select(OutboxMessage.status)
+        .where(OutboxMessage.reference == f"broadcast:{first.id}0")
+        .execution_options(populate_existing=True)
+    )
+    assert set(other) == {OutboxStatus.PENDING}
+    progress = await broadcasts.progress(session, first)
+    assert (progress.total, progress.withdrawn) == (len(rows), len(rows))
