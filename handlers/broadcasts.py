@@ -164,26 +164,18 @@ async def audience_choice(
 
 
 async def municipality_choice(
-    callback: CallbackQuery,
-    callback_data: MunicipalityCb,
-    state: FSMContext,
-    session: AsyncSession,
-    participant: Participant,
-    t: Localizer,
-) -> None:
+    callback: CallbackQuery, callback_data: MunicipalityCb, state: FSMContext,
+    session: AsyncSession, participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
     municipality = await directory.municipality(session, callback_data.id)
     await _audience_chosen(message_of(callback), state, session, participant, t,
                            Audience(municipality_ids=(municipality.id,)))  # fmt: skip
 
 
 async def programme_choice(
-    callback: CallbackQuery,
-    callback_data: PickCb,
-    state: FSMContext,
-    session: AsyncSession,
-    participant: Participant,
-    t: Localizer,
-) -> None:
+    callback: CallbackQuery, callback_data: PickCb, state: FSMContext,
+    session: AsyncSession, participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
     programmes = await directory.programmes(session)
     if not callback_data.value.isdigit() or int(callback_data.value) >= len(programmes):
         raise AccessDenied()
@@ -193,12 +185,9 @@ async def programme_choice(
 
 
 async def schools_typed(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    participant: Participant,
-    t: Localizer,
-) -> None:
+    message: Message, state: FSMContext, session: AsyncSession,
+    participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
     codes = [code for code in re.split(r"[\s,;]+", message.text or "") if code][:200]
     schools, missing = await directory.schools_by_codes(session, codes)
     if missing or not schools:
@@ -209,13 +198,9 @@ async def schools_typed(
 
 
 async def survey_choice(
-    callback: CallbackQuery,
-    callback_data: PickCb,
-    state: FSMContext,
-    session: AsyncSession,
-    participant: Participant,
-    t: Localizer,
-) -> None:
+    callback: CallbackQuery, callback_data: PickCb, state: FSMContext,
+    session: AsyncSession, participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
     if not callback_data.value.isdigit():
         raise AccessDenied()
     survey = await surveys.get(session, int(callback_data.value))
@@ -224,13 +209,9 @@ async def survey_choice(
 
 
 async def declined_choice(
-    callback: CallbackQuery,
-    callback_data: PickCb,
-    state: FSMContext,
-    session: AsyncSession,
-    participant: Participant,
-    t: Localizer,
-) -> None:
+    callback: CallbackQuery, callback_data: PickCb, state: FSMContext,
+    session: AsyncSession, participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
     if not callback_data.value.isdigit():
         raise AccessDenied()
     event = await events.event(session, int(callback_data.value))
@@ -272,27 +253,17 @@ async def acknowledge_choice(
 
 
 async def when_now(
-    callback: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    bot: Bot,
-    t: Localizer,
-) -> None:
+    callback: CallbackQuery, state: FSMContext, session: AsyncSession,
+    participant: Participant, settings: Settings, bot: Bot, t: Localizer,
+) -> None:  # fmt: skip
     await state.update_data(send_at=utcnow().isoformat())
     await _preview(message_of(callback), state, session, participant, settings, bot, t)
 
 
 async def when_typed(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    bot: Bot,
-    t: Localizer,
-) -> None:
+    message: Message, state: FSMContext, session: AsyncSession,
+    participant: Participant, settings: Settings, bot: Bot, t: Localizer,
+) -> None:  # fmt: skip
     try:
         when = datetime.strptime((message.text or "").strip(), "%d.%m.%Y %H:%M")
     except ValueError:
@@ -307,14 +278,9 @@ async def when_typed(
 
 
 async def _preview(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    bot: Bot,
-    t: Localizer,
-) -> None:
+    message: Message, state: FSMContext, session: AsyncSession,
+    participant: Participant, settings: Settings, bot: Bot, t: Localizer,
+) -> None:  # fmt: skip
     data = await state.get_data()
     draft = _draft(data)
     await state.set_state(Compose.confirm)
@@ -341,15 +307,9 @@ def _draft(data: dict[str, object]) -> Broadcast:
 
 
 async def confirm(
-    callback: CallbackQuery,
-    callback_data: PickCb,
-    state: FSMContext,
-    session: AsyncSession,
-    participant: Participant,
-    translator: Translator,
-    settings: Settings,
-    t: Localizer,
-) -> None:
+    callback: CallbackQuery, callback_data: PickCb, state: FSMContext, session: AsyncSession,
+    participant: Participant, translator: Translator, settings: Settings, t: Localizer,
+) -> None:  # fmt: skip
     data = await state.get_data()
     await state.clear()
     await drop_keyboard(callback)
@@ -376,13 +336,9 @@ async def confirm(
 
 
 async def acknowledge(
-    callback: CallbackQuery,
-    callback_data: AckCb,
-    callback_answer: CallbackAnswer,
-    session: AsyncSession,
-    participant: Participant,
-    t: Localizer,
-) -> None:
+    callback: CallbackQuery, callback_data: AckCb, callback_answer: CallbackAnswer,
+    session: AsyncSession, participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
     await broadcasts.acknowledge(session, participant, callback_data.broadcast, utcnow())
     callback_answer.text = t("broadcast-acknowledged")
     with suppress(TelegramBadRequest):  # pressed twice: the button already says so
@@ -395,12 +351,9 @@ async def acknowledge(
 
 
 async def history(
-    callback: CallbackQuery,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    t: Localizer,
-) -> None:
+    callback: CallbackQuery, session: AsyncSession, participant: Participant,
+    settings: Settings, t: Localizer,
+) -> None:  # fmt: skip
     past = await broadcasts.history(session, participant)
     rows: list[list[tuple[str, CallbackData | str]]] = [
         [(f"{b.created_at.astimezone(settings.zone):%d.%m %H:%M} · {_headline(b)}",
@@ -419,12 +372,9 @@ def _headline(broadcast: Broadcast) -> str:
 
 
 async def card(
-    callback: CallbackQuery,
-    callback_data: BroadcastCb,
-    session: AsyncSession,
-    participant: Participant,
-    t: Localizer,
-) -> None:
+    callback: CallbackQuery, callback_data: BroadcastCb, session: AsyncSession,
+    participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
     broadcast = await broadcasts.get(session, participant, callback_data.id)
     progress = await broadcasts.progress(session, broadcast)
     text = f"<b>{escape(_headline(broadcast))}</b>\n" + notices.progress_text(
@@ -439,25 +389,16 @@ async def card(
     if broadcast.status in (BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING):
         rows.append([(t("button-broadcast-cancel"), BroadcastCb(action="cancel", id=broadcast.id))])
     elif broadcast.status == BroadcastStatus.DONE and progress.resendable:
-        rows.append(
-            [
-                (
-                    t("button-broadcast-resend", count=progress.resendable),
-                    BroadcastCb(action="resend", id=broadcast.id),
-                )
-            ]
-        )
+        resend = BroadcastCb(action="resend", id=broadcast.id)
+        rows.append([(t("button-broadcast-resend", count=progress.resendable), resend)])
     rows.append([menu_button(t)])
     await message_of(callback).answer(text, reply_markup=inline(*rows))
 
 
 async def who(
-    callback: CallbackQuery,
-    callback_data: BroadcastCb,
-    session: AsyncSession,
-    participant: Participant,
-    t: Localizer,
-) -> None:
+    callback: CallbackQuery, callback_data: BroadcastCb, session: AsyncSession,
+    participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
     broadcast = await broadcasts.get(session, participant, callback_data.id)
     lines = await broadcasts.recipients(session, participant, broadcast.id)
     waiting = [
@@ -482,14 +423,9 @@ async def who(
 
 
 async def remind(
-    callback: CallbackQuery,
-    callback_data: BroadcastCb,
-    callback_answer: CallbackAnswer,
-    session: AsyncSession,
-    participant: Participant,
-    translator: Translator,
-    t: Localizer,
-) -> None:
+    callback: CallbackQuery, callback_data: BroadcastCb, callback_answer: CallbackAnswer,
+    session: AsyncSession, participant: Participant, translator: Translator, t: Localizer,
+) -> None:  # fmt: skip
     # One reminder round a minute at most: a double press sends nothing twice.
     round_number = int(utcnow().timestamp() // 60)
     queued = await broadcasts.remind_unacknowledged(
@@ -520,13 +456,9 @@ async def resend(
 
 
 async def workbook(
-    callback: CallbackQuery,
-    callback_data: BroadcastCb,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    bot: Bot,
-) -> None:
+    callback: CallbackQuery, callback_data: BroadcastCb, session: AsyncSession,
+    participant: Participant, settings: Settings, bot: Bot,
+) -> None:  # fmt: skip
     lines = await broadcasts.recipients(session, participant, callback_data.id)
     content = broadcasts.recipients_workbook(lines, settings.zone)
     await bot.send_document(
@@ -536,12 +468,9 @@ async def workbook(
 
 
 async def cancel(
-    callback: CallbackQuery,
-    callback_data: BroadcastCb,
-    session: AsyncSession,
-    participant: Participant,
-    t: Localizer,
-) -> None:
+    callback: CallbackQuery, callback_data: BroadcastCb, session: AsyncSession,
+    participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
     broadcast = await broadcasts.cancel(session, participant, callback_data.id)
     progress = await broadcasts.progress(session, broadcast)
     with suppress(TelegramBadRequest):
