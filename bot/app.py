@@ -9,6 +9,7 @@ import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import aiogram.methods
@@ -35,6 +36,7 @@ from bot.middlewares import (
 )
 from bot.runtime import settle_after_start
 from bot.services import updates
+from bot.services.delivery import RetryPolicy
 from bot.settings import Mode, Settings
 from handlers import get_routers
 from scheduler import build_scheduler
@@ -258,8 +260,12 @@ async def _serve(app: Application, stopping: asyncio.Event) -> None:
     delivery_task = None
     if settings.run_scheduler:
         scheduler.start()
+        retry = RetryPolicy(
+            retry_for=timedelta(seconds=settings.delivery_retry_for),
+            longest=timedelta(seconds=settings.delivery_retry_max_pause),
+        )
         delivery = DeliveryLoop(
-            app.background_bot, app.session_factory, rate=settings.delivery_rate
+            app.background_bot, app.session_factory, rate=settings.delivery_rate, retry=retry
         )
         delivery_task = asyncio.create_task(delivery.run(stop_delivery), name="delivery")
     try:

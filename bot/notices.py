@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Localizer, Translator
@@ -109,7 +110,7 @@ def progress_text(t: Localizer, progress: broadcasts.Progress, cancelled: bool) 
     key = "broadcast-cancelled" if cancelled else (
         "broadcast-done" if progress.finished else "broadcast-sending")  # fmt: skip
     # `done` beside the bar: the bar fills with blocked and failed messages too.
-    return t(
+    text = t(
         key,
         bar=bar,
         done=done,
@@ -120,7 +121,11 @@ def progress_text(t: Localizer, progress: broadcasts.Progress, cancelled: bool) 
         total=progress.total,
         acknowledged=progress.acknowledged,
         withdrawn=progress.withdrawn,
+        ambiguous=progress.ambiguous,
     )
+    if progress.ambiguous:
+        text += "\n" + t("broadcast-ambiguous-explained", count=progress.ambiguous)
+    return text
 
 
 async def send_reminders(
@@ -197,28 +202,51 @@ async def update_progress(
     broadcast: Broadcast,
     now: datetime,
 ) -> None:
-    """Edits the author's progress message; marks the broadcast done when nothing is left."""
+    """Edits the author's progress message; marks the broadcast done when nothing is left
+    (a stopped one finished once its last request on the wire has come back)."""
     progress = await broadcasts.progress(session, broadcast)
-    if broadcast.status == BroadcastStatus.SCHEDULED and broadcast.send_at <= now:
-        await broadcasts.set_status(session, broadcast, BroadcastStatus.SENDING, now)
-    if progress.finished and broadcast.send_at <= now:
-        await broadcasts.set_status(session, broadcast, BroadcastStatus.DONE, now)
+    cancelled = broadcast.status == BroadcastStatus.CANCELLED
+    if cancelled:
+        if progress.finished:
+            await broadcasts.set_status(session, broadcast, BroadcastStatus.CANCELLED, now)
+    else:
+        if broadcast.status == BroadcastStatus.SCHEDULED and broadcast.send_at <= now:
+            await broadcasts.set_status(session, broadcast, BroadcastStatus.SENDING, now)
+        if progress.finished and broadcast.send_at <= now:
+            await broadcasts.set_status(session, broadcast, BroadcastStatus.DONE, now)
     author = await session.get(Participant, broadcast.author_id) if broadcast.author_id else None
     t = translator.for_locale(author.locale if author else translator.default_locale)
-    finished = broadcast.status == BroadcastStatus.DONE
-    markup = None if finished else inline(
-        [(t("button-broadcast-cancel"), BroadcastCb(action="cancel", id=broadcast.id))]
-    )  # fmt: skip
     assert broadcast.progress_chat_id is not None
     assert broadcast.progress_message_id is not None
     # "message is not modified" when nothing changed since the last look: nothing to do.
     with suppress(TelegramBadRequest):
         await bot.edit_message_text(
-            text=progress_text(t, progress, cancelled=False),
+            text=progress_text(t, progress, cancelled=cancelled),
             chat_id=broadcast.progress_chat_id,
             message_id=broadcast.progress_message_id,
-            reply_markup=markup,
+            reply_markup=progress_markup(t, broadcast, progress),
         )
+
+
+def progress_markup(
+    t: Localizer, broadcast: Broadcast, progress: broadcasts.Progress
+) -> InlineKeyboardMarkup | None:
+    """«Остановить отправку» while it goes out; «Отправить повторно» on the final report
+    when some copies failed or may not have arrived."""
+    if broadcast.status in (BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING):
+        return inline(
+            [(t("button-broadcast-cancel"), BroadcastCb(action="cancel", id=broadcast.id))]
+        )
+    if broadcast.status == BroadcastStatus.DONE and progress.resendable:
+        return inline(
+            [
+                (
+                    t("button-broadcast-resend", count=progress.resendable),
+                    BroadcastCb(action="resend", id=broadcast.id),
+                )
+            ]
+        )
+    return None
 
 
 # -- surveys --------------------------------------------------------------------------------

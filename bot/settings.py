@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     # Minutes before an event at which reminders go out ("24h,1h" in the environment).
     reminder_offsets: Annotated[tuple[int, ...], NoDecode] = (24 * 60, 60)
     delivery_rate: float = Field(default=25.0, gt=0, le=1000)
+    # Seconds a message refused by server or network errors is retried for ("1h", "90m"),
+    # and the longest pause between two tries ("5m"): pauses double from 2 s up to it.
+    delivery_retry_for: float = Field(default=3600.0, ge=1, le=7 * 86400)
+    delivery_retry_max_pause: float = Field(default=300.0, ge=0.1, le=86400)
     run_scheduler: bool = True
     meetings_ahead_weeks: int = Field(default=8, ge=1, le=52)
     # Updates handled at the same time (the rest wait their turn); see storage.db.POOL.
@@ -126,6 +130,16 @@ class Settings(BaseSettings):
                 raise ValueError("must be durations like 24h,1h,30m")
             minutes.append(int(match[1]) * {"m": 1, "h": 60, "d": 1440}[match[2]])
         return tuple(sorted(set(minutes), reverse=True))
+
+    @field_validator("delivery_retry_for", "delivery_retry_max_pause", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(s|m|h|d)?", value.strip().lower())
+        if match is None:
+            raise ValueError("must be a duration like 90s, 5m, 1h or 2d")
+        return float(match[1]) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match[2] or "s"]
 
     @field_validator("engagement_weights", mode="before")
     @classmethod

@@ -404,6 +404,9 @@ async def card(
         rows.append([(t("button-broadcast-remind"), BroadcastCb(action="remind", id=broadcast.id))])
     if broadcast.status in (BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING):
         rows.append([(t("button-broadcast-cancel"), BroadcastCb(action="cancel", id=broadcast.id))])
+    elif broadcast.status == BroadcastStatus.DONE and progress.resendable:
+        resend = BroadcastCb(action="resend", id=broadcast.id)
+        rows.append([(t("button-broadcast-resend", count=progress.resendable), resend)])
     rows.append([menu_button(t)])
     await message_of(callback).answer(text, reply_markup=inline(*rows))
 
@@ -469,6 +472,22 @@ async def remind(
     )
 
 
+async def resend(
+    callback: CallbackQuery,
+    callback_data: BroadcastCb,
+    callback_answer: CallbackAnswer,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
+    queued = await broadcasts.resend(session, participant, callback_data.id, utcnow())
+    callback_answer.text = (
+        t("broadcast-resent", count=queued) if queued else t("broadcast-nothing-to-resend")
+    )
+    # A second press finds nothing failed: pressing twice sends nothing twice.
+    callback_answer.show_alert = True
+
+
 async def workbook(
     callback: CallbackQuery, callback_data: BroadcastCb, session: AsyncSession,
     participant: Participant, settings: Settings, bot: Bot, t: Localizer,
@@ -517,5 +536,6 @@ def build_router() -> Router:
     callbacks.register(remind, BroadcastCb.filter(F.action == "remind"))
     callbacks.register(remind, RemindCb.filter(F.kind == "broadcast"))
     callbacks.register(workbook, BroadcastCb.filter(F.action == "xlsx"))
+    callbacks.register(resend, BroadcastCb.filter(F.action == "resend"))
     callbacks.register(cancel, BroadcastCb.filter(F.action == "cancel"))
     return router

@@ -272,9 +272,14 @@ class EventAnswer(Base):
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
-    SENDING = "sending"  # claimed by the delivery loop; a crash leaves it here: not resent
+    # Claimed by the delivery loop just before its request goes out, until the answer is
+    # written; a crash leaves it here and the next start makes it `ambiguous`.
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    # The request may or may not have reached Telegram (the process died meanwhile): not
+    # resent on its own, counted apart, and resent when the author asks.
+    AMBIGUOUS = "ambiguous"
     BLOCKED = "blocked"
     DROPPED = "dropped"  # too late (the event began) or withdrawn (moved, cancelled)
 

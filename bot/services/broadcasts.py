@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import safe_cells
@@ -117,24 +117,48 @@ async def get(session: AsyncSession, actor: Participant, broadcast_id: int) -> B
 
 
 async def cancel(session: AsyncSession, actor: Participant, broadcast_id: int) -> Broadcast:
-    """Stops it: the messages not yet sent are withdrawn."""
+    """Stops it: no new send starts (the pending messages, those the loop has read ahead
+    too, are withdrawn); the few requests already on the wire come back and are counted.
+    The progress message is corrected until then (`in_progress`)."""
     found = await get(session, actor, broadcast_id)
     if found.status in (BroadcastStatus.DONE, BroadcastStatus.CANCELLED):
         raise DomainError("broadcast-finished")
-    await delivery.withdraw(session, KIND, reference(found))
+    await delivery.withdraw(session, KIND, reference(found), exact=True)
     found.status = BroadcastStatus.CANCELLED
     audit.record(session, actor, "broadcast.cancelled", reference(found))
     await session.commit()
     return found
 
 
+async def resend(
+    session: AsyncSession, actor: Participant, broadcast_id: int, now: datetime
+) -> int:
+    """The copies that failed for good or may not have arrived (ambiguous after a crash)
+    go out again, to those still reachable; how many. A stopped announcement stays
+    stopped."""
+    found = await get(session, actor, broadcast_id)
+    if found.status == BroadcastStatus.CANCELLED:
+        raise DomainError("broadcast-cancelled")
+    queued = await delivery.resend(session, KIND, reference(found), now)
+    if queued:
+        # Sending again: the progress message follows it to the new final report.
+        found.status = BroadcastStatus.SENDING
+        found.finished_at = None
+        audit.record(session, actor, "broadcast.resent", reference(found), messages=queued)
+        await session.commit()
+    return queued
+
+
 @dataclass(frozen=True)
 class Progress:
+    """Counted from the outbox rows: each copy is in exactly one of these."""
+
     total: int
     sent: int
     blocked: int
     failed: int
-    left: int
+    ambiguous: int  # may or may not have arrived: the bot was killed while sending it
+    left: int  # pending or on the wire
     withdrawn: int
     acknowledged: int
 
@@ -142,15 +166,20 @@ class Progress:
     def finished(self) -> bool:
         return self.left == 0
 
+    @property
+    def resendable(self) -> int:
+        return self.failed + self.ambiguous
+
 
 async def progress(session: AsyncSession, broadcast: Broadcast) -> Progress:
-    counts = await delivery.counts(session, KIND, reference(broadcast))
+    counts = await delivery.counts(session, KIND, reference(broadcast), exact=True)
     acknowledged = len(await _acknowledged(session, broadcast.id))
     return Progress(
-        total=broadcast.recipients,
+        total=sum(counts.values()) or broadcast.recipients,
         sent=counts.get(OutboxStatus.SENT, 0),
         blocked=counts.get(OutboxStatus.BLOCKED, 0),
         failed=counts.get(OutboxStatus.FAILED, 0),
+        ambiguous=counts.get(OutboxStatus.AMBIGUOUS, 0),
         left=counts.get(OutboxStatus.PENDING, 0) + counts.get(OutboxStatus.SENDING, 0),
         withdrawn=counts.get(OutboxStatus.DROPPED, 0),
         acknowledged=acknowledged,
@@ -158,10 +187,17 @@ async def progress(session: AsyncSession, broadcast: Broadcast) -> Progress:
 
 
 async def in_progress(session: AsyncSession) -> Sequence[Broadcast]:
-    """Broadcasts whose author's progress message still needs updating."""
+    """Broadcasts whose author's progress message still needs updating: those going out,
+    and those stopped while requests were still on the wire."""
     result = await session.scalars(
         select(Broadcast).where(
-            Broadcast.status.in_([BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING]),
+            or_(
+                Broadcast.status.in_([BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING]),
+                and_(
+                    Broadcast.status == BroadcastStatus.CANCELLED,
+                    Broadcast.finished_at.is_(None),
+                ),
+            ),
             Broadcast.progress_message_id.is_not(None),
         )
     )
@@ -172,7 +208,7 @@ async def set_status(
     session: AsyncSession, broadcast: Broadcast, status: BroadcastStatus, now: datetime
 ) -> None:
     broadcast.status = status
-    if status == BroadcastStatus.DONE:
+    if status in (BroadcastStatus.DONE, BroadcastStatus.CANCELLED):
         broadcast.finished_at = now
     await session.commit()
 

@@ -4,17 +4,23 @@ Callers enqueue; the delivery loop (`scheduler/delivery.py`) claims due rows, se
 under Telegram's limits and records the outcome. The unique key (kind, reference,
 participant) makes enqueueing idempotent: a restart or a double click never sends twice.
 
-Delivery is at most once: a row is marked `sending` (committed) before the request goes
-out, and a process killed in that instant leaves it `sending`; on the next start such rows
-are marked failed ("interrupted") rather than sent again. A duplicate announcement is worse
-for a director than one lost in a crash, and the report shows it.
+A row is marked `sending` (committed) just before its request goes out, one statement for
+the messages whose turn has come together with the outcomes that came back meanwhile, and
+stays so until its outcome is written. So after a kill only the requests that were on the
+wire (at most the loop's concurrency) are `sending`; the next start marks them `ambiguous`
+rather than sending them again (at most once for those few: a duplicate announcement is
+worse for a director than one that has to be resent), the author sees them counted and
+resends them in one tap. Everything else is pending and goes out after the restart.
+
+Server and network errors are retried with doubling pauses, capped, for a time window
+(`RetryPolicy`): a Telegram outage of minutes fails nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +30,35 @@ from storage.repositories.outbox import OutboxRepository
 from storage.repositories.people import PeopleRepository
 from storage.types import utcnow
 
-MAX_ATTEMPTS = 5
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long server and network errors are retried: the pause after the n-th failed
+    try is `first` doubled n-1 times, at most `longest` (DELIVERY_RETRY_MAX_PAUSE); a
+    failure is final once the pauses before it add up to `retry_for` (DELIVERY_RETRY_FOR),
+    so tries go on for at least that long. Counted from the tries, not the clock: the
+    outbox keeps no first-failure time, and slow tries (timeouts) only lengthen it."""
+
+    retry_for: timedelta = timedelta(hours=1)
+    longest: timedelta = timedelta(minutes=5)
+    first: timedelta = timedelta(seconds=2)
+
+    def pause(self, failures: int) -> timedelta:
+        """The pause after the `failures`-th failed try (1, 2, ...)."""
+        doublings = min(failures - 1, 40)  # beyond 2**40 s every cap has been reached
+        return min(self.first * (1 << doublings), self.longest)
+
+    def waited(self, failures: int) -> timedelta:
+        """The pauses after the first `failures` failed tries, added up."""
+        total, failure = timedelta(), 1
+        while failure <= failures and self.pause(failure) < self.longest:
+            total += self.pause(failure)
+            failure += 1
+        return total + self.longest * max(0, failures - failure + 1)
+
+    def gives_up(self, failures: int) -> bool:
+        """Whether the `failures`-th failed try is the last."""
+        return self.waited(failures - 1) >= self.retry_for
 
 
 @dataclass(frozen=True)
@@ -95,34 +129,39 @@ async def enqueue(
     return added
 
 
-async def withdraw(session: AsyncSession, kind: str, reference_prefix: str) -> int:
-    withdrawn = await OutboxRepository(session).withdraw(kind, reference_prefix)
+async def withdraw(session: AsyncSession, kind: str, reference: str, *, exact: bool = False) -> int:
+    """Drops the pending messages of `reference` (or of every reference starting with it):
+    those on the wire (`sending`) cannot be called back."""
+    withdrawn = await OutboxRepository(session).withdraw(kind, reference, exact=exact)
     await session.commit()
     return withdrawn
 
 
 @dataclass
-class Claimed:
+class Due:
     ready: list[OutboxMessage] = field(default_factory=list)
     expired: list[OutboxMessage] = field(default_factory=list)
 
 
-async def claim_due(session: AsyncSession, now: datetime, limit: int) -> Claimed:
-    """Due rows, marked `sending` and committed before anything is sent."""
+async def due(session: AsyncSession, now: datetime, limit: int, skip: Set[int]) -> Due:
+    """Up to `limit` due rows not in `skip` (those the loop holds already), left pending:
+    each is claimed only when its turn to go out has come. The expired ones are dropped."""
     repository = OutboxRepository(session)
-    claimed = Claimed()
-    for row in await repository.due(now, limit):
-        target = claimed.expired if row.expires_at and row.expires_at <= now else claimed.ready
+    found = Due()
+    for row in await repository.due(now, limit + len(skip)):
+        if row.id in skip:
+            continue
+        target = found.expired if row.expires_at and row.expires_at <= now else found.ready
         target.append(row)
-    await repository.mark([r.id for r in claimed.ready], OutboxStatus.SENDING)
-    await repository.mark(
-        [r.id for r in claimed.expired], OutboxStatus.DROPPED, last_error="expired"
-    )
-    await session.commit()
-    return claimed
+    if found.expired:
+        await repository.drop([r.id for r in found.expired], "expired")
+        await session.commit()
+    found.ready = found.ready[:limit]
+    return found
 
 
 async def recover_interrupted(session: AsyncSession) -> int:
+    """Rows left `sending` by a killed process become `ambiguous`: not sent again."""
     count = await OutboxRepository(session).interrupted()
     await session.commit()
     return count
@@ -142,37 +181,63 @@ class Outcome:
     error: str | None = None
 
 
-def retry_or_fail(row: OutboxMessage, error: str, due_at: datetime, count_attempt: bool) -> Outcome:
-    """Back to pending until `due_at`; after MAX_ATTEMPTS counted failures, failed for good."""
-    attempts = row.attempts + (1 if count_attempt else 0)
-    status = OutboxStatus.FAILED if attempts >= MAX_ATTEMPTS else OutboxStatus.PENDING
+def retry_or_fail(row: OutboxMessage, error: str, now: datetime, policy: RetryPolicy) -> Outcome:
+    """A server or network error: pending again after the policy's pause, or failed for
+    good once its window is spent."""
+    attempts = row.attempts + 1
+    status = OutboxStatus.FAILED if policy.gives_up(attempts) else OutboxStatus.PENDING
+    due_at = now + policy.pause(attempts)
     return Outcome(row.id, row.participant_id, status, attempts, due_at, error=error[:500])
 
 
-async def record(session: AsyncSession, outcomes: Sequence[Outcome], now: datetime) -> None:
-    """Writes a batch of outcomes in one transaction; people who blocked the bot (403)
-    become unreachable, so nothing more is queued for them."""
-    if not outcomes:
-        return
-    repository = OutboxRepository(session)
-    await repository.update_many(
-        [
-            {
-                "id": o.row_id,
-                "status": o.status,
-                "attempts": o.attempts,
-                "due_at": o.due_at,
-                "message_id": o.message_id,
-                "sent_at": o.sent_at,
-                "last_error": o.error,
-            }
-            for o in outcomes
-        ]
+def retry_after(row: OutboxMessage, error: str, due_at: datetime) -> Outcome:
+    """Telegram asked to wait (429): pending until then, no try counted."""
+    return Outcome(
+        row.id, row.participant_id, OutboxStatus.PENDING, row.attempts, due_at, error=error[:500]
     )
-    blocked = [o.participant_id for o in outcomes if o.status == OutboxStatus.BLOCKED]
-    await PeopleRepository(session).mark_unreachable(blocked, now)
+
+
+async def record_and_claim(
+    session: AsyncSession, outcomes: Sequence[Outcome], claim: Sequence[int], now: datetime
+) -> set[int]:
+    """Writes the outcomes that came back and claims the rows about to go out, in one
+    transaction; which of `claim` were still pending (the rest were withdrawn). People who
+    blocked the bot (403) become unreachable, so nothing more is queued for them."""
+    repository = OutboxRepository(session)
+    if outcomes:
+        await repository.update_many(
+            [
+                {
+                    "id": o.row_id,
+                    "status": o.status,
+                    "attempts": o.attempts,
+                    "due_at": o.due_at,
+                    "message_id": o.message_id,
+                    "sent_at": o.sent_at,
+                    "last_error": o.error,
+                }
+                for o in outcomes
+            ]
+        )
+        blocked = [o.participant_id for o in outcomes if o.status == OutboxStatus.BLOCKED]
+        await PeopleRepository(session).mark_unreachable(blocked, now)
+    claimed = await repository.claim(claim)
     await session.commit()
+    return claimed
 
 
-async def counts(session: AsyncSession, kind: str, reference_prefix: str) -> dict[str, int]:
-    return await OutboxRepository(session).counts(kind, reference_prefix)
+async def resend(session: AsyncSession, kind: str, reference: str, now: datetime) -> int:
+    """The failed and ambiguous copies of (kind, reference) go out again; how many.
+    Commits."""
+    requeued = await OutboxRepository(session).requeue(
+        kind, reference, (OutboxStatus.FAILED, OutboxStatus.AMBIGUOUS), now
+    )
+    await session.commit()
+    return requeued
+
+
+async def counts(
+    session: AsyncSession, kind: str, reference: str, *, exact: bool = False
+) -> dict[str, int]:
+    """Messages by status, of `reference` (`exact`) or of every reference starting with it."""
+    return await OutboxRepository(session).counts(kind, reference, exact=exact)

@@ -27,14 +27,26 @@ broadcast-discarded = The announcement was not sent.
 broadcast-sending =
     ✉ Sending the announcement
     { $bar } { $done } of { $total }
-    Delivered: { $sent }, blocked the bot: { $blocked }, errors: { $failed }, left: { $left }
+    Delivered: { $sent }, blocked the bot: { $blocked }, errors: { $failed }{ $ambiguous ->
+        [0] {""}
+       *[other] , unconfirmed: { $ambiguous }
+    }, left: { $left }
 broadcast-done =
     ✅ Announcement sent
-    Delivered: { $sent } of { $total }, blocked the bot: { $blocked }, errors: { $failed }
+    Delivered: { $sent } of { $total }, blocked the bot: { $blocked }, errors: { $failed }{ $ambiguous ->
+        [0] {""}
+       *[other] , unconfirmed: { $ambiguous }
+    }
     Acknowledged: { $acknowledged }
 broadcast-cancelled =
     Sending stopped
-    Delivered: { $sent } of { $total }, not sent: { $withdrawn }, blocked the bot: { $blocked }, errors: { $failed }
+    Delivered: { $sent } of { $total }, not sent: { $withdrawn }, blocked the bot: { $blocked }, errors: { $failed }{ $ambiguous ->
+        [0] {""}
+       *[other] , unconfirmed: { $ambiguous }
+    }{ $left ->
+        [0] {""}
+       *[other] , still going out: { $left }
+    }
 button-broadcast-cancel = Stop sending
 button-broadcast-who = Who has not received or acknowledged
 button-broadcast-remind = Remind those who have not acknowledged
@@ -72,6 +84,7 @@ delivery-sent = delivered
 delivery-failed = delivery error
 delivery-blocked = blocked the bot
 delivery-dropped = not sent
+delivery-ambiguous = unconfirmed
 
 error-broadcast-bad-text = The announcement needs text (up to 4000 characters).
 error-broadcast-nobody = The chosen audience has no recipients.
@@ -87,3 +100,15 @@ broadcast-unknown-schools = No schools with the codes: { $codes }. Check them an
 
 audience-unsubmitted = Those who have not submitted a questionnaire
 broadcast-choose-survey = Choose the survey.
+
+button-broadcast-resend = 🔁 Send again ({ $count })
+broadcast-ambiguous-explained = { $count ->
+    [one] { $count } message is unconfirmed: the bot was restarted while sending it, and whether it arrived is unknown. It can be sent again; someone may get it twice.
+   *[other] { $count } messages are unconfirmed: the bot was restarted while sending them, and whether they arrived is unknown. They can be sent again; someone may get them twice.
+}
+broadcast-resent = { $count ->
+    [one] { $count } message will be sent again.
+   *[other] { $count } messages will be sent again.
+}
+broadcast-nothing-to-resend = Nothing to send again: no errors and no unconfirmed messages.
+error-broadcast-cancelled = Sending of this announcement was stopped; it cannot be sent again. Create a new announcement from the menu: /menu

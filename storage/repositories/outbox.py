@@ -4,11 +4,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_for
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import OutboxMessage, OutboxStatus, Participant
 
 
 class OutboxRepository:
@@ -39,27 +39,41 @@ class OutboxRepository:
         )
         return result.all()
 
-    async def mark(self, ids: Sequence[int], status: OutboxStatus, **values: Any) -> None:
+    async def drop(self, ids: Sequence[int], reason: str) -> None:
+        """Drops the rows among `ids` that are still pending (e.g. too late to send)."""
         if ids:
             await self._session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids))
-                .values(status=status, **values)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
+                .values(status=OutboxStatus.DROPPED, last_error=reason)
             )
+
+    async def claim(self, ids: Sequence[int]) -> set[int]:
+        """Marks `sending` those of `ids` that are still pending (not withdrawn meanwhile);
+        which ones."""
+        if not ids:
+            return set()
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENDING)
+            .returning(OutboxMessage.id)
+        )
+        return set(result.scalars().all())
 
     async def update_many(self, values: Sequence[dict[str, Any]]) -> None:
         """One executemany UPDATE by primary key; each dict holds "id" and the new values."""
         if values:
             await self._session.execute(update(OutboxMessage), list(values))
 
-    async def withdraw(self, kind: str, reference_prefix: str) -> int:
-        """Drops pending messages whose reference starts with the prefix (e.g. an event
-        that moved)."""
+    async def withdraw(self, kind: str, reference: str, *, exact: bool = False) -> int:
+        """Drops pending messages whose reference is `reference` (`exact`) or starts with it
+        (e.g. every reminder of an event that moved)."""
         result = await self._session.execute(
             update(OutboxMessage)
             .where(
                 OutboxMessage.kind == kind,
-                OutboxMessage.reference.startswith(reference_prefix, autoescape=True),
+                _reference_is(reference, exact),
                 OutboxMessage.status == OutboxStatus.PENDING,
             )
             .values(status=OutboxStatus.DROPPED, last_error="withdrawn")
@@ -67,21 +81,47 @@ class OutboxRepository:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def interrupted(self) -> int:
-        """Messages a crashed process had claimed: at most once, so they are not resent."""
+        """Messages a killed process had on the wire: they may or may not have arrived."""
         result = await self._session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.status == OutboxStatus.SENDING)
-            .values(status=OutboxStatus.FAILED, last_error="interrupted: may or may not be sent")
+            .values(
+                status=OutboxStatus.AMBIGUOUS,
+                last_error="interrupted: may or may not have been delivered",
+            )
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def counts(self, kind: str, reference_prefix: str) -> dict[str, int]:
+    async def requeue(
+        self, kind: str, reference: str, statuses: Sequence[OutboxStatus], now: datetime
+    ) -> int:
+        """Back to pending, due now and with a fresh retry window, the rows of
+        (kind, reference) in `statuses` whose recipient is still reachable."""
+        reachable = select(Participant.id).where(Participant.unreachable_at.is_(None))
         result = await self._session.execute(
-            select(OutboxMessage.status, func.count())
+            update(OutboxMessage)
             .where(
                 OutboxMessage.kind == kind,
-                OutboxMessage.reference.startswith(reference_prefix, autoescape=True),
+                OutboxMessage.reference == reference,
+                OutboxMessage.status.in_(list(statuses)),
+                OutboxMessage.participant_id.in_(reachable),
             )
+            .values(status=OutboxStatus.PENDING, attempts=0, due_at=now, last_error=None)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def counts(self, kind: str, reference: str, *, exact: bool = False) -> dict[str, int]:
+        result = await self._session.execute(
+            select(OutboxMessage.status, func.count())
+            .where(OutboxMessage.kind == kind, _reference_is(reference, exact))
             .group_by(OutboxMessage.status)
         )
         return {str(status): int(count) for status, count in result.all()}
+
+
+def _reference_is(reference: str, exact: bool) -> ColumnElement[bool]:
+    # A prefix without a closing separator matches more than it says: "broadcast:1" is a
+    # prefix of "broadcast:12" too. Announcements are matched exactly.
+    if exact:
+        return OutboxMessage.reference == reference
+    return OutboxMessage.reference.startswith(reference, autoescape=True)

@@ -171,3 +171,47 @@ async def test_pressing_acknowledged_on_ones_own_preview_says_it_is_a_preview(
         translator.get("ru", "error-broadcast-preview")
     ]
     assert await session.scalar(select(Acknowledgement.participant_id)) is None
+
+
+async def test_the_card_offers_to_resend_what_failed_or_may_not_have_arrived(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    first = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Вторая Школа")
+    municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    user = TelegramUser(id=municipal.telegram_id)
+    await harness.press(user, MenuCb(item="broadcast-new"))
+    await harness.send(user, "Сдайте отчёт")
+    await harness.press(user, PickCb(field="aud", value="director"))
+    await harness.press(user, PickCb(field="ack", value="0"))
+    await harness.press(user, PickCb(field="when", value="now"))
+    await harness.press(user, PickCb(field="send", value="yes"))
+    broadcast = await session.scalar(select(Broadcast))
+    assert broadcast is not None
+    # The bot was killed while one copy was on the wire; the other arrived.
+    for row in await session.scalars(select(OutboxMessage)):
+        is_first = row.participant_id == first.id
+        row.status = OutboxStatus.AMBIGUOUS if is_first else OutboxStatus.SENT
+    broadcast.status = BroadcastStatus.DONE
+    await session.commit()
+
+    await harness.press(user, BroadcastCb(action="card", id=broadcast.id))
+    card = harness.sent_to(user)[-1]
+    assert "без подтверждения: 1" in (card.text or "")
+    assert translator.get("ru", "broadcast-ambiguous-explained", count=1) in (card.text or "")
+    labels = [b.text for row in card.reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
+    resend_label = translator.get("ru", "button-broadcast-resend", count=1)
+    assert resend_label in labels
+    resend = BroadcastCb(action="resend", id=broadcast.id)
+    assert await harness.alerts(user, resend) == [translator.get("ru", "broadcast-resent", count=1)]
+    # Pressed twice: nothing is sent twice.
+    assert await harness.alerts(user, resend) == [
+        translator.get("ru", "broadcast-nothing-to-resend")
+    ]
+    statuses = set(
+        await session.scalars(
+            select(OutboxMessage.status).execution_options(populate_existing=True)
+        )
+    )
+    assert statuses == {OutboxStatus.PENDING, OutboxStatus.SENT}

@@ -41,30 +41,32 @@ async def announce(
     acknowledge: bool,
     document: bool,
     recipients: int,
+    coordinator: TelegramUser = COORDINATOR,
+    audience: str = "audience-director",
 ) -> ApiCall:
-    """The coordinator composes and sends an announcement to directors; the progress
-    message."""
-    menu = await telegram.ask(COORDINATOR, "/menu")
-    history = await telegram.click(COORDINATOR, menu, t.get("ru", "menu-broadcasts"))
-    await telegram.click(COORDINATOR, history, t.get("ru", "button-new-broadcast"),
+    """The coordinator composes and sends an announcement to directors (or another
+    `audience` of the wizard); the progress message."""
+    menu = await telegram.ask(coordinator, "/menu")
+    history = await telegram.click(coordinator, menu, t.get("ru", "menu-broadcasts"))
+    await telegram.click(coordinator, history, t.get("ru", "button-new-broadcast"),
                          answer=t.get("ru", "broadcast-ask-content"))  # fmt: skip
     since = len(telegram.calls)
     if document:
-        telegram.upload(COORDINATOR, "prikaz.pdf", b"%PDF-1.4 the order", caption=text)
+        telegram.upload(coordinator, "prikaz.pdf", b"%PDF-1.4 the order", caption=text)
     else:
-        telegram.send_text(COORDINATOR, text)
-    audiences = await telegram.wait_for("sendMessage", since=since, chat_id=COORDINATOR.id)
-    ack = await telegram.click(COORDINATOR, audiences, t.get("ru", "audience-director"))
+        telegram.send_text(coordinator, text)
+    audiences = await telegram.wait_for("sendMessage", since=since, chat_id=coordinator.id)
+    ack = await telegram.click(coordinator, audiences, t.get("ru", audience))
     assert ack.text.startswith(t.get("ru", "broadcast-audience-size", count=recipients))
-    when = await telegram.click(COORDINATOR, ack, t.get("ru", "button-yes" if acknowledge
+    when = await telegram.click(coordinator, ack, t.get("ru", "button-yes" if acknowledge
                                                          else "button-no"))  # fmt: skip
     since = len(telegram.calls)
-    telegram.press(COORDINATOR, telegram.button(when, t.get("ru", "button-send-now")), when)
+    telegram.press(coordinator, telegram.button(when, t.get("ru", "button-send-now")), when)
     confirm = await telegram.wait_for(
-        "sendMessage", since=since, chat_id=COORDINATOR.id,
+        "sendMessage", since=since, chat_id=coordinator.id,
         where=lambda c: c.text.startswith("Получателей"),
     )  # fmt: skip
-    return await telegram.click(COORDINATOR, confirm, t.get("ru", "button-broadcast-send"))
+    return await telegram.click(coordinator, confirm, t.get("ru", "button-broadcast-send"))
 
 
 def delivered(telegram: FakeTelegram, text: str, since: int = 0) -> dict[int, int]:

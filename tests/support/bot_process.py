@@ -50,7 +50,8 @@ class BotProcess:
         self.starts += 1
         if wait_ready:
             # Polling has begun once the bot asks for updates.
-            await self.telegram.wait_for("getUpdates", since=since, timeout=30)
+            # Generous: on a loaded machine the imports alone take tens of seconds.
+            await self.telegram.wait_for("getUpdates", since=since, timeout=60)
 
     async def cli(self, *args: str) -> str:
         """Runs an operator command (`python -m bot ARGS`) on the same database; its output."""

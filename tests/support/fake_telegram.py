@@ -67,11 +67,23 @@ class _Failure:
 
 
 class FakeTelegram:
-    def __init__(self, token: str, *, rate_limit: float | None = None) -> None:
-        """`rate_limit`: like Telegram, answer 429 to sends beyond this many a second."""
+    def __init__(
+        self, token: str, *, rate_limit: float | None = None, latency: float = 0.0
+    ) -> None:
+        """`rate_limit`: like Telegram, answer 429 to sends beyond this many a second.
+        `latency`: each send is held this long before it is carried out and answered (a
+        request on the wire when the bot is killed is still carried out, as Telegram
+        does). Chats in `exempt_chats` (a coordinator's) are never slowed or failed by
+        these modes."""
         self.token = token
         self.rate_limit = rate_limit
+        self.latency = latency
+        self.exempt_chats: set[int] = set()
         self.too_many_requests = 0
+        self.in_flight = 0  # sends being held (latency) right now
+        self.max_in_flight = 0
+        self._outage_until = 0.0
+        self._outage_status = 500
         self._recent_sends: collections.deque[float] = collections.deque()
         self.bot_id = int(token.split(":")[0])
         self.calls: list[ApiCall] = []
@@ -260,6 +272,15 @@ class FakeTelegram:
             retry_after = retry_after or 1
         self._failures.append(_Failure(method, status, description, retry_after, chat_id))
 
+    def fail_sends_for(self, seconds: float, status: int = 500) -> None:
+        """An outage: every send (to a chat not exempt) answers `status` for `seconds`."""
+        self._outage_until = time.monotonic() + seconds
+        self._outage_status = status
+
+    @property
+    def outage_over(self) -> bool:
+        return time.monotonic() >= self._outage_until
+
     def block(self, chat_id: int) -> None:
         """The user has blocked the bot: every send to them answers 403."""
         self._blocked.add(chat_id)
@@ -281,10 +302,21 @@ class FakeTelegram:
             await self._record(call)
             extra = {"retry_after": failure.retry_after} if failure.retry_after else None
             return _error(failure.status, failure.description, extra)
-        if self.rate_limit is not None and method.startswith("send") and self._over_rate():
+        throttled = method.startswith("send") and call.chat_id not in self.exempt_chats
+        if throttled and not self.outage_over:
+            await self._record(call)
+            return _error(self._outage_status, "Internal Server Error")
+        if self.rate_limit is not None and throttled and self._over_rate():
             self.too_many_requests += 1
             await self._record(call)
             return _error(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        if throttled and self.latency:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            try:
+                await asyncio.sleep(self.latency)
+            finally:
+                self.in_flight -= 1
         if call.chat_id is not None and call.chat_id in self._blocked and method.startswith("send"):
             await self._record(call)
             return _error(403, "Forbidden: bot was blocked by the user")

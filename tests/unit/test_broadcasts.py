@@ -16,7 +16,14 @@ from bot.services.audience import Audience
 from bot.services.delivery import Payload
 from bot.services.errors import AccessDenied, DomainError
 from scheduler.delivery import DeliveryLoop
-from storage.models import Broadcast, OutboxMessage, OutboxStatus, Participant, Role
+from storage.models import (
+    Broadcast,
+    BroadcastStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Participant,
+    Role,
+)
 from tests.support.people import load_schools, municipality_id, person
 from tests.support.recording import recording_bot
 from tests.support.sheets import xlsx_texts
@@ -228,3 +235,126 @@ def test_the_recipients_workbook_carries_no_formula(translator: Translator) -> N
     texts = xlsx_texts(broadcasts.recipients_workbook(lines, MOSCOW, t))
     assert texts[:6] == ["ФИО", "Роль", "Муниципалитет", "Школа", "Доставка", "Ознакомлен"]
     assert texts[6:10] == [leak, t("role-director"), "+Киришский", "@SUM(1+1)*cmd|' /C calc'!A0"]
+
+
+async def test_resend_requeues_the_failed_and_ambiguous_copies_and_counts_are_true(
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    translator: Translator,
+) -> None:
+    people = await region(session)
+    regional = people["regional"]
+    created = await broadcasts.create(
+        session,
+        regional,
+        text="Приказ",
+        send_at=datetime.now(UTC),
+        audience=Audience(roles=(Role.DIRECTOR,)),
+        render=render,
+    )
+    rows = {
+        row.participant_id: row
+        for row in await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.reference == f"broadcast:{created.id}")
+        )
+    }
+    failed, ambiguous, sent = (
+        rows[people[name].id]
+        for name in ("kirishi_director", "budogosch_director", "tosno_director")
+    )
+    # A kill left one on the wire (ambiguous), an outage outlasted the window for another.
+    failed.status, failed.attempts = OutboxStatus.FAILED, 20
+    ambiguous.status = OutboxStatus.AMBIGUOUS
+    sent.status = OutboxStatus.SENT
+    created.status = BroadcastStatus.DONE
+    await session.commit()
+    progress = await broadcasts.progress(session, created)
+    assert (progress.total, progress.sent, progress.failed, progress.ambiguous, progress.left) == (
+        3,
+        1,
+        1,
+        1,
+        0,
+    )
+    text = notices.progress_text(translator.for_locale("ru"), progress, cancelled=False)
+    assert "Доставлено: 1 из 3" in text
+    assert "ошибки: 1, без подтверждения: 1" in text
+    with pytest.raises(AccessDenied):  # the director may not resend anything
+        await broadcasts.resend(session, people["kirishi_director"], created.id, datetime.now(UTC))
+
+    now = datetime.now(UTC)
+    assert await broadcasts.resend(session, regional, created.id, now) == 2
+    assert await broadcasts.resend(session, regional, created.id, now) == 0  # pressed twice
+    for row in (failed, ambiguous, sent):
+        await session.refresh(row)
+    assert (failed.status, failed.attempts, ambiguous.status, sent.status) == (
+        OutboxStatus.PENDING,
+        0,
+        OutboxStatus.PENDING,
+        OutboxStatus.SENT,
+    )
+    assert created.status == BroadcastStatus.SENDING  # the progress message follows
+    bot, recording = recording_bot()
+    await DeliveryLoop(bot, session_factory, rate=1000).drain_once()
+    assert len(recording.requests) == 2
+    progress = await broadcasts.progress(session, created)
+    assert (progress.sent, progress.failed, progress.ambiguous) == (3, 0, 0)
+
+
+async def test_a_stopped_announcement_is_not_resent(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    people = await region(session)
+    created = await broadcasts.create(
+        session,
+        people["regional"],
+        text="Позже",
+        audience=Audience(),
+        send_at=datetime.now(UTC) + timedelta(hours=1),
+        render=render,
+    )
+    await broadcasts.cancel(session, people["regional"], created.id)
+    with pytest.raises(DomainError, match="broadcast-cancelled"):
+        await broadcasts.resend(session, people["regional"], created.id, datetime.now(UTC))
+
+
+async def test_stopping_and_counting_one_announcement_leave_the_others_alone(
+    session: AsyncSession,
+) -> None:
+    people = await region(session)
+    later = datetime.now(UTC) + timedelta(hours=1)
+    first = await broadcasts.create(
+        session,
+        people["regional"],
+        text="Первое",
+        audience=Audience(roles=(Role.DIRECTOR,)),
+        send_at=later,
+        render=render,
+    )
+    # Another announcement whose reference starts with the first one's ("broadcast:1" and
+    # "broadcast:10"): the tenth one, say.
+    rows = list(await session.scalars(select(OutboxMessage)))
+    session.add_all(
+        OutboxMessage(
+            kind=broadcasts.KIND,
+            reference=f"broadcast:{first.id}0",
+            participant_id=row.participant_id,
+            chat_id=row.chat_id,
+            payload=row.payload,
+            due_at=later,
+            status=OutboxStatus.PENDING,
+            attempts=0,
+        )
+        for row in rows
+    )
+    await session.commit()
+    assert (await broadcasts.progress(session, first)).total == len(rows)
+    await broadcasts.cancel(session, people["regional"], first.id)
+    other = await session.scalars(
+        select(OutboxMessage.status)
+        .where(OutboxMessage.reference == f"broadcast:{first.id}0")
+        .execution_options(populate_existing=True)
+    )
+    assert set(other) == {OutboxStatus.PENDING}
+    progress = await broadcasts.progress(session, first)
+    assert (progress.total, progress.withdrawn) == (len(rows), len(rows))

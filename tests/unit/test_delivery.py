@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter, TelegramServerError
-from aiogram.methods import SendDocument, SendMessage
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import SendDocument, SendMessage, TelegramMethod
+from aiogram.methods.base import TelegramType
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import delivery
-from bot.services.delivery import Button, Outgoing, Payload
+from bot.services.delivery import Button, Outgoing, Payload, RetryPolicy
 from scheduler.delivery import ChatSpacing, DeliveryLoop, RateLimiter
 from storage.models import OutboxMessage, OutboxStatus, Participant, Role
 from tests.support.people import person
-from tests.support.recording import RecordingSession, recording_bot
+from tests.support.recording import TOKEN, RecordingSession, recording_bot
 
 
 class Clock:
@@ -108,22 +116,45 @@ async def test_a_restart_between_enqueue_and_send_sends_once(
     assert len(sends(recording)) == 1
 
 
-async def test_a_message_in_flight_at_a_crash_is_not_sent_twice(
+async def test_a_message_on_the_wire_at_a_crash_is_ambiguous_not_sent_twice(
     session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], clock: Clock
 ) -> None:
     (someone,) = await people(session, 1)
     await delivery.enqueue(session, "reminder", "r", [Outgoing(someone, Payload("x"))])
     async with session_factory() as crashed:
-        claimed = await delivery.claim_due(crashed, clock.now, 10)
-    assert len(claimed.ready) == 1  # claimed, then the process was killed
+        found = await delivery.due(crashed, clock.now, 10, set())
+        claimed = await delivery.record_and_claim(crashed, [], [found.ready[0].id], clock.now)
+    assert len(claimed) == 1  # claimed for its request, then the process was killed
     loop, recording = loop_for(session_factory, clock)
     async with session_factory() as fresh:
         assert await delivery.recover_interrupted(fresh) == 1
     assert await loop.drain_once() == 0
     assert sends(recording) == []
     (row,) = await rows(session)
-    assert row.status == OutboxStatus.FAILED
+    assert row.status == OutboxStatus.AMBIGUOUS
     assert "interrupted" in (row.last_error or "")
+
+
+async def test_a_row_withdrawn_after_it_was_read_ahead_is_not_claimed(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    first, second = await people(session, 2)
+    await delivery.enqueue(
+        session,
+        "broadcast",
+        "broadcast:1",
+        [Outgoing(first, Payload("x")), Outgoing(second, Payload("x"))],
+    )
+    async with session_factory() as loop_session:
+        found = await delivery.due(loop_session, clock.now, 10, set())
+    assert len(found.ready) == 2  # read ahead, still pending
+    assert await delivery.withdraw(session, "broadcast", "broadcast:1") == 2  # «Остановить»
+    async with session_factory() as loop_session:
+        claimed = await delivery.record_and_claim(
+            loop_session, [], [row.id for row in found.ready], clock.now
+        )
+    assert claimed == set()
+    assert {r.status for r in await rows(session)} == {OutboxStatus.DROPPED}
 
 
 async def test_429_waits_as_long_as_telegram_asks(
@@ -172,24 +203,35 @@ async def test_403_marks_the_participant_unreachable(
     assert added == 0
 
 
-async def test_server_errors_are_retried_with_backoff_then_failed(
+async def test_server_errors_are_retried_with_doubling_pauses_then_failed(
     session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], clock: Clock
 ) -> None:
     (someone,) = await people(session, 1)
     await delivery.enqueue(session, "reminder", "r", [Outgoing(someone, Payload("x"))])
-    loop, recording = loop_for(session_factory, clock)
+    bot, recording = recording_bot()
+    policy = RetryPolicy(retry_for=timedelta(minutes=2), longest=timedelta(seconds=30))
+    loop = DeliveryLoop(
+        bot,
+        session_factory,
+        rate=1000,
+        retry=policy,
+        clock=clock,
+        monotonic=lambda: clock.now.timestamp(),
+    )
     method = SendMessage(chat_id=someone.telegram_id, text="x")
-    for _ in range(delivery.MAX_ATTEMPTS):
-        recording.fail_next(SendMessage, TelegramServerError(method, "Internal Server Error"))
     delays = []
-    for _attempt in range(delivery.MAX_ATTEMPTS):
+    for _attempt in range(20):
+        recording.fail_next(SendMessage, TelegramServerError(method, "Internal Server Error"))
         assert await loop.drain_once() == 1
         (row,) = await rows(session)
         delays.append((row.due_at - clock.now).total_seconds())
+        if row.status == OutboxStatus.FAILED:
+            break
         clock.now = row.due_at
     assert row.status == OutboxStatus.FAILED
-    assert row.attempts == delivery.MAX_ATTEMPTS
-    assert delays[:4] == [2, 4, 8, 16]
+    # After 7 failures the pauses add up to the two minutes: the 8th is final.
+    assert delays == [2, 4, 8, 16, 30, 30, 30, 30]
+    assert row.attempts == 8
 
 
 async def test_an_expired_message_is_dropped_not_sent(
@@ -300,3 +342,144 @@ async def test_the_running_loop_delivers_and_records_before_it_stops(
     await asyncio.wait_for(runner, 5)
     assert {r.status for r in await rows(session)} == {OutboxStatus.SENT}
     assert len(sends(recording)) == 5
+
+
+def test_the_retry_window_doubles_pauses_up_to_the_cap_for_an_hour() -> None:
+    policy = RetryPolicy()  # DELIVERY_RETRY_FOR=1h, DELIVERY_RETRY_MAX_PAUSE=5m
+    pauses = [policy.pause(n).total_seconds() for n in range(1, 12)]
+    assert pauses == [2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300]
+    assert policy.waited(8) == timedelta(seconds=510)
+    assert policy.waited(10) == timedelta(seconds=1110)
+    # 510 s, then 300 s pauses: after 19 failures they have passed the hour (3810 s),
+    # so the 20th try, 63.5 minutes after the first, is the last.
+    assert policy.waited(18) == timedelta(seconds=3510)
+    assert policy.waited(19) == timedelta(seconds=3810)
+    assert not policy.gives_up(19)
+    assert policy.gives_up(20)
+    short = RetryPolicy(retry_for=timedelta(seconds=3), longest=timedelta(seconds=1))
+    assert [short.pause(n).total_seconds() for n in (1, 2, 3)] == [1, 1, 1]
+    assert (short.gives_up(3), short.gives_up(4)) == (False, True)
+    huge = RetryPolicy(retry_for=timedelta(days=7), longest=timedelta(days=1))
+    assert huge.gives_up(10_000)  # added up without a loop per failure
+
+
+class Outage(RecordingSession):
+    """Every send fails with `error` until `until` on the test's clock."""
+
+    def __init__(self, clock: Clock, until: datetime, error: str) -> None:
+        super().__init__()
+        self.clock, self.until, self.error = clock, until, error
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        if isinstance(method, SendMessage) and self.clock.now < self.until:
+            self.requests.append(method)
+            if self.error == "network":
+                raise TelegramNetworkError(method, "Connection refused")
+            raise TelegramServerError(method, "Internal Server Error")
+        return await super().make_request(bot, method, timeout)
+
+
+async def _through_outage(
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    outage: timedelta,
+    error: str,
+) -> list[OutboxMessage]:
+    """Seven recipients, sends failing for `outage`; the loop runs whenever something is
+    due until nothing is pending. The rows at the end."""
+    recipients = await people(session, 7)
+    await delivery.enqueue(
+        session,
+        "broadcast",
+        "broadcast:1",
+        [Outgoing(p, Payload("Объявление")) for p in recipients],
+    )
+    outage_session = Outage(clock, clock.now + outage, error)
+    bot = Bot(TOKEN, session=outage_session)
+    loop = DeliveryLoop(
+        bot, session_factory, rate=1000, clock=clock, monotonic=lambda: clock.now.timestamp()
+    )
+    for _ in range(1000):
+        await loop.drain_once()
+        pending = [r for r in await rows(session) if r.status == OutboxStatus.PENDING]
+        if not pending:
+            break
+        clock.now = max(clock.now, min(r.due_at for r in pending))
+    return await rows(session)
+
+
+@pytest.mark.parametrize("error", ["server", "network"])
+async def test_a_90_second_outage_fails_nothing_and_everybody_gets_the_message(
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    error: str,
+) -> None:
+    started = clock.now
+    final = await _through_outage(session, session_factory, clock, timedelta(seconds=90), error)
+    assert {r.status for r in final} == {OutboxStatus.SENT}
+    # Sent soon after the recovery: pauses had grown to 64 s at most by then.
+    assert max(r.sent_at for r in final if r.sent_at) - started < timedelta(seconds=200)
+
+
+async def test_an_outage_longer_than_the_window_fails_the_messages_visibly(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    started = clock.now
+    final = await _through_outage(session, session_factory, clock, timedelta(hours=3), "server")
+    assert {r.status for r in final} == {OutboxStatus.FAILED}
+    assert {r.attempts for r in final} == {20}
+    assert clock.now - started == timedelta(seconds=3810)  # the hour, and then some
+
+
+class Held(RecordingSession):
+    """Sends stay on the wire until released."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+        self.on_the_wire = 0
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        if isinstance(method, SendMessage):
+            self.on_the_wire += 1
+            await self.release.wait()
+        return await super().make_request(bot, method, timeout)
+
+
+async def test_only_the_requests_on_the_wire_are_claimed(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    recipients = await people(session, 30)
+    await delivery.enqueue(
+        session, "broadcast", "broadcast:1", [Outgoing(p, Payload("x")) for p in recipients]
+    )
+    held = Held()
+    loop = DeliveryLoop(
+        Bot(TOKEN, session=held), session_factory, rate=1000, concurrency=4, idle=0.01, clock=clock
+    )
+    stop = asyncio.Event()
+    runner = asyncio.create_task(loop.run(stop))
+    for _ in range(500):
+        if held.on_the_wire == 4:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.3)  # time for anything more to be claimed, were it to be
+    statuses = Counter(r.status for r in await rows(session))
+    # A kill now would leave these 4 ambiguous and the other 26 to be sent after a restart.
+    assert statuses == {OutboxStatus.SENDING: 4, OutboxStatus.PENDING: 26}
+    held.release.set()
+    for _ in range(500):
+        if len(sends(held)) == 30:
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(runner, 5)
+    assert {r.status for r in await rows(session)} == {OutboxStatus.SENT}
+    # Claims and outcomes share transactions: fewer than one each per message.
+    assert loop.transactions < 60

@@ -70,6 +70,9 @@ def test_reads_dotenv_and_environment(monkeypatch: pytest.MonkeyPatch, tmp_path:
         ),
         ("ENGAGEMENT_WEIGHTS", "surveys=0", "Invalid setting ENGAGEMENT_WEIGHTS:"),
         ("ENGAGEMENT_THRESHOLD", "120", "Invalid setting ENGAGEMENT_THRESHOLD:"),
+        ("DELIVERY_RETRY_FOR", "an hour", "Invalid setting DELIVERY_RETRY_FOR: must be a dur"),
+        ("DELIVERY_RETRY_FOR", "0s", "Invalid setting DELIVERY_RETRY_FOR:"),
+        ("DELIVERY_RETRY_MAX_PAUSE", "5 minutes", "Invalid setting DELIVERY_RETRY_MAX_PAUSE:"),
     ],
 )
 def test_invalid_setting_is_named(
@@ -87,6 +90,17 @@ def test_engagement_weights_from_the_environment(monkeypatch: pytest.MonkeyPatch
     rules = load_settings().engagement_rules
     assert rules.weights == {"surveys": 1, "timeliness": 0, "events": 3, "acknowledgements": 0}
     assert rules.threshold == 40
+
+
+def test_the_delivery_retry_window_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = load_settings()
+    assert (defaults.delivery_retry_for, defaults.delivery_retry_max_pause) == (3600, 300)
+    monkeypatch.setenv("DELIVERY_RETRY_FOR", "2h")
+    monkeypatch.setenv("DELIVERY_RETRY_MAX_PAUSE", "90")
+    settings = load_settings()
+    assert (settings.delivery_retry_for, settings.delivery_retry_max_pause) == (7200, 90)
+    monkeypatch.setenv("DELIVERY_RETRY_MAX_PAUSE", "1.5s")
+    assert load_settings().delivery_retry_max_pause == 1.5
 
 
 def test_webhook_mode_needs_url_and_secret(monkeypatch: pytest.MonkeyPatch) -> None:
