@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.services.analytics import COMPONENTS, DEFAULT_WEIGHTS, EngagementRules
+from bot.services.engagement_rules import COMPONENTS, DEFAULT_WEIGHTS, EngagementRules
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'bot.sqlite3'}"
@@ -19,6 +19,8 @@ SUPPORTED_LOCALES = ("ru", "en")
 
 # What @BotFather hands out: the bot's numeric id, a colon, then 35 url-safe characters.
 _TOKEN_RE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
+# Telegram's rule for usernames: 5-32 letters, digits and underscores; a bot's ends in "bot".
+_USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 # Telegram's own rule for the webhook secret token.
 _WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -34,6 +36,9 @@ class Settings(BaseSettings):
     )
 
     bot_token: SecretStr | None = None
+    # The bot's @username (without @) for invite links printed by `invite create`; unset,
+    # the command asks Telegram (getMe) when a token is set.
+    bot_username: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
     telegram_api_base: AnyHttpUrl | None = None
     timezone: str = "Europe/Moscow"
@@ -74,6 +79,16 @@ class Settings(BaseSettings):
             return None
         if not _TOKEN_RE.match(value.get_secret_value()):
             raise ValueError("does not look like a token from @BotFather (digits:characters)")
+        return value
+
+    @field_validator("bot_username")
+    @classmethod
+    def _username_shape(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        value = value.removeprefix("@")
+        if not _USERNAME_RE.match(value):
+            raise ValueError("must be the bot's username from @BotFather, e.g. school_help_bot")
         return value
 
     @field_validator("database_url")

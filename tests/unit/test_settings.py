@@ -141,5 +141,6 @@ def test_migrate_then_check_report_the_database(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "bot.sqlite3").exists()
     checked = _run_cli("check", env=env, cwd=str(tmp_path))
     assert checked.returncode == 0, checked.stderr
-    assert "up to date" in checked.stdout
+    assert "Схема базы данных: версия" in checked.stdout
+    assert "обновлений нет" in checked.stdout
     assert TOKEN not in checked.stdout + checked.stderr
