@@ -344,7 +344,8 @@ def test_events_import_lists_every_problem_of_a_row(cli: Cli, tmp_path: Path) ->
 
 def test_operator_commands_do_not_import_aiogram(tmp_path: Path) -> None:
     """`--help` and the database commands never load aiogram (the bot's framework, a
-    second or more to import); `invite create` neither when BOT_USERNAME names the bot."""
+    second or more to import) nor matplotlib; `invite create` neither when BOT_USERNAME
+    names the bot."""
     (tmp_path / "schools.csv").write_text(SCHOOLS_CSV, encoding="utf-8")
     script = """
 import contextlib, io, sys
@@ -358,6 +359,9 @@ for argv in (["--help"], ["survey", "list"], ["schools", "import", "schools.csv"
     loaded = sorted(m for m in sys.modules if m == "aiogram" or m.startswith("aiogram."))
     print(" ".join(argv), "->", loaded[:3], file=sys.stderr)
     assert not loaded, (argv, loaded[:5])
+    # Nor the charts (matplotlib), which only `report` draws; `--help` not even SQLAlchemy.
+    assert "matplotlib" not in sys.modules, argv
+    assert argv != ["--help"] or "sqlalchemy" not in sys.modules
     if argv[0] == "invite" and argv[1] == "create":
         assert "https://t.me/school_help_bot?start=" in out.getvalue(), out.getvalue()
 """
