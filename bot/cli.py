@@ -260,7 +260,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _argparse_speaks(console.t):
         args = build_parser(console.t).parse_args(argv)
     if settings is None:
-        print(problem, file=sys.stderr)
+        assert problem is not None
+        for line in setting_problems(console.t, problem):
+            print(line, file=sys.stderr)
         return EXIT_CONFIG
     from bot.logs import setup_logging
 
@@ -270,6 +272,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         # ("Database migrated …") would only repeat it. Warnings and errors still show.
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     return run_command(args.command or "run", settings, args, console)
+
+
+def setting_problems(t: Localizer, error: SettingsError) -> list[str]:
+    """Each invalid setting as a line in the locale (values of secrets are never shown)."""
+    lines = []
+    for found in error.problems:
+        key = found.kind if found.kind.startswith("setting-") else f"setting-{found.kind}"
+        known = t.translator.has(t.locale, key)
+        reason = t(key if known else "setting-invalid", **found.args)
+        if found.name:
+            lines.append(t("cli-bad-setting", name=found.name, reason=reason))
+        else:
+            lines.append(t("cli-bad-settings", reason=reason))
+    return lines or [str(error)]
 
 
 def run_command(

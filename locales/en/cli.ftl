@@ -175,3 +175,31 @@ cli-events-imported = Webinars created: { $count }.
 ## report
 cli-report-summary = Survey { $code }, round { $round }: { $submitted } of { $expected } submitted ({ $share }); low-engagement schools: { $low }.
 cli-report-files = Files written:
+
+## invalid settings (bot/settings.py: setting-<kind> of its checks, or pydantic's error type)
+cli-bad-setting = Invalid setting { $name }: { $reason }
+cli-bad-settings = Invalid settings: { $reason }
+setting-bad-token = does not look like a token from @BotFather (digits:characters)
+setting-bad-username = must be the bot's username from @BotFather, e.g. school_help_bot
+setting-bad-database = must start with sqlite+aiosqlite:// or postgresql+asyncpg://
+setting-bad-zone = unknown time zone { $zone } (e.g. Europe/Moscow)
+setting-bad-locale = must be one of: { $locales }
+setting-bad-admins = must be Telegram user ids separated by commas
+setting-bad-offsets = must be durations like 24h,1h,30m
+setting-bad-weights = must be like surveys=0.3,events=0.4
+setting-bad-weight-values = weights must be non-negative, and not all zero
+setting-unknown-components = unknown components { $unknown }; known: { $known }
+setting-bad-log-level = must be DEBUG, INFO, WARNING, ERROR or CRITICAL
+setting-bad-webhook-secret = must be 1-256 characters: letters, digits, _ and -
+setting-webhook-incomplete = MODE=webhook needs { $names }
+setting-int_parsing = must be a whole number, not "{ $value }"
+setting-float_parsing = must be a number, not "{ $value }"
+setting-bool_parsing = must be one of true, false, 1, 0, not "{ $value }"
+setting-greater_than = must be greater than { $gt }
+setting-greater_than_equal = must be at least { $ge }
+setting-less_than = must be less than { $lt }
+setting-less_than_equal = must be at most { $le }
+setting-url_parsing = must be an address like https://example.org, not "{ $value }"
+setting-url_scheme = must start with http:// or https://
+setting-enum = invalid value "{ $value }"
+setting-invalid = invalid value

@@ -177,3 +177,31 @@ cli-events-imported = Создано вебинаров: { $count }.
 ## report
 cli-report-summary = Опрос { $code }, раунд { $round }: отправили { $submitted } из { $expected } ({ $share }); школ с низкой вовлечённостью: { $low }.
 cli-report-files = Записаны файлы:
+
+## invalid settings (bot/settings.py: setting-<kind> of its checks, or pydantic's error type)
+cli-bad-setting = Недопустимое значение настройки { $name }: { $reason }
+cli-bad-settings = Недопустимые настройки: { $reason }
+setting-bad-token = это не похоже на токен от @BotFather (цифры, двоеточие, символы)
+setting-bad-username = нужно имя бота, выданное @BotFather, например school_help_bot
+setting-bad-database = адрес должен начинаться с sqlite+aiosqlite:// или postgresql+asyncpg://
+setting-bad-zone = неизвестный часовой пояс { $zone } (например, Europe/Moscow)
+setting-bad-locale = допустимые значения: { $locales }
+setting-bad-admins = нужны числовые идентификаторы пользователей Telegram через запятую
+setting-bad-offsets = нужны промежутки вида 24h,1h,30m
+setting-bad-weights = нужны веса вида surveys=0.3,events=0.4
+setting-bad-weight-values = веса не могут быть отрицательными или все равны нулю
+setting-unknown-components = неизвестные составляющие: { $unknown }; допустимые: { $known }
+setting-bad-log-level = допустимые значения: DEBUG, INFO, WARNING, ERROR, CRITICAL
+setting-bad-webhook-secret = от 1 до 256 символов: латинские буквы, цифры, _ и -
+setting-webhook-incomplete = для MODE=webhook нужно указать { $names }
+setting-int_parsing = нужно целое число, а указано «{ $value }»
+setting-float_parsing = нужно число, а указано «{ $value }»
+setting-bool_parsing = нужно одно из значений true, false, 1, 0, а указано «{ $value }»
+setting-greater_than = значение должно быть больше { $gt }
+setting-greater_than_equal = значение должно быть не меньше { $ge }
+setting-less_than = значение должно быть меньше { $lt }
+setting-less_than_equal = значение должно быть не больше { $le }
+setting-url_parsing = нужен адрес вида https://example.org, а указано «{ $value }»
+setting-url_scheme = адрес должен начинаться с http:// или https://
+setting-enum = недопустимое значение «{ $value }»
+setting-invalid = недопустимое значение

@@ -381,3 +381,23 @@ for argv in (["--help"], ["survey", "list"], ["schools", "import", "schools.csv"
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_invalid_settings_are_named_in_the_locale(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UPDATES_CONCURRENCY", "100")
+    monkeypatch.setenv("DELIVERY_RATE", "fast")
+    monkeypatch.setenv("MODE", "push")
+    refused = cli("survey", "list")
+    assert refused.status == 2
+    assert refused.err.splitlines() == [
+        "Недопустимое значение настройки MODE: недопустимое значение «push»",
+        "Недопустимое значение настройки DELIVERY_RATE: нужно число, а указано «fast»",
+        "Недопустимое значение настройки UPDATES_CONCURRENCY: значение должно быть не больше 64",
+    ]
+    english = cli("survey", "list", locale="en").err.splitlines()
+    assert english[1] == 'Invalid setting DELIVERY_RATE: must be a number, not "fast"'
+    # A token's value is never repeated, even when it is the wrong one.
+    monkeypatch.setenv("BOT_TOKEN", "not-a-token")
+    assert "not-a-token" not in cli("survey", "list").err

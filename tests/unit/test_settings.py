@@ -126,7 +126,8 @@ def test_invalid_setting_stops_the_cli_with_status_2(tmp_path: Path) -> None:
     result = _run_cli("run", env=env, cwd=str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "Invalid setting TIMEZONE: unknown time zone 'Nowhere/Land' (e.g. Europe/Moscow)"
+        "Недопустимое значение настройки TIMEZONE: неизвестный часовой пояс 'Nowhere/Land' "
+        "(например, Europe/Moscow)"
     )
 
 
