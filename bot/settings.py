@@ -280,9 +280,3 @@ def load_settings(**overrides: object) -> Settings:
             args.setdefault("value", str(error.get("input", "")))
             problems.append(SettingProblem(name, error["type"], args))
         raise SettingsError("\n".join(lines), problems) from None
-
-
-MISSING_TOKEN_MESSAGE = (
-    "BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), "
-    "then put its token in .env or the environment as BOT_TOKEN=..."
-)
