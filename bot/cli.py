@@ -1,135 +1,317 @@
 """`python -m bot [run|migrate|check|schools|invite|events|survey|report]`: the bot and its
-operator commands."""
+operator commands.
+
+The command line speaks the bot's locale (`--locale`, default `DEFAULT_LOCALE`), argparse's
+own words included, with the bot's messages (`error-<reason>` for a refusal). Only `run`
+(and `invite create` when it asks Telegram for the bot's username) imports aiogram: every
+module a command needs is imported when that command runs, so `--help` and the database
+commands start in well under a second.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
 import sys
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from bot.i18n import Localizer, Translator
+from bot.settings import SUPPORTED_LOCALES, Settings, SettingsError, load_settings
 
-from bot.logs import setup_logging
-from bot.settings import MISSING_TOKEN_MESSAGE, Settings, SettingsError, load_settings
-from storage import migrate
-from storage.db import create_engine, create_session_factory, failure_reason, ping
-from storage.db import describe as describe_database
-from storage.models import Role
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
+    from bot.services.errors import DomainError
+    from bot.services.registration import InviteListing
+
+EXIT_REFUSED = 1
 EXIT_CONFIG = 2
 EXIT_UNAVAILABLE = 3
+ROLES = ("director", "curator", "municipal_coordinator", "regional_coordinator", "admin")
+# How long `invite create` waits for Telegram's getMe when BOT_USERNAME is not set.
+USERNAME_TIMEOUT = 5.0
+
+# argparse takes its words from gettext (`argparse._`); these are the ones our commands can
+# show, each with its message in the locale (and what Fluent trims off the end).
+ARGPARSE_WORDS = {
+    "usage: ": ("cli-argparse-usage", " "),
+    "positional arguments": ("cli-argparse-positionals", ""),
+    "options": ("cli-argparse-options", ""),
+    "show this help message and exit": ("cli-argparse-help", ""),
+    "%(prog)s: error: %(message)s\n": ("cli-argparse-error", "\n"),
+    "argument %(argument_name)s: %(message)s": ("cli-argparse-argument", ""),
+    "the following arguments are required: %s": ("cli-argparse-required", ""),
+    "unrecognized arguments: %s": ("cli-argparse-unrecognized", ""),
+    "expected one argument": ("cli-argparse-expected-one", ""),
+    "invalid choice: %(value)r (choose from %(choices)s)": ("cli-argparse-invalid-choice", ""),
+    "invalid %(type)s value: %(value)r": ("cli-argparse-invalid-value", ""),
+    "ambiguous option: %(option)s could match %(matches)s": ("cli-argparse-ambiguous", ""),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+class Console:
+    """The operator's terminal in one locale: results on stdout, refusals on stderr."""
+
+    def __init__(self, t: Localizer) -> None:
+        self.t = t
+
+    def say(self, key: str, **args: Any) -> None:
+        print(self.t(key, **args))
+
+    def line(self, text: str) -> None:
+        print(text)
+
+    def refuse(self, key: str, status: int = EXIT_REFUSED, **args: Any) -> int:
+        print(self.t(key, **args), file=sys.stderr)
+        return status
+
+    def refuse_error(self, error: DomainError) -> int:
+        from bot.views import error_text
+
+        print(plain(error_text(self.t, error)), file=sys.stderr)
+        return EXIT_REFUSED
+
+
+@contextmanager
+def _argparse_speaks(t: Localizer) -> Iterator[None]:
+    """argparse's own words (usage, section titles, errors) in the locale, while the parser
+    is built and used."""
+    original = vars(argparse)["_"]
+
+    def translate(message: str) -> str:
+        found = ARGPARSE_WORDS.get(message)
+        return t(found[0]) + found[1] if found else str(original(message))
+
+    vars(argparse)["_"] = translate
+    try:
+        yield
+    finally:
+        vars(argparse)["_"] = original
+
+
+def build_parser(t: Localizer) -> argparse.ArgumentParser:
+    """The whole command line, its help in `t`'s locale (call inside `_argparse_speaks`)."""
+    # --locale is accepted before the command and after it (`parents`); SUPPRESS keeps a
+    # subcommand from overwriting the value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--locale",
+        choices=SUPPORTED_LOCALES,
+        default=argparse.SUPPRESS,
+        metavar=t("cli-metavar-locale"),
+        help=t("cli-help-locale"),
+    )
     parser = argparse.ArgumentParser(
-        prog="python -m bot",
-        description="Telegram bot of the school-support programmes of Leningrad Oblast.",
+        prog="python -m bot", description=t("cli-description"), parents=[common]
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("run", help="apply migrations, then poll or serve the webhook (default)")
-    commands.add_parser("migrate", help="apply pending database migrations and exit")
-    commands.add_parser("check", help="validate settings and the database connection")
+    commands = parser.add_subparsers(dest="command", metavar=t("cli-metavar-command"))
 
-    schools = commands.add_parser("schools", help="the school directory").add_subparsers(
-        dest="action", metavar="ACTION", required=True
-    )
-    importing = schools.add_parser("import", help="preview (and with --apply, write) a CSV/XLSX")
-    importing.add_argument("file", type=Path)
-    importing.add_argument("--apply", action="store_true", help="write the changes")
-    exporting = schools.add_parser("export", help="write the directory to a CSV/XLSX file")
-    exporting.add_argument("file", type=Path)
-    archiving = schools.add_parser("archive", help="a school leaves the programme")
-    archiving.add_argument("code")
+    def command(name: str, parent: Any = commands, prefix: str = "") -> argparse.ArgumentParser:
+        help_text = t(f"cli-help-{prefix}{name}")
+        found: argparse.ArgumentParser = parent.add_parser(
+            name, help=help_text, description=help_text, parents=[common]
+        )
+        return found
 
-    invites = commands.add_parser("invite", help="invite codes").add_subparsers(
-        dest="action", metavar="ACTION", required=True
+    def actions(name: str) -> Any:
+        return command(name).add_subparsers(
+            dest="action", metavar=t("cli-metavar-action"), required=True
+        )
+
+    command("run")
+    command("migrate")
+    command("check")
+
+    schools = actions("schools")
+    importing = command("import", schools, "schools-")
+    importing.add_argument("file", type=Path, metavar=t("cli-metavar-file"))
+    importing.add_argument("--apply", action="store_true", help=t("cli-help-schools-apply"))
+    command("export", schools, "schools-").add_argument(
+        "file", type=Path, metavar=t("cli-metavar-file")
     )
-    creating = invites.add_parser("create", help="create an invite code and its deep link")
-    creating.add_argument("--role", required=True, choices=[role.value for role in Role])
+    command("archive", schools, "schools-").add_argument(
+        "code", metavar=t("cli-metavar-code"), help=t("cli-help-school-code")
+    )
+
+    invites = actions("invite")
+    creating = command("create", invites, "invite-")
+    creating.add_argument("--role", required=True, choices=ROLES, help=t("cli-help-invite-role"))
     creating.add_argument(
-        "--school", action="append", default=[], metavar="CODE",
-        help="a school code (repeat it for a curator's several schools)",
-    )  # fmt: skip
-    creating.add_argument("--municipality", help="a municipality name or code")
-    creating.add_argument("--uses", type=int, default=1, help="how many people (0: unlimited)")
-    creating.add_argument("--days", type=int, default=14, help="days until it expires")
-    invites.add_parser("list", help="invites still usable (the codes themselves are not kept)")
-    revoking = invites.add_parser("revoke", help="make an invite unusable")
-    revoking.add_argument("id", type=int)
-
-    event_commands = commands.add_parser("events", help="meetings and webinars")
-    events_actions = event_commands.add_subparsers(dest="action", metavar="ACTION", required=True)
-    events_actions.add_parser("list", help="what is scheduled in the coming weeks")
-    series = events_actions.add_parser(
-        "series", help="set the organisational meetings (1st and 3rd Monday)"
+        "--school",
+        action="append",
+        default=[],
+        metavar=t("cli-metavar-code"),
+        help=t("cli-help-invite-school"),
     )
-    series.add_argument("--link", required=True, help="the meeting link")
-    series.add_argument("--time", default="10:00", help="local start time, HH:MM")
-    series.add_argument("--duration", type=int, default=60, help="minutes")
-    importing_events = events_actions.add_parser("import", help="webinars from a CSV/XLSX file")
-    importing_events.add_argument("file", type=Path)
-    importing_events.add_argument("--apply", action="store_true", help="write the webinars")
-    moving = events_actions.add_parser("move", help="move one event (its audience is told)")
-    moving.add_argument("id", type=int)
-    moving.add_argument("--to", required=True, help='new local start, "DD.MM.YYYY HH:MM"')
-    cancelling = events_actions.add_parser("cancel", help="cancel one event (audience told)")
-    cancelling.add_argument("id", type=int)
+    creating.add_argument(
+        "--municipality",
+        metavar=t("cli-metavar-municipality"),
+        help=t("cli-help-invite-municipality"),
+    )
+    number = t("cli-metavar-number")
+    creating.add_argument(
+        "--uses", type=int, default=1, metavar=number, help=t("cli-help-invite-uses")
+    )
+    creating.add_argument(
+        "--days", type=int, default=14, metavar=number, help=t("cli-help-invite-days")
+    )
+    command("list", invites, "invite-")
+    command("revoke", invites, "invite-").add_argument(
+        "id", type=int, metavar=t("cli-metavar-id"), help=t("cli-help-invite-id")
+    )
 
-    survey = commands.add_parser("survey", help="survey definitions and windows")
-    survey_actions = survey.add_subparsers(dest="action", metavar="ACTION", required=True)
-    survey_load = survey_actions.add_parser("load", help="load or update a YAML definition")
-    survey_load.add_argument("file", type=Path)
-    survey_open = survey_actions.add_parser("open", help="open the survey's answer window")
-    survey_open.add_argument("code")
-    survey_open.add_argument("--closes", required=True, help='local "DD.MM.YYYY HH:MM"')
-    survey_open.add_argument("--opens", help='local "DD.MM.YYYY HH:MM" (default: now)')
+    events = actions("events")
+    command("list", events, "events-")
+    series = command("series", events, "events-")
+    series.add_argument(
+        "--link", required=True, metavar=t("cli-metavar-link"), help=t("cli-help-events-link")
+    )
+    series.add_argument(
+        "--time", default="10:00", metavar=t("cli-metavar-time"), help=t("cli-help-events-time")
+    )
+    series.add_argument(
+        "--duration", type=int, default=60, metavar=number, help=t("cli-help-events-duration")
+    )
+    importing_events = command("import", events, "events-")
+    importing_events.add_argument("file", type=Path, metavar=t("cli-metavar-file"))
+    importing_events.add_argument("--apply", action="store_true", help=t("cli-help-events-apply"))
+    moving = command("move", events, "events-")
+    moving.add_argument("id", type=int, metavar=t("cli-metavar-id"), help=t("cli-help-event-id"))
+    moving.add_argument(
+        "--to", required=True, metavar=t("cli-metavar-when"), help=t("cli-help-events-to")
+    )
+    command("cancel", events, "events-").add_argument(
+        "id", type=int, metavar=t("cli-metavar-id"), help=t("cli-help-event-id")
+    )
+
+    survey = actions("survey")
+    command("load", survey, "survey-").add_argument(
+        "file", type=Path, metavar=t("cli-metavar-file")
+    )
+    survey_open = command("open", survey, "survey-")
     survey_open.add_argument(
-        "--new-round", action="store_true",
-        help="start the next round (fresh responses) instead of reopening the last one",
-    )  # fmt: skip
-    survey_close = survey_actions.add_parser("close", help="close the window now")
-    survey_close.add_argument("code")
-    survey_actions.add_parser("list", help="surveys with their windows and responses")
-    from bot.cli_report import add_parser as add_report_parser
+        "code", metavar=t("cli-metavar-survey"), help=t("cli-help-survey-code")
+    )
+    survey_open.add_argument(
+        "--closes", required=True, metavar=t("cli-metavar-when"), help=t("cli-help-survey-closes")
+    )
+    survey_open.add_argument(
+        "--opens", metavar=t("cli-metavar-when"), help=t("cli-help-survey-opens")
+    )
+    survey_open.add_argument(
+        "--new-round", action="store_true", help=t("cli-help-survey-new-round")
+    )
+    command("close", survey, "survey-").add_argument(
+        "code", metavar=t("cli-metavar-survey"), help=t("cli-help-survey-code")
+    )
+    command("list", survey, "survey-")
 
-    add_report_parser(commands)
+    report = command("report")
+    report.add_argument("code", metavar=t("cli-metavar-survey"), help=t("cli-help-survey-code"))
+    report.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar=t("cli-metavar-folder"),
+        help=t("cli-help-report-out"),
+    )
+    report.add_argument("--round", type=int, metavar=number, help=t("cli-help-report-round"))
+    day = t("cli-metavar-day")
+    report.add_argument("--from", dest="start", metavar=day, help=t("cli-help-report-from"))
+    report.add_argument("--to", dest="end", metavar=day, help=t("cli-help-report-to"))
+    report.add_argument("--anonymised", action="store_true", help=t("cli-help-report-anonymised"))
     return parser
 
 
+def _requested_locale(argv: Sequence[str]) -> str | None:
+    """`--locale X` or `--locale=X` anywhere in the arguments, read before the parser is
+    built, since the parser's help is in that locale."""
+    for index, arg in enumerate(argv):
+        value = None
+        if arg == "--locale" and index + 1 < len(argv):
+            value = argv[index + 1]
+        elif arg.startswith("--locale="):
+            value = arg.partition("=")[2]
+        if value in SUPPORTED_LOCALES:
+            return value
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    command = args.command or "run"
+    argv = list(sys.argv[1:] if argv is None else argv)
+    settings: Settings | None = None
+    problem: SettingsError | None = None
     try:
         settings = load_settings()
-    except SettingsError as exc:
-        print(exc, file=sys.stderr)
+    except SettingsError as exc:  # reported after parsing: --help works with bad settings
+        problem = exc
+    fallback = os.environ.get("DEFAULT_LOCALE", "ru")
+    locale = _requested_locale(argv) or (
+        settings.default_locale if settings else fallback if fallback in SUPPORTED_LOCALES else "ru"
+    )
+    translator = Translator(locale)
+    console = Console(translator.for_locale(locale))
+    with _argparse_speaks(console.t):
+        args = build_parser(console.t).parse_args(argv)
+    if settings is None:
+        assert problem is not None
+        for line in setting_problems(console.t, problem):
+            print(line, file=sys.stderr)
         return EXIT_CONFIG
+    from bot.logs import setup_logging
+
     setup_logging(settings)
+    if args.command not in (None, "run"):
+        # An operator command says what it did in the locale; the log's English INFO lines
+        # ("Database migrated …") would only repeat it. Warnings and errors still show.
+        logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+    return run_command(args.command or "run", settings, args, console)
+
+
+def setting_problems(t: Localizer, error: SettingsError) -> list[str]:
+    """Each invalid setting as a line in the locale (values of secrets are never shown)."""
+    lines = []
+    for found in error.problems:
+        key = found.kind if found.kind.startswith("setting-") else f"setting-{found.kind}"
+        known = t.translator.has(t.locale, key)
+        reason = t(key if known else "setting-invalid", **found.args)
+        if found.name:
+            lines.append(t("cli-bad-setting", name=found.name, reason=reason))
+        else:
+            lines.append(t("cli-bad-settings", reason=reason))
+    return lines or [str(error)]
+
+
+def run_command(
+    command: str, settings: Settings, args: argparse.Namespace, console: Console
+) -> int:
+    """One command; each imports only what it needs."""
     if command == "migrate":
-        return asyncio.run(_migrate(settings))
+        return asyncio.run(_migrate(settings, console))
     if command == "check":
-        return asyncio.run(_check(settings))
+        return asyncio.run(_check(settings, console))
     if command == "schools":
-        return asyncio.run(_schools(settings, args))
+        return asyncio.run(_schools(settings, args, console))
     if command == "invite":
-        return asyncio.run(_invite(settings, args))
+        return asyncio.run(_invite(settings, args, console))
     if command == "survey":
-        return asyncio.run(_survey(settings, args))
+        return asyncio.run(_survey(settings, args, console))
     if command == "report":
         from bot.cli_report import run_report
 
-        return asyncio.run(run_report(settings, args))
+        return asyncio.run(run_report(settings, args, console))
     if command == "events":
         from bot.cli_events import run_events
 
-        return asyncio.run(run_events(settings, args))
+        return asyncio.run(run_events(settings, args, console))
     if settings.bot_token is None:
-        print(MISSING_TOKEN_MESSAGE, file=sys.stderr)
-        return EXIT_CONFIG
+        return console.refuse("cli-missing-token", EXIT_CONFIG)
     from bot.app import CannotStart, run
 
     try:
@@ -140,47 +322,77 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-async def _migrate(settings: Settings) -> int:
+def describe_database(database_url: str) -> str:
+    """The database URL without its password, fit for a terminal or a log."""
+    from storage.db import describe
+
+    return describe(database_url)
+
+
+def plain(html: str) -> str:
+    """Message HTML for a terminal."""
+    import re
+    from html import unescape
+
+    return unescape(re.sub(r"</?[a-z]+>", "", html))
+
+
+def local_time(moment: datetime, settings: Settings) -> str:
+    return f"{moment.astimezone(settings.zone):%d.%m.%Y %H:%M}"
+
+
+async def _migrate(settings: Settings, console: Console) -> int:
+    from storage import migrate
+    from storage.db import create_engine
+
     engine = create_engine(settings.database_url)
     try:
+        before = await migrate.current_revision(engine)
         await migrate.upgrade(engine)
-        print(
-            f"Database {describe_database(settings.database_url)} is at revision "
-            f"{await migrate.current_revision(engine)}"
-        )
+        after = await migrate.current_revision(engine)
     finally:
         await engine.dispose()
+    key = "cli-migrate-nothing" if before == after else "cli-migrated"
+    console.say(key, database=describe_database(settings.database_url), revision=after)
     return 0
 
 
-async def _check(settings: Settings) -> int:
-    print(f"Mode:      {settings.mode.value}")
-    print(
-        f"Token:     {'set' if settings.bot_token else 'NOT SET (' + MISSING_TOKEN_MESSAGE + ')'}"
-    )
-    print(f"Bot API:   {settings.telegram_api_base or 'https://api.telegram.org'}")
-    print(f"Time zone: {settings.timezone}; default locale: {settings.default_locale}")
-    print(f"Admins:    {len(settings.admin_ids)}")
-    print(f"FSM:       {'Redis' if settings.redis_url else 'the database'}")
-    print(f"Database:  {describe_database(settings.database_url)}")
+async def _check(settings: Settings, console: Console) -> int:
+    from storage import migrate
+    from storage.db import create_engine, failure_reason, ping
+
+    console.say(f"cli-check-mode-{settings.mode.value}")
+    console.say("cli-check-token-set" if settings.bot_token else "cli-check-token-missing")
+    console.say("cli-check-api", url=str(settings.telegram_api_base or "https://api.telegram.org"))
+    console.say("cli-check-zone", zone=settings.timezone, language=settings.default_locale)
+    console.say("cli-check-admins", count=len(settings.admin_ids))
+    console.say("cli-check-fsm-redis" if settings.redis_url else "cli-check-fsm-database")
+    console.say("cli-check-database", database=describe_database(settings.database_url))
     engine = create_engine(settings.database_url)
     try:
         await ping(engine)
         current = await migrate.current_revision(engine)
     except Exception as exc:  # the operator needs the reason, whatever the driver raised
-        print(f"Database:  UNAVAILABLE ({failure_reason(exc, settings.database_url)})")
-        return EXIT_UNAVAILABLE
+        reason = failure_reason(exc, settings.database_url)
+        return console.refuse("cli-check-database-unavailable", EXIT_UNAVAILABLE, reason=reason)
     finally:
         await engine.dispose()
     head = migrate.head_revision()
-    state = "up to date" if current == head else f"needs `python -m bot migrate` (head {head})"
-    print(f"Schema:    revision {current or 'none'}, {state}")
+    if current is None:
+        console.say("cli-check-schema-empty", head=head)
+    elif current == head:
+        console.say("cli-check-schema-current", revision=current)
+    else:
+        console.say("cli-check-schema-behind", revision=current, head=head)
     return 0 if settings.bot_token else EXIT_CONFIG
 
 
 @asynccontextmanager
 async def operator_session(settings: Settings) -> AsyncIterator[AsyncSession]:
     """A session on a migrated database, for operator commands."""
+    from storage import migrate
+    from storage.db import create_engine, create_session_factory
+
     engine = create_engine(settings.database_url)
     try:
         await migrate.upgrade(engine)
@@ -190,176 +402,251 @@ async def operator_session(settings: Settings) -> AsyncIterator[AsyncSession]:
         await engine.dispose()
 
 
-async def _schools(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.i18n import Translator
-    from bot.services import school_import
+class FileProblem(Exception):
+    """A file the operator named cannot be read or written; `key` says why."""
+
+    def __init__(self, key: str, path: Path) -> None:
+        super().__init__(key)
+        self.key = key
+        self.path = path
+
+
+def read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise FileProblem("cli-file-missing", path) from None
+    except PermissionError:
+        raise FileProblem("cli-file-denied", path) from None
+    except OSError:  # a folder, a device, a broken disk
+        raise FileProblem("cli-file-unreadable", path) from None
+
+
+def write_file(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except PermissionError:
+        raise FileProblem("cli-file-denied", path) from None
+    except OSError:
+        raise FileProblem("cli-file-unwritable", path) from None
+
+
+def refuse_file(console: Console, problem: FileProblem) -> NoReturn:
+    raise SystemExit(console.refuse(problem.key, EXIT_CONFIG, file=str(problem.path)))
+
+
+async def _schools(settings: Settings, args: argparse.Namespace, console: Console) -> int:
+    from bot.services import directory, school_import
     from bot.services.errors import DomainError
-    from bot.views import error_text, import_preview_text
+    from bot.views import import_preview_text
 
-    t = Translator(settings.default_locale).for_locale(settings.default_locale)
+    try:
+        content = read_file(args.file) if args.action == "import" else b""
+    except FileProblem as problem:
+        refuse_file(console, problem)
     async with operator_session(settings) as session:
-        if args.action == "export":
-            args.file.write_bytes(await school_import.export(session, args.file.name))
-            print(f"Wrote {args.file}")
-            return 0
-        if args.action == "archive":
-            from bot.services import directory
-
-            try:
+        try:
+            if args.action == "export":
+                data = await school_import.export(session, args.file.name)
+                try:
+                    write_file(args.file, data)
+                except FileProblem as problem:
+                    refuse_file(console, problem)
+                console.say("cli-schools-exported", file=str(args.file))
+                return 0
+            if args.action == "archive":
                 school = await directory.archive_school(session, None, args.code)
-            except DomainError as error:
-                print(f"Refused: {error.reason}", file=sys.stderr)
-                return 1
-            print(f"Archived {school.code} {school.full_name}")
-            return 0
-        try:
-            content = args.file.read_bytes()
-        except OSError as exc:
-            print(f"Cannot read {args.file}: {exc.strerror}", file=sys.stderr)
-            return EXIT_CONFIG
-        try:
+                console.say("cli-schools-archived", code=school.code, name=school.full_name)
+                return 0
             preview = await school_import.preview(session, args.file.name, content)
+            console.line(plain(import_preview_text(console.t, preview)))
+            if preview.errors:
+                return console.refuse("cli-import-has-errors")
+            if not preview.can_apply:
+                console.say("import-nothing-to-do")
+                return 0
+            if not args.apply:
+                console.say("cli-import-dry-run")
+                return 0
+            await school_import.apply(session, None, args.file.name, content)
         except DomainError as error:
-            print(_plain(error_text(t, error)), file=sys.stderr)
-            return 1
-        print(_plain(import_preview_text(t, preview)))
-        if preview.errors:
-            print("Nothing written: fix the errors first.", file=sys.stderr)
-            return 1
-        if not args.apply:
-            print("Nothing written yet: run again with --apply to write these changes.")
-            return 0
-        await school_import.apply(session, None, args.file.name, content)
-        print("Applied.")
+            return console.refuse_error(error)
+    console.say("import-applied", new=len(preview.new), updated=len(preview.updated))
     return 0
 
 
-async def _invite(settings: Settings, args: argparse.Namespace) -> int:
+async def _invite(settings: Settings, args: argparse.Namespace, console: Console) -> int:
     from bot.services import directory, registration
-    from bot.services.errors import DomainError
+    from bot.services.errors import DomainError, NotFound
+    from storage.models import Role
+    from storage.repositories.directory import SchoolRepository
 
     async with operator_session(settings) as session:
-        if args.action == "list":
-            for invite in await registration.usable_invites(session):
-                uses = f"{invite.uses}/{invite.max_uses or '∞'}"
-                expires = invite.expires_at.astimezone(settings.zone)
-                print(f"{invite.id:>5}  {invite.role:<22} uses {uses:<6} until "
-                      f"{expires:%d.%m.%Y %H:%M}  schools {invite.school_ids or '-'}  "
-                      f"municipality {invite.municipality_id or '-'}")  # fmt: skip
-            return 0
-        if args.action == "revoke":
-            try:
-                await registration.revoke_invite(session, None, args.id)
-            except DomainError as error:
-                print(f"Refused: {error.reason}", file=sys.stderr)
-                return 1
-            print(f"Invite {args.id} revoked")
-            return 0
-        municipality_id = None
-        if args.municipality:
-            found = (await directory.matcher(session)).match(args.municipality)
-            if found is None:
-                print(f"Unknown municipality: {args.municipality}", file=sys.stderr)
-                return 1
-            municipality_id = found.id
-        schools = await _schools_by_code(session, args.school)
-        if schools is None:
-            return 1
         try:
+            if args.action == "list":
+                listings = await registration.list_invites(session)
+                if not listings:
+                    console.say("cli-invite-none")
+                for listing in listings:
+                    console.line(_invite_line(console.t, listing, settings))
+                return 0
+            if args.action == "revoke":
+                try:
+                    await registration.revoke_invite(session, None, args.id)
+                except NotFound:  # the bot's text for it speaks of codes typed in chat
+                    return console.refuse("cli-invite-revoke-unknown", id=args.id)
+                console.say("cli-invite-revoked", id=args.id)
+                return 0
+            municipality_id = None
+            if args.municipality:
+                found = (await directory.matcher(session)).match(args.municipality)
+                if found is None:
+                    return console.refuse("cli-invite-unknown-municipality", name=args.municipality)
+                municipality_id = found.id
+            schools = await SchoolRepository(session).by_codes(args.school)
+            missing = [code for code in args.school if code not in schools]
+            if missing:
+                return console.refuse(
+                    "cli-invite-unknown-schools", count=len(missing), codes=", ".join(missing)
+                )
             created = await registration.create_invite(
                 session,
                 None,
                 Role(args.role),
                 municipality_id=municipality_id,
-                school_ids=schools,
+                school_ids=[schools[code].id for code in args.school],
                 max_uses=args.uses or None,
                 ttl=timedelta(days=args.days),
             )
         except DomainError as error:
-            print(f"Cannot create the invite: {error.reason}", file=sys.stderr)
-            return 1
-    print(f"Code: {created.code}")
-    username = await _bot_username(settings)
-    link = f"https://t.me/{username or '<bot username>'}?start={created.code}"
-    print(f"Link: {link}")
-    print(f"Expires: {created.invite.expires_at.astimezone(settings.zone):%Y-%m-%d %H:%M %Z}")
+            return console.refuse_error(error)
+    console.say("cli-invite-code", code=created.code)
+    username = await bot_username(settings)
+    if username:
+        console.say("cli-invite-link", link=f"https://t.me/{username}?start={created.code}")
+    else:
+        console.say("cli-invite-link-unknown", code=created.code)
+    console.say("cli-invite-expires", when=local_time(created.invite.expires_at, settings))
     return 0
 
 
-async def _schools_by_code(session: AsyncSession, codes: list[str]) -> list[int] | None:
-    from storage.repositories.directory import SchoolRepository
+def _invite_line(t: Localizer, listing: InviteListing, settings: Settings) -> str:
+    from bot.views import role_name
 
-    found = await SchoolRepository(session).by_codes(codes)
-    missing = [code for code in codes if code not in found]
-    if missing:
-        print(f"Unknown school code(s): {', '.join(missing)}", file=sys.stderr)
-        return None
-    return [found[code].id for code in codes]
+    invite = listing.invite
+    if invite.school_ids:
+        names = [t("cli-invite-school", code=s.code, name=s.short_name) for s in listing.schools]
+        names += [t("cli-invite-school-gone", id=i) for i in listing.missing_school_ids]
+        scope = t("cli-invite-scope-schools", count=len(names), schools="; ".join(names))
+    elif listing.municipality is not None:
+        scope = t("cli-invite-scope-municipality", municipality=listing.municipality.name)
+    else:
+        scope = t("cli-invite-scope-region")
+    return t(
+        "cli-invite-line",
+        id=invite.id,
+        role=role_name(t, invite.role),
+        uses=invite.uses,
+        limit=invite.max_uses or 0,
+        until=local_time(invite.expires_at, settings),
+        scope=scope,
+    )
 
 
-async def _bot_username(settings: Settings) -> str | None:
-    """The bot's @username for the deep link, if Telegram answers within a few seconds."""
+async def bot_username(settings: Settings) -> str | None:
+    """The bot's @username for the deep link: BOT_USERNAME, else Telegram's getMe when a
+    token is set (aiogram is imported only then), else None. A short wait: the code works
+    without the link."""
+    if settings.bot_username:
+        return settings.bot_username
     if settings.bot_token is None:
         return None
-    from bot.app import build_bot
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
 
-    bot = build_bot(settings)
+    session = None
+    if settings.telegram_api_base is not None:
+        base = str(settings.telegram_api_base).rstrip("/")
+        session = AiohttpSession(api=TelegramAPIServer.from_base(base))
+    bot = Bot(token=settings.bot_token.get_secret_value(), session=session)
     try:
-        me = await asyncio.wait_for(bot.me(), timeout=10)
-    except Exception:  # no network, wrong token: the code alone still works
+        me = await asyncio.wait_for(bot.me(), timeout=USERNAME_TIMEOUT)
+    except Exception:  # no network, a wrong token: the code alone still works
         return None
     finally:
         await bot.session.close()
     return me.username
 
 
-def _plain(html: str) -> str:
-    """Message HTML for a terminal."""
-    import re
-    from html import unescape
-
-    return unescape(re.sub(r"</?[a-z]+>", "", html))
-
-
-async def _survey(settings: Settings, args: argparse.Namespace) -> int:
+async def _survey(settings: Settings, args: argparse.Namespace, console: Console) -> int:
     from bot.services import surveys
+    from bot.services.dates import parse_moment
     from bot.services.errors import DomainError
     from bot.services.survey_definitions import SurveyFileError, load_definition
     from storage.types import utcnow
 
-    def local(text: str) -> datetime:
-        return datetime.strptime(text, "%d.%m.%Y %H:%M").replace(tzinfo=settings.zone)
-
+    t = console.t
+    try:
+        if args.action == "load":
+            definition = load_definition(args.file)
+        elif args.action == "open":
+            closes = parse_moment(args.closes, settings.zone)
+            opens = parse_moment(args.opens, settings.zone) if args.opens else None
+    except SurveyFileError as error:
+        console.refuse("cli-survey-file-refused", file=str(args.file))
+        print(error, file=sys.stderr)
+        return EXIT_REFUSED
+    except DomainError as error:
+        return console.refuse_error(error)
     async with operator_session(settings) as session:
         try:
             if args.action == "load":
-                loaded = await surveys.load(session, None, load_definition(args.file))
-                print(f"{loaded.survey.code} v{loaded.survey.version}: {loaded.outcome}")
+                loaded = await surveys.load(session, None, definition)
+                console.say(
+                    f"survey-admin-loaded-{loaded.outcome}",
+                    code=loaded.survey.code,
+                    version=loaded.survey.version,
+                )
             elif args.action == "open":
-                opens = local(args.opens) if args.opens else None
+                now = utcnow()
                 survey = await surveys.open_window(
-                    session, None, args.code, local(args.closes), utcnow(), opens,
-                    new_round=args.new_round,
-                )  # fmt: skip
-                print(f"{survey.code} round {survey.round} open until "
-                      f"{local(args.closes):%d.%m.%Y %H:%M}")  # fmt: skip
+                    session, None, args.code, closes, now, opens, new_round=args.new_round
+                )
+                window = {
+                    "code": survey.code,
+                    "round": survey.round,
+                    "closes": local_time(closes, settings),
+                }
+                if opens is not None and opens > now:
+                    console.say(
+                        "cli-survey-opens-later", opens=local_time(opens, settings), **window
+                    )
+                else:
+                    console.say("cli-survey-opened", **window)
             elif args.action == "close":
                 await surveys.close(session, None, args.code, utcnow())
-                print(f"{args.code} closed")
+                console.say("cli-survey-closed", code=args.code)
             else:
-                for survey, in_progress, submitted in await surveys.overview(session):
-                    closes = (
-                        survey.closes_at.astimezone(settings.zone) if survey.closes_at else None
+                overview = await surveys.overview(session)
+                if not overview:
+                    console.say("cli-survey-none")
+                for survey, in_progress, submitted in overview:
+                    until = (
+                        t("survey-admin-until", when=local_time(survey.closes_at, settings))
+                        if survey.closes_at
+                        else ""
                     )
-                    until = f"{closes:%d.%m.%Y %H:%M}" if closes else "-"
-                    print(f"{survey.code:<24} round {survey.round} v{survey.version}  "
-                          f"{survey.status:<7} until {until}"
-                          f"  in progress {in_progress}, submitted {submitted}")  # fmt: skip
-        except SurveyFileError as error:
-            print(error, file=sys.stderr)
-            return 1
-        except (DomainError, ValueError) as error:
-            reason = error.reason if isinstance(error, DomainError) else str(error)
-            print(f"Refused: {reason}", file=sys.stderr)
-            return 1
+                    console.say(
+                        "cli-survey-line",
+                        code=survey.code,
+                        round=survey.round,
+                        version=survey.version,
+                        status=t(f"survey-admin-status-{survey.status}"),
+                        window=until,
+                        in_progress=in_progress,
+                        submitted=submitted,
+                    )
+        except DomainError as error:
+            return console.refuse_error(error)
     return 0

@@ -3,86 +3,127 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from datetime import datetime, timedelta
+from collections import defaultdict
+from datetime import timedelta
 
+from babel.dates import format_datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli import _plain, operator_session
-from bot.i18n import Translator
-from bot.notices import tell_audience_of_change
+from bot.cli import Console, FileProblem, local_time, operator_session, read_file, refuse_file
 from bot.services import event_import, events
+from bot.services.dates import parse_moment
 from bot.services.errors import DomainError
-from bot.services.school_import import ImportFileError
 from bot.settings import Settings
-from bot.views import error_text
+from storage.models import Event, EventStatus
 from storage.types import utcnow
 
 
-async def run_events(settings: Settings, args: argparse.Namespace) -> int:
-    translator = Translator(settings.default_locale)
+async def run_events(settings: Settings, args: argparse.Namespace, console: Console) -> int:
     zone = settings.zone
+    try:
+        content = read_file(args.file) if args.action == "import" else b""
+        when = parse_moment(args.to, zone) if args.action == "move" else None
+    except FileProblem as problem:
+        refuse_file(console, problem)
+    except DomainError as error:
+        return console.refuse_error(error)
     async with operator_session(settings) as session:
         try:
             if args.action == "series":
                 series = await events.save_series(
-                    session, link=args.link, local_time=args.time,
+                    session,
+                    link=args.link,
+                    local_time=args.time,
                     duration_minutes=args.duration,
-                )  # fmt: skip
+                )
                 created = await events.materialise(
                     session, zone, utcnow(), weeks=settings.meetings_ahead_weeks
                 )
-                print(f"«{series.title}»: {series.days} at {series.local_time}; "
-                      f"{created} new occurrences scheduled")  # fmt: skip
+                console.say(
+                    "cli-events-series", title=series.title, time=series.local_time, created=created
+                )
             elif args.action == "list":
-                now = utcnow()
-                until = now + timedelta(weeks=settings.meetings_ahead_weeks)
-                for event in await events.upcoming(session, now, until, include_cancelled=True):
-                    when = event.starts_at.astimezone(zone)
-                    print(f"{event.id:>5}  {when:%a %d.%m.%Y %H:%M}  {event.kind:<8} "
-                          f"{event.status:<10} {event.title}")  # fmt: skip
+                _list(console, await _upcoming(session, settings), settings)
             elif args.action == "import":
-                return await _import(session, settings, args)
-            elif args.action == "move":
-                when = datetime.strptime(args.to, "%d.%m.%Y %H:%M").replace(tzinfo=zone)
-                moved = await events.move(session, None, args.id, when, utcnow())
-                told = await tell_audience_of_change(session, translator, zone, moved)
-                print(f"Moved event {moved.id} to {when:%d.%m.%Y %H:%M}; {told} people told")
-            elif args.action == "cancel":
-                cancelled = await events.cancel(session, None, args.id)
-                told = await tell_audience_of_change(session, translator, zone, cancelled)
-                print(f"Cancelled event {cancelled.id}; {told} people told")
+                return await _import(session, settings, args, content, console)
+            elif args.action in ("move", "cancel"):
+                # The audience is told through the outbox; rendering the notices is the
+                # only part of the operator's commands that loads aiogram (keyboards).
+                from bot.i18n import Translator
+                from bot.notices import tell_audience_of_change
+
+                if when is not None:
+                    changed = await events.move(session, None, args.id, when, utcnow())
+                else:
+                    changed = await events.cancel(session, None, args.id)
+                told = await tell_audience_of_change(
+                    session, Translator(settings.default_locale), zone, changed
+                )
+                if when is not None:
+                    console.say(
+                        "cli-events-moved",
+                        id=changed.id,
+                        when=local_time(when, settings),
+                        told=told,
+                    )
+                else:
+                    console.say("cli-events-cancelled", id=changed.id, told=told)
         except DomainError as error:
-            print(f"Refused: {error.reason}", file=sys.stderr)
-            return 1
-        except ValueError as error:
-            print(f"Refused: {error}", file=sys.stderr)
-            return 1
+            return console.refuse_error(error)
     return 0
 
 
-async def _import(session: AsyncSession, settings: Settings, args: argparse.Namespace) -> int:
-    content = args.file.read_bytes()
-    t = Translator(settings.default_locale).for_locale(settings.default_locale)
-    try:
-        result = await event_import.preview(
-            session, args.file.name, content, settings.zone, utcnow()
+async def _upcoming(session: AsyncSession, settings: Settings) -> list[Event]:
+    now = utcnow()
+    until = now + timedelta(weeks=settings.meetings_ahead_weeks)
+    return list(await events.upcoming(session, now, until, include_cancelled=True))
+
+
+def _list(console: Console, found: list[Event], settings: Settings) -> None:
+    t = console.t
+    if not found:
+        console.say("cli-events-none", weeks=settings.meetings_ahead_weeks)
+    for event in found:
+        when = format_datetime(
+            event.starts_at.astimezone(settings.zone), "EEE dd.MM.yyyy HH:mm", locale=t.locale
         )
-    except ImportFileError as refused:  # the whole file: which limit or format, in words
-        print(_plain(error_text(t, refused)), file=sys.stderr)
-        return 1
+        cancelled = t("cli-event-cancelled-mark") if event.status == EventStatus.CANCELLED else ""
+        console.say(
+            "cli-events-line",
+            id=event.id,
+            when=when,
+            cancelled=cancelled,
+            kind=t(f"cli-event-kind-{event.kind}"),
+            title=event.title,
+        )
+
+
+async def _import(
+    session: AsyncSession,
+    settings: Settings,
+    args: argparse.Namespace,
+    content: bytes,
+    console: Console,
+) -> int:
+    t = console.t
+    result = await event_import.preview(session, args.file.name, content, settings.zone, utcnow())
     for row in result.webinars:
-        print(f"row {row.row}: {row.starts_at.astimezone(settings.zone):%d.%m.%Y %H:%M} "
-              f"{row.title}")  # fmt: skip
+        console.say(
+            "cli-events-import-row",
+            row=row.row,
+            title=row.title,
+            when=local_time(row.starts_at, settings),
+        )
+    problems: dict[int, list[str]] = defaultdict(list)
     for error in result.errors:
-        reason = t(f"import-row-{error.reason}", value=error.value)
-        print(f"row {error.row}: {reason}", file=sys.stderr)
+        problems[error.row].append(t(f"import-row-{error.reason}", value=error.value))
+    for row_number, reasons in sorted(problems.items()):
+        console.refuse("import-error-line", row=row_number, reason="; ".join(reasons))
     if result.errors:
-        print("Nothing written: fix the errors first.", file=sys.stderr)
-        return 1
+        return console.refuse("cli-import-has-errors")
     if not args.apply:
-        print(f"{len(result.webinars)} webinars; run again with --apply to create them.")
+        console.say("cli-events-import-dry-run", count=len(result.webinars))
         return 0
     await event_import.apply(session, args.file.name, content, settings.zone, utcnow())
-    print(f"Created {len(result.webinars)} webinars.")
+    console.say("cli-events-imported", count=len(result.webinars))
     return 0

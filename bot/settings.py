@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.services.analytics import COMPONENTS, DEFAULT_WEIGHTS, EngagementRules
+from bot.services.engagement_rules import COMPONENTS, DEFAULT_WEIGHTS, EngagementRules
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'bot.sqlite3'}"
@@ -19,6 +21,8 @@ SUPPORTED_LOCALES = ("ru", "en")
 
 # What @BotFather hands out: the bot's numeric id, a colon, then 35 url-safe characters.
 _TOKEN_RE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
+# Telegram's rule for usernames: 5-32 letters, digits and underscores; a bot's ends in "bot".
+_USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 # Telegram's own rule for the webhook secret token.
 _WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -34,6 +38,9 @@ class Settings(BaseSettings):
     )
 
     bot_token: SecretStr | None = None
+    # The bot's @username (without @) for invite links printed by `invite create`; unset,
+    # the command asks Telegram (getMe) when a token is set.
+    bot_username: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
     telegram_api_base: AnyHttpUrl | None = None
     timezone: str = "Europe/Moscow"
@@ -77,7 +84,21 @@ class Settings(BaseSettings):
         if value is None or not value.get_secret_value():
             return None
         if not _TOKEN_RE.match(value.get_secret_value()):
-            raise ValueError("does not look like a token from @BotFather (digits:characters)")
+            raise _invalid(
+                "bad-token", "does not look like a token from @BotFather (digits:characters)"
+            )
+        return value
+
+    @field_validator("bot_username")
+    @classmethod
+    def _username_shape(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        value = value.removeprefix("@")
+        if not _USERNAME_RE.match(value):
+            raise _invalid(
+                "bad-username", "must be the bot's username from @BotFather, e.g. school_help_bot"
+            )
         return value
 
     @field_validator("database_url")
@@ -87,7 +108,9 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://") or value.startswith("postgres://"):
             return "postgresql+asyncpg://" + value.split("://", 1)[1]
         if not value.startswith(allowed):
-            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+            raise _invalid(
+                "bad-database", "must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+            )
         return value
 
     @field_validator("timezone")
@@ -96,14 +119,18 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Moscow)") from None
+            raise _invalid(
+                "bad-zone", "unknown time zone {zone} (e.g. Europe/Moscow)", zone=repr(value)
+            ) from None
         return value
 
     @field_validator("default_locale")
     @classmethod
     def _supported_locale(cls, value: str) -> str:
         if value not in SUPPORTED_LOCALES:
-            raise ValueError(f"must be one of: {', '.join(SUPPORTED_LOCALES)}")
+            raise _invalid(
+                "bad-locale", "must be one of: {locales}", locales=", ".join(SUPPORTED_LOCALES)
+            )
         return value
 
     @field_validator("admin_ids", mode="before")
@@ -112,7 +139,7 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             parts = [part for part in re.split(r"[\s,;]+", value) if part]
             if not all(part.lstrip("-").isdigit() for part in parts):
-                raise ValueError("must be Telegram user ids separated by commas")
+                raise _invalid("bad-admins", "must be Telegram user ids separated by commas")
             return tuple(int(part) for part in parts)
         if isinstance(value, int):
             return (value,)
@@ -127,7 +154,7 @@ class Settings(BaseSettings):
         for part in (p.strip().lower() for p in value.split(",") if p.strip()):
             match = re.fullmatch(r"(\d+)\s*(h|m|d)", part)
             if match is None:
-                raise ValueError("must be durations like 24h,1h,30m")
+                raise _invalid("bad-offsets", "must be durations like 24h,1h,30m")
             minutes.append(int(match[1]) * {"m": 1, "h": 60, "d": 1440}[match[2]])
         return tuple(sorted(set(minutes), reverse=True))
 
@@ -151,15 +178,21 @@ class Settings(BaseSettings):
                 try:
                     weights[name.strip()] = float(number)
                 except ValueError:
-                    raise ValueError("must be like surveys=0.3,events=0.4") from None
+                    raise _invalid("bad-weights", "must be like surveys=0.3,events=0.4") from None
             value = weights
         if isinstance(value, dict):
             unknown = set(value) - set(COMPONENTS)
             if unknown:
-                raise ValueError(f"unknown components {sorted(unknown)}; known: "
-                                 f"{', '.join(COMPONENTS)}")  # fmt: skip
+                raise _invalid(
+                    "unknown-components",
+                    "unknown components {unknown}; known: {known}",
+                    unknown=", ".join(sorted(unknown)),
+                    known=", ".join(COMPONENTS),
+                )
             if any(float(w) < 0 for w in value.values()) or not any(value.values()):
-                raise ValueError("weights must be non-negative, and not all zero")
+                raise _invalid(
+                    "bad-weight-values", "weights must be non-negative, and not all zero"
+                )
             return {**dict.fromkeys(COMPONENTS, 0.0), **value}
         return value
 
@@ -168,14 +201,16 @@ class Settings(BaseSettings):
     def _log_level(cls, value: str) -> str:
         level = value.upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+            raise _invalid("bad-log-level", "must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
 
     @field_validator("webhook_secret")
     @classmethod
     def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not _WEBHOOK_SECRET_RE.match(value.get_secret_value()):
-            raise ValueError("must be 1-256 characters: letters, digits, _ and -")
+            raise _invalid(
+                "bad-webhook-secret", "must be 1-256 characters: letters, digits, _ and -"
+            )
         return value
 
     @model_validator(mode="after")
@@ -190,7 +225,12 @@ class Settings(BaseSettings):
                 if value is None
             ]
             if missing:
-                raise ValueError(f"MODE=webhook needs {' and '.join(missing)}")
+                raise _invalid(
+                    "webhook-incomplete",
+                    "MODE=webhook needs {missing}",
+                    missing=" and ".join(missing),
+                    names=", ".join(missing),
+                )
         return self
 
     @property
@@ -210,8 +250,29 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
+def _invalid(kind: str, message: str, **context: str) -> PydanticCustomError:
+    """A setting's problem: the English `message` (a template on `context`) for logs, and
+    `kind`, which names its text in the locales (`setting-<kind>`) for the command line."""
+    return PydanticCustomError(f"setting-{kind}", message, context)
+
+
+@dataclass(frozen=True)
+class SettingProblem:
+    """One invalid setting (`name` None: the combination), for a translated report:
+    `kind` is `setting-<kind>` of our own checks or pydantic's error type."""
+
+    name: str | None
+    kind: str
+    args: dict[str, str]
+
+
 class SettingsError(Exception):
-    """Settings are missing or invalid; the message is one line meant for the operator."""
+    """Settings are missing or invalid; the message is one line per setting, in English,
+    and `problems` the same for a report in the operator's language."""
+
+    def __init__(self, message: str, problems: list[SettingProblem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -221,17 +282,15 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        lines = []
+        lines, problems = [], []
         for error in exc.errors():
             message = str(error["msg"]).removeprefix("Value error, ")
-            if error["loc"]:
-                lines.append(f"Invalid setting {str(error['loc'][0]).upper()}: {message}")
+            name = str(error["loc"][0]).upper() if error["loc"] else None
+            if name:
+                lines.append(f"Invalid setting {name}: {message}")
             else:
                 lines.append(f"Invalid settings: {message}")
-        raise SettingsError("\n".join(lines)) from None
-
-
-MISSING_TOKEN_MESSAGE = (
-    "BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), "
-    "then put its token in .env or the environment as BOT_TOKEN=..."
-)
+            args = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
+            args.setdefault("value", str(error.get("input", "")))
+            problems.append(SettingProblem(name, error["type"], args))
+        raise SettingsError("\n".join(lines), problems) from None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -21,6 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import broadcasts, surveys
 from bot.services.access import Action, can
 from bot.services.audience import Audience
+
+# Re-exported: the analysis' callers name them from here.
+from bot.services.engagement_rules import COMPONENTS as COMPONENTS
+from bot.services.engagement_rules import EngagementRules as EngagementRules
 from bot.services.errors import AccessDenied, NotFound
 from bot.services.survey_definitions import Question, SurveyDefinition
 from storage.models import (
@@ -42,8 +46,6 @@ from storage.repositories.people import PeopleRepository
 # Question types with a number to average: a scale, a number, yes (1) / no (0).
 NUMERIC = ("scale", "number", "yes_no")
 CHOICE = ("single", "multi")
-COMPONENTS = ("surveys", "timeliness", "events", "acknowledgements")
-DEFAULT_WEIGHTS = {"surveys": 0.3, "timeliness": 0.1, "events": 0.4, "acknowledgements": 0.2}
 
 
 # -- what is analysed, and by whom -------------------------------------------------------------
@@ -428,15 +430,6 @@ def _distribution(
 
 
 # -- 3. the engagement index ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EngagementRules:
-    """Weights of the components (any scale; only their proportions matter) and the index
-    below which a school counts as low-engagement (0–100)."""
-
-    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    threshold: float = 50.0
 
 
 @dataclass(frozen=True)

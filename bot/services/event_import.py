@@ -49,7 +49,7 @@ class EventImport:
 
 
 class RowProblem(Exception):
-    """A row that cannot become a webinar; shown as `import-row-<reason>`."""
+    """Why a row cannot become a webinar; shown as `import-row-<reason>`."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -59,13 +59,17 @@ class RowProblem(Exception):
 async def preview(
     session: AsyncSession, filename: str, content: bytes, zone: ZoneInfo, now: datetime
 ) -> EventImport:
+    """Every webinar the file describes, and every problem of each bad row (one RowError
+    per problem, in the order of the columns), so a row is fixed in one go."""
     names = await directory.matcher(session)
     result = EventImport()
     for number, values in await read_table_async(filename, content, HEADERS, REQUIRED):
-        try:
-            result.webinars.append(_webinar(number, values, names, zone, now))
-        except RowProblem as problem:
-            result.errors.append(RowError(number, problem.reason, values.get("title", "")))
+        webinar, problems = _webinar(number, values, names, zone, now)
+        if webinar is not None:
+            result.webinars.append(webinar)
+        result.errors.extend(
+            RowError(number, problem.reason, values.get("title", "")) for problem in problems
+        )
     return result
 
 
@@ -75,35 +79,48 @@ def _webinar(
     names: directory.MunicipalityMatcher,
     zone: ZoneInfo,
     now: datetime,
-) -> WebinarRow:
+) -> tuple[WebinarRow | None, list[RowProblem]]:
+    problems: list[RowProblem] = []
     if not values.get("title"):
-        raise RowProblem("empty-title")
+        problems.append(RowProblem("empty-title"))
+    day = _date(values["date"])
+    if day is None:
+        problems.append(RowProblem("bad-date"))
+    clock: tuple[int, int] | None = None
     try:
-        hour, minute = events.parse_time(values["time"])
+        clock = events.parse_time(values["time"])
     except DomainError:
-        raise RowProblem("bad-time") from None
-    starts_at = _date(values["date"]).replace(hour=hour, minute=minute, tzinfo=zone)
-    if starts_at <= now:
-        raise RowProblem("in-past")
+        problems.append(RowProblem("bad-time"))
+    starts_at = None
+    if day is not None and clock is not None:
+        starts_at = day.replace(hour=clock[0], minute=clock[1], tzinfo=zone)
+        if starts_at <= now:
+            problems.append(RowProblem("in-past"))
     try:
         link = events.check_link(values["link"])
     except DomainError:
-        raise RowProblem("bad-link") from None
+        problems.append(RowProblem("bad-link"))
     duration = values.get("duration") or "90"
     minutes = whole_number(duration)
     if minutes is None or not 10 <= minutes <= 600:
-        raise RowProblem("bad-duration")
-    audience = _audience(values.get("audience", ""), names)
-    return WebinarRow(number, values["title"][:300], starts_at, minutes, link, audience)
+        problems.append(RowProblem("bad-duration"))
+    try:
+        audience = _audience(values.get("audience", ""), names)
+    except RowProblem as problem:
+        problems.append(problem)
+    if problems or starts_at is None or minutes is None:
+        return None, problems
+    webinar = WebinarRow(number, values["title"][:300], starts_at, minutes, link, audience)
+    return webinar, []
 
 
-def _date(text: str) -> datetime:
+def _date(text: str) -> datetime | None:
     for pattern in ("%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S"):
         try:
             return datetime.strptime(text.strip(), pattern)
         except ValueError:
             continue
-    raise RowProblem("bad-date")
+    return None
 
 
 def _audience(text: str, names: directory.MunicipalityMatcher) -> Audience:

@@ -27,6 +27,7 @@ from storage.models import (
     Role,
     School,
 )
+from storage.repositories.directory import MunicipalityRepository, SchoolRepository
 from storage.repositories.people import PeopleRepository
 from storage.types import utcnow
 
@@ -133,6 +134,33 @@ async def create_invite(
 
 async def usable_invites(session: AsyncSession) -> Sequence[Invite]:
     return await PeopleRepository(session).usable_invites(utcnow())
+
+
+@dataclass(frozen=True)
+class InviteListing:
+    """A usable invite with what it is for, as people name it (school codes and names, the
+    municipality's name); `missing_school_ids` are schools deleted from the directory."""
+
+    invite: Invite
+    schools: list[School]
+    missing_school_ids: list[int]
+    municipality: Municipality | None
+
+
+async def list_invites(session: AsyncSession) -> list[InviteListing]:
+    invites = await usable_invites(session)
+    wanted = sorted({school_id for invite in invites for school_id in invite.school_ids})
+    schools = await SchoolRepository(session).by_ids(wanted) if wanted else {}
+    municipalities = {m.id: m for m in await MunicipalityRepository(session).all()}
+    return [
+        InviteListing(
+            invite,
+            [schools[i] for i in invite.school_ids if i in schools],
+            [i for i in invite.school_ids if i not in schools],
+            municipalities.get(invite.municipality_id) if invite.municipality_id else None,
+        )
+        for invite in invites
+    ]
 
 
 async def revoke_invite(session: AsyncSession, actor: Participant | None, invite_id: int) -> None:

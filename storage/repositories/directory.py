@@ -34,6 +34,10 @@ class SchoolRepository:
         result = await self._session.scalars(select(School).where(School.code.in_(codes)))
         return {school.code: school for school in result}
 
+    async def by_ids(self, ids: Sequence[int]) -> dict[int, School]:
+        result = await self._session.scalars(select(School).where(School.id.in_(ids)))
+        return {school.id: school for school in result}
+
     async def all(self) -> Sequence[School]:
         result = await self._session.scalars(select(School).order_by(School.code))
         return result.all()

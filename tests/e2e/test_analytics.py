@@ -87,6 +87,6 @@ async def test_a_coordinator_reads_the_analysis_in_chat(
     # The operator: the same report as files.
     out = bot_process.workdir / "reports"
     printed = await bot_process.cli("report", "pulse", "--out", str(out), "--anonymised")
-    assert "pulse, round 1: 1 of 1 submitted (100%)" in printed
+    assert "Опрос pulse, раунд 1: отправили 1 из 1 (100%)" in printed
     archive = zipfile.ZipFile(out / "pulse-round1.xlsx")
     assert "Иванова".encode() not in b"".join(archive.read(n) for n in archive.namelist())

@@ -26,7 +26,7 @@ SCHOOLS = """Код;Муниципалитет;Полное наименован
 
 async def invite(process: BotProcess, *args: str) -> str:
     output = await process.cli("invite", "create", *args)
-    return output.split("Code: ")[1].split()[0]
+    return output.split("?start=")[1].split()[0]
 
 
 async def test_a_webinar_reaches_its_audience_and_answers_come_back(

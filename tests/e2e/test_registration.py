@@ -97,7 +97,7 @@ async def test_registration_journey(
     coordinator_output = await bot_process.cli(
         "invite", "create", "--role", "municipal_coordinator", "--municipality", "Киришский"
     )
-    coordinator_code = re.search(r"Code: ([\w-]+)", coordinator_output)
+    coordinator_code = re.search(r"\?start=([\w-]+)", coordinator_output)
     assert coordinator_code is not None
 
     # The municipal coordinator and the director follow their deep links.

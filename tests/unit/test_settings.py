@@ -140,7 +140,8 @@ def test_invalid_setting_stops_the_cli_with_status_2(tmp_path: Path) -> None:
     result = _run_cli("run", env=env, cwd=str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "Invalid setting TIMEZONE: unknown time zone 'Nowhere/Land' (e.g. Europe/Moscow)"
+        "Недопустимое значение настройки TIMEZONE: неизвестный часовой пояс 'Nowhere/Land' "
+        "(например, Europe/Moscow)"
     )
 
 
@@ -155,5 +156,6 @@ def test_migrate_then_check_report_the_database(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "bot.sqlite3").exists()
     checked = _run_cli("check", env=env, cwd=str(tmp_path))
     assert checked.returncode == 0, checked.stderr
-    assert "up to date" in checked.stdout
+    assert "Схема базы данных: версия" in checked.stdout
+    assert "обновлений нет" in checked.stdout
     assert TOKEN not in checked.stdout + checked.stderr

@@ -313,15 +313,15 @@ def test_the_operator_loads_and_opens_a_survey(tmp_path: Path) -> None:
         )  # fmt: skip
 
     template = PROJECT_ROOT / "data/surveys/pulse.yaml"
-    assert cli("load", str(template)).stdout.strip() == "pulse v1: created"
+    assert cli("load", str(template)).stdout.strip() == "✅ Опрос pulse загружен (версия 1)."
     opened = cli("open", "pulse", "--closes", "01.01.2099 18:00")
     assert opened.returncode == 0, opened.stderr
     listing = cli("list").stdout
-    assert "pulse" in listing
-    assert "open" in listing
+    assert listing.startswith("pulse: раунд 1, версия 1, открыт, до 01.01.2099 18:00;")
     (tmp_path / "bad.yaml").write_text("code: bad\nquestions: []\n", encoding="utf-8")
     refused = cli("load", str(tmp_path / "bad.yaml"))
     assert refused.returncode == 1
+    assert refused.stderr.startswith(f"Файл опроса {tmp_path / 'bad.yaml'} не принят:")
     assert "bad.yaml: title: Field required" in refused.stderr
 
 

@@ -1,0 +1,403 @@
+"""The operator's command line as the operator meets it: `bot.cli.main` with its output
+captured (and `python -m bot` in a subprocess where the process itself matters), in
+Russian and in English."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Collection, Iterator
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.i18n import Translator
+from bot.settings import PROJECT_ROOT
+from tests.support.people import SCHOOLS_CSV
+
+# Latin words a Russian sentence may hold: names (of the program, services, formats) and
+# the codes an operator types (commands, roles, locales).
+NAMES = {
+    "python",
+    "bot",
+    "Telegram",
+    "BotFather",
+    "newbot",
+    "env",
+    "Bot",
+    "API",
+    "Excel",
+    "Redis",
+    "ru",
+    "en",
+    "h",
+    "sqlite",
+    "aiosqlite",
+    "t",
+    "me",
+    "start",
+}
+COMMANDS = {
+    "run",
+    "migrate",
+    "check",
+    "schools",
+    "import",
+    "export",
+    "archive",
+    "invite",
+    "create",
+    "list",
+    "revoke",
+    "events",
+    "series",
+    "move",
+    "cancel",
+    "survey",
+    "load",
+    "open",
+    "close",
+    "report",
+}
+ROLE_CODES = {"director", "curator", "municipal_coordinator", "regional_coordinator", "admin"}
+
+
+def english_words(text: str, allowed: Collection[str] = ()) -> list[str]:
+    """The Latin-letter words of `text` that are neither names nor codes nor paths."""
+    text = re.sub(r"https?://\S+|start=[\w-]+", " ", text)  # links
+    text = re.sub(r"(?<!\w)--?[a-z][\w-]*", " ", text)  # options: --apply, -h
+    text = re.sub(r"\S*/\S*", " ", text)  # paths
+    text = re.sub(r"\b[\w-]+\.(?:csv|xlsx|yaml|png|db|sqlite3)\b", " ", text)  # file names
+    text = re.sub(r"\b[A-Z][A-Z0-9_]+\b(?:=\S*)?", " ", text)  # BOT_TOKEN=…, CSV, XLSX
+    known = NAMES | COMMANDS | ROLE_CODES | set(allowed)
+    return [word for word in re.findall(r"[A-Za-z][A-Za-z_]*", text) if word not in known]
+
+
+@dataclass
+class Run:
+    status: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+Cli = Callable[..., Run]
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    """`python -m bot ARGS` in this process, on a fresh SQLite file, in the locale asked
+    for through DEFAULT_LOCALE (as an operator sets it)."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("BOT_TOKEN", "BOT_USERNAME", "TELEGRAM_API_BASE", "REDIS_URL", "MODE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}")
+    # The command's own logging setup would attach a handler to pytest's captured stderr.
+    monkeypatch.setattr("bot.logs.setup_logging", lambda settings: None)
+    level = logging.getLogger().level
+
+    def run(*args: str, locale: str = "ru") -> Run:
+        monkeypatch.setenv("DEFAULT_LOCALE", locale)
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                status = main(list(args))
+            except SystemExit as exit_:
+                status = int(exit_.code or 0)
+        return Run(status, out.getvalue(), err.getvalue())
+
+    yield run
+    logging.getLogger().setLevel(level)
+
+
+def test_the_english_detector_flags_english_and_spares_names() -> None:
+    # Guards the helper: a detector that found nothing would let every test pass.
+    assert english_words("Nothing written yet: run again with --apply.") == [
+        "Nothing",
+        "written",
+        "yet",
+        "again",
+        "with",
+    ]
+    assert english_words("Отказано: event-in-past") == ["event", "in", "past"]
+    assert english_words("Refused: time data 'завтра' does not match format") != []
+    assert english_words("Создано: python -m bot invite create --role director, s.csv") == []
+    assert english_words("Укажите BOT_TOKEN=… в .env; https://t.me/x?start=abc") == []
+
+
+HELP_PAGES = [
+    [],
+    ["run"],
+    ["migrate"],
+    ["check"],
+    ["schools"],
+    ["schools", "import"],
+    ["schools", "export"],
+    ["schools", "archive"],
+    ["invite"],
+    ["invite", "create"],
+    ["invite", "list"],
+    ["invite", "revoke"],
+    ["events"],
+    ["events", "list"],
+    ["events", "series"],
+    ["events", "import"],
+    ["events", "move"],
+    ["events", "cancel"],
+    ["survey"],
+    ["survey", "load"],
+    ["survey", "open"],
+    ["survey", "close"],
+    ["survey", "list"],
+    ["report"],
+]
+
+
+@pytest.mark.parametrize("page", HELP_PAGES, ids=lambda page: " ".join(page) or "main")
+def test_every_help_page_is_russian(cli: Cli, page: list[str]) -> None:
+    shown = cli(*page, "--help")
+    assert shown.status == 0, shown.err
+    assert shown.out.startswith("Использование: python -m bot")
+    assert english_words(shown.out) == [], shown.out
+
+
+def test_help_in_english_with_the_locale_option(cli: Cli) -> None:
+    shown = cli("--locale", "en", "invite", "create", "--help")
+    assert shown.out.startswith("usage: python -m bot invite create")
+    words = " ".join(shown.out.split())  # argparse wraps the lines to the terminal's width
+    assert "a school code (repeat it for a curator's several schools)" in words
+    # The option is taken after the command too.
+    assert cli("survey", "list", "--locale", "en").out.startswith("No surveys.")
+
+
+def test_argparse_errors_speak_the_locale(cli: Cli) -> None:
+    missing = cli("invite", "create")
+    assert missing.status == 2
+    assert "python -m bot invite create: ошибка: не указаны обязательные аргументы: --role" in (
+        missing.err
+    )
+    assert english_words(missing.err) == [], missing.err
+    wrong = cli("invite", "revoke", "x")
+    assert "аргумент НОМЕР: нужно целое число, а указано 'x'" in wrong.err
+    choice = cli("invite", "create", "--role", "king")
+    assert "недопустимое значение 'king' (допустимые: 'director'" in choice.err
+    assert "unrecognized" not in cli("survey", "list", "--extra").err
+    english = cli("invite", "create", locale="en")
+    assert "error: the following arguments are required: --role" in english.err
+
+
+def test_a_whole_session_in_russian_has_no_english(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "schools.csv").write_text(SCHOOLS_CSV, encoding="utf-8")
+    (tmp_path / "webinars.csv").write_text(
+        "Дата;Время;Название;Ссылка\n10.12.2099;15:00;Наставничество;https://w.example.org/1\n",
+        encoding="utf-8",
+    )
+    runs = [
+        cli("migrate"),
+        cli("migrate"),
+        cli("check"),
+        cli("schools", "import", "schools.csv"),
+        cli("schools", "import", "schools.csv", "--apply"),
+        cli("schools", "import", "schools.csv", "--apply"),
+        cli("schools", "import", "missing.csv"),
+        cli("schools", "export", "out.xlsx"),
+        cli("invite", "list"),
+        cli("invite", "create", "--role", "director", "--school", "47001"),
+        cli("invite", "create", "--role", "curator", "--school", "47001", "--school", "99999"),
+        cli("invite", "create", "--role", "municipal_coordinator", "--municipality", "Нигде"),
+        cli("invite", "list"),
+        cli("invite", "revoke", "1"),
+        cli("invite", "revoke", "1"),
+        cli("events", "list"),
+        cli("events", "series", "--link", "https://meet.example.org/org"),
+        cli("events", "series", "--link", "https://meet.example.org/org", "--time", "25:00"),
+        cli("events", "list"),
+        cli("events", "import", "webinars.csv"),
+        cli("events", "import", "webinars.csv", "--apply"),
+        cli("events", "move", "1", "--to", "01.02.2020 10:00"),
+        cli("events", "move", "1", "--to", "2099-03-02 10:00"),
+        cli("events", "cancel", "1"),
+        cli("events", "cancel", "1"),
+        cli("survey", "list"),
+        cli("survey", "load", str(PROJECT_ROOT / "data/surveys/pulse.yaml")),
+        cli("survey", "load", str(PROJECT_ROOT / "data/surveys/pulse.yaml")),
+        cli("survey", "open", "pulse", "--closes", "01.01.2099 18:00"),
+        cli("survey", "open", "nothing", "--closes", "01.01.2099 18:00"),
+        cli("survey", "list"),
+        cli("survey", "close", "pulse"),
+        cli("report", "pulse", "--out", str(tmp_path / "reports")),
+        cli("report", "pulse", "--out", str(tmp_path / "reports"), "--from", "вчера"),
+        cli("report", "nothing", "--out", str(tmp_path / "reports")),
+        cli("schools", "archive", "47001"),
+        cli("schools", "archive", "47001"),
+    ]
+    printed = "\n".join(run.text for run in runs)
+    assert "Traceback" not in printed
+    codes = re.findall(r"Код приглашения: ([\w-]+)", printed)
+    assert len(codes) == 1
+    assert english_words(printed.replace(codes[0], ""), allowed={"pulse", "nothing"}) == [], printed
+    # Every refusal is a sentence on stderr (`check` names the missing token in its report).
+    refused = [run for run in runs[3:] if run.status != 0]
+    assert all(run.err.strip() for run in refused), [r.text for r in refused]
+    t = Translator("ru").for_locale("ru")
+    assert runs[1].out.strip().endswith("Изменений нет.")
+    assert runs[3].out.strip().endswith(t("cli-import-dry-run"))
+    assert runs[5].out.strip().endswith(t("import-nothing-to-do"))  # not «Applied.»
+    assert runs[6].err.strip() == t("cli-file-missing", file="missing.csv")
+    assert runs[21].err.strip() == t("error-event-in-past")
+    assert runs[24].err.strip() == t("error-event-cancelled")
+
+
+def test_english_session_says_the_same_in_english(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "schools.csv").write_text(SCHOOLS_CSV, encoding="utf-8")
+    t = Translator("en").for_locale("en")
+    assert (
+        cli("schools", "import", "schools.csv", locale="en")
+        .out.strip()
+        .endswith(t("cli-import-dry-run"))
+    )
+    cli("schools", "import", "schools.csv", "--apply", locale="en")
+    assert cli("invite", "list", locale="en").out.strip() == t("cli-invite-none")
+    past = cli("events", "move", "1", "--to", "01.02.2020 10:00", locale="en")
+    assert past.err.strip() == t("error-event-unknown")
+    assert cli("survey", "close", "x", locale="en").err.strip() == t("error-survey-unknown")
+
+
+@pytest.mark.parametrize(
+    "typed", ["2099-12-20 18:00", "2099-12-20T18:00", "2099-12-20T18:00:00", "20.12.2099 18:00"]
+)
+def test_iso_and_russian_dates_are_accepted(cli: Cli, typed: str) -> None:
+    cli("survey", "load", str(PROJECT_ROOT / "data/surveys/pulse.yaml"))
+    opened = cli("survey", "open", "pulse", "--closes", typed)
+    assert opened.status == 0, opened.err
+    assert opened.out.strip() == "Опрос pulse, раунд 1: открыт до 20.12.2099 18:00."
+    assert "до 20.12.2099 18:00" in cli("survey", "list").out
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+@pytest.mark.parametrize("typed", ["завтра", "20.12.2099", "2099-12-20", "31.02.2099 10:00"])
+def test_an_unreadable_date_is_refused_with_both_forms(cli: Cli, typed: str, locale: str) -> None:
+    cli("survey", "load", str(PROJECT_ROOT / "data/surveys/pulse.yaml"))
+    refused = cli("survey", "open", "pulse", "--closes", typed, locale=locale)
+    assert refused.status == 1
+    t = Translator(locale).for_locale(locale)
+    assert refused.err.strip() == t("error-bad-moment", value=typed)
+    assert "20.12.2026 18:00" in refused.err
+    assert "2026-12-20 18:00" in refused.err
+    moved = cli("events", "move", "1", "--to", typed, locale=locale)
+    assert moved.err.strip() == t("error-bad-moment", value=typed)
+    day = cli("report", "pulse", "--out", "r", "--to", "tomorrow", locale=locale)
+    assert day.err.strip() == t("error-bad-day", value="tomorrow")
+
+
+def test_invite_list_says_when_there_is_none_and_names_schools(cli: Cli, tmp_path: Path) -> None:
+    empty = cli("invite", "list")
+    assert empty.status == 0
+    assert empty.out.strip() == Translator("ru").get("ru", "cli-invite-none")
+    (tmp_path / "schools.csv").write_text(SCHOOLS_CSV, encoding="utf-8")
+    cli("schools", "import", "schools.csv", "--apply")
+    cli("invite", "create", "--role", "curator", "--school", "47001", "--school", "47002")
+    cli("invite", "create", "--role", "municipal_coordinator", "--municipality", "Тосненский")
+    listing = cli("invite", "list").out.splitlines()
+    assert len(listing) == 2
+    assert "школы: 47001 «Киришская СОШ №3»; 47002 «Будогощская СОШ»" in listing[0]
+    assert listing[0].startswith("1. куратор; использовано 0 из 1; действует до ")
+    assert "муниципалитет: Тосненский муниципальный район" in listing[1]
+    assert "[" not in "\n".join(listing)
+
+
+def test_events_import_lists_every_problem_of_a_row(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "w.csv").write_text(
+        "Дата;Время;Название;Ссылка;Аудитория;Длительность\n"
+        "10.12.2099;15:00;Наставничество;https://w.example.org/1;;\n"
+        "завтра;25:00;;ftp://x;инопланетяне;5\n",
+        encoding="utf-8",
+    )
+    for locale in ("ru", "en"):
+        refused = cli("events", "import", "w.csv", locale=locale)
+        assert refused.status == 1
+        t = Translator(locale).for_locale(locale)
+        reasons = [
+            t(f"import-row-{r}", value="")
+            for r in (
+                "empty-title",
+                "bad-date",
+                "bad-time",
+                "bad-link",
+                "bad-duration",
+                "bad-audience",
+            )
+        ]
+        line = t("import-error-line", row=3, reason="; ".join(reasons))
+        assert line in refused.err.splitlines(), refused.err
+        assert refused.err.strip().endswith(t("cli-import-has-errors"))
+
+
+def test_operator_commands_do_not_import_aiogram(tmp_path: Path) -> None:
+    """`--help` and the database commands never load aiogram (the bot's framework, a
+    second or more to import) nor matplotlib; `invite create` neither when BOT_USERNAME
+    names the bot."""
+    (tmp_path / "schools.csv").write_text(SCHOOLS_CSV, encoding="utf-8")
+    script = """
+import contextlib, io, sys
+from bot.cli import main
+for argv in (["--help"], ["survey", "list"], ["schools", "import", "schools.csv", "--apply"],
+             ["invite", "create", "--role", "director", "--school", "47001"], ["invite", "list"],
+             ["events", "list"], ["check"], ["migrate"]):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+        main(argv)
+    loaded = sorted(m for m in sys.modules if m == "aiogram" or m.startswith("aiogram."))
+    print(" ".join(argv), "->", loaded[:3], file=sys.stderr)
+    assert not loaded, (argv, loaded[:5])
+    # Nor the charts (matplotlib), which only `report` draws; `--help` not even SQLAlchemy.
+    assert "matplotlib" not in sys.modules, argv
+    assert argv != ["--help"] or "sqlalchemy" not in sys.modules
+    if argv[0] == "invite" and argv[1] == "create":
+        assert "https://t.me/school_help_bot?start=" in out.getvalue(), out.getvalue()
+"""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'a.db'}",
+        "BOT_TOKEN": "123456789:AAH-test-token-for-the-fake-bot-api_0",
+        "BOT_USERNAME": "school_help_bot",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_invalid_settings_are_named_in_the_locale(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UPDATES_CONCURRENCY", "100")
+    monkeypatch.setenv("DELIVERY_RATE", "fast")
+    monkeypatch.setenv("MODE", "push")
+    refused = cli("survey", "list")
+    assert refused.status == 2
+    assert refused.err.splitlines() == [
+        "Недопустимое значение настройки MODE: недопустимое значение «push»",
+        "Недопустимое значение настройки DELIVERY_RATE: нужно число, а указано «fast»",
+        "Недопустимое значение настройки UPDATES_CONCURRENCY: значение должно быть не больше 64",
+    ]
+    english = cli("survey", "list", locale="en").err.splitlines()
+    assert english[1] == 'Invalid setting DELIVERY_RATE: must be a number, not "fast"'
+    # A token's value is never repeated, even when it is the wrong one.
+    monkeypatch.setenv("BOT_TOKEN", "not-a-token")
+    assert "not-a-token" not in cli("survey", "list").err
