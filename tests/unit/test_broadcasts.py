@@ -167,7 +167,7 @@ async def test_acknowledgements_reports_reminders_and_the_workbook(
 def test_the_progress_counts_what_its_bar_shows(translator: Translator) -> None:
     """Blocked and failed messages are handled too: the figure beside the bar counts them."""
     progress = broadcasts.Progress(
-        total=10, sent=5, blocked=2, failed=1, left=2, withdrawn=0, acknowledged=0
+        total=10, sent=5, blocked=2, failed=1, left=2, withdrawn=0, acknowledged=0, ambiguous=0
     )
     text = notices.progress_text(translator.for_locale("ru"), progress, cancelled=False)
     assert "▓▓▓▓▓▓▓▓░░ 8 из 10" in text
