@@ -319,13 +319,13 @@ async def test_hostile_updates_leave_no_traceback(
 async def test_the_fuzzer_notices_a_crash_and_a_press_left_unanswered(
     harness: BotHarness, world: World, errors: Errors, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The assertions are real: a crash deep in one flow (/start of someone unregistered)
+    """The assertions are real: a crash deep in one flow (/me of someone registered)
     and presses never answered are both reported."""
 
     async def crash(*_: Any) -> None:
         raise ZeroDivisionError("injected")
 
-    monkeypatch.setattr(registration, "pending_request", crash)
+    monkeypatch.setattr(registration, "profile", crash)
     crashed = await fuzz(harness, world, errors, 1000, SEED)
     assert any("ZeroDivisionError('injected')" in p for p in crashed.problems), crashed.problems
 
