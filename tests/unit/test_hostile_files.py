@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -111,19 +112,13 @@ async def test_a_five_million_line_csv_is_refused_early(session: AsyncSession) -
 
 
 async def test_the_events_import_has_the_same_limits(session: AsyncSession) -> None:
-    zone, now = ZoneInfo("Europe/Moscow"), school_import_now()
+    zone, now = ZoneInfo("Europe/Moscow"), datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
     endless = "Дата;Время;Название;Ссылка\n".encode() + b"\n" * 5_000_000
     error = await refusal(event_import.preview(session, "w.csv", endless, zone, now))
     assert error.reason == "import-too-many-lines"
     bomb = hostile.workbook_with_sheet(hostile.padded_sheet(64))
     error = await refusal(event_import.preview(session, "w.xlsx", bomb, zone, now))
     assert error.reason == "import-unpacked-too-large"
-
-
-def school_import_now() -> Any:
-    from datetime import UTC, datetime
-
-    return datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
 async def test_reading_a_large_file_leaves_the_event_loop_free(session: AsyncSession) -> None:
