@@ -116,8 +116,8 @@ class RemindCb(CallbackData, prefix="rmd"):
     """«Отправить ещё раз»: confirms reminder `number` of a survey or an announcement."""
 
     kind: str  # survey | broadcast
-    id: int
-    number: int
+    id: Int
+    number: Int
 
 
 class PickCb(CallbackData, prefix="pick"):

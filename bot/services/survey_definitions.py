@@ -274,8 +274,6 @@ def parse_definition(text: str, path: Path) -> SurveyDefinition:
         mark = getattr(error, "problem_mark", None)
         line = f"line {mark.line + 1}: " if mark is not None else ""
         raise SurveyFileError(path, [f"{line}not valid YAML"]) from None
-    except RecursionError:  # the parser recurses per level: a hostile file nests thousands
-        raise SurveyFileError(path, ["nested too deeply"]) from None
     if not isinstance(data, dict):
         raise SurveyFileError(path, ["the file must be a mapping with code, title, questions…"])
     try:
