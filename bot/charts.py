@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from bot.report import option_label
 from bot.services.analytics import Distributions, Engagement, Places, ResponseRates
@@ -34,6 +35,10 @@ def _figure(rows: float) -> Figure:
 
 
 def _png(figure: Figure) -> bytes:
+    # Every text on a chart is plain: matplotlib would read what stands between two «$» of
+    # an imported school name as mathematics and fail the whole picture.
+    for text in figure.findobj(Text):
+        text.set_parse_math(False)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()

@@ -54,6 +54,7 @@ from storage.models import (
     EventAnswer,
     EventKind,
     EventStatus,
+    Municipality,
     OutboxMessage,
     OutboxStatus,
     Participant,
@@ -788,3 +789,23 @@ async def test_a_curator_follows_a_per_person_survey_in_their_municipalities_onl
     progress = await analytics.survey_progress(session, region["c1"], loaded.survey.id)
     assert (progress.total.expected, progress.total.submitted) == (3, 0)  # d1, d2, c1: Кириши
     assert set(progress.municipalities) == {region["kirishi"]}
+
+
+async def test_names_with_dollar_signs_are_drawn_as_text(
+    session: AsyncSession, region: dict[str, Any], translator: Translator
+) -> None:
+    """matplotlib reads what stands between two «$» as mathematics: an imported name such as
+    «Школа $\\frac{$» failed the whole chart with a parse error."""
+    hostile = r"Школа $\frac{$ №1"
+    await session.execute(update(Municipality).values(name=Municipality.name + r" $\frac{$"))
+    await session.execute(update(School).values(short_name=hostile, full_name=hostile))
+    await session.commit()
+    session.expire_all()
+    report = await _report(session)
+    t = translator.for_locale("ru")
+    for chart in (
+        charts.response_rates(report.rates, report.places, t, "ru"),
+        charts.question(report.distributions, "q_single", report.places, t, "ru"),
+        charts.engagement_ranking(report.engagement, report.places, t),
+    ):
+        assert Image.open(io.BytesIO(chart.png())).format == "PNG"
