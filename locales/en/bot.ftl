@@ -30,7 +30,7 @@ cancel-done = Cancelled. Commands: /help
 cancel-nothing = There is nothing to cancel. Commands: /help
 
 fallback-text = I did not understand that message. Choose a command from the menu or send /help.
-fallback-callback = This button no longer works. Open the menu again: /start
+fallback-callback = This button no longer works. Open the menu again: /menu
 error-apology = Something went wrong, and we are looking into it. Please try again a little later.
 
 # Groups and channels: others could read the answers there.

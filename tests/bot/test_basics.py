@@ -96,6 +96,7 @@ async def test_a_forged_or_stale_button_is_refused_politely(
     requests = await harness.press(IRINA, "survey:999:answer:1")
     (answer,) = [r for r in requests if isinstance(r, AnswerCallbackQuery)]
     assert answer.text == translator.get("ru", "fallback-callback")
+    assert (answer.text or "").endswith("/menu")  # the way back, not registration again
     assert answer.show_alert is True
 
 
