@@ -139,7 +139,7 @@ async def calendar_file(
     name = "schedule.ics" if callback_data.action == "ics-all" else f"event-{chosen[0].id}.ics"
     await bot.send_document(
         participant.telegram_id,
-        BufferedInputFile(events.to_ics(chosen, settings.zone), filename=name),
+        BufferedInputFile(events.to_ics(chosen, settings.zone, utcnow()), filename=name),
     )
 
 

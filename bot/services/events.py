@@ -231,6 +231,7 @@ async def move(
 async def cancel(session: AsyncSession, actor: Participant | None, event_id: int) -> Event:
     found = await _managed(session, actor, event_id)
     found.status = EventStatus.CANCELLED
+    found.version += 1  # a change like a move: calendars take it only with a higher SEQUENCE
     audit.record(session, actor, "event.cancelled", f"event:{found.id}")
     await session.commit()
     return found
@@ -393,23 +394,43 @@ async def audience_of(session: AsyncSession, event: Event) -> Sequence[Participa
     return await audiences.members(session, Audience.from_json(event.audience))
 
 
-def to_ics(events: Sequence[Event], zone: ZoneInfo) -> bytes:
+def to_ics(events: Sequence[Event], zone: ZoneInfo, now: datetime) -> bytes:
+    """A calendar file that calendars accept and update: one UID per event for its whole
+    life, SEQUENCE = version (each move or cancellation raises it), and the VTIMEZONE its
+    TZID refers to. `now` is DTSTAMP, when this file was made."""
     calendar = Calendar()
     calendar.add("prodid", "-//Leningrad Oblast school programmes bot//RU")
     calendar.add("version", "2.0")
     for found in events:
         entry = CalendarEvent()
-        entry.add("uid", f"event-{found.id}-v{found.version}@participants-bot")
+        entry.add("uid", event_uid(found))
+        entry.add("sequence", found.version)
         entry.add("summary", found.title)
         entry.add("dtstart", found.starts_at.astimezone(zone))
-        entry.add("dtend", (found.starts_at + timedelta(minutes=found.duration_minutes))
-                  .astimezone(zone))  # fmt: skip
-        entry.add("dtstamp", found.created_at)
+        entry.add("dtend", _ends_at(found).astimezone(zone))
+        entry.add("dtstamp", now.astimezone(UTC))
         entry.add("url", found.link)
         entry.add("description", found.link)
         entry.add("status", "CANCELLED" if found.status == EventStatus.CANCELLED else "CONFIRMED")
         calendar.add_component(entry)
+    if events:
+        # Only the transitions around these events: the default span (1970-2038) would
+        # make every file several kilobytes of Moscow's past.
+        calendar.add_missing_timezones(
+            first_date=min(e.starts_at for e in events).astimezone(zone).date() - timedelta(days=1),
+            last_date=max(_ends_at(e) for e in events).astimezone(zone).date() + timedelta(days=1),
+        )
     return bytes(calendar.to_ical())
+
+
+def event_uid(event: Event) -> str:
+    """Stable across moves and cancellations, so re-importing updates instead of
+    duplicating."""
+    return f"event-{event.id}@participants-bot"
+
+
+def _ends_at(event: Event) -> datetime:
+    return event.starts_at + timedelta(minutes=event.duration_minutes)
 
 
 def week_of(moment: datetime, zone: ZoneInfo) -> tuple[datetime, datetime, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -239,7 +240,7 @@ async def test_a_municipal_coordinator_makes_webinars_for_their_municipality_onl
 
 async def test_the_ics_file_carries_the_right_times(session: AsyncSession) -> None:
     found = await webinar(session, local("2026-12-01 10:00"))
-    calendar = Calendar.from_ical(events.to_ics([found], MOSCOW))
+    calendar = Calendar.from_ical(events.to_ics([found], MOSCOW, local("2026-12-01 10:00")))
     (entry,) = calendar.walk("VEVENT")
     assert str(entry["summary"]) == "Вебинар: анализ результатов ВПР"
     assert entry.decoded("dtstart") == local("2026-12-10 15:00")
@@ -279,3 +280,42 @@ async def test_webinar_materials_go_with_the_reminders(
     await notices.send_reminders(session, translator, MOSCOW, local("2026-12-09 15:00"), OFFSETS)
     (row,) = list(await session.scalars(select(OutboxMessage)))
     assert row.payload["document"] == "materials-file"
+
+
+def _entry(found: Event) -> tuple[Calendar, Any]:
+    calendar = Calendar.from_ical(events.to_ics([found], MOSCOW, local("2026-12-01 10:00")))
+    (entry,) = calendar.walk("VEVENT")
+    return calendar, entry
+
+
+async def test_the_ics_file_carries_its_time_zone(session: AsyncSession) -> None:
+    found = await webinar(session, local("2026-12-01 10:00"))
+    calendar, entry = _entry(found)
+    (zone,) = calendar.walk("VTIMEZONE")
+    assert str(zone["tzid"]) == "Europe/Moscow"
+    assert entry["dtstart"].params["TZID"] == "Europe/Moscow"
+    assert zone.walk("STANDARD")  # the offset a calendar needs to read the TZID
+    assert entry.decoded("dtstamp") == local("2026-12-01 10:00")  # when the file was made
+
+
+async def test_a_moved_event_keeps_its_uid_and_raises_its_sequence(
+    session: AsyncSession,
+) -> None:
+    now = local("2026-12-01 10:00")
+    found = await webinar(session, now)
+    _, before = _entry(found)
+    moved = await events.move(session, None, found.id, local("2026-12-17 15:00"), now)
+    _, after = _entry(moved)
+    assert str(after["uid"]) == str(before["uid"])  # re-importing updates, not duplicates
+    assert (int(before["sequence"]), int(after["sequence"])) == (1, 2)
+    assert after.decoded("dtstart") == local("2026-12-17 15:00")
+
+
+async def test_a_cancelled_events_file_says_cancelled(session: AsyncSession) -> None:
+    found = await webinar(session, local("2026-12-01 10:00"))
+    _, before = _entry(found)
+    cancelled = await events.cancel(session, None, found.id)
+    _, after = _entry(cancelled)
+    assert str(after["status"]) == "CANCELLED"
+    assert str(after["uid"]) == str(before["uid"])
+    assert int(after["sequence"]) > int(before["sequence"])  # so calendars take the change
