@@ -109,6 +109,31 @@ async def test_schedule_lists_my_events_and_sends_calendar_files(
     assert [r for r in requests if isinstance(r, SendDocument)]
 
 
+async def test_calendar_files_from_schedule_update_the_same_event_after_a_move(
+    harness: BotHarness, session: AsyncSession, settings: Settings
+) -> None:
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    event = await webinar_for_directors(session)
+    user = TelegramUser(id=director.telegram_id)
+
+    async def calendar_file() -> Calendar:
+        requests = await harness.press(user, EventCb(action="ics", id=event.id))
+        (document,) = [r for r in requests if isinstance(r, SendDocument)]
+        return Calendar.from_ical(document.document.data)  # type: ignore[union-attr]
+
+    first = await calendar_file()
+    (zone,) = first.walk("VTIMEZONE")
+    assert str(zone["tzid"]) == settings.timezone
+    (before,) = first.walk("VEVENT")
+    assert before["dtstart"].params["TZID"] == settings.timezone
+    now = datetime.now(UTC)
+    await events.move(session, None, event.id, event.starts_at + timedelta(days=1), now)
+    (after,) = (await calendar_file()).walk("VEVENT")
+    assert str(after["uid"]) == str(before["uid"])
+    assert int(after["sequence"]) > int(before["sequence"])
+
+
 async def test_moving_and_cancelling_tell_the_audience(
     harness: BotHarness, session: AsyncSession, translator: Translator, settings: Settings
 ) -> None:
@@ -131,7 +156,8 @@ async def test_moving_and_cancelling_tell_the_audience(
     await harness.press(user, EventCb(action="cancel-yes", id=event.id))
     assert harness.sent_to(user)[-1].text == translator.get("ru", "event-cancel-done")
     notices = list(await session.scalars(select(OutboxMessage.reference)))
-    assert sorted(notices) == [f"event:{event.id}:v2:cancelled", f"event:{event.id}:v2:scheduled"]
+    # The cancellation is a change like the move: version 3 (the calendar file's SEQUENCE).
+    assert sorted(notices) == [f"event:{event.id}:v2:scheduled", f"event:{event.id}:v3:cancelled"]
     refreshed = await session.scalar(select(Event).execution_options(populate_existing=True))
     assert refreshed is not None
     assert refreshed.status == EventStatus.CANCELLED
