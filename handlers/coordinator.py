@@ -44,7 +44,7 @@ from bot.views import (
     roster_text,
     school_card,
 )
-from handlers.shared import message_of, show_school_search, not_a_command
+from handlers.shared import message_of, not_a_command, show_school_search
 from storage.models import Participant, Role
 
 

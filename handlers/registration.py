@@ -33,7 +33,7 @@ from bot.services.registration import SCHOOL_ROLES
 from bot.settings import Settings
 from bot.views import error_text, join_card, request_text
 from handlers.menu import send_main_menu
-from handlers.shared import drop_keyboard, message_of, show_school_search, not_a_command
+from handlers.shared import drop_keyboard, message_of, not_a_command, show_school_search
 from storage.models import Participant, Role
 
 logger = logging.getLogger(__name__)
