@@ -6,9 +6,11 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Localizer
 from bot.keyboards import MenuCb, inline
+from bot.services import registration
 from bot.services.access import Action, can, grantable_roles
 from handlers.shared import message_of
 from storage.models import Participant, Role
@@ -51,22 +53,38 @@ async def send_main_menu(message: Message, participant: Participant, t: Localize
     )
 
 
+async def answer_not_registered(
+    message: Message, session: AsyncSession, participant: Participant, t: Localizer
+) -> None:
+    """Who is not registered yet: waiting for the coordinator, or not begun at all."""
+    pending = await registration.pending_request(session, participant) is not None
+    await message.answer(t("join-request-waiting" if pending else "menu-not-registered"))
+
+
 async def menu_command(
-    message: Message, state: FSMContext, participant: Participant, t: Localizer
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
 ) -> None:
     await state.clear()
     if not participant.is_registered:
-        await message.answer(t("menu-not-registered"))
+        await answer_not_registered(message, session, participant, t)
         return
     await send_main_menu(message, participant, t)
 
 
 async def menu_button(
-    callback: CallbackQuery, state: FSMContext, participant: Participant, t: Localizer
+    callback: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
 ) -> None:
     await state.clear()
     if not participant.is_registered:
-        await message_of(callback).answer(t("menu-not-registered"))
+        await answer_not_registered(message_of(callback), session, participant, t)
         return
     await send_main_menu(message_of(callback), participant, t)
 

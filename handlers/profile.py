@@ -14,7 +14,8 @@ from bot.keyboards import ForgetCb, MenuCb, inline, menu_button
 from bot.services import registration
 from bot.services.errors import DomainError
 from bot.views import error_text, profile_text
-from handlers.shared import message_of
+from handlers.menu import answer_not_registered
+from handlers.shared import message_of, not_a_command
 from storage.models import Participant
 
 
@@ -26,7 +27,7 @@ async def show_profile(
     message: Message, session: AsyncSession, participant: Participant, t: Localizer
 ) -> None:
     if not participant.is_registered:
-        await message.answer(t("menu-not-registered"))
+        await answer_not_registered(message, session, participant, t)
         return
     digest = t("button-digest-off" if participant.digest_enabled else "button-digest-on")
     await message.answer(
@@ -123,7 +124,7 @@ def build_router() -> Router:
     router.message.register(me_command, Command("me"))
     router.callback_query.register(profile_button, MenuCb.filter(F.item == "profile"))
     router.callback_query.register(change_name, MenuCb.filter(F.item == "rename-self"))
-    router.message.register(new_name, ProfileEdit.name, F.text)
+    router.message.register(new_name, ProfileEdit.name, F.text, not_a_command)
     router.message.register(forget_command, Command("forget"))
     router.callback_query.register(forget_step, ForgetCb.filter())
     return router

@@ -33,7 +33,7 @@ from bot.services.registration import SCHOOL_ROLES
 from bot.settings import Settings
 from bot.views import error_text, join_card, request_text
 from handlers.menu import send_main_menu
-from handlers.shared import drop_keyboard, message_of, show_school_search
+from handlers.shared import drop_keyboard, message_of, not_a_command, show_school_search
 from storage.models import Participant, Role
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,14 @@ async def start(
         await message.answer(t("join-request-waiting"))
         return
     code = (command.args or "").strip()
+    if code:
+        # A dead code is refused at once, before consent is asked for nothing.
+        try:
+            await registration.check_invite(session, code)
+        except DomainError as error:
+            await message.answer(error_text(t, error))
+            await message.answer(t("join-without-code"))
+            return
     await state.update_data(code=code)
     if participant.consent_at is None:
         await state.set_state(Join.consent)
@@ -84,7 +92,14 @@ async def consent(
     settings: Settings,
     t: Localizer,
 ) -> None:
-    await drop_keyboard(callback)
+    # The consent message keeps its text and says what was chosen, so the choice is on record.
+    with suppress(TelegramAPIError):
+        await message_of(callback).edit_text(
+            t("consent-text")
+            + "\n\n"
+            + t("consent-given" if callback_data.accept else "consent-refused"),
+            reply_markup=None,
+        )
     if not callback_data.accept:
         await state.clear()
         await message_of(callback).answer(t("consent-declined"))
@@ -280,7 +295,9 @@ async def confirmed(
     data = await state.get_data()
     if not callback_data.ok:
         await state.clear()
-        await _begin(message_of(callback), state, session, participant, settings, t, "")
+        # Starting over keeps the invite: the person came by it and it still holds.
+        code = str(data.get("code") or "")
+        await _begin(message_of(callback), state, session, participant, settings, t, code)
         return
     try:
         if data.get("admin"):
@@ -331,15 +348,17 @@ def build_router() -> Router:
     router = Router(name="registration")
     router.message.register(start, CommandStart())
     router.callback_query.register(consent, Join.consent, ConsentCb.filter())
-    router.message.register(typed_code, Join.code_or_municipality, F.text)
+    router.message.register(typed_code, Join.code_or_municipality, F.text, not_a_command)
     router.callback_query.register(
         municipality_chosen, Join.code_or_municipality, MunicipalityCb.filter(F.purpose == "join")
     )
-    router.message.register(school_query, Join.school, F.text)
+    router.message.register(school_query, Join.school, F.text, not_a_command)
     router.callback_query.register(schools_page, Join.school, PageCb.filter(F.purpose == "join"))
     router.callback_query.register(school_chosen, Join.school, SchoolCb.filter(F.purpose == "join"))
     router.callback_query.register(role_chosen, Join.role, RoleCb.filter(F.purpose == "join"))
-    router.message.register(name_given, Join.name, F.text)
+    router.message.register(name_given, Join.name, F.text, not_a_command)
     router.callback_query.register(confirmed, Join.confirm, ConfirmJoinCb.filter())
-    router.message.register(use_the_buttons, StateFilter(Join.consent, Join.role, Join.confirm))
+    router.message.register(
+        use_the_buttons, StateFilter(Join.consent, Join.role, Join.confirm), not_a_command
+    )
     return router

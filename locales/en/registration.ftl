@@ -42,6 +42,8 @@ consent-text =
 
     How to delete it: the /forget command deletes your data at any time; questionnaire answers stay only in anonymised form.
 consent-declined = All right, nothing has been stored. If you change your mind, send /start.
+consent-given = ✅ You have consented to the processing of your personal data.
+consent-refused = ❌ You have not consented to the processing of your personal data.
 
 ## Joining
 join-code-or-municipality = If you have an invitation code, send it as a message. If you do not, choose your municipality and we will send a request to the coordinator.
@@ -57,6 +59,7 @@ join-request-sent = ✅ The request has been sent to the coordinator. We will te
 join-request-waiting = Your request is still with the coordinator. We will tell you the decision.
 join-done = ✅ Registration complete.
 join-start-again = To start again, send /start.
+join-without-code = To register without a code, send /start: a coordinator will review your request. Main menu: /menu
 join-approved = ✅ Your request has been approved. Open the menu: /menu
 join-rejected = Your request has been rejected by the coordinator. If this is a mistake, contact your municipal coordinator or send /start to apply again.
 hint-use-buttons = Please choose with a button under the message above, or send /cancel.
@@ -156,7 +159,7 @@ error-already-registered = You are already registered. Your data: /me
 error-consent-needed = Consent to data processing comes first. Send /start.
 error-bad-name = Type your full name in letters, 3 to 100 characters, for example: Ivanova Irina Petrovna.
 error-bad-municipality-name = The name must have 3 to 200 characters.
-error-invite-unknown = No such invitation code. Check the code or choose your municipality below.
+error-invite-unknown = No such invitation code. Check the code.
 error-invite-expired = The code has expired. Ask your coordinator for a new one.
 error-invite-used = This code has already been used. Ask your coordinator for a new one.
 error-invite-revoked = This code has been revoked. Ask your coordinator for a new one.

@@ -214,3 +214,19 @@ async def test_attendance_names_the_people_without_a_municipality(
             "ru", "attendance-line", municipality="Киришский", coming=0, not_coming=0, silent=1
         )
     )
+
+
+async def test_a_command_typed_in_the_webinar_wizard_is_not_its_title(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    await load_schools(session)
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    user = TelegramUser(id=regional.telegram_id)
+    await harness.press(user, MenuCb(item="events"))
+    await harness.press(user, EventCb(action="new"))
+    # /surveys while the title is asked: the list of surveys, not a webinar named "/surveys".
+    assert await harness.reply_text(user, "/surveys") != translator.get("ru", "webinar-ask-date")
+    assert await session.scalar(select(Event)) is None
+    # The wizard is over: a title typed now is not taken for one.
+    reply = await harness.reply_text(user, "Вебинар: работа с родителями")
+    assert reply != translator.get("ru", "webinar-ask-date")

@@ -229,3 +229,88 @@ async def test_coordinators_see_who_has_blocked_the_bot(
     listing = harness.sent_to(user_of(coordinator))[-1].text or ""
     assert listing.startswith(translator.get("ru", "unreachable-title", count=1))
     assert "Иванова Ирина Петровна" in listing
+
+
+def edited_texts(requests: list[object]) -> list[str]:
+    from aiogram.methods import EditMessageText
+
+    return [str(r.text) for r in requests if isinstance(r, EditMessageText)]
+
+
+async def test_the_consent_message_shows_the_choice(
+    harness: BotHarness, translator: Translator
+) -> None:
+    await harness.replies(NEWCOMER, "/start")
+    pressed = await harness.press(NEWCOMER, ConsentCb(accept=True))
+    shown = translator.get("ru", "consent-text") + "\n\n" + translator.get("ru", "consent-given")
+    assert edited_texts(pressed) == [shown]
+
+
+async def test_menu_while_the_request_waits_says_so(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    kirishi = await municipality_id(session, "Киришский")
+    await harness.replies(NEWCOMER, "/start")
+    await harness.press(NEWCOMER, ConsentCb(accept=True))
+    await harness.press(NEWCOMER, MunicipalityCb(purpose="join", id=kirishi))
+    await harness.send(NEWCOMER, "сош")
+    await harness.press(NEWCOMER, SchoolCb(purpose="join", id=schools["47002"].id))
+    await harness.press(NEWCOMER, RoleCb(purpose="join", role=Role.CURATOR))
+    await harness.replies(NEWCOMER, "Петров Олег Иванович")
+    await harness.press(NEWCOMER, ConfirmJoinCb(ok=True))
+    waiting = translator.get("ru", "join-request-waiting")
+    assert await harness.reply_text(NEWCOMER, "/menu") == waiting
+    assert await harness.reply_text(NEWCOMER, "/me") == waiting
+
+
+async def test_a_bad_invite_code_is_refused_before_consent(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    texts = await harness.replies(NEWCOMER, "/start NOSUCHCODE")
+    assert translator.get("ru", "consent-text") not in texts
+    assert texts == [
+        translator.get("ru", "error-invite-unknown"),
+        translator.get("ru", "join-without-code"),
+    ]
+    assert await stored(session, NEWCOMER.id) is None
+    # Registering without the code still works at once.
+    _welcome, consent = await harness.replies(NEWCOMER, "/start")
+    assert consent == translator.get("ru", "consent-text")
+
+
+async def test_start_over_keeps_the_invite(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    invite = await registration.create_invite(
+        session, None, Role.DIRECTOR, school_ids=[schools["47001"].id]
+    )
+    await harness.replies(NEWCOMER, f"/start {invite.code}")
+    await harness.press(NEWCOMER, ConsentCb(accept=True))
+    await harness.replies(NEWCOMER, "Иванова Ирина Петровна")
+    since = len(harness.session.requests)
+    await harness.press(NEWCOMER, ConfirmJoinCb(ok=False))
+    role = translator.get("ru", "role-director")
+    assert [m.text for m in harness.sent_to(NEWCOMER, since)] == [
+        translator.get("ru", "join-invite-accepted", role=role),
+        translator.get("ru", "join-ask-name"),
+    ]
+    await harness.replies(NEWCOMER, "Иванова Ирина Сергеевна")
+    await harness.press(NEWCOMER, ConfirmJoinCb(ok=True))
+    participant = await stored(session, NEWCOMER.id)
+    assert participant is not None
+    assert participant.role == Role.DIRECTOR
+
+
+async def test_a_command_in_a_typed_step_is_not_taken_as_input(
+    harness: BotHarness, translator: Translator
+) -> None:
+    admin = TelegramUser(id=ADMIN_TELEGRAM_ID)
+    await harness.replies(admin, "/start")
+    await harness.press(admin, ConsentCb(accept=True))
+    # Waiting for a name: /me is a command, not a bad name, and it ends the wizard.
+    assert await harness.reply_text(admin, "/me") == translator.get("ru", "menu-not-registered")
+    assert await harness.reply_text(admin, "Главный Администратор") == translator.get(
+        "ru", "fallback-text"
+    )
