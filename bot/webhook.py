@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from aiogram import Bot
-from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
@@ -21,21 +19,24 @@ logger = logging.getLogger(__name__)
 class UpdateRequestHandler(SimpleRequestHandler):
     """aiogram's handler, except that a body that is not an update (not JSON, or JSON of
     another shape) is answered 400: aiogram lets the error out, a 500 with a traceback,
-    and Telegram would send the same body again. The secret is checked before, as there."""
+    and Telegram would send the same body again. The secret is checked first, as there;
+    aiohttp keeps the body read, so aiogram's own handling reads it again for nothing."""
 
-    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
-        try:
-            raw = await request.json(loads=bot.session.json_loads)
-            # pydantic's ValidationError, json's JSONDecodeError and a body that is not
-            # UTF-8 are all ValueErrors.
-            update = Update.model_validate(raw, context={"bot": bot})
-        except ValueError as error:
-            logger.warning("Webhook: a request that is not an update (%s)", type(error).__name__)
-            return web.Response(status=400, text="Bad Request: not a Telegram update")
-        result: TelegramMethod[Any] | None = await self.dispatcher.feed_webhook_update(
-            bot, update, **self.data
-        )
-        return web.Response(body=self._build_response_writer(bot=bot, result=result))
+    async def handle(self, request: web.Request) -> web.Response:
+        bot = await self.resolve_bot(request)
+        secret = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if self.verify_secret(secret, bot):
+            try:
+                raw = await request.json(loads=bot.session.json_loads)
+                # pydantic's ValidationError, json's JSONDecodeError and a body that is
+                # not UTF-8 are all ValueErrors.
+                Update.model_validate(raw, context={"bot": bot})
+            except ValueError as error:
+                logger.warning(
+                    "Webhook: a request that is not an update (%s)", type(error).__name__
+                )
+                return web.Response(status=400, text="Bad Request: not a Telegram update")
+        return await super().handle(request)
 
 
 def build_webhook_app(app: Application) -> web.Application:
