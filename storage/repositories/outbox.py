@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_for
@@ -62,9 +62,16 @@ class OutboxRepository:
         return set(result.scalars().all())
 
     async def update_many(self, values: Sequence[dict[str, Any]]) -> None:
-        """One executemany UPDATE by primary key; each dict holds "id" and the new values."""
+        """One executemany UPDATE by primary key; each dict holds "id" and the new values.
+        A row deleted meanwhile (its recipient used /forget while it was on the wire) is
+        skipped: the ORM's bulk UPDATE would raise StaleDataError for it, on every retry."""
         if values:
-            await self._session.execute(update(OutboxMessage), list(values))
+            table = OutboxMessage.__table__
+            statement = update(table).where(table.c.id == bindparam("row_id"))
+            rows = [
+                {"row_id": v["id"], **{k: x for k, x in v.items() if k != "id"}} for v in values
+            ]
+            await self._session.execute(statement, rows)
 
     async def withdraw(self, kind: str, reference: str, *, exact: bool = False) -> int:
         """Drops pending messages whose reference is `reference` (`exact`) or starts with it

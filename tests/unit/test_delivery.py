@@ -20,7 +20,7 @@ from aiogram.methods.base import TelegramType
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import delivery
+from bot.services import delivery, registration
 from bot.services.delivery import Button, Outgoing, Payload, RetryPolicy
 from scheduler.delivery import ChatSpacing, DeliveryLoop, RateLimiter
 from storage.models import OutboxMessage, OutboxStatus, Participant, Role
@@ -155,6 +155,37 @@ async def test_a_row_withdrawn_after_it_was_read_ahead_is_not_claimed(
         )
     assert claimed == set()
     assert {r.status for r in await rows(session)} == {OutboxStatus.DROPPED}
+
+
+async def test_a_recipient_forgotten_while_their_message_was_on_the_wire_stops_nothing(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    """/forget deletes the person's queued messages, also the one being sent: writing its
+    outcome afterwards finds no row, and the loop goes on with the others (it used to
+    retry that write forever, so nobody got anything again)."""
+    leaving, staying = await people(session, 2)
+    await delivery.enqueue(
+        session,
+        "reminder",
+        "r",
+        [Outgoing(leaving, Payload("x")), Outgoing(staying, Payload("y"))],
+    )
+    async with session_factory() as loop_session:
+        found = await delivery.due(loop_session, clock.now, 10, set())
+        first, second = found.ready
+        assert await delivery.record_and_claim(loop_session, [], [first.id], clock.now) == {
+            first.id
+        }
+    await registration.forget(session, leaving)
+    sent = delivery.Outcome(
+        first.id, leaving.id, OutboxStatus.SENT, 1, clock.now, message_id=7, sent_at=clock.now
+    )
+    async with session_factory() as loop_session:
+        claimed = await delivery.record_and_claim(loop_session, [sent], [second.id], clock.now)
+    assert claimed == {second.id}
+    assert [(r.participant_id, r.status) for r in await rows(session)] == [
+        (staying.id, OutboxStatus.SENDING)
+    ]
 
 
 async def test_429_waits_as_long_as_telegram_asks(
