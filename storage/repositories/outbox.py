@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_for
@@ -66,7 +66,7 @@ class OutboxRepository:
         A row deleted meanwhile (its recipient used /forget while it was on the wire) is
         skipped: the ORM's bulk UPDATE would raise StaleDataError for it, on every retry."""
         if values:
-            table = OutboxMessage.__table__
+            table = cast(Table, OutboxMessage.__table__)
             statement = update(table).where(table.c.id == bindparam("row_id"))
             rows = [
                 {"row_id": v["id"], **{k: x for k, x in v.items() if k != "id"}} for v in values
