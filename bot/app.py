@@ -36,7 +36,7 @@ from bot.middlewares import (
 )
 from bot.runtime import settle_after_start
 from bot.services import updates
-from bot.services.delivery import RetryPolicy
+from bot.services.delivery import RetryPolicy, wake_on_enqueue
 from bot.settings import Mode, Settings
 from handlers import get_routers
 from scheduler import build_scheduler
@@ -267,6 +267,7 @@ async def _serve(app: Application, stopping: asyncio.Event) -> None:
         delivery = DeliveryLoop(
             app.background_bot, app.session_factory, rate=settings.delivery_rate, retry=retry
         )
+        wake_on_enqueue(app.session_factory, delivery.wake)
         delivery_task = asyncio.create_task(delivery.run(stop_delivery), name="delivery")
     try:
         if settings.mode is Mode.WEBHOOK:

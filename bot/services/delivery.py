@@ -18,12 +18,12 @@ Server and network errors are retried with doubling pauses, capped, for a time w
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Set
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import OutboxMessage, OutboxStatus, Participant
 from storage.repositories.outbox import OutboxRepository
@@ -126,7 +126,25 @@ async def enqueue(
     ]
     added = await OutboxRepository(session).add_many(rows)
     await session.commit()
+    if added:
+        _wake_delivery(session)
     return added
+
+
+_WAKE = "wake_delivery"
+
+
+def wake_on_enqueue(factory: async_sessionmaker[AsyncSession], wake: Callable[[], None]) -> None:
+    """Sessions made by `factory` call `wake` once they have queued something, so the
+    delivery loop of this process sends it now rather than after its idle pause (another
+    replica's loop finds it on its next look)."""
+    factory.configure(info={_WAKE: wake})
+
+
+def _wake_delivery(session: AsyncSession) -> None:
+    wake = session.info.get(_WAKE)
+    if wake is not None:
+        wake()
 
 
 async def withdraw(session: AsyncSession, kind: str, reference: str, *, exact: bool = False) -> int:
@@ -233,6 +251,8 @@ async def resend(session: AsyncSession, kind: str, reference: str, now: datetime
         kind, reference, (OutboxStatus.FAILED, OutboxStatus.AMBIGUOUS), now
     )
     await session.commit()
+    if requeued:
+        _wake_delivery(session)
     return requeued
 
 

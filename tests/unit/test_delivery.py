@@ -375,6 +375,29 @@ async def test_the_running_loop_delivers_and_records_before_it_stops(
     assert len(sends(recording)) == 5
 
 
+async def test_what_is_queued_goes_out_at_once_not_after_the_idle_pause(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    """The loop's sessions wake it when they queue something: a reply-like notice (an
+    approval, a moved meeting) must not wait out the pause the loop sleeps when idle."""
+    (someone,) = await people(session, 1)
+    bot, recording = recording_bot()
+    loop = DeliveryLoop(bot, session_factory, rate=1000, idle=3600, clock=clock)
+    delivery.wake_on_enqueue(session_factory, loop.wake)
+    stop = asyncio.Event()
+    runner = asyncio.create_task(loop.run(stop))
+    await asyncio.sleep(0.2)  # the loop has found nothing and sleeps
+    async with session_factory() as handler_session:
+        await delivery.enqueue(handler_session, "notice", "n", [Outgoing(someone, Payload("x"))])
+    for _ in range(500):
+        if sends(recording):
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(runner, 5)
+    assert len(sends(recording)) == 1
+
+
 def test_the_retry_window_doubles_pauses_up_to_the_cap_for_an_hour() -> None:
     policy = RetryPolicy()  # DELIVERY_RETRY_FOR=1h, DELIVERY_RETRY_MAX_PAUSE=5m
     pauses = [policy.pause(n).total_seconds() for n in range(1, 12)]
