@@ -245,10 +245,6 @@ class Settings(BaseSettings):
     def engagement_rules(self) -> EngagementRules:
         return EngagementRules(dict(self.engagement_weights), self.engagement_threshold)
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
 
 def _invalid(kind: str, message: str, **context: str) -> PydanticCustomError:
     """A setting's problem: the English `message` (a template on `context`) for logs, and

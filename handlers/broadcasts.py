@@ -56,10 +56,6 @@ class Compose(StatesGroup):
     confirm = State()
 
 
-def _may_broadcast(participant: Participant) -> bool:
-    return can(participant, Action.BROADCAST, municipality_id=participant.municipality_id)
-
-
 def _render(translator: Translator) -> Callable[[Broadcast, Participant], Payload]:
     """Each recipient's copy: the author's text, the button in the recipient's language."""
 
@@ -75,7 +71,7 @@ def _render(translator: Translator) -> Callable[[Broadcast, Participant], Payloa
 async def start(
     callback: CallbackQuery, state: FSMContext, participant: Participant, t: Localizer
 ) -> None:
-    if not _may_broadcast(participant):
+    if not broadcasts.may_broadcast(participant):
         raise AccessDenied()
     await state.clear()
     await state.set_state(Compose.content)

@@ -49,17 +49,6 @@ class Audience:
             unsubmitted_survey_id=data.get("unsubmitted_survey_id"),
         )
 
-    @property
-    def is_everyone(self) -> bool:
-        return not (
-            self.roles
-            or self.programmes
-            or self.municipality_ids
-            or self.school_ids
-            or self.declined_event_id
-            or self.unsubmitted_survey_id
-        )
-
     def within(self, municipality_id: int) -> Audience:
         """The same audience, limited to one municipality."""
         return replace(self, municipality_ids=(municipality_id,))

@@ -42,12 +42,13 @@ def reference(broadcast: Broadcast) -> str:
     return f"broadcast:{broadcast.id}"
 
 
-def _may_broadcast(actor: Participant) -> bool:
+def may_broadcast(actor: Participant) -> bool:
+    """Whether the actor may write announcements (in their own scope)."""
     return can(actor, Action.BROADCAST, municipality_id=actor.municipality_id)
 
 
 async def audience_size(session: AsyncSession, actor: Participant, audience: Audience) -> int:
-    if not _may_broadcast(actor):
+    if not may_broadcast(actor):
         raise AccessDenied()
     await audiences.check_chosen(session, actor, audience)
     return len(await audiences.members(session, audiences.scoped(actor, audience)))
@@ -66,7 +67,7 @@ async def create(
     acknowledge: bool = False,
 ) -> Broadcast:
     """Saves the announcement and queues one message per recipient in one bulk insert."""
-    if not _may_broadcast(actor):
+    if not may_broadcast(actor):
         raise AccessDenied()
     if not text.strip() or len(text) > MAX_TEXT:
         raise DomainError("broadcast-bad-text")
@@ -106,7 +107,7 @@ async def get(session: AsyncSession, actor: Participant, broadcast_id: int) -> B
     found = await session.get(Broadcast, broadcast_id)
     if found is None:
         raise NotFound("broadcast-unknown")
-    if not _may_broadcast(actor):
+    if not may_broadcast(actor):
         raise AccessDenied()
     if (
         not can(actor, Action.CHOOSE_MUNICIPALITY)
@@ -326,7 +327,7 @@ async def remind_unacknowledged(
 async def history(
     session: AsyncSession, actor: Participant, limit: int = 20
 ) -> Sequence[Broadcast]:
-    if not _may_broadcast(actor):
+    if not may_broadcast(actor):
         raise AccessDenied()
     statement = select(Broadcast).order_by(Broadcast.id.desc()).limit(limit)
     if not can(actor, Action.CHOOSE_MUNICIPALITY):
