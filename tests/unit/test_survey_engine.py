@@ -100,9 +100,21 @@ def test_show_if_hides_and_prunes(engine: SurveyEngine) -> None:
 def test_values_are_checked(engine: SurveyEngine) -> None:
     number = engine.definition.question("webinars_attended")
     assert engine.parse(number, " 3 ") == 3
-    assert engine.parse(number, "2,5") == 2.5
+    assert engine.parse(number, "1 200") == 1200
+    # A count takes whole numbers only; a decimal question (`decimal: true`) takes a comma.
+    for fraction in ("2,5", "2.5"):
+        with pytest.raises(AnswerError, match="not-whole"):
+            engine.parse(number, fraction)
+    with pytest.raises(AnswerError, match="not-whole"):
+        engine.check(number, 2.5)
+    decimal = number.model_copy(update={"decimal": True})
+    assert engine.parse(decimal, "2,5") == 2.5
+    assert engine.parse(decimal, "2.0") == 2
+    for wrong in ("три", "1e3", "inf", "nan", "2,5,1", "٣"):
+        with pytest.raises(AnswerError, match="not-a-number"):
+            engine.parse(decimal, wrong)
     with pytest.raises(AnswerError, match="not-a-number"):
-        engine.parse(number, "три")
+        engine.check(number, engine.parse(number, "9" * 5000))
     with pytest.raises(AnswerError, match="out-of-range"):
         engine.check(number, 51)
     with pytest.raises(AnswerError, match="out-of-scale"):
