@@ -66,7 +66,9 @@ async def load(
         survey = Survey(code=definition.code, version=1, definition=data)
         session.add(survey)
         outcome = "created"
-    elif latest.definition == data:
+    elif latest.definition == data or definition_of(latest) == definition:
+        # Compared as read, too: a definition stored before a field with a default was
+        # added reads the same as the file, and is not a change.
         return Loaded(latest, "unchanged")
     elif not await _has_responses(session, latest.id):
         latest.definition = data

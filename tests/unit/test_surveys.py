@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -45,6 +46,20 @@ async def test_loading_versions(session: AsyncSession) -> None:
     old = await session.get(SurveyResponse, response.id)
     assert old is not None
     assert old.survey_id == first.survey.id  # old answers stay attached to their version
+
+
+async def test_a_definition_stored_before_a_new_field_is_not_a_change(
+    session: AsyncSession,
+) -> None:
+    """A survey stored before `decimal` existed reads the same as the file loaded now:
+    loading that file again changes nothing (no new version over existing answers)."""
+    first = await surveys.load(session, None, DIRECTORS)
+    stored = copy.deepcopy(first.survey.definition)
+    for question in stored["questions"]:
+        del question["decimal"]
+    first.survey.definition = stored
+    await session.commit()
+    assert (await surveys.load(session, None, DIRECTORS)).outcome == "unchanged"
 
 
 async def test_one_response_per_school_resumed_and_submitted(session: AsyncSession) -> None:
