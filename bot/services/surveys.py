@@ -752,6 +752,8 @@ def _submit(
     response, survey = _owned_in(session, participant_id, role, response_id)
     if not is_open(survey, now):
         raise DomainError("survey-closed")
+    if response.status == ResponseStatus.SUBMITTED:  # an old summary's button, a double tap
+        raise DomainError("survey-already-submitted")
     definition = definition_of(survey)
     if not SurveyEngine(definition).is_complete(_answers_in(session, definition, response.id)):
         raise DomainError("survey-incomplete")

@@ -78,6 +78,7 @@ survey-error-unknown-question = This question is no longer part of the questionn
 survey-error-stale-button = This button belongs to another question. Answer the latest question, or open the questionnaire again: /surveys
 
 error-survey-closed = The survey is closed: the answers can no longer change. Main menu: /menu
+error-survey-already-submitted = The questionnaire is already submitted. Answers can change until the deadline: /surveys
 error-survey-incomplete = Answer every required question before submitting.
 error-survey-unknown = Survey not found.
 error-survey-needs-school = This questionnaire needs a school.

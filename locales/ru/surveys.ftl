@@ -82,6 +82,7 @@ survey-error-unknown-question = Этот вопрос больше не вход
 survey-error-stale-button = Эта кнопка относится к другому вопросу. Ответьте на последний вопрос или откройте анкету заново: /surveys
 
 error-survey-closed = Опрос закрыт: ответы больше нельзя изменить. Главное меню: /menu
+error-survey-already-submitted = Анкета уже отправлена. Ответы можно изменить до окончания срока: /surveys
 error-survey-incomplete = Ответьте на все обязательные вопросы, прежде чем отправить анкету.
 error-survey-unknown = Опрос не найден.
 error-survey-needs-school = Для этой анкеты нужна школа.

@@ -897,3 +897,19 @@ async def test_an_answer_that_hides_a_later_question_says_its_answer_is_dropped(
     stored = await surveys.answers(session, await fresh(session, rid))
     assert "curator_helpful" not in stored
     assert stored["curator_contact"] == "never"
+
+
+async def test_a_second_submit_from_an_old_summary_changes_nothing(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    """The summary's «Отправить анкету» pressed again (an old message, a double tap): the
+    person is told it is already sent; no second thanks, the time of sending stays."""
+    t = translator.for_locale("ru")
+    user, rid, _ = await open_for_director(harness, session)
+    await complete_directors_survey(harness, user, rid)
+    submit = SurveyCb(action="submit", response=rid)
+    await harness.press(user, submit)
+    sent = (await fresh(session, rid)).submitted_at
+    assert await harness.alerts(user, submit) == [t("error-survey-already-submitted")]
+    assert (await fresh(session, rid)).submitted_at == sent
+    assert [m.text for m in harness.sent_to(user)].count(t("survey-thanks")) == 1
