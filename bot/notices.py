@@ -331,11 +331,14 @@ async def send_survey_nudges(
         if scope is not None and (item.school is None or item.school.municipality_id != scope):
             continue
         t = translator.for_locale(item.participant.locale)
-        number, total = await surveys.progress(session, item.definition, item.response)
-        if number:
+        standing = await surveys.progress(session, item.definition, item.response)
+        if standing.complete:
+            payload = _survey_payload(t, "survey-nudge-ready", item, survey, zone,
+                                      button="survey-continue")  # fmt: skip
+        elif standing.number:
             payload = _survey_payload(t, "survey-nudge-started", item, survey, zone,
-                                      button="survey-continue", number=number,
-                                      total=total)  # fmt: skip
+                                      button="survey-continue", number=standing.number,
+                                      total=standing.total)  # fmt: skip
         else:
             payload = _survey_payload(t, "survey-nudge-not-started", item, survey, zone)
         outgoing.append(Outgoing(item.participant, payload))

@@ -15,6 +15,7 @@ from bot.i18n import Localizer
 from bot.keyboards import SurveyCb, inline, menu_button
 from bot.services.survey_definitions import Question, SurveyDefinition
 from bot.services.survey_engine import SurveyEngine
+from bot.services.surveys import Standing
 from bot.views import format_when
 
 Rows = list[list[tuple[str, CallbackData | str]]]
@@ -160,13 +161,16 @@ def summary_message(
     return "\n".join(lines), inline(*rows)
 
 
-def status_line(t: Localizer, current: int, total: int, submitted: bool) -> str:
-    """«не начата», «вопрос 4 из 8» (the question the person is at), «отправлена»."""
+def status_line(t: Localizer, standing: Standing, submitted: bool) -> str:
+    """«не начата», «вопрос 4 из 8» (the question the person is at), «все ответы даны…»,
+    «отправлена»."""
     if submitted:
         return t("survey-status-submitted")
-    if current == 0:
+    if standing.complete:
+        return t("survey-status-ready")
+    if standing.number == 0:
         return t("survey-status-not-started")
-    return t("survey-status-progress", number=current, total=total)
+    return t("survey-status-progress", number=standing.number, total=standing.total)
 
 
 def deadline(t: Localizer, closes_at: Any, zone: ZoneInfo) -> str:

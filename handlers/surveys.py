@@ -55,8 +55,8 @@ async def list_mine(
         title = item.definition.title.get(t.locale)
         school = f" — {escape(item.school.short_name)}" if item.school else ""
         submitted = item.response is not None and item.response.status == ResponseStatus.SUBMITTED
-        number, total = await surveys.progress(session, item.definition, item.response)
-        status = survey_views.status_line(t, number, total, submitted)
+        standing = await surveys.progress(session, item.definition, item.response)
+        status = survey_views.status_line(t, standing, submitted)
         lines.append(f"• <b>{escape(title)}</b>{school}: {status}. "
                      + survey_views.deadline(t, item.survey.closes_at, settings.zone))  # fmt: skip
         label = t("survey-start" if item.response is None else

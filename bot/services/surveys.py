@@ -857,18 +857,28 @@ async def mine(session: AsyncSession, participant: Participant, now: datetime) -
     return result
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Where a respondent is: «вопрос N из M» (N is 0 before the first answer), or every
+    answer given (`complete`, the submit still to press)."""
+
+    number: int
+    total: int
+    complete: bool
+
+
 async def progress(
     session: AsyncSession, definition: SurveyDefinition, response: SurveyResponse | None
-) -> tuple[int, int]:
-    """(N, M) of «вопрос N из M» for the question the respondent is at (N is 0 before the
-    first answer); see `SurveyEngine.position`."""
+) -> Standing:
+    """The standing of a response (None: not begun); see `SurveyEngine.position`."""
     engine = SurveyEngine(definition)
     found = await answers(session, response) if response is not None else {}
     upcoming = engine.next_unanswered(found)
     if upcoming is None:
-        return len(engine.visible(found)), len(engine.visible(found))
+        shown = len(engine.visible(found))
+        return Standing(shown, shown, complete=True)
     number, total = engine.position(found, upcoming.id)
-    return (number if found else 0), total
+    return Standing(number if found else 0, total, complete=False)
 
 
 async def school_of(session: AsyncSession, response: SurveyResponse) -> School | None:

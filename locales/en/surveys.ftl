@@ -12,6 +12,7 @@ surveys-none-open = No surveys are open now.
 survey-deadline = Deadline: { $when }.
 survey-status-not-started = not started
 survey-status-progress = question { $number } of { $total }
+survey-status-ready = every answer given, still to submit
 survey-status-submitted = ✅ submitted
 survey-start = Start the questionnaire
 survey-continue = Continue
@@ -19,6 +20,7 @@ survey-view = See the answers
 survey-invitation = 📋 The survey "{ $title }" is open. Please answer before the deadline: { $when }.
 survey-nudge-not-started = ⏰ A reminder: the survey "{ $title }" is still waiting for your answers. Deadline: { $when }.
 survey-nudge-started = ⏰ A reminder: the questionnaire "{ $title }" is started but not submitted (question { $number } of { $total }). Deadline: { $when }.
+survey-nudge-ready = ⏰ A reminder: every answer of the questionnaire "{ $title }" is given; only "Submit" is left. Deadline: { $when }.
 
 survey-question-of = Question { $number } of { $total }
 survey-multi-hint = Tick every option that fits and press "Done".

@@ -12,6 +12,7 @@ surveys-none-open = Сейчас нет открытых опросов.
 survey-deadline = Срок: { $when }.
 survey-status-not-started = не начата
 survey-status-progress = вопрос { $number } из { $total }
+survey-status-ready = все ответы даны, осталось отправить
 survey-status-submitted = ✅ отправлена
 survey-start = Начать анкету
 survey-continue = Продолжить
@@ -19,6 +20,7 @@ survey-view = Посмотреть ответы
 survey-invitation = 📋 Открыт опрос «{ $title }». Ответьте, пожалуйста, до окончания срока: { $when }.
 survey-nudge-not-started = ⏰ Напоминаем: опрос «{ $title }» ещё ждёт Ваших ответов. Срок: { $when }.
 survey-nudge-started = ⏰ Напоминаем: анкета «{ $title }» начата, но не отправлена (вопрос { $number } из { $total }). Срок: { $when }.
+survey-nudge-ready = ⏰ Напоминаем: все ответы анкеты «{ $title }» даны, осталось нажать «Отправить анкету». Срок: { $when }.
 
 survey-question-of = Вопрос { $number } из { $total }
 survey-multi-hint = Отметьте все подходящие варианты и нажмите «Готово».

@@ -913,3 +913,20 @@ async def test_a_second_submit_from_an_old_summary_changes_nothing(
     assert await harness.alerts(user, submit) == [t("error-survey-already-submitted")]
     assert (await fresh(session, rid)).submitted_at == sent
     assert [m.text for m in harness.sent_to(user)].count(t("survey-thanks")) == 1
+
+
+async def test_answers_all_given_but_not_sent_are_called_so(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    """Every answer given, «Отправить анкету» not pressed: /surveys and the reminder say
+    what is left, instead of «вопрос 10 из 10»."""
+    t = translator.for_locale("ru")
+    user, rid, survey_id = await open_for_director(harness, session)
+    await complete_directors_survey(harness, user, rid)
+    listing = await my_surveys(harness, user)
+    assert t("survey-status-ready") in (listing.text or "")
+    assert labels(listing)[0].startswith(t("survey-continue"))
+    assert await notices.send_survey_nudges(session, translator, survey_id, "x", MSK) == 1
+    [nudge] = await _nudges(session)
+    assert nudge.payload["text"].startswith("⏰ Напоминаем: все ответы анкеты")
+    assert [b["text"] for row in nudge.payload["buttons"] for b in row] == ["Продолжить"]
