@@ -184,6 +184,32 @@ def test_any_sequence_of_actions_leaves_a_consistent_response(data: Any) -> None
         assert engine.is_complete(answers)
 
 
+@pytest.mark.parametrize("path", SURVEYS, ids=[p.name for p in SURVEYS])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_progress_goes_one_step_at_a_time_and_its_total_never_grows(path: Path, data: Any) -> None:
+    """Answering straight through any shipped survey (show_if included): «Вопрос N из M»
+    adds one to N each step, M never grows, and the answered share never goes back."""
+    engine = SurveyEngine(load_definition(path))
+    answers: dict[str, Any] = {}
+    current = engine.next_unanswered(answers)
+    seen: list[tuple[int, int, float]] = []
+    while current is not None:
+        number, total = engine.position(answers, current.id)
+        seen.append((number, total, engine.answered_share(answers)))
+        if not current.required and data.draw(st.booleans()):
+            answers = engine.skip(answers, current.id)
+        else:
+            answers = engine.answer(answers, current.id, valid_value(current, data.draw))
+        current = engine.after(answers, current.id)
+    assert [n for n, _, _ in seen] == list(range(1, len(seen) + 1))
+    totals = [m for _, m, _ in seen]
+    assert totals == sorted(totals, reverse=True)
+    shares = [share for _, _, share in seen]
+    assert shares == sorted(shares)
+    assert engine.is_complete(answers)
+
+
 def test_a_definition_round_trips_through_json() -> None:
     definition = load_definition(SURVEYS[0])
     assert SurveyDefinition.model_validate_json(definition.model_dump_json()) == definition
