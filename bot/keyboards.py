@@ -90,7 +90,7 @@ class SurveyCb(CallbackData, prefix="sv"):
     """A survey button. Questions and options travel as indexes into the definition (ids
     may be long); the server checks them against the response and its definition."""
 
-    action: str  # open | ans | tog | done | skip | back | edit | submit | sum
+    action: str  # open | ans | tog | done | skip | back | keep | edit | submit | view | …
     response: Int = 0
     survey: Int = 0
     school: Int = 0

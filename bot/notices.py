@@ -29,6 +29,7 @@ from storage.models import (
     EventStatus,
     Participant,
     ResponseStatus,
+    Survey,
 )
 from storage.types import utcnow
 
@@ -271,9 +272,12 @@ def survey_nudge_steps(
     }
 
 
-async def send_survey_invitations(session: AsyncSession, translator: Translator) -> int:
-    """Everyone asked by an open survey gets one invitation with a Start button, also the
-    one who takes over a response their school's previous respondent began."""
+async def send_survey_invitations(
+    session: AsyncSession, translator: Translator, zone: ZoneInfo
+) -> int:
+    """Everyone asked by an open survey gets one invitation with a Start button and the
+    deadline, also the one who takes over a response their school's previous respondent
+    began."""
     queued = 0
     for survey in await surveys.open_surveys(session, utcnow()):
         outgoing = []
@@ -285,7 +289,7 @@ async def send_survey_invitations(session: AsyncSession, translator: Translator)
                 continue
             t = translator.for_locale(item.participant.locale)
             outgoing.append(Outgoing(item.participant, _survey_payload(
-                t, "survey-invitation", item, survey.id)))  # fmt: skip
+                t, "survey-invitation", item, survey, zone)))  # fmt: skip
         queued += await delivery.enqueue(
             session, "survey-invite", f"survey:{survey.id}:invite", outgoing
         )
@@ -301,7 +305,7 @@ async def send_due_nudges(
         assert survey.closes_at is not None
         for step, when in survey_nudge_steps(survey.opens_at, survey.closes_at, zone).items():
             if when <= now < min(when + NUDGE_WINDOW, survey.closes_at):
-                queued += await send_survey_nudges(session, translator, survey.id, step)
+                queued += await send_survey_nudges(session, translator, survey.id, step, zone)
     return queued
 
 
@@ -310,10 +314,12 @@ async def send_survey_nudges(
     translator: Translator,
     survey_id: int,
     step: str,
+    zone: ZoneInfo,
     actor: Participant | None = None,
 ) -> int:
     """Reminds everyone (in the actor's scope) whose unit has not submitted, with other words
-    for "not started" and "in progress". Once per step: the outbox key."""
+    for "not started" and "in progress" (where they are, and «Продолжить»). Once per step:
+    the outbox key."""
     survey = await surveys.get(session, survey_id)
     scope = None
     if actor is not None and not can(actor, Action.CHOOSE_MUNICIPALITY):
@@ -325,13 +331,30 @@ async def send_survey_nudges(
         if scope is not None and (item.school is None or item.school.municipality_id != scope):
             continue
         t = translator.for_locale(item.participant.locale)
-        key = "survey-nudge-started" if item.response else "survey-nudge-not-started"
-        outgoing.append(Outgoing(item.participant, _survey_payload(t, key, item, survey.id)))
+        standing = await surveys.progress(session, item.definition, item.response)
+        if standing.complete:
+            payload = _survey_payload(t, "survey-nudge-ready", item, survey, zone,
+                                      button="survey-continue")  # fmt: skip
+        elif standing.number:
+            payload = _survey_payload(t, "survey-nudge-started", item, survey, zone,
+                                      button="survey-continue", number=standing.number,
+                                      total=standing.total)  # fmt: skip
+        else:
+            payload = _survey_payload(t, "survey-nudge-not-started", item, survey, zone)
+        outgoing.append(Outgoing(item.participant, payload))
     return await delivery.enqueue(session, "survey-nudge", f"survey:{survey.id}:{step}", outgoing)
 
 
-def _survey_payload(t: Localizer, key: str, item: surveys.Assignment, survey_id: int) -> Payload:
+def _survey_payload(
+    t: Localizer, key: str, item: surveys.Assignment, survey: Survey, zone: ZoneInfo,
+    button: str = "survey-start", **details: int,
+) -> Payload:  # fmt: skip
+    """The invitation or a reminder: the survey (and school), the deadline as people read
+    it, and the button that opens it."""
     title = escape(item.definition.title.get(t.locale))
     school = f" ({escape(item.school.short_name)})" if item.school else ""
-    button = SurveyCb(action="open", survey=survey_id, school=item.school.id if item.school else 0)
-    return Payload(t(key, title=title + school), [[Button(t("survey-start"), button.pack())]])
+    assert survey.closes_at is not None  # an open survey has its deadline
+    when = format_when(survey.closes_at, zone, t.locale)
+    opening = SurveyCb(action="open", survey=survey.id, school=item.school.id if item.school else 0)
+    return Payload(t(key, title=title + school, when=when, **details),
+                   [[Button(t(button), opening.pack())]])  # fmt: skip

@@ -9,18 +9,30 @@ from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
+from babel.numbers import format_decimal
 
 from bot.i18n import Localizer
 from bot.keyboards import SurveyCb, inline, menu_button
 from bot.services.survey_definitions import Question, SurveyDefinition
 from bot.services.survey_engine import SurveyEngine
+from bot.services.surveys import Standing
 from bot.views import format_when
 
 Rows = list[list[tuple[str, CallbackData | str]]]
 
+EDITS_PER_ROW = 5  # the summary's numbered edit buttons: a compact grid
+BAR_CELLS = 10
+CHOSEN = "✅ "  # marks the answer given, when a question is shown again
+
 
 def question_index(definition: SurveyDefinition, question: Question) -> int:
     return [q.id for q in definition.questions].index(question.id)
+
+
+def progress_bar(share: float) -> str:
+    """▓▓▓░░░░░░░: the answered share of what may be asked."""
+    filled = round(BAR_CELLS * share)
+    return "▓" * filled + "░" * (BAR_CELLS - filled)
 
 
 def question_message(
@@ -30,42 +42,56 @@ def question_message(
     question: Question,
     answers: Mapping[str, Any],
     picked: Sequence[str] = (),
+    school: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """«Вопрос 3 из 12», the question, its help, and the buttons its type needs."""
+    """«Вопрос 3 из 12» with a bar, the school answered for (if named), the question, its
+    help, and the buttons its type needs. A question answered before (after «Назад») shows
+    that answer: marked on its button, or «Сейчас: …» with «Оставить ответ» when typed."""
     locale = t.locale
     number, total = engine.position(answers, question.id)
-    lines = [t("survey-question-of", number=number, total=total),
-             f"<b>{escape(question.text.get(locale))}</b>"]  # fmt: skip
+    bar = progress_bar(engine.answered_share(answers))
+    lines = [f"{t('survey-question-of', number=number, total=total)}  {bar}"]
+    if school is not None:
+        lines.append(t("survey-for-school", school=escape(school)))
+    lines.append(f"<b>{escape(question.text.get(locale))}</b>")
     if question.help is not None:
         lines.append(f"<i>{escape(question.help.get(locale))}</i>")
     index = question_index(engine.definition, question)
+    answered = question.id in answers
+    given = answers.get(question.id)
 
     def button(action: str, value: str = "") -> SurveyCb:
         return SurveyCb(action=action, response=response_id, q=index, v=value)
 
+    def mark(label: str, chosen: bool) -> str:
+        return CHOSEN + label if answered and chosen else label
+
     rows: Rows = []
     if question.type == "single":
-        rows += [
-            [(o.label.get(locale), button("ans", str(i)))] for i, o in enumerate(question.options)
-        ]
+        rows += [[(mark(o.label.get(locale), o.id == given), button("ans", str(i)))]
+                 for i, o in enumerate(question.options)]  # fmt: skip
     elif question.type == "multi":
         for i, option in enumerate(question.options):
-            mark = "☑ " if option.id in picked else "☐ "
-            rows.append([(mark + option.label.get(locale), button("tog", str(i)))])
+            tick = "☑ " if option.id in picked else "☐ "
+            rows.append([(tick + option.label.get(locale), button("tog", str(i)))])
         rows.append([(t("survey-done"), button("done"))])
         lines.append(t("survey-multi-hint"))
     elif question.type == "scale":
         assert question.scale is not None
         values = range(question.scale.min, question.scale.max + 1)
-        rows.append([(str(v), button("ans", str(v))) for v in values])
+        rows.append([(mark(str(v), v == given), button("ans", str(v))) for v in values])
         lines.append(t("survey-scale-ends", low=question.scale.min,
                        low_label=escape(question.scale.min_label.get(locale)),
                        high=question.scale.max,
                        high_label=escape(question.scale.max_label.get(locale))))  # fmt: skip
     elif question.type == "yes_no":
-        rows.append([(t("survey-yes"), button("ans", "1")), (t("survey-no"), button("ans", "0"))])
+        rows.append([(mark(t("survey-yes"), given is True), button("ans", "1")),
+                     (mark(t("survey-no"), given is False), button("ans", "0"))])  # fmt: skip
     else:
         lines.append(t("survey-type-number" if question.type == "number" else "survey-type-text"))
+        if answered:
+            lines.append(t("survey-current", answer=escape(format_answer(t, question, given))))
+            rows.append([(t("survey-keep"), button("keep"))])
     navigation: list[tuple[str, CallbackData | str]] = []
     if engine.previous(answers, question.id) is not None:
         navigation.append((t("survey-back"), button("back")))
@@ -87,7 +113,14 @@ def format_answer(t: Localizer, question: Question, value: Any) -> str:
         return ", ".join(labels) or t("survey-skipped")
     if question.type == "yes_no":
         return t("survey-yes") if value else t("survey-no")
+    if question.type in ("number", "scale"):
+        return format_number(value, locale)
     return str(value)
+
+
+def format_number(value: float, locale: str) -> str:
+    """«2,5» in Russian, "2.5" in English; whole numbers without a fraction."""
+    return format_decimal(value, format="#,##0.###", locale=locale)
 
 
 def summary_message(
@@ -98,37 +131,46 @@ def summary_message(
     submitted: bool,
     editable: bool,
     read_only: str = "survey-read-only",
+    school: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """Every answer; with «Изменить ответ N» and the submit while `editable`, else the
-    `read_only` note (the key of why not) and the way back to the menu."""
+    """Every answer; while `editable`, the submit on top and a grid of numbered edit
+    buttons, else the `read_only` note (the key of why not) and the way back to the menu."""
     if editable:
         header = "survey-summary-submitted" if submitted else "survey-summary"
     else:
         header = "survey-summary-sent" if submitted else "survey-summary-view"
     lines = [t(header)]
-    rows: Rows = []
+    if school is not None:
+        lines.append(t("survey-for-school", school=escape(school)))
+    edits: list[tuple[str, CallbackData | str]] = []
     for number, question in enumerate(engine.visible(answers), start=1):
         answer = escape(format_answer(t, question, answers.get(question.id)))
         lines.append(f"{number}. {escape(question.text.get(t.locale))}\n   → {answer}")
-        if editable:
-            index = question_index(engine.definition, question)
-            rows.append([(t("survey-edit", number=number),
-                          SurveyCb(action="edit", response=response_id, q=index))])  # fmt: skip
-    if editable and not submitted:
-        rows.append([(t("survey-submit"), SurveyCb(action="submit", response=response_id))])
-    if not editable:
+        index = question_index(engine.definition, question)
+        edits.append((t("survey-edit", number=number),
+                      SurveyCb(action="edit", response=response_id, q=index)))  # fmt: skip
+    rows: Rows = []
+    if editable:
+        if not submitted:
+            rows.append([(t("survey-submit"), SurveyCb(action="submit", response=response_id))])
+        lines.append(t("survey-edit-hint"))
+        rows += [edits[i : i + EDITS_PER_ROW] for i in range(0, len(edits), EDITS_PER_ROW)]
+    else:
         lines.append(t(read_only))
         rows.append([menu_button(t)])
     return "\n".join(lines), inline(*rows)
 
 
-def status_line(t: Localizer, current: int, total: int, submitted: bool) -> str:
-    """«не начата», «вопрос 4 из 8» (the question the person is at), «отправлена»."""
+def status_line(t: Localizer, standing: Standing, submitted: bool) -> str:
+    """«не начата», «вопрос 4 из 8» (the question the person is at), «все ответы даны…»,
+    «отправлена»."""
     if submitted:
         return t("survey-status-submitted")
-    if current == 0:
+    if standing.complete:
+        return t("survey-status-ready")
+    if standing.number == 0:
         return t("survey-status-not-started")
-    return t("survey-status-progress", number=current, total=total)
+    return t("survey-status-progress", number=standing.number, total=standing.total)
 
 
 def deadline(t: Localizer, closes_at: Any, zone: ZoneInfo) -> str:

@@ -3,7 +3,7 @@ and the status of schools for curators and coordinators."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from html import escape
 from typing import Any
@@ -46,23 +46,17 @@ async def list_mine(
     if not participant.is_registered:
         await message.answer(t("menu-not-registered"))
         return
-    items = await surveys.mine(session, participant, utcnow())
-    if not items:
-        await message.answer(t("surveys-none"))
-        return
-    lines = [t("surveys-title")]
+    now = utcnow()
+    items = await surveys.mine(session, participant, now)
+    closed = await surveys.answered_closed(session, participant, now)
+    lines = [t("surveys-title")] if items else [t("surveys-none")]
     rows: list[list[tuple[str, CallbackData | str]]] = []
     for item in items:
         title = item.definition.title.get(t.locale)
         school = f" — {escape(item.school.short_name)}" if item.school else ""
-        answers = await surveys.answers(session, item.response) if item.response else {}
-        engine = SurveyEngine(item.definition)
         submitted = item.response is not None and item.response.status == ResponseStatus.SUBMITTED
-        upcoming = engine.next_unanswered(answers)
-        number, total = (
-            engine.position(answers, upcoming.id) if upcoming else (0, len(engine.visible(answers)))
-        )
-        status = survey_views.status_line(t, number if answers else 0, total, submitted)
+        standing = await surveys.progress(session, item.definition, item.response)
+        status = survey_views.status_line(t, standing, submitted)
         lines.append(f"• <b>{escape(title)}</b>{school}: {status}. "
                      + survey_views.deadline(t, item.survey.closes_at, settings.zone))  # fmt: skip
         label = t("survey-start" if item.response is None else
@@ -71,6 +65,21 @@ async def list_mine(
             action="open", survey=item.survey.id, school=item.school.id if item.school else 0
         )
         rows.append([(f"{label}: {title[:30]}", opening)])
+    if closed:
+        # Rounds already closed: what was given can be read, nothing changed.
+        lines += ["", t("surveys-closed-title")]
+    for answered in closed:
+        title = answered.definition.title.get(t.locale)
+        school = f" — {escape(answered.school.short_name)}" if answered.school else ""
+        sent = answered.response.status == ResponseStatus.SUBMITTED
+        status = t("survey-status-closed-submitted" if sent else "survey-status-closed-unsent")
+        when = survey_views.deadline(t, answered.survey.closes_at, settings.zone)
+        lines.append(f"• <b>{escape(title)}</b>{school}: {status}. {when}")
+        viewing = SurveyCb(action="view", response=answered.response.id)
+        rows.append([(f"{t('survey-view')}: {title[:30]}", viewing)])
+    if not items and not closed:
+        await message.answer(t("surveys-none"))
+        return
     await message.answer("\n".join(lines), reply_markup=inline(*rows))
 
 
@@ -114,6 +123,7 @@ async def _show(
     submitted by their predecessor) is shown as a summary to read, and left where it is."""
     engine = SurveyEngine(surveys.definition_of(survey))
     editable = mine and surveys.is_open(survey, utcnow())
+    school = await _school_named(session, engine, response)
     if mine:
         await surveys.move_to(session, response, engine.definition, answers,
                               step if editable else None)  # fmt: skip
@@ -123,10 +133,37 @@ async def _show(
         return survey_views.summary_message(
             t, engine, response.id, answers,
             submitted=response.status == ResponseStatus.SUBMITTED, editable=editable,
-            read_only="survey-read-only" if mine else "survey-read-only-earlier",
+            read_only="survey-read-only" if mine else "survey-read-only-earlier", school=school,
         )  # fmt: skip
     question = engine.definition.questions[shown_step]
-    return survey_views.question_message(t, engine, response.id, question, answers, response.picked)
+    return survey_views.question_message(t, engine, response.id, question, answers,
+                                         response.picked, school=school)  # fmt: skip
+
+
+async def _school_named(
+    session: AsyncSession, engine: SurveyEngine, response: SurveyResponse
+) -> str | None:
+    """The school a curator answers for, named on every question and the summary: a curator
+    answers the same questions for each of their schools."""
+    if engine.definition.unit != "curator_school":
+        return None
+    school = await surveys.school_of(session, response)
+    return school.short_name if school is not None else None
+
+
+async def view_closed(
+    callback: CallbackQuery, callback_data: SurveyCb, session: AsyncSession,
+    participant: Participant, t: Localizer,
+) -> None:  # fmt: skip
+    """A closed round's answers from /surveys, to read: no edit buttons."""
+    response, survey = await surveys.readable_response(session, participant, callback_data.response)
+    engine = SurveyEngine(surveys.definition_of(survey))
+    answers = await surveys.answers(session, response)
+    text, markup = survey_views.summary_message(
+        t, engine, response.id, answers, submitted=response.status == ResponseStatus.SUBMITTED,
+        editable=False, school=await _school_named(session, engine, response),
+    )  # fmt: skip
+    await message_of(callback).answer(text, reply_markup=markup)
 
 
 async def _follow(state: FSMContext, raw_state: str | None, response_id: int | None) -> None:
@@ -179,18 +216,24 @@ async def on_answer(
     text, markup = await _show(state, raw_state, session, response, pressed.survey, answers, t,
                                response.step)  # fmt: skip
     if pressed.saved:
-        text = _saved(t, pressed.question, answers) + "\n\n" + text
+        text = _saved(t, pressed.question, answers, pressed.dropped) + "\n\n" + text
         callback_answer.text = t("survey-saved-toast")
     await _replace(message_of(callback), text, markup)
 
 
-def _saved(t: Localizer, question: Question, answers: Mapping[str, Any]) -> str:
-    """«✅ Ответ сохранён: «Вопрос?» — ответ»: what was saved, above the next step."""
-    return t(
+def _saved(
+    t: Localizer, question: Question, answers: Mapping[str, Any],
+    dropped: Sequence[Question] = (),
+) -> str:  # fmt: skip
+    """«✅ Ответ сохранён: «Вопрос?» — ответ»: what was saved, above the next step; then
+    each later question it ruled out, whose answer was deleted with it."""
+    lines = [t(
         "survey-saved",
         question=escape(question.text.get(t.locale)),
         answer=escape(survey_views.format_answer(t, question, answers.get(question.id))),
-    )
+    )]  # fmt: skip
+    lines += [t("survey-dropped", question=escape(gone.text.get(t.locale))) for gone in dropped]
+    return "\n".join(lines)
 
 
 async def on_edit(
@@ -245,8 +288,8 @@ async def on_typed(
     engine = SurveyEngine(definition)
     try:
         value = engine.parse(question, message.text or "")
-        answers = await surveys.record(session, participant, response.id, question.id, value,
-                                       utcnow())  # fmt: skip
+        recorded = await surveys.record(session, participant, response.id, question.id, value,
+                                        utcnow())  # fmt: skip
     except AnswerError as error:
         await message.answer(t(f"survey-error-{error.reason}",
                                **{k: str(v) for k, v in error.details.items()}))  # fmt: skip
@@ -254,9 +297,10 @@ async def on_typed(
     except DomainError:  # the survey closed: nothing typed is an answer to it any more
         await state.clear()
         raise
-    text, markup = await _show(state, raw_state, session, response, survey, answers, t,
+    text, markup = await _show(state, raw_state, session, response, survey, recorded.answers, t,
                                response.step)  # fmt: skip
-    await message.answer(_saved(t, question, answers) + "\n\n" + text, reply_markup=markup)
+    saved = _saved(t, question, recorded.answers, recorded.dropped)
+    await message.answer(saved + "\n\n" + text, reply_markup=markup)
 
 
 async def not_text(message: Message, t: Localizer) -> None:
@@ -341,7 +385,7 @@ async def remind_now(
 
     async def deliver(number: int) -> int:
         return await notices.send_survey_nudges(
-            session, translator, survey_id, f"now:{number}", participant
+            session, translator, survey_id, f"now:{number}", settings.zone, participant
         )
 
     now = utcnow()
@@ -368,10 +412,11 @@ def build_answering_router() -> Router:
     router = Router(name="survey-answering")
     callbacks = router.callback_query
     callbacks.register(on_answer, SurveyCb.filter(F.action.in_({"ans", "tog", "done", "skip",
-                                                                "back"})))  # fmt: skip
+                                                                "back", "keep"})))  # fmt: skip
     callbacks.register(open_survey, SurveyCb.filter(F.action == "open"))
     callbacks.register(on_edit, SurveyCb.filter(F.action == "edit"))
     callbacks.register(on_submit, SurveyCb.filter(F.action == "submit"))
+    callbacks.register(view_closed, SurveyCb.filter(F.action == "view"))
     return router
 
 

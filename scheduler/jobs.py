@@ -76,7 +76,7 @@ async def survey_reminders(
 ) -> None:
     """Invitations to surveys that have opened, and nudges whose time has come."""
     async with session_factory() as session:
-        invited = await notices.send_survey_invitations(session, translator)
+        invited = await notices.send_survey_invitations(session, translator, settings.zone)
         nudged = await notices.send_due_nudges(session, translator, settings.zone, utcnow())
     if invited or nudged:
         logger.info("Queued %d survey invitations and %d nudges", invited, nudged)

@@ -89,6 +89,8 @@ class Question(Strict):
     scale: Scale | None = None
     min: float | None = None
     max: float | None = None
+    # A number question takes whole numbers (a count) unless the file allows fractions.
+    decimal: bool = False
     max_length: Annotated[int, Field(ge=1, le=4000)] = 1000
     show_if: ShowIf | None = None
 
@@ -181,6 +183,8 @@ def _question_problems(question: Question) -> list[str]:
             problems.append("scale min must be below max")
         elif question.scale.max - question.scale.min >= MAX_SCALE_POINTS:
             problems.append(f"a scale has at most {MAX_SCALE_POINTS} points")
+    if question.decimal and question.type != "number":
+        problems.append("decimal is for number questions")
     lowest, highest = question.min, question.max
     if (
         question.type == "number"

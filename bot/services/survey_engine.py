@@ -10,6 +10,7 @@ a response is always consistent with its definition.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,11 @@ from bot.services.errors import DomainError
 from bot.services.survey_definitions import Question, SurveyDefinition
 
 Answers = Mapping[str, Any]
+
+# What a person types for a number: digits, a sign, one comma or point; spaces between
+# thousands are dropped first. No exponents, "inf" or "nan", which float() would read.
+_WHOLE = re.compile(r"[-+]?\d+")
+_DECIMAL = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 
 
 class AnswerError(DomainError):
@@ -52,10 +58,49 @@ class SurveyEngine:
                 return question
         return None
 
+    def may_be_asked(self, answers: Answers) -> list[Question]:
+        """The questions asked, or still to be asked, given the answers so far: a question
+        whose `show_if` source is not answered yet counts (it may be asked), one its source's
+        answer rules out does not. Answering never adds to it, only rules questions out."""
+        possible: set[str] = set()
+        found = []
+        for question in self.definition.questions:
+            condition = question.show_if
+            if condition is None:
+                asked = True
+            elif condition.question in answers:
+                asked = self.is_visible(question, answers)
+            else:
+                asked = condition.question in possible
+            if asked:
+                possible.add(question.id)
+                found.append(question)
+        return found
+
     def position(self, answers: Answers, question_id: str) -> tuple[int, int]:
-        """("Вопрос N из M"): the question's place among those visible now."""
-        shown = [q.id for q in self.visible(answers)]
-        return shown.index(question_id) + 1, len(shown)
+        """("Вопрос N из M"): the question's place among those that may be asked. Going on
+        adds one to N; M never grows while answering, so the progress never goes back."""
+        possible = [q.id for q in self.may_be_asked(answers)]
+        return possible.index(question_id) + 1, len(possible)
+
+    def answered_share(self, answers: Answers) -> float:
+        """How much of what may be asked is answered (the progress bar)."""
+        possible = self.may_be_asked(answers)
+        done = sum(1 for q in possible if q.id in answers)
+        return done / len(possible) if possible else 1.0
+
+    def after(self, answers: Answers, question_id: str) -> Question | None:
+        """Where an answer to the question leads: the next visible question while any is
+        unanswered (a person who went back walks on through what they gave), else None
+        (the summary)."""
+        if self.next_unanswered(answers) is None:
+            return None
+        shown = self.visible(answers)
+        ids = [q.id for q in shown]
+        if question_id not in ids:
+            return self.next_unanswered(answers)
+        index = ids.index(question_id)
+        return shown[index + 1] if index + 1 < len(shown) else self.next_unanswered(answers)
 
     def previous(self, answers: Answers, question_id: str) -> Question | None:
         shown = self.visible(answers)
@@ -75,10 +120,17 @@ class SurveyEngine:
         """A typed answer (number, text) into a value; choices come from buttons."""
         text = text.strip()
         if question.type == "number":
-            try:
-                value = float(text.replace(",", ".").replace(" ", ""))
-            except ValueError:
-                raise AnswerError("not-a-number") from None
+            cleaned = "".join(text.split())  # «1 200», also with a no-break space
+            if not cleaned.isascii():
+                raise AnswerError("not-a-number")
+            if _WHOLE.fullmatch(cleaned):
+                # A huge one as a float: inf is refused by `check`, not by int()'s limit.
+                return int(cleaned) if len(cleaned) <= 15 else float(cleaned)
+            if not _DECIMAL.fullmatch(cleaned):
+                raise AnswerError("not-a-number")
+            if not question.decimal:
+                raise AnswerError("not-whole")
+            value = float(cleaned.replace(",", "."))
             return int(value) if value.is_integer() else value
         if question.type == "text":
             return text
@@ -130,6 +182,8 @@ class SurveyEngine:
             or not math.isfinite(value)
         ):
             raise AnswerError("not-a-number")
+        if not question.decimal and not float(value).is_integer():
+            raise AnswerError("not-whole")
         if (question.min is not None and value < question.min) or (
             question.max is not None and value > question.max
         ):

@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Exists, Update, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import (
+    Exists,
+    Select,
+    Update,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -55,7 +66,9 @@ async def load(
         survey = Survey(code=definition.code, version=1, definition=data)
         session.add(survey)
         outcome = "created"
-    elif latest.definition == data:
+    elif latest.definition == data or definition_of(latest) == definition:
+        # Compared as read, too: a definition stored before a field with a default was
+        # added reads the same as the file, and is not a change.
         return Loaded(latest, "unchanged")
     elif not await _has_responses(session, latest.id):
         latest.definition = data
@@ -398,6 +411,17 @@ class Pressed:
     question: Question  # whose button it was
     answers: dict[str, Any]
     saved: bool  # an answer (or a skip) was stored; else a tick changed, or a step back
+    # Later questions the answer ruled out (show_if): their answers were deleted with it.
+    dropped: tuple[Question, ...] = ()
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A typed answer, committed: the answers as they now stand, and the later questions
+    whose answers it dropped (they are no longer asked)."""
+
+    answers: dict[str, Any]
+    dropped: tuple[Question, ...]
 
 
 async def press(
@@ -412,8 +436,9 @@ async def press(
     """A button under the question at `question_index` of the participant's response:
     `ans` (the option's index, the scale's number, "1"/"0" for yes/no), `tog` (ticks or
     unticks the option at index `value`), `done` (the ticked options are the answer),
-    `skip`, `back`. AnswerError for a button no longer on screen or a value that does not
-    fit; nothing changes then."""
+    `skip`, `back`, `keep` (the answer given stands: on to the next question).
+    AnswerError for a button no longer on screen or a value that does not fit; nothing
+    changes then."""
     return await session.run_sync(
         _press, participant.id, role_now(participant), response_id, question_index, action,
         value, now,
@@ -440,14 +465,21 @@ def _press(
         return Pressed(response, survey, question, current, saved=False)
     if not is_open(survey, now):
         raise DomainError("survey-closed")
+    if action == "keep":
+        if question.id not in current:
+            raise AnswerError("stale-button")
+        _move_in(session, response, definition, current, _step_after(
+            engine, response.status, current, question.id))  # fmt: skip
+        return Pressed(response, survey, question, current, saved=False)
     if action == "tog":
         _save_in(session, response, {"picked": _toggle(response.picked, _option(question, raw))})
         session.commit()
         return Pressed(response, survey, question, current, saved=False)
     value = _value(question, raw, response.picked)
-    updated = _store_in(session, response, engine, current, question.id, value, now,
-                        skip=action == "skip")  # fmt: skip
-    return Pressed(response, survey, question, updated, saved=True)
+    stored = _store_in(session, response, engine, current, question.id, value, now,
+                       skip=action == "skip")  # fmt: skip
+    return Pressed(response, survey, question, stored.answers, saved=True,
+                   dropped=stored.dropped)  # fmt: skip
 
 
 def _option(question: Question, raw: str) -> str:
@@ -488,7 +520,7 @@ async def record(
     now: datetime,
     *,
     skip: bool = False,
-) -> dict[str, Any]:
+) -> Recorded:
     """Checks the answer (or skip), stores the response's answers and returns them. Every
     answer is committed at once: a restart, or days later, continues from here."""
     return await session.run_sync(
@@ -500,7 +532,7 @@ async def record(
 def _record(
     session: Session, participant_id: int, role: str | None, response_id: int,
     question_id: str, value: Any, now: datetime, skip: bool,
-) -> dict[str, Any]:  # fmt: skip
+) -> Recorded:  # fmt: skip
     response, survey = _owned_in(session, participant_id, role, response_id)
     if not is_open(survey, now):
         raise DomainError("survey-closed")
@@ -513,9 +545,10 @@ def _record(
 def _store_in(
     session: Session, response: SurveyResponse, engine: SurveyEngine,
     current: dict[str, Any], question_id: str, value: Any, now: datetime, *, skip: bool,
-) -> dict[str, Any]:  # fmt: skip
-    """Stores an answer over `current` and moves the respondent on; committed. Only the
-    rows of questions whose answer changed (this one, and those it hides) are rewritten."""
+) -> Recorded:  # fmt: skip
+    """Stores an answer over `current` and moves the respondent on to the next question
+    (see `SurveyEngine.after`); committed. Only the rows of questions whose answer changed
+    (this one, and those it hides) are rewritten."""
     if skip:
         updated = engine.skip(current, question_id)
     else:
@@ -538,10 +571,11 @@ def _store_in(
     changes: dict[str, Any] = {"updated_at": now}
     if response.status == ResponseStatus.SUBMITTED and not engine.is_complete(updated):
         changes |= {"status": ResponseStatus.IN_PROGRESS, "submitted_at": None}
-    step = _step_after(engine, changes.get("status", response.status), updated)
+    step = _step_after(engine, changes.get("status", response.status), updated, question_id)
     _save_in(session, response, changes | _position(definition, updated, step))
     session.commit()
-    return updated
+    dropped = tuple(definition.question(key) for key in current if key not in updated)
+    return Recorded(updated, dropped)
 
 
 async def answers(session: AsyncSession, response: SurveyResponse) -> dict[str, Any]:
@@ -629,10 +663,17 @@ def next_step(
     return _step_after(engine, response.status, answers)
 
 
-def _step_after(engine: SurveyEngine, status: str, answers: dict[str, Any]) -> int | None:
+def _step_after(
+    engine: SurveyEngine, status: str, answers: dict[str, Any], answered: str | None = None
+) -> int | None:
+    """The step after `answered` (see `SurveyEngine.after`), or on opening (None) the
+    first unanswered question; the summary (None) once submitted or nothing is left."""
     if status == ResponseStatus.SUBMITTED:
         return None
-    question = engine.next_unanswered(answers)
+    if answered is None:
+        question = engine.next_unanswered(answers)
+    else:
+        question = engine.after(answers, answered)
     return None if question is None else engine.definition.place(question.id)
 
 
@@ -711,6 +752,8 @@ def _submit(
     response, survey = _owned_in(session, participant_id, role, response_id)
     if not is_open(survey, now):
         raise DomainError("survey-closed")
+    if response.status == ResponseStatus.SUBMITTED:  # an old summary's button, a double tap
+        raise DomainError("survey-already-submitted")
     definition = definition_of(survey)
     if not SurveyEngine(definition).is_complete(_answers_in(session, definition, response.id)):
         raise DomainError("survey-incomplete")
@@ -812,6 +855,102 @@ async def mine(session: AsyncSession, participant: Participant, now: datetime) -
     for survey in await open_surveys(session, now):
         result += await assignments(session, survey, only=participant)
     return result
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a respondent is: «вопрос N из M» (N is 0 before the first answer), or every
+    answer given (`complete`, the submit still to press)."""
+
+    number: int
+    total: int
+    complete: bool
+
+
+async def progress(
+    session: AsyncSession, definition: SurveyDefinition, response: SurveyResponse | None
+) -> Standing:
+    """The standing of a response (None: not begun); see `SurveyEngine.position`."""
+    engine = SurveyEngine(definition)
+    found = await answers(session, response) if response is not None else {}
+    upcoming = engine.next_unanswered(found)
+    if upcoming is None:
+        shown = len(engine.visible(found))
+        return Standing(shown, shown, complete=True)
+    number, total = engine.position(found, upcoming.id)
+    return Standing(number if found else 0, total, complete=False)
+
+
+async def school_of(session: AsyncSession, response: SurveyResponse) -> School | None:
+    """The school a response answers for (None for a personal one)."""
+    if response.school_id is None:
+        return None
+    return await SchoolRepository(session).get(response.school_id)
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A closed round's response the participant may read: their own, or their school's."""
+
+    survey: Survey
+    definition: SurveyDefinition
+    response: SurveyResponse
+    school: School | None
+
+
+async def answered_closed(
+    session: AsyncSession, participant: Participant, now: datetime
+) -> list[Answered]:
+    """Responses of closed rounds that the participant gave, or that were given for the
+    school they direct now (newest round first), to read: nothing can change there."""
+    found = []
+    for response, survey in (await session.execute(_readable_statement(participant))).tuples():
+        if is_open(survey, now) or not await _may_read(session, participant, response, survey):
+            continue
+        school = await school_of(session, response)
+        found.append(Answered(survey, definition_of(survey), response, school))
+    return found
+
+
+def _readable_statement(participant: Participant) -> Select[SurveyResponse, Survey]:
+    """Responses with an answer, of the participant or of a school they are assigned to."""
+    theirs = SurveyResponse.participant_id == participant.id
+    schools = select(SchoolAssignment.school_id).where(
+        SchoolAssignment.participant_id == participant.id
+    )
+    answered = exists().where(SurveyAnswer.response_id == SurveyResponse.id)
+    return (
+        select(SurveyResponse, Survey)
+        .join(Survey, Survey.id == SurveyResponse.survey_id)
+        .where(theirs | SurveyResponse.school_id.in_(schools), answered)
+        .order_by(Survey.closes_at.desc(), SurveyResponse.id)
+    )
+
+
+async def _may_read(
+    session: AsyncSession, participant: Participant, response: SurveyResponse, survey: Survey
+) -> bool:
+    """The respondent may read their response; a school's director (unit `school`) may read
+    the school's, whoever gave it. A curator's response stays theirs."""
+    if is_mine(response, participant):
+        return True
+    if definition_of(survey).unit != "school" or role_now(participant) != Role.DIRECTOR:
+        return False
+    schools = {s.id for s in await PeopleRepository(session).schools_of(participant.id)}
+    return response.school_id in schools
+
+
+async def readable_response(
+    session: AsyncSession, participant: Participant, response_id: int
+) -> tuple[SurveyResponse, Survey]:
+    """A response the participant may read (see `_may_read`), AccessDenied if not."""
+    response = await session.get(SurveyResponse, response_id)
+    survey = await session.get(Survey, response.survey_id) if response is not None else None
+    if response is None or survey is None:
+        raise AccessDenied()
+    if not await _may_read(session, participant, response, survey):
+        raise AccessDenied()
+    return response, survey
 
 
 async def owned_response(

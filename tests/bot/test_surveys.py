@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
@@ -12,11 +13,13 @@ from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import notices
 from bot.i18n import Translator
 from bot.keyboards import MenuCb, RemindCb, SurveyCb
 from bot.services import registration, surveys
-from bot.services.survey_definitions import load_definition
+from bot.services.survey_definitions import SurveyDefinition, load_definition
 from bot.settings import PROJECT_ROOT
+from bot.views import format_when
 from storage.models import Assignment, OutboxMessage, ResponseStatus, Role, SurveyResponse
 from tests.bot.conftest import BotHarness
 from tests.support.people import load_schools, person
@@ -64,7 +67,7 @@ async def test_a_director_answers_the_engagement_survey(
     await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
                                        school=schools["47001"].id))  # fmt: skip
     first = harness.sent_to(user)[-1]
-    assert (first.text or "").startswith(t("survey-question-of", number=1, total=8))
+    assert (first.text or "").startswith(t("survey-question-of", number=1, total=10))
     response = await session.scalar(select(SurveyResponse))
     assert response is not None
     rid = response.id
@@ -79,7 +82,7 @@ async def test_a_director_answers_the_engagement_survey(
     step = shown(requests)
     assert isinstance(step, EditMessageText)
     assert (step.text or "").startswith(saved("meetings_attended", "Во всех") + "\n\n"
-                                        + t("survey-question-of", number=2, total=8))  # fmt: skip
+                                        + t("survey-question-of", number=2, total=10))  # fmt: skip
     assert "Сколько вебинаров" in (step.text or "")
     [answered] = [r for r in requests if isinstance(r, AnswerCallbackQuery)]
     assert (answered.text, answered.show_alert) == (t("survey-saved-toast"), None)
@@ -90,11 +93,11 @@ async def test_a_director_answers_the_engagement_survey(
     # A typed answer: the next question comes as a new message, headed by what was saved.
     typed = await harness.reply_text(user, "5")
     assert typed.startswith(saved("webinars_attended", "5") + "\n\n"
-                            + t("survey-question-of", number=3, total=8))  # fmt: skip
+                            + t("survey-question-of", number=3, total=10))  # fmt: skip
     # «Назад» turns the message back into the previous question; answering it again goes on.
     back = shown(await harness.press(user, press("back", "curator_contact")))
     assert isinstance(back, EditMessageText)
-    assert (back.text or "").startswith(t("survey-question-of", number=2, total=8))
+    assert (back.text or "").startswith(t("survey-question-of", number=2, total=10))
     assert "Сколько вебинаров" in (back.text or "")
     assert await harness.alerts(user, press("ans", "curator_contact", "3")) == [
         t("survey-error-stale-button")
@@ -102,7 +105,7 @@ async def test_a_director_answers_the_engagement_survey(
     assert (await harness.reply_text(user, "5")).startswith(saved("webinars_attended", "5"))
     question = shown(await harness.press(user, press("ans", "curator_contact", "3")))
     assert "Как продвигается программа" in (question.text or "")  # never: hides helpful
-    assert t("survey-question-of", number=4, total=8) in (question.text or "")
+    assert t("survey-question-of", number=4, total=9) in (question.text or "")  # helpful ruled out
     # An old question's button: explained, nothing changes.
     stale = await harness.alerts(user, press("ans", "meetings_attended", "2"))
     assert stale == [t("survey-error-stale-button")]
@@ -122,7 +125,7 @@ async def test_a_director_answers_the_engagement_survey(
     assert (summary.text or "").startswith(saved("comment", "пропущено") + "\n\n"
                                            + "<b>Проверьте ответы</b>")  # fmt: skip
     assert "Низкая учебная мотивация, Школьный климат" in (summary.text or "")
-    assert labels(summary)[-1] == t("survey-submit")
+    assert labels(summary)[0] == t("survey-submit")
 
     # Edit one answer from the summary, then submit.
     await harness.press(user, SurveyCb(action="edit", response=rid, q=q("webinars_attended")))
@@ -392,12 +395,12 @@ async def test_the_next_director_continues_the_schools_response(
     second = await person(session, Role.DIRECTOR, schools=[schools["47001"]], name="Новый Дир")
     user = TelegramUser(id=second.telegram_id)
     listing = await my_surveys(harness, user)
-    assert t("survey-status-progress", number=4, total=8) in (listing.text or "")
+    assert t("survey-status-progress", number=4, total=9) in (listing.text or "")
     assert labels(listing)[0].startswith(t("survey-continue"))
     await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
                                        school=schools["47001"].id))  # fmt: skip
     question = harness.sent_to(user)[-1].text or ""
-    assert question.startswith(t("survey-question-of", number=4, total=8))
+    assert question.startswith(t("survey-question-of", number=4, total=9))
     assert "Как продвигается программа" in question
 
     step = shown(await harness.press(user, SurveyCb(action="ans", response=response.id,
@@ -567,3 +570,363 @@ async def test_typing_after_the_survey_closed_is_answered_once(
     assert await surveys.answers(session, await fresh(session, response.id)) == {
         "meetings_attended": "all"
     }
+
+
+# -- the flow as a director or curator meets it (issue #14) -----------------------------------
+
+MSK = ZoneInfo("Europe/Moscow")
+
+# A survey whose show_if reveals questions, with a whole and a decimal number.
+FLOW = SurveyDefinition.model_validate(
+    {
+        "code": "flow",
+        "title": {"ru": "Проверка хода анкеты", "en": "Flow check"},
+        "description": {"ru": "Проверка.", "en": "A check."},
+        "audience": {"roles": ["director"]},
+        "unit": "school",
+        "questions": [
+            {"id": "contact", "type": "single", "text": {"ru": "Работали с куратором?",
+                                                         "en": "Worked with the curator?"},
+             "options": [{"id": "often", "label": {"ru": "Часто", "en": "Often"}},
+                         {"id": "never", "label": {"ru": "Никогда", "en": "Never"}}]},
+            {"id": "helpful", "type": "scale", "show_if": {"question": "contact",
+                                                            "equals": "often"},
+             "scale": {"min": 1, "max": 5, "min_label": {"ru": "Нет", "en": "No"},
+                       "max_label": {"ru": "Очень", "en": "Very"}},
+             "text": {"ru": "Помогает ли куратор?", "en": "Does the curator help?"}},
+            {"id": "staff", "type": "number", "min": 0, "max": 500,
+             "text": {"ru": "Сколько педагогов в школе?", "en": "How many teachers?"}},
+            {"id": "share", "type": "number", "decimal": True, "min": 0, "max": 100,
+             "text": {"ru": "Какая доля уроков с новым оборудованием, %?",
+                      "en": "Which share of lessons uses new equipment, %?"}},
+            {"id": "issues", "type": "yes_no",
+             "text": {"ru": "Есть ли трудности?", "en": "Any difficulties?"}},
+            {"id": "issues_text", "type": "text", "show_if": {"question": "issues",
+                                                               "equals": True},
+             "text": {"ru": "Опишите трудности.", "en": "Describe them."}},
+            {"id": "measures", "type": "multi", "text": {"ru": "Что делает школа?",
+                                                         "en": "What does the school do?"},
+             "options": [{"id": "a", "label": {"ru": "Кружки", "en": "Clubs"}},
+                         {"id": "b", "label": {"ru": "Наставничество", "en": "Mentoring"}}]},
+            {"id": "comment", "type": "text", "required": False,
+             "text": {"ru": "Комментарий.", "en": "A comment."}},
+        ],
+    }
+)  # fmt: skip
+
+
+def f(question_id: str) -> int:
+    return FLOW.place(question_id)
+
+
+async def open_for_director(
+    harness: BotHarness, session: AsyncSession, definition: SurveyDefinition = DEFINITION,
+    closes: datetime | None = None,
+) -> tuple[TelegramUser, int, int]:  # fmt: skip
+    """A director of 47001 opens the survey: (their chat, the response id, the survey id)."""
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    user = TelegramUser(id=director.telegram_id)
+    loaded = await surveys.load(session, None, definition)
+    now = datetime.now(UTC)
+    await surveys.open_window(session, None, definition.code,
+                              closes or now + timedelta(days=7), now)  # fmt: skip
+    await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
+                                       school=schools["47001"].id))  # fmt: skip
+    response = await session.scalar(select(SurveyResponse))
+    assert response is not None
+    return user, response.id, loaded.survey.id
+
+
+async def test_the_invitation_states_the_deadline(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await surveys.load(session, None, DEFINITION)
+    closes = datetime(2099, 12, 18, 15, 0, tzinfo=UTC)  # 18:00 in Moscow
+    await surveys.open_window(session, None, DEFINITION.code, closes, datetime.now(UTC))
+    assert await notices.send_survey_invitations(session, translator, MSK) == 1
+    [invitation] = await session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "survey-invite")
+    )
+    text = invitation.payload["text"]
+    assert "пятница, 18 декабря, 18:00 (МСК)" in text
+    assert format_when(closes, MSK, "ru") in text
+
+
+async def test_the_reminder_to_someone_answering_says_continue_with_their_progress(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    started = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    waiting = await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Не Начинал")
+    loaded = await surveys.load(session, None, DEFINITION)
+    now = datetime.now(UTC)
+    await surveys.open_window(session, None, DEFINITION.code, now + timedelta(days=7), now)
+    response = await surveys.start(session, started, loaded.survey.id, now, schools["47001"].id)
+    for question, value in COMPLETE[:2]:
+        await surveys.record(session, started, response.id, question, value, now)
+    assert await notices.send_survey_nudges(session, translator, loaded.survey.id, "x", MSK) == 2
+    nudges = {row.participant_id: row.payload for row in await _nudges(session)}
+    begun, fresh_one = nudges[started.id], nudges[waiting.id]
+    assert "вопрос 3 из 10" in begun["text"]
+    assert [b["text"] for row in begun["buttons"] for b in row] == ["Продолжить"]
+    assert [b["text"] for row in fresh_one["buttons"] for b in row] == ["Начать анкету"]
+    assert "вопрос" not in fresh_one["text"]
+
+
+async def test_back_shows_the_current_answer_and_answering_goes_to_the_next_question(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    t = translator.for_locale("ru")
+    user, rid, _ = await open_for_director(harness, session)
+
+    def press(action: str, question: str, value: str = "") -> SurveyCb:
+        return SurveyCb(action=action, response=rid, q=q(question), v=value)
+
+    await harness.press(user, press("ans", "meetings_attended", "1"))
+    await harness.send(user, "5")
+    await harness.press(user, press("ans", "curator_contact", "0"))
+    # Back to a choice: the answer given is marked.
+    choice = shown(await harness.press(user, press("back", "curator_helpful")))
+    assert "✅ Еженедельно" in labels(choice)
+    assert "Ежемесячно" in labels(choice)
+    # Back to a typed number: it is shown and can be kept.
+    typed = shown(await harness.press(user, press("back", "curator_contact")))
+    assert t("survey-current", answer="5") in (typed.text or "")
+    assert t("survey-keep") in labels(typed)
+    kept = shown(await harness.press(user, press("keep", "webinars_attended")))
+    assert "Как часто Вы работали с куратором" in (kept.text or "")  # the next, not helpful
+    assert "✅ Еженедельно" in labels(kept)
+    # Back twice, then a new typed answer: the next question follows, not the first unanswered.
+    await harness.press(user, press("back", "curator_contact"))
+    after = await harness.reply_text(user, "6")
+    assert after.startswith(saved("webinars_attended", "6"))
+    assert "Как часто Вы работали с куратором" in after
+    step = shown(await harness.press(user, press("ans", "curator_contact", "0")))
+    assert "Насколько работа с куратором помогает" in (step.text or "")
+    # Multi-choice: the saved ticks are shown after «Назад».
+    await harness.press(user, press("ans", "curator_helpful", "4"))
+    await harness.press(user, press("ans", "programme_progress", "3"))
+    await harness.press(user, press("tog", "antirisk_measures", "5"))
+    await harness.press(user, press("done", "antirisk_measures"))
+    multi = shown(await harness.press(user, press("back", "difficulties")))
+    assert "☑ Школьный климат" in labels(multi)
+    assert "☐ Низкая учебная мотивация" in labels(multi)
+
+
+def headers(text: str) -> tuple[int, int]:
+    """(N, M) of «Вопрос N из M» at the top of a question."""
+    words = text.split("\n", 1)[0].split()
+    assert (words[0], words[2]) == ("Вопрос", "из"), text
+    return int(words[1]), int(words[3])
+
+
+async def test_progress_never_goes_back_nor_jumps_under_show_if(
+    harness: BotHarness, session: AsyncSession
+) -> None:
+    user, rid, _ = await open_for_director(harness, session, FLOW)
+    first = harness.sent_to(user)[-1].text or ""
+    seen = [headers(first)]
+
+    def press(action: str, question: str, value: str = "") -> SurveyCb:
+        return SurveyCb(action=action, response=rid, q=f(question), v=value)
+
+    def last(requests: list[TelegramMethod[Any]]) -> str:
+        return (shown(requests).text or "").split("\n\n", 1)[-1]
+
+    seen.append(headers(last(await harness.press(user, press("ans", "contact", "0")))))
+    seen.append(headers(last(await harness.press(user, press("ans", "helpful", "4")))))
+    seen.append(headers((await harness.reply_text(user, "40")).split("\n\n", 1)[-1]))
+    seen.append(headers((await harness.reply_text(user, "12,5")).split("\n\n", 1)[-1]))
+    seen.append(headers(last(await harness.press(user, press("ans", "issues", "1")))))
+    seen.append(headers((await harness.reply_text(user, "Мало времени")).split("\n\n", 1)[-1]))
+    numbers = [n for n, _ in seen]
+    totals = [m for _, m in seen]
+    assert numbers == list(range(1, len(seen) + 1))  # one step at a time
+    assert totals == sorted(totals, reverse=True)  # never grows while answering
+    assert seen == [(1, 8), (2, 8), (3, 8), (4, 8), (5, 8), (6, 8), (7, 8)]
+    # An answer that rules a question out: the total shrinks by it, the number goes on.
+    assert headers(shown(await harness.press(user, press("back", "measures"))).text or "") == (6, 8)
+    assert headers(shown(await harness.press(user, press("back", "issues_text"))).text or "") == (
+        5, 8)  # fmt: skip
+    assert headers(last(await harness.press(user, press("ans", "issues", "0")))) == (6, 7)
+
+
+async def test_whole_and_decimal_numbers(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    t = translator.for_locale("ru")
+    user, rid, _ = await open_for_director(harness, session, FLOW)
+    await harness.press(user, SurveyCb(action="ans", response=rid, q=f("contact"), v="1"))
+    assert await harness.reply_text(user, "2,5") == t("survey-error-not-whole")
+    assert await harness.reply_text(user, "2.5") == t("survey-error-not-whole")
+    assert (await harness.reply_text(user, "40")).startswith("✅ Ответ сохранён")
+    decimal = await harness.reply_text(user, "2,5")
+    share = FLOW.question("share").text.get("ru")
+    assert decimal.startswith(f"✅ Ответ сохранён: «{share}» — 2,5")
+    stored = await surveys.answers(session, await fresh(session, rid))
+    assert (stored["staff"], stored["share"]) == (40, 2.5)
+    en = translator.for_locale("en")
+    assert en("survey-error-not-whole") != t("survey-error-not-whole")
+
+
+async def complete_directors_survey(harness: BotHarness, user: TelegramUser, rid: int) -> None:
+    def press(action: str, question: str, value: str = "") -> SurveyCb:
+        return SurveyCb(action=action, response=rid, q=q(question), v=value)
+
+    await harness.press(user, press("ans", "meetings_attended", "1"))
+    await harness.send(user, "4")
+    await harness.press(user, press("ans", "curator_contact", "0"))
+    await harness.press(user, press("ans", "curator_helpful", "4"))
+    await harness.press(user, press("ans", "programme_progress", "3"))
+    await harness.press(user, press("tog", "antirisk_measures", "5"))
+    await harness.press(user, press("done", "antirisk_measures"))
+    await harness.press(user, press("ans", "difficulties", "0"))
+    await harness.press(user, press("skip", "help_needed"))
+    await harness.press(user, press("skip", "comment"))
+
+
+def rows_of(message: SendMessage | EditMessageText) -> list[list[str]]:
+    assert isinstance(message.reply_markup, InlineKeyboardMarkup)
+    return [[b.text for b in row] for row in message.reply_markup.inline_keyboard]
+
+
+async def test_the_summary_is_a_grid_of_numbers_with_the_submit_first(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    t = translator.for_locale("ru")
+    user, rid, _ = await open_for_director(harness, session)
+    await complete_directors_survey(harness, user, rid)
+    summary = harness.session.requests[-2]
+    assert isinstance(summary, EditMessageText)
+    grid = rows_of(summary)
+    assert grid[0] == [t("survey-submit")]
+    numbers = [label for row in grid[1:] for label in row]
+    assert numbers == [t("survey-edit", number=n) for n in range(1, 10)]  # 9 shown
+    assert [len(row) for row in grid[1:]] == [5, 4]
+
+
+async def test_a_curator_sees_the_school_being_answered_for(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    curators = load_definition(PROJECT_ROOT / "data/surveys/engagement_curators.yaml")
+    schools = await load_schools(session)
+    curator = await person(session, Role.CURATOR, schools=[schools["47001"], schools["47002"]])
+    user = TelegramUser(id=curator.telegram_id)
+    loaded = await surveys.load(session, None, curators)
+    now = datetime.now(UTC)
+    await surveys.open_window(session, None, curators.code, now + timedelta(days=7), now)
+    await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
+                                       school=schools["47002"].id))  # fmt: skip
+    name = schools["47002"].short_name
+    question = harness.sent_to(user)[-1].text or ""
+    assert translator.get("ru", "survey-for-school", school=name) in question
+    response = await session.scalar(select(SurveyResponse))
+    assert response is not None
+    for question_id, given in [("curator_contact", "weekly"), ("leadership_involvement", 3)]:
+        await surveys.record(session, curator, response.id, question_id, given, now)
+    rest = [
+        qq
+        for qq in curators.questions
+        if qq.id not in ("curator_contact", "leadership_involvement")
+    ]
+    for item in rest:
+        value: object = {"single": item.option_ids()[0] if item.options else None,
+                         "scale": 3, "yes_no": False, "multi": item.option_ids()[:1],
+                         "number": 1, "text": "Текст"}[item.type]  # fmt: skip
+        if item.show_if is None:
+            await surveys.record(session, curator, response.id, item.id, value, now)
+    await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
+                                       school=schools["47002"].id))  # fmt: skip
+    summary = harness.sent_to(user)[-1].text or ""
+    assert summary.startswith("<b>Проверьте ответы</b>")
+    assert translator.get("ru", "survey-for-school", school=name) in summary
+
+
+async def test_closed_rounds_the_person_answered_are_listed_read_only(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    t = translator.for_locale("ru")
+    user, rid, _ = await open_for_director(harness, session)
+    await complete_directors_survey(harness, user, rid)
+    await harness.press(user, SurveyCb(action="submit", response=rid))
+    await surveys.close(session, None, DEFINITION.code, datetime.now(UTC))
+    # Another closed survey nobody answered: not listed.
+    await surveys.load(session, None, FLOW)
+    listing = await my_surveys(harness, user)
+    text = listing.text or ""
+    assert t("surveys-none") in text
+    assert t("surveys-closed-title") in text
+    assert "Опрос вовлечённости руководителей школ" in text
+    assert "Проверка хода анкеты" not in text
+    assert isinstance(listing.reply_markup, InlineKeyboardMarkup)
+    [[button]] = listing.reply_markup.inline_keyboard
+    assert button.text.startswith(t("survey-view"))
+    assert button.callback_data == SurveyCb(action="view", response=rid).pack()
+    view = shown(await harness.press(user, SurveyCb(action="view", response=rid)))
+    assert t("survey-read-only") in (view.text or "")
+    assert "Низкая учебная мотивация" not in (view.text or "")
+    assert "Школьный климат" in (view.text or "")
+    assert labels(view) == [t("button-menu")]
+    # Someone else's response, by a forged button: refused.
+    schools = await load_schools(session)
+    other = await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Чужой Дир")
+    refused = await harness.alerts(TelegramUser(id=other.telegram_id),
+                                   SurveyCb(action="view", response=rid))  # fmt: skip
+    assert refused == [t("error-access-denied")]
+
+
+async def test_an_answer_that_hides_a_later_question_says_its_answer_is_dropped(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    t = translator.for_locale("ru")
+    user, rid, _ = await open_for_director(harness, session)
+    await complete_directors_survey(harness, user, rid)
+    await harness.press(user, SurveyCb(action="edit", response=rid, q=q("curator_contact")))
+    step = shown(await harness.press(user, SurveyCb(action="ans", response=rid,
+                                                    q=q("curator_contact"), v="3")))  # fmt: skip
+    text = step.text or ""
+    helpful = DEFINITION.question("curator_helpful").text.get("ru")
+    assert t("survey-dropped", question=helpful) in text
+    assert text.startswith(saved("curator_contact", "Не работали"))
+    assert "<b>Проверьте ответы</b>" in text
+    summary = text.split("<b>Проверьте ответы</b>", 1)[1]
+    assert helpful not in summary
+    stored = await surveys.answers(session, await fresh(session, rid))
+    assert "curator_helpful" not in stored
+    assert stored["curator_contact"] == "never"
+
+
+async def test_a_second_submit_from_an_old_summary_changes_nothing(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    """The summary's «Отправить анкету» pressed again (an old message, a double tap): the
+    person is told it is already sent; no second thanks, the time of sending stays."""
+    t = translator.for_locale("ru")
+    user, rid, _ = await open_for_director(harness, session)
+    await complete_directors_survey(harness, user, rid)
+    submit = SurveyCb(action="submit", response=rid)
+    await harness.press(user, submit)
+    sent = (await fresh(session, rid)).submitted_at
+    assert await harness.alerts(user, submit) == [t("error-survey-already-submitted")]
+    assert (await fresh(session, rid)).submitted_at == sent
+    assert [m.text for m in harness.sent_to(user)].count(t("survey-thanks")) == 1
+
+
+async def test_answers_all_given_but_not_sent_are_called_so(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    """Every answer given, «Отправить анкету» not pressed: /surveys and the reminder say
+    what is left, instead of «вопрос 10 из 10»."""
+    t = translator.for_locale("ru")
+    user, rid, survey_id = await open_for_director(harness, session)
+    await complete_directors_survey(harness, user, rid)
+    listing = await my_surveys(harness, user)
+    assert t("survey-status-ready") in (listing.text or "")
+    assert labels(listing)[0].startswith(t("survey-continue"))
+    assert await notices.send_survey_nudges(session, translator, survey_id, "x", MSK) == 1
+    [nudge] = await _nudges(session)
+    assert nudge.payload["text"].startswith("⏰ Напоминаем: все ответы анкеты")
+    assert [b["text"] for row in nudge.payload["buttons"] for b in row] == ["Продолжить"]

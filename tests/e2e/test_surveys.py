@@ -46,7 +46,7 @@ async def test_a_director_answers_survives_a_crash_submits_and_edits(
 
     listing = await my_surveys(telegram)
     question = await telegram.click(DIRECTOR, listing, t("survey-start"))
-    assert question.text.startswith("Вопрос 1 из 8")
+    assert question.text.startswith("Вопрос 1 из 10")
 
     async def choose(label: str, method: str = "editMessageText") -> str:
         """Press a button; the text of the next step: an answer's button turns its message
@@ -81,7 +81,7 @@ async def test_a_director_answers_survives_a_crash_submits_and_edits(
     await bot_process.kill()
     await bot_process.start()
     listing = await my_surveys(telegram)
-    assert "вопрос 4 из 8" in listing.text
+    assert "вопрос 4 из 9" in listing.text
     question = await telegram.click(DIRECTOR, listing, t("survey-continue"))
     assert "Как продвигается программа" in question.text
 
@@ -107,7 +107,7 @@ async def test_a_director_answers_survives_a_crash_submits_and_edits(
 
     # Before the close, one answer is edited.
     question = submitted
-    assert "Сколько вебинаров" in await choose("Изменить ответ 2", "sendMessage")
+    assert "Сколько вебинаров" in await choose(t("survey-edit", number=2), "sendMessage")
     summary = await type_answer("7")
     assert "— 7\n\n<b>Анкета отправлена" in summary
 
@@ -162,7 +162,7 @@ async def test_the_next_director_takes_over_the_schools_response(
     code = await invite(bot_process, "--role", "director", "--school", "47001")
     await register(telegram, DIRECTOR, translator, f"/start {code}", "Иванова Ирина")
     question = await telegram.click(DIRECTOR, await invited(DIRECTOR), t("survey-start"))
-    assert question.text.startswith("Вопрос 1 из 8")
+    assert question.text.startswith("Вопрос 1 из 10")
     since = len(telegram.calls)
     telegram.press(DIRECTOR, telegram.button(question, "В большинстве"), question)
     await telegram.wait_for("editMessageText", since=since, chat_id=DIRECTOR.id)
@@ -178,7 +178,7 @@ async def test_the_next_director_takes_over_the_schools_response(
     code = await invite(bot_process, "--role", "director", "--school", "47001")
     await register(telegram, successor, translator, f"/start {code}", "Петров Пётр")
     question = await telegram.click(successor, await invited(successor), t("survey-start"))
-    assert question.text.startswith("Вопрос 3 из 8")
+    assert question.text.startswith("Вопрос 3 из 10")
     assert "Как часто Вы работали с куратором" in question.text
     since = len(telegram.calls)
     telegram.press(successor, telegram.button(question, "Еженедельно"), question)

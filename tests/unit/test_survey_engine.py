@@ -100,9 +100,21 @@ def test_show_if_hides_and_prunes(engine: SurveyEngine) -> None:
 def test_values_are_checked(engine: SurveyEngine) -> None:
     number = engine.definition.question("webinars_attended")
     assert engine.parse(number, " 3 ") == 3
-    assert engine.parse(number, "2,5") == 2.5
+    assert engine.parse(number, "1 200") == 1200
+    # A count takes whole numbers only; a decimal question (`decimal: true`) takes a comma.
+    for fraction in ("2,5", "2.5"):
+        with pytest.raises(AnswerError, match="not-whole"):
+            engine.parse(number, fraction)
+    with pytest.raises(AnswerError, match="not-whole"):
+        engine.check(number, 2.5)
+    decimal = number.model_copy(update={"decimal": True})
+    assert engine.parse(decimal, "2,5") == 2.5
+    assert engine.parse(decimal, "2.0") == 2
+    for wrong in ("три", "1e3", "inf", "nan", "2,5,1", "٣"):
+        with pytest.raises(AnswerError, match="not-a-number"):
+            engine.parse(decimal, wrong)
     with pytest.raises(AnswerError, match="not-a-number"):
-        engine.parse(number, "три")
+        engine.check(number, engine.parse(number, "9" * 5000))
     with pytest.raises(AnswerError, match="out-of-range"):
         engine.check(number, 51)
     with pytest.raises(AnswerError, match="out-of-scale"):
@@ -170,6 +182,32 @@ def test_any_sequence_of_actions_leaves_a_consistent_response(data: Any) -> None
             current = engine.next_unanswered(answers)
     if engine.next_unanswered(answers) is None:
         assert engine.is_complete(answers)
+
+
+@pytest.mark.parametrize("path", SURVEYS, ids=[p.name for p in SURVEYS])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_progress_goes_one_step_at_a_time_and_its_total_never_grows(path: Path, data: Any) -> None:
+    """Answering straight through any shipped survey (show_if included): «Вопрос N из M»
+    adds one to N each step, M never grows, and the answered share never goes back."""
+    engine = SurveyEngine(load_definition(path))
+    answers: dict[str, Any] = {}
+    current = engine.next_unanswered(answers)
+    seen: list[tuple[int, int, float]] = []
+    while current is not None:
+        number, total = engine.position(answers, current.id)
+        seen.append((number, total, engine.answered_share(answers)))
+        if not current.required and data.draw(st.booleans()):
+            answers = engine.skip(answers, current.id)
+        else:
+            answers = engine.answer(answers, current.id, valid_value(current, data.draw))
+        current = engine.after(answers, current.id)
+    assert [n for n, _, _ in seen] == list(range(1, len(seen) + 1))
+    totals = [m for _, m, _ in seen]
+    assert totals == sorted(totals, reverse=True)
+    shares = [share for _, _, share in seen]
+    assert shares == sorted(shares)
+    assert engine.is_complete(answers)
 
 
 def test_a_definition_round_trips_through_json() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from tests.support.people import load_schools, person
 
 DIRECTORS = load_definition(PROJECT_ROOT / "data/surveys/engagement_directors.yaml")
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+MSK = ZoneInfo("Europe/Moscow")
 
 
 async def test_loading_versions(session: AsyncSession) -> None:
@@ -44,6 +46,20 @@ async def test_loading_versions(session: AsyncSession) -> None:
     old = await session.get(SurveyResponse, response.id)
     assert old is not None
     assert old.survey_id == first.survey.id  # old answers stay attached to their version
+
+
+async def test_a_definition_stored_before_a_new_field_is_not_a_change(
+    session: AsyncSession,
+) -> None:
+    """A survey stored before `decimal` existed reads the same as the file loaded now:
+    loading that file again changes nothing (no new version over existing answers)."""
+    first = await surveys.load(session, None, DIRECTORS)
+    stored = copy.deepcopy(first.survey.definition)
+    for question in stored["questions"]:
+        del question["decimal"]
+    first.survey.definition = stored
+    await session.commit()
+    assert (await surveys.load(session, None, DIRECTORS)).outcome == "unchanged"
 
 
 async def test_one_response_per_school_resumed_and_submitted(session: AsyncSession) -> None:
@@ -121,7 +137,8 @@ async def test_the_respondent_step_is_stored_with_each_answer(session: AsyncSess
     assert await stored_step() == (index["antirisk_measures"], ["climate", "motivation"])
     await surveys.record(session, director, response.id, "antirisk_measures",
                          ["climate", "motivation"], NOW)  # fmt: skip
-    assert await stored_step() == (index["webinars_attended"], [])  # the first unanswered
+    # On to the next question (the one after it), not back to the first unanswered.
+    assert await stored_step() == (index["difficulties"], [])
     for question, value in [
         ("webinars_attended", 4),
         ("curator_contact", "weekly"),
@@ -187,7 +204,7 @@ async def test_a_schools_response_is_handed_over_to_its_next_director(
     [waiting] = await surveys.mine(session, successor, now)
     assert waiting.response is not None
     assert waiting.response.id == response.id
-    assert await notices.send_survey_invitations(session, translator) == 1
+    assert await notices.send_survey_invitations(session, translator, MSK) == 1
     invited = await session.scalar(
         select(OutboxMessage.participant_id).where(OutboxMessage.kind == "survey-invite")
     )
@@ -339,8 +356,8 @@ async def test_invitations_once_and_nudges_on_their_days(
     opens = datetime.now(UTC) - timedelta(minutes=1)
     closes = opens + timedelta(days=7)
     await surveys.open_window(session, None, DIRECTORS.code, closes, opens)
-    assert await notices.send_survey_invitations(session, translator) == 3
-    assert await notices.send_survey_invitations(session, translator) == 0
+    assert await notices.send_survey_invitations(session, translator, MSK) == 3
+    assert await notices.send_survey_invitations(session, translator, MSK) == 0
 
     soon = opens + timedelta(seconds=30)
     response = await surveys.start(session, started, loaded.survey.id, soon, schools["47001"].id)
