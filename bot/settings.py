@@ -32,6 +32,11 @@ class Mode(StrEnum):
     WEBHOOK = "webhook"
 
 
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"  # one JSON object per line, for log collectors
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
@@ -53,6 +58,7 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     redis_url: str | None = None
     log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.TEXT
     # Minutes before an event at which reminders go out ("24h,1h" in the environment).
     reminder_offsets: Annotated[tuple[int, ...], NoDecode] = (24 * 60, 60)
     delivery_rate: float = Field(default=25.0, gt=0, le=1000)
