@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     webhook_host: str = "0.0.0.0"  # the webhook server listens on every interface
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     redis_url: str | None = None
+    # Monitoring (/healthz, /metrics) on a port of its own, in either mode; off when unset.
+    # Loopback by default: the numbers are for the server's own Prometheus or a proxy.
+    http_port: int | None = Field(default=None, ge=1, le=65535)
+    http_host: str = "127.0.0.1"
+    # Daily copies of the SQLite database into this folder, the newest BACKUP_KEEP kept.
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=7, ge=1, le=3660)
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.TEXT
     # Minutes before an event at which reminders go out ("24h,1h" in the environment).
@@ -202,6 +209,12 @@ class Settings(BaseSettings):
             return {**dict.fromkeys(COMPONENTS, 0.0), **value}
         return value
 
+    @field_validator("http_port", "backup_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `HTTP_PORT=` in an environment file means off, not port "" (nor the folder ".").
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -218,6 +231,15 @@ class Settings(BaseSettings):
                 "bad-webhook-secret", "must be 1-256 characters: letters, digits, _ and -"
             )
         return value
+
+    @model_validator(mode="after")
+    def _backups_of_sqlite(self) -> Settings:
+        if self.backup_dir is not None and not self.is_sqlite:
+            raise _invalid(
+                "backup-needs-sqlite",
+                "BACKUP_DIR copies SQLite only; back PostgreSQL up with pg_dump",
+            )
+        return self
 
     @model_validator(mode="after")
     def _webhook_complete(self) -> Settings:
