@@ -28,8 +28,9 @@ def restore_logging() -> Iterator[None]:
 
 
 def settings(**values: object) -> Settings:
-    return Settings(bot_token=TOKEN, webhook_secret=SECRET, database_url="sqlite+aiosqlite://",
-                    **values)  # type: ignore[arg-type]  # fmt: skip
+    return Settings(
+        bot_token=TOKEN, webhook_secret=SECRET, database_url="sqlite+aiosqlite://", **values
+    )  # type: ignore[arg-type]
 
 
 def log_with_secrets() -> None:

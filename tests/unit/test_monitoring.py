@@ -94,12 +94,19 @@ async def test_the_backlog_is_what_is_due_and_how_long_the_oldest_waited(
     ]
     now = utcnow()
     payload = Payload("Напоминание")
-    await delivery.enqueue(session, "test", "old", [Outgoing(people[0], payload)],
-                           due_at=now - timedelta(minutes=20))  # fmt: skip
-    await delivery.enqueue(session, "test", "new", [Outgoing(p, payload) for p in people[1:]],
-                           due_at=now - timedelta(seconds=5))  # fmt: skip
-    await delivery.enqueue(session, "test", "later", [Outgoing(people[0], payload)],
-                           due_at=now + timedelta(hours=1))  # fmt: skip
+    await delivery.enqueue(
+        session, "test", "old", [Outgoing(people[0], payload)], due_at=now - timedelta(minutes=20)
+    )
+    await delivery.enqueue(
+        session,
+        "test",
+        "new",
+        [Outgoing(p, payload) for p in people[1:]],
+        due_at=now - timedelta(seconds=5),
+    )
+    await delivery.enqueue(
+        session, "test", "later", [Outgoing(people[0], payload)], due_at=now + timedelta(hours=1)
+    )
     backlog = await monitor.backlog()
     assert backlog.due == 3  # not the one due in an hour
     assert backlog.oldest_seconds is not None
@@ -127,8 +134,9 @@ async def test_health_asks_telegram_at_most_every_30_seconds(
 
 async def test_health_reports_a_database_that_does_not_answer() -> None:
     nowhere = create_engine("postgresql+asyncpg://nobody@127.0.0.1:9/none")
-    monitor = Monitor(nowhere, create_session_factory(nowhere), recording_bot()[0], Metrics(),
-                      runs_scheduler=True)  # fmt: skip
+    monitor = Monitor(
+        nowhere, create_session_factory(nowhere), recording_bot()[0], Metrics(), runs_scheduler=True
+    )
     monitor.scheduler_alive = lambda: False
     try:
         health = await monitor.health()
