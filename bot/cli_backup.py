@@ -112,4 +112,6 @@ def _confirmed(console: Console, database: str, source: Path) -> bool:
     except EOFError:  # no terminal (a script without --yes): not a yes
         print()
         return False
+    if not sys.stdin.isatty():
+        print()  # an answer piped in is not echoed: end the question's line
     return answer.strip().lower() in YES

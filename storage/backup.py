@@ -44,6 +44,7 @@ def backup(database: Path, target: Path) -> None:
     passes for a complete one."""
     if not database.is_file():
         raise FileNotFoundError(database)
+    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
     source = sqlite3.connect(database, timeout=BUSY_SECONDS)
     try:

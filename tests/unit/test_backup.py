@@ -94,7 +94,7 @@ def test_backup_during_writes_restores_into_a_working_database(
         for n in range(3):
             while writer.committed < 200 * (n + 1):  # let the WAL grow between copies
                 threading.Event().wait(0.01)
-            copy = tmp_path / f"copy-{n}.sqlite3"
+            copy = tmp_path / "copies" / f"copy-{n}.sqlite3"  # a folder made by backup
             before = writer.committed
             run = cli("backup", str(copy))
             assert run.status == 0, run.text
