@@ -11,7 +11,7 @@ import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.logs import setup_logging
-from bot.settings import LogFormat, Settings
+from bot.settings import LogFormat, Settings, SettingsError, load_settings
 
 TOKEN = "123456789:AAH-test-token-for-the-fake-bot-api_0"
 SECRET = "webhook_secret-42"
@@ -28,9 +28,9 @@ def restore_logging() -> Iterator[None]:
 
 
 def settings(**values: object) -> Settings:
-    return Settings(
+    return load_settings(
         bot_token=TOKEN, webhook_secret=SECRET, database_url="sqlite+aiosqlite://", **values
-    )  # type: ignore[arg-type]
+    )
 
 
 def log_with_secrets() -> None:
@@ -75,7 +75,7 @@ def test_text_lines_redact_the_token_in_tracebacks_too(
 
 def test_log_format_is_text_by_default_and_refuses_other_values() -> None:
     assert settings().log_format is LogFormat.TEXT
-    with pytest.raises(ValueError, match="log_format"):
+    with pytest.raises(SettingsError, match="LOG_FORMAT"):
         settings(log_format="xml")
 
 
