@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,7 +33,7 @@ def postgres_target(database_url: str) -> str:
 
 
 def run_backup(settings: Settings, args: argparse.Namespace, console: Console) -> int:
-    from bot.cli import EXIT_CONFIG, describe_database
+    from bot.cli import EXIT_CONFIG, EXIT_UNAVAILABLE, describe_database
     from storage import backup
 
     database = describe_database(settings.database_url)
@@ -50,6 +51,8 @@ def run_backup(settings: Settings, args: argparse.Namespace, console: Console) -
         backup.backup(path, args.file)
     except OSError:
         return console.refuse("cli-file-unwritable", EXIT_CONFIG, file=str(args.file))
+    except sqlite3.Error:  # locked for longer than BUSY_SECONDS, or damaged
+        return console.refuse("cli-backup-failed", EXIT_UNAVAILABLE, database=database)
     console.say("cli-backup-done", database=database, file=str(args.file))
     return 0
 

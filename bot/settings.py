@@ -233,6 +233,17 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _ports_apart(self) -> Settings:
+        # The webhook server already serves /healthz and /metrics: one port, one server.
+        if self.mode is Mode.WEBHOOK and self.http_port == self.webhook_port:
+            raise _invalid(
+                "http-port-is-webhook-port",
+                "HTTP_PORT must differ from WEBHOOK_PORT (the webhook server serves "
+                "/healthz and /metrics already; leave HTTP_PORT unset)",
+            )
+        return self
+
+    @model_validator(mode="after")
     def _backups_of_sqlite(self) -> Settings:
         if self.backup_dir is not None and not self.is_sqlite:
             raise _invalid(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -98,7 +99,7 @@ async def backup_database(settings: Settings) -> None:
             settings.backup_keep,
             utcnow().astimezone(settings.zone),
         )
-    except OSError as error:  # a full disk, a folder it may not write: say so, go on
+    except (OSError, sqlite3.Error) as error:  # a full disk, a folder it may not write
         logger.error("The daily backup failed: %s", error)
         return
     logger.info("Backup written to %s; %d older copies removed", made, len(removed))

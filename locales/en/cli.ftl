@@ -192,6 +192,7 @@ setting-unknown-components = unknown components { $unknown }; known: { $known }
 setting-bad-log-level = must be DEBUG, INFO, WARNING, ERROR or CRITICAL
 setting-bad-webhook-secret = must be 1-256 characters: letters, digits, _ and -
 setting-backup-needs-sqlite = BACKUP_DIR copies SQLite only; back PostgreSQL up with pg_dump (docs/deploy.md)
+setting-http-port-is-webhook-port = HTTP_PORT must differ from WEBHOOK_PORT: the webhook server already serves /healthz and /metrics, so HTTP_PORT may stay unset
 setting-webhook-incomplete = MODE=webhook needs { $names }
 setting-int_parsing = must be a whole number, not "{ $value }"
 setting-float_parsing = must be a number, not "{ $value }"
@@ -211,6 +212,7 @@ cli-help-restore = restore the embedded (SQLite) database from a copy (stop the 
 cli-help-restore-yes = do not ask for confirmation
 cli-backup-done = A copy of database { $database } was written to { $file }.
 cli-backup-no-database = Database { $database } does not exist yet: nothing to copy.
+cli-backup-failed = The copy failed: database { $database } was busy for over 30 seconds, or is damaged.
 cli-backup-postgresql = Database { $database } runs on PostgreSQL. Copy it with pg_dump: { $command }
 cli-restore-postgresql = Database { $database } runs on PostgreSQL. Restore it with pg_restore: { $command }
 cli-restore-refused-not-sqlite = { $file } is not a SQLite database. Nothing was changed.

@@ -194,6 +194,7 @@ setting-unknown-components = неизвестные составляющие: { 
 setting-bad-log-level = допустимые значения: DEBUG, INFO, WARNING, ERROR, CRITICAL
 setting-bad-webhook-secret = от 1 до 256 символов: латинские буквы, цифры, _ и -
 setting-backup-needs-sqlite = BACKUP_DIR копирует только базу SQLite; базу PostgreSQL копируйте командой pg_dump (docs/deploy.md)
+setting-http-port-is-webhook-port = HTTP_PORT должен отличаться от WEBHOOK_PORT: сервер вебхука уже отвечает на /healthz и /metrics, HTTP_PORT можно не задавать
 setting-webhook-incomplete = для MODE=webhook нужно указать { $names }
 setting-int_parsing = нужно целое число, а указано «{ $value }»
 setting-float_parsing = нужно число, а указано «{ $value }»
@@ -213,6 +214,7 @@ cli-help-restore = восстановить встроенную базу дан
 cli-help-restore-yes = не спрашивать подтверждения
 cli-backup-done = Копия базы данных { $database } записана в { $file }.
 cli-backup-no-database = Базы данных { $database } ещё нет: копировать нечего.
+cli-backup-failed = Копию сделать не удалось: база данных { $database } занята дольше 30 секунд или повреждена.
 cli-backup-postgresql = База данных { $database } работает на PostgreSQL. Копию делает pg_dump: { $command }
 cli-restore-postgresql = База данных { $database } работает на PostgreSQL. Восстановление делает pg_restore: { $command }
 cli-restore-refused-not-sqlite = Файл { $file } — не база данных SQLite. Ничего не изменено.

@@ -10,7 +10,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.i18n import Translator
-from tests.support.bot_process import BotProcess
+from tests.support.bot_process import BotProcess, wait_healthy
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.updates import TelegramUser
 
@@ -105,6 +105,7 @@ async def test_webhook_mode_serves_health_and_metrics_beside_the_webhook(
             assert response.status == 200
     reply = await telegram.wait_for("sendMessage", since=since, chat_id=ZINAIDA.id)
     assert reply.text == translator.get("ru", "start-welcome")
+    await wait_healthy(base)  # the scheduler starts just after Telegram is told the URL
 
     health_status, health, metrics_status, content_type, metrics = await fetch(base)
     check_answers(health_status, health, metrics_status, content_type)

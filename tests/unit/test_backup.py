@@ -284,3 +284,12 @@ def test_backup_dir_is_refused_with_postgresql(monkeypatch: pytest.MonkeyPatch) 
         load_settings(database_url="postgresql://bot@localhost/bot")
     monkeypatch.setenv("BACKUP_DIR", "")
     assert load_settings(database_url="postgresql://bot@localhost/bot").backup_dir is None
+
+
+def test_backup_of_a_damaged_database_says_so_and_writes_nothing(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "live.sqlite3").write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    run = cli("backup", str(tmp_path / "copy.sqlite3"))
+    assert run.status == 3
+    assert "Копию сделать не удалось" in run.err
+    assert "Traceback" not in run.text
+    assert list(tmp_path.glob("*copy.sqlite3*")) == []

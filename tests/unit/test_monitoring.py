@@ -195,3 +195,18 @@ async def test_metrics_count_updates_errors_outbox_and_send_latency(
     assert found[("participants_bot_outbox_messages", (("status", "failed"),))] == 0
     assert found[("participants_bot_send_seconds_count", ())] == 2
     assert found[("participants_bot_send_seconds_bucket", (("le", "+Inf"),))] == 2
+
+
+def test_http_port_cannot_be_the_webhook_port() -> None:
+    from bot.settings import SettingsError, load_settings
+
+    webhook = {
+        "mode": "webhook",
+        "webhook_url": "https://bot.example.org/telegram",
+        "webhook_secret": "s3cret",
+        "database_url": "sqlite+aiosqlite://",
+    }
+    with pytest.raises(SettingsError, match="HTTP_PORT must differ"):
+        load_settings(**webhook, webhook_port=8080, http_port=8080)
+    assert load_settings(**webhook, webhook_port=8080, http_port=9090).http_port == 9090
+    assert load_settings(database_url="sqlite+aiosqlite://", http_port=8080).http_port == 8080
