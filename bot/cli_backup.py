@@ -37,14 +37,17 @@ def run_backup(settings: Settings, args: argparse.Namespace, console: Console) -
     from storage import backup
 
     database = describe_database(settings.database_url)
-    if not settings.is_sqlite:
+    if not backup.is_sqlite(settings.database_url):
         target = postgres_target(settings.database_url)
         return console.refuse(
             "cli-backup-postgresql",
             database=database,
             command=f"pg_dump --format=custom --file={args.file} {target}",
         )
-    path = backup.sqlite_file(settings.database_url)
+    try:
+        path = backup.sqlite_file(settings.database_url)
+    except ValueError:  # an in-memory database (tests): no file to copy
+        return console.refuse("cli-backup-no-database", database=database)
     if not path.is_file():
         return console.refuse("cli-backup-no-database", database=database)
     try:
@@ -64,7 +67,7 @@ def run_restore(settings: Settings, args: argparse.Namespace, console: Console) 
 
     database = describe_database(settings.database_url)
     source: Path = args.file
-    if not settings.is_sqlite:
+    if not backup.is_sqlite(settings.database_url):
         return console.refuse(
             "cli-restore-postgresql",
             database=database,

@@ -245,7 +245,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _backups_of_sqlite(self) -> Settings:
-        if self.backup_dir is not None and not self.is_sqlite:
+        if self.backup_dir is not None and not self.database_url.startswith("sqlite"):
             raise _invalid(
                 "backup-needs-sqlite",
                 "BACKUP_DIR copies SQLite only; back PostgreSQL up with pg_dump",

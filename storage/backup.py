@@ -31,6 +31,10 @@ class NotOurDatabase(Exception):
         self.revision = revision
 
 
+def is_sqlite(database_url: str) -> bool:
+    return make_url(database_url).get_backend_name() == "sqlite"
+
+
 def sqlite_file(database_url: str) -> Path:
     database = make_url(database_url).database
     if not database or database == ":memory:":
