@@ -8,7 +8,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.bot_api import PatientRequests, until_answered
 from bot.cli import EXIT_CONFIG, EXIT_UNAVAILABLE
 from bot.commands import set_commands
+from bot.http_server import Metrics, Monitor
 from bot.i18n import Translator
 from bot.middlewares import (
     AnswerAfterHandling,
@@ -100,9 +101,12 @@ def build_dispatcher(
     storage: BaseStorage,
     events_isolation: BaseEventIsolation,
     redeliveries: updates.Redeliveries = updates.ANY_UPDATE,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     # events_isolation serialises the updates of one user: two quick presses cannot race.
     dispatcher = Dispatcher(storage=storage, events_isolation=events_isolation)
+    if metrics is not None:
+        metrics.install(dispatcher)  # first: every update counts, a group's too
     dispatcher["translator"] = translator
     dispatcher["settings"] = settings
     dispatcher["session_factory"] = session_factory
@@ -174,6 +178,7 @@ class Application:
     bot: Bot  # the handlers': patient
     background_bot: Bot  # the scheduler's and the delivery loop's (see build_bot)
     dispatcher: Dispatcher
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 @asynccontextmanager
@@ -190,6 +195,7 @@ async def application(settings: Settings) -> AsyncIterator[Application]:
         if settings.mode is Mode.POLLING:
             async with session_factory() as session:
                 redeliveries = await updates.redeliveries_after_restart(session)
+        metrics = Metrics()
         dispatcher = build_dispatcher(
             session_factory=session_factory,
             translator=translator,
@@ -197,12 +203,20 @@ async def application(settings: Settings) -> AsyncIterator[Application]:
             storage=storage,
             events_isolation=isolation,
             redeliveries=redeliveries,
+            metrics=metrics,
         )
         bot = build_bot(settings)
         background_bot = build_bot(settings, patient=False)
         try:
             yield Application(
-                settings, engine, session_factory, translator, bot, background_bot, dispatcher
+                settings,
+                engine,
+                session_factory,
+                translator,
+                bot,
+                background_bot,
+                dispatcher,
+                metrics,
             )
         finally:
             await dispatcher.storage.close()
@@ -236,22 +250,35 @@ async def run(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stopping.set)
-        runner = None
-        if settings.mode is Mode.WEBHOOK:
-            from bot.webhook import start_webhook_server
-
-            # Listening before Telegram is told the URL: it may post at once.
-            runner = await start_webhook_server(app)
+        # The background bot asks Telegram for /healthz: no patient waits there.
+        monitor = Monitor(
+            app.engine,
+            app.session_factory,
+            app.background_bot,
+            app.metrics,
+            runs_scheduler=settings.run_scheduler,
+        )
+        runners = []
         try:
+            if settings.mode is Mode.WEBHOOK:
+                from bot.webhook import start_webhook_server
+
+                # Listening before Telegram is told the URL: it may post at once.
+                runners.append(await start_webhook_server(app, monitor))
+            if settings.http_port is not None:
+                from bot.http_server import start_http_server
+
+                # Before Telegram answers, so a monitor sees a start that waits (503).
+                runners.append(await start_http_server(app, monitor))
             if await until_answered(lambda: _introduce(app), stopping):
-                await _serve(app, stopping)
+                await _serve(app, monitor, stopping)
         finally:
-            if runner is not None:
+            for runner in reversed(runners):
                 await runner.cleanup()
     logger.info("Stopped")
 
 
-async def _serve(app: Application, stopping: asyncio.Event) -> None:
+async def _serve(app: Application, monitor: Monitor, stopping: asyncio.Event) -> None:
     """Telegram has answered: the scheduler and the delivery loop start, updates flow."""
     settings = app.settings
     scheduler = build_scheduler(settings, app.session_factory, app.translator, app.background_bot)
@@ -265,10 +292,16 @@ async def _serve(app: Application, stopping: asyncio.Event) -> None:
             longest=timedelta(seconds=settings.delivery_retry_max_pause),
         )
         delivery = DeliveryLoop(
-            app.background_bot, app.session_factory, rate=settings.delivery_rate, retry=retry
+            app.background_bot,
+            app.session_factory,
+            rate=settings.delivery_rate,
+            retry=retry,
+            observe_send=app.metrics.send_latency.observe,
         )
         wake_on_enqueue(app.session_factory, delivery.wake)
         delivery_task = asyncio.create_task(delivery.run(stop_delivery), name="delivery")
+        running = delivery_task
+        monitor.scheduler_alive = lambda: scheduler.running and not running.done()
     try:
         if settings.mode is Mode.WEBHOOK:
             await stopping.wait()

@@ -1,5 +1,5 @@
-"""`python -m bot [run|migrate|check|schools|invite|events|survey|report]`: the bot and its
-operator commands.
+"""`python -m bot [run|migrate|check|backup|restore|schools|invite|events|survey|report]`:
+the bot and its operator commands.
 
 The command line speaks the bot's locale (`--locale`, default `DEFAULT_LOCALE`), argparse's
 own words included, with the bot's messages (`error-<reason>` for a refusal). Only `run`
@@ -127,6 +127,10 @@ def build_parser(t: Localizer) -> argparse.ArgumentParser:
     command("run")
     command("migrate")
     command("check")
+    command("backup").add_argument("file", type=Path, metavar=t("cli-metavar-file"))
+    restoring = command("restore")
+    restoring.add_argument("file", type=Path, metavar=t("cli-metavar-file"))
+    restoring.add_argument("--yes", action="store_true", help=t("cli-help-restore-yes"))
 
     schools = actions("schools")
     importing = command("import", schools, "schools-")
@@ -296,6 +300,12 @@ def run_command(
         return asyncio.run(_migrate(settings, console))
     if command == "check":
         return asyncio.run(_check(settings, console))
+    if command in ("backup", "restore"):
+        from bot.cli_backup import run_backup, run_restore
+
+        if command == "backup":
+            return run_backup(settings, args, console)
+        return run_restore(settings, args, console)
     if command == "schools":
         return asyncio.run(_schools(settings, args, console))
     if command == "invite":

@@ -32,6 +32,11 @@ class Mode(StrEnum):
     WEBHOOK = "webhook"
 
 
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"  # one JSON object per line, for log collectors
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
@@ -52,7 +57,15 @@ class Settings(BaseSettings):
     webhook_host: str = "0.0.0.0"  # the webhook server listens on every interface
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     redis_url: str | None = None
+    # Monitoring (/healthz, /metrics) on a port of its own, in either mode; off when unset.
+    # Loopback by default: the numbers are for the server's own Prometheus or a proxy.
+    http_port: int | None = Field(default=None, ge=1, le=65535)
+    http_host: str = "127.0.0.1"
+    # Daily copies of the SQLite database into this folder, the newest BACKUP_KEEP kept.
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=7, ge=1, le=3660)
     log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.TEXT
     # Minutes before an event at which reminders go out ("24h,1h" in the environment).
     reminder_offsets: Annotated[tuple[int, ...], NoDecode] = (24 * 60, 60)
     delivery_rate: float = Field(default=25.0, gt=0, le=1000)
@@ -196,6 +209,12 @@ class Settings(BaseSettings):
             return {**dict.fromkeys(COMPONENTS, 0.0), **value}
         return value
 
+    @field_validator("http_port", "backup_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `HTTP_PORT=` in an environment file means off, not port "" (nor the folder ".").
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -212,6 +231,26 @@ class Settings(BaseSettings):
                 "bad-webhook-secret", "must be 1-256 characters: letters, digits, _ and -"
             )
         return value
+
+    @model_validator(mode="after")
+    def _ports_apart(self) -> Settings:
+        # The webhook server already serves /healthz and /metrics: one port, one server.
+        if self.mode is Mode.WEBHOOK and self.http_port == self.webhook_port:
+            raise _invalid(
+                "http-port-is-webhook-port",
+                "HTTP_PORT must differ from WEBHOOK_PORT (the webhook server serves "
+                "/healthz and /metrics already; leave HTTP_PORT unset)",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _backups_of_sqlite(self) -> Settings:
+        if self.backup_dir is not None and not self.database_url.startswith("sqlite"):
+            raise _invalid(
+                "backup-needs-sqlite",
+                "BACKUP_DIR copies SQLite only; back PostgreSQL up with pg_dump",
+            )
+        return self
 
     @model_validator(mode="after")
     def _webhook_complete(self) -> Settings:

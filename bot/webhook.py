@@ -1,4 +1,5 @@
-"""Webhook mode: an aiohttp server that checks Telegram's secret token, and /healthz."""
+"""Webhook mode: an aiohttp server that checks Telegram's secret token, with the routes of
+bot/http_server.py (/healthz, /metrics) beside."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import TYPE_CHECKING
 from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
-from sqlalchemy import text
+
+from bot.http_server import Monitor, add_routes
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -39,7 +41,7 @@ class UpdateRequestHandler(SimpleRequestHandler):
         return await super().handle(request)
 
 
-def build_webhook_app(app: Application) -> web.Application:
+def build_webhook_app(app: Application, monitor: Monitor) -> web.Application:
     settings = app.settings
     assert settings.webhook_secret is not None
     web_app = web.Application()
@@ -51,25 +53,15 @@ def build_webhook_app(app: Application) -> web.Application:
         # and the deduplication middleware makes the second delivery harmless.
         handle_in_background=False,
     ).register(web_app, path=settings.webhook_path)
-
-    async def healthz(_request: web.Request) -> web.Response:
-        try:
-            async with app.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception:
-            logger.exception("Health check: the database does not answer")
-            return web.json_response({"status": "error", "database": "unavailable"}, status=503)
-        return web.json_response({"status": "ok", "database": "ok"})
-
-    web_app.router.add_get("/healthz", healthz)
+    add_routes(web_app, app, monitor)
     return web_app
 
 
-async def start_webhook_server(app: Application) -> web.AppRunner:
+async def start_webhook_server(app: Application, monitor: Monitor) -> web.AppRunner:
     settings = app.settings
     assert settings.webhook_url is not None
     assert settings.webhook_secret is not None
-    runner = web.AppRunner(build_webhook_app(app))
+    runner = web.AppRunner(build_webhook_app(app, monitor))
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()

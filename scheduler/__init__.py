@@ -54,4 +54,16 @@ def build_scheduler(
         jobs.broadcast_progress, "interval", seconds=3, id="broadcast_progress",
         kwargs={**context, "translator": translator, "bot": bot}, **common,
     )  # fmt: skip
+    if settings.backup_dir is not None:
+        # At night, when nobody answers surveys; missed while the bot was down, it runs
+        # at the next start within misfire_grace_time.
+        scheduler.add_job(
+            jobs.backup_database,
+            "cron",
+            hour=2,
+            minute=30,
+            id="backup_database",
+            kwargs={"settings": settings},
+            **common,
+        )
     return scheduler

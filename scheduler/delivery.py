@@ -26,6 +26,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sending import send_payload
@@ -186,8 +187,11 @@ class DeliveryLoop:
         idle: float = 0.5,
         clock: Callable[[], datetime] = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
+        observe_send: Callable[[float], None] | None = None,
     ) -> None:
         self._bot = bot
+        # Told the seconds of each send that got an answer (the /metrics histogram).
+        self._observe_send = observe_send
         self._session_factory = session_factory
         self._limiter = RateLimiter(rate, monotonic)
         self._spacing = ChatSpacing(monotonic)
@@ -300,9 +304,17 @@ class DeliveryLoop:
             await journal.record(outcome)
             return outcome
 
+    async def _send(self, row: OutboxMessage) -> Message:
+        started = time.monotonic()
+        try:
+            return await send_payload(self._bot, row.chat_id, Payload.from_json(row.payload))
+        finally:
+            if self._observe_send is not None:
+                self._observe_send(time.monotonic() - started)
+
     async def _attempt(self, row: OutboxMessage) -> Outcome:
         try:
-            message = await send_payload(self._bot, row.chat_id, Payload.from_json(row.payload))
+            message = await self._send(row)
         except TelegramRetryAfter as error:
             logger.warning("Telegram asks to wait %s s", error.retry_after)
             self._limiter.pause(error.retry_after)

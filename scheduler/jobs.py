@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
 
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -80,3 +82,24 @@ async def survey_reminders(
         nudged = await notices.send_due_nudges(session, translator, settings.zone, utcnow())
     if invited or nudged:
         logger.info("Queued %d survey invitations and %d nudges", invited, nudged)
+
+
+async def backup_database(settings: Settings) -> None:
+    """The daily copy of the SQLite database into BACKUP_DIR, the newest BACKUP_KEEP kept
+    (in a worker thread: a large database takes a while to copy)."""
+    from storage import backup
+
+    assert settings.backup_dir is not None
+    database = backup.sqlite_file(settings.database_url)
+    try:
+        made, removed = await asyncio.to_thread(
+            backup.backup_into,
+            database,
+            settings.backup_dir,
+            settings.backup_keep,
+            utcnow().astimezone(settings.zone),
+        )
+    except (OSError, sqlite3.Error) as error:  # a full disk, a folder it may not write
+        logger.error("The daily backup failed: %s", error)
+        return
+    logger.info("Backup written to %s; %d older copies removed", made, len(removed))

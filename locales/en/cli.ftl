@@ -191,6 +191,8 @@ setting-bad-weight-values = weights must be non-negative, and not all zero
 setting-unknown-components = unknown components { $unknown }; known: { $known }
 setting-bad-log-level = must be DEBUG, INFO, WARNING, ERROR or CRITICAL
 setting-bad-webhook-secret = must be 1-256 characters: letters, digits, _ and -
+setting-backup-needs-sqlite = BACKUP_DIR copies SQLite only; back PostgreSQL up with pg_dump (docs/deploy.md)
+setting-http-port-is-webhook-port = HTTP_PORT must differ from WEBHOOK_PORT: the webhook server already serves /healthz and /metrics, so HTTP_PORT may stay unset
 setting-webhook-incomplete = MODE=webhook needs { $names }
 setting-int_parsing = must be a whole number, not "{ $value }"
 setting-float_parsing = must be a number, not "{ $value }"
@@ -203,3 +205,21 @@ setting-url_parsing = must be an address like https://example.org, not "{ $value
 setting-url_scheme = must start with http:// or https://
 setting-enum = invalid value "{ $value }"
 setting-invalid = invalid value
+
+## backup and restore (bot/cli_backup.py)
+cli-help-backup = write a copy of the embedded (SQLite) database to a file (the bot may be running)
+cli-help-restore = restore the embedded (SQLite) database from a copy (stop the bot first)
+cli-help-restore-yes = do not ask for confirmation
+cli-backup-done = A copy of database { $database } was written to { $file }.
+cli-backup-no-database = Database { $database } does not exist yet: nothing to copy.
+cli-backup-failed = The copy failed: database { $database } was busy for over 30 seconds, or is damaged.
+cli-backup-postgresql = Database { $database } runs on PostgreSQL. Copy it with pg_dump: { $command }
+cli-restore-postgresql = Database { $database } runs on PostgreSQL. Restore it with pg_restore: { $command }
+cli-restore-refused-not-sqlite = { $file } is not a SQLite database. Nothing was changed.
+cli-restore-refused-not-ours = { $file } is a database, but not this bot's. Nothing was changed.
+cli-restore-refused-damaged = { $file } is damaged. Nothing was changed.
+cli-restore-refused-newer = { $file } was made by a newer version of the bot (schema { $revision }). Upgrade the bot and try again. Nothing was changed.
+cli-restore-confirm = Database { $database } will be replaced with the copy { $file }. The bot must be stopped. Continue? Type "yes":
+cli-restore-cancelled = Restore cancelled. Nothing was changed.
+cli-restore-done = Database { $database } restored from { $file }: schema { $revision }.
+cli-restore-kept = The previous database was kept in { $file }.

@@ -193,6 +193,8 @@ setting-bad-weight-values = веса не могут быть отрицател
 setting-unknown-components = неизвестные составляющие: { $unknown }; допустимые: { $known }
 setting-bad-log-level = допустимые значения: DEBUG, INFO, WARNING, ERROR, CRITICAL
 setting-bad-webhook-secret = от 1 до 256 символов: латинские буквы, цифры, _ и -
+setting-backup-needs-sqlite = BACKUP_DIR копирует только базу SQLite; базу PostgreSQL копируйте командой pg_dump (docs/deploy.md)
+setting-http-port-is-webhook-port = HTTP_PORT должен отличаться от WEBHOOK_PORT: сервер вебхука уже отвечает на /healthz и /metrics, HTTP_PORT можно не задавать
 setting-webhook-incomplete = для MODE=webhook нужно указать { $names }
 setting-int_parsing = нужно целое число, а указано «{ $value }»
 setting-float_parsing = нужно число, а указано «{ $value }»
@@ -205,3 +207,21 @@ setting-url_parsing = нужен адрес вида https://example.org, а у�
 setting-url_scheme = адрес должен начинаться с http:// или https://
 setting-enum = недопустимое значение «{ $value }»
 setting-invalid = недопустимое значение
+
+## backup and restore (bot/cli_backup.py)
+cli-help-backup = записать копию встроенной базы данных в файл (бот может работать)
+cli-help-restore = восстановить встроенную базу данных из копии (сначала остановите бота)
+cli-help-restore-yes = не спрашивать подтверждения
+cli-backup-done = Копия базы данных { $database } записана в { $file }.
+cli-backup-no-database = Базы данных { $database } ещё нет: копировать нечего.
+cli-backup-failed = Копию сделать не удалось: база данных { $database } занята дольше 30 секунд или повреждена.
+cli-backup-postgresql = База данных { $database } работает на PostgreSQL. Копию делает pg_dump: { $command }
+cli-restore-postgresql = База данных { $database } работает на PostgreSQL. Восстановление делает pg_restore: { $command }
+cli-restore-refused-not-sqlite = Файл { $file } — не база данных SQLite. Ничего не изменено.
+cli-restore-refused-not-ours = Файл { $file } — база данных, но не этого бота. Ничего не изменено.
+cli-restore-refused-damaged = Файл { $file } повреждён. Ничего не изменено.
+cli-restore-refused-newer = Копию { $file } сделала более новая версия бота (схема { $revision }). Обновите бота и повторите. Ничего не изменено.
+cli-restore-confirm = База данных { $database } будет заменена копией { $file }. Бот должен быть остановлен. Продолжить? Введите «да»:
+cli-restore-cancelled = Восстановление отменено. Ничего не изменено.
+cli-restore-done = База данных { $database } восстановлена из { $file }: схема { $revision }.
+cli-restore-kept = Прежняя база данных сохранена в { $file }.

@@ -7,7 +7,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import insert_for
+from storage.db import LONG_RUNNING, insert_for
 from storage.models import OutboxMessage, OutboxStatus, Participant
 
 
@@ -38,6 +38,26 @@ class OutboxRepository:
             .limit(limit)
         )
         return result.all()
+
+    async def backlog(self, now: datetime) -> tuple[int, datetime | None]:
+        """How many messages are due and waiting, and since when the oldest of them."""
+        row = (
+            await self._session.execute(
+                select(func.count(), func.min(OutboxMessage.due_at)).where(
+                    OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now
+                )
+            )
+        ).one()
+        # MIN() keeps the column's type: an aware UTC datetime on both engines.
+        return int(row[0]), row[1]
+
+    async def count_by_status(self) -> dict[str, int]:
+        """Rows per status. Sent rows pile up over a year: counted off the event loop."""
+        rows = await self._session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status),
+            execution_options=LONG_RUNNING,
+        )
+        return {str(status): int(count) for status, count in rows.all()}
 
     async def drop(self, ids: Sequence[int], reason: str) -> None:
         """Drops the rows among `ids` that are still pending (e.g. too late to send)."""

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from bot.i18n import Translator
-from tests.support.bot_process import BotProcess
+from tests.support.bot_process import BotProcess, wait_healthy
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.updates import TelegramUser
 
@@ -117,10 +117,8 @@ async def test_webhook_mode_checks_the_secret_and_reports_health(
 
     base = f"http://127.0.0.1:{unused_port}"
     update = telegram.message_update(IRINA, "/start")
+    assert (await wait_healthy(base))["database"] == "ok"
     async with aiohttp.ClientSession() as http:
-        async with http.get(f"{base}/healthz") as response:
-            assert response.status == 200
-            assert (await response.json())["database"] == "ok"
         async with http.post(f"{base}/telegram", json=update) as response:
             assert response.status == 401  # no secret token
         headers = {"X-Telegram-Bot-Api-Secret-Token": "test_secret-1"}

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.support.fake_telegram import FakeTelegram
 
@@ -87,3 +88,25 @@ class BotProcess:
         if self.process is not None and self.process.returncode is None:
             self.process.kill()
             await self.process.wait()
+
+
+async def wait_healthy(base_url: str, timeout: float = 60) -> dict[str, Any]:
+    """GET /healthz until it answers 200 (its body): in webhook mode the server answers
+    from the start, 503 "starting" until Telegram has answered and the scheduler runs."""
+    import aiohttp
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last: object = None
+    async with aiohttp.ClientSession() as http:
+        while loop.time() < deadline:
+            try:
+                async with http.get(f"{base_url}/healthz") as response:
+                    body: dict[str, Any] = await response.json()
+                    last = body
+                    if response.status == 200:
+                        return body
+            except aiohttp.ClientConnectionError as error:
+                last = error
+            await asyncio.sleep(0.2)
+    raise AssertionError(f"/healthz never answered 200: {last}")

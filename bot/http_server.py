@@ -1,0 +1,271 @@
+"""The bot's HTTP routes beside the webhook: `/healthz` and `/metrics` (Prometheus).
+
+In webhook mode they are served by the webhook server (bot/webhook.py); with `HTTP_PORT`
+set, by a server of their own as well (in polling mode the only one). `add_routes` is
+the one place that puts routes on either server: another feature served over HTTP adds
+its routes there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import TelegramObject
+from aiohttp import web
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.services.errors import DomainError
+from storage.db import ping
+from storage.models import OutboxStatus
+from storage.repositories.outbox import OutboxRepository
+from storage.types import utcnow
+
+if TYPE_CHECKING:
+    from bot.app import Application
+
+logger = logging.getLogger(__name__)
+
+# A message due longer than this and still not sent means delivery is stuck: a broadcast
+# to 10,000 people at 25 a second takes under 7 minutes.
+BACKLOG_STALE = timedelta(minutes=15)
+# Telegram's answer to getMe is trusted this long, so that a monitor polling /healthz
+# every few seconds does not become a stream of Bot API calls.
+TELEGRAM_CHECK_EVERY = 30.0
+TELEGRAM_TIMEOUT = 5.0
+# Seconds of one send by the delivery loop (a Bot API round trip, a file upload at most).
+SEND_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class Metrics:
+    """The process's numbers, in a registry of its own (a test may build several)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.updates = Counter(
+            "participants_bot_updates",
+            "Telegram updates handled",
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "participants_bot_errors",
+            "Updates whose handler failed (refused actions are not errors)",
+            registry=self.registry,
+        )
+        self.outbox = Gauge(
+            "participants_bot_outbox_messages",
+            "Outbox messages by status",
+            ["status"],
+            registry=self.registry,
+        )
+        self.outbox_oldest = Gauge(
+            "participants_bot_outbox_oldest_due_seconds",
+            "How long the oldest message due and not yet sent has waited",
+            registry=self.registry,
+        )
+        self.send_latency = Histogram(
+            "participants_bot_send_seconds",
+            "Duration of one send by the delivery loop",
+            buckets=SEND_BUCKETS,
+            registry=self.registry,
+        )
+
+    def install(self, dispatcher: Dispatcher) -> None:
+        """Counts every update (registered first, so a group's update counts too) and
+        every update whose handler failed."""
+
+        async def count_update(
+            handler: Handler, event: TelegramObject, data: dict[str, Any]
+        ) -> Any:
+            try:
+                return await handler(event, data)
+            finally:
+                self.updates.inc()
+
+        async def count_error(handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+            if not isinstance(getattr(event, "exception", None), DomainError):
+                self.errors.inc()
+            return await handler(event, data)
+
+        dispatcher.update.outer_middleware(count_update)
+        dispatcher.errors.outer_middleware(count_error)
+
+
+class SchedulerState(StrEnum):
+    RUNNING = "running"
+    STARTING = "starting"  # waiting for Telegram's first answer
+    STOPPED = "stopped"  # the scheduler or the delivery loop has died
+    ELSEWHERE = "elsewhere"  # RUN_SCHEDULER=false: another process runs them
+
+
+@dataclass(frozen=True)
+class Backlog:
+    due: int  # messages due now, not yet sent
+    oldest_seconds: float | None  # how long the oldest of them has waited
+
+    @property
+    def stale(self) -> bool:
+        return (
+            self.oldest_seconds is not None and self.oldest_seconds > BACKLOG_STALE.total_seconds()
+        )
+
+
+@dataclass(frozen=True)
+class Health:
+    database: bool
+    telegram: bool
+    backlog: Backlog | None  # None when the database did not answer
+    scheduler: SchedulerState
+
+    @property
+    def healthy(self) -> bool:
+        delivering = self.scheduler is SchedulerState.RUNNING
+        return (
+            self.database
+            and self.telegram
+            and self.scheduler in (SchedulerState.RUNNING, SchedulerState.ELSEWHERE)
+            # A backlog is this process's fault only when it is the one delivering.
+            and not (delivering and self.backlog is not None and self.backlog.stale)
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        delivery: dict[str, Any] = {"status": "unknown"}
+        if self.backlog is not None:
+            delivery = {
+                "status": "behind" if self.backlog.stale else "ok",
+                "backlog": self.backlog.due,
+                "oldest_seconds": (
+                    None
+                    if self.backlog.oldest_seconds is None
+                    else round(self.backlog.oldest_seconds, 1)
+                ),
+            }
+        return {
+            "status": "ok" if self.healthy else "error",
+            "database": "ok" if self.database else "unavailable",
+            "telegram": "ok" if self.telegram else "unreachable",
+            "delivery": delivery,
+            "scheduler": self.scheduler.value,
+        }
+
+
+class Monitor:
+    """What /healthz and /metrics report, asked afresh at each request (Telegram's
+    answer excepted, see TELEGRAM_CHECK_EVERY)."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        session_factory: async_sessionmaker[AsyncSession],
+        bot: Bot,
+        metrics: Metrics,
+        *,
+        runs_scheduler: bool,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._engine = engine
+        self._session_factory = session_factory
+        self._bot = bot
+        self.metrics = metrics
+        self._runs_scheduler = runs_scheduler
+        self._clock = clock
+        self._telegram: tuple[float, bool] | None = None
+        # Set once the scheduler and the delivery loop have started (bot/app.py).
+        self.scheduler_alive: Callable[[], bool] | None = None
+
+    async def health(self) -> Health:
+        database = True
+        backlog = None
+        try:
+            await ping(self._engine)
+            backlog = await self.backlog()
+        except Exception:  # whatever the driver raised, the answer is "unavailable"
+            logger.warning("Health check: the database does not answer", exc_info=True)
+            database = False
+        return Health(database, await self.telegram_answers(), backlog, self.scheduler_state())
+
+    def scheduler_state(self) -> SchedulerState:
+        if not self._runs_scheduler:
+            return SchedulerState.ELSEWHERE
+        if self.scheduler_alive is None:
+            return SchedulerState.STARTING
+        return SchedulerState.RUNNING if self.scheduler_alive() else SchedulerState.STOPPED
+
+    async def telegram_answers(self) -> bool:
+        now = self._clock()
+        if self._telegram is not None and now - self._telegram[0] < TELEGRAM_CHECK_EVERY:
+            return self._telegram[1]
+        try:
+            await asyncio.wait_for(self._bot.get_me(), TELEGRAM_TIMEOUT)
+            answered = True
+        except Exception as error:  # unreachable, 5xx, a refused token: all "unreachable"
+            logger.warning("Health check: Telegram does not answer (%s)", type(error).__name__)
+            answered = False
+        self._telegram = (now, answered)
+        return answered
+
+    async def backlog(self) -> Backlog:
+        now = utcnow()
+        async with self._session_factory() as session:
+            due, oldest = await OutboxRepository(session).backlog(now)
+        return Backlog(due, None if oldest is None else (now - oldest).total_seconds())
+
+    async def metrics_text(self) -> bytes:
+        """The registry in Prometheus' text format, the outbox counts read now."""
+        try:
+            async with self._session_factory() as session:
+                counts = await OutboxRepository(session).count_by_status()
+            backlog = await self.backlog()
+        except Exception:
+            logger.warning("Metrics: the database does not answer", exc_info=True)
+        else:
+            for status in OutboxStatus:
+                self.metrics.outbox.labels(status=status.value).set(counts.get(status, 0))
+            self.metrics.outbox_oldest.set(backlog.oldest_seconds or 0)
+        return generate_latest(self.metrics.registry)
+
+
+def add_routes(web_app: web.Application, app: Application, monitor: Monitor) -> None:
+    """Every route but the webhook's own, on whichever server serves them."""
+
+    async def healthz(_request: web.Request) -> web.Response:
+        health = await monitor.health()
+        return web.json_response(health.as_json(), status=200 if health.healthy else 503)
+
+    async def metrics(_request: web.Request) -> web.Response:
+        return web.Response(
+            body=await monitor.metrics_text(), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )
+
+    web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/metrics", metrics)
+
+
+async def start_http_server(app: Application, monitor: Monitor) -> web.AppRunner:
+    """The server on HTTP_HOST:HTTP_PORT."""
+    settings = app.settings
+    assert settings.http_port is not None
+    web_app = web.Application()
+    add_routes(web_app, app, monitor)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+    logger.info("Monitoring on %s:%s (/healthz, /metrics)", settings.http_host, settings.http_port)
+    return runner
