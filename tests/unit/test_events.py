@@ -468,4 +468,5 @@ def test_the_reminders_a_webinar_will_get_are_said_from_the_settings(
     plan = events.reminder_plan(local("2026-12-10 15:00"), local(created), offsets)
     assert notices.reminder_plan_text(translator.for_locale("ru"), plan) == expected
     english = notices.reminder_plan_text(translator.for_locale("en"), plan)
-    assert english and "{" not in english
+    assert english
+    assert "{" not in english
