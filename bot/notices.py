@@ -143,15 +143,19 @@ def digest(
     return Payload("\n".join(lines))
 
 
-def announcement(t: Localizer, broadcast: Broadcast, acknowledged: bool = False) -> Payload:
-    """The announcement exactly as its recipients see it."""
+def announcement(
+    t: Localizer, broadcast: Broadcast, acknowledged: bool = False, *, reminder: bool = False
+) -> Payload:
+    """The announcement exactly as its recipients see it; a `reminder` of it (sent again to
+    those who have not acknowledged) is headed so, not a copy that looks like the first."""
     buttons = []
     if broadcast.acknowledge:
         label = f"✅ {t('button-acknowledged')}" if acknowledged else t("button-acknowledge")
         buttons = [[Button(label, AckCb(broadcast=broadcast.id).pack())]]
     document = broadcast.attachment_file_id if broadcast.attachment_kind == "document" else None
     photo = broadcast.attachment_file_id if broadcast.attachment_kind == "photo" else None
-    return Payload(broadcast.text, buttons, document=document, photo=photo)
+    text = f"⏰ {t('broadcast-reminder-lead')}\n\n{broadcast.text}" if reminder else broadcast.text
+    return Payload(text, buttons, document=document, photo=photo)
 
 
 def progress_text(t: Localizer, progress: broadcasts.Progress, cancelled: bool) -> str:

@@ -60,11 +60,14 @@ def _may_broadcast(participant: Participant) -> bool:
     return can(participant, Action.BROADCAST, municipality_id=participant.municipality_id)
 
 
-def _render(translator: Translator) -> Callable[[Broadcast, Participant], Payload]:
+def _render(
+    translator: Translator, *, reminder: bool = False
+) -> Callable[[Broadcast, Participant], Payload]:
     """Each recipient's copy: the author's text, the button in the recipient's language."""
 
     def render(broadcast: Broadcast, person: Participant) -> Payload:
-        return notices.announcement(translator.for_locale(person.locale), broadcast)
+        t = translator.for_locale(person.locale)
+        return notices.announcement(t, broadcast, reminder=reminder)
 
     return render
 
@@ -453,7 +456,7 @@ async def remind(
 
     async def deliver(number: int) -> int:
         return await broadcasts.remind_unacknowledged(
-            session, participant, broadcast_id, _render(translator), number
+            session, participant, broadcast_id, _render(translator, reminder=True), number
         )
 
     found = await broadcasts.get(session, participant, broadcast_id)  # checks the right
