@@ -241,7 +241,7 @@ async def move_ask(
         raise AccessDenied()
     await state.set_state(EventMove.when)
     await state.update_data(event_id=callback_data.id)
-    await message_of(callback).answer(t("event-move-ask"))
+    await message_of(callback).answer(t("event-move-ask"), reply_markup=inline([menu_button(t)]))
 
 
 async def move_to(
@@ -278,12 +278,15 @@ async def cancel_ask(
     callback_data: EventCb,
     session: AsyncSession,
     participant: Participant,
+    settings: Settings,
     t: Localizer,
 ) -> None:
-    if not events.may_manage(participant, await events.event(session, callback_data.id)):
+    event = await events.event(session, callback_data.id)
+    if not events.may_manage(participant, event):
         raise AccessDenied()
+    when = format_when(event.starts_at, settings.zone, t.locale)
     await message_of(callback).answer(
-        t("event-cancel-sure"),
+        t("event-cancel-sure", title=escape(event.title), when=when),
         reply_markup=inline(
             [(t("button-event-cancel-final"), EventCb(action="cancel-yes", id=callback_data.id))],
             [menu_button(t)],
@@ -513,7 +516,9 @@ async def wizard_create(
     await drop_keyboard(callback)
     if callback_data.value != "yes":
         await state.clear()
-        await message_of(callback).answer(t("webinar-cancelled"))
+        await message_of(callback).answer(
+            t("webinar-cancelled"), reply_markup=inline([menu_button(t)])
+        )
         return
     roles = () if data["audience"] == "all" else (Role(data["audience"]),)
     now = utcnow()

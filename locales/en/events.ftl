@@ -64,7 +64,7 @@ attendance-no-municipality = Regional level / no municipality
 attendance-silent = No answer: { $names }
 event-move-ask = Type the new date and time: DD.MM.YYYY HH:MM (for example, 08.12.2026 10:00) or YYYY-MM-DD HH:MM.
 event-move-done = ✅ Moved to { $when }. Participants will be told.
-event-cancel-sure = Cancel the event? Participants will be told.
+event-cancel-sure = Cancel "{ $title }" ({ $when })? Participants will be told.
 event-cancel-done = ✅ Event cancelled, participants told.
 
 webinar-ask-title = Type the webinar's title.
@@ -75,7 +75,7 @@ button-dates-later = More dates →
 webinar-ask-time = Choose the time ({ $zone }) or type it as HH:MM.
 webinar-ask-duration = How long is the webinar?
 webinar-ask-link = Send the webinar's link (https://…).
-webinar-ask-audience = Whom to invite?
+webinar-ask-audience = Who is this webinar for? Only they will be reminded.
 audience-all = All participants
 audience-director = Directors
 audience-curator = Curators

@@ -66,7 +66,7 @@ attendance-no-municipality = Региональный уровень / без м
 attendance-silent = Без ответа: { $names }
 event-move-ask = Напишите новую дату и время: ДД.ММ.ГГГГ ЧЧ:ММ (например, 08.12.2026 10:00) или ГГГГ-ММ-ДД ЧЧ:ММ.
 event-move-done = ✅ Перенесено на { $when }. Участники получат уведомление.
-event-cancel-sure = Отменить событие? Участники получат уведомление.
+event-cancel-sure = Отменить «{ $title }» ({ $when })? Участники получат уведомление.
 event-cancel-done = ✅ Событие отменено, участники уведомлены.
 
 webinar-ask-title = Напишите название вебинара.
@@ -77,7 +77,7 @@ button-dates-later = Ещё даты →
 webinar-ask-time = Выберите время ({ $zone }) или напишите его в формате ЧЧ:ММ.
 webinar-ask-duration = Сколько длится вебинар?
 webinar-ask-link = Отправьте ссылку на вебинар (https://…).
-webinar-ask-audience = Кому отправить приглашение?
+webinar-ask-audience = Для кого этот вебинар? Напоминания получат только они.
 audience-all = Всем участникам
 audience-director = Директорам
 audience-curator = Кураторам

@@ -161,6 +161,8 @@ async def test_moving_and_cancelling_tell_the_audience(
     done = await harness.reply_text(user, f"{new_day:%d.%m.%Y} 11:00")
     assert done.startswith("✅")
     await harness.press(user, EventCb(action="cancel", id=event.id))
+    # The question names what is cancelled.
+    assert "Вебинар для директоров" in str(harness.sent_to(user)[-1].text)
     await harness.press(user, EventCb(action="cancel-yes", id=event.id))
     assert harness.sent_to(user)[-1].text == translator.get("ru", "event-cancel-done")
     notices = list(await session.scalars(select(OutboxMessage.reference)))
