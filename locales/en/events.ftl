@@ -105,7 +105,10 @@ reminder-offset-minutes = { $count ->
    *[other] { $count } minutes before
 }
 reminder-plan-now = now
-reminder-plan = Participants will be reminded { $offsets }.
+reminder-plan = { $count ->
+    [one] Participants will get a reminder { $offsets }.
+   *[other] Participants will get reminders { $offsets }.
+}
 reminder-plan-none = Webinar reminders are turned off in the bot's settings.
 list-and = { $first } and { $last }
 
