@@ -106,6 +106,10 @@ async def _unsubmitted(session: AsyncSession, survey_id: int) -> set[int]:
 
 
 async def includes(session: AsyncSession, audience: Audience, participant: Participant) -> bool:
+    if participant.id is None:
+        # Someone not stored (a first visit): `only=None` would not narrow to them, and
+        # «everyone» would include them.
+        return False
     found = await PeopleRepository(session).members(
         audience.roles,
         audience.municipality_ids,

@@ -470,3 +470,22 @@ def test_the_reminders_a_webinar_will_get_are_said_from_the_settings(
     english = notices.reminder_plan_text(translator.for_locale("en"), plan)
     assert english
     assert "{" not in english
+
+
+async def test_someone_not_registered_cannot_answer_an_event_for_everyone(
+    session: AsyncSession,
+) -> None:
+    """Found by the fuzz test: an unsaved visitor (no id) matched «everyone»."""
+    from bot.services import participants
+
+    schools = await load_schools(session)
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])  # «everyone» is someone
+    now = local("2026-12-08 12:00")
+    found = await webinar(session, now)  # for everyone
+    visitor = await participants.current(session, 77_001, "ru")  # as the middleware has it
+    assert visitor.id is None
+    with pytest.raises(AccessDenied):
+        await events.answer(session, visitor, found.id, Attendance.YES, now)
+    stored = await participants.visit(session, 77_002, "ru")  # stored, but holds no role
+    with pytest.raises(AccessDenied):
+        await events.answer(session, stored, found.id, Attendance.YES, now)
