@@ -53,7 +53,10 @@ async def run_events(settings: Settings, args: argparse.Namespace, console: Cons
                 from bot.notices import tell_audience_of_change
 
                 if when is not None:
-                    changed = await events.move(session, None, args.id, when, utcnow())
+                    changed = await events.move(
+                        session, None, args.id, when, utcnow(),
+                        reminder_offsets=settings.reminder_offsets,
+                    )  # fmt: skip
                 else:
                     changed = await events.cancel(session, None, args.id)
                 told = await tell_audience_of_change(

@@ -47,30 +47,81 @@ def rsvp_buttons(
     ]]  # fmt: skip
 
 
-def event_text(t: Localizer, event: Event, zone: ZoneInfo) -> str:
+def event_text(t: Localizer, event: Event, zone: ZoneInfo, *, with_link: bool = True) -> str:
     return t(
-        "event-card",
+        "event-card" if with_link else "event-card-no-link",
         title=escape(event.title),
         when=format_when(event.starts_at, zone, t.locale),
         link=escape(event.link),
     )
 
 
-def reminder(t: Localizer, event: Event, zone: ZoneInfo, minutes: int) -> Payload:
-    lead = t("reminder-soon") if minutes <= 60 else t("reminder-ahead")
+def reminder(
+    t: Localizer,
+    event: Event,
+    zone: ZoneInfo,
+    now: datetime,
+    answer: Attendance | None = None,
+) -> Payload:
+    """Worded by the time really left at `now` («через 30 минут», «сегодня в 15:00»,
+    «завтра в 15:00»), with the person's answer marked."""
+    left = events.time_left(event.starts_at, now, zone)
+    time = f"{event.starts_at.astimezone(zone):%H:%M}"
+    lead = t(f"reminder-{left.kind}", minutes=left.count, days=left.count, time=time)
     return Payload(
         f"⏰ {lead}\n{event_text(t, event, zone)}",
-        rsvp_buttons(t, event),
+        rsvp_buttons(t, event, answer),
         document=event.materials_file_id,  # the webinar's materials travel with the reminder
     )
 
 
-def moved(t: Localizer, event: Event, zone: ZoneInfo) -> Payload:
-    return Payload(f"{t('event-moved')}\n{event_text(t, event, zone)}", rsvp_buttons(t, event))
+def moved(
+    t: Localizer,
+    event: Event,
+    zone: ZoneInfo,
+    previous: datetime | None = None,
+    answer: Attendance | None = None,
+) -> Payload:
+    """The old time and the new one; an answer given before the move is kept and marked,
+    with a word on how to change it."""
+    text = t(
+        "event-moved" if previous is not None else "event-moved-to",
+        title=escape(event.title),
+        old=format_when(previous, zone, t.locale) if previous is not None else "",
+        when=format_when(event.starts_at, zone, t.locale),
+        link=escape(event.link),
+    )
+    if answer is not None:
+        text += "\n" + t(f"event-moved-answer-kept-{answer.value}")
+    return Payload(text, rsvp_buttons(t, event, answer))
 
 
 def cancelled(t: Localizer, event: Event, zone: ZoneInfo) -> Payload:
-    return Payload(f"{t('event-cancelled')}\n{event_text(t, event, zone)}")
+    """No link and no answer buttons: there is nothing to join or answer."""
+    return Payload(f"{t('event-cancelled')}\n{event_text(t, event, zone, with_link=False)}")
+
+
+def reminder_offset_text(t: Localizer, minutes: int) -> str:
+    """«за сутки», «за 2 часа», «за 15 минут»."""
+    if minutes % (24 * 60) == 0:
+        return t("reminder-offset-days", count=minutes // (24 * 60))
+    if minutes % 60 == 0:
+        return t("reminder-offset-hours", count=minutes // 60)
+    return t("reminder-offset-minutes", count=minutes)
+
+
+def reminder_plan_text(t: Localizer, plan: events.ReminderPlan) -> str:
+    """What the audience of a new event will get, from `REMINDER_OFFSETS`: «Участники
+    получат напоминания за сутки и за час.», «… напоминание сейчас и за час.»"""
+    parts = [reminder_offset_text(t, minutes) for minutes in plan.ahead]
+    if plan.now:
+        parts.insert(0, t("reminder-plan-now"))
+    if not parts:
+        return t("reminder-plan-none")
+    listed = parts[0] if len(parts) == 1 else t(
+        "list-and", first=", ".join(parts[:-1]), last=parts[-1]
+    )  # fmt: skip
+    return t("reminder-plan", count=len(parts), offsets=listed)
 
 
 def digest(
@@ -93,15 +144,19 @@ def digest(
     return Payload("\n".join(lines))
 
 
-def announcement(t: Localizer, broadcast: Broadcast, acknowledged: bool = False) -> Payload:
-    """The announcement exactly as its recipients see it."""
+def announcement(
+    t: Localizer, broadcast: Broadcast, acknowledged: bool = False, *, reminder: bool = False
+) -> Payload:
+    """The announcement exactly as its recipients see it; a `reminder` of it (sent again to
+    those who have not acknowledged) is headed so, not a copy that looks like the first."""
     buttons = []
     if broadcast.acknowledge:
         label = f"✅ {t('button-acknowledged')}" if acknowledged else t("button-acknowledge")
         buttons = [[Button(label, AckCb(broadcast=broadcast.id).pack())]]
     document = broadcast.attachment_file_id if broadcast.attachment_kind == "document" else None
     photo = broadcast.attachment_file_id if broadcast.attachment_kind == "photo" else None
-    return Payload(broadcast.text, buttons, document=document, photo=photo)
+    text = f"⏰ {t('broadcast-reminder-lead')}\n\n{broadcast.text}" if reminder else broadcast.text
+    return Payload(text, buttons, document=document, photo=photo)
 
 
 def progress_text(t: Localizer, progress: broadcasts.Progress, cancelled: bool) -> str:
@@ -138,21 +193,23 @@ async def send_reminders(
 ) -> int:
     """Hands the reminders whose time has come to the outbox; how many messages."""
     queued = 0
-    due = await events.due_reminders(session, now, [timedelta(minutes=m) for m in offsets])
-    for event, minutes in due:
+    for due in await events.due_reminders(session, now, offsets):
+        event = due.event
+        answers = await events.answers_to(session, event)
         outgoing = [
-            Outgoing(person, reminder(translator.for_locale(person.locale), event, zone, minutes))
+            Outgoing(person, reminder(translator.for_locale(person.locale), event, zone, now,
+                                      answers.get(person.id)))
             for person in await events.audience_of(session, event)
-        ]
+        ]  # fmt: skip
         queued += await delivery.enqueue(
             session,
             "reminder",
-            events.reminder_reference(event, minutes),
+            events.reminder_reference(event, due.minutes),
             outgoing,
             expires_at=event.starts_at,
         )
         # After the enqueue: a crash in between re-enqueues, and the outbox key dedups.
-        await events.mark_reminded(session, event, minutes)
+        await events.mark_reminded(session, event, due.covers)
     return queued
 
 
@@ -161,11 +218,20 @@ async def tell_audience_of_change(
 ) -> int:
     """After a move or a cancellation: withdraw the old reminders, tell everyone."""
     await delivery.withdraw(session, "reminder", events.reminder_prefix(event))
-    render = cancelled if event.status == EventStatus.CANCELLED else moved
-    outgoing = [
-        Outgoing(person, render(translator.for_locale(person.locale), event, zone))
-        for person in await events.audience_of(session, event)
-    ]
+    audience = await events.audience_of(session, event)
+    if event.status == EventStatus.CANCELLED:
+        outgoing = [
+            Outgoing(person, cancelled(translator.for_locale(person.locale), event, zone))
+            for person in audience
+        ]
+    else:
+        previous = await events.previous_start(session, event)
+        answers = await events.answers_to(session, event)
+        outgoing = [
+            Outgoing(person, moved(translator.for_locale(person.locale), event, zone, previous,
+                                   answers.get(person.id)))
+            for person in audience
+        ]  # fmt: skip
     return await delivery.enqueue(
         session, "event-change", f"event:{event.id}:v{event.version}:{event.status}", outgoing
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -27,11 +27,27 @@ def format_when(moment: datetime, zone: ZoneInfo, locale: str) -> str:
     """«понедельник, 7 декабря, 10:00 (МСК)» — as people read dates."""
     local = moment.astimezone(zone)
     text = format_datetime(local, "EEEE, d MMMM, HH:mm", locale=locale)
-    return text + _zone_suffix(zone, locale)
+    return text + _zone_suffix(zone, locale, moment)
 
 
-def _zone_suffix(zone: ZoneInfo, locale: str) -> str:
-    return " (МСК)" if zone.key == "Europe/Moscow" and locale == "ru" else f" ({zone.key})"
+def _zone_suffix(zone: ZoneInfo, locale: str, moment: datetime | None = None) -> str:
+    return f" ({zone_label(zone, locale, moment)})"
+
+
+def zone_label(zone: ZoneInfo, locale: str, moment: datetime | None = None) -> str:
+    """How the bot's zone is named beside a time: «МСК» for Moscow in Russian; otherwise
+    the zone's short name where it has a spelled one («MSK», «CET»; in English only, as
+    Russian text takes no Latin abbreviations), else its UTC offset at `moment` («UTC+4»)."""
+    if zone.key == "Europe/Moscow" and locale == "ru":
+        return "МСК"
+    local = (moment or datetime.now(zone)).astimezone(zone)
+    name = local.tzname() or ""
+    if locale != "ru" and name.isalpha():
+        return name
+    offset = local.utcoffset() or timedelta()
+    sign = "-" if offset < timedelta() else "+"
+    hours, rest = divmod(abs(int(offset.total_seconds())) // 60, 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02}" if rest else "") if offset else "UTC"
 
 
 def format_recent(t: Localizer, moment: datetime, now: datetime, zone: ZoneInfo) -> str:
@@ -40,7 +56,7 @@ def format_recent(t: Localizer, moment: datetime, now: datetime, zone: ZoneInfo)
     days = (now.astimezone(zone).date() - local.date()).days
     if days not in (0, 1):
         return format_when(moment, zone, t.locale)
-    time = f"{local:%H:%M}{_zone_suffix(zone, t.locale)}"
+    time = f"{local:%H:%M}{_zone_suffix(zone, t.locale, moment)}"
     return t("when-today" if days == 0 else "when-yesterday", time=time)
 
 

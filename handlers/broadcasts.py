@@ -56,11 +56,14 @@ class Compose(StatesGroup):
     confirm = State()
 
 
-def _render(translator: Translator) -> Callable[[Broadcast, Participant], Payload]:
+def _render(
+    translator: Translator, *, reminder: bool = False
+) -> Callable[[Broadcast, Participant], Payload]:
     """Each recipient's copy: the author's text, the button in the recipient's language."""
 
     def render(broadcast: Broadcast, person: Participant) -> Payload:
-        return notices.announcement(translator.for_locale(person.locale), broadcast)
+        t = translator.for_locale(person.locale)
+        return notices.announcement(t, broadcast, reminder=reminder)
 
     return render
 
@@ -449,7 +452,7 @@ async def remind(
 
     async def deliver(number: int) -> int:
         return await broadcasts.remind_unacknowledged(
-            session, participant, broadcast_id, _render(translator), number
+            session, participant, broadcast_id, _render(translator, reminder=True), number
         )
 
     found = await broadcasts.get(session, participant, broadcast_id)  # checks the right

@@ -397,6 +397,7 @@ async def _invite_schools(
     await show_school_search(
         message, session, t, municipality_id=int(data["municipality_id"]),
         query=str(data.get("query", "")), page=page, purpose="invite",
+        prompt="invite-pick-school",
     )  # fmt: skip
 
 
@@ -438,10 +439,17 @@ async def _create_invite(
         max_uses=None if whole_municipality else 1,
     )
     me = await bot.me()
+    if created.schools:
+        scope = t("invite-for-school", school=escape(created.schools[0].full_name))
+    elif created.municipality is not None:
+        scope = t("invite-for-municipality", municipality=escape(created.municipality.name))
+    else:
+        scope = t("invite-for-region")
     await message.answer(
         t(
             "invite-created",
             role=role_name(t, role),
+            scope=scope,
             code=created.code,
             link=f"https://t.me/{me.username}?start={created.code}",
             expires=format_when(created.invite.expires_at, settings.zone, t.locale),

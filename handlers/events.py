@@ -4,7 +4,7 @@ coordinators' event list, attendance, moves, cancellations and the webinar wizar
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from html import escape
 
 from aiogram import Bot, F, Router
@@ -13,9 +13,16 @@ from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import notices
@@ -24,10 +31,11 @@ from bot.keyboards import EventCb, MenuCb, PickCb, RsvpCb, buttons_markup, inlin
 from bot.services import events
 from bot.services.access import Action, can
 from bot.services.audience import Audience
+from bot.services.dates import parse_day, parse_moment
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.numbers import whole_number
 from bot.settings import Settings
-from bot.views import format_when
+from bot.views import error_text, format_when, zone_label
 from handlers.shared import drop_keyboard, message_of, not_a_command
 from storage.models import EventStatus, Participant, Role
 from storage.types import utcnow
@@ -36,6 +44,9 @@ SCHEDULE_DAYS = 30
 WIZARD_TIMES = ("09:00", "10:00", "11:00", "12:00", "14:00", "15:00", "16:00", "17:00")
 WIZARD_DURATIONS = (60, 90, 120)
 WIZARD_AUDIENCES = ("all", Role.DIRECTOR.value, Role.CURATOR.value)
+DATES_PAGE = 14  # days on one page of the date picker
+DATES_ROW = 4
+DATES_PAGES = 13  # half a year ahead by buttons; a later day can be typed
 
 
 class Webinar(StatesGroup):
@@ -230,7 +241,7 @@ async def move_ask(
         raise AccessDenied()
     await state.set_state(EventMove.when)
     await state.update_data(event_id=callback_data.id)
-    await message_of(callback).answer(t("event-move-ask"))
+    await message_of(callback).answer(t("event-move-ask"), reply_markup=inline([menu_button(t)]))
 
 
 async def move_to(
@@ -243,18 +254,23 @@ async def move_to(
     t: Localizer,
 ) -> None:
     try:
-        when = datetime.strptime((message.text or "").strip(), "%d.%m.%Y %H:%M")
-    except ValueError:
-        await message.answer(t("event-move-ask"))
+        when = parse_moment(message.text or "", settings.zone)
+    except DomainError as error:
+        await message.answer(error_text(t, error))
         return
     event_id = int((await state.get_data())["event_id"])
+    now = utcnow()
     moved = await events.move(
-        session, participant, event_id, when.replace(tzinfo=settings.zone), utcnow()
+        session, participant, event_id, when, now, reminder_offsets=settings.reminder_offsets
     )
     await state.clear()
     await notices.tell_audience_of_change(session, translator, settings.zone, moved)
-    await message.answer(t("event-move-done", when=format_when(moved.starts_at, settings.zone,
-                                                               t.locale)))  # fmt: skip
+    # The notice goes now; only the reminders still ahead of the new time follow it.
+    ahead = events.reminder_plan(moved.starts_at, now, settings.reminder_offsets).ahead
+    done = t("event-move-done", when=format_when(moved.starts_at, settings.zone, t.locale))
+    if ahead:
+        done += "\n" + notices.reminder_plan_text(t, events.ReminderPlan([], ahead))
+    await message.answer(done, reply_markup=inline([menu_button(t)]))
 
 
 async def cancel_ask(
@@ -262,12 +278,15 @@ async def cancel_ask(
     callback_data: EventCb,
     session: AsyncSession,
     participant: Participant,
+    settings: Settings,
     t: Localizer,
 ) -> None:
-    if not events.may_manage(participant, await events.event(session, callback_data.id)):
+    event = await events.event(session, callback_data.id)
+    if not events.may_manage(participant, event):
         raise AccessDenied()
+    when = format_when(event.starts_at, settings.zone, t.locale)
     await message_of(callback).answer(
-        t("event-cancel-sure"),
+        t("event-cancel-sure", title=escape(event.title), when=when),
         reply_markup=inline(
             [(t("button-event-cancel-final"), EventCb(action="cancel-yes", id=callback_data.id))],
             [menu_button(t)],
@@ -312,55 +331,111 @@ async def wizard_title(
         return
     await state.update_data(title=title)
     await state.set_state(Webinar.date)
+    await message.answer(t("webinar-ask-date"), reply_markup=dates_keyboard(t, settings, 0))
+
+
+def dates_keyboard(t: Localizer, settings: Settings, page: int) -> InlineKeyboardMarkup:
+    """A page of days from today, named as people read them («Сегодня», «пн 7 дек»),
+    with «Ещё даты →» to the next page; any later day can be typed."""
     today = utcnow().astimezone(settings.zone).date()
     builder = InlineKeyboardBuilder()
-    for offset in range(1, 15):
+    for offset in range(page * DATES_PAGE, (page + 1) * DATES_PAGE):
         day = today + timedelta(days=offset)
-        builder.button(
-            text=f"{day:%d.%m}", callback_data=PickCb(field="date", value=f"{day:%Y-%m-%d}")
-        )
-    builder.adjust(7)
-    await message.answer(t("webinar-ask-date"), reply_markup=builder.as_markup())
+        label = t("button-today") if offset == 0 else day_label(day, t.locale)
+        builder.button(text=label, callback_data=PickCb(field="date", value=day.isoformat()))
+    builder.adjust(DATES_ROW)
+    navigation = []
+    if page > 0:
+        navigation.append(InlineKeyboardButton(
+            text=t("button-dates-earlier"),
+            callback_data=PickCb(field="dates", value=str(page - 1)).pack(),
+        ))  # fmt: skip
+    if page + 1 < DATES_PAGES:
+        navigation.append(InlineKeyboardButton(
+            text=t("button-dates-later"),
+            callback_data=PickCb(field="dates", value=str(page + 1)).pack(),
+        ))  # fmt: skip
+    builder.row(*navigation)
+    return builder.as_markup()
+
+
+def day_label(day: date, locale: str) -> str:
+    """«пн 7 дек», «Mon 7 Dec» (without the abbreviation's dot, to stay short)."""
+    return str(format_date(day, "EEE d MMM", locale=locale)).replace(".", "")
+
+
+async def wizard_dates_page(
+    callback: CallbackQuery, callback_data: PickCb, settings: Settings, t: Localizer
+) -> None:
+    page = whole_number(callback_data.value)
+    if page is None or not 0 <= page < DATES_PAGES:
+        raise AccessDenied()
+    with suppress(TelegramBadRequest):  # pressed twice: the same keyboard
+        await message_of(callback).edit_reply_markup(reply_markup=dates_keyboard(t, settings, page))
 
 
 async def wizard_date(
-    event: Message | CallbackQuery, state: FSMContext, t: Localizer,
+    event: Message | CallbackQuery, state: FSMContext, settings: Settings, t: Localizer,
     callback_data: PickCb | None = None,
 ) -> None:  # fmt: skip
-    raw = callback_data.value if callback_data else (event.text or "").strip()  # type: ignore[union-attr]
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            day = datetime.strptime(raw, pattern).date()
-            break
-        except ValueError:
-            continue
-    else:
-        await _reply(event, t("webinar-ask-date"))
+    """A day from the picker, or typed: a day («20.12.2026», «2026-12-20») or a day with
+    its time («20.12.2026 18:00»), which skips the time step."""
+    raw = callback_data.value if callback_data else (event.text or "")  # type: ignore[union-attr]
+    today = utcnow().astimezone(settings.zone).date()
+    try:
+        if callback_data is None and ":" in raw:  # a time too
+            when = parse_moment(raw, settings.zone)
+            _check_future(when)
+            await state.update_data(date=when.date().isoformat(), time=f"{when:%H:%M}")
+            await _ask_duration(event, state, t)
+            return
+        day = parse_day(raw)
+    except DomainError as error:
+        await _reply(event, error_text(t, error))
+        return
+    if day < today:
+        await _reply(event, t("error-event-in-past"))
         return
     await state.update_data(date=day.isoformat())
     await state.set_state(Webinar.time)
+    zone = zone_label(settings.zone, t.locale, datetime.combine(day, time(12), settings.zone))
     builder = InlineKeyboardBuilder()
+    now = utcnow().astimezone(settings.zone)
     for value in WIZARD_TIMES:
+        hour, minute = events.parse_time(value)
+        if datetime.combine(day, time(hour, minute), settings.zone) <= now:
+            continue  # today's hours already past
         # ":" separates callback data fields: the button carries "1500" for 15:00.
         builder.button(text=value, callback_data=PickCb(field="time", value=value.replace(":", "")))
     builder.adjust(4)
-    await _reply(event, t("webinar-ask-time"), builder.as_markup())
+    await _reply(event, t("webinar-ask-time", zone=zone), builder.as_markup())
 
 
 async def wizard_time(
-    event: Message | CallbackQuery, state: FSMContext, t: Localizer,
+    event: Message | CallbackQuery, state: FSMContext, settings: Settings, t: Localizer,
     callback_data: PickCb | None = None,
 ) -> None:  # fmt: skip
     if callback_data is not None:
         raw = f"{callback_data.value[:2]}:{callback_data.value[2:]}"
     else:
         raw = (event.text or "").strip()  # type: ignore[union-attr]
+    data = await state.get_data()
     try:
         events.parse_time(raw)
-    except DomainError:
-        await _reply(event, t("webinar-ask-time"))
+        _check_future(_start_of({**data, "time": raw}, settings))
+    except DomainError as error:
+        await _reply(event, error_text(t, error))
         return
     await state.update_data(time=raw)
+    await _ask_duration(event, state, t)
+
+
+def _check_future(when: datetime) -> None:
+    if when <= utcnow():
+        raise DomainError("event-in-past")
+
+
+async def _ask_duration(event: Message | CallbackQuery, state: FSMContext, t: Localizer) -> None:
     await state.set_state(Webinar.duration)
     await _reply(event, t("webinar-ask-duration"), inline(
         [(t("minutes", count=m), PickCb(field="duration", value=str(m))) for m in WIZARD_DURATIONS]
@@ -438,19 +513,36 @@ async def wizard_create(
     t: Localizer,
 ) -> None:
     data = await state.get_data()
-    await state.clear()
     await drop_keyboard(callback)
     if callback_data.value != "yes":
-        await message_of(callback).answer(t("webinar-cancelled"))
+        await state.clear()
+        await message_of(callback).answer(
+            t("webinar-cancelled"), reply_markup=inline([menu_button(t)])
+        )
         return
     roles = () if data["audience"] == "all" else (Role(data["audience"]),)
-    event = await events.create_webinar(
-        session, participant, title=data["title"], starts_at=_start_of(data, settings),
-        link=data["link"], now=utcnow(), duration_minutes=int(data["duration"]),
-        audience=Audience(roles=roles), materials_file_id=data.get("materials"),
-    )  # fmt: skip
+    now = utcnow()
+    try:
+        event = await events.create_webinar(
+            session, participant, title=data["title"], starts_at=_start_of(data, settings),
+            link=data["link"], now=now, duration_minutes=int(data["duration"]),
+            audience=Audience(roles=roles), materials_file_id=data.get("materials"),
+        )  # fmt: skip
+    except DomainError as error:
+        if error.reason != "event-in-past":
+            raise
+        # The time passed while the card waited: choose another; the rest is kept.
+        await state.set_state(Webinar.date)
+        await message_of(callback).answer(
+            f"{error_text(t, error)}\n{t('webinar-ask-date')}",
+            reply_markup=dates_keyboard(t, settings, 0),
+        )
+        return
+    await state.clear()
+    plan = events.reminder_plan(event.starts_at, now, settings.reminder_offsets)
+    created = t("webinar-created", title=escape(event.title))
     await message_of(callback).answer(
-        t("webinar-created", title=escape(event.title)),
+        f"{created}\n{notices.reminder_plan_text(t, plan)}",
         reply_markup=inline([(t("button-event-report"), EventCb(action="card", id=event.id))],
                             [menu_button(t)]),
     )  # fmt: skip
@@ -484,6 +576,7 @@ def build_router() -> Router:
     callbacks.register(wizard_start, EventCb.filter(F.action == "new"))
     router.message.register(wizard_title, Webinar.title, F.text, not_a_command)
     callbacks.register(wizard_date, Webinar.date, PickCb.filter(F.field == "date"))
+    callbacks.register(wizard_dates_page, Webinar.date, PickCb.filter(F.field == "dates"))
     router.message.register(wizard_date, Webinar.date, F.text, not_a_command)
     callbacks.register(wizard_time, Webinar.time, PickCb.filter(F.field == "time"))
     router.message.register(wizard_time, Webinar.time, F.text, not_a_command)

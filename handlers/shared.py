@@ -27,14 +27,16 @@ async def show_school_search(
     query: str,
     page: int,
     purpose: str,
+    prompt: str = "join-pick-school",
 ) -> None:
-    """One page of the municipality's schools matching what the person typed, as buttons."""
+    """One page of the municipality's schools matching what the person typed, as buttons.
+    `prompt` fits who chooses: a person registering picks their own school."""
     found = await directory.search_schools(session, municipality_id, query, page)
     if not found.total:
         await message.answer(t("join-no-schools"))
         return
     await message.answer(
-        t("join-pick-school", total=found.total),
+        t(prompt, total=found.total),
         reply_markup=schools_keyboard(t, found.schools, purpose, found.page, found.pages),
     )
 

@@ -95,6 +95,10 @@ async def _unsubmitted(session: AsyncSession, survey_id: int) -> set[int]:
 
 
 async def includes(session: AsyncSession, audience: Audience, participant: Participant) -> bool:
+    if not participant.is_registered:
+        # Audiences are of registered people; and someone not stored (a first visit) has
+        # no id, with which `only=None` would not narrow and «everyone» would match.
+        return False
     found = await PeopleRepository(session).members(
         audience.roles,
         audience.municipality_ids,

@@ -24,6 +24,7 @@ from bot.services.errors import AccessDenied, DomainError, NotFound
 from storage.db import insert_for
 from storage.models import (
     Attendance,
+    AuditEntry,
     Event,
     EventAnswer,
     EventKind,
@@ -181,6 +182,7 @@ async def create_webinar(
         materials_file_id=materials_file_id,
         created_by_id=actor.id if actor else None,
         reminded=[],
+        created_at=now,
     )
     session.add(event)
     await session.flush()
@@ -211,9 +213,12 @@ async def move(
     event_id: int,
     starts_at: datetime,
     now: datetime,
+    *,
+    reminder_offsets: Sequence[int] = (),
 ) -> Event:
     """A new time: reminders are planned afresh (the old ones are withdrawn by the caller
-    with `reminder_prefix`), and the audience is told."""
+    with `reminder_prefix`), and the audience is told. Reminders whose time has already
+    passed for the new start are not sent: the notice of the move says the new time."""
     found = await _managed(session, actor, event_id)
     if starts_at <= now:
         raise DomainError("event-in-past")
@@ -223,9 +228,20 @@ async def move(
     )  # fmt: skip
     found.starts_at = starts_at
     found.version += 1
-    found.reminded = []
+    found.reminded = reminder_plan(starts_at, now, reminder_offsets).past
     await session.commit()
     return found
+
+
+async def previous_start(session: AsyncSession, event: Event) -> datetime | None:
+    """The start before the latest move (from the audit log), for the notice of the move."""
+    details = await session.scalar(
+        select(AuditEntry.details)
+        .where(AuditEntry.action == "event.moved", AuditEntry.subject == f"event:{event.id}")
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    return datetime.fromisoformat(details["old"]) if details else None
 
 
 async def cancel(session: AsyncSession, actor: Participant | None, event_id: int) -> Event:
@@ -288,6 +304,16 @@ async def answers_of(
     return {event_id: Attendance(value) for event_id, value in result.all()}
 
 
+async def answers_to(session: AsyncSession, event: Event) -> dict[int, Attendance]:
+    """Everyone's answer to the event: participant id → answer."""
+    rows = await session.execute(
+        select(EventAnswer.participant_id, EventAnswer.answer).where(
+            EventAnswer.event_id == event.id
+        )
+    )
+    return {participant_id: Attendance(value) for participant_id, value in rows.all()}
+
+
 async def upcoming(
     session: AsyncSession, now: datetime, until: datetime, *, include_cancelled: bool = False
 ) -> Sequence[Event]:
@@ -340,12 +366,7 @@ async def attendance(session: AsyncSession, actor: Participant, event_id: int) -
     people = await audiences.members(
         session, audiences.scoped(actor, Audience.from_json(found.audience))
     )
-    rows = await session.execute(
-        select(EventAnswer.participant_id, EventAnswer.answer).where(
-            EventAnswer.event_id == found.id
-        )
-    )
-    answers = {participant_id: Attendance(value) for participant_id, value in rows.all()}
+    answers = await answers_to(session, found)
     places = await PeopleRepository(session).municipality_names([p.id for p in people])
     report = AttendanceReport(found)
     counts: dict[str | None, Counter[str]] = {}
@@ -368,26 +389,77 @@ async def attendance(session: AsyncSession, actor: Participant, event_id: int) -
 # -- reminders and calendar files -----------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ReminderPlan:
+    """Which reminders (offsets in minutes) an event starting at a time still gets: those
+    whose time is `ahead` (longest first), and, when some are `past`, one at once."""
+
+    past: list[int]
+    ahead: list[int]
+
+    @property
+    def now(self) -> bool:
+        return bool(self.past)
+
+
+def reminder_plan(starts_at: datetime, now: datetime, offsets: Sequence[int]) -> ReminderPlan:
+    past = sorted(m for m in set(offsets) if starts_at - timedelta(minutes=m) <= now)
+    ahead = sorted((m for m in set(offsets) if m not in past), reverse=True)
+    return ReminderPlan(past, ahead)
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    event: Event
+    minutes: int  # the offset whose reminder goes: the nearest of those due
+    covers: tuple[int, ...]  # every offset due now, done by this one message
+
+
 async def due_reminders(
-    session: AsyncSession, now: datetime, offsets: Sequence[timedelta]
-) -> list[tuple[Event, int]]:
-    """(event, offset in minutes) whose reminder time has come and that were not yet handed
-    to the outbox for the event's current version. Events that have begun get none."""
+    session: AsyncSession, now: datetime, offsets: Sequence[int]
+) -> list[DueReminder]:
+    """The reminders whose time has come and that were not yet handed to the outbox for
+    the event's current version. Several due at once (an event created or planned shortly
+    before its start, or the bot down meanwhile) make one message: two at once would say
+    «завтра» and «через час» together. Events that have begun get none."""
     if not offsets:
         return []
-    longest = max(offsets)
-    due: list[tuple[Event, int]] = []
+    longest = timedelta(minutes=max(offsets))
+    due: list[DueReminder] = []
     for found in await upcoming(session, now, now + longest):
-        for offset in offsets:
-            minutes = int(offset.total_seconds() // 60)
-            if found.starts_at - offset <= now and minutes not in found.reminded:
-                due.append((found, minutes))
+        plan = reminder_plan(found.starts_at, now, offsets)
+        waiting = tuple(m for m in plan.past if m not in found.reminded)
+        if waiting:
+            due.append(DueReminder(found, waiting[0], waiting))
     return due
 
 
-async def mark_reminded(session: AsyncSession, event: Event, minutes: int) -> None:
-    event.reminded = sorted({*event.reminded, minutes})
+async def mark_reminded(session: AsyncSession, event: Event, minutes: Sequence[int]) -> None:
+    event.reminded = sorted({*event.reminded, *minutes})
     await session.commit()
+
+
+@dataclass(frozen=True)
+class TimeLeft:
+    """How long until an event, as a reminder says it: `in-minutes` (count), `in-an-hour`,
+    `today`, `tomorrow` (by the local calendar) or `in-days` (count)."""
+
+    kind: str
+    count: int = 0
+
+
+def time_left(starts_at: datetime, now: datetime, zone: ZoneInfo) -> TimeLeft:
+    minutes = max(1, round((starts_at - now).total_seconds() / 60))
+    if minutes < 60:
+        return TimeLeft("in-minutes", minutes)
+    if minutes == 60:
+        return TimeLeft("in-an-hour")
+    days = (local_date(starts_at, zone) - local_date(now, zone)).days
+    if days == 0:
+        return TimeLeft("today")
+    if days == 1:
+        return TimeLeft("tomorrow")
+    return TimeLeft("in-days", days)
 
 
 async def audience_of(session: AsyncSession, event: Event) -> Sequence[Participant]:

@@ -10,7 +10,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,6 +77,10 @@ def looks_like_code(text: str) -> bool:
 class NewInvite:
     code: str
     invite: Invite
+    # What the code is for, to name it to its author: the schools, else the municipality
+    # (neither: the whole region).
+    schools: list[School] = field(default_factory=list)
+    municipality: Municipality | None = None
 
 
 async def create_invite(
@@ -96,8 +100,9 @@ async def create_invite(
         if len(municipalities) > 1 or (municipality_id not in (None, *municipalities)):
             raise DomainError("invite-mixed-municipalities")
         municipality_id = schools[0].municipality_id
+    municipality = None
     if municipality_id is not None:
-        await directory.municipality(session, municipality_id)
+        municipality = await directory.municipality(session, municipality_id)
     if role in SCHOOL_ROLES and municipality_id is None:
         raise DomainError("invite-needs-school")
     if role is Role.DIRECTOR and len(schools) > 1:
@@ -105,7 +110,7 @@ async def create_invite(
     if role is Role.MUNICIPAL_COORDINATOR and (municipality_id is None or schools):
         raise DomainError("invite-needs-municipality")
     if role in (Role.REGIONAL_COORDINATOR, Role.ADMIN):
-        municipality_id, schools = None, []
+        municipality_id, municipality, schools = None, None, []
     if max_uses is not None and max_uses < 1:
         raise DomainError("invite-bad-uses")
     if actor is not None and not can(
@@ -129,7 +134,7 @@ async def create_invite(
         role=role.value, municipality_id=municipality_id, school_ids=invite.school_ids,
     )  # fmt: skip
     await session.commit()
-    return NewInvite(code, invite)
+    return NewInvite(code, invite, schools, municipality)
 
 
 async def usable_invites(session: AsyncSession) -> Sequence[Invite]:

@@ -49,6 +49,7 @@ broadcast-cancelled =
     }
 button-broadcast-cancel = Stop sending
 button-broadcast-who = Who has not received or acknowledged
+broadcast-reminder-lead = <b>Reminder.</b> Please read the announcement and press "{ button-acknowledge }".
 button-broadcast-remind = Remind those who have not acknowledged
 button-broadcast-xlsx = 📎 Recipients (Excel)
 broadcast-waiting-title = <b>Not yet acknowledged or not received: { $count }</b>

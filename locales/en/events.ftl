@@ -7,9 +7,31 @@ event-card =
     <b>{ $title }</b>
     🗓 { $when }
     Link: { $link }
-reminder-ahead = Reminder: tomorrow
-reminder-soon = Reminder: starts in an hour
-event-moved = ⏰ <b>Moved.</b> The new time:
+event-card-no-link =
+    <b>{ $title }</b>
+    🗓 { $when }
+reminder-in-minutes = Reminder: starts in { $minutes } { $minutes ->
+    [one] minute
+   *[other] minutes
+}
+reminder-in-an-hour = Reminder: starts in an hour
+reminder-today = Reminder: today at { $time }
+reminder-tomorrow = Reminder: tomorrow at { $time }
+reminder-in-days = Reminder: in { $days } { $days ->
+    [one] day
+   *[other] days
+}
+event-moved =
+    🔁 <b>Moved:</b> { $title }
+    Was: { $old }
+    Now: { $when }
+    Link: { $link }
+event-moved-to =
+    🔁 <b>Moved:</b> { $title }
+    The new time: { $when }
+    Link: { $link }
+event-moved-answer-kept-yes = Your answer "{ rsvp-yes }" is kept. If the new time does not suit you, press "{ rsvp-no }".
+event-moved-answer-kept-no = Your answer "{ rsvp-no }" is kept. If you can come now, press "{ rsvp-yes }".
 event-cancelled = <b>Cancelled.</b>
 rsvp-yes = I'll attend
 rsvp-no = I can't
@@ -40,17 +62,20 @@ attendance-summary = Attending: { $coming }, not attending: { $not_coming }, no 
 attendance-line = { $municipality }: attending { $coming }, not attending { $not_coming }, no answer { $silent }
 attendance-no-municipality = Regional level / no municipality
 attendance-silent = No answer: { $names }
-event-move-ask = Type the new date and time as DD.MM.YYYY HH:MM, for example 08.12.2026 10:00.
+event-move-ask = Type the new date and time: DD.MM.YYYY HH:MM (for example, 08.12.2026 10:00) or YYYY-MM-DD HH:MM.
 event-move-done = ✅ Moved to { $when }. Participants will be told.
-event-cancel-sure = Cancel the event? Participants will be told.
+event-cancel-sure = Cancel "{ $title }" ({ $when })? Participants will be told.
 event-cancel-done = ✅ Event cancelled, participants told.
 
 webinar-ask-title = Type the webinar's title.
-webinar-ask-date = Choose the date or type it as DD.MM.YYYY.
-webinar-ask-time = Choose the time (Moscow) or type it as HH:MM.
+webinar-ask-date = Choose the date or type it: DD.MM.YYYY or YYYY-MM-DD. The time may follow: 20.12.2026 15:00.
+button-today = Today
+button-dates-earlier = ← Earlier
+button-dates-later = More dates →
+webinar-ask-time = Choose the time ({ $zone }) or type it as HH:MM.
 webinar-ask-duration = How long is the webinar?
 webinar-ask-link = Send the webinar's link (https://…).
-webinar-ask-audience = Whom to invite?
+webinar-ask-audience = Who is this webinar for? Only they will be reminded.
 audience-all = All participants
 audience-director = Directors
 audience-curator = Curators
@@ -66,7 +91,26 @@ webinar-card =
     For: { $audience }
 button-webinar-create = ✅ Create the webinar
 webinar-cancelled = Webinar creation cancelled.
-webinar-created = ✅ Webinar "{ $title }" created. Participants will be reminded a day and an hour before.
+webinar-created = ✅ Webinar "{ $title }" created.
+reminder-offset-days = { $count ->
+    [1] a day before
+   *[other] { $count } days before
+}
+reminder-offset-hours = { $count ->
+    [1] an hour before
+   *[other] { $count } hours before
+}
+reminder-offset-minutes = { $count ->
+    [one] { $count } minute before
+   *[other] { $count } minutes before
+}
+reminder-plan-now = now
+reminder-plan = { $count ->
+    [one] Participants will get a reminder { $offsets }.
+   *[other] Participants will get reminders { $offsets }.
+}
+reminder-plan-none = Webinar reminders are turned off in the bot's settings.
+list-and = { $first } and { $last }
 
 error-event-bad-time = The time must be HH:MM, for example 10:00.
 error-event-bad-link = The link must start with http:// or https://.

@@ -122,9 +122,14 @@ invite-choose-scope = An invitation for one school or for every school of the mu
 invite-type-school = Type part of the school's name.
 invite-one-use = single use
 invite-many-uses = many uses
+invite-pick-school = Schools found: { $total }. Choose the school to invite to.
+invite-for-school = School: { $school }
+invite-for-municipality = Municipality: { $municipality }
+invite-for-region = For the whole Leningrad Oblast
 invite-created =
     ✅ Invitation code created.
     Role: { $role }
+    { $scope }
     Code ({ $uses }): <code>{ $code }</code>
     Link: { $link }
     Valid until: { $expires }

@@ -49,6 +49,7 @@ broadcast-cancelled =
     }
 button-broadcast-cancel = Остановить отправку
 button-broadcast-who = Кто не получил или не ознакомился
+broadcast-reminder-lead = <b>Напоминание.</b> Пожалуйста, прочитайте объявление и нажмите «{ button-acknowledge }».
 button-broadcast-remind = Напомнить не ознакомившимся
 button-broadcast-xlsx = 📎 Список получателей (Excel)
 broadcast-waiting-title = <b>Ещё не ознакомились или не получили: { $count }</b>

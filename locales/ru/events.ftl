@@ -7,9 +7,33 @@ event-card =
     <b>{ $title }</b>
     🗓 { $when }
     Ссылка: { $link }
-reminder-ahead = Напоминание: завтра
-reminder-soon = Напоминание: начало через час
-event-moved = ⏰ <b>Перенос.</b> Новое время:
+event-card-no-link =
+    <b>{ $title }</b>
+    🗓 { $when }
+reminder-in-minutes = Напоминание: начало через { $minutes } { $minutes ->
+    [one] минуту
+    [few] минуты
+   *[many] минут
+}
+reminder-in-an-hour = Напоминание: начало через час
+reminder-today = Напоминание: сегодня в { $time }
+reminder-tomorrow = Напоминание: завтра в { $time }
+reminder-in-days = Напоминание: через { $days } { $days ->
+    [one] день
+    [few] дня
+   *[many] дней
+}
+event-moved =
+    🔁 <b>Перенос:</b> { $title }
+    Было: { $old }
+    Стало: { $when }
+    Ссылка: { $link }
+event-moved-to =
+    🔁 <b>Перенос:</b> { $title }
+    Новое время: { $when }
+    Ссылка: { $link }
+event-moved-answer-kept-yes = Ваш ответ «{ rsvp-yes }» сохранён. Если новое время не подходит, нажмите «{ rsvp-no }».
+event-moved-answer-kept-no = Ваш ответ «{ rsvp-no }» сохранён. Если теперь сможете, нажмите «{ rsvp-yes }».
 event-cancelled = <b>Отменено.</b>
 rsvp-yes = Буду
 rsvp-no = Не смогу
@@ -40,17 +64,20 @@ attendance-summary = Будут: { $coming }, не смогут: { $not_coming }
 attendance-line = { $municipality }: будут { $coming }, не смогут { $not_coming }, без ответа { $silent }
 attendance-no-municipality = Региональный уровень / без муниципалитета
 attendance-silent = Без ответа: { $names }
-event-move-ask = Напишите новую дату и время в формате ДД.ММ.ГГГГ ЧЧ:ММ, например 08.12.2026 10:00.
+event-move-ask = Напишите новую дату и время: ДД.ММ.ГГГГ ЧЧ:ММ (например, 08.12.2026 10:00) или ГГГГ-ММ-ДД ЧЧ:ММ.
 event-move-done = ✅ Перенесено на { $when }. Участники получат уведомление.
-event-cancel-sure = Отменить событие? Участники получат уведомление.
+event-cancel-sure = Отменить «{ $title }» ({ $when })? Участники получат уведомление.
 event-cancel-done = ✅ Событие отменено, участники уведомлены.
 
 webinar-ask-title = Напишите название вебинара.
-webinar-ask-date = Выберите дату или напишите её в формате ДД.ММ.ГГГГ.
-webinar-ask-time = Выберите время (МСК) или напишите его в формате ЧЧ:ММ.
+webinar-ask-date = Выберите дату или напишите её: ДД.ММ.ГГГГ или ГГГГ-ММ-ДД. Можно сразу со временем: 20.12.2026 15:00.
+button-today = Сегодня
+button-dates-earlier = ← Раньше
+button-dates-later = Ещё даты →
+webinar-ask-time = Выберите время ({ $zone }) или напишите его в формате ЧЧ:ММ.
 webinar-ask-duration = Сколько длится вебинар?
 webinar-ask-link = Отправьте ссылку на вебинар (https://…).
-webinar-ask-audience = Кому отправить приглашение?
+webinar-ask-audience = Для кого этот вебинар? Напоминания получат только они.
 audience-all = Всем участникам
 audience-director = Директорам
 audience-curator = Кураторам
@@ -67,7 +94,32 @@ webinar-card =
     Кому: { $audience }
 button-webinar-create = ✅ Создать вебинар
 webinar-cancelled = Создание вебинара отменено.
-webinar-created = ✅ Вебинар «{ $title }» создан. Участники получат напоминания за сутки и за час.
+webinar-created = ✅ Вебинар «{ $title }» создан.
+reminder-offset-days = { $count ->
+    [1] за сутки
+    [one] за { $count } день
+    [few] за { $count } дня
+   *[many] за { $count } дней
+}
+reminder-offset-hours = { $count ->
+    [1] за час
+    [one] за { $count } час
+    [few] за { $count } часа
+   *[many] за { $count } часов
+}
+reminder-offset-minutes = { $count ->
+    [one] за { $count } минуту
+    [few] за { $count } минуты
+   *[many] за { $count } минут
+}
+reminder-plan-now = сейчас
+reminder-plan = Участники получат { $count ->
+    [one] напоминание
+    [few] напоминания
+   *[many] напоминания
+} { $offsets }.
+reminder-plan-none = Напоминания о вебинарах отключены в настройках бота.
+list-and = { $first } и { $last }
 
 error-event-bad-time = Время должно быть в формате ЧЧ:ММ, например 10:00.
 error-event-bad-link = Ссылка должна начинаться с http:// или https://.

@@ -122,9 +122,14 @@ invite-choose-scope = Приглашение для одной школы или
 invite-type-school = Напишите часть названия школы.
 invite-one-use = одноразовый
 invite-many-uses = многоразовый
+invite-pick-school = Найдено школ: { $total }. Выберите школу для приглашения.
+invite-for-school = Школа: { $school }
+invite-for-municipality = Муниципалитет: { $municipality }
+invite-for-region = Для всей Ленинградской области
 invite-created =
     ✅ Код приглашения создан.
     Роль: { $role }
+    { $scope }
     Код ({ $uses }): <code>{ $code }</code>
     Ссылка: { $link }
     Действует до: { $expires }

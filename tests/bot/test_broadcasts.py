@@ -7,6 +7,7 @@ from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import notices
 from bot.i18n import Translator
 from bot.keyboards import AckCb, BroadcastCb, MenuCb, PickCb, RemindCb
 from storage.models import (
@@ -215,3 +216,38 @@ async def test_the_card_offers_to_resend_what_failed_or_may_not_have_arrived(
         )
     )
     assert statuses == {OutboxStatus.PENDING, OutboxStatus.SENT}
+
+
+async def test_a_reminder_of_an_announcement_says_it_is_a_reminder(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    """«Напомнить не ознакомившимся» is not a second copy that looks like the first."""
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    broadcast = Broadcast(text="Сдайте отчёт до пятницы", acknowledge=True, send_at=utcnow(),
+                          recipients=1)  # fmt: skip
+    session.add(broadcast)
+    await session.flush()
+    original = notices.announcement(translator.for_locale("ru"), broadcast)
+    session.add(
+        OutboxMessage(
+            kind="broadcast", reference=f"broadcast:{broadcast.id}",
+            participant_id=director.id, chat_id=director.telegram_id,
+            payload=original.as_json(), due_at=broadcast.send_at, status=OutboxStatus.SENT,
+        )
+    )  # fmt: skip
+    await session.commit()
+    await harness.press(
+        TelegramUser(id=regional.telegram_id), BroadcastCb(action="remind", id=broadcast.id)
+    )
+    reminder = await session.scalar(
+        select(OutboxMessage).where(OutboxMessage.kind == "broadcast-reminder")
+    )
+    assert reminder is not None
+    text = str(reminder.payload["text"])
+    assert text != original.text
+    assert text.startswith("⏰ " + translator.get("ru", "broadcast-reminder-lead"))
+    assert "Сдайте отчёт до пятницы" in text
+    labels = [b["text"] for line in reminder.payload["buttons"] for b in line]
+    assert labels == [translator.get("ru", "button-acknowledge")]

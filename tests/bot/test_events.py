@@ -3,8 +3,11 @@ and cancelling."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from aiogram.methods import EditMessageReplyMarkup, SendDocument, SendMessage
 from icalendar import Calendar
 from sqlalchemy import select
@@ -14,9 +17,10 @@ from bot.i18n import Translator
 from bot.keyboards import EventCb, MenuCb, PickCb, RsvpCb
 from bot.services import events
 from bot.services.audience import Audience
-from bot.settings import Settings
+from bot.settings import Settings, load_settings
+from bot.views import format_when
 from storage.models import Attendance, Event, EventAnswer, EventStatus, OutboxMessage, Role
-from tests.bot.conftest import BotHarness
+from tests.bot.conftest import ADMIN_TELEGRAM_ID, BotHarness
 from tests.support.people import load_schools, person
 from tests.support.updates import TelegramUser
 
@@ -33,7 +37,9 @@ async def test_a_coordinator_creates_a_webinar_with_the_wizard(
     await harness.send(user, "Вебинар: работа с родителями")
     day = (datetime.now(settings.zone) + timedelta(days=3)).date()
     # The date typed by hand, the time chosen with a button.
-    assert await harness.reply_text(user, "31.02.2026") == translator.get("ru", "webinar-ask-date")
+    assert await harness.reply_text(user, "31.02.2026") == translator.get(
+        "ru", "error-bad-day", value="31.02.2026"
+    )
     await harness.send(user, f"{day:%d.%m.%Y}")
     await harness.press(user, PickCb(field="time", value="1500"))
     forged = await harness.alerts(user, PickCb(field="duration", value="9999"))
@@ -148,11 +154,15 @@ async def test_moving_and_cancelling_tell_the_audience(
         card.text
     )
     await harness.press(user, EventCb(action="move", id=event.id))
-    assert await harness.reply_text(user, "завтра") == translator.get("ru", "event-move-ask")
+    assert await harness.reply_text(user, "завтра") == translator.get(
+        "ru", "error-bad-moment", value="завтра"
+    )
     new_day = (datetime.now(settings.zone) + timedelta(days=5)).date()
     done = await harness.reply_text(user, f"{new_day:%d.%m.%Y} 11:00")
     assert done.startswith("✅")
     await harness.press(user, EventCb(action="cancel", id=event.id))
+    # The question names what is cancelled.
+    assert "Вебинар для директоров" in str(harness.sent_to(user)[-1].text)
     await harness.press(user, EventCb(action="cancel-yes", id=event.id))
     assert harness.sent_to(user)[-1].text == translator.get("ru", "event-cancel-done")
     notices = list(await session.scalars(select(OutboxMessage.reference)))
@@ -230,3 +240,183 @@ async def test_a_command_typed_in_the_webinar_wizard_is_not_its_title(
     # The wizard is over: a title typed now is not taken for one.
     reply = await harness.reply_text(user, "Вебинар: работа с родителями")
     assert reply != translator.get("ru", "webinar-ask-date")
+
+
+@pytest.fixture
+def settings(request: pytest.FixtureRequest) -> Settings:
+    """The bot's settings, with a test's own REMINDER_OFFSETS or TIMEZONE when it asks."""
+    overrides: dict[str, Any] = getattr(request, "param", {})
+    return load_settings(_env_file=None, admin_ids=(ADMIN_TELEGRAM_ID,), **overrides)
+
+
+def labels(markup: Any) -> list[str]:
+    return [button.text for row in markup.inline_keyboard for button in row]
+
+
+def data_of(markup: Any, label: str) -> str:
+    (found,) = [b.callback_data for row in markup.inline_keyboard for b in row if b.text == label]
+    return str(found)
+
+
+async def open_wizard(harness: BotHarness, session: AsyncSession, user: TelegramUser) -> None:
+    await harness.press(user, MenuCb(item="events"))
+    await harness.press(user, EventCb(action="new"))
+    await harness.send(user, "Вебинар: работа с родителями")
+
+
+async def test_the_date_picker_offers_today_weekdays_and_more_than_two_weeks(
+    harness: BotHarness, session: AsyncSession, translator: Translator, settings: Settings
+) -> None:
+    await load_schools(session)
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    user = TelegramUser(id=regional.telegram_id)
+    await open_wizard(harness, session, user)
+    picker = harness.sent_to(user)[-1].reply_markup
+    names = labels(picker)
+    today = datetime.now(settings.zone).date()
+    assert names[0] == translator.get("ru", "button-today")
+    # «пн 7 дек»: the weekday and the month as people read them, no abbreviation dot.
+    tomorrow = today + timedelta(days=1)
+    assert re.fullmatch(r"(пн|вт|ср|чт|пт|сб|вс) \d{1,2} [а-я]{3,4}", names[1]), names[1]
+    assert names[1].split()[1] == str(tomorrow.day)
+    assert translator.get("ru", "button-dates-later") in names
+    more = data_of(picker, translator.get("ru", "button-dates-later"))
+    requests = await harness.press(user, more)
+    (edit,) = [r for r in requests if isinstance(r, EditMessageReplyMarkup)]
+    later = edit.reply_markup
+    assert later is not None
+    day_15 = today + timedelta(days=14)
+    packed = [b.callback_data for row in later.inline_keyboard for b in row]
+    assert PickCb(field="date", value=day_15.isoformat()).pack() in packed
+    assert translator.get("ru", "button-dates-earlier") in labels(later)
+    # A day beyond the buttons can be typed, in ISO too; the time is asked in the bot's zone.
+    far = today + timedelta(days=200)
+    assert await harness.reply_text(user, far.isoformat()) == translator.get(
+        "ru", "webinar-ask-time", zone="МСК"
+    )
+
+
+async def test_typed_dates_are_understood_or_refused_with_both_forms(
+    harness: BotHarness, session: AsyncSession, translator: Translator, settings: Settings
+) -> None:
+    await load_schools(session)
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    user = TelegramUser(id=regional.telegram_id)
+    await open_wizard(harness, session, user)
+    refused = await harness.reply_text(user, "завтра")
+    assert refused == translator.get("ru", "error-bad-day", value="завтра")
+    yesterday = datetime.now(settings.zone).date() - timedelta(days=1)
+    past = await harness.reply_text(user, f"{yesterday:%d.%m.%Y}")
+    assert past == translator.get("ru", "error-event-in-past")
+    # A day with its time: the time step is skipped.
+    day = datetime.now(settings.zone).date() + timedelta(days=3)
+    asked = await harness.reply_text(user, f"{day:%Y-%m-%d} 18:30")
+    assert asked == translator.get("ru", "webinar-ask-duration")
+    await harness.press(user, PickCb(field="duration", value="60"))
+    await harness.send(user, "https://webinar.example.org/parents")
+    await harness.press(user, PickCb(field="materials", value="no"))
+    await harness.press(user, PickCb(field="audience", value="all"))
+    await harness.press(user, PickCb(field="create", value="yes"))
+    event = await session.scalar(select(Event))
+    assert event is not None
+    assert event.starts_at == datetime(day.year, day.month, day.day, 18, 30, tzinfo=settings.zone)
+
+
+@pytest.mark.parametrize(
+    "settings", [{"reminder_offsets": "15m", "timezone": "Europe/Samara"}], indirect=True
+)
+async def test_the_wizard_speaks_of_the_configured_reminders_and_zone(
+    harness: BotHarness, session: AsyncSession, translator: Translator, settings: Settings
+) -> None:
+    await load_schools(session)
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    user = TelegramUser(id=regional.telegram_id)
+    await open_wizard(harness, session, user)
+    day = datetime.now(settings.zone).date() + timedelta(days=3)
+    asked = await harness.reply_text(user, f"{day:%d.%m.%Y}")
+    assert asked == translator.get("ru", "webinar-ask-time", zone="UTC+4")
+    assert "МСК" not in asked
+    await harness.press(user, PickCb(field="time", value="1500"))
+    await harness.press(user, PickCb(field="duration", value="60"))
+    await harness.send(user, "https://webinar.example.org/parents")
+    await harness.press(user, PickCb(field="materials", value="no"))
+    await harness.press(user, PickCb(field="audience", value="all"))
+    card = str(harness.sent_to(user)[-1].text)
+    assert "15:00 (UTC+4)" in card
+    await harness.press(user, PickCb(field="create", value="yes"))
+    created = str(harness.sent_to(user)[-1].text)
+    assert "Участники получат напоминание за 15 минут." in created
+    assert "сутки" not in created
+
+
+async def test_a_webinar_created_half_an_hour_ahead_says_the_reminder_goes_now(
+    harness: BotHarness, session: AsyncSession, translator: Translator, settings: Settings
+) -> None:
+    await load_schools(session)
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    user = TelegramUser(id=regional.telegram_id)
+    await open_wizard(harness, session, user)
+    start = (datetime.now(settings.zone) + timedelta(minutes=31)).replace(second=0, microsecond=0)
+    await harness.send(user, f"{start:%d.%m.%Y %H:%M}")
+    await harness.press(user, PickCb(field="duration", value="60"))
+    await harness.send(user, "https://webinar.example.org/parents")
+    await harness.press(user, PickCb(field="materials", value="no"))
+    await harness.press(user, PickCb(field="audience", value="all"))
+    await harness.press(user, PickCb(field="create", value="yes"))
+    created = str(harness.sent_to(user)[-1].text)
+    assert created.endswith("Участники получат напоминание сейчас.")
+
+
+async def test_a_move_notice_says_both_times_and_keeps_the_answer(
+    harness: BotHarness, session: AsyncSession, translator: Translator, settings: Settings
+) -> None:
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    silent = await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Молчащий")
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    event = await webinar_for_directors(session)
+    old_when = format_when(event.starts_at, settings.zone, "ru")
+    await events.answer(session, director, event.id, Attendance.YES, datetime.now(UTC))
+    user = TelegramUser(id=regional.telegram_id)
+    await harness.press(user, EventCb(action="move", id=event.id))
+    new_day = (datetime.now(settings.zone) + timedelta(days=5)).date()
+    await harness.send(user, f"{new_day:%Y-%m-%d} 11:00")  # ISO is understood too
+    rows = {
+        row.participant_id: row
+        for row in await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "event-change")
+        )
+    }
+    text = str(rows[director.id].payload["text"])
+    assert f"Было: {old_when}" in text
+    new_when = format_when(
+        datetime(new_day.year, new_day.month, new_day.day, 11, tzinfo=settings.zone),
+        settings.zone, "ru",
+    )  # fmt: skip
+    assert f"Стало: {new_when}" in text
+    assert translator.get("ru", "event-moved-answer-kept-yes") in text
+    buttons = [b["text"] for line in rows[director.id].payload["buttons"] for b in line]
+    assert buttons == ["✅ Буду", "Не смогу"]
+    # Who had not answered is asked plainly.
+    buttons = [b["text"] for line in rows[silent.id].payload["buttons"] for b in line]
+    assert buttons == ["Буду", "Не смогу"]
+    assert (
+        await session.scalar(
+            select(EventAnswer.answer).where(EventAnswer.participant_id == director.id)
+        )
+        == Attendance.YES
+    )
+
+    await harness.press(user, EventCb(action="cancel", id=event.id))
+    await harness.press(user, EventCb(action="cancel-yes", id=event.id))
+    (notice,) = [
+        row
+        for row in await session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == "event-change", OutboxMessage.participant_id == director.id
+            )
+        )
+        if row.reference.endswith("cancelled")
+    ]
+    assert event.link not in notice.payload["text"]
+    assert not notice.payload.get("buttons")

@@ -3,6 +3,8 @@ director answers «Буду»; the coordinator's list shows it."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -65,11 +67,16 @@ async def test_a_webinar_reaches_its_audience_and_answers_come_back(
     created = await telegram.click(COORDINATOR, card, t.get("ru", "button-webinar-create"))
     assert created.text.startswith("✅")
 
-    # The director gets the reminder through the outbox; the curator does not.
+    # The director gets the reminder through the outbox; the curator does not. It says
+    # «завтра» only when the start is tomorrow in Moscow, and comes once: the hour's
+    # reminder is still ahead.
     reminder = await telegram.wait_for("sendMessage", since=since, chat_id=DIRECTOR.id,
                                        timeout=30)  # fmt: skip
     assert "Вебинар: итоги мониторинга" in reminder.text
     assert f"{start:%H:%M} (МСК)" in reminder.text
+    tomorrow = start.date() > datetime.now(zone).date()
+    lead = t.get("ru", "reminder-tomorrow" if tomorrow else "reminder-today", time=f"{start:%H:%M}")
+    assert reminder.text.startswith(f"⏰ {lead}\n")
     assert [b["text"] for b in reminder.buttons()] == ["Буду", "Не смогу"]
     answered = telegram.press(DIRECTOR, telegram.button(reminder, "Буду"), reminder)
     receipt = await telegram.answer_to(answered)
@@ -88,3 +95,48 @@ async def test_a_webinar_reaches_its_audience_and_answers_come_back(
     await bot_process.restart()
     await telegram.ask(DIRECTOR, "/help")
     assert [c for c in telegram.sent_to(DIRECTOR.id, since=since) if "мониторинга" in c.text] == []
+
+
+async def test_a_webinar_half_an_hour_ahead_sends_one_reminder_with_the_time_left(
+    telegram: FakeTelegram, bot_process: BotProcess, translator: Translator
+) -> None:
+    """Not «завтра» and «через час» at once: one message, «через 30 минут»."""
+    t = translator
+    (bot_process.workdir / "schools.csv").write_text(SCHOOLS, encoding="utf-8")
+    await bot_process.cli("schools", "import", "schools.csv", "--apply")
+    bot_process.env["REMINDER_CHECK_SECONDS"] = "1"
+    await bot_process.start()
+    coordinator_code = await invite(bot_process, "--role", "municipal_coordinator",
+                                    "--municipality", "Киришский")  # fmt: skip
+    await register(telegram, COORDINATOR, t, f"/start {coordinator_code}", "Кириллова Анна")
+    director_code = await invite(bot_process, "--role", "director", "--school", "47001")
+    await register(telegram, DIRECTOR, t, f"/start {director_code}", "Иванова Ирина")
+
+    zone = ZoneInfo("Europe/Moscow")
+    start = (datetime.now(zone) + timedelta(minutes=31)).replace(second=0, microsecond=0)
+    menu = await telegram.ask(COORDINATOR, "/menu")
+    events_list = await telegram.click(COORDINATOR, menu, t.get("ru", "menu-events"))
+    await telegram.click(COORDINATOR, events_list, t.get("ru", "button-new-webinar"),
+                         answer=t.get("ru", "webinar-ask-title"))  # fmt: skip
+    await telegram.ask(COORDINATOR, "Срочный вебинар по отчётности")
+    # The day and the time typed at once skip the time step.
+    durations = await telegram.ask(COORDINATOR, f"{start:%Y-%m-%d %H:%M}")
+    assert durations.text == t.get("ru", "webinar-ask-duration")
+    await telegram.click(COORDINATOR, durations, "60")
+    materials = await telegram.ask(COORDINATOR, "https://webinar.example.org/urgent")
+    audiences = await telegram.click(COORDINATOR, materials, t.get("ru", "button-no-materials"))
+    card = await telegram.click(COORDINATOR, audiences, t.get("ru", "audience-director"))
+    since = len(telegram.calls)
+    created = await telegram.click(COORDINATOR, card, t.get("ru", "button-webinar-create"))
+    assert created.text.endswith(t.get("ru", "reminder-plan", count=1,
+                                       offsets=t.get("ru", "reminder-plan-now")))  # fmt: skip
+
+    reminder = await telegram.wait_for("sendMessage", since=since, chat_id=DIRECTOR.id,
+                                       timeout=30)  # fmt: skip
+    first_line = reminder.text.splitlines()[0]
+    match = re.fullmatch(r"⏰ Напоминание: начало через (\d+) минут[ауы]?", first_line)
+    assert match is not None, first_line
+    assert 20 <= int(match[1]) <= 31
+    # Several scheduler rounds later, still the one message.
+    await asyncio.sleep(4)
+    assert len(telegram.sent_to(DIRECTOR.id, since=since)) == 1

@@ -136,15 +136,19 @@ async def test_a_reminder_missed_while_down_is_sent_before_the_event_not_after(
     schools = await load_schools(session)
     await person(session, Role.DIRECTOR, schools=[schools["47001"]])
     found = await webinar(session, local("2026-12-01 10:00"))
-    # The bot was down from T-25h to T-30min: both reminders are due at once, still useful.
+    # The bot was down from T-25h to T-30min: both reminders are due at once. One message
+    # goes, with the time really left; not «завтра» and «через час» together.
     assert (
         await notices.send_reminders(
             session, translator, MOSCOW, local("2026-12-10 14:30"), OFFSETS
         )
-        == 2
+        == 1
     )
-    rows = list(await session.scalars(select(OutboxMessage)))
-    assert all(row.expires_at == found.starts_at for row in rows)
+    (row,) = list(await session.scalars(select(OutboxMessage)))
+    assert row.expires_at == found.starts_at
+    assert translator.get("ru", "reminder-in-minutes", minutes=30) in row.payload["text"]
+    await session.refresh(found)
+    assert found.reminded == [60, 1440]
     # After the start nothing new is planned.
     other = await webinar(session, local("2026-12-01 10:00"))
     assert (
@@ -318,3 +322,168 @@ async def test_a_cancelled_events_file_says_cancelled(session: AsyncSession) -> 
     assert str(after["status"]) == "CANCELLED"
     assert str(after["uid"]) == str(before["uid"])
     assert int(after["sequence"]) > int(before["sequence"])  # so calendars take the change
+
+
+async def reminder_texts(
+    session: AsyncSession, translator: Translator, ticks: list[str], offsets: tuple[int, ...]
+) -> list[str]:
+    """The reminders queued at each tick, in order."""
+    for at in ticks:
+        await notices.send_reminders(session, translator, MOSCOW, local(at), offsets)
+    rows = await session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "reminder").order_by(OutboxMessage.id)
+    )
+    return [str(row.payload["text"]) for row in rows]
+
+
+async def test_a_webinar_created_30_minutes_ahead_gets_one_reminder_with_the_time_left(
+    session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    now = local("2026-12-10 14:30")
+    await webinar(session, now)  # at 15:00: the reminders a day and an hour ahead are past
+    texts = await reminder_texts(
+        session, translator, ["2026-12-10 14:30", "2026-12-10 14:31", "2026-12-10 14:50"], OFFSETS
+    )
+    assert len(texts) == 1
+    assert translator.get("ru", "reminder-in-minutes", minutes=30) in texts[0]
+    assert "через 30 минут" in texts[0]
+    assert "завтра" not in texts[0]
+    assert "через час" not in texts[0]
+
+
+@pytest.mark.parametrize(
+    ("offsets", "created", "ticks", "expected"),
+    [
+        # 15 minutes is not «через час».
+        ((15,), "2026-12-08 12:00", ["2026-12-10 14:45"], ["через 15 минут"]),
+        ((60,), "2026-12-08 12:00", ["2026-12-10 14:00"], ["начало через час"]),
+        # Three hours ahead is today, with the time.
+        ((180,), "2026-12-08 12:00", ["2026-12-10 12:00"], ["сегодня в 15:00"]),
+        ((24 * 60, 60), "2026-12-08 12:00", ["2026-12-09 15:00", "2026-12-10 14:00"],
+         ["завтра в 15:00", "начало через час"]),
+        # Created in the morning for the afternoon: today, not tomorrow; then the hour.
+        ((24 * 60, 60), "2026-12-10 09:00", ["2026-12-10 09:00", "2026-12-10 14:00"],
+         ["сегодня в 15:00", "начало через час"]),
+        ((3 * 24 * 60,), "2026-12-01 12:00", ["2026-12-07 15:00"], ["через 3 дня"]),
+    ],
+)  # fmt: skip
+async def test_a_reminder_says_the_time_really_left(
+    session: AsyncSession,
+    translator: Translator,
+    offsets: tuple[int, ...],
+    created: str,
+    ticks: list[str],
+    expected: list[str],
+) -> None:
+    schools = await load_schools(session)
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await webinar(session, local(created))
+    texts = await reminder_texts(session, translator, ticks, offsets)
+    assert len(texts) == len(expected)
+    for text, words in zip(texts, expected, strict=True):
+        assert words in text.splitlines()[0], text
+
+
+async def test_tomorrow_is_the_next_day_in_the_bots_zone(
+    session: AsyncSession, translator: Translator
+) -> None:
+    """00:20 on the 11th, reminded a day ahead at 00:20 on the 10th: «завтра»; a webinar
+    created at 23:50 for 00:20 is half an hour away, not «завтра»."""
+    schools = await load_schools(session)
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await events.create_webinar(
+        session, None, title="Ночной вебинар", starts_at=local("2026-12-11 00:20"),
+        link="https://w.example.org/n", now=local("2026-12-01 10:00"),
+    )  # fmt: skip
+    await events.create_webinar(
+        session, None, title="Вебинар после полуночи", starts_at=local("2026-12-12 00:20"),
+        link="https://w.example.org/m", now=local("2026-12-11 23:50"),
+    )  # fmt: skip
+    texts = await reminder_texts(
+        session, translator, ["2026-12-10 00:20", "2026-12-11 23:50"], OFFSETS
+    )
+    assert [text.splitlines()[0] for text in texts] == [
+        "⏰ " + translator.get("ru", "reminder-tomorrow", time="00:20"),
+        "⏰ " + translator.get("ru", "reminder-in-minutes", minutes=30),
+    ]
+
+
+async def test_a_move_shortly_before_the_start_sends_the_notice_not_old_reminders(
+    session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    found = await webinar(session, local("2026-12-01 10:00"))
+    now = local("2026-12-05 10:00")
+    moved = await events.move(
+        session, None, found.id, local("2026-12-05 10:40"), now, reminder_offsets=OFFSETS
+    )
+    await notices.tell_audience_of_change(session, translator, MOSCOW, moved)
+    # The notice says the new time; the reminders whose time had passed are not sent.
+    assert await reminder_texts(session, translator, ["2026-12-05 10:00"], OFFSETS) == []
+    # 23 hours ahead: the day's reminder is past, the hour's still ahead goes as usual.
+    later = await events.move(
+        session, None, found.id, local("2026-12-06 09:00"), now, reminder_offsets=OFFSETS
+    )
+    assert later.reminded == [1440]
+    texts = await reminder_texts(session, translator, ["2026-12-05 10:01", "2026-12-06 08:00"],
+                                 OFFSETS)  # fmt: skip
+    assert len(texts) == 1
+    assert "начало через час" in texts[0]
+
+
+async def test_a_reminder_shows_the_answer_already_given(
+    session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    now = local("2026-12-08 12:00")
+    found = await webinar(session, now)
+    await events.answer(session, director, found.id, Attendance.YES, now)
+    await notices.send_reminders(session, translator, MOSCOW, local("2026-12-09 15:00"), OFFSETS)
+    (row,) = list(await session.scalars(select(OutboxMessage)))
+    labels = [button["text"] for line in row.payload["buttons"] for button in line]
+    assert labels == ["✅ Буду", "Не смогу"]
+
+
+@pytest.mark.parametrize(
+    ("offsets", "created", "expected"),
+    [
+        ((24 * 60, 60), "2026-12-01 10:00", "Участники получат напоминания за сутки и за час."),
+        ((3 * 24 * 60, 24 * 60, 120), "2026-12-01 10:00",
+         "Участники получат напоминания за 3 дня, за сутки и за 2 часа."),
+        ((15,), "2026-12-01 10:00", "Участники получат напоминание за 15 минут."),
+        ((24 * 60, 60), "2026-12-10 09:00", "Участники получат напоминания сейчас и за час."),
+        ((24 * 60, 60), "2026-12-10 14:30", "Участники получат напоминание сейчас."),
+        ((), "2026-12-01 10:00", "Напоминания о вебинарах отключены в настройках бота."),
+    ],
+    ids=["day-and-hour", "three", "quarter", "now-and-hour", "now-only", "none"],
+)  # fmt: skip
+def test_the_reminders_a_webinar_will_get_are_said_from_the_settings(
+    translator: Translator, offsets: tuple[int, ...], created: str, expected: str
+) -> None:
+    plan = events.reminder_plan(local("2026-12-10 15:00"), local(created), offsets)
+    assert notices.reminder_plan_text(translator.for_locale("ru"), plan) == expected
+    english = notices.reminder_plan_text(translator.for_locale("en"), plan)
+    assert english
+    assert "{" not in english
+
+
+async def test_someone_not_registered_cannot_answer_an_event_for_everyone(
+    session: AsyncSession,
+) -> None:
+    """Found by the fuzz test: an unsaved visitor (no id) matched «everyone»."""
+    from bot.services import participants
+
+    schools = await load_schools(session)
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])  # «everyone» is someone
+    now = local("2026-12-08 12:00")
+    found = await webinar(session, now)  # for everyone
+    visitor = await participants.current(session, 77_001, "ru")  # not stored: no id
+    with pytest.raises(AccessDenied):
+        await events.answer(session, visitor, found.id, Attendance.YES, now)
+    stored = await participants.visit(session, 77_002, "ru")  # stored, but holds no role
+    with pytest.raises(AccessDenied):
+        await events.answer(session, stored, found.id, Attendance.YES, now)
