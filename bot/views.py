@@ -17,6 +17,23 @@ from bot.services.school_import import ImportPreview
 from storage.models import JoinRequest, Municipality, Role, School
 
 MAX_ERRORS_SHOWN = 20
+ELLIPSIS = "…"
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters: cut at the last word that fits, with «…».
+
+    «Опрос вовлечённости руководителей» at 30 → «Опрос вовлечённости…», never
+    «Опрос вовлечённости руководите». Runs of spaces count as one. A single word longer
+    than the limit is the only thing cut inside a word (there is no boundary to cut at)."""
+    plain = " ".join(text.split())
+    if len(plain) <= limit:
+        return plain
+    room = plain[: max(limit - len(ELLIPSIS), 0) + 1]
+    cut = room.rfind(" ")
+    kept = room[:cut] if cut > 0 else room[:-1]
+    # «Итоги,…» or «Итоги —…» read badly: the mark before the cut goes too.
+    return kept.rstrip(" ,;:—–-") + ELLIPSIS
 
 
 def role_name(t: Localizer, role: Role | str | None) -> str:

@@ -39,7 +39,7 @@ from bot.services.delivery import Payload
 from bot.services.errors import AccessDenied
 from bot.services.numbers import whole_number
 from bot.settings import Settings
-from bot.views import format_when
+from bot.views import format_when, shorten
 from handlers.shared import answer_reminded, drop_keyboard, message_of, not_a_command
 from storage.models import Broadcast, BroadcastStatus, OutboxStatus, Participant, Role
 from storage.types import utcnow
@@ -158,7 +158,7 @@ async def audience_choice(
         now = utcnow()
         recent = await events.upcoming(session, now - timedelta(days=30), now + timedelta(days=30))
         await message.answer(t("broadcast-choose-event"), reply_markup=inline(*[
-            [(f"{e.starts_at.astimezone(settings.zone):%d.%m} {e.title[:50]}",
+            [(f"{e.starts_at.astimezone(settings.zone):%d.%m} {shorten(e.title, 50)}",
               PickCb(field="declined", value=str(e.id)))] for e in recent
         ]))  # fmt: skip
     else:
@@ -384,7 +384,7 @@ async def history(
 
 def _headline(broadcast: Broadcast) -> str:
     plain = re.sub(r"<[^>]+>", "", broadcast.text)
-    return " ".join(plain.split())[:40]
+    return shorten(plain, 40)
 
 
 async def card(

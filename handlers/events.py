@@ -27,7 +27,7 @@ from bot.services.audience import Audience
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.numbers import whole_number
 from bot.settings import Settings
-from bot.views import format_when
+from bot.views import format_when, shorten
 from handlers.shared import drop_keyboard, message_of, not_a_command
 from storage.models import EventStatus, Participant, Role
 from storage.types import utcnow
@@ -116,7 +116,7 @@ async def send_schedule(
         when = format_when(event.starts_at, settings.zone, t.locale)
         lines.append(f"• {when} — {escape(event.title)} ({mark})")
         day = event.starts_at.astimezone(settings.zone).strftime("%d.%m")
-        rows.append([(f"📎 {day} {event.title[:40]}", EventCb(action="ics", id=event.id))])
+        rows.append([(f"📎 {day} {shorten(event.title, 40)}", EventCb(action="ics", id=event.id))])
     rows.append([(t("button-ics-all"), EventCb(action="ics-all"))])
     await message.answer("\n".join(lines), reply_markup=inline(*rows))
 
@@ -176,7 +176,7 @@ async def events_menu(
     now = utcnow()
     coming = await events.upcoming(session, now, now + timedelta(days=SCHEDULE_DAYS))
     rows: list[list[tuple[str, CallbackData | str]]] = [
-        [(f"{e.starts_at.astimezone(settings.zone):%d.%m %H:%M} {e.title[:45]}",
+        [(f"{e.starts_at.astimezone(settings.zone):%d.%m %H:%M} {shorten(e.title, 45)}",
           EventCb(action="card", id=e.id))]
         for e in coming[:20]
     ]  # fmt: skip

@@ -21,7 +21,7 @@ from bot.services.access import Action, can
 from bot.services.errors import AccessDenied
 from bot.services.survey_definitions import MAX_FILE_BYTES, SurveyFileError, parse_definition
 from bot.settings import Settings
-from bot.views import format_when
+from bot.views import format_when, shorten
 from handlers.shared import message_of, not_a_command
 from storage.models import Participant, SurveyStatus
 from storage.types import utcnow
@@ -58,7 +58,7 @@ async def overview(
         opening = SurveyCb(action="admin-open", survey=survey.id)
         closing = SurveyCb(action="admin-close", survey=survey.id)
         row: list[tuple[str, CallbackData | str]] = [
-               (t("button-survey-open", title=title[:25]), opening),
+               (t("button-survey-open", title=shorten(title, 25)), opening),
                (t("button-survey-close"), closing)]  # fmt: skip
         if survey.status == SurveyStatus.CLOSED:
             row.append(

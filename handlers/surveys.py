@@ -27,6 +27,7 @@ from bot.services.errors import AccessDenied, DomainError
 from bot.services.survey_definitions import Question
 from bot.services.survey_engine import AnswerError, SurveyEngine
 from bot.settings import Settings
+from bot.views import shorten
 from handlers.shared import answer_reminded, message_of, not_a_command
 from storage.models import Participant, ResponseStatus, Role, Survey, SurveyResponse
 from storage.types import utcnow
@@ -70,7 +71,7 @@ async def list_mine(
         opening = SurveyCb(
             action="open", survey=item.survey.id, school=item.school.id if item.school else 0
         )
-        rows.append([(f"{label}: {title[:30]}", opening)])
+        rows.append([(f"{label}: {shorten(title, 30)}", opening)])
     await message.answer("\n".join(lines), reply_markup=inline(*rows))
 
 
