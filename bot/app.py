@@ -30,6 +30,7 @@ from bot.commands import set_commands
 from bot.i18n import Translator
 from bot.middlewares import (
     AnswerAfterHandling,
+    CommandsEndWizards,
     DbSessionMiddleware,
     ParticipantMiddleware,
     PrivateChatsOnly,
@@ -110,6 +111,7 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(PrivateChatsOnly(translator))  # groups stop here
     dispatcher.update.outer_middleware(DbSessionMiddleware(session_factory, redeliveries))
     dispatcher.update.outer_middleware(ParticipantMiddleware(translator))
+    dispatcher.message.outer_middleware(CommandsEndWizards())  # before any state filter
     dispatcher.callback_query.middleware(AnswerAfterHandling())
     dispatcher.include_routers(*get_routers())
     run_filters_in_loop(dispatcher)

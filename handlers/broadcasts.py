@@ -40,7 +40,7 @@ from bot.services.errors import AccessDenied
 from bot.services.numbers import whole_number
 from bot.settings import Settings
 from bot.views import format_when, shorten
-from handlers.shared import answer_reminded, drop_keyboard, message_of, not_a_command
+from handlers.shared import answer_reminded, drop_keyboard, message_of
 from storage.models import Broadcast, BroadcastStatus, OutboxStatus, Participant, Role
 from storage.types import utcnow
 
@@ -525,10 +525,10 @@ def build_router() -> Router:
     callbacks.register(programme_choice, Compose.audience, PickCb.filter(F.field == "prog"))
     callbacks.register(declined_choice, Compose.audience, PickCb.filter(F.field == "declined"))
     callbacks.register(survey_choice, Compose.audience, PickCb.filter(F.field == "survey"))
-    router.message.register(schools_typed, Compose.schools, F.text, not_a_command)
+    router.message.register(schools_typed, Compose.schools, F.text)
     callbacks.register(acknowledge_choice, Compose.acknowledge, PickCb.filter(F.field == "ack"))
     callbacks.register(when_now, Compose.when, PickCb.filter(F.field == "when"))
-    router.message.register(when_typed, Compose.when, F.text, not_a_command)
+    router.message.register(when_typed, Compose.when, F.text)
     callbacks.register(confirm, Compose.confirm, PickCb.filter(F.field == "send"))
     callbacks.register(acknowledge, AckCb.filter())
     callbacks.register(card, BroadcastCb.filter(F.action == "card"))

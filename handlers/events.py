@@ -28,7 +28,7 @@ from bot.services.errors import AccessDenied, DomainError
 from bot.services.numbers import whole_number
 from bot.settings import Settings
 from bot.views import format_when, shorten
-from handlers.shared import drop_keyboard, message_of, not_a_command
+from handlers.shared import drop_keyboard, message_of
 from storage.models import EventStatus, Participant, Role
 from storage.types import utcnow
 
@@ -478,17 +478,17 @@ def build_router() -> Router:
     callbacks.register(events_menu, MenuCb.filter(F.item == "events"))
     callbacks.register(event_card, EventCb.filter(F.action == "card"))
     callbacks.register(move_ask, EventCb.filter(F.action == "move"))
-    router.message.register(move_to, EventMove.when, F.text, not_a_command)
+    router.message.register(move_to, EventMove.when, F.text)
     callbacks.register(cancel_ask, EventCb.filter(F.action == "cancel"))
     callbacks.register(cancel_event, EventCb.filter(F.action == "cancel-yes"))
     callbacks.register(wizard_start, EventCb.filter(F.action == "new"))
-    router.message.register(wizard_title, Webinar.title, F.text, not_a_command)
+    router.message.register(wizard_title, Webinar.title, F.text)
     callbacks.register(wizard_date, Webinar.date, PickCb.filter(F.field == "date"))
-    router.message.register(wizard_date, Webinar.date, F.text, not_a_command)
+    router.message.register(wizard_date, Webinar.date, F.text)
     callbacks.register(wizard_time, Webinar.time, PickCb.filter(F.field == "time"))
-    router.message.register(wizard_time, Webinar.time, F.text, not_a_command)
+    router.message.register(wizard_time, Webinar.time, F.text)
     callbacks.register(wizard_duration, Webinar.duration, PickCb.filter(F.field == "duration"))
-    router.message.register(wizard_link, Webinar.link, F.text, not_a_command)
+    router.message.register(wizard_link, Webinar.link, F.text)
     callbacks.register(wizard_materials, Webinar.materials, PickCb.filter(F.field == "materials"))
     router.message.register(wizard_materials, Webinar.materials)
     callbacks.register(wizard_audience, Webinar.audience, PickCb.filter(F.field == "audience"))

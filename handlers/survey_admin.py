@@ -22,7 +22,7 @@ from bot.services.errors import AccessDenied
 from bot.services.survey_definitions import MAX_FILE_BYTES, SurveyFileError, parse_definition
 from bot.settings import Settings
 from bot.views import format_when, shorten
-from handlers.shared import message_of, not_a_command
+from handlers.shared import message_of
 from storage.models import Participant, SurveyStatus
 from storage.types import utcnow
 
@@ -172,6 +172,6 @@ def build_router() -> Router:
     callbacks.register(ask_file, MenuCb.filter(F.item == "survey-upload"))
     router.message.register(file_received, SurveyAdmin.file, F.document)
     callbacks.register(ask_closes, SurveyCb.filter(F.action.in_({"admin-open", "admin-round"})))
-    router.message.register(closes_typed, SurveyAdmin.closes, F.text, not_a_command)
+    router.message.register(closes_typed, SurveyAdmin.closes, F.text)
     callbacks.register(close, SurveyCb.filter(F.action == "admin-close"))
     return router

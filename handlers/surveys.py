@@ -28,7 +28,7 @@ from bot.services.survey_definitions import Question
 from bot.services.survey_engine import AnswerError, SurveyEngine
 from bot.settings import Settings
 from bot.views import shorten
-from handlers.shared import answer_reminded, message_of, not_a_command
+from handlers.shared import answer_reminded, message_of
 from storage.models import Participant, ResponseStatus, Role, Survey, SurveyResponse
 from storage.types import utcnow
 
@@ -387,6 +387,6 @@ def build_router() -> Router:
     callbacks.register(status, SurveyCb.filter(F.action == "status"))
     callbacks.register(remind_now, SurveyCb.filter(F.action == "remind"))
     callbacks.register(remind_now, RemindCb.filter(F.kind == "survey"))
-    router.message.register(on_typed, Surveying.answering, F.text, not_a_command)
+    router.message.register(on_typed, Surveying.answering, F.text)
     router.message.register(not_text, Surveying.answering)
     return router

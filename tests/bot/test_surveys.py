@@ -492,7 +492,9 @@ async def test_a_curator_unassigned_from_a_school_no_longer_answers_for_it(
         "curator_contact": "weekly"
     }
     assert await harness.alerts(user, answer(budogoshch, "curator_contact", "1")) == []
-    listing = await harness.reply_text(user, "/surveys")
+    # Typed amid the survey, /surveys says the filling-in stopped, then lists.
+    interrupted, listing = await harness.replies(user, "/surveys")
+    assert interrupted == t("wizard-interrupted")
     assert "Будогощская СОШ" in listing
     assert "Киришская СОШ №3" not in listing
 
