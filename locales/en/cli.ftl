@@ -123,7 +123,7 @@ cli-invite-line = { $id }. { $role }; { $limit ->
    *[other] used { $uses } of { $limit }
     }; valid until { $until }; { $scope }
 cli-invite-scope-schools = { $count ->
-    [one] school
+    [1] school
    *[other] schools
     }: { $schools }
 cli-invite-scope-municipality = municipality: { $municipality }
@@ -134,7 +134,7 @@ cli-invite-revoked = Invite { $id } revoked.
 cli-invite-revoke-unknown = There is no usable invite { $id }. The usable ones: python -m bot invite list
 cli-invite-unknown-municipality = Municipality "{ $name }" not found. Give its name or code as in the directory.
 cli-invite-unknown-schools = { $count ->
-    [one] Unknown school code
+    [1] Unknown school code
    *[other] Unknown school codes
     }: { $codes }. The codes are in the directory: python -m bot schools export FILE
 cli-invite-code = Invite code: { $code }

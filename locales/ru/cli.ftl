@@ -123,7 +123,7 @@ cli-invite-line = { $id }. { $role }; { $limit ->
    *[other] использовано { $uses } из { $limit }
     }; действует до { $until }; { $scope }
 cli-invite-scope-schools = { $count ->
-    [one] школа
+    [1] школа
    *[other] школы
     }: { $schools }
 cli-invite-scope-municipality = муниципалитет: { $municipality }
@@ -134,7 +134,7 @@ cli-invite-revoked = Приглашение { $id } отозвано.
 cli-invite-revoke-unknown = Действующего приглашения { $id } нет. Действующие приглашения: python -m bot invite list
 cli-invite-unknown-municipality = Муниципалитет «{ $name }» не найден. Укажите название или код муниципалитета, как в справочнике.
 cli-invite-unknown-schools = { $count ->
-    [one] Школа не найдена
+    [1] Школа не найдена
    *[other] Школы не найдены
     }: { $codes }. Коды школ есть в справочнике: python -m bot schools export ФАЙЛ
 cli-invite-code = Код приглашения: { $code }

@@ -51,7 +51,8 @@ surveys-unattended = { $unit ->
    *[many] школ
 }, отвечать за { $count ->
     [one] неё
-   *[other] них
+    [few] них
+   *[many] них
 } некому: { $schools }{ $more ->
     [0] {""}
    *[other] {" "}и ещё { $more }
