@@ -10,6 +10,8 @@ with `@walk`: it is run in both locales and its texts are checked like the other
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -27,7 +29,8 @@ from aiogram.methods import (
     SendPhoto,
     TelegramMethod,
 )
-from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, ReplyKeyboardMarkup
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -173,7 +176,7 @@ async def surveys_started(world: World) -> None:
 UNSAFE = re.compile(r"remind|revoke|cancel|submit|send|resend|forget|create|delete|yes")
 
 
-async def crawl(world: World, user: TelegramUser, start: str, depth: int = 2) -> None:
+async def crawl(world: World, user: TelegramUser, start: str, depth: int = 3) -> None:
     """Opens `start`, then presses every safe button shown, `depth` screens deep."""
     harness = world.harness
     since = len(harness.session.requests)
@@ -204,7 +207,7 @@ def buttons_of(requests: list[TelegramMethod[Any]]) -> list[str]:
 
 @walk
 async def coordinators_views(world: World) -> None:
-    """The municipal and the regional coordinator: the menu and two screens below each item
+    """The municipal and the regional coordinator: the menu and three screens below it
     (schools, requests, survey status, analytics, events, announcements)."""
     for role in (Role.MUNICIPAL_COORDINATOR, Role.REGIONAL_COORDINATOR):
         await crawl(world, world.user(role), "/menu")
@@ -303,6 +306,8 @@ def recorded(requests: list[TelegramMethod[Any]]) -> list[Shown]:
             found.append(Shown(name, str(request.text)))
         elif isinstance(request, SendPhoto | SendDocument) and request.caption:
             found.append(Shown(name, str(request.caption)))
+        if isinstance(request, SendDocument) and isinstance(request.document, BufferedInputFile):
+            found += file_texts(request.document)
         elif isinstance(request, AnswerCallbackQuery) and request.text:
             found.append(Shown("pop-up", str(request.text)))
         markup = getattr(request, "reply_markup", None)
@@ -312,6 +317,31 @@ def recorded(requests: list[TelegramMethod[Any]]) -> list[Shown]:
             elif isinstance(markup, ReplyKeyboardMarkup):
                 found += [Shown("button", b.text) for row in markup.keyboard for b in row]
     return found
+
+
+def file_texts(document: BufferedInputFile) -> list[Shown]:
+    """The sheet names and cells of a workbook, the lines of a CSV: exports speak the
+    reader's language too."""
+    name = document.filename or ""
+    if name.endswith(".xlsx"):
+        book = load_workbook(io.BytesIO(document.data), read_only=True)
+        found = [Shown(f"{name} sheet", sheet.title) for sheet in book.worksheets]
+        for sheet in book.worksheets:
+            found += [
+                Shown(f"{name} cell", str(cell))
+                for row in sheet.iter_rows(values_only=True)
+                for cell in row
+                if isinstance(cell, str)
+            ]
+        return found
+    if name.endswith(".csv"):
+        text = document.data.decode("utf-8-sig")
+        return [
+            Shown(f"{name} cell", cell)
+            for row in csv.reader(io.StringIO(text), delimiter=";")
+            for cell in row
+        ]
+    return []
 
 
 async def outbox(session: AsyncSession) -> list[Shown]:
@@ -337,7 +367,10 @@ def cut_mid_word(shown: str, long_texts: list[str]) -> str | None:
                 continue
             after = shown[shown.index(part) + size :]
             if after.startswith(ELLIPSIS):
-                if not text[size].isspace() or part[-1].isspace():
+                at_a_word = any(
+                    other.startswith(part) and other[size:][:1].isspace() for other in long_texts
+                )
+                if not at_a_word or part[-1].isspace():
                     return part  # «…руководите…»
             elif text[size].isalnum() and not re.match(r"\w| \w", after):
                 return part  # «…руководите» with nothing to say it goes on
