@@ -594,8 +594,11 @@ async def _survey(settings: Settings, args: argparse.Namespace, console: Console
             closes = parse_moment(args.closes, settings.zone)
             opens = parse_moment(args.opens, settings.zone) if args.opens else None
     except SurveyFileError as error:
+        from bot.views import survey_problem
+
         console.refuse("cli-survey-file-refused", file=str(args.file))
-        print(error, file=sys.stderr)
+        for problem in error.problems:
+            print(f"- {survey_problem(t, problem)}", file=sys.stderr)
         return EXIT_REFUSED
     except DomainError as error:
         return console.refuse_error(error)

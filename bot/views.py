@@ -14,6 +14,7 @@ from bot.services.directory import SchoolRoster
 from bot.services.errors import DomainError
 from bot.services.registration import Profile
 from bot.services.school_import import ImportPreview
+from bot.services.survey_definitions import Problem
 from storage.models import JoinRequest, Municipality, Role, School
 
 MAX_ERRORS_SHOWN = 20
@@ -59,6 +60,22 @@ def format_recent(t: Localizer, moment: datetime, now: datetime, zone: ZoneInfo)
         return format_when(moment, zone, t.locale)
     time = f"{local:%H:%M}{_zone_suffix(zone, t.locale)}"
     return t("when-today" if days == 0 else "when-yesterday", time=time)
+
+
+def survey_problem(t: Localizer, problem: str) -> str:
+    """A survey file's problem in the reader's language: «Вопрос q4 (поле questions.3.type):
+    недопустимое значение…»; one the locales do not know yet stays as it is (English)."""
+    if not isinstance(problem, Problem) or not t.translator.has(
+        t.locale, f"survey-problem-{problem.key}"
+    ):
+        return problem
+    args = {key: str(value) for key, value in problem.args.items()}
+    text = t(f"survey-problem-{problem.key}", **args)
+    field = args.get("field", "")
+    if problem.question:
+        key = "survey-problem-in-question-field" if field else "survey-problem-in-question"
+        return t(key, question=problem.question, field=field, problem=text)
+    return t("survey-problem-at-field", field=field, problem=text) if field else text
 
 
 def error_text(t: Localizer, error: DomainError) -> str:

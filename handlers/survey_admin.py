@@ -21,7 +21,7 @@ from bot.services.access import Action, can
 from bot.services.errors import AccessDenied
 from bot.services.survey_definitions import MAX_FILE_BYTES, SurveyFileError, parse_definition
 from bot.settings import Settings
-from bot.views import format_when, shorten
+from bot.views import format_when, shorten, survey_problem
 from handlers.shared import message_of
 from storage.models import Participant, SurveyStatus
 from storage.types import utcnow
@@ -115,7 +115,7 @@ def _refusal(t: Localizer, error: SurveyFileError) -> str:
     if error.reason is not None:  # the whole file, before its contents: in the locale
         details = {key: str(value) for key, value in error.details.items()}
         return t(f"survey-admin-refused-{error.reason}", **details)
-    problems = "\n".join(f"• {escape(p)}" for p in error.problems[:20])
+    problems = "\n".join(f"• {escape(survey_problem(t, p))}" for p in error.problems[:20])
     return t("survey-admin-problems", problems=problems)
 
 

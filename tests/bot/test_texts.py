@@ -221,6 +221,38 @@ async def curator_and_schedule(world: World) -> None:
     await world.harness.send(world.user(Role.CURATOR), "/me")
 
 
+BAD_SURVEY_FILES = {
+    "no-title": b"code: bad\nquestions: []\n",
+    "not-yaml": b"code: [bad\n",
+    "not-a-mapping": b"- one\n- two\n",
+    "wrong-question": (PROJECT_ROOT / "data/surveys/pulse.yaml")
+    .read_bytes()
+    .replace(b"type: scale", b"type: slider", 1)
+    .replace(b"audience:", b"colour: red\naudience:", 1),
+    "bad-condition": (PROJECT_ROOT / "data/surveys/engagement_directors.yaml")
+    .read_bytes()
+    .replace(b"any_of: [weekly, monthly, rarely]", b"any_of: [weekly, hourly]")
+    .replace(b"{question: difficulties, equals: true}", b"{question: comment, equals: 1}"),
+}
+
+
+@walk
+async def survey_files_refused(world: World) -> None:
+    """The regional team uploads survey files that are wrong in different ways: each
+    problem is told in the reader's language."""
+    harness, user = world.harness, world.user(Role.REGIONAL_COORDINATOR)
+    await harness.press(user, MenuCb(item="survey-upload"))
+    for name, content in BAD_SURVEY_FILES.items():
+        harness.session.files[name] = content
+        document = {
+            "file_id": name,
+            "file_unique_id": name,
+            "file_name": f"{name}.yaml",
+            "file_size": len(content),
+        }
+        await harness.send(user, None, document=document)
+
+
 @pytest.fixture(params=SUPPORTED_LOCALES)
 async def world(
     request: pytest.FixtureRequest,

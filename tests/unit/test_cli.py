@@ -401,3 +401,17 @@ def test_invalid_settings_are_named_in_the_locale(
     # A token's value is never repeated, even when it is the wrong one.
     monkeypatch.setenv("BOT_TOKEN", "not-a-token")
     assert "not-a-token" not in cli("survey", "list").err
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_a_refused_survey_file_is_explained_in_the_locale(
+    cli: Cli, tmp_path: Path, locale: str
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("code: bad\nquestions: []\n", encoding="utf-8")
+    refused = cli("survey", "load", str(bad), locale=locale)
+    assert refused.status == 1
+    t = Translator(locale).for_locale(locale)
+    missing = t("survey-problem-at-field", field="title", problem=t("survey-problem-missing"))
+    assert f"- {missing}" in refused.err.splitlines()
+    assert "Field required" not in refused.err  # pydantic's own English

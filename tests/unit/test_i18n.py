@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from fluent.syntax import FluentParser, ast, visitor
@@ -12,6 +13,7 @@ from fluent.syntax import FluentParser, ast, visitor
 from bot.commands import COMMANDS
 from bot.i18n import LOCALES_DIR, Translator
 from bot.services.analytics import COMPONENTS
+from bot.services.survey_definitions import Question, QuestionType, Scale, ShowIf, SurveyDefinition
 from bot.settings import PROJECT_ROOT, SUPPORTED_LOCALES
 from handlers.broadcasts import ROLE_CHOICES
 from handlers.events import WIZARD_AUDIENCES
@@ -135,6 +137,9 @@ LATIN_ALLOWED = frozenset(
     {"Telegram", "MAX", "Excel", "Redis", "Bot", "English", "Outlook", "Google", "true", "false"}
     | {role.value for role in Role}
     | set(SUPPORTED_LOCALES)
+    # the survey file format's own field names and question types, named in its problems
+    | {name for model in (SurveyDefinition, Question, ShowIf, Scale) for name in model.model_fields}
+    | set(get_args(QuestionType))
 )
 # What is code, not words: links, /commands, command lines and options, settings and
 # their values, identifiers, file extensions, argparse's and HTML's placeholders.
@@ -155,6 +160,7 @@ NOT_WORDS = re.compile(
             r"\?\w+=",  # a link's query: …?start=
             r"%\(\w+\)[sdr]|%[sdr]",
             r"<code>[^<]*</code>",  # an invite code, a value to copy
+            r"«[\w.-]+»",  # an identifier quoted: a survey file's question or field
             r"&\w+;|<[^>]+>",
             r"UTF-8",
         )
