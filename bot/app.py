@@ -39,11 +39,12 @@ from bot.runtime import settle_after_start
 from bot.services import updates
 from bot.services.delivery import RetryPolicy
 from bot.settings import Mode, Settings
+from bot.views import database_failure
 from handlers import get_routers
 from scheduler import build_scheduler
 from scheduler.delivery import DeliveryLoop
 from storage import migrate
-from storage.db import create_engine, create_session_factory, failure_reason, ping
+from storage.db import create_engine, create_session_factory, ping
 from storage.db import describe as describe_database
 from storage.fsm import SqlStorage
 
@@ -225,7 +226,9 @@ async def _reach_database(engine: AsyncEngine, settings: Settings, translator: T
             settings.default_locale,
             "startup-database-unavailable",
             database=describe_database(settings.database_url),
-            reason=failure_reason(error, settings.database_url),
+            reason=database_failure(
+                translator.for_locale(settings.default_locale), error, settings.database_url
+            ),
         )
         raise CannotStart(line, EXIT_UNAVAILABLE) from None
 

@@ -358,8 +358,9 @@ async def _migrate(settings: Settings, console: Console) -> int:
 
 
 async def _check(settings: Settings, console: Console) -> int:
+    from bot.views import database_failure
     from storage import migrate
-    from storage.db import create_engine, failure_reason, ping
+    from storage.db import create_engine, ping
 
     console.say(f"cli-check-mode-{settings.mode.value}")
     console.say("cli-check-token-set" if settings.bot_token else "cli-check-token-missing")
@@ -373,7 +374,7 @@ async def _check(settings: Settings, console: Console) -> int:
         await ping(engine)
         current = await migrate.current_revision(engine)
     except Exception as exc:  # the operator needs the reason, whatever the driver raised
-        reason = failure_reason(exc, settings.database_url)
+        reason = database_failure(console.t, exc, settings.database_url)
         return console.refuse("cli-check-database-unavailable", EXIT_UNAVAILABLE, reason=reason)
     finally:
         await engine.dispose()

@@ -15,6 +15,7 @@ from bot.services.errors import DomainError
 from bot.services.registration import Profile
 from bot.services.school_import import ImportPreview
 from bot.services.survey_definitions import Problem
+from storage.db import failure_kind, failure_reason
 from storage.models import JoinRequest, Municipality, Role, School
 
 MAX_ERRORS_SHOWN = 20
@@ -76,6 +77,13 @@ def survey_problem(t: Localizer, problem: str) -> str:
         key = "survey-problem-in-question-field" if field else "survey-problem-in-question"
         return t(key, question=problem.question, field=field, problem=text)
     return t("survey-problem-at-field", field=field, problem=text) if field else text
+
+
+def database_failure(t: Localizer, error: BaseException, database_url: str) -> str:
+    """Why the database did not answer, in the reader's language; the driver's own words
+    (never the password) only when the failure is not one of the common kinds."""
+    kind = failure_kind(error)
+    return t(f"database-{kind}", reason=failure_reason(error, database_url))
 
 
 def error_text(t: Localizer, error: DomainError) -> str:

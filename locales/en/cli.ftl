@@ -203,3 +203,12 @@ setting-url_parsing = must be an address like https://example.org, not "{ $value
 setting-url_scheme = must start with http:// or https://
 setting-enum = invalid value "{ $value }"
 setting-invalid = invalid value
+
+## Why the database did not answer (storage.db.failure_kind)
+database-refused = the server refuses connections: it is not running, or the address is wrong
+database-unknown-host = no server has that name
+database-timeout = the server did not answer in time
+database-auth = the server refused the user name or password
+database-no-database = the server has no such database
+database-unreadable-file = the database file cannot be opened: check the path and permissions
+database-other = the database driver says: { $reason }

@@ -205,3 +205,12 @@ setting-url_parsing = нужен адрес вида https://example.org, а у�
 setting-url_scheme = адрес должен начинаться с http:// или https://
 setting-enum = недопустимое значение «{ $value }»
 setting-invalid = недопустимое значение
+
+## Why the database did not answer (storage.db.failure_kind)
+database-refused = сервер не принимает подключения: он не запущен или указан не тот адрес
+database-unknown-host = сервер с таким именем не найден
+database-timeout = сервер не ответил вовремя
+database-auth = сервер не принял имя пользователя или пароль
+database-no-database = на сервере нет такой базы данных
+database-unreadable-file = файл базы данных не открывается: проверьте путь и права
+database-other = ответ драйвера базы данных: { $reason }

@@ -415,3 +415,17 @@ def test_a_refused_survey_file_is_explained_in_the_locale(
     missing = t("survey-problem-at-field", field="title", problem=t("survey-problem-missing"))
     assert f"- {missing}" in refused.err.splitlines()
     assert "Field required" not in refused.err  # pydantic's own English
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_check_says_why_the_database_does_not_answer_in_the_locale(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, locale: str
+) -> None:
+    # Port 1: nothing listens there, so the connection is refused at once.
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://bot:secret@127.0.0.1:1/bot")
+    checked = cli("check", locale=locale)
+    t = Translator(locale).for_locale(locale)
+    reason = t("database-refused")
+    assert checked.err.strip() == t("cli-check-database-unavailable", reason=reason)
+    assert "Connect call failed" not in checked.err  # the driver's English
+    assert "secret" not in checked.text
