@@ -31,6 +31,7 @@ from bot.http_server import Metrics, Monitor
 from bot.i18n import Translator
 from bot.middlewares import (
     AnswerAfterHandling,
+    CommandsEndWizards,
     DbSessionMiddleware,
     ParticipantMiddleware,
     PrivateChatsOnly,
@@ -39,11 +40,12 @@ from bot.runtime import settle_after_start
 from bot.services import updates
 from bot.services.delivery import RetryPolicy, wake_on_enqueue
 from bot.settings import Mode, Settings
+from bot.views import database_failure
 from handlers import get_routers
 from scheduler import build_scheduler
 from scheduler.delivery import DeliveryLoop
 from storage import migrate
-from storage.db import create_engine, create_session_factory, failure_reason, ping
+from storage.db import create_engine, create_session_factory, ping
 from storage.db import describe as describe_database
 from storage.fsm import SqlStorage
 
@@ -114,6 +116,7 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(PrivateChatsOnly(translator))  # groups stop here
     dispatcher.update.outer_middleware(DbSessionMiddleware(session_factory, redeliveries))
     dispatcher.update.outer_middleware(ParticipantMiddleware(translator))
+    dispatcher.message.outer_middleware(CommandsEndWizards())  # before any state filter
     dispatcher.callback_query.middleware(AnswerAfterHandling())
     dispatcher.include_routers(*get_routers())
     run_filters_in_loop(dispatcher)
@@ -237,7 +240,9 @@ async def _reach_database(engine: AsyncEngine, settings: Settings, translator: T
             settings.default_locale,
             "startup-database-unavailable",
             database=describe_database(settings.database_url),
-            reason=failure_reason(error, settings.database_url),
+            reason=database_failure(
+                translator.for_locale(settings.default_locale), error, settings.database_url
+            ),
         )
         raise CannotStart(line, EXIT_UNAVAILABLE) from None
 

@@ -368,8 +368,9 @@ async def _migrate(settings: Settings, console: Console) -> int:
 
 
 async def _check(settings: Settings, console: Console) -> int:
+    from bot.views import database_failure
     from storage import migrate
-    from storage.db import create_engine, failure_reason, ping
+    from storage.db import create_engine, ping
 
     console.say(f"cli-check-mode-{settings.mode.value}")
     console.say("cli-check-token-set" if settings.bot_token else "cli-check-token-missing")
@@ -383,7 +384,7 @@ async def _check(settings: Settings, console: Console) -> int:
         await ping(engine)
         current = await migrate.current_revision(engine)
     except Exception as exc:  # the operator needs the reason, whatever the driver raised
-        reason = failure_reason(exc, settings.database_url)
+        reason = database_failure(console.t, exc, settings.database_url)
         return console.refuse("cli-check-database-unavailable", EXIT_UNAVAILABLE, reason=reason)
     finally:
         await engine.dispose()
@@ -604,8 +605,11 @@ async def _survey(settings: Settings, args: argparse.Namespace, console: Console
             closes = parse_moment(args.closes, settings.zone)
             opens = parse_moment(args.opens, settings.zone) if args.opens else None
     except SurveyFileError as error:
+        from bot.views import survey_problem
+
         console.refuse("cli-survey-file-refused", file=str(args.file))
-        print(error, file=sys.stderr)
+        for problem in error.problems:
+            print(f"- {survey_problem(t, problem)}", file=sys.stderr)
         return EXIT_REFUSED
     except DomainError as error:
         return console.refuse_error(error)

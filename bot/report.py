@@ -26,6 +26,7 @@ from bot.services.analytics import (
     SchoolEngagement,
 )
 from bot.services.survey_definitions import Question
+from bot.views import shorten
 
 Translate = Callable[..., str]
 Kind = Literal["text", "int", "percent", "number", "datetime"]
@@ -395,7 +396,7 @@ def workbook(sheets: Sequence[Table]) -> bytes:
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     for table in sheets:
-        sheet = book.create_sheet(table.title[:31])
+        sheet = book.create_sheet(shorten(table.title, 31))
         for index, column in enumerate(table.columns, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = column.width
         sheet.freeze_panes = "A2"

@@ -14,9 +14,28 @@ from bot.services.directory import SchoolRoster
 from bot.services.errors import DomainError
 from bot.services.registration import Profile
 from bot.services.school_import import ImportPreview
+from bot.services.survey_definitions import Problem
+from storage.db import failure_kind, failure_reason
 from storage.models import JoinRequest, Municipality, Role, School
 
 MAX_ERRORS_SHOWN = 20
+ELLIPSIS = "…"
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters: cut at the last word that fits, with «…».
+
+    «Опрос вовлечённости руководителей» at 30 → «Опрос вовлечённости…», never
+    «Опрос вовлечённости руководите». Runs of spaces count as one. A single word longer
+    than the limit is the only thing cut inside a word (there is no boundary to cut at)."""
+    plain = " ".join(text.split())
+    if len(plain) <= limit:
+        return plain
+    room = plain[: max(limit - len(ELLIPSIS), 0) + 1]
+    cut = room.rfind(" ")
+    kept = room[:cut] if cut > 0 else room[:-1]
+    # «Итоги,…» or «Итоги —…» read badly: the mark before the cut goes too.
+    return kept.rstrip(" ,;:—–-") + ELLIPSIS
 
 
 def role_name(t: Localizer, role: Role | str | None) -> str:
@@ -58,6 +77,29 @@ def format_recent(t: Localizer, moment: datetime, now: datetime, zone: ZoneInfo)
         return format_when(moment, zone, t.locale)
     time = f"{local:%H:%M}{_zone_suffix(zone, t.locale, moment)}"
     return t("when-today" if days == 0 else "when-yesterday", time=time)
+
+
+def survey_problem(t: Localizer, problem: str) -> str:
+    """A survey file's problem in the reader's language: «Вопрос q4 (поле questions.3.type):
+    недопустимое значение…»; one the locales do not know yet stays as it is (English)."""
+    if not isinstance(problem, Problem) or not t.translator.has(
+        t.locale, f"survey-problem-{problem.key}"
+    ):
+        return problem
+    args = {key: str(value) for key, value in problem.args.items()}
+    text = t(f"survey-problem-{problem.key}", **args)
+    field = args.get("field", "")
+    if problem.question:
+        key = "survey-problem-in-question-field" if field else "survey-problem-in-question"
+        return t(key, question=problem.question, field=field, problem=text)
+    return t("survey-problem-at-field", field=field, problem=text) if field else text
+
+
+def database_failure(t: Localizer, error: BaseException, database_url: str) -> str:
+    """Why the database did not answer, in the reader's language; the driver's own words
+    (never the password) only when the failure is not one of the common kinds."""
+    kind = failure_kind(error)
+    return t(f"database-{kind}", reason=failure_reason(error, database_url))
 
 
 def error_text(t: Localizer, error: DomainError) -> str:

@@ -24,7 +24,7 @@ from bot.keyboards import AnalysisCb, MenuCb, inline, menu_button
 from bot.services import analytics
 from bot.services.errors import DomainError
 from bot.settings import Settings
-from bot.views import format_when
+from bot.views import format_when, shorten
 from handlers.shared import message_of
 from storage.models import Participant
 from storage.types import utcnow
@@ -45,7 +45,7 @@ async def rounds_list(
     rows: list[Row] = []
     for item in (await analytics.opened_rounds(session))[:20]:
         title = item.definition.title.get(t.locale)
-        label = t("analysis-button-round", title=title[:40], round=item.number)
+        label = t("analysis-button-round", title=shorten(title, 40), round=item.number)
         rows.append([(label, AnalysisCb(action="card", survey=item.latest_id))])
     rows.append([(t("analysis-button-low"), AnalysisCb(action="low"))])
     rows.append([menu_button(t)])
@@ -172,7 +172,7 @@ async def questions(
     analytics.scope_of(participant)
     chosen = await analytics.round_of_survey(session, callback_data.survey)
     rows: list[Row] = [
-        [(f"{index + 1}. {question.text.get(t.locale)[:50]}",
+        [(f"{index + 1}. {shorten(question.text.get(t.locale), 50)}",
           AnalysisCb(action="question", survey=chosen.latest_id, q=index))]
         for index, question in enumerate(chosen.definition.questions)
         if question.type != "text"

@@ -39,8 +39,8 @@ from bot.services.delivery import Payload
 from bot.services.errors import AccessDenied
 from bot.services.numbers import whole_number
 from bot.settings import Settings
-from bot.views import format_when
-from handlers.shared import answer_reminded, drop_keyboard, message_of, not_a_command
+from bot.views import format_when, shorten
+from handlers.shared import answer_reminded, drop_keyboard, message_of
 from storage.models import Broadcast, BroadcastStatus, OutboxStatus, Participant, Role
 from storage.types import utcnow
 
@@ -157,7 +157,7 @@ async def audience_choice(
         now = utcnow()
         recent = await events.upcoming(session, now - timedelta(days=30), now + timedelta(days=30))
         await message.answer(t("broadcast-choose-event"), reply_markup=inline(*[
-            [(f"{e.starts_at.astimezone(settings.zone):%d.%m} {e.title[:50]}",
+            [(f"{e.starts_at.astimezone(settings.zone):%d.%m} {shorten(e.title, 50)}",
               PickCb(field="declined", value=str(e.id)))] for e in recent
         ]))  # fmt: skip
     else:
@@ -383,7 +383,7 @@ async def history(
 
 def _headline(broadcast: Broadcast) -> str:
     plain = re.sub(r"<[^>]+>", "", broadcast.text)
-    return " ".join(plain.split())[:40]
+    return shorten(plain, 40)
 
 
 async def card(
@@ -524,10 +524,10 @@ def build_router() -> Router:
     callbacks.register(programme_choice, Compose.audience, PickCb.filter(F.field == "prog"))
     callbacks.register(declined_choice, Compose.audience, PickCb.filter(F.field == "declined"))
     callbacks.register(survey_choice, Compose.audience, PickCb.filter(F.field == "survey"))
-    router.message.register(schools_typed, Compose.schools, F.text, not_a_command)
+    router.message.register(schools_typed, Compose.schools, F.text)
     callbacks.register(acknowledge_choice, Compose.acknowledge, PickCb.filter(F.field == "ack"))
     callbacks.register(when_now, Compose.when, PickCb.filter(F.field == "when"))
-    router.message.register(when_typed, Compose.when, F.text, not_a_command)
+    router.message.register(when_typed, Compose.when, F.text)
     callbacks.register(confirm, Compose.confirm, PickCb.filter(F.field == "send"))
     callbacks.register(acknowledge, AckCb.filter())
     callbacks.register(card, BroadcastCb.filter(F.action == "card"))

@@ -44,7 +44,7 @@ from bot.views import (
     roster_text,
     school_card,
 )
-from handlers.shared import message_of, not_a_command, show_school_search
+from handlers.shared import message_of, show_school_search
 from storage.models import Participant, Role
 
 
@@ -530,7 +530,7 @@ def build_router() -> Router:
         invite_municipality, InviteFlow.municipality, MunicipalityCb.filter(F.purpose == "invite")
     )
     callbacks.register(invite_scope, InviteFlow.scope, InviteScopeCb.filter())
-    router.message.register(invite_school_query, InviteFlow.school, F.text, not_a_command)
+    router.message.register(invite_school_query, InviteFlow.school, F.text)
     callbacks.register(invite_schools_page, InviteFlow.school, PageCb.filter(F.purpose == "invite"))
     callbacks.register(invite_school, InviteFlow.school, SchoolCb.filter(F.purpose == "invite"))
     callbacks.register(rename_menu, MenuCb.filter(F.item == "rename"))
@@ -539,5 +539,5 @@ def build_router() -> Router:
         Rename.municipality,
         MunicipalityCb.filter(F.purpose == "rename"),
     )
-    router.message.register(rename_name, Rename.name, F.text, not_a_command)
+    router.message.register(rename_name, Rename.name, F.text)
     return router

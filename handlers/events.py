@@ -35,8 +35,8 @@ from bot.services.dates import parse_day, parse_moment
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.numbers import whole_number
 from bot.settings import Settings
-from bot.views import error_text, format_when, zone_label
-from handlers.shared import drop_keyboard, message_of, not_a_command
+from bot.views import error_text, format_when, shorten, zone_label
+from handlers.shared import drop_keyboard, message_of
 from storage.models import EventStatus, Participant, Role
 from storage.types import utcnow
 
@@ -127,7 +127,7 @@ async def send_schedule(
         when = format_when(event.starts_at, settings.zone, t.locale)
         lines.append(f"• {when} — {escape(event.title)} ({mark})")
         day = event.starts_at.astimezone(settings.zone).strftime("%d.%m")
-        rows.append([(f"📎 {day} {event.title[:40]}", EventCb(action="ics", id=event.id))])
+        rows.append([(f"📎 {day} {shorten(event.title, 40)}", EventCb(action="ics", id=event.id))])
     rows.append([(t("button-ics-all"), EventCb(action="ics-all"))])
     await message.answer("\n".join(lines), reply_markup=inline(*rows))
 
@@ -187,7 +187,7 @@ async def events_menu(
     now = utcnow()
     coming = await events.upcoming(session, now, now + timedelta(days=SCHEDULE_DAYS))
     rows: list[list[tuple[str, CallbackData | str]]] = [
-        [(f"{e.starts_at.astimezone(settings.zone):%d.%m %H:%M} {e.title[:45]}",
+        [(f"{e.starts_at.astimezone(settings.zone):%d.%m %H:%M} {shorten(e.title, 45)}",
           EventCb(action="card", id=e.id))]
         for e in coming[:20]
     ]  # fmt: skip
@@ -570,18 +570,18 @@ def build_router() -> Router:
     callbacks.register(events_menu, MenuCb.filter(F.item == "events"))
     callbacks.register(event_card, EventCb.filter(F.action == "card"))
     callbacks.register(move_ask, EventCb.filter(F.action == "move"))
-    router.message.register(move_to, EventMove.when, F.text, not_a_command)
+    router.message.register(move_to, EventMove.when, F.text)
     callbacks.register(cancel_ask, EventCb.filter(F.action == "cancel"))
     callbacks.register(cancel_event, EventCb.filter(F.action == "cancel-yes"))
     callbacks.register(wizard_start, EventCb.filter(F.action == "new"))
-    router.message.register(wizard_title, Webinar.title, F.text, not_a_command)
+    router.message.register(wizard_title, Webinar.title, F.text)
     callbacks.register(wizard_date, Webinar.date, PickCb.filter(F.field == "date"))
     callbacks.register(wizard_dates_page, Webinar.date, PickCb.filter(F.field == "dates"))
-    router.message.register(wizard_date, Webinar.date, F.text, not_a_command)
+    router.message.register(wizard_date, Webinar.date, F.text)
     callbacks.register(wizard_time, Webinar.time, PickCb.filter(F.field == "time"))
-    router.message.register(wizard_time, Webinar.time, F.text, not_a_command)
+    router.message.register(wizard_time, Webinar.time, F.text)
     callbacks.register(wizard_duration, Webinar.duration, PickCb.filter(F.field == "duration"))
-    router.message.register(wizard_link, Webinar.link, F.text, not_a_command)
+    router.message.register(wizard_link, Webinar.link, F.text)
     callbacks.register(wizard_materials, Webinar.materials, PickCb.filter(F.field == "materials"))
     router.message.register(wizard_materials, Webinar.materials)
     callbacks.register(wizard_audience, Webinar.audience, PickCb.filter(F.field == "audience"))

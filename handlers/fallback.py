@@ -7,10 +7,11 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.i18n import Localizer
+from bot.middlewares.commands import is_command
 
 
 async def unknown_message(message: Message, t: Localizer) -> None:
-    await message.answer(t("fallback-text"))
+    await message.answer(t("fallback-command" if is_command(message) else "fallback-text"))
 
 
 async def stale_button(_: CallbackQuery, callback_answer: CallbackAnswer, t: Localizer) -> None:

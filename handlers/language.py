@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import Localizer, Translator
 from bot.keyboards import language_keyboard
 from bot.services import participants
-from handlers.shared import not_a_command
 from storage.models import Participant
 
 
@@ -85,5 +84,5 @@ async def lang_chosen(
 def build_router() -> Router:
     router = Router(name="language")
     router.message.register(lang_command, Command("lang"))
-    router.message.register(lang_chosen, LanguageChoice.choosing, F.text, not_a_command)
+    router.message.register(lang_chosen, LanguageChoice.choosing, F.text)
     return router

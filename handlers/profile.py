@@ -15,7 +15,7 @@ from bot.services import registration
 from bot.services.errors import DomainError
 from bot.views import error_text, profile_text
 from handlers.menu import answer_not_registered
-from handlers.shared import message_of, not_a_command
+from handlers.shared import message_of
 from storage.models import Participant
 
 
@@ -124,7 +124,7 @@ def build_router() -> Router:
     router.message.register(me_command, Command("me"))
     router.callback_query.register(profile_button, MenuCb.filter(F.item == "profile"))
     router.callback_query.register(change_name, MenuCb.filter(F.item == "rename-self"))
-    router.message.register(new_name, ProfileEdit.name, F.text, not_a_command)
+    router.message.register(new_name, ProfileEdit.name, F.text)
     router.message.register(forget_command, Command("forget"))
     router.callback_query.register(forget_step, ForgetCb.filter())
     return router

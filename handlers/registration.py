@@ -33,7 +33,7 @@ from bot.services.registration import SCHOOL_ROLES
 from bot.settings import Settings
 from bot.views import error_text, join_card, request_text
 from handlers.menu import send_main_menu
-from handlers.shared import drop_keyboard, message_of, not_a_command, show_school_search
+from handlers.shared import drop_keyboard, message_of, show_school_search
 from storage.models import Participant, Role
 
 logger = logging.getLogger(__name__)
@@ -348,17 +348,15 @@ def build_router() -> Router:
     router = Router(name="registration")
     router.message.register(start, CommandStart())
     router.callback_query.register(consent, Join.consent, ConsentCb.filter())
-    router.message.register(typed_code, Join.code_or_municipality, F.text, not_a_command)
+    router.message.register(typed_code, Join.code_or_municipality, F.text)
     router.callback_query.register(
         municipality_chosen, Join.code_or_municipality, MunicipalityCb.filter(F.purpose == "join")
     )
-    router.message.register(school_query, Join.school, F.text, not_a_command)
+    router.message.register(school_query, Join.school, F.text)
     router.callback_query.register(schools_page, Join.school, PageCb.filter(F.purpose == "join"))
     router.callback_query.register(school_chosen, Join.school, SchoolCb.filter(F.purpose == "join"))
     router.callback_query.register(role_chosen, Join.role, RoleCb.filter(F.purpose == "join"))
-    router.message.register(name_given, Join.name, F.text, not_a_command)
+    router.message.register(name_given, Join.name, F.text)
     router.callback_query.register(confirmed, Join.confirm, ConfirmJoinCb.filter())
-    router.message.register(
-        use_the_buttons, StateFilter(Join.consent, Join.role, Join.confirm), not_a_command
-    )
+    router.message.register(use_the_buttons, StateFilter(Join.consent, Join.role, Join.confirm))
     return router

@@ -48,11 +48,6 @@ async def drop_keyboard(callback: CallbackQuery) -> None:
             await callback.message.edit_reply_markup(reply_markup=None)
 
 
-def not_a_command(message: Message) -> bool:
-    """For typed steps: a command typed there goes on to its own handler, never taken as input."""
-    return not (message.text or "").startswith("/")
-
-
 def message_of(callback: CallbackQuery) -> Message:
     """The message under the pressed button (always there for the bot's own messages)."""
     assert isinstance(callback.message, Message)

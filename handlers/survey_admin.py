@@ -21,8 +21,8 @@ from bot.services.access import Action, can
 from bot.services.errors import AccessDenied
 from bot.services.survey_definitions import MAX_FILE_BYTES, SurveyFileError, parse_definition
 from bot.settings import Settings
-from bot.views import format_when
-from handlers.shared import message_of, not_a_command
+from bot.views import format_when, shorten, survey_problem
+from handlers.shared import message_of
 from storage.models import Participant, SurveyStatus
 from storage.types import utcnow
 
@@ -58,7 +58,7 @@ async def overview(
         opening = SurveyCb(action="admin-open", survey=survey.id)
         closing = SurveyCb(action="admin-close", survey=survey.id)
         row: list[tuple[str, CallbackData | str]] = [
-               (t("button-survey-open", title=title[:25]), opening),
+               (t("button-survey-open", title=shorten(title, 25)), opening),
                (t("button-survey-close"), closing)]  # fmt: skip
         if survey.status == SurveyStatus.CLOSED:
             row.append(
@@ -115,7 +115,7 @@ def _refusal(t: Localizer, error: SurveyFileError) -> str:
     if error.reason is not None:  # the whole file, before its contents: in the locale
         details = {key: str(value) for key, value in error.details.items()}
         return t(f"survey-admin-refused-{error.reason}", **details)
-    problems = "\n".join(f"• {escape(p)}" for p in error.problems[:20])
+    problems = "\n".join(f"• {escape(survey_problem(t, p))}" for p in error.problems[:20])
     return t("survey-admin-problems", problems=problems)
 
 
@@ -172,6 +172,6 @@ def build_router() -> Router:
     callbacks.register(ask_file, MenuCb.filter(F.item == "survey-upload"))
     router.message.register(file_received, SurveyAdmin.file, F.document)
     callbacks.register(ask_closes, SurveyCb.filter(F.action.in_({"admin-open", "admin-round"})))
-    router.message.register(closes_typed, SurveyAdmin.closes, F.text, not_a_command)
+    router.message.register(closes_typed, SurveyAdmin.closes, F.text)
     callbacks.register(close, SurveyCb.filter(F.action == "admin-close"))
     return router

@@ -27,7 +27,8 @@ from bot.services.errors import AccessDenied, DomainError
 from bot.services.survey_definitions import Question
 from bot.services.survey_engine import AnswerError, SurveyEngine
 from bot.settings import Settings
-from handlers.shared import answer_reminded, message_of, not_a_command
+from bot.views import shorten
+from handlers.shared import answer_reminded, message_of
 from storage.models import Participant, ResponseStatus, Role, Survey, SurveyResponse
 from storage.types import utcnow
 
@@ -64,7 +65,7 @@ async def list_mine(
         opening = SurveyCb(
             action="open", survey=item.survey.id, school=item.school.id if item.school else 0
         )
-        rows.append([(f"{label}: {title[:30]}", opening)])
+        rows.append([(f"{label}: {shorten(title, 30)}", opening)])
     if closed:
         # Rounds already closed: what was given can be read, nothing changed.
         lines += ["", t("surveys-closed-title")]
@@ -76,7 +77,7 @@ async def list_mine(
         when = survey_views.deadline(t, answered.survey.closes_at, settings.zone)
         lines.append(f"• <b>{escape(title)}</b>{school}: {status}. {when}")
         viewing = SurveyCb(action="view", response=answered.response.id)
-        rows.append([(f"{t('survey-view')}: {title[:30]}", viewing)])
+        rows.append([(f"{t('survey-view')}: {shorten(title, 30)}", viewing)])
     if not items and not closed:
         await message.answer(t("surveys-none"))
         return
@@ -431,6 +432,6 @@ def build_router() -> Router:
     callbacks.register(status, SurveyCb.filter(F.action == "status"))
     callbacks.register(remind_now, SurveyCb.filter(F.action == "remind"))
     callbacks.register(remind_now, RemindCb.filter(F.kind == "survey"))
-    router.message.register(on_typed, Surveying.answering, F.text, not_a_command)
+    router.message.register(on_typed, Surveying.answering, F.text)
     router.message.register(not_text, Surveying.answering)
     return router

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import socket
 import sqlite3
 import weakref
 from collections.abc import Callable, Sequence
@@ -310,6 +311,29 @@ async def ping(engine: AsyncEngine) -> None:
     """Raises whatever the driver raises when the database does not answer."""
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
+
+
+def failure_kind(error: BaseException) -> str:
+    """Which common failure it was, as the end of a locale key (`database-<kind>`), so the
+    operator reads it in their language; "other" when only the driver's words tell."""
+    root = error
+    while root.__cause__ is not None:
+        root = root.__cause__
+    text = str(root)
+    if isinstance(root, ConnectionRefusedError) or "Connect call failed" in text:
+        return "refused"
+    if isinstance(root, socket.gaierror):
+        return "unknown-host"
+    if isinstance(root, TimeoutError):
+        return "timeout"
+    # asyncpg's classes by name: importing asyncpg here would load it for SQLite too.
+    if type(root).__name__ in ("InvalidPasswordError", "InvalidAuthorizationSpecificationError"):
+        return "auth"
+    if type(root).__name__ == "InvalidCatalogNameError":
+        return "no-database"
+    if "unable to open database file" in text:
+        return "unreadable-file"
+    return "other"
 
 
 def failure_reason(error: BaseException, database_url: str) -> str:

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from storage.models import Role
 
@@ -69,7 +70,9 @@ class ShowIf(Strict):
     @model_validator(mode="after")
     def _one_condition(self) -> ShowIf:
         if (self.equals is None) == (self.any_of is None):
-            raise ValueError("show_if needs exactly one of `equals` or `any_of`")
+            raise PydanticCustomError(
+                "show_if_condition", "show_if needs exactly one of `equals` or `any_of`"
+            )
         return self
 
     @property
@@ -123,8 +126,9 @@ class SurveyDefinition(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> SurveyDefinition:
         problems = list(_problems(self))
-        if problems:
-            raise ValueError("; ".join(problems))
+        if problems:  # the problems themselves travel in the context, to be translated
+            text = "; ".join(problems)
+            raise PydanticCustomError("survey_problems", "{text}", {"text": text, "all": problems})
         self._places.update((q.id, i) for i, q in enumerate(self.questions))
         return self
 
@@ -136,55 +140,89 @@ class SurveyDefinition(Strict):
         return self._places[question_id]
 
 
-def _problems(definition: SurveyDefinition) -> list[str]:
-    problems: list[str] = []
+class Problem(str):
+    """One thing wrong with a survey file: in English as the string (for the console and
+    logs), and as the end of a locale key, `survey-problem-<key>`, with its arguments, so
+    the bot and the CLI show it in the reader's language."""
+
+    key: str
+    args: dict[str, object]
+    question: str | None
+
+    def __new__(
+        cls, english: str, key: str, question: str | None = None, **args: object
+    ) -> Problem:
+        problem = super().__new__(cls, english)
+        problem.key, problem.args, problem.question = key, args, question
+        return problem
+
+
+def _problems(definition: SurveyDefinition) -> list[Problem]:
+    problems: list[Problem] = []
     seen: dict[str, Question] = {}
     for question in definition.questions:
-        where = f"question {question.id}"
+        where = question.id
         if question.id in seen:
-            problems.append(f"{where}: duplicate id")
-        problems += [f"{where}: {p}" for p in _question_problems(question)]
+            problems.append(Problem(f"question {where}: duplicate id", "duplicate-id", where))
+        problems += [
+            Problem(f"question {where}: {p}", p.key, where, **p.args)
+            for p in _question_problems(question)
+        ]
         if question.show_if is not None:
             source = seen.get(question.show_if.question)
             if source is None:
                 known = any(q.id == question.show_if.question for q in definition.questions)
-                problems.append(
-                    f"{where}: show_if refers to "
-                    + ("a later question" if known else "an unknown question")
-                    + f" {question.show_if.question!r}"
+                later = "a later question" if known else "an unknown question"
+                english = (
+                    f"question {where}: show_if refers to {later} {question.show_if.question!r}"
                 )
+                kind = "show-if-later" if known else "show-if-unknown"
+                problems.append(Problem(english, kind, where, source=question.show_if.question))
             else:
                 for problem in _condition_problems(question.show_if, source):
-                    problems.append(f"{where}: show_if {problem}")
+                    english = f"question {where}: show_if {problem}"
+                    problems.append(Problem(english, problem.key, where, **problem.args))
         seen.setdefault(question.id, question)
     return problems
 
 
-def _question_problems(question: Question) -> list[str]:
+def _question_problems(question: Question) -> list[Problem]:
     problems = []
     if question.type in CHOICE_TYPES:
         ids = question.option_ids()
         if len(ids) < 2:
-            problems.append("a choice needs at least two options")
+            problems.append(Problem("a choice needs at least two options", "two-options"))
         if len(set(ids)) != len(ids):
-            problems.append("option ids repeat")
+            problems.append(Problem("option ids repeat", "options-repeat"))
     elif question.options:
-        problems.append(f"a {question.type} question has no options")
+        problems.append(Problem(f"a {question.type} question has no options", "no-options"))
     if question.type == "multi":
         low, high = question.min_picks or 0, question.max_picks or len(question.options)
         if not 0 <= low <= high <= len(question.options):
-            problems.append("min_picks/max_picks must fit the number of options")
+            problems.append(
+                Problem("min_picks/max_picks must fit the number of options", "picks-fit")
+            )
     elif question.min_picks is not None or question.max_picks is not None:
-        problems.append("min_picks/max_picks are for multi questions")
+        problems.append(Problem("min_picks/max_picks are for multi questions", "picks-multi"))
     if question.type == "scale":
         if question.scale is None:
-            problems.append("a scale question needs `scale` with min, max and end labels")
+            problems.append(
+                Problem(
+                    "a scale question needs `scale` with min, max and end labels", "scale-needed"
+                )
+            )
         elif question.scale.min >= question.scale.max:
-            problems.append("scale min must be below max")
+            problems.append(Problem("scale min must be below max", "scale-order"))
         elif question.scale.max - question.scale.min >= MAX_SCALE_POINTS:
-            problems.append(f"a scale has at most {MAX_SCALE_POINTS} points")
+            problems.append(
+                Problem(
+                    f"a scale has at most {MAX_SCALE_POINTS} points",
+                    "scale-points",
+                    limit=MAX_SCALE_POINTS,
+                )
+            )
     if question.decimal and question.type != "number":
-        problems.append("decimal is for number questions")
+        problems.append(Problem("decimal is for number questions", "decimal-not-number"))
     lowest, highest = question.min, question.max
     if (
         question.type == "number"
@@ -192,19 +230,37 @@ def _question_problems(question: Question) -> list[str]:
         and highest is not None
         and lowest > highest
     ):
-        problems.append("number min must not exceed max")
+        problems.append(Problem("number min must not exceed max", "number-order"))
     return problems
 
 
-def _condition_problems(condition: ShowIf, source: Question) -> list[str]:
+def _condition_problems(condition: ShowIf, source: Question) -> list[Problem]:
     problems = []
     for value in condition.values:
         if source.type in CHOICE_TYPES and value not in source.option_ids():
-            problems.append(f"value {value!r} is not an option of {source.id}")
+            problems.append(
+                Problem(
+                    f"value {value!r} is not an option of {source.id}",
+                    "not-an-option",
+                    value=str(value),
+                    source=source.id,
+                )
+            )
         elif source.type == "yes_no" and not isinstance(value, bool):
-            problems.append(f"value {value!r} must be true or false for {source.id}")
+            problems.append(
+                Problem(
+                    f"value {value!r} must be true or false for {source.id}",
+                    "not-yes-no",
+                    value=str(value),
+                    source=source.id,
+                )
+            )
         elif source.type == "text":
-            problems.append(f"cannot depend on the free text of {source.id}")
+            problems.append(
+                Problem(
+                    f"cannot depend on the free text of {source.id}", "free-text", source=source.id
+                )
+            )
     return problems
 
 
@@ -277,13 +333,22 @@ def parse_definition(text: str, path: Path) -> SurveyDefinition:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f"line {mark.line + 1}: " if mark is not None else ""
-        raise SurveyFileError(path, [f"{line}not valid YAML"]) from None
+        where = {"line": mark.line + 1} if mark is not None else {}
+        kind = "not-yaml-at" if mark is not None else "not-yaml"
+        raise SurveyFileError(path, [Problem(f"{line}not valid YAML", kind, **where)]) from None
     if not isinstance(data, dict):
-        raise SurveyFileError(path, ["the file must be a mapping with code, title, questions…"])
+        english = "the file must be a mapping with code, title, questions…"
+        raise SurveyFileError(path, [Problem(english, "not-mapping")])
     try:
         return SurveyDefinition.model_validate(data)
     except ValidationError as error:
-        raise SurveyFileError(path, [_describe(data, e) for e in error.errors()]) from None
+        problems: list[str] = []
+        for each in error.errors():
+            if each["type"] == "survey_problems":
+                problems += each["ctx"]["all"]
+            else:
+                problems.append(_describe(data, each))
+        raise SurveyFileError(path, problems) from None
 
 
 def load_definition(path: Path) -> SurveyDefinition:
@@ -292,16 +357,43 @@ def load_definition(path: Path) -> SurveyDefinition:
     return parse_definition(path.read_text(encoding="utf-8"), path)
 
 
-def _describe(data: dict[str, object], error: object) -> str:
-    """A pydantic error as "question q4 (questions.3.type): Input should be …"."""
-    assert isinstance(error, dict)
+# pydantic's error types as the ends of locale keys (`survey-problem-<key>`), with the
+# context value each message names.
+_PYDANTIC_KEYS: dict[str, tuple[str, str | None]] = {
+    "missing": ("missing", None),
+    "extra_forbidden": ("unknown-field", None),
+    "literal_error": ("not-allowed", "expected"),
+    "enum": ("not-allowed", "expected"),
+    "string_too_long": ("too-long", "max_length"),
+    "too_long": ("too-long", "max_length"),
+    "string_too_short": ("too-short", "min_length"),
+    "too_short": ("too-short", "min_length"),
+    "string_pattern_mismatch": ("bad-identifier", None),
+    "greater_than_equal": ("too-small", "ge"),
+    "less_than_equal": ("too-big", "le"),
+    "show_if_condition": ("show-if-condition", None),
+}
+
+
+def _describe(data: dict[str, object], error: ErrorDetails) -> Problem:
+    """A pydantic error as "question q4 (questions.3.type): Input should be …", and as a
+    `survey-problem-*` key with the field's place (and the question's id) to translate."""
     location = list(error.get("loc", ()))
     message = str(error.get("msg", "")).removeprefix("Value error, ")
     where = ".".join(str(part) for part in location)
+    kind = error["type"]
+    fallback = "wrong-type" if kind.endswith(("_type", "_parsing")) else "invalid"
+    key, named = _PYDANTIC_KEYS.get(kind, (fallback, None))
+    args: dict[str, object] = {"field": where}
+    if named is not None:
+        # pydantic lists what it expected as "'a', 'b' or 'c'": the "or" is English.
+        args["value"] = str(error.get("ctx", {}).get(named, "")).replace(" or ", ", ")
+        args["value"] = str(args["value"]).replace("'", "")
     if len(location) >= 2 and location[0] == "questions" and isinstance(location[1], int):
         questions = data.get("questions")
         if isinstance(questions, list) and location[1] < len(questions):
             entry = questions[location[1]]
             if isinstance(entry, dict) and "id" in entry:
-                return f"question {entry['id']} ({where}): {message}"
-    return f"{where}: {message}" if where else message
+                english = f"question {entry['id']} ({where}): {message}"
+                return Problem(english, key, str(entry["id"]), **args)
+    return Problem(f"{where}: {message}" if where else message, key, None, **args)

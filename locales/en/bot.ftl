@@ -28,8 +28,10 @@ lang-name-en = English
 
 cancel-done = Cancelled. Commands: /help
 cancel-nothing = There is nothing to cancel. Commands: /help
+wizard-interrupted = Filling in stopped.
 
 fallback-text = I did not understand that message. Choose a command from the menu or send /help.
+fallback-command = There is no such command. Commands: /help
 fallback-callback = This button no longer works. Open the menu again: /menu
 error-apology = Something went wrong, and we are looking into it. Please try again a little later.
 

@@ -123,7 +123,7 @@ cli-invite-line = { $id }. { $role }; { $limit ->
    *[other] used { $uses } of { $limit }
     }; valid until { $until }; { $scope }
 cli-invite-scope-schools = { $count ->
-    [one] school
+    [1] school
    *[other] schools
     }: { $schools }
 cli-invite-scope-municipality = municipality: { $municipality }
@@ -134,7 +134,7 @@ cli-invite-revoked = Invite { $id } revoked.
 cli-invite-revoke-unknown = There is no usable invite { $id }. The usable ones: python -m bot invite list
 cli-invite-unknown-municipality = Municipality "{ $name }" not found. Give its name or code as in the directory.
 cli-invite-unknown-schools = { $count ->
-    [one] Unknown school code
+    [1] Unknown school code
    *[other] Unknown school codes
     }: { $codes }. The codes are in the directory: python -m bot schools export FILE
 cli-invite-code = Invite code: { $code }
@@ -223,3 +223,11 @@ cli-restore-confirm = Database { $database } will be replaced with the copy { $f
 cli-restore-cancelled = Restore cancelled. Nothing was changed.
 cli-restore-done = Database { $database } restored from { $file }: schema { $revision }.
 cli-restore-kept = The previous database was kept in { $file }.
+## Why the database did not answer (storage.db.failure_kind)
+database-refused = the server refuses connections: it is not running, or the address is wrong
+database-unknown-host = no server has that name
+database-timeout = the server did not answer in time
+database-auth = the server refused the user name or password
+database-no-database = the server has no such database
+database-unreadable-file = the database file cannot be opened: check the path and permissions
+database-other = the database driver says: { $reason }

@@ -123,7 +123,7 @@ cli-invite-line = { $id }. { $role }; { $limit ->
    *[other] использовано { $uses } из { $limit }
     }; действует до { $until }; { $scope }
 cli-invite-scope-schools = { $count ->
-    [one] школа
+    [1] школа
    *[other] школы
     }: { $schools }
 cli-invite-scope-municipality = муниципалитет: { $municipality }
@@ -134,7 +134,7 @@ cli-invite-revoked = Приглашение { $id } отозвано.
 cli-invite-revoke-unknown = Действующего приглашения { $id } нет. Действующие приглашения: python -m bot invite list
 cli-invite-unknown-municipality = Муниципалитет «{ $name }» не найден. Укажите название или код муниципалитета, как в справочнике.
 cli-invite-unknown-schools = { $count ->
-    [one] Школа не найдена
+    [1] Школа не найдена
    *[other] Школы не найдены
     }: { $codes }. Коды школ есть в справочнике: python -m bot schools export ФАЙЛ
 cli-invite-code = Код приглашения: { $code }
@@ -225,3 +225,11 @@ cli-restore-confirm = База данных { $database } будет замен�
 cli-restore-cancelled = Восстановление отменено. Ничего не изменено.
 cli-restore-done = База данных { $database } восстановлена из { $file }: схема { $revision }.
 cli-restore-kept = Прежняя база данных сохранена в { $file }.
+## Why the database did not answer (storage.db.failure_kind)
+database-refused = сервер не принимает подключения: он не запущен или указан не тот адрес
+database-unknown-host = сервер с таким именем не найден
+database-timeout = сервер не ответил вовремя
+database-auth = сервер не принял имя пользователя или пароль
+database-no-database = на сервере нет такой базы данных
+database-unreadable-file = файл базы данных не открывается: проверьте путь и права
+database-other = ответ драйвера базы данных: { $reason }

@@ -61,7 +61,8 @@ surveys-unattended = { $unit ->
    *[many] школ
 }, отвечать за { $count ->
     [one] неё
-   *[other] них
+    [few] них
+   *[many] них
 } некому: { $schools }{ $more ->
     [0] {""}
    *[other] {" "}и ещё { $more }
@@ -118,3 +119,38 @@ survey-admin-ask-closes-round = Раунд { $round }: те же вопросы,
 survey-admin-ask-closes = Напишите дату и время окончания опроса: ДД.ММ.ГГГГ ЧЧ:ММ.
 survey-admin-opened = ✅ Опрос открыт до { $when }. Участники получат приглашения.
 survey-admin-closed = Опрос закрыт.
+
+## A survey file's problems (bot/services/survey_definitions.Problem)
+survey-problem-in-question = Вопрос «{ $question }»: { $problem }
+survey-problem-in-question-field = Вопрос «{ $question }» (поле «{ $field }»): { $problem }
+survey-problem-at-field = Поле «{ $field }»: { $problem }
+survey-problem-missing = не заполнено обязательное поле
+survey-problem-unknown-field = такого поля в формате нет
+survey-problem-wrong-type = значение не того вида (например, текст вместо числа)
+survey-problem-not-allowed = недопустимое значение; допустимы: { $value }
+survey-problem-too-long = слишком длинное значение (не более { $value })
+survey-problem-too-short = слишком короткое значение (не менее { $value })
+survey-problem-bad-identifier = код может содержать только латинские буквы, цифры, _ и -
+survey-problem-too-small = значение должно быть не меньше { $value }
+survey-problem-too-big = значение должно быть не больше { $value }
+survey-problem-invalid = недопустимое значение
+survey-problem-show-if-condition = в show_if нужно одно из условий: equals или any_of
+survey-problem-duplicate-id = такой код вопроса уже есть
+survey-problem-show-if-later = show_if ссылается на следующий вопрос «{ $source }»: можно только на предыдущие
+survey-problem-show-if-unknown = show_if ссылается на вопрос «{ $source }», которого нет
+survey-problem-not-an-option = в show_if значение «{ $value }» не является вариантом вопроса «{ $source }»
+survey-problem-not-yes-no = в show_if для вопроса «{ $source }» нужно true или false, а указано «{ $value }»
+survey-problem-free-text = show_if не может зависеть от свободного ответа на вопрос «{ $source }»
+survey-problem-two-options = нужно не меньше двух вариантов ответа
+survey-problem-options-repeat = коды вариантов повторяются
+survey-problem-no-options = у вопроса этого типа не бывает вариантов ответа
+survey-problem-picks-fit = min_picks и max_picks должны укладываться в число вариантов
+survey-problem-picks-multi = min_picks и max_picks бывают только у вопросов multi
+survey-problem-scale-needed = для шкалы нужен раздел scale: min, max и подписи краёв
+survey-problem-scale-order = у шкалы min должно быть меньше max
+survey-problem-scale-points = в шкале не больше { $limit } делений
+survey-problem-decimal-not-number = decimal — только для числовых вопросов
+survey-problem-number-order = min не может быть больше max
+survey-problem-not-yaml = файл не читается как YAML
+survey-problem-not-yaml-at = строка { $line }: файл не читается как YAML
+survey-problem-not-mapping = в файле должны быть разделы code, title, questions и другие

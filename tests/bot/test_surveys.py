@@ -268,7 +268,9 @@ async def test_a_survey_file_is_uploaded_in_the_bot(
     await harness.press(user, MenuCb(item="survey-upload"))
     refused = (await harness.replies(user, None, **document("bad-file")))[0]
     assert refused.startswith("Файл не принят:")
-    assert "title: Field required" in refused
+    # The problems in the reader's language, not pydantic's English.
+    assert "Поле «title»: не заполнено обязательное поле" in refused
+    assert "Field required" not in refused
     loaded = (await harness.replies(user, None, **document("pulse-file")))[0]
     assert loaded == translator.get("ru", "survey-admin-loaded-created", code="pulse", version=1)
 
@@ -495,7 +497,9 @@ async def test_a_curator_unassigned_from_a_school_no_longer_answers_for_it(
         "curator_contact": "weekly"
     }
     assert await harness.alerts(user, answer(budogoshch, "curator_contact", "1")) == []
-    listing = await harness.reply_text(user, "/surveys")
+    # Typed amid the survey, /surveys says the filling-in stopped, then lists.
+    interrupted, listing = await harness.replies(user, "/surveys")
+    assert interrupted == t("wizard-interrupted")
     assert "Будогощская СОШ" in listing
     assert "Киришская СОШ №3" not in listing
 

@@ -405,3 +405,31 @@ def test_invalid_settings_are_named_in_the_locale(
     # A token's value is never repeated, even when it is the wrong one.
     monkeypatch.setenv("BOT_TOKEN", "not-a-token")
     assert "not-a-token" not in cli("survey", "list").err
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_a_refused_survey_file_is_explained_in_the_locale(
+    cli: Cli, tmp_path: Path, locale: str
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("code: bad\nquestions: []\n", encoding="utf-8")
+    refused = cli("survey", "load", str(bad), locale=locale)
+    assert refused.status == 1
+    t = Translator(locale).for_locale(locale)
+    missing = t("survey-problem-at-field", field="title", problem=t("survey-problem-missing"))
+    assert f"- {missing}" in refused.err.splitlines()
+    assert "Field required" not in refused.err  # pydantic's own English
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_check_says_why_the_database_does_not_answer_in_the_locale(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, locale: str
+) -> None:
+    # Port 1: nothing listens there, so the connection is refused at once.
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://bot:secret@127.0.0.1:1/bot")
+    checked = cli("check", locale=locale)
+    t = Translator(locale).for_locale(locale)
+    reason = t("database-refused")
+    assert checked.err.strip() == t("cli-check-database-unavailable", reason=reason)
+    assert "Connect call failed" not in checked.err  # the driver's English
+    assert "secret" not in checked.text

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from fluent.syntax import FluentParser, ast, visitor
@@ -11,6 +13,7 @@ from fluent.syntax import FluentParser, ast, visitor
 from bot.commands import COMMANDS
 from bot.i18n import LOCALES_DIR, Translator
 from bot.services.analytics import COMPONENTS
+from bot.services.survey_definitions import Question, QuestionType, Scale, ShowIf, SurveyDefinition
 from bot.settings import PROJECT_ROOT, SUPPORTED_LOCALES
 from handlers.broadcasts import ROLE_CHOICES
 from handlers.events import WIZARD_AUDIENCES
@@ -120,3 +123,165 @@ def test_missing_key_falls_back_to_the_key_and_no_isolation_marks(translator: Tr
     text = translator.get("ru", "lang-set")
     assert "\u2068" not in text
     assert "\u2069" not in text
+
+
+# Every message rendered: numbers at these values meet each Russian plural form (one: 1,
+# 21; few: 2, 22; many: 0, 5, 11, 25) and English's one/other.
+SAMPLE_NUMBERS = (0, 1, 2, 5, 11, 21, 22, 25)
+PLURAL_CATEGORIES = frozenset({"zero", "one", "two", "few", "many", "other"})
+REQUIRED_PLURALS = {"ru": {"one", "few", "many"}, "en": {"one", "other"}}
+SAMPLE_TEXT = {"ru": "Образец", "en": "Sample"}
+# Latin in Russian text that a Russian reader expects: brands and formats; and the values
+# an operator types (role codes for `invite create --role`, locale codes).
+LATIN_ALLOWED = frozenset(
+    {"Telegram", "MAX", "Excel", "Redis", "Bot", "English", "Outlook", "Google", "true", "false"}
+    | {role.value for role in Role}
+    | set(SUPPORTED_LOCALES)
+    # the survey file format's own field names and question types, named in its problems
+    | {name for model in (SurveyDefinition, Question, ShowIf, Scale) for name in model.model_fields}
+    | set(get_args(QuestionType))
+)
+# What is code, not words: links, /commands, command lines and options, settings and
+# their values, identifiers, file extensions, argparse's and HTML's placeholders.
+NOT_WORDS = re.compile(
+    "|".join(
+        (
+            r"[a-z+]+://\S*",  # https://…, sqlite+aiosqlite://
+            r"(?<![\w/])/[a-z_]+",  # /menu
+            r"python -m bot(?: --?[\w-]+| [a-z][\w-]*)*",  # a command line to type
+            r"--[a-z][\w-]*",
+            r"@\w+",
+            r"\b\w+(?:_\w+)+(?:=\S+)?",  # BOT_TOKEN, school_help_bot, REDIS_URL
+            r"\b[A-Z]+=\S+",  # MODE=polling
+            r"\b[a-z]+=[\d.]+",  # surveys=0.3
+            r"\b\d+[hm]\b",  # 24h, 30m
+            r"\b[A-Z][a-z]+/[A-Z][\w/]+",  # Europe/Moscow
+            r"\.(?:ics|xlsx|csv|yaml|yml|png|env)\b",
+            r"\?\w+=",  # a link's query: …?start=
+            r"%\(\w+\)[sdr]|%[sdr]",
+            r"<code>[^<]*</code>",  # an invite code, a value to copy
+            r"«[\w.-]+»",  # an identifier quoted: a survey file's question or field
+            r"&\w+;|<[^>]+>",
+            r"UTF-8",
+        )
+    )
+)
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+
+def latin_words(text: str) -> list[str]:
+    """Latin words in a Russian text that are not code, an acronym (DEBUG, CSV, ID) or on
+    the allow-list."""
+    words = LATIN_WORD.findall(NOT_WORDS.sub(" ", text))
+    return [w for w in words if not (w.isupper() and len(w) > 1) and w not in LATIN_ALLOWED]
+
+
+class _Selectors(visitor.Visitor):
+    """The variables a message selects on: plural ones (numbers) and the rest (their keys)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plural: dict[str, set[str]] = {}
+        self.keyed: dict[str, set[str]] = {}
+        self.plural_selects: list[set[str]] = []
+
+    def visit_SelectExpression(self, node: ast.SelectExpression) -> None:  # noqa: N802
+        keys = {
+            v.key.name if isinstance(v.key, ast.Identifier) else str(v.key.value)
+            for v in node.variants
+        }
+        if isinstance(node.selector, ast.VariableReference):
+            name = node.selector.id.name
+            if keys & (PLURAL_CATEGORIES - {"other"}):
+                self.plural.setdefault(name, set()).update(keys)
+                self.plural_selects.append(keys)
+            elif all(key.lstrip("-").isdigit() or key == "other" for key in keys):
+                self.plural.setdefault(name, set())  # exact numbers: still a number
+            else:
+                self.keyed.setdefault(name, set()).update(keys)
+        self.generic_visit(node)
+
+
+def entries(locale: str) -> list[ast.Message]:
+    found: list[ast.Message] = []
+    for path in sorted((LOCALES_DIR / locale).glob("*.ftl")):
+        resource = FluentParser().parse(path.read_text(encoding="utf-8"))
+        found += [entry for entry in resource.body if isinstance(entry, ast.Message)]
+    return found
+
+
+def sample_arguments(locale: str, entry: ast.Message) -> list[dict[str, object]]:
+    """Arguments for every variable: each selector's values tried in turn, the others kept
+    at their first value; numbers at every sample number, keys at every key."""
+    names = _Variables()
+    names.visit(entry)
+    selectors = _Selectors()
+    selectors.visit(entry)
+    tried: dict[str, list[object]] = {name: list(SAMPLE_NUMBERS) for name in selectors.plural}
+    for name, keys in selectors.keyed.items():
+        tried.setdefault(name, [*sorted(keys - {"other"}), SAMPLE_TEXT[locale]])
+    base: dict[str, object] = dict.fromkeys(names.names, SAMPLE_TEXT[locale])
+    base.update({name: values[0] for name, values in tried.items()})
+    combos = [base]
+    for name, values in tried.items():
+        combos += [{**base, name: value} for value in values[1:]]
+    return combos
+
+
+@functools.cache
+def render_all(locale: str) -> list[tuple[str, dict[str, object], str, list[Exception]]]:
+    from fluent.runtime import FluentBundle, FluentResource
+
+    bundle = FluentBundle([locale], use_isolating=False)
+    for path in sorted((LOCALES_DIR / locale).glob("*.ftl")):
+        bundle.add_resource(FluentResource(path.read_text(encoding="utf-8")))
+    rendered = []
+    for entry in entries(locale):
+        message = bundle.get_message(entry.id.name)
+        patterns = [(entry.id.name, message.value)] if message.value is not None else []
+        patterns += [
+            (f"{entry.id.name}.{name}", value) for name, value in message.attributes.items()
+        ]
+        for args in sample_arguments(locale, entry):
+            for key, pattern in patterns:
+                text, errors = bundle.format_pattern(pattern, args)
+                rendered.append((key, args, str(text), list(errors)))
+    return rendered
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_every_message_renders_with_every_sample(locale: str) -> None:
+    rendered = render_all(locale)
+    assert len(rendered) > len(entries(locale))  # numbers and keys were tried
+    errors = [(key, args, errs) for key, args, _, errs in rendered if errs]
+    assert not errors, f"Fluent errors in {locale}: {errors[:10]}"
+    left = [(key, text) for key, _, text, _ in rendered if "{$" in text or "{ $" in text]
+    assert not left, f"unrendered placeholders in {locale}: {left[:10]}"
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_every_plural_has_every_form_of_the_language(locale: str) -> None:
+    missing = []
+    for entry in entries(locale):
+        selectors = _Selectors()
+        selectors.visit(entry)
+        for keys in selectors.plural_selects:
+            if not REQUIRED_PLURALS[locale] <= keys:
+                missing.append((entry.id.name, sorted(REQUIRED_PLURALS[locale] - keys)))
+    assert not missing, f"plural forms missing in {locale}: {missing}"
+
+
+def test_russian_texts_have_no_english_words() -> None:
+    found = sorted(
+        {(key, word) for key, _, text, _ in render_all("ru") for word in latin_words(text)}
+    )
+    assert not found, f"Latin words in Russian texts: {found}"
+
+
+def test_the_latin_check_finds_english_and_spares_what_is_allowed() -> None:
+    # Guards the check itself.
+    assert latin_words("Refused: event-in-past") == ["Refused", "event-in-past"]
+    assert latin_words("Скачайте .ics для Outlook; отправьте /menu; https://t.me/x") == []
+    assert latin_words("Файл Excel или CSV, бот в Telegram и MAX") == []
+    assert latin_words("Проверьте BOT_TOKEN (MODE=polling): python -m bot migrate") == []
+    assert latin_words("Начать анкету: survey") == ["survey"]

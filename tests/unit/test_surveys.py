@@ -339,7 +339,9 @@ def test_the_operator_loads_and_opens_a_survey(tmp_path: Path) -> None:
     refused = cli("load", str(tmp_path / "bad.yaml"))
     assert refused.returncode == 1
     assert refused.stderr.startswith(f"Файл опроса {tmp_path / 'bad.yaml'} не принят:")
-    assert "bad.yaml: title: Field required" in refused.stderr
+    # Every problem on a line of its own, in the operator's language.
+    assert "- Поле «title»: не заполнено обязательное поле\n" in refused.stderr
+    assert "Field required" not in refused.stderr
 
 
 async def test_invitations_once_and_nudges_on_their_days(
