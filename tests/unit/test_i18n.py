@@ -9,7 +9,7 @@ import pytest
 from fluent.syntax import FluentParser, ast, visitor
 
 from bot.commands import COMMANDS
-from bot.i18n import LOCALES_DIR, Translator
+from bot.i18n import Translator
 from bot.services.analytics import COMPONENTS
 from bot.settings import PROJECT_ROOT, SUPPORTED_LOCALES
 from handlers.broadcasts import ROLE_CHOICES
@@ -69,7 +69,7 @@ class _Variables(visitor.Visitor):
         self.names.add(node.id.name)
 
 
-def messages(locale: str, locales_dir: Path = LOCALES_DIR) -> dict[str, set[str]]:
+def messages(locale: str, locales_dir: Path = PROJECT_ROOT / "locales") -> dict[str, set[str]]:
     """Each message id of a locale with the variables it uses; parse errors fail the test."""
     found: dict[str, set[str]] = {}
     for path in sorted((locales_dir / locale).glob("*.ftl")):
