@@ -14,7 +14,6 @@ from bot.keyboards import ForgetCb, MenuCb, inline, menu_button
 from bot.services import registration
 from bot.services.errors import DomainError
 from bot.views import error_text, profile_text
-from handlers.menu import answer_not_registered
 from handlers.shared import message_of, not_a_command
 from storage.models import Participant
 
@@ -27,7 +26,12 @@ async def show_profile(
     message: Message, session: AsyncSession, participant: Participant, t: Localizer
 ) -> None:
     if not participant.is_registered:
-        await answer_not_registered(message, session, participant, t)
+        # The Telegram id too: someone not registered yet may be asked for it (ADMIN_IDS).
+        pending = await registration.pending_request(session, participant) is not None
+        status = t("join-request-waiting" if pending else "menu-not-registered")
+        await message.answer(
+            f"{status}\n{t('profile-telegram-id', id=str(participant.telegram_id))}"
+        )
         return
     digest = t("button-digest-off" if participant.digest_enabled else "button-digest-on")
     await message.answer(

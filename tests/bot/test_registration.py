@@ -192,6 +192,7 @@ async def test_me_shows_my_data_and_changes_my_name(
     assert "куратор" in card
     assert "Киришская СОШ №3" in card
     assert "Будогощская СОШ" in card
+    assert card.endswith(f"Идентификатор в Telegram: <code>{curator.telegram_id}</code>")
     from bot.keyboards import MenuCb
 
     await harness.press(user_of(curator), MenuCb(item="rename-self"))
@@ -209,7 +210,13 @@ async def test_unregistered_people_have_no_menu(
     assert await harness.reply_text(NEWCOMER, "/menu") == translator.get(
         "ru", "menu-not-registered"
     )
-    assert await harness.reply_text(NEWCOMER, "/me") == translator.get("ru", "menu-not-registered")
+    # /me says who they are to Telegram: the id to give an admin (ADMIN_IDS).
+    assert await harness.reply_text(NEWCOMER, "/me") == "\n".join(
+        [
+            translator.get("ru", "menu-not-registered"),
+            f"Идентификатор в Telegram: <code>{NEWCOMER.id}</code>",
+        ]
+    )
 
 
 async def test_coordinators_see_who_has_blocked_the_bot(
