@@ -268,7 +268,9 @@ async def test_menu_while_the_request_waits_says_so(
     await harness.press(NEWCOMER, ConfirmJoinCb(ok=True))
     waiting = translator.get("ru", "join-request-waiting")
     assert await harness.reply_text(NEWCOMER, "/menu") == waiting
-    assert await harness.reply_text(NEWCOMER, "/me") == waiting
+    assert await harness.reply_text(NEWCOMER, "/me") == "\n".join(
+        [waiting, translator.get("ru", "profile-telegram-id", id=str(NEWCOMER.id))]
+    )
 
 
 async def test_a_bad_invite_code_is_refused_before_consent(
@@ -317,7 +319,12 @@ async def test_a_command_in_a_typed_step_is_not_taken_as_input(
     await harness.replies(admin, "/start")
     await harness.press(admin, ConsentCb(accept=True))
     # Waiting for a name: /me is a command, not a bad name, and it ends the wizard.
-    assert await harness.reply_text(admin, "/me") == translator.get("ru", "menu-not-registered")
+    assert await harness.reply_text(admin, "/me") == "\n".join(
+        [
+            translator.get("ru", "menu-not-registered"),
+            translator.get("ru", "profile-telegram-id", id=str(ADMIN_TELEGRAM_ID)),
+        ]
+    )
     assert await harness.reply_text(admin, "Главный Администратор") == translator.get(
         "ru", "fallback-text"
     )
