@@ -81,6 +81,11 @@ async def test_the_first_admin_joins_with_a_one_time_link(
     assert done.text == t.get("ru", "join-done")
     menu = await telegram.ask(FIRST_ADMIN, "/menu")
     assert t.get("ru", "menu-import") in [b["text"] for b in menu.buttons()]
+    # Telegram is told the admin's own command menu, with the coordinators' commands.
+    own = await telegram.wait_for(
+        "setMyCommands", where=lambda c: c.params.get("scope", {}).get("chat_id") == FIRST_ADMIN.id
+    )
+    assert "requests" in [command["command"] for command in own.params["commands"]]
 
     # The grant is in the audit log, with the invite it came by; the link works once.
     with sqlite3.connect(bot_process.workdir / "bot.sqlite3") as connection:

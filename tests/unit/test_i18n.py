@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fluent.syntax import FluentParser, ast, visitor
 
-from bot.commands import COMMANDS
+from bot.commands import ALL_COMMANDS
 from bot.i18n import Translator
 from bot.services.analytics import COMPONENTS
 from bot.settings import PROJECT_ROOT, SUPPORTED_LOCALES
@@ -42,7 +42,7 @@ def keys_used_in_code() -> set[str]:
             keys.update(f"survey-error-{reason}" for reason in ANSWER_ERROR.findall(source))
             keys.update(f"import-row-{reason}" for reason in ROW_ERROR_PATTERN.findall(source))
     # Keys built from a name: one per command and per language.
-    keys.update(f"cmd-{name}" for name in COMMANDS)
+    keys.update(f"cmd-{name}" for name in ALL_COMMANDS)
     keys.update(f"lang-name-{locale}" for locale in SUPPORTED_LOCALES)
     keys.update(f"role-{role.value}" for role in Role)
     keys.update({"role-none", "error-access-denied"})
