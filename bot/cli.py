@@ -633,6 +633,8 @@ async def _survey(settings: Settings, args: argparse.Namespace, console: Console
             # A shipped template may be named instead of a file (`survey load pulse`): an
             # installed bot has no checkout to point at.
             shipped = None if args.file.exists() else template(str(args.file))
+            if shipped is None and not args.file.exists():
+                refuse_file(console, FileProblem("cli-file-missing", args.file))
             definition = load_definition(shipped or args.file)
         elif args.action == "open":
             closes = parse_moment(args.closes, settings.zone)

@@ -435,3 +435,15 @@ def test_check_names_a_telegram_that_does_not_answer(
     t = Translator("ru").for_locale("ru")
     assert checked.status == 3, checked.text
     assert checked.err.strip() == t("cli-check-telegram-timeout", url=f"{url}/", seconds=1)
+
+
+def test_survey_load_takes_a_template_name_and_names_a_missing_file(cli: Cli) -> None:
+    loaded = cli("survey", "load", "pulse")
+    assert loaded.status == 0, loaded.text
+    assert loaded.out.strip() == Translator("ru").get(
+        "ru", "survey-admin-loaded-created", code="pulse", version=1
+    )
+    missing = cli("survey", "load", "nothing")
+    assert missing.status == 2
+    assert missing.err.strip() == Translator("ru").get("ru", "cli-file-missing", file="nothing")
+    assert "Traceback" not in missing.text
