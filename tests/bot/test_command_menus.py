@@ -101,3 +101,19 @@ async def test_every_start_sets_the_coordinators_menus(
     await set_commands(harness.bot, Translator("ru"), await registration.coordinators(session))
     assert chat_menus(harness, municipal.telegram_id) == [list(COORDINATOR_COMMANDS)]
     assert chat_menus(harness, director.telegram_id) == []
+
+
+async def test_a_coordinators_menu_follows_their_language(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47002"]])
+    await harness.send(TelegramUser(id=municipal.telegram_id), "/lang en")
+    own = [r for r in harness.session.requests if isinstance(r, SetMyCommands)]
+    assert [c.description for c in own[-1].commands] == [
+        translator.get("en", f"cmd-{name}") for name in COORDINATOR_COMMANDS
+    ]
+    since = len(harness.session.requests)
+    await harness.send(TelegramUser(id=director.telegram_id), "/lang en")
+    assert chat_menus(harness, director.telegram_id, since) == []  # the default list's own
