@@ -37,7 +37,7 @@ from bot.middlewares import (
     PrivateChatsOnly,
 )
 from bot.runtime import settle_after_start
-from bot.services import updates
+from bot.services import registration, updates
 from bot.services.delivery import RetryPolicy, wake_on_enqueue
 from bot.settings import Mode, Settings
 from bot.views import database_failure
@@ -337,7 +337,9 @@ async def _introduce(app: Application) -> None:
     except TelegramUnauthorizedError:
         line = app.translator.get(app.settings.default_locale, "startup-token-rejected")
         raise CannotStart(line, EXIT_CONFIG) from None
-    await set_commands(app.bot, app.translator)
+    async with app.session_factory() as session:
+        coordinators = await registration.coordinators(session)
+    await set_commands(app.bot, app.translator, coordinators)
     if app.settings.mode is Mode.WEBHOOK:
         from bot.webhook import register_webhook
 

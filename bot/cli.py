@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from bot.i18n import Localizer, Translator
-from bot.settings import SUPPORTED_LOCALES, Settings, SettingsError, load_settings
+from bot.settings import (
+    SUPPORTED_LOCALES,
+    Settings,
+    SettingsError,
+    data_dir,
+    default_database_url,
+    load_settings,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +43,8 @@ EXIT_UNAVAILABLE = 3
 ROLES = ("director", "curator", "municipal_coordinator", "regional_coordinator", "admin")
 # How long `invite create` waits for Telegram's getMe when BOT_USERNAME is not set.
 USERNAME_TIMEOUT = 5.0
+# How long `check` waits for Telegram's getMe: longer, since finding out is its purpose.
+CHECK_TIMEOUT = 10.0
 
 # argparse takes its words from gettext (`argparse._`); these are the ones our commands can
 # show, each with its message in the locale (and what Fluent trims off the end).
@@ -374,11 +383,17 @@ async def _check(settings: Settings, console: Console) -> int:
 
     console.say(f"cli-check-mode-{settings.mode.value}")
     console.say("cli-check-token-set" if settings.bot_token else "cli-check-token-missing")
-    console.say("cli-check-api", url=str(settings.telegram_api_base or "https://api.telegram.org"))
+    api = str(settings.telegram_api_base or "https://api.telegram.org")
+    console.say("cli-check-api", url=api)
+    # Telegram first: a token it refuses is the commonest first-deployment mistake. The
+    # database is still checked, so one run names every problem.
+    status = await _check_telegram(settings, console, api) if settings.bot_token else EXIT_CONFIG
     console.say("cli-check-zone", zone=settings.timezone, language=settings.default_locale)
     console.say("cli-check-admins", count=len(settings.admin_ids))
     console.say("cli-check-fsm-redis" if settings.redis_url else "cli-check-fsm-database")
     console.say("cli-check-database", database=describe_database(settings.database_url))
+    if settings.database_url == default_database_url():
+        console.say("cli-check-data-dir", folder=str(data_dir()))
     engine = create_engine(settings.database_url)
     try:
         await ping(engine)
@@ -395,7 +410,25 @@ async def _check(settings: Settings, console: Console) -> int:
         console.say("cli-check-schema-current", revision=current)
     else:
         console.say("cli-check-schema-behind", revision=current, head=head)
-    return 0 if settings.bot_token else EXIT_CONFIG
+    return status
+
+
+async def _check_telegram(settings: Settings, console: Console, api: str) -> int:
+    """getMe: the bot's @username, or the one reason Telegram did not say it."""
+    from aiogram.exceptions import TelegramUnauthorizedError
+
+    try:
+        username = await telegram_username(settings, CHECK_TIMEOUT)
+    except TelegramUnauthorizedError:
+        return console.refuse("cli-check-telegram-refused", EXIT_CONFIG)
+    except TimeoutError:
+        return console.refuse(
+            "cli-check-telegram-timeout", EXIT_UNAVAILABLE, url=api, seconds=int(CHECK_TIMEOUT)
+        )
+    except Exception:  # no route, refused connection, a 5xx: Telegram cannot be used now
+        return console.refuse("cli-check-telegram-unreachable", EXIT_UNAVAILABLE, url=api)
+    console.say("cli-check-telegram-bot", username=username)
+    return 0
 
 
 @asynccontextmanager
@@ -572,35 +605,48 @@ async def bot_username(settings: Settings) -> str | None:
         return settings.bot_username
     if settings.bot_token is None:
         return None
+    try:
+        return await telegram_username(settings, USERNAME_TIMEOUT)
+    except Exception:  # no network, a wrong token: the code alone still works
+        return None
+
+
+async def telegram_username(settings: Settings, timeout: float) -> str:
+    """The bot's username from Telegram's getMe (aiogram is imported only here); raises
+    what aiogram raises, or TimeoutError after `timeout` seconds."""
     from aiogram import Bot
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
 
+    assert settings.bot_token is not None
     session = None
     if settings.telegram_api_base is not None:
         base = str(settings.telegram_api_base).rstrip("/")
         session = AiohttpSession(api=TelegramAPIServer.from_base(base))
     bot = Bot(token=settings.bot_token.get_secret_value(), session=session)
     try:
-        me = await asyncio.wait_for(bot.me(), timeout=USERNAME_TIMEOUT)
-    except Exception:  # no network, a wrong token: the code alone still works
-        return None
+        me = await asyncio.wait_for(bot.me(), timeout=timeout)
     finally:
         await bot.session.close()
-    return me.username
+    return me.username or ""
 
 
 async def _survey(settings: Settings, args: argparse.Namespace, console: Console) -> int:
     from bot.services import surveys
     from bot.services.dates import parse_moment
     from bot.services.errors import DomainError
-    from bot.services.survey_definitions import SurveyFileError, load_definition
+    from bot.services.survey_definitions import SurveyFileError, load_definition, template
     from storage.types import utcnow
 
     t = console.t
     try:
         if args.action == "load":
-            definition = load_definition(args.file)
+            # A shipped template may be named instead of a file (`survey load pulse`): an
+            # installed bot has no checkout to point at.
+            shipped = None if args.file.exists() else template(str(args.file))
+            if shipped is None and not args.file.exists():
+                refuse_file(console, FileProblem("cli-file-missing", args.file))
+            definition = load_definition(shipped or args.file)
         elif args.action == "open":
             closes = parse_moment(args.closes, settings.zone)
             opens = parse_moment(args.opens, settings.zone) if args.opens else None

@@ -1,23 +1,59 @@
-"""The command menu Telegram shows next to the input field, in every locale."""
+"""The command menu Telegram shows next to the input field: per role, in every locale.
+
+Everyone gets the default list (private chats): the directors' and curators', who are most
+of the bot's people; to a newcomer `/menu` and `/surveys` say how to join. A coordinator's
+or admin's chat gets a list of its own (`BotCommandScopeChat`) in their language, set when
+the role is granted and at every start, and deleted when it is revoked or forgotten, so a
+director never sees the coordinators' commands.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
+
 from aiogram import Bot
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 
 from bot.i18n import Translator
+from bot.services.registration import COORDINATOR_ROLES
+from storage.models import Participant
 
 COMMANDS = ("start", "menu", "surveys", "schedule", "me", "help", "lang", "cancel", "forget")
+# Join requests to decide; no questionnaires of their own to answer.
+COORDINATOR_COMMANDS = (
+    "start",
+    "menu",
+    "requests",
+    "schedule",
+    "me",
+    "help",
+    "lang",
+    "cancel",
+    "forget",
+)
+ALL_COMMANDS = tuple(dict.fromkeys(COMMANDS + COORDINATOR_COMMANDS))
+logger = logging.getLogger(__name__)
 
 
-def commands_for(translator: Translator, locale: str) -> list[BotCommand]:
+def commands_for(
+    translator: Translator, locale: str, names: Iterable[str] = COMMANDS
+) -> list[BotCommand]:
     return [
         BotCommand(command=name, description=translator.get(locale, f"cmd-{name}"))
-        for name in COMMANDS
+        for name in names
     ]
 
 
-async def set_commands(bot: Bot, translator: Translator) -> None:
+def has_own_menu(participant: Participant) -> bool:
+    return participant.is_registered and participant.role in COORDINATOR_ROLES
+
+
+async def set_commands(
+    bot: Bot, translator: Translator, coordinators: Iterable[Participant] = ()
+) -> None:
+    """The default menus, then each coordinator's own (harmless to repeat at every start)."""
     # The default list (no language) is for users whose Telegram language we do not support.
     # Private chats only: in a group the bot answers nothing but where it works.
     private = BotCommandScopeAllPrivateChats()
@@ -26,3 +62,33 @@ async def set_commands(bot: Bot, translator: Translator) -> None:
         await bot.set_my_commands(
             commands_for(translator, locale), scope=private, language_code=locale
         )
+    for coordinator in coordinators:
+        await _set_own(bot, translator, coordinator)
+
+
+async def show_commands(bot: Bot, translator: Translator, participant: Participant) -> None:
+    """The menu of the person's role now, after a grant, a revocation or a new language.
+    A refusal or an outage is logged, not raised: the role is saved, and every start sets
+    the coordinators' menus again."""
+    try:
+        if has_own_menu(participant):
+            await _set_own(bot, translator, participant)
+        else:
+            await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=participant.telegram_id))
+    except TelegramAPIError as error:
+        logger.warning("Command menu of participant %s not updated: %s", participant.id, error)
+
+
+async def drop_commands(bot: Bot, telegram_id: int) -> None:
+    """After /forget: the chat's own menu goes, the default one shows."""
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=telegram_id))
+    except TelegramAPIError as error:
+        logger.warning("Command menu of a forgotten participant not removed: %s", error)
+
+
+async def _set_own(bot: Bot, translator: Translator, participant: Participant) -> None:
+    await bot.set_my_commands(
+        commands_for(translator, participant.locale, COORDINATOR_COMMANDS),
+        scope=BotCommandScopeChat(chat_id=participant.telegram_id),
+    )

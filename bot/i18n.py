@@ -5,14 +5,16 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Mapping
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from fluent.runtime import FluentBundle, FluentResource
 
-from bot.settings import PROJECT_ROOT, SUPPORTED_LOCALES
+from bot.settings import SUPPORTED_LOCALES
 
-LOCALES_DIR = PROJECT_ROOT / "locales"
+# The `locales` package, wherever it is installed (the checkout or a wheel).
+LOCALES_DIR = files("locales")
 CACHED_TEXTS = 4096
 logger = logging.getLogger(__name__)
 
@@ -20,13 +22,14 @@ logger = logging.getLogger(__name__)
 class Translator:
     """All locales' messages; `for_locale` gives the callable handlers use."""
 
-    def __init__(self, default_locale: str, locales_dir: Path = LOCALES_DIR) -> None:
+    def __init__(self, default_locale: str, locales_dir: Traversable = LOCALES_DIR) -> None:
         self.default_locale = default_locale
         self._bundles: dict[str, FluentBundle] = {}
         for locale in SUPPORTED_LOCALES:
             # use_isolating=False: Telegram shows the Unicode isolation marks as garbage.
             bundle = FluentBundle([locale], use_isolating=False)
-            for path in sorted((locales_dir / locale).glob("*.ftl")):
+            found = (locales_dir / locale).iterdir()
+            for path in sorted((p for p in found if p.name.endswith(".ftl")), key=_name):
                 bundle.add_resource(FluentResource(path.read_text(encoding="utf-8")))
             self._bundles[locale] = bundle
         # A message formatted with the same arguments is the same text (Fluent is
@@ -76,6 +79,10 @@ class Translator:
         for error in errors:
             logger.error("Translation %r: %s", key, error)
         return str(text)
+
+
+def _name(path: Traversable) -> str:
+    return path.name
 
 
 class Localizer:

@@ -9,15 +9,30 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from platformdirs import user_data_path
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.services.engagement_rules import COMPONENTS, DEFAULT_WEIGHTS, EngagementRules
 
+# The checkout, for tests and developer tools only: the running bot finds its own files
+# (locales, reference data, migrations) with importlib.resources, installed or not.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'bot.sqlite3'}"
+APP_NAME = "participants-bot"
 SUPPORTED_LOCALES = ("ru", "en")
+
+
+def data_dir() -> Path:
+    """Where the default SQLite database lives: the user's data directory
+    (~/.local/share/participants-bot, or $XDG_DATA_HOME/participants-bot), not the
+    checkout, which `git clean` may empty. Created when the database is opened."""
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def default_database_url() -> str:
+    return f"sqlite+aiosqlite:///{data_dir() / 'bot.sqlite3'}"
+
 
 # What @BotFather hands out: the bot's numeric id, a colon, then 35 url-safe characters.
 _TOKEN_RE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
@@ -46,7 +61,8 @@ class Settings(BaseSettings):
     # The bot's @username (without @) for invite links printed by `invite create`; unset,
     # the command asks Telegram (getMe) when a token is set.
     bot_username: str | None = None
-    database_url: str = DEFAULT_DATABASE_URL
+    # Read when the settings are, so that XDG_DATA_HOME set by then counts.
+    database_url: str = Field(default_factory=default_database_url)
     telegram_api_base: AnyHttpUrl | None = None
     timezone: str = "Europe/Moscow"
     default_locale: str = "ru"

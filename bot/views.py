@@ -119,6 +119,8 @@ def profile_text(t: Localizer, profile: Profile) -> str:
         schools = "; ".join(escape(school.short_name) for school in profile.schools)
         lines.append(t("profile-schools", schools=schools))
     lines.append(t("profile-language", language=t(f"lang-name-{person.locale}")))
+    # What an admin asks for to put someone in ADMIN_IDS or to find them.
+    lines.append(t("profile-telegram-id", id=str(person.telegram_id)))
     return "\n".join(lines)
 
 

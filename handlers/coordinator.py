@@ -8,12 +8,14 @@ from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.commands import show_commands
 from bot.i18n import Localizer, Translator
 from bot.keyboards import (
     InviteScopeCb,
@@ -226,6 +228,7 @@ async def revoke(
     await message_of(callback).answer(t("revoke-done", name=escape(target.full_name or "—")))
     with suppress(TelegramAPIError):
         await bot.send_message(target.telegram_id, translator.get(target.locale, "revoke-notice"))
+    await show_commands(bot, translator, target)
 
 
 # -- requests --------------------------------------------------------------------------------
@@ -234,16 +237,33 @@ async def revoke(
 async def requests_menu(
     callback: CallbackQuery, session: AsyncSession, participant: Participant, t: Localizer
 ) -> None:
+    await show_requests(message_of(callback), session, participant, t)
+
+
+async def requests_command(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
+    """/requests, the coordinators' command: what «Заявки» of the menu shows."""
+    await state.clear()
+    if not can(participant, Action.VIEW_MUNICIPALITY, municipality_id=participant.municipality_id):
+        raise AccessDenied()
+    await show_requests(message, session, participant, t)
+
+
+async def show_requests(
+    message: Message, session: AsyncSession, participant: Participant, t: Localizer
+) -> None:
     scope = None if can(participant, Action.CHOOSE_MUNICIPALITY) else participant.municipality_id
     pending = await registration.pending_requests(session, participant, scope)
     if not pending:
-        await message_of(callback).answer(t("requests-none"), reply_markup=inline([menu_button(t)]))
+        await message.answer(t("requests-none"), reply_markup=inline([menu_button(t)]))
         return
     for request in pending[:20]:
-        await message_of(callback).answer(
-            request_text(t, request),
-            reply_markup=request_keyboard(t, request.id),
-        )
+        await message.answer(request_text(t, request), reply_markup=request_keyboard(t, request.id))
 
 
 async def decide(
@@ -272,6 +292,8 @@ async def decide(
         key = "join-approved" if approved else "join-rejected"
         with suppress(TelegramAPIError):
             await bot.send_message(applicant.telegram_id, translator.get(applicant.locale, key))
+        if approved:
+            await show_commands(bot, translator, applicant)
 
 
 # -- invites ---------------------------------------------------------------------------------
@@ -523,6 +545,7 @@ def build_router() -> Router:
     callbacks.register(revoke_ask, PersonCb.filter(F.action == "revoke"))
     callbacks.register(revoke, PersonCb.filter(F.action == "revoke-yes"))
     callbacks.register(requests_menu, MenuCb.filter(F.item == "requests"))
+    router.message.register(requests_command, Command("requests"))
     callbacks.register(decide, RequestCb.filter())
     callbacks.register(invite_menu, MenuCb.filter(F.item == "invite"))
     callbacks.register(invite_role, RoleCb.filter(F.purpose == "invite"))

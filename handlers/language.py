@@ -9,6 +9,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message, ReplyKeyboardRemove
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.commands import has_own_menu, show_commands
 from bot.i18n import Localizer, Translator
 from bot.keyboards import language_keyboard
 from bot.services import participants
@@ -42,6 +43,8 @@ async def _apply(
     await participants.set_locale(session, participant, locale)
     t = translator.for_locale(locale)
     await message.answer(t("lang-set"), reply_markup=ReplyKeyboardRemove())
+    if has_own_menu(participant) and message.bot is not None:  # a coordinator's own menu
+        await show_commands(message.bot, translator, participant)
 
 
 async def lang_command(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.commands import drop_commands
 from bot.i18n import Localizer
 from bot.keyboards import ForgetCb, MenuCb, inline, menu_button
 from bot.services import registration
@@ -27,7 +28,12 @@ async def show_profile(
     message: Message, session: AsyncSession, participant: Participant, t: Localizer
 ) -> None:
     if not participant.is_registered:
-        await answer_not_registered(message, session, participant, t)
+        # The Telegram id too: someone not registered yet may be asked for it (ADMIN_IDS).
+        pending = await registration.pending_request(session, participant) is not None
+        status = t("join-request-waiting" if pending else "menu-not-registered")
+        await message.answer(
+            f"{status}\n{t('profile-telegram-id', id=str(participant.telegram_id))}"
+        )
         return
     digest = t("button-digest-off" if participant.digest_enabled else "button-digest-on")
     await message.answer(
@@ -100,6 +106,7 @@ async def forget_step(
     state: FSMContext,
     session: AsyncSession,
     participant: Participant,
+    bot: Bot,
     t: Localizer,
 ) -> None:
     await message_of(callback).edit_reply_markup(reply_markup=None)
@@ -115,8 +122,10 @@ async def forget_step(
         )
     else:
         await state.clear()
+        telegram_id = participant.telegram_id
         await registration.forget(session, participant)
         await message_of(callback).answer(t("forget-done"))
+        await drop_commands(bot, telegram_id)
 
 
 def build_router() -> Router:

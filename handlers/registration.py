@@ -13,6 +13,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.commands import show_commands
 from bot.i18n import Localizer, Translator
 from bot.keyboards import (
     ConfirmJoinCb,
@@ -323,6 +324,7 @@ async def confirmed(
     await state.clear()
     await message_of(callback).answer(t("join-done"))
     await send_main_menu(message_of(callback), participant, t)
+    await show_commands(bot, translator, participant)
 
 
 async def _ask_deciders(

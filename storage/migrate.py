@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
@@ -12,7 +12,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Package data of `storage`; Alembic wants a folder name, which an installed wheel (unpacked
+# in site-packages, never zipped) has.
+MIGRATIONS_DIR = files("storage") / "migrations"
 logger = logging.getLogger(__name__)
 
 

@@ -33,6 +33,8 @@ from storage.types import utcnow
 
 INVITE_TTL = timedelta(days=14)
 SCHOOL_ROLES = (Role.DIRECTOR, Role.CURATOR)
+# The roles that decide and manage (with a command menu of their own, bot/commands.py).
+COORDINATOR_ROLES = (Role.MUNICIPAL_COORDINATOR, Role.REGIONAL_COORDINATOR, Role.ADMIN)
 # Telegram allows 1-64 of [A-Za-z0-9_-] in a deep link's start parameter.
 _CODE_RE = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 _NAME_RE = re.compile(r"^[^\W\d_]+(?:[ .'’-]+[^\W\d_]+)*\.?$")
@@ -432,6 +434,11 @@ async def may_manage(
         and target.id != actor.id
         and can_everywhere(actor, action, spans[target.id], role=Role(target.role))
     }
+
+
+async def coordinators(session: AsyncSession) -> Sequence[Participant]:
+    """Municipal and regional coordinators and admins: the people with a menu of their own."""
+    return await PeopleRepository(session).holding(COORDINATOR_ROLES)
 
 
 async def revoke(session: AsyncSession, actor: Participant, participant_id: int) -> Participant:

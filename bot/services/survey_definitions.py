@@ -10,6 +10,7 @@ definition), a limit on nesting, and a limit on every list and text of the schem
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -349,6 +350,16 @@ def parse_definition(text: str, path: Path) -> SurveyDefinition:
             else:
                 problems.append(_describe(data, each))
         raise SurveyFileError(path, problems) from None
+
+
+def template(name: str) -> Path | None:
+    """A survey template shipped with the bot (`data/surveys/<name>.yaml`, package data), by
+    its name (`pulse`, or `pulse.yaml`); None when there is no such template."""
+    stem = name.removesuffix(".yaml")
+    if not stem or not stem.replace("_", "").isalnum() or not stem.isascii():
+        return None  # a name, never a path
+    found = files("data") / "surveys" / f"{stem}.yaml"
+    return Path(str(found)) if found.is_file() else None
 
 
 def load_definition(path: Path) -> SurveyDefinition:

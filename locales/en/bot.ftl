@@ -45,6 +45,7 @@ cmd-lang = Interface language
 cmd-cancel = Cancel the action
 cmd-menu = Main menu
 cmd-me = My data
+cmd-requests = Requests to join
 cmd-forget = Delete my data
 
 # Start-up failures the operator fixes: one line in the terminal or the service log.

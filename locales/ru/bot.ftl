@@ -45,6 +45,7 @@ cmd-lang = Язык интерфейса
 cmd-cancel = Отменить действие
 cmd-menu = Главное меню
 cmd-me = Мои данные
+cmd-requests = Заявки на вступление
 cmd-forget = Удалить мои данные
 
 # Start-up failures the operator fixes: one line in the terminal or the service log.

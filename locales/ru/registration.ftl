@@ -81,6 +81,7 @@ profile-role = Роль: { $role }
 profile-municipality = Муниципалитет: { $municipality }
 profile-schools = Школа: { $schools }
 profile-language = Язык: { $language }
+profile-telegram-id = Идентификатор в Telegram: <code>{ $id }</code>
 profile-ask-name = Напишите новые фамилию, имя и отчество.
 profile-name-saved = ✅ ФИО сохранены.
 

@@ -30,6 +30,15 @@ class PeopleRepository:
     async def participant(self, participant_id: int) -> Participant | None:
         return await self._session.get(Participant, participant_id)
 
+    async def holding(self, roles: Sequence[Role]) -> Sequence[Participant]:
+        """Registered participants with one of `roles`."""
+        result = await self._session.scalars(
+            select(Participant)
+            .where(Participant.role.in_(roles), Participant.registered_at.is_not(None))
+            .order_by(Participant.id)
+        )
+        return result.all()
+
     async def schools_of(self, participant_id: int) -> Sequence[School]:
         result = await self._session.scalars(
             select(School)

@@ -192,6 +192,7 @@ async def test_me_shows_my_data_and_changes_my_name(
     assert "куратор" in card
     assert "Киришская СОШ №3" in card
     assert "Будогощская СОШ" in card
+    assert card.endswith(f"Идентификатор в Telegram: <code>{curator.telegram_id}</code>")
     from bot.keyboards import MenuCb
 
     await harness.press(user_of(curator), MenuCb(item="rename-self"))
@@ -209,7 +210,13 @@ async def test_unregistered_people_have_no_menu(
     assert await harness.reply_text(NEWCOMER, "/menu") == translator.get(
         "ru", "menu-not-registered"
     )
-    assert await harness.reply_text(NEWCOMER, "/me") == translator.get("ru", "menu-not-registered")
+    # /me says who they are to Telegram: the id to give an admin (ADMIN_IDS).
+    assert await harness.reply_text(NEWCOMER, "/me") == "\n".join(
+        [
+            translator.get("ru", "menu-not-registered"),
+            f"Идентификатор в Telegram: <code>{NEWCOMER.id}</code>",
+        ]
+    )
 
 
 async def test_coordinators_see_who_has_blocked_the_bot(
@@ -261,7 +268,9 @@ async def test_menu_while_the_request_waits_says_so(
     await harness.press(NEWCOMER, ConfirmJoinCb(ok=True))
     waiting = translator.get("ru", "join-request-waiting")
     assert await harness.reply_text(NEWCOMER, "/menu") == waiting
-    assert await harness.reply_text(NEWCOMER, "/me") == waiting
+    assert await harness.reply_text(NEWCOMER, "/me") == "\n".join(
+        [waiting, translator.get("ru", "profile-telegram-id", id=str(NEWCOMER.id))]
+    )
 
 
 async def test_a_bad_invite_code_is_refused_before_consent(
@@ -312,7 +321,12 @@ async def test_a_command_in_a_typed_step_is_not_taken_as_input(
     # Waiting for a name: /me is a command, not a bad name, and it ends the wizard.
     assert await harness.replies(admin, "/me") == [
         translator.get("ru", "wizard-interrupted"),
-        translator.get("ru", "menu-not-registered"),
+        "\n".join(
+            [
+                translator.get("ru", "menu-not-registered"),
+                translator.get("ru", "profile-telegram-id", id=str(ADMIN_TELEGRAM_ID)),
+            ]
+        ),
     ]
     assert await harness.reply_text(admin, "Главный Администратор") == translator.get(
         "ru", "fallback-text"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Collection, Iterator
@@ -349,14 +350,14 @@ def test_events_import_lists_every_problem_of_a_row(cli: Cli, tmp_path: Path) ->
 def test_operator_commands_do_not_import_aiogram(tmp_path: Path) -> None:
     """`--help` and the database commands never load aiogram (the bot's framework, a
     second or more to import) nor matplotlib; `invite create` neither when BOT_USERNAME
-    names the bot."""
+    names the bot. (`check` with a token asks Telegram, through aiogram.)"""
     (tmp_path / "schools.csv").write_text(SCHOOLS_CSV, encoding="utf-8")
     script = """
 import contextlib, io, sys
 from bot.cli import main
 for argv in (["--help"], ["survey", "list"], ["schools", "import", "schools.csv", "--apply"],
              ["invite", "create", "--role", "director", "--school", "47001"], ["invite", "list"],
-             ["events", "list"], ["check"], ["migrate"]):
+             ["events", "list"], ["migrate"]):
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
         main(argv)
@@ -433,3 +434,46 @@ def test_check_says_why_the_database_does_not_answer_in_the_locale(
     assert checked.err.strip() == t("cli-check-database-unavailable", reason=reason)
     assert "Connect call failed" not in checked.err  # the driver's English
     assert "secret" not in checked.text
+def test_check_names_an_unreachable_telegram(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, unused_tcp_port: int
+) -> None:
+    """Nothing listens at TELEGRAM_API_BASE: one translated line, exit status 3."""
+    monkeypatch.setenv("BOT_TOKEN", "123456789:AAH-test-token-for-the-fake-bot-api_0")
+    monkeypatch.setenv("TELEGRAM_API_BASE", f"http://127.0.0.1:{unused_tcp_port}")
+    for locale in ("ru", "en"):
+        checked = cli("check", locale=locale)
+        t = Translator(locale).for_locale(locale)
+        line = t("cli-check-telegram-unreachable", url=f"http://127.0.0.1:{unused_tcp_port}/")
+        assert checked.status == 3, checked.text
+        assert checked.err.strip() == line
+        assert "Traceback" not in checked.text
+    assert english_words(cli("check").text) == []
+
+
+def test_check_names_a_telegram_that_does_not_answer(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that takes the connection and never answers: the wait is bounded."""
+    monkeypatch.setattr("bot.cli.CHECK_TIMEOUT", 1.0)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # the kernel accepts the connection; nobody ever reads it
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        monkeypatch.setenv("BOT_TOKEN", "123456789:AAH-test-token-for-the-fake-bot-api_0")
+        monkeypatch.setenv("TELEGRAM_API_BASE", url)
+        checked = cli("check")
+    t = Translator("ru").for_locale("ru")
+    assert checked.status == 3, checked.text
+    assert checked.err.strip() == t("cli-check-telegram-timeout", url=f"{url}/", seconds=1)
+
+
+def test_survey_load_takes_a_template_name_and_names_a_missing_file(cli: Cli) -> None:
+    loaded = cli("survey", "load", "pulse")
+    assert loaded.status == 0, loaded.text
+    assert loaded.out.strip() == Translator("ru").get(
+        "ru", "survey-admin-loaded-created", code="pulse", version=1
+    )
+    missing = cli("survey", "load", "nothing")
+    assert missing.status == 2
+    assert missing.err.strip() == Translator("ru").get("ru", "cli-file-missing", file="nothing")
+    assert "Traceback" not in missing.text

@@ -10,8 +10,8 @@ from typing import get_args
 import pytest
 from fluent.syntax import FluentParser, ast, visitor
 
-from bot.commands import COMMANDS
-from bot.i18n import LOCALES_DIR, Translator
+from bot.commands import ALL_COMMANDS
+from bot.i18n import Translator
 from bot.services.analytics import COMPONENTS
 from bot.services.survey_definitions import Question, QuestionType, Scale, ShowIf, SurveyDefinition
 from bot.settings import PROJECT_ROOT, SUPPORTED_LOCALES
@@ -45,7 +45,7 @@ def keys_used_in_code() -> set[str]:
             keys.update(f"survey-error-{reason}" for reason in ANSWER_ERROR.findall(source))
             keys.update(f"import-row-{reason}" for reason in ROW_ERROR_PATTERN.findall(source))
     # Keys built from a name: one per command and per language.
-    keys.update(f"cmd-{name}" for name in COMMANDS)
+    keys.update(f"cmd-{name}" for name in ALL_COMMANDS)
     keys.update(f"lang-name-{locale}" for locale in SUPPORTED_LOCALES)
     keys.update(f"role-{role.value}" for role in Role)
     keys.update({"role-none", "error-access-denied"})
@@ -72,7 +72,7 @@ class _Variables(visitor.Visitor):
         self.names.add(node.id.name)
 
 
-def messages(locale: str, locales_dir: Path = LOCALES_DIR) -> dict[str, set[str]]:
+def messages(locale: str, locales_dir: Path = PROJECT_ROOT / "locales") -> dict[str, set[str]]:
     """Each message id of a locale with the variables it uses; parse errors fail the test."""
     found: dict[str, set[str]] = {}
     for path in sorted((locales_dir / locale).glob("*.ftl")):

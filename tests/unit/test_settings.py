@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import DEFAULT_DATABASE_URL, Mode, SettingsError, load_settings
+from bot.settings import PROJECT_ROOT, Mode, SettingsError, load_settings
 
 TOKEN = "123456789:AAH-test-token-for-the-fake-bot-api_0"
 
@@ -31,10 +31,16 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def test_defaults_are_embedded_sqlite_in_moscow_time() -> None:
+def test_defaults_are_embedded_sqlite_in_moscow_time(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The user's data directory (XDG on Linux), never the checkout: `git clean -X` there
+    # would delete the database.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
     settings = load_settings()
-    assert settings.database_url == DEFAULT_DATABASE_URL
-    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+    database = tmp_path / "share" / "participants-bot" / "bot.sqlite3"
+    assert settings.database_url == f"sqlite+aiosqlite:///{database}"
+    assert str(PROJECT_ROOT) not in settings.database_url
     assert settings.timezone == "Europe/Moscow"
     assert settings.default_locale == "ru"
     assert settings.mode is Mode.POLLING

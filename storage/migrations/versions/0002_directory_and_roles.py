@@ -7,7 +7,7 @@ Create Date: 2026-11-22 17:31:18.251693
 
 import csv
 from collections.abc import Sequence
-from pathlib import Path
+from importlib.resources import files
 
 import sqlalchemy as sa
 from alembic import op
@@ -174,7 +174,8 @@ def upgrade() -> None:
 
 
 # The reference list shipped with the bot; later renames are made by the admin in the bot.
-MUNICIPALITIES_FILE = Path(__file__).resolve().parents[3] / "data" / "municipalities.csv"
+# Package data of `data` (importlib.resources), so an installed wheel has it too.
+MUNICIPALITIES_FILE = files("data") / "municipalities.csv"
 
 
 def _load_municipalities() -> None:
