@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"  # the webhook server listens on every interface
     webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # The address people reach the bot's web server at (behind a reverse proxy, say), for
+    # the calendar feed links; unset, the origin of WEBHOOK_URL.
+    public_url: AnyHttpUrl | None = None
     redis_url: str | None = None
     log_level: str = "INFO"
     # Minutes before an event at which reminders go out ("24h,1h" in the environment).
@@ -240,6 +243,20 @@ class Settings(BaseSettings):
     @property
     def webhook_path(self) -> str:
         return (self.webhook_url.path if self.webhook_url else None) or "/webhook"
+
+    @property
+    def calendar_feed_base(self) -> str | None:
+        """Where the calendar feed addresses start, or None when nothing serves them: the
+        webhook server does, so webhook mode only."""
+        if self.mode is not Mode.WEBHOOK:
+            return None
+        if self.public_url is not None:
+            return str(self.public_url).rstrip("/")
+        if self.webhook_url is not None:
+            url = self.webhook_url
+            port = f":{url.port}" if url.port not in (None, 80, 443) else ""
+            return f"{url.scheme}://{url.host}{port}"
+        return None
 
     @property
     def engagement_rules(self) -> EngagementRules:

@@ -1,4 +1,5 @@
-"""Webhook mode: an aiohttp server that checks Telegram's secret token, and /healthz."""
+"""Webhook mode: an aiohttp server that checks Telegram's secret token, /healthz, and the
+calendar feed (bot/calendar_feed.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from sqlalchemy import text
+
+from bot import calendar_feed
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -62,6 +65,7 @@ def build_webhook_app(app: Application) -> web.Application:
         return web.json_response({"status": "ok", "database": "ok"})
 
     web_app.router.add_get("/healthz", healthz)
+    calendar_feed.add_routes(web_app, app.session_factory, settings)
     return web_app
 
 

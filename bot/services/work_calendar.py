@@ -10,7 +10,8 @@ from functools import lru_cache
 import holidays
 
 # The package's own translations of the holidays' names, by the bot's locale.
-_LANGUAGES = {"ru": "ru", "en": "en_US"}
+_RUSSIAN = "ru"
+_LANGUAGES = {"ru": _RUSSIAN, "en": "en_US"}
 # No run of days off in Russia is this long; a bound, so a gap in the data cannot loop.
 _LONGEST_BREAK = 31
 
@@ -23,14 +24,14 @@ def _year(year: int, language: str) -> holidays.HolidayBase:
 def holiday(day: date, locale: str = "ru") -> str | None:
     """The name of the public holiday or transferred day off on `day` (in `locale`), or
     None: a working day, or an ordinary Saturday or Sunday."""
-    name = _year(day.year, _LANGUAGES.get(locale, "ru")).get(day)
+    name = _year(day.year, _LANGUAGES.get(locale, _RUSSIAN)).get(day)
     return str(name) if name is not None else None
 
 
 def is_working_day(day: date) -> bool:
     """Monday to Friday unless a holiday or a day off, and a Saturday the decree made a
     working one."""
-    return bool(_year(day.year, "ru").is_working_day(day))
+    return bool(_year(day.year, _RUSSIAN).is_working_day(day))
 
 
 def next_working_day(day: date) -> date:
