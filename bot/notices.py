@@ -194,6 +194,8 @@ async def ask_about_holidays(
             Outgoing(person, holiday_question(translator.for_locale(person.locale), event, zone))
             for person in await events.managers_of(session, event)
         ]
+        if not outgoing:  # nobody to decide yet: asked once someone holds the role
+            continue
         queued += await delivery.enqueue(
             session,
             "holiday-question",

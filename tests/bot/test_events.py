@@ -381,6 +381,18 @@ async def test_cancel_and_keep_from_the_holiday_question(
     )
 
 
+async def test_an_event_on_a_holiday_waits_for_someone_to_ask(
+    session: AsyncSession, translator: Translator, settings: Settings
+) -> None:
+    await load_schools(session)
+    event = await meeting_on(session, a_coming_holiday(settings), settings)
+    now = event.starts_at - timedelta(days=14)
+    assert await ask(session, translator, settings, now) == 0  # no coordinator yet
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    assert await ask(session, translator, settings, now + timedelta(hours=1)) == 1
+    assert (await the_question(session, regional)).buttons
+
+
 async def test_a_municipal_webinar_on_a_holiday_is_asked_of_its_municipality(
     harness: BotHarness, session: AsyncSession, translator: Translator, settings: Settings
 ) -> None:
