@@ -42,6 +42,16 @@ async def run_events(settings: Settings, args: argparse.Namespace, console: Cons
                 console.say(
                     "cli-events-series", title=series.title, time=series.local_time, created=created
                 )
+                # The dates as scheduled, so a meeting on a public holiday is seen now.
+                scheduled = [
+                    event
+                    for event in await _upcoming(session, settings)
+                    if event.series_id == series.id
+                ]
+                _list(console, scheduled, settings)
+                on_holidays = [e for e in scheduled if events.holiday_of(e, zone) is not None]
+                if on_holidays:
+                    console.say("cli-events-holidays", count=len(on_holidays))
             elif args.action == "list":
                 _list(console, await _upcoming(session, settings), settings)
             elif args.action == "import":
@@ -91,6 +101,7 @@ def _list(console: Console, found: list[Event], settings: Settings) -> None:
             event.starts_at.astimezone(settings.zone), "EEE dd.MM.yyyy HH:mm", locale=t.locale
         )
         cancelled = t("cli-event-cancelled-mark") if event.status == EventStatus.CANCELLED else ""
+        holiday = events.holiday_of(event, settings.zone, t.locale)
         console.say(
             "cli-events-line",
             id=event.id,
@@ -98,6 +109,7 @@ def _list(console: Console, found: list[Event], settings: Settings) -> None:
             cancelled=cancelled,
             kind=t(f"cli-event-kind-{event.kind}"),
             title=event.title,
+            holiday=t("cli-event-holiday-mark", holiday=holiday) if holiday else "",
         )
 
 

@@ -256,6 +256,7 @@ def add_routes(web_app: web.Application, app: Application, monitor: Monitor) -> 
 
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
+    calendar_feed.add_routes(web_app, app.session_factory, app.settings)
 
 
 async def start_http_server(app: Application, monitor: Monitor) -> web.AppRunner:

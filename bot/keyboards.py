@@ -103,6 +103,15 @@ class RsvpCb(CallbackData, prefix="rsvp"):
     answer: Attendance
 
 
+class HolidayCb(CallbackData, prefix="holiday"):
+    """An answer to the question about an event on a public holiday; `version` is the
+    event's when asked, so a button of an event changed since is refused."""
+
+    action: str  # move | cancel | keep
+    event: Int
+    version: Int
+
+
 class AckCb(CallbackData, prefix="ack"):
     broadcast: Int
 

@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup
+from babel.dates import format_datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Localizer, Translator
-from bot.keyboards import AckCb, BroadcastCb, RsvpCb, SurveyCb, inline
+from bot.keyboards import AckCb, BroadcastCb, HolidayCb, RsvpCb, SurveyCb, inline
 from bot.services import broadcasts, delivery, events, surveys
 from bot.services.access import Action, can
 from bot.services.delivery import Button, Outgoing, Payload
@@ -124,6 +125,33 @@ def reminder_plan_text(t: Localizer, plan: events.ReminderPlan) -> str:
     return t("reminder-plan", count=len(parts), offsets=listed)
 
 
+def holiday_question(t: Localizer, event: Event, zone: ZoneInfo) -> Payload:
+    """To the coordinators two weeks ahead: the event falls on a holiday; move it to the
+    next working day, cancel it, or keep it (each button checked again when pressed)."""
+    holiday = events.holiday_of(event, zone, t.locale) or ""
+    target = events.next_working_start(event, zone).astimezone(zone)
+    to = format_datetime(target, "EEE, d MMMM, HH:mm", locale=t.locale)
+
+    def button(key: str, action: str, **args: str) -> list[Button]:
+        data = HolidayCb(action=action, event=event.id, version=event.version).pack()
+        return [Button(t(key, **args), data)]
+
+    text = t(
+        "holiday-question",
+        title=escape(event.title),
+        when=format_when(event.starts_at, zone, t.locale),
+        holiday=escape(holiday),
+    )
+    return Payload(
+        text,
+        [
+            button("button-holiday-move", "move", when=to),
+            button("button-holiday-cancel", "cancel"),
+            button("button-holiday-keep", "keep"),
+        ],
+    )
+
+
 def digest(
     t: Localizer,
     items: Sequence[tuple[Event, Attendance | None]],
@@ -210,6 +238,31 @@ async def send_reminders(
         )
         # After the enqueue: a crash in between re-enqueues, and the outbox key dedups.
         await events.mark_reminded(session, event, due.covers)
+    return queued
+
+
+async def ask_about_holidays(
+    session: AsyncSession, translator: Translator, zone: ZoneInfo, now: datetime
+) -> int:
+    """Asks the coordinators about each event of the coming two weeks on a holiday, once
+    per event; nothing is moved without them."""
+    queued = 0
+    for event in await events.holiday_questions_due(session, now, zone):
+        outgoing = [
+            Outgoing(person, holiday_question(translator.for_locale(person.locale), event, zone))
+            for person in await events.managers_of(session, event)
+        ]
+        if not outgoing:  # nobody to decide yet: asked once someone holds the role
+            continue
+        queued += await delivery.enqueue(
+            session,
+            "holiday-question",
+            f"event:{event.id}:holiday",
+            outgoing,
+            expires_at=event.starts_at,
+        )
+        # After the enqueue, as reminders: a crash in between asks again, the outbox dedups.
+        await events.mark_holiday_asked(session, event, now)
     return queued
 
 

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"  # the webhook server listens on every interface
     webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # The address people reach the bot's web server at (behind a reverse proxy, say), for
+    # the calendar feed links; unset, the origin of WEBHOOK_URL.
+    public_url: AnyHttpUrl | None = None
     redis_url: str | None = None
     # Monitoring (/healthz, /metrics) on a port of its own, in either mode; off when unset.
     # Loopback by default: the numbers are for the server's own Prometheus or a proxy.
@@ -295,6 +298,19 @@ class Settings(BaseSettings):
     @property
     def webhook_path(self) -> str:
         return (self.webhook_url.path if self.webhook_url else None) or "/webhook"
+
+    @property
+    def calendar_feed_base(self) -> str | None:
+        """Where the calendar feed addresses start, or None when nothing serves them: the
+        webhook server and the HTTP_PORT server do (the latter reached at PUBLIC_URL)."""
+        served = self.mode is Mode.WEBHOOK or self.http_port is not None
+        if self.public_url is not None and served:
+            return str(self.public_url).rstrip("/")
+        if self.mode is Mode.WEBHOOK and self.webhook_url is not None:
+            url = self.webhook_url
+            port = f":{url.port}" if url.port not in (None, 80, 443) else ""
+            return f"{url.scheme}://{url.host}{port}"
+        return None
 
     @property
     def engagement_rules(self) -> EngagementRules:

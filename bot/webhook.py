@@ -1,5 +1,5 @@
 """Webhook mode: an aiohttp server that checks Telegram's secret token, with the routes of
-bot/http_server.py (/healthz, /metrics) beside."""
+bot/http_server.py (/healthz, /metrics, the calendar feed) beside."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.http_server import Monitor, add_routes
+
+from bot import calendar_feed
 
 if TYPE_CHECKING:
     from bot.app import Application

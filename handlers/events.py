@@ -26,8 +26,18 @@ from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import notices
+from bot.calendar_feed import calendar_feed_url
 from bot.i18n import Localizer, Translator
-from bot.keyboards import EventCb, MenuCb, PickCb, RsvpCb, buttons_markup, inline, menu_button
+from bot.keyboards import (
+    EventCb,
+    HolidayCb,
+    MenuCb,
+    PickCb,
+    RsvpCb,
+    buttons_markup,
+    inline,
+    menu_button,
+)
 from bot.services import events
 from bot.services.access import Action, can
 from bot.services.audience import Audience
@@ -37,7 +47,7 @@ from bot.services.numbers import whole_number
 from bot.settings import Settings
 from bot.views import error_text, format_when, shorten, zone_label
 from handlers.shared import drop_keyboard, message_of
-from storage.models import EventStatus, Participant, Role
+from storage.models import Event, EventStatus, Participant, Role
 from storage.types import utcnow
 
 SCHEDULE_DAYS = 30
@@ -117,11 +127,19 @@ async def send_schedule(
         await message.answer(t("menu-not-registered"))
         return
     mine = await events.my_events(session, participant, utcnow(), SCHEDULE_DAYS)
+    # The subscription button when something serves the feed; else a line that says so.
+    feed_row: list[tuple[str, CallbackData | str]] = []
+    feed_off: list[str] = []
+    if settings.calendar_feed_base is not None:
+        feed_row = [(t("button-calendar-subscribe"), EventCb(action="feed"))]
+    else:
+        feed_off = [t("calendar-feed-off")]
     if not mine:
-        await message.answer(t("schedule-empty", days=SCHEDULE_DAYS))
+        text = "\n".join([t("schedule-empty", days=SCHEDULE_DAYS), *feed_off])
+        await message.answer(text, reply_markup=inline(feed_row) if feed_row else None)
         return
     lines = [t("schedule-title", days=SCHEDULE_DAYS)]
-    rows = []
+    rows: list[list[tuple[str, CallbackData | str]]] = []
     for event, answer in mine:
         mark = t(f"schedule-answer-{answer.value if answer else 'none'}")
         when = format_when(event.starts_at, settings.zone, t.locale)
@@ -129,7 +147,36 @@ async def send_schedule(
         day = event.starts_at.astimezone(settings.zone).strftime("%d.%m")
         rows.append([(f"📎 {day} {shorten(event.title, 40)}", EventCb(action="ics", id=event.id))])
     rows.append([(t("button-ics-all"), EventCb(action="ics-all"))])
-    await message.answer("\n".join(lines), reply_markup=inline(*rows))
+    if feed_row:
+        rows.append(feed_row)
+    await message.answer("\n".join([*lines, *feed_off]), reply_markup=inline(*rows))
+
+
+async def calendar_feed(
+    callback: CallbackQuery,
+    callback_data: EventCb,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    t: Localizer,
+) -> None:
+    """«Подписаться в календаре» shows the person's feed address; «Отозвать ссылку» ends it."""
+    base = settings.calendar_feed_base
+    if callback_data.action == "feed-revoke":
+        await events.revoke_feed(session, participant)
+        await drop_keyboard(callback)
+        await message_of(callback).answer(t("calendar-feed-revoked"))
+        return
+    if base is None:  # a button from before the setting was removed
+        await message_of(callback).answer(
+            t("calendar-feed-off"), reply_markup=inline([menu_button(t)])
+        )
+        return
+    token = await events.feed_token(session, participant)
+    await message_of(callback).answer(
+        t("calendar-feed", url=escape(calendar_feed_url(base, token))),
+        reply_markup=inline([(t("button-calendar-revoke"), EventCb(action="feed-revoke"))]),
+    )
 
 
 async def calendar_file(
@@ -187,13 +234,16 @@ async def events_menu(
     now = utcnow()
     coming = await events.upcoming(session, now, now + timedelta(days=SCHEDULE_DAYS))
     rows: list[list[tuple[str, CallbackData | str]]] = [
-        [(f"{e.starts_at.astimezone(settings.zone):%d.%m %H:%M} {shorten(e.title, 45)}",
-          EventCb(action="card", id=e.id))]
-        for e in coming[:20]
-    ]  # fmt: skip
+        [(_list_label(e, settings), EventCb(action="card", id=e.id))] for e in coming[:20]
+    ]
     rows.append([(t("button-new-webinar"), EventCb(action="new"))])
     rows.append([menu_button(t)])
     text = t("events-title", days=SCHEDULE_DAYS) if coming else t("events-none")
+    for event in coming[:20]:
+        holiday = events.holiday_of(event, settings.zone, t.locale)
+        if holiday is not None:
+            day = format_when(event.starts_at, settings.zone, t.locale)
+            text += f"\n{day} — {t('event-holiday', holiday=escape(holiday))}"
     await message_of(callback).answer(text, reply_markup=inline(*rows))
 
 
@@ -207,8 +257,10 @@ async def event_card(
 ) -> None:
     report = await events.attendance(session, participant, callback_data.id)
     event = report.event
+    holiday = events.holiday_of(event, settings.zone, t.locale)
     lines = [
         notices.event_text(t, event, settings.zone),
+        *([t("event-holiday", holiday=escape(holiday))] if holiday else []),
         t("attendance-summary", coming=len(report.coming), not_coming=len(report.not_coming),
           silent=len(report.silent)),
     ]  # fmt: skip
@@ -227,6 +279,49 @@ async def event_card(
         ])  # fmt: skip
     rows.append([menu_button(t)])
     await message_of(callback).answer("\n".join(lines), reply_markup=inline(*rows))
+
+
+def _list_label(event: Event, settings: Settings) -> str:
+    """«⚠ 04.01 10:00 title»: the sign marks a public holiday."""
+    sign = "⚠ " if events.holiday_of(event, settings.zone) is not None else ""
+    return f"{sign}{event.starts_at.astimezone(settings.zone):%d.%m %H:%M} {shorten(event.title, 45)}"
+
+
+async def holiday_answer(
+    callback: CallbackQuery,
+    callback_data: HolidayCb,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    translator: Translator,
+    t: Localizer,
+) -> None:
+    """The coordinator's tap on the holiday question; the services check role, scope and
+    that the event is as it was asked about."""
+    zone, now = settings.zone, utcnow()
+    if callback_data.action == "move":
+        changed = await events.move_off_holiday(
+            session, participant, callback_data.event, callback_data.version, zone, now
+        )
+        reply = t("event-move-done", when=format_when(changed.starts_at, zone, t.locale))
+    elif callback_data.action == "cancel":
+        changed = await events.cancel(
+            session, participant, callback_data.event, callback_data.version
+        )
+        reply = t("event-cancel-done")
+    elif callback_data.action == "keep":
+        kept = await events.keep_on_holiday(
+            session, participant, callback_data.event, callback_data.version
+        )
+        await drop_keyboard(callback)
+        when = format_when(kept.starts_at, zone, t.locale)
+        await message_of(callback).answer(t("holiday-kept", when=when))
+        return
+    else:
+        raise AccessDenied()
+    await drop_keyboard(callback)
+    await notices.tell_audience_of_change(session, translator, zone, changed)
+    await message_of(callback).answer(reply, reply_markup=inline([menu_button(t)]))
 
 
 async def move_ask(
@@ -566,6 +661,8 @@ def build_router() -> Router:
     router.message.register(schedule, Command("schedule"))
     callbacks.register(schedule_button, MenuCb.filter(F.item == "schedule"))
     callbacks.register(calendar_file, EventCb.filter(F.action.in_({"ics", "ics-all"})))
+    callbacks.register(calendar_feed, EventCb.filter(F.action.in_({"feed", "feed-revoke"})))
+    callbacks.register(holiday_answer, HolidayCb.filter())
     callbacks.register(toggle_digest, MenuCb.filter(F.item == "digest"))
     callbacks.register(events_menu, MenuCb.filter(F.item == "events"))
     callbacks.register(event_card, EventCb.filter(F.action == "card"))

@@ -45,6 +45,16 @@ def build_scheduler(
         jobs.weekly_digest, "cron", day_of_week="mon", hour=9, id="weekly_digest",
         kwargs={**context, "translator": translator}, **common,
     )  # fmt: skip
+    # In office hours (local time): a question that can wait two weeks need not come at night.
+    scheduler.add_job(
+        jobs.holiday_questions,
+        "cron",
+        hour="9-18",
+        minute=0,
+        id="holiday_questions",
+        kwargs={**context, "translator": translator},
+        **common,
+    )
     scheduler.add_job(
         jobs.survey_reminders, "interval", seconds=settings.reminder_check_seconds,
         id="survey_reminders", kwargs={**context, "translator": translator},

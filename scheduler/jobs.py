@@ -49,6 +49,19 @@ async def plan_reminders(
         logger.info("Queued %d reminders", queued)
 
 
+async def holiday_questions(
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    translator: Translator,
+) -> None:
+    """Asks the coordinators to move or cancel events of the coming two weeks that fall
+    on a public holiday (each event once)."""
+    async with session_factory() as session:
+        queued = await notices.ask_about_holidays(session, translator, settings.zone, utcnow())
+    if queued:
+        logger.info("Asked %d coordinators about events on public holidays", queued)
+
+
 async def weekly_digest(
     session_factory: async_sessionmaker[AsyncSession],
     settings: Settings,

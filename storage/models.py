@@ -93,6 +93,10 @@ class Participant(Base):
     # Telegram answered 403: the person blocked the bot; nothing more is sent to them.
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The secret in the person's calendar feed address (/calendar/<token>.ics); None until
+    # asked for, and again after «Отозвать ссылку». Kept as it is, not hashed: /schedule
+    # shows the same address again, as calendars keep polling it.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     @property
     def is_registered(self) -> bool:
@@ -244,6 +248,8 @@ class Event(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Reminder offsets (minutes before) already handed to the outbox for this version.
     reminded: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # When the coordinators were asked to move or cancel it off a public holiday (once).
+    holiday_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("participants.id", ondelete="SET NULL")
     )

@@ -4,6 +4,7 @@ answers, which reminders are due, and calendar files."""
 from __future__ import annotations
 
 import re
+import secrets
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audience as audiences
-from bot.services import audit
-from bot.services.access import Action, can
+from bot.services import audit, work_calendar
+from bot.services.access import REGIONAL, Action, can
 from bot.services.audience import Audience
 from bot.services.errors import AccessDenied, DomainError, NotFound
 from storage.db import insert_for
@@ -31,6 +32,7 @@ from storage.models import (
     EventStatus,
     MeetingSeries,
     Participant,
+    Role,
 )
 from storage.repositories.people import PeopleRepository
 
@@ -198,12 +200,18 @@ async def event(session: AsyncSession, event_id: int) -> Event:
     return found
 
 
-async def _managed(session: AsyncSession, actor: Participant | None, event_id: int) -> Event:
+async def _managed(
+    session: AsyncSession, actor: Participant | None, event_id: int, version: int | None = None
+) -> Event:
+    """The event if `actor` may change it; `version`, when given, is the one a button was
+    made for: a button of an event changed since then is refused, not applied."""
     found = await event(session, event_id)
     if not may_manage(actor, found):
         raise AccessDenied()
     if found.status == EventStatus.CANCELLED:
         raise DomainError("event-cancelled")
+    if version is not None and found.version != version:
+        raise DomainError("event-changed")
     return found
 
 
@@ -244,11 +252,93 @@ async def previous_start(session: AsyncSession, event: Event) -> datetime | None
     return datetime.fromisoformat(details["old"]) if details else None
 
 
-async def cancel(session: AsyncSession, actor: Participant | None, event_id: int) -> Event:
-    found = await _managed(session, actor, event_id)
+async def cancel(
+    session: AsyncSession, actor: Participant | None, event_id: int, version: int | None = None
+) -> Event:
+    found = await _managed(session, actor, event_id, version)
     found.status = EventStatus.CANCELLED
     found.version += 1  # a change like a move: calendars take it only with a higher SEQUENCE
     audit.record(session, actor, "event.cancelled", f"event:{found.id}")
+    await session.commit()
+    return found
+
+
+# -- public holidays ------------------------------------------------------------------------
+
+HOLIDAY_NOTICE = timedelta(weeks=2)  # how long ahead the coordinators are asked
+
+
+def holiday_of(event: Event, zone: ZoneInfo, locale: str = "ru") -> str | None:
+    """The public holiday or transferred day off the event falls on (its name), if any."""
+    return work_calendar.holiday(local_date(event.starts_at, zone), locale)
+
+
+def next_working_start(event: Event, zone: ZoneInfo) -> datetime:
+    """The event's local time on the first working day after its day (UTC)."""
+    start = event.starts_at.astimezone(zone)
+    day = work_calendar.next_working_day(start.date())
+    return datetime.combine(day, start.time().replace(tzinfo=None), tzinfo=zone).astimezone(UTC)
+
+
+async def holiday_questions_due(
+    session: AsyncSession, now: datetime, zone: ZoneInfo
+) -> list[Event]:
+    """Scheduled events of the coming two weeks on a holiday whose coordinators have not
+    been asked about them yet."""
+    candidates = await session.scalars(
+        select(Event)
+        .where(
+            Event.status == EventStatus.SCHEDULED,
+            Event.starts_at > now,
+            Event.starts_at <= now + HOLIDAY_NOTICE,
+            Event.holiday_asked_at.is_(None),
+        )
+        .order_by(Event.starts_at)
+    )
+    return [found for found in candidates if holiday_of(found, zone) is not None]
+
+
+async def managers_of(session: AsyncSession, event: Event) -> list[Participant]:
+    """Who decides about the event: the municipal coordinators of the one municipality it
+    is for, otherwise (or when it has none registered) the regional team."""
+    people = PeopleRepository(session)
+    scope = Audience.from_json(event.audience).municipality_ids
+    if len(scope) == 1:
+        local_team = [
+            person
+            for person in await people.members((Role.MUNICIPAL_COORDINATOR,), scope, None)
+            if person.municipality_id == scope[0]
+        ]
+        if local_team:
+            return local_team
+    regional = await people.members(sorted(REGIONAL), (), None)
+    return [person for person in regional if may_manage(person, event)]
+
+
+async def mark_holiday_asked(session: AsyncSession, event: Event, now: datetime) -> None:
+    event.holiday_asked_at = now
+    await session.commit()
+
+
+async def move_off_holiday(
+    session: AsyncSession,
+    actor: Participant,
+    event_id: int,
+    version: int,
+    zone: ZoneInfo,
+    now: datetime,
+) -> Event:
+    """«Перенести на …» of the holiday question: the same time on the next working day."""
+    found = await _managed(session, actor, event_id, version)
+    return await move(session, actor, found.id, next_working_start(found, zone), now)
+
+
+async def keep_on_holiday(
+    session: AsyncSession, actor: Participant, event_id: int, version: int
+) -> Event:
+    """«Оставить как есть»: the coordinator has decided the event stays on its day."""
+    found = await _managed(session, actor, event_id, version)
+    audit.record(session, actor, "event.kept-on-holiday", f"event:{found.id}")
     await session.commit()
     return found
 
@@ -464,6 +554,46 @@ def time_left(starts_at: datetime, now: datetime, zone: ZoneInfo) -> TimeLeft:
 
 async def audience_of(session: AsyncSession, event: Event) -> Sequence[Participant]:
     return await audiences.members(session, Audience.from_json(event.audience))
+
+
+# -- the calendar feed: a private address per person that calendars subscribe to --------------
+
+FEED_PAST = timedelta(days=30)  # past events stay in the subscribed calendar this long
+FEED_AHEAD = timedelta(days=366)
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+async def feed_token(session: AsyncSession, participant: Participant) -> str:
+    """The person's feed token, made on first request (and after a revocation)."""
+    if not participant.is_registered:
+        raise AccessDenied()
+    if participant.calendar_token is None:
+        participant.calendar_token = secrets.token_urlsafe(24)
+        audit.record(session, participant, "calendar-feed.created", f"participant:{participant.id}")
+        await session.commit()
+    return participant.calendar_token
+
+
+async def revoke_feed(session: AsyncSession, participant: Participant) -> None:
+    """The address stops working at once; the next request makes a new one."""
+    if not participant.is_registered:
+        raise AccessDenied()
+    if participant.calendar_token is not None:
+        participant.calendar_token = None
+        audit.record(session, participant, "calendar-feed.revoked", f"participant:{participant.id}")
+        await session.commit()
+
+
+async def feed(session: AsyncSession, token: str, now: datetime) -> list[Event] | None:
+    """The events of the person whose feed token this is (cancelled ones too, so calendars
+    drop them), or None: no such token, or its person no longer holds a role."""
+    if not _TOKEN_RE.match(token):
+        return None
+    person = await session.scalar(select(Participant).where(Participant.calendar_token == token))
+    if person is None or not person.is_registered:
+        return None
+    candidates = await upcoming(session, now - FEED_PAST, now + FEED_AHEAD, include_cancelled=True)
+    return [found for found, _ in await for_participant(session, person, candidates)]
 
 
 def to_ics(events: Sequence[Event], zone: ZoneInfo, now: datetime) -> bytes:

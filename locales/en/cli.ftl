@@ -164,7 +164,9 @@ cli-events-none = Nothing is scheduled for the next { $weeks ->
     [one] { $weeks } week
    *[other] { $weeks } weeks
     }.
-cli-events-line = { $id }. { $when } — { $kind }{ $cancelled }: { $title }
+cli-events-line = { $id }. { $when } — { $kind }{ $cancelled }: { $title }{ $holiday }
+cli-event-holiday-mark = {" "}⚠ public holiday, a day off: { $holiday }
+cli-events-holidays = Meetings on public holidays: { $count }. Two weeks before each, the bot will ask the coordinators to move or cancel it.
 cli-event-kind-meeting = meeting
 cli-event-kind-webinar = webinar
 cli-event-cancelled-mark = {" "}(cancelled)

@@ -139,3 +139,26 @@ webinar-ask-materials = Send the webinar's materials as a file (it goes out with
 button-no-materials = No materials
 
 digest-survey = 📋 The questionnaire "{ $title }" is waiting for you, deadline: { $when }
+
+## public holidays (the production calendar)
+event-holiday = ⚠ public holiday, a day off: { $holiday }
+holiday-question =
+    ⚠ <b>An event on a public holiday</b>
+    "{ $title }" is set for { $when }: { $holiday }.
+    Please move or cancel it. Participants will be notified.
+button-holiday-move = Move to { $when }
+button-holiday-cancel = Cancel the event
+button-holiday-keep = Keep it as it is
+holiday-kept = The event stays on { $when }. Participants get no notice.
+error-event-changed = The event has changed since, so this button no longer works. Its card is in /menu, "Meetings and webinars".
+
+## the calendar feed
+button-calendar-subscribe = 🔗 Subscribe in my calendar
+calendar-feed =
+    <b>Your calendar subscription</b>
+    Add this link to Yandex Calendar, Google Calendar or Outlook as a calendar from a URL (a subscription):
+    { $url }
+    New events, moves and cancellations will appear in your calendar by themselves. The link is personal: do not forward it.
+button-calendar-revoke = Revoke the link
+calendar-feed-revoked = The link is revoked: calendars using it are no longer updated. Get a new link in /schedule.
+calendar-feed-off = Calendar subscription is not available: the bot's administrator has not set it up.

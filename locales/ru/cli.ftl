@@ -165,7 +165,9 @@ cli-events-none = На ближайшие { $weeks ->
     [few] { $weeks } недели
    *[many] { $weeks } недель
     } ничего не запланировано.
-cli-events-line = { $id }. { $when } — { $kind }{ $cancelled }: { $title }
+cli-events-line = { $id }. { $when } — { $kind }{ $cancelled }: { $title }{ $holiday }
+cli-event-holiday-mark = {" "}⚠ нерабочий праздничный день: { $holiday }
+cli-events-holidays = Совещаний в нерабочие праздничные дни: { $count }. За две недели до каждого бот спросит координаторов, перенести его или отменить.
 cli-event-kind-meeting = совещание
 cli-event-kind-webinar = вебинар
 cli-event-cancelled-mark = {" "}(отменено)

@@ -148,3 +148,26 @@ webinar-ask-materials = Отправьте файл с материалами в
 button-no-materials = Без материалов
 
 digest-survey = 📋 Анкета «{ $title }» ждёт ответа, срок: { $when }
+
+## public holidays (the production calendar)
+event-holiday = ⚠ нерабочий праздничный день: { $holiday }
+holiday-question =
+    ⚠ <b>Событие в нерабочий праздничный день</b>
+    «{ $title }» назначено на { $when }: { $holiday }.
+    Перенесите или отмените его. Участники получат уведомление.
+button-holiday-move = Перенести на { $when }
+button-holiday-cancel = Отменить событие
+button-holiday-keep = Оставить как есть
+holiday-kept = Событие остаётся на { $when }. Участники уведомлений не получат.
+error-event-changed = Событие уже изменено, эта кнопка больше не действует. Его карточка — в /menu, раздел «Совещания и вебинары».
+
+## the calendar feed
+button-calendar-subscribe = 🔗 Подписаться в календаре
+calendar-feed =
+    <b>Ваш календарь по подписке</b>
+    Добавьте эту ссылку в Яндекс Календарь, Google Календарь или Outlook как календарь по ссылке (подписку):
+    { $url }
+    Новые события, переносы и отмены появятся в календаре сами. Ссылка личная: не пересылайте её.
+button-calendar-revoke = Отозвать ссылку
+calendar-feed-revoked = Ссылка отозвана: календари по ней больше не обновляются. Новую ссылку можно получить в /schedule.
+calendar-feed-off = Подписка в календаре недоступна: администратор бота её не настроил.

@@ -4,24 +4,41 @@ and cancelling."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods import EditMessageReplyMarkup, SendDocument, SendMessage
+from babel.dates import format_datetime
 from icalendar import Calendar
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import notices
+from bot.app import build_dispatcher
 from bot.i18n import Translator
 from bot.keyboards import EventCb, MenuCb, PickCb, RsvpCb
-from bot.services import events
+from bot.services import events, work_calendar
 from bot.services.audience import Audience
+from bot.services.delivery import Payload
 from bot.settings import Settings, load_settings
 from bot.views import format_when
-from storage.models import Attendance, Event, EventAnswer, EventStatus, OutboxMessage, Role
+from storage.fsm import SqlStorage
+from storage.models import (
+    Attendance,
+    Event,
+    EventAnswer,
+    EventKind,
+    EventStatus,
+    MeetingSeries,
+    OutboxMessage,
+    Participant,
+    Role,
+)
 from tests.bot.conftest import ADMIN_TELEGRAM_ID, BotHarness
 from tests.support.people import load_schools, person
+from tests.support.recording import recording_bot
 from tests.support.updates import TelegramUser
 
 
@@ -370,6 +387,102 @@ async def test_a_webinar_created_half_an_hour_ahead_says_the_reminder_goes_now(
 
 
 async def test_a_move_notice_says_both_times_and_keeps_the_answer(
+# -- public holidays ------------------------------------------------------------------------
+
+
+def a_coming_holiday(settings: Settings) -> date:
+    """The first weekday on a public holiday at least three weeks from today (whatever year
+    the suite runs in: the fixed holidays are there in every year)."""
+    day = datetime.now(settings.zone).date() + timedelta(weeks=3)
+    while work_calendar.holiday(day) is None or day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+async def meeting_on(session: AsyncSession, day: date, settings: Settings) -> Event:
+    await events.save_series(session, link="https://meet.example.org/org", local_time="10:00")
+    series = await session.scalar(select(MeetingSeries))
+    assert series is not None
+    event = Event(
+        kind=EventKind.MEETING,
+        series_id=series.id,
+        occurrence=day,
+        title=series.title,
+        starts_at=datetime(day.year, day.month, day.day, 10, tzinfo=settings.zone),
+        duration_minutes=60,
+        link=series.link,
+        audience={},
+        reminded=[],
+    )
+    session.add(event)
+    await session.commit()
+    return event
+
+
+async def ask(
+    session: AsyncSession, translator: Translator, settings: Settings, now: datetime
+) -> int:
+    return await notices.ask_about_holidays(session, translator, settings.zone, now)
+
+
+async def the_question(session: AsyncSession, person: Participant) -> Payload:
+    row = await session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.kind == "holiday-question", OutboxMessage.participant_id == person.id
+        )
+    )
+    assert row is not None, "the coordinator was not asked"
+    return Payload.from_json(row.payload)
+
+
+async def test_the_coordinator_is_asked_two_weeks_ahead_once_and_moves_in_one_tap(
+    harness: BotHarness, session: AsyncSession, translator: Translator, settings: Settings
+) -> None:
+    schools = await load_schools(session)
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    day = a_coming_holiday(settings)
+    event = await meeting_on(session, day, settings)
+    # Three weeks ahead nobody is asked; two weeks ahead the regional team is, once.
+    assert await ask(session, translator, settings, event.starts_at - timedelta(days=21)) == 0
+    assert await ask(session, translator, settings, event.starts_at - timedelta(days=14)) == 1
+    assert await ask(session, translator, settings, event.starts_at - timedelta(days=13)) == 0
+    question = await the_question(session, regional)
+    holiday = work_calendar.holiday(day)
+    assert holiday is not None
+    assert holiday in question.text
+    assert format_when(event.starts_at, settings.zone, "ru") in question.text
+    assert not await session.scalar(
+        select(OutboxMessage).where(OutboxMessage.participant_id == municipal.id)
+    )  # a region-wide meeting is the regional team's
+    target = datetime.combine(work_calendar.next_working_day(day), time(10), tzinfo=settings.zone)
+    move, cancel, keep = (row[0] for row in question.buttons)
+    assert move.text == "Перенести на " + format_datetime(target, "EEE, d MMMM, HH:mm", locale="ru")
+    assert [cancel.text, keep.text] == ["Отменить событие", "Оставить как есть"]
+    # Nothing moved meanwhile: the event is where it was.
+    await session.refresh(event)
+    assert (event.starts_at, event.version) == (
+        datetime(day.year, day.month, day.day, 10, tzinfo=settings.zone),
+        1,
+    )
+    # Another coordinator's forged press is refused: a municipal one may not move it.
+    other = TelegramUser(id=municipal.telegram_id)
+    assert await harness.alerts(other, move.data) == [translator.get("ru", "error-access-denied")]
+    user = TelegramUser(id=regional.telegram_id)
+    await harness.press(user, move.data)
+    when = format_when(target, settings.zone, "ru")
+    assert harness.sent_to(user)[-1].text == translator.get("ru", "event-move-done", when=when)
+    await session.refresh(event)
+    assert event.starts_at == target
+    assert event.version == 2
+    references = set(await session.scalars(select(OutboxMessage.reference)))
+    assert f"event:{event.id}:v2:scheduled" in references  # the audience is told
+    # The question's other buttons are outdated now: the event has changed since.
+    assert await harness.alerts(user, cancel.data) == [translator.get("ru", "error-event-changed")]
+
+
+async def test_cancel_and_keep_from_the_holiday_question(
     harness: BotHarness, session: AsyncSession, translator: Translator, settings: Settings
 ) -> None:
     schools = await load_schools(session)
@@ -422,3 +535,188 @@ async def test_a_move_notice_says_both_times_and_keeps_the_answer(
     ]
     assert event.link not in notice.payload["text"]
     assert not notice.payload.get("buttons")
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    director_user = TelegramUser(id=director.telegram_id)
+    day = a_coming_holiday(settings)
+    kept = await meeting_on(session, day, settings)
+    await ask(session, translator, settings, kept.starts_at - timedelta(days=10))
+    _, cancel, keep = (row[0] for row in (await the_question(session, regional)).buttons)
+    # A director pressing a coordinator's button is refused, and nothing changes.
+    assert await harness.alerts(director_user, cancel.data) == [
+        translator.get("ru", "error-access-denied")
+    ]
+    user = TelegramUser(id=regional.telegram_id)
+    await harness.press(user, keep.data)
+    assert harness.sent_to(user)[-1].text == translator.get(
+        "ru", "holiday-kept", when=format_when(kept.starts_at, settings.zone, "ru")
+    )
+    await session.refresh(kept)
+    assert (kept.status, kept.version) == (EventStatus.SCHEDULED, 1)
+    assert not await session.scalar(
+        select(OutboxMessage).where(OutboxMessage.kind == "event-change")
+    )
+    # Changing one's mind: the same question's «Отменить событие» still applies.
+    await harness.press(user, cancel.data)
+    assert harness.sent_to(user)[-1].text == translator.get("ru", "event-cancel-done")
+    await session.refresh(kept)
+    assert (kept.status, kept.version) == (EventStatus.CANCELLED, 2)
+    assert f"event:{kept.id}:v2:cancelled" in set(
+        await session.scalars(select(OutboxMessage.reference))
+    )
+
+
+async def test_an_event_on_a_holiday_waits_for_someone_to_ask(
+    session: AsyncSession, translator: Translator, settings: Settings
+) -> None:
+    await load_schools(session)
+    event = await meeting_on(session, a_coming_holiday(settings), settings)
+    now = event.starts_at - timedelta(days=14)
+    assert await ask(session, translator, settings, now) == 0  # no coordinator yet
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    assert await ask(session, translator, settings, now + timedelta(hours=1)) == 1
+    assert (await the_question(session, regional)).buttons
+
+
+async def test_a_municipal_webinar_on_a_holiday_is_asked_of_its_municipality(
+    harness: BotHarness, session: AsyncSession, translator: Translator, settings: Settings
+) -> None:
+    await load_schools(session)
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    day = a_coming_holiday(settings)
+    now = datetime.now(UTC)
+    webinar = await events.create_webinar(
+        session,
+        municipal,
+        title="Вебинар Киришского района",
+        starts_at=datetime(day.year, day.month, day.day, 15, tzinfo=settings.zone),
+        link="https://w.example.org/k",
+        now=now,
+    )
+    assert await ask(session, translator, settings, webinar.starts_at - timedelta(days=3)) == 1
+    move, _, _ = (row[0] for row in (await the_question(session, municipal)).buttons)
+    assert not await session.scalar(
+        select(OutboxMessage).where(OutboxMessage.participant_id == regional.id)
+    )
+    await harness.press(TelegramUser(id=municipal.telegram_id), move.data)
+    await session.refresh(webinar)
+    assert webinar.version == 2
+    assert webinar.starts_at.astimezone(settings.zone).time() == time(15)
+
+
+async def test_the_coordinators_event_list_marks_holidays(
+    harness: BotHarness,
+    session: AsyncSession,
+    translator: Translator,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The list as a coordinator saw it on 20.12.2026: the meeting of 04.01.2027 is marked.
+    now = datetime(2026, 12, 20, 9, 0, tzinfo=UTC)
+    monkeypatch.setattr("handlers.events.utcnow", lambda: now)
+    await load_schools(session)
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    on_holiday = await meeting_on(session, date(2027, 1, 4), settings)
+    ordinary = await meeting_on(session, date(2026, 12, 21), settings)
+    user = TelegramUser(id=regional.telegram_id)
+    requests = await harness.press(user, MenuCb(item="events"))
+    (listing,) = [r for r in requests if isinstance(r, SendMessage)]
+    labels = [b.text for row in listing.reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
+    mark = translator.get("ru", "event-holiday", holiday="Новогодние каникулы")
+    assert mark == "⚠ нерабочий праздничный день: Новогодние каникулы"
+    assert f"понедельник, 4 января, 10:00 (МСК) — {mark}" in str(listing.text)
+    assert "21 декабря" not in str(listing.text)
+    assert f"⚠ 04.01 10:00 {on_holiday.title[:45]}" in labels
+    assert f"21.12 10:00 {ordinary.title[:45]}" in labels
+    await harness.press(user, EventCb(action="card", id=on_holiday.id))
+    assert mark in str(harness.sent_to(user)[-1].text)
+    await harness.press(user, EventCb(action="card", id=ordinary.id))
+    assert "⚠" not in str(harness.sent_to(user)[-1].text)
+
+
+# -- the calendar feed ----------------------------------------------------------------------
+
+
+def serving_feeds(
+    session_factory: async_sessionmaker[AsyncSession], translator: Translator
+) -> tuple[BotHarness, Settings]:
+    """The harness of a bot in webhook mode, whose server serves the feed."""
+    settings = load_settings(
+        _env_file=None,
+        mode="webhook",
+        webhook_url="https://bot.example.org/telegram",
+        webhook_secret="s3cret",
+        public_url="https://calendar.example.org/school-bot/",
+    )
+    bot, recording = recording_bot()
+    dispatcher = build_dispatcher(
+        session_factory=session_factory,
+        translator=translator,
+        settings=settings,
+        storage=SqlStorage(session_factory),
+        events_isolation=SimpleEventIsolation(),
+    )
+    return BotHarness(dispatcher, bot, recording), settings
+
+
+async def test_schedule_gives_a_private_calendar_address_that_can_be_revoked(
+    session_factory: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    translator: Translator,
+) -> None:
+    harness, _ = serving_feeds(session_factory, translator)
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await webinar_for_directors(session)
+    user = TelegramUser(id=director.telegram_id)
+    requests = await harness.send(user, "/schedule")
+    (listing,) = [r for r in requests if isinstance(r, SendMessage)]
+    buttons = {b.text: b.callback_data for row in listing.reply_markup.inline_keyboard for b in row}  # type: ignore[union-attr]
+    subscribe = buttons["🔗 Подписаться в календаре"]
+    assert subscribe is not None
+    await harness.press(user, subscribe)
+    shown = harness.sent_to(user)[-1]
+    await session.refresh(director)
+    token = director.calendar_token
+    assert token is not None
+    url = f"https://calendar.example.org/school-bot/calendar/{token}.ics"
+    assert shown.text == translator.get("ru", "calendar-feed", url=url)
+    # Asked again, the same address: the calendars that follow it keep working.
+    await harness.press(user, subscribe)
+    assert harness.sent_to(user)[-1].text == shown.text
+    (revoke,) = [b for row in shown.reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
+    assert revoke.text == "Отозвать ссылку"
+    await harness.press(user, str(revoke.callback_data))
+    assert harness.sent_to(user)[-1].text == translator.get("ru", "calendar-feed-revoked")
+    await session.refresh(director)
+    assert director.calendar_token is None
+    # The next request makes a new address.
+    await harness.press(user, subscribe)
+    renewed = await session.scalar(
+        select(Participant.calendar_token).where(Participant.id == director.id)
+    )
+    assert renewed not in (None, token)
+    assert str(renewed) in str(harness.sent_to(user)[-1].text)
+
+
+async def test_schedule_says_when_the_calendar_feed_is_not_set_up(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    # Polling, no web server: nothing could serve the address.
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    user = TelegramUser(id=director.telegram_id)
+    empty = await harness.reply_text(user, "/schedule")
+    assert empty.endswith("\n" + translator.get("ru", "calendar-feed-off"))
+    await webinar_for_directors(session)
+    requests = await harness.send(user, "/schedule")
+    (listing,) = [r for r in requests if isinstance(r, SendMessage)]
+    assert str(listing.text).endswith("\n" + translator.get("ru", "calendar-feed-off"))
+    labels = [b.text for row in listing.reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
+    assert "🔗 Подписаться в календаре" not in labels
+    # A button left from before: the same answer, with the way back to the menu.
+    alerts = await harness.press(user, EventCb(action="feed"))
+    assert [r.text for r in alerts if isinstance(r, SendMessage)] == [
+        translator.get("ru", "calendar-feed-off")
+    ]
+    assert director.calendar_token is None

@@ -413,6 +413,8 @@ INT_FIELD_PRESSES = (
     "sv:submit:{}:0:0:-1:",
     "sv:ans:{}:0:0:0:0",
     "rsvp:{}:yes",
+    "holiday:move:{}:1",
+    "holiday:cancel:1:{}",
     "ack:{}",
     "bc:card:{}",
     "bc:who:{}",

@@ -20,6 +20,7 @@ from bot.keyboards import (
     AnalysisCb,
     BroadcastCb,
     EventCb,
+    HolidayCb,
     ImportCb,
     InviteScopeCb,
     MenuCb,
@@ -122,6 +123,9 @@ BUTTONS: list[tuple[str, tuple[str, ...]]] = [
     ("event-card:tosno_webinar", COORDINATORS),  # each sees the answers of their own people
     ("event-move:tosno_webinar", REGIONAL),
     ("event-cancel-yes:tosno_webinar", REGIONAL),
+    ("holiday-move:tosno_webinar", REGIONAL),  # the holiday question's one-tap answers
+    ("holiday-cancel:tosno_webinar", REGIONAL),
+    ("holiday-keep:tosno_webinar", REGIONAL),
     ("rsvp:tosno_webinar", ()),  # nobody here is in Тосно's audience
     ("ics:tosno_webinar", ()),  # nor has it in their schedule
     ("unreachable:kirishi", COORDINATORS),
@@ -163,6 +167,8 @@ def callback_for(button: str, targets: dict[str, int]) -> CallbackData:
         return RequestCb(id=targets[arg], approve=False)
     if kind.startswith("event-"):
         return EventCb(action=kind.removeprefix("event-"), id=targets.get(arg, 0))
+    if kind.startswith("holiday-"):
+        return HolidayCb(action=kind.removeprefix("holiday-"), event=targets[arg], version=1)
     if kind == "rsvp":
         return RsvpCb(event=targets[arg], answer=Attendance.YES)
     if kind == "ics":

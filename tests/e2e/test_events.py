@@ -5,15 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import pytest
+from icalendar import Calendar
 
 from bot.i18n import Translator
+from bot.services import events
+from storage.db import create_engine, create_session_factory
+from storage.models import Role
+from storage.repositories.directory import SchoolRepository
 from tests.e2e.test_registration import register
 from tests.support.bot_process import BotProcess
 from tests.support.fake_telegram import FakeTelegram
+from tests.support.people import person
 from tests.support.updates import TelegramUser
 
 pytestmark = pytest.mark.e2e
@@ -140,3 +148,55 @@ async def test_a_webinar_half_an_hour_ahead_sends_one_reminder_with_the_time_lef
     # Several scheduler rounds later, still the one message.
     await asyncio.sleep(4)
     assert len(telegram.sent_to(DIRECTOR.id, since=since)) == 1
+async def test_the_webhook_server_serves_a_calendar_feed_that_follows_a_move(
+    telegram: FakeTelegram, bot_process: BotProcess, unused_port: int
+) -> None:
+    """The feed from the real process, as a calendar application polls it: the operator
+    moves the webinar, and the next fetch has it at its new time under the same UID."""
+    bot_process.env.update(
+        MODE="webhook",
+        WEBHOOK_URL="https://bot.example.org/telegram",
+        WEBHOOK_SECRET="test_secret-1",
+        WEBHOOK_HOST="127.0.0.1",
+        WEBHOOK_PORT=str(unused_port),
+    )
+    (bot_process.workdir / "schools.csv").write_text(SCHOOLS, encoding="utf-8")
+    await bot_process.cli("schools", "import", "schools.csv", "--apply")
+    engine = create_engine(bot_process.env["DATABASE_URL"])
+    try:
+        async with create_session_factory(engine)() as session:
+            school = dict(await SchoolRepository(session).by_codes(["47001"]))["47001"]
+            director = await person(session, Role.DIRECTOR, schools=[school])
+            now = datetime.now(UTC)
+            webinar = await events.create_webinar(
+                session,
+                None,
+                title="Вебинар для директоров",
+                starts_at=now + timedelta(days=5),
+                link="https://w.example.org/1",
+                now=now,
+            )
+            token = await events.feed_token(session, director)
+    finally:
+        await engine.dispose()
+    await bot_process.start(wait_ready=False)
+    await telegram.wait_for("setWebhook", timeout=60)
+    url = f"http://127.0.0.1:{unused_port}/calendar/{token}.ics"
+
+    async def entry() -> Any:
+        async with aiohttp.ClientSession() as http, http.get(url) as response:
+            assert response.status == 200
+            assert response.content_type == "text/calendar"
+            (found,) = Calendar.from_ical(await response.read()).walk("VEVENT")
+            return found
+
+    before = await entry()
+    moved_to = (webinar.starts_at + timedelta(days=1)).astimezone(ZoneInfo("Europe/Moscow"))
+    await bot_process.cli("events", "move", str(webinar.id), "--to", f"{moved_to:%d.%m.%Y %H:%M}")
+    after = await entry()
+    assert str(after["uid"]) == str(before["uid"])
+    assert after.decoded("dtstart") == moved_to.replace(second=0, microsecond=0)
+    assert after.decoded("sequence") == before.decoded("sequence") + 1
+    async with aiohttp.ClientSession() as http, http.get(url.replace(token, "x" * 32)) as missing:
+        assert missing.status == 404
+    assert await bot_process.stop() == 0

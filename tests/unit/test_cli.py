@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Collection, Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -477,3 +478,27 @@ def test_survey_load_takes_a_template_name_and_names_a_missing_file(cli: Cli) ->
     assert missing.status == 2
     assert missing.err.strip() == Translator("ru").get("ru", "cli-file-missing", file="nothing")
     assert "Traceback" not in missing.text
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_the_series_preview_flags_a_meeting_on_a_public_holiday(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, locale: str
+) -> None:
+    # The reported case: run in late November 2026, the series put a meeting on Monday
+    # 04.01.2027, inside the New Year holidays.
+    now = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    monkeypatch.setattr("bot.cli_events.utcnow", lambda: now)
+    t = Translator(locale).for_locale(locale)
+    holiday = {"ru": "Новогодние каникулы", "en": "New Year Holidays"}[locale]
+    mark = t("cli-event-holiday-mark", holiday=holiday)
+    created = cli("events", "series", "--link", "https://meet.example.org/org", locale=locale)
+    assert created.status == 0, created.err
+    lines = created.out.splitlines()
+    (flagged,) = [line for line in lines if mark.strip() in line]
+    assert "04.01.2027 10:00" in flagged
+    assert any("07.12.2026 10:00" in line and "⚠" not in line for line in lines)
+    assert lines[-1] == t("cli-events-holidays", count=1)
+    listed = cli("events", "list", locale=locale).out.splitlines()
+    assert [line for line in listed if "⚠" in line] == [flagged]
+    if locale == "ru":
+        assert english_words(created.out) == [], created.out
