@@ -30,6 +30,7 @@ from prometheus_client import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import calendar_feed
 from bot.services.errors import DomainError
 from storage.db import ping
 from storage.models import OutboxStatus

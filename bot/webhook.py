@@ -12,8 +12,6 @@ from aiohttp import web
 
 from bot.http_server import Monitor, add_routes
 
-from bot import calendar_feed
-
 if TYPE_CHECKING:
     from bot.app import Application
 

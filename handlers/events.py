@@ -284,7 +284,9 @@ async def event_card(
 def _list_label(event: Event, settings: Settings) -> str:
     """«⚠ 04.01 10:00 title»: the sign marks a public holiday."""
     sign = "⚠ " if events.holiday_of(event, settings.zone) is not None else ""
-    return f"{sign}{event.starts_at.astimezone(settings.zone):%d.%m %H:%M} {shorten(event.title, 45)}"
+    return (
+        f"{sign}{event.starts_at.astimezone(settings.zone):%d.%m %H:%M} {shorten(event.title, 45)}"
+    )
 
 
 async def holiday_answer(

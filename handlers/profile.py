@@ -15,7 +15,6 @@ from bot.keyboards import ForgetCb, MenuCb, inline, menu_button
 from bot.services import registration
 from bot.services.errors import DomainError
 from bot.views import error_text, profile_text
-from handlers.menu import answer_not_registered
 from handlers.shared import message_of
 from storage.models import Participant
 

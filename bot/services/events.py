@@ -8,7 +8,7 @@ import secrets
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -656,3 +656,7 @@ async def digest_readers(session: AsyncSession) -> Sequence[Participant]:
 async def set_digest(session: AsyncSession, participant: Participant, enabled: bool) -> None:
     participant.digest_enabled = enabled
     await session.commit()
+
+
+def local_date(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.astimezone(zone).date()

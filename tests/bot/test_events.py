@@ -387,6 +387,60 @@ async def test_a_webinar_created_half_an_hour_ahead_says_the_reminder_goes_now(
 
 
 async def test_a_move_notice_says_both_times_and_keeps_the_answer(
+    harness: BotHarness, session: AsyncSession, translator: Translator, settings: Settings
+) -> None:
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    silent = await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Молчащий")
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    event = await webinar_for_directors(session)
+    old_when = format_when(event.starts_at, settings.zone, "ru")
+    await events.answer(session, director, event.id, Attendance.YES, datetime.now(UTC))
+    user = TelegramUser(id=regional.telegram_id)
+    await harness.press(user, EventCb(action="move", id=event.id))
+    new_day = (datetime.now(settings.zone) + timedelta(days=5)).date()
+    await harness.send(user, f"{new_day:%Y-%m-%d} 11:00")  # ISO is understood too
+    rows = {
+        row.participant_id: row
+        for row in await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "event-change")
+        )
+    }
+    text = str(rows[director.id].payload["text"])
+    assert f"Было: {old_when}" in text
+    new_when = format_when(
+        datetime(new_day.year, new_day.month, new_day.day, 11, tzinfo=settings.zone),
+        settings.zone, "ru",
+    )  # fmt: skip
+    assert f"Стало: {new_when}" in text
+    assert translator.get("ru", "event-moved-answer-kept-yes") in text
+    buttons = [b["text"] for line in rows[director.id].payload["buttons"] for b in line]
+    assert buttons == ["✅ Буду", "Не смогу"]
+    # Who had not answered is asked plainly.
+    buttons = [b["text"] for line in rows[silent.id].payload["buttons"] for b in line]
+    assert buttons == ["Буду", "Не смогу"]
+    assert (
+        await session.scalar(
+            select(EventAnswer.answer).where(EventAnswer.participant_id == director.id)
+        )
+        == Attendance.YES
+    )
+
+    await harness.press(user, EventCb(action="cancel", id=event.id))
+    await harness.press(user, EventCb(action="cancel-yes", id=event.id))
+    (notice,) = [
+        row
+        for row in await session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == "event-change", OutboxMessage.participant_id == director.id
+            )
+        )
+        if row.reference.endswith("cancelled")
+    ]
+    assert event.link not in notice.payload["text"]
+    assert not notice.payload.get("buttons")
+
+
 # -- public holidays ------------------------------------------------------------------------
 
 
@@ -487,54 +541,6 @@ async def test_cancel_and_keep_from_the_holiday_question(
 ) -> None:
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
-    silent = await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Молчащий")
-    regional = await person(session, Role.REGIONAL_COORDINATOR)
-    event = await webinar_for_directors(session)
-    old_when = format_when(event.starts_at, settings.zone, "ru")
-    await events.answer(session, director, event.id, Attendance.YES, datetime.now(UTC))
-    user = TelegramUser(id=regional.telegram_id)
-    await harness.press(user, EventCb(action="move", id=event.id))
-    new_day = (datetime.now(settings.zone) + timedelta(days=5)).date()
-    await harness.send(user, f"{new_day:%Y-%m-%d} 11:00")  # ISO is understood too
-    rows = {
-        row.participant_id: row
-        for row in await session.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == "event-change")
-        )
-    }
-    text = str(rows[director.id].payload["text"])
-    assert f"Было: {old_when}" in text
-    new_when = format_when(
-        datetime(new_day.year, new_day.month, new_day.day, 11, tzinfo=settings.zone),
-        settings.zone, "ru",
-    )  # fmt: skip
-    assert f"Стало: {new_when}" in text
-    assert translator.get("ru", "event-moved-answer-kept-yes") in text
-    buttons = [b["text"] for line in rows[director.id].payload["buttons"] for b in line]
-    assert buttons == ["✅ Буду", "Не смогу"]
-    # Who had not answered is asked plainly.
-    buttons = [b["text"] for line in rows[silent.id].payload["buttons"] for b in line]
-    assert buttons == ["Буду", "Не смогу"]
-    assert (
-        await session.scalar(
-            select(EventAnswer.answer).where(EventAnswer.participant_id == director.id)
-        )
-        == Attendance.YES
-    )
-
-    await harness.press(user, EventCb(action="cancel", id=event.id))
-    await harness.press(user, EventCb(action="cancel-yes", id=event.id))
-    (notice,) = [
-        row
-        for row in await session.scalars(
-            select(OutboxMessage).where(
-                OutboxMessage.kind == "event-change", OutboxMessage.participant_id == director.id
-            )
-        )
-        if row.reference.endswith("cancelled")
-    ]
-    assert event.link not in notice.payload["text"]
-    assert not notice.payload.get("buttons")
     regional = await person(session, Role.REGIONAL_COORDINATOR)
     director_user = TelegramUser(id=director.telegram_id)
     day = a_coming_holiday(settings)
@@ -632,9 +638,6 @@ async def test_the_coordinators_event_list_marks_holidays(
     assert mark in str(harness.sent_to(user)[-1].text)
     await harness.press(user, EventCb(action="card", id=ordinary.id))
     assert "⚠" not in str(harness.sent_to(user)[-1].text)
-
-
-# -- the calendar feed ----------------------------------------------------------------------
 
 
 def serving_feeds(

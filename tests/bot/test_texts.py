@@ -142,11 +142,15 @@ async def survey_flow(world: World) -> None:
 async def reminders(world: World) -> None:
     """What the bot sends on its own: survey invitations and nudges, webinar reminders."""
     session = world.session
-    await notices.send_survey_invitations(session, world.translator)
+    await notices.send_survey_invitations(session, world.translator, world.settings.zone)
     for step in ("after-3-days", "day-before", "last-morning"):
-        await notices.send_survey_nudges(session, world.translator, world.survey_id, step)
+        await notices.send_survey_nudges(
+            session, world.translator, world.survey_id, step, world.settings.zone
+        )
     await surveys_started(world)
-    await notices.send_survey_nudges(session, world.translator, world.survey_id, "again")
+    await notices.send_survey_nudges(
+        session, world.translator, world.survey_id, "again", world.settings.zone
+    )
     now = datetime.now(UTC)
     for minutes_ahead in (25 * 60, 23 * 60, 50):
         event = await events.create_webinar(

@@ -148,6 +148,8 @@ async def test_a_webinar_half_an_hour_ahead_sends_one_reminder_with_the_time_lef
     # Several scheduler rounds later, still the one message.
     await asyncio.sleep(4)
     assert len(telegram.sent_to(DIRECTOR.id, since=since)) == 1
+
+
 async def test_the_webhook_server_serves_a_calendar_feed_that_follows_a_move(
     telegram: FakeTelegram, bot_process: BotProcess, unused_port: int
 ) -> None:

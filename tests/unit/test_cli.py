@@ -435,6 +435,8 @@ def test_check_says_why_the_database_does_not_answer_in_the_locale(
     assert checked.err.strip() == t("cli-check-database-unavailable", reason=reason)
     assert "Connect call failed" not in checked.err  # the driver's English
     assert "secret" not in checked.text
+
+
 def test_check_names_an_unreachable_telegram(
     cli: Cli, monkeypatch: pytest.MonkeyPatch, unused_tcp_port: int
 ) -> None:

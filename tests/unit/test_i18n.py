@@ -72,7 +72,10 @@ class _Variables(visitor.Visitor):
         self.names.add(node.id.name)
 
 
-def messages(locale: str, locales_dir: Path = PROJECT_ROOT / "locales") -> dict[str, set[str]]:
+LOCALES_DIR = PROJECT_ROOT / "locales"
+
+
+def messages(locale: str, locales_dir: Path = LOCALES_DIR) -> dict[str, set[str]]:
     """Each message id of a locale with the variables it uses; parse errors fail the test."""
     found: dict[str, set[str]] = {}
     for path in sorted((locales_dir / locale).glob("*.ftl")):
