@@ -160,8 +160,14 @@ def test_migrate_then_check_report_the_database(tmp_path: Path) -> None:
     migrated = _run_cli("migrate", env=env, cwd=str(tmp_path))
     assert migrated.returncode == 0, migrated.stderr
     assert (tmp_path / "data" / "bot.sqlite3").exists()
-    checked = _run_cli("check", env=env, cwd=str(tmp_path))
-    assert checked.returncode == 0, checked.stderr
+    # (A folder named data/ in the working directory does not shadow the bot's `data`.)
+    # No Telegram here (nothing listens on port 9): check says so, exit status 3, and still
+    # reports the database.
+    checked = _run_cli(
+        "check", env={**env, "TELEGRAM_API_BASE": "http://127.0.0.1:9"}, cwd=str(tmp_path)
+    )
+    assert checked.returncode == 3, checked.stderr
+    assert checked.stderr.startswith("Telegram недоступен"), checked.stderr
     assert "Схема базы данных: версия" in checked.stdout
     assert "обновлений нет" in checked.stdout
     assert TOKEN not in checked.stdout + checked.stderr
