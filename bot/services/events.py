@@ -544,7 +544,7 @@ def time_left(starts_at: datetime, now: datetime, zone: ZoneInfo) -> TimeLeft:
         return TimeLeft("in-minutes", minutes)
     if minutes == 60:
         return TimeLeft("in-an-hour")
-    days = (local_date(starts_at, zone) - local_date(now, zone)).days
+    days = (starts_at.astimezone(zone).date() - now.astimezone(zone).date()).days
     if days == 0:
         return TimeLeft("today")
     if days == 1:
