@@ -303,7 +303,13 @@ async def holiday_answer(
     zone, now = settings.zone, utcnow()
     if callback_data.action == "move":
         changed = await events.move_off_holiday(
-            session, participant, callback_data.event, callback_data.version, zone, now
+            session,
+            participant,
+            callback_data.event,
+            callback_data.version,
+            zone,
+            now,
+            reminder_offsets=settings.reminder_offsets,
         )
         reply = t("event-move-done", when=format_when(changed.starts_at, zone, t.locale))
     elif callback_data.action == "cancel":

@@ -327,10 +327,13 @@ async def move_off_holiday(
     version: int,
     zone: ZoneInfo,
     now: datetime,
+    *,
+    reminder_offsets: Sequence[int] = (),
 ) -> Event:
     """«Перенести на …» of the holiday question: the same time on the next working day."""
     found = await _managed(session, actor, event_id, version)
-    return await move(session, actor, found.id, next_working_start(found, zone), now)
+    starts_at = next_working_start(found, zone)
+    return await move(session, actor, found.id, starts_at, now, reminder_offsets=reminder_offsets)
 
 
 async def keep_on_holiday(
