@@ -169,7 +169,12 @@ async def test_the_next_director_takes_over_the_schools_response(
     saved = await telegram.ask(DIRECTOR, "6")
     assert saved.text.startswith("✅ Ответ сохранён: «Сколько вебинаров")
 
-    warning = await telegram.ask(DIRECTOR, "/forget")
+    # The open question's step ends first («Заполнение прервано.»); then the warning.
+    since = len(telegram.calls)
+    telegram.send_text(DIRECTOR, "/forget")
+    warning = await telegram.wait_for(
+        "sendMessage", since=since, chat_id=DIRECTOR.id, where=lambda c: bool(c.reply_markup)
+    )
     sure = await telegram.click(DIRECTOR, warning, t("button-forget"))
     gone = await telegram.click(DIRECTOR, sure, t("button-forget-final"))
     assert gone.text == t("forget-done")

@@ -137,7 +137,8 @@ SAMPLE_TEXT = {"ru": "Образец", "en": "Sample"}
 # Latin in Russian text that a Russian reader expects: brands and formats; and the values
 # an operator types (role codes for `invite create --role`, locale codes).
 LATIN_ALLOWED = frozenset(
-    {"Telegram", "MAX", "Excel", "Redis", "Bot", "English", "Outlook", "Google", "true", "false"}
+    {"Telegram", "MAX", "Excel", "Redis", "PostgreSQL", "SQLite", "Bot", "English", "Outlook"}
+    | {"Google", "true", "false"}
     | {role.value for role in Role}
     | set(SUPPORTED_LOCALES)
     # the survey file format's own field names and question types, named in its problems
@@ -160,6 +161,7 @@ NOT_WORDS = re.compile(
             r"\b\d+[hm]\b",  # 24h, 30m
             r"\b[A-Z][a-z]+/[A-Z][\w/]+",  # Europe/Moscow
             r"\.(?:ics|xlsx|csv|yaml|yml|png|env)\b",
+            r"\b[\w-]+(?:/[\w-]+)*\.md\b",  # docs/deploy.md
             r"\?\w+=",  # a link's query: …?start=
             r"%\(\w+\)[sdr]|%[sdr]",
             r"<code>[^<]*</code>",  # an invite code, a value to copy
