@@ -74,8 +74,12 @@ WINDOW = timedelta(days=21)
 ZONE = ZoneInfo("Europe/Moscow")
 REPEATS = 3
 SCHOOLS_PER_CURATOR = 4  # and ~30% of schools have a second one: ~5 schools each
-SCALE_1_5 = {"min": 1, "max": 5, "min_label": {"ru": "Низко", "en": "Low"},
-             "max_label": {"ru": "Высоко", "en": "High"}}  # fmt: skip
+SCALE_1_5 = {
+    "min": 1,
+    "max": 5,
+    "min_label": {"ru": "Низко", "en": "Low"},
+    "max_label": {"ru": "Высоко", "en": "High"},
+}
 TEXTS = [
     "Не хватает педагогов-предметников, особенно по математике и физике.",
     "Нужна методическая помощь в составлении антирисковой программы.",
@@ -227,8 +231,7 @@ def self_diagnostics_definition() -> SurveyDefinition:
     scales = [q for q in data["questions"] if q["type"] == "scale"]
     for direction in directions:
         for k in range(1, 9):
-            scales.append(_scale(f"{direction}_criterion_{k}",
-                                 f"{direction}: критерий {k}"))  # fmt: skip
+            scales.append(_scale(f"{direction}_criterion_{k}", f"{direction}: критерий {k}"))
     data["questions"] = scales + comment
     return SurveyDefinition.model_validate(data)
 
@@ -280,8 +283,9 @@ def _value(question: Question, zeal: float, rng: random.Random) -> Any:
         return _clamp(round(rng.gauss(low + (high - low) * (0.3 + 0.6 * zeal), 0.9)), low, high)
     if question.type == "number":
         low, high = int(question.min or 0), int(question.max or 100)
-        return _clamp(round(rng.gauss(low + (high - low) * 0.4 * zeal, (high - low) / 8)),
-                      low, high)  # fmt: skip
+        return _clamp(
+            round(rng.gauss(low + (high - low) * 0.4 * zeal, (high - low) / 8)), low, high
+        )
     if question.type == "yes_no":
         return rng.random() < 0.3 + 0.4 * zeal
     return rng.choice(TEXTS)
@@ -370,27 +374,44 @@ async def events_and_announcements(
         while day < NOW.date():
             moment = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=12)
             if day.weekday() == 0 and (day.day <= 7 or 15 <= day.day <= 21):
-                events.append(Event(kind=EventKind.MEETING, occurrence=day, starts_at=moment,
-                                    title="Организационное совещание", link="https://meet/x",
-                                    audience=everyone,
-                                    created_at=moment - timedelta(days=7)))  # fmt: skip
+                events.append(
+                    Event(
+                        kind=EventKind.MEETING,
+                        occurrence=day,
+                        starts_at=moment,
+                        title="Организационное совещание",
+                        link="https://meet/x",
+                        audience=everyone,
+                        created_at=moment - timedelta(days=7),
+                    )
+                )
             if day.weekday() == 3 and (day - date(2020, 1, 2)).days % 14 == 0:
                 webinar += 1
-                events.append(Event(kind=EventKind.WEBINAR, starts_at=moment + timedelta(hours=2),
-                                    title=f"Вебинар {webinar}", link="https://webinar/x",
-                                    audience=shmr if webinar % 3 == 0 else everyone,
-                                    status=EventStatus.CANCELLED if webinar == 4
-                                    else EventStatus.SCHEDULED,
-                                    created_at=moment - timedelta(days=10)))  # fmt: skip
+                events.append(
+                    Event(
+                        kind=EventKind.WEBINAR,
+                        starts_at=moment + timedelta(hours=2),
+                        title=f"Вебинар {webinar}",
+                        link="https://webinar/x",
+                        audience=shmr if webinar % 3 == 0 else everyone,
+                        status=EventStatus.CANCELLED if webinar == 4 else EventStatus.SCHEDULED,
+                        created_at=moment - timedelta(days=10),
+                    )
+                )
             day += timedelta(days=1)
         session.add_all(events)
         sent = [start + timedelta(days=10 + 20 * i) for i in range(8)]
         broadcasts = [
-            Broadcast(text=f"Объявление {i}: ознакомьтесь с методическими рекомендациями",
-                      acknowledge=True, audience=everyone, send_at=at,
-                      status=BroadcastStatus.DONE, created_at=at)
+            Broadcast(
+                text=f"Объявление {i}: ознакомьтесь с методическими рекомендациями",
+                acknowledge=True,
+                audience=everyone,
+                send_at=at,
+                status=BroadcastStatus.DONE,
+                created_at=at,
+            )
             for i, at in enumerate(sent, start=1)
-        ]  # fmt: skip
+        ]
         session.add_all(broadcasts)
         await session.commit()
         held = [e.id for e in events if e.status == EventStatus.SCHEDULED]
@@ -422,28 +443,69 @@ def fill(
         if "ШМР" in programmes:
             shmr.add(school_id)
         name = f"СОШ № {school_id}"
-        school_rows.append((school_id, f"47{school_id:05d}", municipality,
-                            f"Муниципальное общеобразовательное учреждение «{name}»", name,
-                            json.dumps(programmes, ensure_ascii=False),
-                            f"{name} 47{school_id:05d}".casefold(), None))  # fmt: skip
-    db.executemany("INSERT INTO schools (id, code, municipality_id, full_name, short_name, "
-                   "programmes, search_text, archived_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   school_rows)  # fmt: skip
+        school_rows.append(
+            (
+                school_id,
+                f"47{school_id:05d}",
+                municipality,
+                f"Муниципальное общеобразовательное учреждение «{name}»",
+                name,
+                json.dumps(programmes, ensure_ascii=False),
+                f"{name} 47{school_id:05d}".casefold(),
+                None,
+            )
+        )
+    db.executemany(
+        "INSERT INTO schools (id, code, municipality_id, full_name, short_name, "
+        "programmes, search_text, archived_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        school_rows,
+    )
 
     # A director per school (ids 1..schools), then the curators.
     curators = max(schools // SCHOOLS_PER_CURATOR, 1)
-    people = [(i, 40_000_000 + i, "ru", created, f"Директор {i}", Role.DIRECTOR.value, None,
-               created, created, None, 1) for i in school_ids]  # fmt: skip
-    people += [(schools + i, 40_000_000 + schools + i, "ru", created, f"Куратор {i}",
-                Role.CURATOR.value, None, created, created, None, 1)
-               for i in range(1, curators + 1)]  # fmt: skip
-    db.executemany("INSERT INTO participants (id, telegram_id, locale, created_at, full_name, "
-                   "role, municipality_id, consent_at, registered_at, unreachable_at, "
-                   "digest_enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", people)  # fmt: skip
+    people = [
+        (
+            i,
+            40_000_000 + i,
+            "ru",
+            created,
+            f"Директор {i}",
+            Role.DIRECTOR.value,
+            None,
+            created,
+            created,
+            None,
+            1,
+        )
+        for i in school_ids
+    ]
+    people += [
+        (
+            schools + i,
+            40_000_000 + schools + i,
+            "ru",
+            created,
+            f"Куратор {i}",
+            Role.CURATOR.value,
+            None,
+            created,
+            created,
+            None,
+            1,
+        )
+        for i in range(1, curators + 1)
+    ]
+    db.executemany(
+        "INSERT INTO participants (id, telegram_id, locale, created_at, full_name, "
+        "role, municipality_id, consent_at, registered_at, unreachable_at, "
+        "digest_enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        people,
+    )
     shuffled = school_ids[:]
     rng.shuffle(shuffled)
-    curators_of = {s: [schools + 1 + i // SCHOOLS_PER_CURATOR % curators]
-                   for i, s in enumerate(shuffled)}  # fmt: skip
+    curators_of = {
+        s: [schools + 1 + i // SCHOOLS_PER_CURATOR % curators] for i, s in enumerate(shuffled)
+    }
     for theirs in curators_of.values():
         second = schools + 1 + rng.randrange(curators)
         if rng.random() < 0.3 and second not in theirs:
@@ -478,47 +540,87 @@ def fill(
                         finished = item.closes_at - timedelta(days=1) * rng.uniform(0.02, 0.98)
                     else:
                         finished = started + timedelta(minutes=rng.uniform(3, 60 * 24))
-                    units.append(Unit(len(units) + 1, item.survey_id, key, school_id,
-                                      participant_id, status, started, finished,
-                                      finished if status == "submitted" else None, item.engine,
-                                      zeal[school_id], rng.getrandbits(32)))  # fmt: skip
-    db.executemany("INSERT INTO survey_responses (id, survey_id, unit_key, school_id, "
-                   "participant_id, status, started_at, updated_at, submitted_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   [(u.id, u.survey_id, u.unit_key, u.school_id, u.participant_id, u.status,
-                     _stamp(u.started_at), _stamp(u.updated_at),
-                     _stamp(u.submitted_at) if u.submitted_at else None)
-                    for u in units])  # fmt: skip
+                    units.append(
+                        Unit(
+                            len(units) + 1,
+                            item.survey_id,
+                            key,
+                            school_id,
+                            participant_id,
+                            status,
+                            started,
+                            finished,
+                            finished if status == "submitted" else None,
+                            item.engine,
+                            zeal[school_id],
+                            rng.getrandbits(32),
+                        )
+                    )
+    db.executemany(
+        "INSERT INTO survey_responses (id, survey_id, unit_key, school_id, "
+        "participant_id, status, started_at, updated_at, submitted_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                u.id,
+                u.survey_id,
+                u.unit_key,
+                u.school_id,
+                u.participant_id,
+                u.status,
+                _stamp(u.started_at),
+                _stamp(u.updated_at),
+                _stamp(u.submitted_at) if u.submitted_at else None,
+            )
+            for u in units
+        ],
+    )
     for unit in units[:300]:  # the generator obeys the engine's rules
         values = answers_of(unit)
         assert not unit.engine.consistency_problems(values), unit
         assert unit.engine.is_complete(values) == (unit.status == "submitted"), unit
     # Every answer rewrites its response's rows: the table is in order of the last change.
     in_order = sorted(units, key=lambda u: u.updated_at)
-    db.executemany("INSERT INTO survey_answers (response_id, question_id, position, option_id, "
-                   "number, text, flag) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   (row for unit in in_order for row in answer_rows(unit)))  # fmt: skip
+    db.executemany(
+        "INSERT INTO survey_answers (response_id, question_id, position, option_id, "
+        "number, text, flag) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (row for unit in in_order for row in answer_rows(unit)),
+    )
 
     # «Буду» / «Не смогу» from directors and curators; announcements reached them all.
     event_times = dict(db.execute("SELECT id, starts_at FROM events"))
     everyone = [(p[0], p[1], zeal.get(p[0], 0.8)) for p in people]
-    db.executemany("INSERT INTO event_answers (event_id, participant_id, answer, answered_at) "
-                   "VALUES (?, ?, ?, ?)",
-                   ((event, person, "yes" if rng.random() < 0.3 + 0.65 * z else "no",
-                     event_times[event])
-                    for event in event_ids for person, _, z in everyone
-                    if rng.random() < 0.5 + 0.45 * z))  # fmt: skip
+    db.executemany(
+        "INSERT INTO event_answers (event_id, participant_id, answer, answered_at) "
+        "VALUES (?, ?, ?, ?)",
+        (
+            (event, person, "yes" if rng.random() < 0.3 + 0.65 * z else "no", event_times[event])
+            for event in event_ids
+            for person, _, z in everyone
+            if rng.random() < 0.5 + 0.45 * z
+        ),
+    )
     payload = json.dumps(Payload("Объявление").as_json(), ensure_ascii=False)
-    db.executemany("INSERT INTO outbox (kind, reference, participant_id, chat_id, payload, "
-                   "due_at, status, attempts, sent_at, message_id) "
-                   "VALUES ('broadcast', ?, ?, ?, ?, ?, 'sent', 1, ?, ?)",
-                   ((f"broadcast:{b}", person, chat, payload, _stamp(at), _stamp(at), person)
-                    for b, at in announcements for person, chat, _ in everyone))  # fmt: skip
-    db.executemany("INSERT INTO acknowledgements (broadcast_id, participant_id, "
-                   "acknowledged_at) VALUES (?, ?, ?)",
-                   ((b, person, _stamp(at + timedelta(hours=3)))
-                    for b, at in announcements for person, _, z in everyone
-                    if rng.random() < 0.2 + 0.75 * z))  # fmt: skip
+    db.executemany(
+        "INSERT INTO outbox (kind, reference, participant_id, chat_id, payload, "
+        "due_at, status, attempts, sent_at, message_id) "
+        "VALUES ('broadcast', ?, ?, ?, ?, ?, 'sent', 1, ?, ?)",
+        (
+            (f"broadcast:{b}", person, chat, payload, _stamp(at), _stamp(at), person)
+            for b, at in announcements
+            for person, chat, _ in everyone
+        ),
+    )
+    db.executemany(
+        "INSERT INTO acknowledgements (broadcast_id, participant_id, "
+        "acknowledged_at) VALUES (?, ?, ?)",
+        (
+            (b, person, _stamp(at + timedelta(hours=3)))
+            for b, at in announcements
+            for person, _, z in everyone
+            if rng.random() < 0.2 + 0.75 * z
+        ),
+    )
     db.execute("UPDATE broadcasts SET recipients = ?", (len(people),))
     db.commit()
     db.close()
@@ -526,9 +628,19 @@ def fill(
 
 def counts(path: Path) -> list[tuple[str, int]]:
     db = sqlite3.connect(path)
-    tables = ["schools", "participants", "assignments", "surveys", "survey_responses",
-              "survey_answers", "events", "event_answers", "broadcasts", "outbox",
-              "acknowledgements"]  # fmt: skip
+    tables = [
+        "schools",
+        "participants",
+        "assignments",
+        "surveys",
+        "survey_responses",
+        "survey_answers",
+        "events",
+        "event_answers",
+        "broadcasts",
+        "outbox",
+        "acknowledgements",
+    ]
     result = [(t, int(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0])) for t in tables]
     submitted = db.execute(
         "SELECT count(*) FROM survey_responses WHERE status = 'submitted'"
@@ -574,9 +686,15 @@ async def full_report(
         async with sessions() as session:
             started = time.perf_counter()
             report = await analytics.report(
-                session, None, code, start=NOW - PERIOD, end=NOW, now=NOW,
-                rules=analytics.EngagementRules(), divergence=0.4,
-            )  # fmt: skip
+                session,
+                None,
+                code,
+                start=NOW - PERIOD,
+                end=NOW,
+                now=NOW,
+                rules=analytics.EngagementRules(),
+                divergence=0.4,
+            )
             return time.perf_counter() - started, clock.seconds, report
     finally:
         gc.callbacks.remove(clock)
@@ -600,14 +718,17 @@ async def main(schools: int, rounds: int) -> None:
     await migrate.upgrade(engine)
     sessions = create_session_factory(engine)
     directors, curators = directors_definition(), curators_definition()
-    opened = await open_rounds(sessions, [directors, curators, self_diagnostics_definition()],
-                               rounds)  # fmt: skip
+    opened = await open_rounds(
+        sessions, [directors, curators, self_diagnostics_definition()], rounds
+    )
     event_ids, announcements = await events_and_announcements(sessions)
     await engine.dispose()
     fill(path, schools, opened, event_ids, announcements)
     generated = time.perf_counter() - began
-    print(f"database:            {path} ({path.stat().st_size / 2**20:.0f} MB), "
-          f"built in {generated:.1f} s")  # fmt: skip
+    print(
+        f"database:            {path} ({path.stat().st_size / 2**20:.0f} MB), "
+        f"built in {generated:.1f} s"
+    )
     for table, n in counts(path):
         print(f"  {table:<22} {n:>9,}".replace(",", " "))
 
@@ -632,21 +753,27 @@ async def main(schools: int, rounds: int) -> None:
     def runs(times: list[float]) -> str:
         return ", ".join(f"{s * 1000:.0f}" for s in times)
 
-    print(f"raw GROUP BY over survey_answers ({groups} groups): median {raw * 1000:.0f} ms "
-          f"(runs {runs(raw_times)} ms)")  # fmt: skip
+    print(
+        f"raw GROUP BY over survey_answers ({groups} groups): median {raw * 1000:.0f} ms "
+        f"(runs {runs(raw_times)} ms)"
+    )
     print(
         f"full report ({directors.code}, round {report.rates.round.number}, region): "
         f"median {full * 1000:.0f} ms (runs {runs(report_times)} ms) (goal <= 3000 ms)"
     )
     collecting = statistics.median(gc_times) * 1000
-    print(f"  of which in CPython's cyclic GC (thresholds {THRESHOLDS}, as in the bot): "
-          f"median {collecting:.0f} ms (runs {runs(gc_times)} ms)")  # fmt: skip
+    print(
+        f"  of which in CPython's cyclic GC (thresholds {THRESHOLDS}, as in the bot): "
+        f"median {collecting:.0f} ms (runs {runs(gc_times)} ms)"
+    )
     print(f"ratio (report / raw GROUP BY): {full / raw:.2f} (goal <= 3)")
-    print(f"  report: {report.rates.total.submitted} of {report.rates.total.expected} "
-          f"submitted, {len(report.distributions.questions)} distributions, "
-          f"{len(report.distributions.texts)} texts, {len(report.engagement.schools)} schools "
-          f"rated, {len(report.comparison.schools) if report.comparison else 0} "
-          f"director/curator pairs, {len(report.rounds.rounds)} rounds")  # fmt: skip
+    print(
+        f"  report: {report.rates.total.submitted} of {report.rates.total.expected} "
+        f"submitted, {len(report.distributions.questions)} distributions, "
+        f"{len(report.distributions.texts)} texts, {len(report.engagement.schools)} schools "
+        f"rated, {len(report.comparison.schools) if report.comparison else 0} "
+        f"director/curator pairs, {len(report.rounds.rounds)} rounds"
+    )
 
     before = rss_mb()
     started = time.perf_counter()
@@ -658,11 +785,15 @@ async def main(schools: int, rounds: int) -> None:
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     await engine.dispose()
-    print(f"workbook (report.tables + report.workbook): {workbook_seconds:.2f} s, {sheets} "
-          f"sheets, {size / 1024:.0f} KB (goal <= 15 s)")  # fmt: skip
-    print(f"workbook peak memory: {traced_peak / 2**20:.0f} MB allocated by Python at the peak "
-          f"(tracemalloc, a second pass; goal < 500 MB); the whole process's peak RSS "
-          f"{before:.0f} MB before, {after:.0f} MB after (ru_maxrss)")  # fmt: skip
+    print(
+        f"workbook (report.tables + report.workbook): {workbook_seconds:.2f} s, {sheets} "
+        f"sheets, {size / 1024:.0f} KB (goal <= 15 s)"
+    )
+    print(
+        f"workbook peak memory: {traced_peak / 2**20:.0f} MB allocated by Python at the peak "
+        f"(tracemalloc, a second pass; goal < 500 MB); the whole process's peak RSS "
+        f"{before:.0f} MB before, {after:.0f} MB after (ru_maxrss)"
+    )
     print(f"wall time, generation included: {time.perf_counter() - began:.1f} s")
 
 

@@ -27,8 +27,16 @@ async def main(recipients: int) -> None:
     engine, sessions = await database_with_directors(recipients, 20_000_000)
     now = utcnow()
     async with sessions() as session:
-        session.add(Participant(telegram_id=1, locale="ru", role=Role.REGIONAL_COORDINATOR,
-                                full_name="Регион", registered_at=now, created_at=now))  # fmt: skip
+        session.add(
+            Participant(
+                telegram_id=1,
+                locale="ru",
+                role=Role.REGIONAL_COORDINATOR,
+                full_name="Регион",
+                registered_at=now,
+                created_at=now,
+            )
+        )
         await session.commit()
         author = await session.scalar(select(Participant).where(Participant.telegram_id == 1))
         assert author is not None
@@ -40,15 +48,29 @@ async def main(recipients: int) -> None:
         author = await session.merge(author)
         started = time.perf_counter()
         created = await broadcasts.create(
-            session, author, text="Объявление", audience=Audience(roles=(Role.DIRECTOR,)),
-            send_at=now, render=render,
-        )  # fmt: skip
+            session,
+            author,
+            text="Объявление",
+            audience=Audience(roles=(Role.DIRECTOR,)),
+            send_at=now,
+            render=render,
+        )
         create_seconds = time.perf_counter() - started
     async with sessions() as session:
         people = list(await session.scalars(select(Participant.id)))
-        rows = [{"kind": "baseline", "reference": "b", "participant_id": i, "chat_id": 0,
-                 "payload": {"text": "x"}, "due_at": now, "status": OutboxStatus.SENT,
-                 "attempts": 0} for i in people]  # fmt: skip
+        rows = [
+            {
+                "kind": "baseline",
+                "reference": "b",
+                "participant_id": i,
+                "chat_id": 0,
+                "payload": {"text": "x"},
+                "due_at": now,
+                "status": OutboxStatus.SENT,
+                "attempts": 0,
+            }
+            for i in people
+        ]
         started = time.perf_counter()
         await session.execute(insert(OutboxMessage), rows)
         await session.commit()

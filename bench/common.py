@@ -25,9 +25,17 @@ async def database_with_directors(
     async with sessions() as session:
         await session.execute(
             insert(Participant),
-            [{"telegram_id": first_telegram_id + i, "locale": "ru", "role": Role.DIRECTOR,
-              "full_name": f"Директор {i}", "registered_at": now, "created_at": now}
-             for i in range(directors)],
-        )  # fmt: skip
+            [
+                {
+                    "telegram_id": first_telegram_id + i,
+                    "locale": "ru",
+                    "role": Role.DIRECTOR,
+                    "full_name": f"Директор {i}",
+                    "registered_at": now,
+                    "created_at": now,
+                }
+                for i in range(directors)
+            ],
+        )
         await session.commit()
     return engine, sessions

@@ -46,9 +46,19 @@ async def main(messages: int, rate: float) -> None:
         enqueue_seconds = time.perf_counter() - started
     # Baseline: the same rows with a plain INSERT and no conflict handling.
     async with sessions() as session:
-        rows = [{"kind": "baseline", "reference": "b:0", "participant_id": p.id,
-                 "chat_id": p.telegram_id, "payload": payload.as_json(), "due_at": now,
-                 "status": OutboxStatus.SENT, "attempts": 0} for p in people]  # fmt: skip
+        rows = [
+            {
+                "kind": "baseline",
+                "reference": "b:0",
+                "participant_id": p.id,
+                "chat_id": p.telegram_id,
+                "payload": payload.as_json(),
+                "due_at": now,
+                "status": OutboxStatus.SENT,
+                "attempts": 0,
+            }
+            for p in people
+        ]
         started = time.perf_counter()
         await session.execute(insert(OutboxMessage), rows)
         await session.commit()
@@ -75,9 +85,10 @@ async def main(messages: int, rate: float) -> None:
     stop.set()
     await runner
     delivered = Counter(
-        call.chat_id for call in telegram.calls
+        call.chat_id
+        for call in telegram.calls
         if call.method == "sendMessage" and call.result is not None
-    )  # fmt: skip
+    )
     expected = {p.telegram_id for p in people}
     lost = len(expected - set(delivered))
     duplicated = sum(count - 1 for count in delivered.values() if count > 1)
@@ -89,9 +100,11 @@ async def main(messages: int, rate: float) -> None:
     await engine.dispose()
 
     print(f"messages:            {messages}")
-    print(f"enqueue (bulk, idempotent): {enqueue_seconds * 1000:.0f} ms; "
-          f"plain INSERT baseline: {baseline_seconds * 1000:.0f} ms; "
-          f"ratio {enqueue_seconds / baseline_seconds:.2f}")  # fmt: skip
+    print(
+        f"enqueue (bulk, idempotent): {enqueue_seconds * 1000:.0f} ms; "
+        f"plain INSERT baseline: {baseline_seconds * 1000:.0f} ms; "
+        f"ratio {enqueue_seconds / baseline_seconds:.2f}"
+    )
     print(f"delivery time:       {elapsed:.1f} s")
     print(f"fake API limit R:    {rate:.0f}/s (the loop is set to {rate * HEADROOM:.0f}/s)")
     print(f"achieved rate:       {achieved:.1f}/s = {achieved / rate:.3f} of R (goal >= 0.95)")

@@ -36,9 +36,13 @@ from tests.support.updates import TelegramUser, callback_update
 
 
 async def answer_all(
-    dispatcher: Dispatcher, bot: Bot, session: RecordingSession,
-    users: list[tuple[int, str]], presses: int, first_update: int,
-) -> float:  # fmt: skip
+    dispatcher: Dispatcher,
+    bot: Bot,
+    session: RecordingSession,
+    users: list[tuple[int, str]],
+    presses: int,
+    first_update: int,
+) -> float:
     """Each user presses `presses` buttons, each the first under the bot's last answer;
     the CPU seconds it took."""
     update_id = first_update
@@ -88,13 +92,17 @@ async def measure(path: Path, directors: int, questions: int, rounds: int) -> No
             update_id += len(users) * presses
             totals[name] += spent[name]
         per_update = {name: 1000 * s / (len(users) * presses) for name, s in spent.items()}
-        print(f"round {round_}: full bot {per_update['full bot']:.2f} ms, "
-              f"echo bot {per_update['echo bot']:.2f} ms of CPU per update")  # fmt: skip
+        print(
+            f"round {round_}: full bot {per_update['full bot']:.2f} ms, "
+            f"echo bot {per_update['echo bot']:.2f} ms of CPU per update"
+        )
     await engine.dispose()
     updates = rounds * directors * presses
     full_ms, echo_ms = (1000 * totals[name] / updates for name in ("full bot", "echo bot"))
-    print(f"CPU per update: full bot {full_ms:.2f} ms, echo bot {echo_ms:.2f} ms "
-          f"(ratio echo / full {echo_ms / full_ms:.2f})")  # fmt: skip
+    print(
+        f"CPU per update: full bot {full_ms:.2f} ms, echo bot {echo_ms:.2f} ms "
+        f"(ratio echo / full {echo_ms / full_ms:.2f})"
+    )
 
 
 if __name__ == "__main__":

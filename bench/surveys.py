@@ -42,16 +42,27 @@ from tests.support.updates import TelegramUser
 
 
 def definition(questions: int, code: str = "bench") -> SurveyDefinition:
-    option = [{"id": f"o{i}", "label": {"ru": f"Вариант {i}", "en": f"Option {i}"}}
-              for i in range(3)]  # fmt: skip
-    return SurveyDefinition.model_validate({
-        "code": code, "title": {"ru": "Замер", "en": "Bench"},
-        "description": {"ru": "Замер", "en": "Bench"}, "audience": {"roles": ["director"]},
-        "unit": "school",
-        "questions": [{"id": f"q{i}", "type": "single", "options": option,
-                       "text": {"ru": f"Вопрос {i}?", "en": f"Question {i}?"}}
-                      for i in range(questions)],
-    })  # fmt: skip
+    option = [
+        {"id": f"o{i}", "label": {"ru": f"Вариант {i}", "en": f"Option {i}"}} for i in range(3)
+    ]
+    return SurveyDefinition.model_validate(
+        {
+            "code": code,
+            "title": {"ru": "Замер", "en": "Bench"},
+            "description": {"ru": "Замер", "en": "Bench"},
+            "audience": {"roles": ["director"]},
+            "unit": "school",
+            "questions": [
+                {
+                    "id": f"q{i}",
+                    "type": "single",
+                    "options": option,
+                    "text": {"ru": f"Вопрос {i}?", "en": f"Question {i}?"},
+                }
+                for i in range(questions)
+            ],
+        }
+    )
 
 
 async def prepare(
@@ -61,16 +72,29 @@ async def prepare(
     id, the "open" button's data) of each director."""
     engine, sessions = await database_with_directors(directors, 30_000_000, path)
     async with sessions() as session:
-        await session.execute(insert(School), [
-            {"code": f"B{i}", "municipality_id": 1, "full_name": f"Школа {i}",
-             "short_name": f"Школа {i}", "programmes": [], "search_text": ""}
-            for i in range(directors)])  # fmt: skip
+        await session.execute(
+            insert(School),
+            [
+                {
+                    "code": f"B{i}",
+                    "municipality_id": 1,
+                    "full_name": f"Школа {i}",
+                    "short_name": f"Школа {i}",
+                    "programmes": [],
+                    "search_text": "",
+                }
+                for i in range(directors)
+            ],
+        )
         people = list(await session.scalars(select(Participant).order_by(Participant.id)))
         schools = list(await session.scalars(select(School).order_by(School.id)))
-        await session.execute(insert(Assignment), [
-            {"participant_id": p.id, "school_id": s.id}
-            for p, s in zip(people, schools, strict=True)
-        ])  # fmt: skip
+        await session.execute(
+            insert(Assignment),
+            [
+                {"participant_id": p.id, "school_id": s.id}
+                for p, s in zip(people, schools, strict=True)
+            ],
+        )
         await session.commit()
         openings = []
         for round_ in range(rounds):
@@ -78,11 +102,15 @@ async def prepare(
             loaded = await surveys.load(session, None, definition(questions, code))
             now = utcnow()
             await surveys.open_window(session, None, code, now + timedelta(days=1), now)
-            openings.append([
-                (p.telegram_id,
-                 SurveyCb(action="open", survey=loaded.survey.id, school=s.id).pack())
-                for p, s in zip(people, schools, strict=True)
-            ])  # fmt: skip
+            openings.append(
+                [
+                    (
+                        p.telegram_id,
+                        SurveyCb(action="open", survey=loaded.survey.id, school=s.id).pack(),
+                    )
+                    for p, s in zip(people, schools, strict=True)
+                ]
+            )
     await engine.dispose()
     return openings
 
@@ -134,9 +162,11 @@ async def simulate(
 def report(name: str, elapsed: float, latencies: list[float]) -> float:
     rate = len(latencies) / elapsed
     cuts = statistics.quantiles(latencies, n=100)
-    print(f"{name:<10} {len(latencies)} presses in {elapsed:.1f} s: {rate:.0f} updates/s; "
-          f"press→answer p50 {cuts[49] * 1000:.0f} ms, p95 {cuts[94] * 1000:.0f} ms, "
-          f"p99 {cuts[98] * 1000:.0f} ms")  # fmt: skip
+    print(
+        f"{name:<10} {len(latencies)} presses in {elapsed:.1f} s: {rate:.0f} updates/s; "
+        f"press→answer p50 {cuts[49] * 1000:.0f} ms, p95 {cuts[94] * 1000:.0f} ms, "
+        f"p99 {cuts[98] * 1000:.0f} ms"
+    )
     return rate
 
 
@@ -158,9 +188,11 @@ async def main(directors: int, questions: int, rounds: int) -> None:
     echo_telegram = FakeTelegram(TOKEN)
     await echo_telegram.start()
     echo = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.echo_bot",
+        sys.executable,
+        "-m",
+        "bench.echo_bot",
         env={**bot.env, "TELEGRAM_API_BASE": echo_telegram.base_url},
-    )  # fmt: skip
+    )
     await echo_telegram.wait_for("getUpdates", timeout=60)
 
     totals: dict[str, tuple[float, list[float]]] = {"full bot": (0.0, []), "echo bot": (0.0, [])}
@@ -172,8 +204,10 @@ async def main(directors: int, questions: int, rounds: int) -> None:
             spent, all_latencies = totals[name]
             totals[name] = (spent + elapsed, all_latencies + latencies)
         full, bare = rates["full bot"], rates["echo bot"]
-        print(f"round {round_}: full bot {full:.0f} updates/s, echo bot {bare:.0f} updates/s, "
-              f"ratio {full / bare:.2f}")  # fmt: skip
+        print(
+            f"round {round_}: full bot {full:.0f} updates/s, echo bot {bare:.0f} updates/s, "
+            f"ratio {full / bare:.2f}"
+        )
 
     await bot.stop(timeout=60)
     echo.terminate()

@@ -78,8 +78,14 @@ def _bars(
     axes.invert_yaxis()  # the first row on top
     for position, value in zip(positions, values, strict=True):
         text = f"{value:.0%}" if percent else f"{value:.1f}"
-        axes.annotate(text, (value, position), xytext=(3, 0), textcoords="offset points",
-                      va="center", fontsize=8)  # fmt: skip
+        axes.annotate(
+            text,
+            (value, position),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
     top = limit if limit is not None else max([*values, 1.0]) * 1.15
     axes.set_xlim(0, top * (1.12 if limit is not None else 1))
     if percent:
@@ -101,8 +107,11 @@ def response_rates(rates: ResponseRates, places: Places, t: Translate, locale: s
     if not rows:
         raise LookupError("rates")  # nobody in the scope can answer the survey
     rows.sort(key=lambda row: -(row[1] or 0))
-    title = t("analysis-chart-rates", survey=rates.round.definition.title.get(locale),
-              round=rates.round.number)  # fmt: skip
+    title = t(
+        "analysis-chart-rates",
+        survey=rates.round.definition.title.get(locale),
+        round=rates.round.number,
+    )
     figure = _bars(
         title, [r[0] for r in rows], [r[1] or 0.0 for r in rows], percent=True, limit=1.0
     )
@@ -152,8 +161,7 @@ def question(
     axes.invert_yaxis()
     axes.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
     axes.set_xlim(0, 1)
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncols=2, fontsize=8,
-                frameon=False)  # fmt: skip
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncols=2, fontsize=8, frameon=False)
     _title(figure, title)
     axes.grid(axis="x", alpha=0.3)
     return Chart(figure, t("analysis-caption-multi" if multi else "analysis-caption-shares"))
@@ -165,8 +173,9 @@ def engagement_ranking(engagement: Engagement, places: Places, t: Translate) -> 
     region = places.municipality_id is None
     if region:
         means = engagement.by_municipality()
-        rows = sorted(((places.municipality(m), v) for m, v in means.items()),
-                      key=lambda row: row[1])  # fmt: skip
+        rows = sorted(
+            ((places.municipality(m), v) for m, v in means.items()), key=lambda row: row[1]
+        )
     else:
         rated = [s for s in engagement.schools if s.index is not None][:MAX_SCHOOLS]
         rows = [(s.school.short_name, s.index or 0.0) for s in rated]

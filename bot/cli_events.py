@@ -64,9 +64,13 @@ async def run_events(settings: Settings, args: argparse.Namespace, console: Cons
 
                 if when is not None:
                     changed = await events.move(
-                        session, None, args.id, when, utcnow(),
+                        session,
+                        None,
+                        args.id,
+                        when,
+                        utcnow(),
                         reminder_offsets=settings.reminder_offsets,
-                    )  # fmt: skip
+                    )
                 else:
                     changed = await events.cancel(session, None, args.id)
                 told = await tell_audience_of_change(

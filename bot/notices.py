@@ -42,10 +42,12 @@ def rsvp_buttons(
         text = t(f"rsvp-{answer.value}")
         return f"✅ {text}" if answer == chosen else text
 
-    return [[
-        Button(label(answer), RsvpCb(event=event.id, answer=answer).pack())
-        for answer in (Attendance.YES, Attendance.NO)
-    ]]  # fmt: skip
+    return [
+        [
+            Button(label(answer), RsvpCb(event=event.id, answer=answer).pack())
+            for answer in (Attendance.YES, Attendance.NO)
+        ]
+    ]
 
 
 def event_text(t: Localizer, event: Event, zone: ZoneInfo, *, with_link: bool = True) -> str:
@@ -119,9 +121,9 @@ def reminder_plan_text(t: Localizer, plan: events.ReminderPlan) -> str:
         parts.insert(0, t("reminder-plan-now"))
     if not parts:
         return t("reminder-plan-none")
-    listed = parts[0] if len(parts) == 1 else t(
-        "list-and", first=", ".join(parts[:-1]), last=parts[-1]
-    )  # fmt: skip
+    listed = (
+        parts[0] if len(parts) == 1 else t("list-and", first=", ".join(parts[:-1]), last=parts[-1])
+    )
     return t("reminder-plan", count=len(parts), offsets=listed)
 
 
@@ -166,8 +168,9 @@ def digest(
             f"{mark}{format_when(event.starts_at, zone, t.locale)} — {escape(event.title)}"
         )
     for title, closes_at in open_surveys:
-        lines.append(t("digest-survey", title=escape(title),
-                       when=format_when(closes_at, zone, t.locale)))  # fmt: skip
+        lines.append(
+            t("digest-survey", title=escape(title), when=format_when(closes_at, zone, t.locale))
+        )
     lines.append(t("digest-footer"))
     return Payload("\n".join(lines))
 
@@ -191,8 +194,11 @@ def progress_text(t: Localizer, progress: broadcasts.Progress, cancelled: bool) 
     done = progress.total - progress.left
     filled = round(10 * done / progress.total) if progress.total else 10
     bar = "▓" * filled + "░" * (10 - filled)
-    key = "broadcast-cancelled" if cancelled else (
-        "broadcast-done" if progress.finished else "broadcast-sending")  # fmt: skip
+    key = (
+        "broadcast-cancelled"
+        if cancelled
+        else ("broadcast-done" if progress.finished else "broadcast-sending")
+    )
     # `done` beside the bar: the bar fills with blocked and failed messages too.
     text = t(
         key,
@@ -225,10 +231,14 @@ async def send_reminders(
         event = due.event
         answers = await events.answers_to(session, event)
         outgoing = [
-            Outgoing(person, reminder(translator.for_locale(person.locale), event, zone, now,
-                                      answers.get(person.id)))
+            Outgoing(
+                person,
+                reminder(
+                    translator.for_locale(person.locale), event, zone, now, answers.get(person.id)
+                ),
+            )
             for person in await events.audience_of(session, event)
-        ]  # fmt: skip
+        ]
         queued += await delivery.enqueue(
             session,
             "reminder",
@@ -281,10 +291,18 @@ async def tell_audience_of_change(
         previous = await events.previous_start(session, event)
         answers = await events.answers_to(session, event)
         outgoing = [
-            Outgoing(person, moved(translator.for_locale(person.locale), event, zone, previous,
-                                   answers.get(person.id)))
+            Outgoing(
+                person,
+                moved(
+                    translator.for_locale(person.locale),
+                    event,
+                    zone,
+                    previous,
+                    answers.get(person.id),
+                ),
+            )
             for person in audience
-        ]  # fmt: skip
+        ]
     return await delivery.enqueue(
         session, "event-change", f"event:{event.id}:v{event.version}:{event.status}", outgoing
     )
@@ -407,8 +425,11 @@ async def send_survey_invitations(
             ):
                 continue
             t = translator.for_locale(item.participant.locale)
-            outgoing.append(Outgoing(item.participant, _survey_payload(
-                t, "survey-invitation", item, survey, zone)))  # fmt: skip
+            outgoing.append(
+                Outgoing(
+                    item.participant, _survey_payload(t, "survey-invitation", item, survey, zone)
+                )
+            )
         queued += await delivery.enqueue(
             session, "survey-invite", f"survey:{survey.id}:invite", outgoing
         )
@@ -452,12 +473,20 @@ async def send_survey_nudges(
         t = translator.for_locale(item.participant.locale)
         standing = await surveys.progress(session, item.definition, item.response)
         if standing.complete:
-            payload = _survey_payload(t, "survey-nudge-ready", item, survey, zone,
-                                      button="survey-continue")  # fmt: skip
+            payload = _survey_payload(
+                t, "survey-nudge-ready", item, survey, zone, button="survey-continue"
+            )
         elif standing.number:
-            payload = _survey_payload(t, "survey-nudge-started", item, survey, zone,
-                                      button="survey-continue", number=standing.number,
-                                      total=standing.total)  # fmt: skip
+            payload = _survey_payload(
+                t,
+                "survey-nudge-started",
+                item,
+                survey,
+                zone,
+                button="survey-continue",
+                number=standing.number,
+                total=standing.total,
+            )
         else:
             payload = _survey_payload(t, "survey-nudge-not-started", item, survey, zone)
         outgoing.append(Outgoing(item.participant, payload))
@@ -465,9 +494,14 @@ async def send_survey_nudges(
 
 
 def _survey_payload(
-    t: Localizer, key: str, item: surveys.Assignment, survey: Survey, zone: ZoneInfo,
-    button: str = "survey-start", **details: int,
-) -> Payload:  # fmt: skip
+    t: Localizer,
+    key: str,
+    item: surveys.Assignment,
+    survey: Survey,
+    zone: ZoneInfo,
+    button: str = "survey-start",
+    **details: int,
+) -> Payload:
     """The invitation or a reminder: the survey (and school), the deadline as people read
     it, and the button that opens it."""
     title = escape(item.definition.title.get(t.locale))
@@ -475,5 +509,6 @@ def _survey_payload(
     assert survey.closes_at is not None  # an open survey has its deadline
     when = format_when(survey.closes_at, zone, t.locale)
     opening = SurveyCb(action="open", survey=survey.id, school=item.school.id if item.school else 0)
-    return Payload(t(key, title=title + school, when=when, **details),
-                   [[Button(t(button), opening.pack())]])  # fmt: skip
+    return Payload(
+        t(key, title=title + school, when=when, **details), [[Button(t(button), opening.pack())]]
+    )

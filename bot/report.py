@@ -178,10 +178,17 @@ def _rates_by_school(report: Report, t: Translate, zone: ZoneInfo) -> Table:
     for row in report.rates.schools:
         rate = row.rate
         cells: tuple[Cell, ...] = (
-            report.places.municipality(row.school.municipality_id), row.school.code,
-            row.school.short_name, rate.expected, rate.submitted, rate.in_progress,
-            rate.not_started, rate.share, _local(row.submitted_at, zone), deadline,
-        )  # fmt: skip
+            report.places.municipality(row.school.municipality_id),
+            row.school.code,
+            row.school.short_name,
+            rate.expected,
+            rate.submitted,
+            rate.in_progress,
+            rate.not_started,
+            rate.share,
+            _local(row.submitted_at, zone),
+            deadline,
+        )
         if not report.anonymised:
             cells += ("; ".join(row.respondents),)
         rows.append(cells)
@@ -231,14 +238,34 @@ def _distribution_rows(
         stats = item.stats
         if stats is None:
             return [(*head, None, None, None, None, None, None, None, None)]
-        return [(*head, None, stats.count, None, stats.mean, stats.median, stats.stdev,
-                 stats.minimum, stats.maximum)]  # fmt: skip
+        return [
+            (
+                *head,
+                None,
+                stats.count,
+                None,
+                stats.mean,
+                stats.median,
+                stats.stdev,
+                stats.minimum,
+                stats.maximum,
+            )
+        ]
     options = ["yes", "no"] if question.type == "yes_no" else question.option_ids()
     return [
-        (*head, option_label(question, option, t, locale), item.options.get(option, 0),
-         item.share(option), None, None, None, None, None)
+        (
+            *head,
+            option_label(question, option, t, locale),
+            item.options.get(option, 0),
+            item.share(option),
+            None,
+            None,
+            None,
+            None,
+            None,
+        )
         for option in options
-    ]  # fmt: skip
+    ]
 
 
 def _texts(report: Report, t: Translate, locale: str) -> Table:
@@ -263,10 +290,14 @@ def _texts(report: Report, t: Translate, locale: str) -> Table:
 def component_summary(item: SchoolEngagement, names: Sequence[str], t: Translate) -> str:
     """«опросы 0 из 2, совещания и вебинары 1 из 4»."""
     return ", ".join(
-        t("analysis-component-of", component=t(f"analysis-component-{name}"),
-          done=item.components[name].done, expected=item.components[name].expected)
+        t(
+            "analysis-component-of",
+            component=t(f"analysis-component-{name}"),
+            done=item.components[name].done,
+            expected=item.components[name].expected,
+        )
         for name in names
-    )  # fmt: skip
+    )
 
 
 def _share(component: Component | None) -> float | None:
@@ -287,12 +318,17 @@ def _engagement(report: Report, t: Translate) -> Table:
     rows: list[tuple[Cell, ...]] = []
     for item in report.engagement.schools:
         low = item.index is not None and item.index < threshold
-        rows.append((
-            report.places.municipality(item.school.municipality_id), item.school.code,
-            item.school.short_name, item.index,
-            *[_share(item.components.get(name)) for name in COMPONENTS],
-            t("analysis-yes") if low else "", component_summary(item, item.weak(threshold), t),
-        ))  # fmt: skip
+        rows.append(
+            (
+                report.places.municipality(item.school.municipality_id),
+                item.school.code,
+                item.school.short_name,
+                item.index,
+                *[_share(item.components.get(name)) for name in COMPONENTS],
+                t("analysis-yes") if low else "",
+                component_summary(item, item.weak(threshold), t),
+            )
+        )
     return Table("engagement", t("analysis-sheet-engagement"), columns, rows)
 
 
@@ -306,10 +342,15 @@ def _low_engagement(report: Report, t: Translate) -> Table:
         Column(t("analysis-col-pulls-down"), width=60),
     ]
     rows: list[tuple[Cell, ...]] = [
-        (place, report.places.municipality(item.school.municipality_id), item.school.short_name,
-         item.index, component_summary(item, item.weak(threshold), t))
+        (
+            place,
+            report.places.municipality(item.school.municipality_id),
+            item.school.short_name,
+            item.index,
+            component_summary(item, item.weak(threshold), t),
+        )
         for place, item in enumerate(report.engagement.low(), start=1)
-    ]  # fmt: skip
+    ]
     return Table("low_engagement", t("analysis-sheet-low"), columns, rows)
 
 
@@ -326,11 +367,17 @@ def _comparison(report: Report, t: Translate, locale: str) -> Table:
         Column(t("analysis-col-flagged"), width=12),
     ]
     rows: list[tuple[Cell, ...]] = [
-        (report.places.municipality(d.school.municipality_id), d.school.short_name,
-         d.question.text.get(locale), _answer(d.question, d.left, t, locale),
-         _answer(d.question, d.right, t, locale), d.gap, t("analysis-yes") if d.flagged else "")
+        (
+            report.places.municipality(d.school.municipality_id),
+            d.school.short_name,
+            d.question.text.get(locale),
+            _answer(d.question, d.left, t, locale),
+            _answer(d.question, d.right, t, locale),
+            d.gap,
+            t("analysis-yes") if d.flagged else "",
+        )
         for d in comparison.schools
-    ]  # fmt: skip
+    ]
     return Table("directors_curators", t("analysis-sheet-comparison"), columns, rows)
 
 

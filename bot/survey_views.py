@@ -68,8 +68,10 @@ def question_message(
 
     rows: Rows = []
     if question.type == "single":
-        rows += [[(mark(o.label.get(locale), o.id == given), button("ans", str(i)))]
-                 for i, o in enumerate(question.options)]  # fmt: skip
+        rows += [
+            [(mark(o.label.get(locale), o.id == given), button("ans", str(i)))]
+            for i, o in enumerate(question.options)
+        ]
     elif question.type == "multi":
         for i, option in enumerate(question.options):
             tick = "☑ " if option.id in picked else "☐ "
@@ -80,13 +82,22 @@ def question_message(
         assert question.scale is not None
         values = range(question.scale.min, question.scale.max + 1)
         rows.append([(mark(str(v), v == given), button("ans", str(v))) for v in values])
-        lines.append(t("survey-scale-ends", low=question.scale.min,
-                       low_label=escape(question.scale.min_label.get(locale)),
-                       high=question.scale.max,
-                       high_label=escape(question.scale.max_label.get(locale))))  # fmt: skip
+        lines.append(
+            t(
+                "survey-scale-ends",
+                low=question.scale.min,
+                low_label=escape(question.scale.min_label.get(locale)),
+                high=question.scale.max,
+                high_label=escape(question.scale.max_label.get(locale)),
+            )
+        )
     elif question.type == "yes_no":
-        rows.append([(mark(t("survey-yes"), given is True), button("ans", "1")),
-                     (mark(t("survey-no"), given is False), button("ans", "0"))])  # fmt: skip
+        rows.append(
+            [
+                (mark(t("survey-yes"), given is True), button("ans", "1")),
+                (mark(t("survey-no"), given is False), button("ans", "0")),
+            ]
+        )
     else:
         lines.append(t("survey-type-number" if question.type == "number" else "survey-type-text"))
         if answered:
@@ -147,8 +158,12 @@ def summary_message(
         answer = escape(format_answer(t, question, answers.get(question.id)))
         lines.append(f"{number}. {escape(question.text.get(t.locale))}\n   → {answer}")
         index = question_index(engine.definition, question)
-        edits.append((t("survey-edit", number=number),
-                      SurveyCb(action="edit", response=response_id, q=index)))  # fmt: skip
+        edits.append(
+            (
+                t("survey-edit", number=number),
+                SurveyCb(action="edit", response=response_id, q=index),
+            )
+        )
     rows: Rows = []
     if editable:
         if not submitted:

@@ -187,11 +187,17 @@ def school_card(t: Localizer, entry: SchoolRoster) -> str:
         f"<b>{escape(school.full_name)}</b>",
         t("school-code", code=escape(school.code)),
         t("school-programmes", programmes=escape(", ".join(school.programmes) or "—")),
-        t("school-director", name=escape(entry.director.full_name or "—") if entry.director
-          else t("school-nobody")),
-        t("school-curators", names=escape(", ".join(c.full_name or "—" for c in entry.curators))
-          if entry.curators else t("school-nobody")),
-    ]  # fmt: skip
+        t(
+            "school-director",
+            name=escape(entry.director.full_name or "—") if entry.director else t("school-nobody"),
+        ),
+        t(
+            "school-curators",
+            names=escape(", ".join(c.full_name or "—" for c in entry.curators))
+            if entry.curators
+            else t("school-nobody"),
+        ),
+    ]
     return "\n".join(lines)
 
 

@@ -75,18 +75,31 @@ def _card_keyboard(survey: int, t: Localizer) -> list[Row]:
 
 
 async def card(
-    callback: CallbackQuery, callback_data: AnalysisCb, session: AsyncSession,
-    participant: Participant, settings: Settings, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: AnalysisCb,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    t: Localizer,
+) -> None:
     """The round in a few lines: who has answered, the best and the slowest places."""
     where, chosen = await _scoped_round(session, participant, callback_data.survey)
     rates = await analytics.response_rates(session, where, chosen)
     total = rates.total
-    lines = [t("analysis-card", title=escape(chosen.definition.title.get(t.locale)),
-               round=chosen.number, scope=escape(_scope(where, t)),
-               deadline=_when(chosen.closes_at, settings, t), submitted=total.submitted,
-               expected=total.expected, share=_percent(total.share),
-               in_progress=total.in_progress, not_started=total.not_started)]  # fmt: skip
+    lines = [
+        t(
+            "analysis-card",
+            title=escape(chosen.definition.title.get(t.locale)),
+            round=chosen.number,
+            scope=escape(_scope(where, t)),
+            deadline=_when(chosen.closes_at, settings, t),
+            submitted=total.submitted,
+            expected=total.expected,
+            share=_percent(total.share),
+            in_progress=total.in_progress,
+            not_started=total.not_started,
+        )
+    ]
     if total.unattended:
         lines.append(
             t("analysis-card-unattended", count=total.unattended, unit=chosen.definition.unit)
@@ -94,8 +107,13 @@ async def card(
     earlier = [r for r in await analytics.rounds(session, chosen.code) if r.number < chosen.number]
     if earlier:
         before = await analytics.response_rates(session, where, earlier[-1])
-        lines.append(t("analysis-card-previous", round=earlier[-1].number,
-                       share=_percent(before.total.share)))  # fmt: skip
+        lines.append(
+            t(
+                "analysis-card-previous",
+                round=earlier[-1].number,
+                share=_percent(before.total.share),
+            )
+        )
     if where.municipality_id is None:
         lowest, highest = analytics.extremes(
             {m: r.share for m, r in rates.municipalities.items() if r.share is not None}
@@ -132,9 +150,14 @@ def _places(where: analytics.Places, ranked: Sequence[tuple[int, float | None]])
 
 
 async def _send_picture(
-    callback: CallbackQuery, bot: Bot, participant: Participant, t: Localizer,
-    draw: Callable[[], charts.Chart], name: str, empty: str,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    bot: Bot,
+    participant: Participant,
+    t: Localizer,
+    draw: Callable[[], charts.Chart],
+    name: str,
+    empty: str,
+) -> None:
     """Draws in a worker thread (a chart takes a fraction of a second of CPU) and sends it
     with its caption; `empty`: what to say when there is nothing to draw."""
 
@@ -153,9 +176,13 @@ async def _send_picture(
 
 
 async def rates_chart(
-    callback: CallbackQuery, callback_data: AnalysisCb, session: AsyncSession,
-    participant: Participant, bot: Bot, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: AnalysisCb,
+    session: AsyncSession,
+    participant: Participant,
+    bot: Bot,
+    t: Localizer,
+) -> None:
     where, chosen = await _scoped_round(session, participant, callback_data.survey)
     rates = await analytics.response_rates(session, where, chosen)
 
@@ -166,25 +193,36 @@ async def rates_chart(
 
 
 async def questions(
-    callback: CallbackQuery, callback_data: AnalysisCb, session: AsyncSession,
-    participant: Participant, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: AnalysisCb,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
     analytics.scope_of(participant)
     chosen = await analytics.round_of_survey(session, callback_data.survey)
     rows: list[Row] = [
-        [(f"{index + 1}. {shorten(question.text.get(t.locale), 50)}",
-          AnalysisCb(action="question", survey=chosen.latest_id, q=index))]
+        [
+            (
+                f"{index + 1}. {shorten(question.text.get(t.locale), 50)}",
+                AnalysisCb(action="question", survey=chosen.latest_id, q=index),
+            )
+        ]
         for index, question in enumerate(chosen.definition.questions)
         if question.type != "text"
-    ]  # fmt: skip
+    ]
     rows.append([(t("analysis-button-back"), AnalysisCb(action="card", survey=chosen.latest_id))])
     await message_of(callback).answer(t("analysis-questions"), reply_markup=inline(*rows))
 
 
 async def question_chart(
-    callback: CallbackQuery, callback_data: AnalysisCb, session: AsyncSession,
-    participant: Participant, bot: Bot, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: AnalysisCb,
+    session: AsyncSession,
+    participant: Participant,
+    bot: Bot,
+    t: Localizer,
+) -> None:
     where, chosen = await _scoped_round(session, participant, callback_data.survey)
     asked = chosen.definition.questions
     if not 0 <= callback_data.q < len(asked) or asked[callback_data.q].type == "text":
@@ -209,9 +247,14 @@ def _period(callback_data: AnalysisCb, settings: Settings) -> tuple[int, datetim
 
 
 async def index_chart(
-    callback: CallbackQuery, callback_data: AnalysisCb, session: AsyncSession,
-    participant: Participant, bot: Bot, settings: Settings, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: AnalysisCb,
+    session: AsyncSession,
+    participant: Participant,
+    bot: Bot,
+    settings: Settings,
+    t: Localizer,
+) -> None:
     where = await analytics.places(session, analytics.scope_of(participant))
     _, start, now = _period(callback_data, settings)
     found = await analytics.engagement(session, where, start, now, now, settings.engagement_rules)
@@ -225,9 +268,13 @@ async def index_chart(
 
 
 async def low_engagement(
-    callback: CallbackQuery, callback_data: AnalysisCb, session: AsyncSession,
-    participant: Participant, settings: Settings, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: AnalysisCb,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    t: Localizer,
+) -> None:
     """The schools below the threshold, with what pulls each one down; other periods."""
     where = await analytics.places(session, analytics.scope_of(participant))
     days, start, now = _period(callback_data, settings)
@@ -239,9 +286,16 @@ async def low_engagement(
     ]
     for place, item in enumerate(low[:LOW_SHOWN], start=1):
         weak = report_files.component_summary(item, item.weak(found.rules.threshold), t)
-        lines.append(t("analysis-low-line", place=place, school=escape(item.school.short_name),
-                       municipality=escape(where.municipality(item.school.municipality_id)),
-                       index=f"{item.index or 0:.0f}", weak=escape(weak)))  # fmt: skip
+        lines.append(
+            t(
+                "analysis-low-line",
+                place=place,
+                school=escape(item.school.short_name),
+                municipality=escape(where.municipality(item.school.municipality_id)),
+                index=f"{item.index or 0:.0f}",
+                weak=escape(weak),
+            )
+        )
     if not low:
         lines.append(t("analysis-low-none"))
     elif len(low) > LOW_SHOWN:
@@ -258,30 +312,45 @@ async def low_engagement(
         )
     survey = callback_data.survey
     periods: Row = [
-        (t("analysis-button-days", days=d) + (" ✅" if d == days else ""),
-         AnalysisCb(action="low", survey=survey, days=d))
+        (
+            t("analysis-button-days", days=d) + (" ✅" if d == days else ""),
+            AnalysisCb(action="low", survey=survey, days=d),
+        )
         for d in PERIODS
-    ]  # fmt: skip
+    ]
     back = AnalysisCb(action="card", survey=survey) if survey else MenuCb(item="analytics")
-    rows: list[Row] = [periods,
-                       [(t("analysis-button-index"), AnalysisCb(action="index", survey=survey,
-                                                                days=days))],
-                       [(t("analysis-button-back"), back), menu_button(t)]]  # fmt: skip
+    rows: list[Row] = [
+        periods,
+        [(t("analysis-button-index"), AnalysisCb(action="index", survey=survey, days=days))],
+        [(t("analysis-button-back"), back), menu_button(t)],
+    ]
     await message_of(callback).answer("\n".join(lines), reply_markup=inline(*rows))
 
 
 async def files(
-    callback: CallbackQuery, callback_data: AnalysisCb, session: AsyncSession,
-    participant: Participant, bot: Bot, settings: Settings, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: AnalysisCb,
+    session: AsyncSession,
+    participant: Participant,
+    bot: Bot,
+    settings: Settings,
+    t: Localizer,
+) -> None:
     """The whole report as an Excel workbook (with or without names) or CSV files."""
     chosen = await analytics.round_of_survey(session, callback_data.survey)
     days, start, now = _period(callback_data, settings)
     report = await analytics.report(
-        session, participant, chosen.code, round_number=chosen.number, start=start, end=now,
-        now=now, rules=settings.engagement_rules, divergence=settings.divergence_threshold,
+        session,
+        participant,
+        chosen.code,
+        round_number=chosen.number,
+        start=start,
+        end=now,
+        now=now,
+        rules=settings.engagement_rules,
+        divergence=settings.divergence_threshold,
         anonymised=callback_data.action == "anon",
-    )  # fmt: skip
+    )
     tables = report_files.tables(report, t, t.locale, settings.zone)
     name = f"{chosen.code}-round{chosen.number}"
     if callback_data.action == "csv":
@@ -291,8 +360,12 @@ async def files(
         content = await asyncio.to_thread(report_files.workbook, tables)
         suffix = "-anonymised" if report.anonymised else ""
         document = BufferedInputFile(content, filename=f"{name}{suffix}.xlsx")
-    caption = t("analysis-file-caption", title=escape(chosen.definition.title.get(t.locale)),
-                round=chosen.number, days=days)  # fmt: skip
+    caption = t(
+        "analysis-file-caption",
+        title=escape(chosen.definition.title.get(t.locale)),
+        round=chosen.number,
+        days=days,
+    )
     await bot.send_document(participant.telegram_id, document, caption=caption)
 
 

@@ -81,8 +81,13 @@ async def start(
     await message_of(callback).answer(t("broadcast-ask-content"))
 
 
-async def content(message: Message, state: FSMContext, session: AsyncSession,
-                  participant: Participant, t: Localizer) -> None:  # fmt: skip
+async def content(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
     kind, file_id = None, None
     if message.document is not None:
         kind, file_id = "document", message.document.file_id
@@ -103,8 +108,10 @@ async def _ask_audience(
     rows: list[list[tuple[str, CallbackData | str]]] = [
         [(t("audience-all"), PickCb(field="aud", value="all"))]
     ]
-    rows += [[(t(f"audience-{role.value}"), PickCb(field="aud", value=role.value))]
-             for role in ROLE_CHOICES]  # fmt: skip
+    rows += [
+        [(t(f"audience-{role.value}"), PickCb(field="aud", value=role.value))]
+        for role in ROLE_CHOICES
+    ]
     if can(participant, Action.CHOOSE_MUNICIPALITY):
         rows.append([(t("audience-municipality"), PickCb(field="aud", value="municipality"))])
     rows.append([(t("audience-programme"), PickCb(field="aud", value="programme"))])
@@ -127,18 +134,26 @@ async def audience_choice(
     message = message_of(callback)
     if value == "all" or value in {role.value for role in ROLE_CHOICES}:
         roles = [] if value == "all" else [value]
-        await _audience_chosen(message, state, session, participant, t, Audience(
-            roles=tuple(Role(r) for r in roles)))  # fmt: skip
+        await _audience_chosen(
+            message, state, session, participant, t, Audience(roles=tuple(Role(r) for r in roles))
+        )
     elif value == "municipality":
         if not can(participant, Action.CHOOSE_MUNICIPALITY):
             raise AccessDenied()
-        await message.answer(t("choose-municipality"), reply_markup=municipalities_keyboard(
-            await directory.municipalities(session), "broadcast"))  # fmt: skip
+        await message.answer(
+            t("choose-municipality"),
+            reply_markup=municipalities_keyboard(
+                await directory.municipalities(session), "broadcast"
+            ),
+        )
     elif value == "programme":
         programmes = await directory.programmes(session)
-        await message.answer(t("broadcast-choose-programme"), reply_markup=inline(
-            *[[(name, PickCb(field="prog", value=str(i)))] for i, name in enumerate(programmes)]
-        ))  # fmt: skip
+        await message.answer(
+            t("broadcast-choose-programme"),
+            reply_markup=inline(
+                *[[(name, PickCb(field="prog", value=str(i)))] for i, name in enumerate(programmes)]
+            ),
+        )
     elif value == "unsubmitted":
         choices = [
             [
@@ -156,34 +171,59 @@ async def audience_choice(
     elif value == "declined":
         now = utcnow()
         recent = await events.upcoming(session, now - timedelta(days=30), now + timedelta(days=30))
-        await message.answer(t("broadcast-choose-event"), reply_markup=inline(*[
-            [(f"{e.starts_at.astimezone(settings.zone):%d.%m} {shorten(e.title, 50)}",
-              PickCb(field="declined", value=str(e.id)))] for e in recent
-        ]))  # fmt: skip
+        await message.answer(
+            t("broadcast-choose-event"),
+            reply_markup=inline(
+                *[
+                    [
+                        (
+                            f"{e.starts_at.astimezone(settings.zone):%d.%m} {shorten(e.title, 50)}",
+                            PickCb(field="declined", value=str(e.id)),
+                        )
+                    ]
+                    for e in recent
+                ]
+            ),
+        )
     else:
         raise AccessDenied()
 
 
 async def municipality_choice(
-    callback: CallbackQuery, callback_data: MunicipalityCb, state: FSMContext,
-    session: AsyncSession, participant: Participant, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: MunicipalityCb,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
     municipality = await directory.municipality(session, callback_data.id)
-    await _audience_chosen(message_of(callback), state, session, participant, t,
-                           Audience(municipality_ids=(municipality.id,)))  # fmt: skip
+    await _audience_chosen(
+        message_of(callback),
+        state,
+        session,
+        participant,
+        t,
+        Audience(municipality_ids=(municipality.id,)),
+    )
 
 
 async def programme_choice(
-    callback: CallbackQuery, callback_data: PickCb, state: FSMContext,
-    session: AsyncSession, participant: Participant, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: PickCb,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
     programmes = await directory.programmes(session)
     index = whole_number(callback_data.value)
     if index is None or index >= len(programmes):
         raise AccessDenied()
     chosen = programmes[index]
-    await _audience_chosen(message_of(callback), state, session, participant, t,
-                           Audience(programmes=(chosen,)))  # fmt: skip
+    await _audience_chosen(
+        message_of(callback), state, session, participant, t, Audience(programmes=(chosen,))
+    )
 
 
 CODES_SHOWN = 10
@@ -198,40 +238,59 @@ def _shown_codes(codes: list[str]) -> str:
 
 
 async def schools_typed(
-    message: Message, state: FSMContext, session: AsyncSession,
-    participant: Participant, t: Localizer,
-) -> None:  # fmt: skip
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
     codes = [code for code in re.split(r"[\s,;]+", message.text or "") if code][:200]
     schools, missing = await directory.schools_by_codes(session, codes)
     if missing or not schools:
         await message.answer(t("broadcast-unknown-schools", codes=escape(_shown_codes(missing))))
         return
-    await _audience_chosen(message, state, session, participant, t,
-                           Audience(school_ids=tuple(s.id for s in schools)))  # fmt: skip
+    await _audience_chosen(
+        message, state, session, participant, t, Audience(school_ids=tuple(s.id for s in schools))
+    )
 
 
 async def survey_choice(
-    callback: CallbackQuery, callback_data: PickCb, state: FSMContext,
-    session: AsyncSession, participant: Participant, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: PickCb,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
     survey_id = whole_number(callback_data.value)
     if survey_id is None:
         raise AccessDenied()
     survey = await surveys.get(session, survey_id)
-    await _audience_chosen(message_of(callback), state, session, participant, t,
-                           Audience(unsubmitted_survey_id=survey.id))  # fmt: skip
+    await _audience_chosen(
+        message_of(callback),
+        state,
+        session,
+        participant,
+        t,
+        Audience(unsubmitted_survey_id=survey.id),
+    )
 
 
 async def declined_choice(
-    callback: CallbackQuery, callback_data: PickCb, state: FSMContext,
-    session: AsyncSession, participant: Participant, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: PickCb,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
     event_id = whole_number(callback_data.value)
     if event_id is None:
         raise AccessDenied()
     event = await events.event(session, event_id)
-    await _audience_chosen(message_of(callback), state, session, participant, t,
-                           Audience(declined_event_id=event.id))  # fmt: skip
+    await _audience_chosen(
+        message_of(callback), state, session, participant, t, Audience(declined_event_id=event.id)
+    )
 
 
 async def _audience_chosen(
@@ -268,17 +327,27 @@ async def acknowledge_choice(
 
 
 async def when_now(
-    callback: CallbackQuery, state: FSMContext, session: AsyncSession,
-    participant: Participant, settings: Settings, bot: Bot, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    bot: Bot,
+    t: Localizer,
+) -> None:
     await state.update_data(send_at=utcnow().isoformat())
     await _preview(message_of(callback), state, session, participant, settings, bot, t)
 
 
 async def when_typed(
-    message: Message, state: FSMContext, session: AsyncSession,
-    participant: Participant, settings: Settings, bot: Bot, t: Localizer,
-) -> None:  # fmt: skip
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    bot: Bot,
+    t: Localizer,
+) -> None:
     try:
         when = datetime.strptime((message.text or "").strip(), "%d.%m.%Y %H:%M")
     except ValueError:
@@ -293,9 +362,14 @@ async def when_typed(
 
 
 async def _preview(
-    message: Message, state: FSMContext, session: AsyncSession,
-    participant: Participant, settings: Settings, bot: Bot, t: Localizer,
-) -> None:  # fmt: skip
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    bot: Bot,
+    t: Localizer,
+) -> None:
     data = await state.get_data()
     draft = _draft(data)
     await state.set_state(Compose.confirm)
@@ -316,15 +390,24 @@ async def _preview(
 
 def _draft(data: dict[str, object]) -> Broadcast:
     return Broadcast(
-        id=broadcasts.PREVIEW_ID, text=str(data["text"]), attachment_kind=data.get("kind"),
-        attachment_file_id=data.get("file_id"), acknowledge=bool(data.get("acknowledge")),
-    )  # fmt: skip
+        id=broadcasts.PREVIEW_ID,
+        text=str(data["text"]),
+        attachment_kind=data.get("kind"),
+        attachment_file_id=data.get("file_id"),
+        acknowledge=bool(data.get("acknowledge")),
+    )
 
 
 async def confirm(
-    callback: CallbackQuery, callback_data: PickCb, state: FSMContext, session: AsyncSession,
-    participant: Participant, translator: Translator, settings: Settings, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: PickCb,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    translator: Translator,
+    settings: Settings,
+    t: Localizer,
+) -> None:
     data = await state.get_data()
     await state.clear()
     await drop_keyboard(callback)
@@ -332,11 +415,16 @@ async def confirm(
         await message_of(callback).answer(t("broadcast-discarded"))
         return
     broadcast = await broadcasts.create(
-        session, participant, text=str(data["text"]), audience=Audience.from_json(data["audience"]),
-        send_at=datetime.fromisoformat(data["send_at"]), render=_render(translator),
-        attachment_kind=data.get("kind"), attachment_file_id=data.get("file_id"),
+        session,
+        participant,
+        text=str(data["text"]),
+        audience=Audience.from_json(data["audience"]),
+        send_at=datetime.fromisoformat(data["send_at"]),
+        render=_render(translator),
+        attachment_kind=data.get("kind"),
+        attachment_file_id=data.get("file_id"),
         acknowledge=bool(data.get("acknowledge")),
-    )  # fmt: skip
+    )
     progress = await broadcasts.progress(session, broadcast)
     sent = await message_of(callback).answer(
         notices.progress_text(t, progress, cancelled=False),
@@ -351,29 +439,43 @@ async def confirm(
 
 
 async def acknowledge(
-    callback: CallbackQuery, callback_data: AckCb, callback_answer: CallbackAnswer,
-    session: AsyncSession, participant: Participant, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: AckCb,
+    callback_answer: CallbackAnswer,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
     await broadcasts.acknowledge(session, participant, callback_data.broadcast, utcnow())
     callback_answer.text = t("broadcast-acknowledged")
     with suppress(TelegramBadRequest):  # pressed twice: the button already says so
-        await message_of(callback).edit_reply_markup(reply_markup=inline(
-            [(f"✅ {t('button-acknowledged')}", AckCb(broadcast=callback_data.broadcast))]
-        ))  # fmt: skip
+        await message_of(callback).edit_reply_markup(
+            reply_markup=inline(
+                [(f"✅ {t('button-acknowledged')}", AckCb(broadcast=callback_data.broadcast))]
+            )
+        )
 
 
 # -- history and reports --------------------------------------------------------------------
 
 
 async def history(
-    callback: CallbackQuery, session: AsyncSession, participant: Participant,
-    settings: Settings, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    t: Localizer,
+) -> None:
     past = await broadcasts.history(session, participant)
     rows: list[list[tuple[str, CallbackData | str]]] = [
-        [(f"{b.created_at.astimezone(settings.zone):%d.%m %H:%M} · {_headline(b)}",
-          BroadcastCb(action="card", id=b.id))] for b in past
-    ]  # fmt: skip
+        [
+            (
+                f"{b.created_at.astimezone(settings.zone):%d.%m %H:%M} · {_headline(b)}",
+                BroadcastCb(action="card", id=b.id),
+            )
+        ]
+        for b in past
+    ]
     rows.append([(t("button-new-broadcast"), MenuCb(item="broadcast-new"))])
     rows.append([menu_button(t)])
     await message_of(callback).answer(
@@ -387,9 +489,12 @@ def _headline(broadcast: Broadcast) -> str:
 
 
 async def card(
-    callback: CallbackQuery, callback_data: BroadcastCb, session: AsyncSession,
-    participant: Participant, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: BroadcastCb,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
     broadcast = await broadcasts.get(session, participant, callback_data.id)
     progress = await broadcasts.progress(session, broadcast)
     text = f"<b>{escape(_headline(broadcast))}</b>\n" + notices.progress_text(
@@ -411,16 +516,20 @@ async def card(
 
 
 async def who(
-    callback: CallbackQuery, callback_data: BroadcastCb, session: AsyncSession,
-    participant: Participant, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: BroadcastCb,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
     broadcast = await broadcasts.get(session, participant, callback_data.id)
     lines = await broadcasts.recipients(session, participant, broadcast.id)
     waiting = [
-        line for line in lines
+        line
+        for line in lines
         if line.delivery != OutboxStatus.SENT
         or (broadcast.acknowledge and line.acknowledged_at is None)
-    ]  # fmt: skip
+    ]
     if not waiting:
         await message_of(callback).answer(t("broadcast-everyone-done"))
         return
@@ -430,8 +539,10 @@ async def who(
             state = t("broadcast-not-acknowledged")
         else:
             state = t(f"delivery-{line.delivery}")
-        text.append(f"• {escape(line.municipality)} · {escape(line.schools or '—')} · "
-                    f"{escape(line.participant.full_name or '—')}: {state}")  # fmt: skip
+        text.append(
+            f"• {escape(line.municipality)} · {escape(line.schools or '—')} · "
+            f"{escape(line.participant.full_name or '—')}: {state}"
+        )
     if len(waiting) > 60:
         text.append(t("broadcast-more", count=len(waiting) - 60))
     await message_of(callback).answer("\n".join(text))
@@ -488,9 +599,14 @@ async def resend(
 
 
 async def workbook(
-    callback: CallbackQuery, callback_data: BroadcastCb, session: AsyncSession,
-    participant: Participant, settings: Settings, bot: Bot, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: BroadcastCb,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    bot: Bot,
+    t: Localizer,
+) -> None:
     lines = await broadcasts.recipients(session, participant, callback_data.id)
     content = broadcasts.recipients_workbook(lines, settings.zone, t)
     await bot.send_document(
@@ -500,9 +616,12 @@ async def workbook(
 
 
 async def cancel(
-    callback: CallbackQuery, callback_data: BroadcastCb, session: AsyncSession,
-    participant: Participant, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: BroadcastCb,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
     broadcast = await broadcasts.cancel(session, participant, callback_data.id)
     progress = await broadcasts.progress(session, broadcast)
     with suppress(TelegramBadRequest):

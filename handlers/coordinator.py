@@ -128,10 +128,18 @@ async def _show_roster(
     pages = max(1, -(-len(entries) // ROSTER_PAGE))
     page = min(max(page, 0), pages - 1)
     shown = [entry.school for entry in entries[page * ROSTER_PAGE : (page + 1) * ROSTER_PAGE]]
-    keyboard = schools_keyboard(t, shown, "card", page, pages, ref=municipality_id,
-                                footer=[(t("button-unreachable"), MunicipalityCb(
-                                    purpose="unreachable", id=municipality_id)),
-                                        menu_button(t)])  # fmt: skip
+    keyboard = schools_keyboard(
+        t,
+        shown,
+        "card",
+        page,
+        pages,
+        ref=municipality_id,
+        footer=[
+            (t("button-unreachable"), MunicipalityCb(purpose="unreachable", id=municipality_id)),
+            menu_button(t),
+        ],
+    )
     await message.answer(roster_text(t, municipality, entries, page, pages), reply_markup=keyboard)
 
 
@@ -331,8 +339,9 @@ async def invite_role(
         message_of(callback), session, participant, "invite", t
     )
     if municipality_id is not None:
-        await _invite_in(message_of(callback), state, session, participant, settings, bot, t,
-                         municipality_id)  # fmt: skip
+        await _invite_in(
+            message_of(callback), state, session, participant, settings, bot, t, municipality_id
+        )
 
 
 async def invite_municipality(
@@ -417,10 +426,15 @@ async def _invite_schools(
 ) -> None:
     data = await state.get_data()
     await show_school_search(
-        message, session, t, municipality_id=int(data["municipality_id"]),
-        query=str(data.get("query", "")), page=page, purpose="invite",
+        message,
+        session,
+        t,
+        municipality_id=int(data["municipality_id"]),
+        query=str(data.get("query", "")),
+        page=page,
+        purpose="invite",
         prompt="invite-pick-school",
-    )  # fmt: skip
+    )
 
 
 async def invite_school(
@@ -528,8 +542,9 @@ async def rename_name(
         session, participant, municipality_id, message.text or ""
     )
     await state.clear()
-    await message.answer(t("rename-done", name=escape(renamed.name)), reply_markup=inline(
-        [menu_button(t)]))  # fmt: skip
+    await message.answer(
+        t("rename-done", name=escape(renamed.name)), reply_markup=inline([menu_button(t)])
+    )
 
 
 def build_router() -> Router:

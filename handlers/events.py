@@ -189,9 +189,10 @@ async def calendar_file(
 ) -> None:
     mine = await events.my_events(session, participant, utcnow(), SCHEDULE_DAYS)
     chosen = [
-        event for event, _ in mine
+        event
+        for event, _ in mine
         if callback_data.action == "ics-all" or event.id == callback_data.id
-    ]  # fmt: skip
+    ]
     if not chosen:  # not one of the person's events: a forged or stale button
         raise AccessDenied()
     name = "schedule.ics" if callback_data.action == "ics-all" else f"event-{chosen[0].id}.ics"
@@ -261,22 +262,35 @@ async def event_card(
     lines = [
         notices.event_text(t, event, settings.zone),
         *([t("event-holiday", holiday=escape(holiday))] if holiday else []),
-        t("attendance-summary", coming=len(report.coming), not_coming=len(report.not_coming),
-          silent=len(report.silent)),
-    ]  # fmt: skip
+        t(
+            "attendance-summary",
+            coming=len(report.coming),
+            not_coming=len(report.not_coming),
+            silent=len(report.silent),
+        ),
+    ]
     for name, (coming, not_coming, silent) in report.by_municipality.items():
         place = escape(name) if name is not None else t("attendance-no-municipality")
-        lines.append(t("attendance-line", municipality=place, coming=coming,
-                       not_coming=not_coming, silent=silent))  # fmt: skip
+        lines.append(
+            t(
+                "attendance-line",
+                municipality=place,
+                coming=coming,
+                not_coming=not_coming,
+                silent=silent,
+            )
+        )
     if report.silent:
         names = ", ".join(escape(p.full_name or "—") for p in report.silent[:30])
         lines.append(t("attendance-silent", names=names))
     rows: list[list[tuple[str, CallbackData | str]]] = []
     if events.may_manage(participant, event) and event.status == EventStatus.SCHEDULED:
-        rows.append([
-            (t("button-event-move"), EventCb(action="move", id=event.id)),
-            (t("button-event-cancel"), EventCb(action="cancel", id=event.id)),
-        ])  # fmt: skip
+        rows.append(
+            [
+                (t("button-event-move"), EventCb(action="move", id=event.id)),
+                (t("button-event-cancel"), EventCb(action="cancel", id=event.id)),
+            ]
+        )
     rows.append([menu_button(t)])
     await message_of(callback).answer("\n".join(lines), reply_markup=inline(*rows))
 
@@ -449,15 +463,19 @@ def dates_keyboard(t: Localizer, settings: Settings, page: int) -> InlineKeyboar
     builder.adjust(DATES_ROW)
     navigation = []
     if page > 0:
-        navigation.append(InlineKeyboardButton(
-            text=t("button-dates-earlier"),
-            callback_data=PickCb(field="dates", value=str(page - 1)).pack(),
-        ))  # fmt: skip
+        navigation.append(
+            InlineKeyboardButton(
+                text=t("button-dates-earlier"),
+                callback_data=PickCb(field="dates", value=str(page - 1)).pack(),
+            )
+        )
     if page + 1 < DATES_PAGES:
-        navigation.append(InlineKeyboardButton(
-            text=t("button-dates-later"),
-            callback_data=PickCb(field="dates", value=str(page + 1)).pack(),
-        ))  # fmt: skip
+        navigation.append(
+            InlineKeyboardButton(
+                text=t("button-dates-later"),
+                callback_data=PickCb(field="dates", value=str(page + 1)).pack(),
+            )
+        )
     builder.row(*navigation)
     return builder.as_markup()
 
@@ -478,9 +496,12 @@ async def wizard_dates_page(
 
 
 async def wizard_date(
-    event: Message | CallbackQuery, state: FSMContext, settings: Settings, t: Localizer,
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    settings: Settings,
+    t: Localizer,
     callback_data: PickCb | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """A day from the picker, or typed: a day («20.12.2026», «2026-12-20») or a day with
     its time («20.12.2026 18:00»), which skips the time step."""
     raw = callback_data.value if callback_data else (event.text or "")  # type: ignore[union-attr]
@@ -515,9 +536,12 @@ async def wizard_date(
 
 
 async def wizard_time(
-    event: Message | CallbackQuery, state: FSMContext, settings: Settings, t: Localizer,
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    settings: Settings,
+    t: Localizer,
     callback_data: PickCb | None = None,
-) -> None:  # fmt: skip
+) -> None:
     if callback_data is not None:
         raw = f"{callback_data.value[:2]}:{callback_data.value[2:]}"
     else:
@@ -540,9 +564,16 @@ def _check_future(when: datetime) -> None:
 
 async def _ask_duration(event: Message | CallbackQuery, state: FSMContext, t: Localizer) -> None:
     await state.set_state(Webinar.duration)
-    await _reply(event, t("webinar-ask-duration"), inline(
-        [(t("minutes", count=m), PickCb(field="duration", value=str(m))) for m in WIZARD_DURATIONS]
-    ))  # fmt: skip
+    await _reply(
+        event,
+        t("webinar-ask-duration"),
+        inline(
+            [
+                (t("minutes", count=m), PickCb(field="duration", value=str(m)))
+                for m in WIZARD_DURATIONS
+            ]
+        ),
+    )
 
 
 async def wizard_duration(
@@ -578,10 +609,16 @@ async def wizard_materials(event: Message | CallbackQuery, state: FSMContext, t:
             return
         await state.update_data(materials=event.document.file_id)
     await state.set_state(Webinar.audience)
-    await _reply(event, t("webinar-ask-audience"), inline(
-        *[[(t(f"audience-{kind}"), PickCb(field="audience", value=kind))]
-          for kind in WIZARD_AUDIENCES]
-    ))  # fmt: skip
+    await _reply(
+        event,
+        t("webinar-ask-audience"),
+        inline(
+            *[
+                [(t(f"audience-{kind}"), PickCb(field="audience", value=kind))]
+                for kind in WIZARD_AUDIENCES
+            ]
+        ),
+    )
 
 
 async def wizard_audience(
@@ -597,13 +634,21 @@ async def wizard_audience(
     await state.set_state(Webinar.confirm)
     data = await state.get_data()
     starts = _start_of(data, settings)
-    text = t("webinar-card", title=escape(data["title"]),
-             when=format_when(starts, settings.zone, t.locale), minutes=data["duration"],
-             link=escape(data["link"]), audience=t(f"audience-{data['audience']}"))  # fmt: skip
-    await message_of(callback).answer(text, reply_markup=inline(
-        [(t("button-webinar-create"), PickCb(field="create", value="yes"))],
-        [(t("button-cancel"), PickCb(field="create", value="no"))],
-    ))  # fmt: skip
+    text = t(
+        "webinar-card",
+        title=escape(data["title"]),
+        when=format_when(starts, settings.zone, t.locale),
+        minutes=data["duration"],
+        link=escape(data["link"]),
+        audience=t(f"audience-{data['audience']}"),
+    )
+    await message_of(callback).answer(
+        text,
+        reply_markup=inline(
+            [(t("button-webinar-create"), PickCb(field="create", value="yes"))],
+            [(t("button-cancel"), PickCb(field="create", value="no"))],
+        ),
+    )
 
 
 async def wizard_create(
@@ -627,10 +672,16 @@ async def wizard_create(
     now = utcnow()
     try:
         event = await events.create_webinar(
-            session, participant, title=data["title"], starts_at=_start_of(data, settings),
-            link=data["link"], now=now, duration_minutes=int(data["duration"]),
-            audience=Audience(roles=roles), materials_file_id=data.get("materials"),
-        )  # fmt: skip
+            session,
+            participant,
+            title=data["title"],
+            starts_at=_start_of(data, settings),
+            link=data["link"],
+            now=now,
+            duration_minutes=int(data["duration"]),
+            audience=Audience(roles=roles),
+            materials_file_id=data.get("materials"),
+        )
     except DomainError as error:
         if error.reason != "event-in-past":
             raise
@@ -646,9 +697,10 @@ async def wizard_create(
     created = t("webinar-created", title=escape(event.title))
     await message_of(callback).answer(
         f"{created}\n{notices.reminder_plan_text(t, plan)}",
-        reply_markup=inline([(t("button-event-report"), EventCb(action="card", id=event.id))],
-                            [menu_button(t)]),
-    )  # fmt: skip
+        reply_markup=inline(
+            [(t("button-event-report"), EventCb(action="card", id=event.id))], [menu_button(t)]
+        ),
+    )
 
 
 def _start_of(data: dict[str, object], settings: Settings) -> datetime:

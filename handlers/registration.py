@@ -158,8 +158,13 @@ async def _take_code(
     if offer.needs_school_choice:
         assert offer.municipality is not None
         await state.set_state(Join.school)
-        await message.answer(t("join-invite-choose-school", role=t(f"role-{offer.role.value}"),
-                               municipality=offer.municipality.name))  # fmt: skip
+        await message.answer(
+            t(
+                "join-invite-choose-school",
+                role=t(f"role-{offer.role.value}"),
+                municipality=offer.municipality.name,
+            )
+        )
         return
     await state.set_state(Join.name)
     await message.answer(t("join-invite-accepted", role=t(f"role-{offer.role.value}")))
@@ -214,9 +219,14 @@ async def _show_schools(
 ) -> None:
     municipality_id = int((await state.get_data())["municipality_id"])
     await show_school_search(
-        message, session, t, municipality_id=municipality_id, query=query, page=page,
+        message,
+        session,
+        t,
+        municipality_id=municipality_id,
+        query=query,
+        page=page,
         purpose="join",
-    )  # fmt: skip
+    )
 
 
 async def school_chosen(

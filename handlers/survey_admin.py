@@ -38,9 +38,13 @@ def _check(participant: Participant) -> None:
 
 
 async def overview(
-    callback: CallbackQuery, state: FSMContext, session: AsyncSession,
-    participant: Participant, settings: Settings, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    t: Localizer,
+) -> None:
     _check(participant)
     await state.clear()
     lines = [t("survey-admin-title")]
@@ -52,14 +56,23 @@ async def overview(
             if survey.closes_at
             else ""
         )
-        lines.append(t("survey-admin-line", title=escape(title), version=survey.version,
-                       status=t(f"survey-admin-status-{survey.status}"), window=window,
-                       in_progress=in_progress, submitted=submitted))  # fmt: skip
+        lines.append(
+            t(
+                "survey-admin-line",
+                title=escape(title),
+                version=survey.version,
+                status=t(f"survey-admin-status-{survey.status}"),
+                window=window,
+                in_progress=in_progress,
+                submitted=submitted,
+            )
+        )
         opening = SurveyCb(action="admin-open", survey=survey.id)
         closing = SurveyCb(action="admin-close", survey=survey.id)
         row: list[tuple[str, CallbackData | str]] = [
-               (t("button-survey-open", title=shorten(title, 25)), opening),
-               (t("button-survey-close"), closing)]  # fmt: skip
+            (t("button-survey-open", title=shorten(title, 25)), opening),
+            (t("button-survey-close"), closing),
+        ]
         if survey.status == SurveyStatus.CLOSED:
             row.append(
                 (t("button-survey-new-round"), SurveyCb(action="admin-round", survey=survey.id))
@@ -79,9 +92,13 @@ async def ask_file(
 
 
 async def file_received(
-    message: Message, state: FSMContext, session: AsyncSession, participant: Participant,
-    bot: Bot, t: Localizer,
-) -> None:  # fmt: skip
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    bot: Bot,
+    t: Localizer,
+) -> None:
     _check(participant)
     document = message.document
     assert document is not None
@@ -106,9 +123,14 @@ async def file_received(
         return
     loaded = await surveys.load(session, participant, definition)
     await state.clear()
-    await message.answer(t(f"survey-admin-loaded-{loaded.outcome}",
-                           code=loaded.survey.code, version=loaded.survey.version),
-                         reply_markup=inline([menu_button(t)]))  # fmt: skip
+    await message.answer(
+        t(
+            f"survey-admin-loaded-{loaded.outcome}",
+            code=loaded.survey.code,
+            version=loaded.survey.version,
+        ),
+        reply_markup=inline([menu_button(t)]),
+    )
 
 
 def _refusal(t: Localizer, error: SurveyFileError) -> str:
@@ -120,9 +142,13 @@ def _refusal(t: Localizer, error: SurveyFileError) -> str:
 
 
 async def ask_closes(
-    callback: CallbackQuery, callback_data: SurveyCb, state: FSMContext,
-    session: AsyncSession, participant: Participant, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: SurveyCb,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
     _check(participant)
     survey = await surveys.get(session, callback_data.survey)
     await state.set_state(SurveyAdmin.closes)
@@ -136,9 +162,13 @@ async def ask_closes(
 
 
 async def closes_typed(
-    message: Message, state: FSMContext, session: AsyncSession, participant: Participant,
-    settings: Settings, t: Localizer,
-) -> None:  # fmt: skip
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    t: Localizer,
+) -> None:
     _check(participant)
     try:
         closes = datetime.strptime((message.text or "").strip(), "%d.%m.%Y %H:%M")
@@ -146,9 +176,14 @@ async def closes_typed(
         await message.answer(t("survey-admin-ask-closes"))
         return
     data = await state.get_data()
-    survey = await surveys.open_window(session, participant, str(data["code"]),
-                                       closes.replace(tzinfo=settings.zone), utcnow(),
-                                       new_round=bool(data.get("new_round")))  # fmt: skip
+    survey = await surveys.open_window(
+        session,
+        participant,
+        str(data["code"]),
+        closes.replace(tzinfo=settings.zone),
+        utcnow(),
+        new_round=bool(data.get("new_round")),
+    )
     await state.clear()
     assert survey.closes_at is not None
     when = format_when(survey.closes_at, settings.zone, t.locale)
@@ -156,9 +191,12 @@ async def closes_typed(
 
 
 async def close(
-    callback: CallbackQuery, callback_data: SurveyCb, session: AsyncSession,
-    participant: Participant, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: SurveyCb,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
     _check(participant)
     survey = await surveys.get(session, callback_data.survey)
     await surveys.close(session, participant, survey.code, utcnow())

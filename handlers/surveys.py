@@ -41,9 +41,12 @@ class Surveying(StatesGroup):
 
 
 async def list_mine(
-    message: Message, session: AsyncSession, participant: Participant, settings: Settings,
+    message: Message,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
     t: Localizer,
-) -> None:  # fmt: skip
+) -> None:
     if not participant.is_registered:
         await message.answer(t("menu-not-registered"))
         return
@@ -58,10 +61,17 @@ async def list_mine(
         submitted = item.response is not None and item.response.status == ResponseStatus.SUBMITTED
         standing = await surveys.progress(session, item.definition, item.response)
         status = survey_views.status_line(t, standing, submitted)
-        lines.append(f"• <b>{escape(title)}</b>{school}: {status}. "
-                     + survey_views.deadline(t, item.survey.closes_at, settings.zone))  # fmt: skip
-        label = t("survey-start" if item.response is None else
-                  "survey-view" if submitted else "survey-continue")  # fmt: skip
+        lines.append(
+            f"• <b>{escape(title)}</b>{school}: {status}. "
+            + survey_views.deadline(t, item.survey.closes_at, settings.zone)
+        )
+        label = t(
+            "survey-start"
+            if item.response is None
+            else "survey-view"
+            if submitted
+            else "survey-continue"
+        )
         opening = SurveyCb(
             action="open", survey=item.survey.id, school=item.school.id if item.school else 0
         )
@@ -85,40 +95,68 @@ async def list_mine(
 
 
 async def surveys_command(
-    message: Message, state: FSMContext, session: AsyncSession, participant: Participant,
-    settings: Settings, t: Localizer,
-) -> None:  # fmt: skip
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    t: Localizer,
+) -> None:
     await state.clear()
     await list_mine(message, session, participant, settings, t)
 
 
 async def surveys_button(
-    callback: CallbackQuery, session: AsyncSession, participant: Participant,
-    settings: Settings, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    session: AsyncSession,
+    participant: Participant,
+    settings: Settings,
+    t: Localizer,
+) -> None:
     await list_mine(message_of(callback), session, participant, settings, t)
 
 
 async def open_survey(
-    callback: CallbackQuery, callback_data: SurveyCb, state: FSMContext,
-    session: AsyncSession, participant: Participant, raw_state: str | None, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: SurveyCb,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    raw_state: str | None,
+    t: Localizer,
+) -> None:
     response = await surveys.start(
         session, participant, callback_data.survey, utcnow(), callback_data.school or None
     )
     survey = await surveys.get(session, response.survey_id)
     answers = await surveys.answers(session, response)
     step = surveys.next_step(SurveyEngine(surveys.definition_of(survey)), response, answers)
-    text, markup = await _show(state, raw_state, session, response, survey, answers, t, step,
-                               mine=surveys.is_mine(response, participant))  # fmt: skip
+    text, markup = await _show(
+        state,
+        raw_state,
+        session,
+        response,
+        survey,
+        answers,
+        t,
+        step,
+        mine=surveys.is_mine(response, participant),
+    )
     await message_of(callback).answer(text, reply_markup=markup)
 
 
 async def _show(
-    state: FSMContext, raw_state: str | None, session: AsyncSession,
-    response: SurveyResponse, survey: Survey, answers: dict[str, Any], t: Localizer,
-    step: int | None, *, mine: bool = True,
-) -> tuple[str, InlineKeyboardMarkup]:  # fmt: skip
+    state: FSMContext,
+    raw_state: str | None,
+    session: AsyncSession,
+    response: SurveyResponse,
+    survey: Survey,
+    answers: dict[str, Any],
+    t: Localizer,
+    step: int | None,
+    *,
+    mine: bool = True,
+) -> tuple[str, InlineKeyboardMarkup]:
     """The question at `step` (or the summary: None, or a closed window) rendered, with
     the respondent placed there. Someone else's response (`mine` False: the school's,
     submitted by their predecessor) is shown as a summary to read, and left where it is."""
@@ -126,19 +164,26 @@ async def _show(
     editable = mine and surveys.is_open(survey, utcnow())
     school = await _school_named(session, engine, response)
     if mine:
-        await surveys.move_to(session, response, engine.definition, answers,
-                              step if editable else None)  # fmt: skip
+        await surveys.move_to(
+            session, response, engine.definition, answers, step if editable else None
+        )
     shown_step = response.step if mine else None
     await _follow(state, raw_state, response.id if shown_step is not None else None)
     if shown_step is None:
         return survey_views.summary_message(
-            t, engine, response.id, answers,
-            submitted=response.status == ResponseStatus.SUBMITTED, editable=editable,
-            read_only="survey-read-only" if mine else "survey-read-only-earlier", school=school,
-        )  # fmt: skip
+            t,
+            engine,
+            response.id,
+            answers,
+            submitted=response.status == ResponseStatus.SUBMITTED,
+            editable=editable,
+            read_only="survey-read-only" if mine else "survey-read-only-earlier",
+            school=school,
+        )
     question = engine.definition.questions[shown_step]
-    return survey_views.question_message(t, engine, response.id, question, answers,
-                                         response.picked, school=school)  # fmt: skip
+    return survey_views.question_message(
+        t, engine, response.id, question, answers, response.picked, school=school
+    )
 
 
 async def _school_named(
@@ -153,17 +198,25 @@ async def _school_named(
 
 
 async def view_closed(
-    callback: CallbackQuery, callback_data: SurveyCb, session: AsyncSession,
-    participant: Participant, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: SurveyCb,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
     """A closed round's answers from /surveys, to read: no edit buttons."""
     response, survey = await surveys.readable_response(session, participant, callback_data.response)
     engine = SurveyEngine(surveys.definition_of(survey))
     answers = await surveys.answers(session, response)
     text, markup = survey_views.summary_message(
-        t, engine, response.id, answers, submitted=response.status == ResponseStatus.SUBMITTED,
-        editable=False, school=await _school_named(session, engine, response),
-    )  # fmt: skip
+        t,
+        engine,
+        response.id,
+        answers,
+        submitted=response.status == ResponseStatus.SUBMITTED,
+        editable=False,
+        school=await _school_named(session, engine, response),
+    )
     await message_of(callback).answer(text, reply_markup=markup)
 
 
@@ -190,19 +243,31 @@ async def _replace(message: Message, text: str, markup: InlineKeyboardMarkup) ->
 
 
 async def on_answer(
-    callback: CallbackQuery, callback_data: SurveyCb, callback_answer: CallbackAnswer,
-    state: FSMContext, session: AsyncSession, participant: Participant, raw_state: str | None,
+    callback: CallbackQuery,
+    callback_data: SurveyCb,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    raw_state: str | None,
     t: Localizer,
-) -> None:  # fmt: skip
+) -> None:
     """A button under the current question: the answer is committed, then the same message
     becomes the next question (or the summary), headed by what was saved."""
     try:
-        pressed = await surveys.press(session, participant, callback_data.response,
-                                      callback_data.q, callback_data.action, callback_data.v,
-                                      utcnow())  # fmt: skip
+        pressed = await surveys.press(
+            session,
+            participant,
+            callback_data.response,
+            callback_data.q,
+            callback_data.action,
+            callback_data.v,
+            utcnow(),
+        )
     except AnswerError as error:
-        callback_answer.text = t(f"survey-error-{error.reason}",
-                                 **{k: str(v) for k, v in error.details.items()})  # fmt: skip
+        callback_answer.text = t(
+            f"survey-error-{error.reason}", **{k: str(v) for k, v in error.details.items()}
+        )
         callback_answer.show_alert = True
         return
     response, answers = pressed.response, pressed.answers
@@ -214,8 +279,9 @@ async def on_answer(
         with suppress(TelegramBadRequest):
             await message_of(callback).edit_reply_markup(reply_markup=markup)
         return
-    text, markup = await _show(state, raw_state, session, response, pressed.survey, answers, t,
-                               response.step)  # fmt: skip
+    text, markup = await _show(
+        state, raw_state, session, response, pressed.survey, answers, t, response.step
+    )
     if pressed.saved:
         text = _saved(t, pressed.question, answers, pressed.dropped) + "\n\n" + text
         callback_answer.text = t("survey-saved-toast")
@@ -223,24 +289,33 @@ async def on_answer(
 
 
 def _saved(
-    t: Localizer, question: Question, answers: Mapping[str, Any],
+    t: Localizer,
+    question: Question,
+    answers: Mapping[str, Any],
     dropped: Sequence[Question] = (),
-) -> str:  # fmt: skip
+) -> str:
     """«✅ Ответ сохранён: «Вопрос?» — ответ»: what was saved, above the next step; then
     each later question it ruled out, whose answer was deleted with it."""
-    lines = [t(
-        "survey-saved",
-        question=escape(question.text.get(t.locale)),
-        answer=escape(survey_views.format_answer(t, question, answers.get(question.id))),
-    )]  # fmt: skip
+    lines = [
+        t(
+            "survey-saved",
+            question=escape(question.text.get(t.locale)),
+            answer=escape(survey_views.format_answer(t, question, answers.get(question.id))),
+        )
+    ]
     lines += [t("survey-dropped", question=escape(gone.text.get(t.locale))) for gone in dropped]
     return "\n".join(lines)
 
 
 async def on_edit(
-    callback: CallbackQuery, callback_data: SurveyCb, state: FSMContext,
-    session: AsyncSession, participant: Participant, raw_state: str | None, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: SurveyCb,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    raw_state: str | None,
+    t: Localizer,
+) -> None:
     response, survey = await surveys.owned_response(session, participant, callback_data.response)
     definition = surveys.definition_of(survey)
     if not 0 <= callback_data.q < len(definition.questions):
@@ -250,15 +325,21 @@ async def on_edit(
         raise AnswerError("stale-button")
     if not surveys.is_open(survey, utcnow()):
         raise DomainError("survey-closed")
-    text, markup = await _show(state, raw_state, session, response, survey, answers, t,
-                               callback_data.q)  # fmt: skip
+    text, markup = await _show(
+        state, raw_state, session, response, survey, answers, t, callback_data.q
+    )
     await message_of(callback).answer(text, reply_markup=markup)
 
 
 async def on_submit(
-    callback: CallbackQuery, callback_data: SurveyCb, state: FSMContext,
-    session: AsyncSession, participant: Participant, raw_state: str | None, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: SurveyCb,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    raw_state: str | None,
+    t: Localizer,
+) -> None:
     response = await surveys.submit(session, participant, callback_data.response, utcnow())
     survey = await surveys.get(session, response.survey_id)
     answers = await surveys.answers(session, response)
@@ -270,9 +351,13 @@ async def on_submit(
 
 
 async def on_typed(
-    message: Message, state: FSMContext, session: AsyncSession, participant: Participant,
-    raw_state: str | None, t: Localizer,
-) -> None:  # fmt: skip
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    participant: Participant,
+    raw_state: str | None,
+    t: Localizer,
+) -> None:
     """A typed answer (number, text) to the question on screen: committed, then the next
     step as a new message, headed by what was saved."""
     data = await state.get_data()
@@ -289,17 +374,20 @@ async def on_typed(
     engine = SurveyEngine(definition)
     try:
         value = engine.parse(question, message.text or "")
-        recorded = await surveys.record(session, participant, response.id, question.id, value,
-                                        utcnow())  # fmt: skip
+        recorded = await surveys.record(
+            session, participant, response.id, question.id, value, utcnow()
+        )
     except AnswerError as error:
-        await message.answer(t(f"survey-error-{error.reason}",
-                               **{k: str(v) for k, v in error.details.items()}))  # fmt: skip
+        await message.answer(
+            t(f"survey-error-{error.reason}", **{k: str(v) for k, v in error.details.items()})
+        )
         return
     except DomainError:  # the survey closed: nothing typed is an answer to it any more
         await state.clear()
         raise
-    text, markup = await _show(state, raw_state, session, response, survey, recorded.answers, t,
-                               response.step)  # fmt: skip
+    text, markup = await _show(
+        state, raw_state, session, response, survey, recorded.answers, t, response.step
+    )
     saved = _saved(t, question, recorded.answers, recorded.dropped)
     await message.answer(saved + "\n\n" + text, reply_markup=markup)
 
@@ -335,9 +423,12 @@ def _may_watch(participant: Participant) -> bool:
 
 
 async def status(
-    callback: CallbackQuery, callback_data: SurveyCb, session: AsyncSession,
-    participant: Participant, t: Localizer,
-) -> None:  # fmt: skip
+    callback: CallbackQuery,
+    callback_data: SurveyCb,
+    session: AsyncSession,
+    participant: Participant,
+    t: Localizer,
+) -> None:
     """«Ход опросов»: the analysis's own counts (`analytics.survey_progress`), so the two
     views never disagree; schools nobody can answer for are named apart."""
     if not _may_watch(participant):
@@ -363,8 +454,9 @@ async def status(
         )
     rows: list[list[tuple[str, CallbackData | str]]] = []
     if participant.role != Role.CURATOR and total.submitted < total.expected:
-        rows.append([(t("button-survey-remind"),
-                      SurveyCb(action="remind", survey=callback_data.survey))])  # fmt: skip
+        rows.append(
+            [(t("button-survey-remind"), SurveyCb(action="remind", survey=callback_data.survey))]
+        )
     rows.append([menu_button(t)])
     await message_of(callback).answer("\n".join(lines), reply_markup=inline(*rows))
 
@@ -412,8 +504,9 @@ def build_answering_router() -> Router:
     else."""
     router = Router(name="survey-answering")
     callbacks = router.callback_query
-    callbacks.register(on_answer, SurveyCb.filter(F.action.in_({"ans", "tog", "done", "skip",
-                                                                "back", "keep"})))  # fmt: skip
+    callbacks.register(
+        on_answer, SurveyCb.filter(F.action.in_({"ans", "tog", "done", "skip", "back", "keep"}))
+    )
     callbacks.register(open_survey, SurveyCb.filter(F.action == "open"))
     callbacks.register(on_edit, SurveyCb.filter(F.action == "edit"))
     callbacks.register(on_submit, SurveyCb.filter(F.action == "submit"))

@@ -29,22 +29,41 @@ def build_scheduler(
     soon = utcnow() + timedelta(seconds=1)
     common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
     scheduler.add_job(
-        jobs.prune_processed_updates, "interval", hours=1, id="prune_processed_updates",
-        kwargs={"session_factory": session_factory}, next_run_time=soon, **common,
-    )  # fmt: skip
+        jobs.prune_processed_updates,
+        "interval",
+        hours=1,
+        id="prune_processed_updates",
+        kwargs={"session_factory": session_factory},
+        next_run_time=soon,
+        **common,
+    )
     scheduler.add_job(
-        jobs.materialise_meetings, "cron", hour=3, id="materialise_meetings",
-        kwargs=context, next_run_time=soon, **common,
-    )  # fmt: skip
+        jobs.materialise_meetings,
+        "cron",
+        hour=3,
+        id="materialise_meetings",
+        kwargs=context,
+        next_run_time=soon,
+        **common,
+    )
     scheduler.add_job(
-        jobs.plan_reminders, "interval", seconds=settings.reminder_check_seconds,
+        jobs.plan_reminders,
+        "interval",
+        seconds=settings.reminder_check_seconds,
         id="plan_reminders",
-        kwargs={**context, "translator": translator}, next_run_time=soon, **common,
-    )  # fmt: skip
+        kwargs={**context, "translator": translator},
+        next_run_time=soon,
+        **common,
+    )
     scheduler.add_job(
-        jobs.weekly_digest, "cron", day_of_week="mon", hour=9, id="weekly_digest",
-        kwargs={**context, "translator": translator}, **common,
-    )  # fmt: skip
+        jobs.weekly_digest,
+        "cron",
+        day_of_week="mon",
+        hour=9,
+        id="weekly_digest",
+        kwargs={**context, "translator": translator},
+        **common,
+    )
     # In office hours (local time): a question that can wait two weeks need not come at night.
     scheduler.add_job(
         jobs.holiday_questions,
@@ -56,14 +75,22 @@ def build_scheduler(
         **common,
     )
     scheduler.add_job(
-        jobs.survey_reminders, "interval", seconds=settings.reminder_check_seconds,
-        id="survey_reminders", kwargs={**context, "translator": translator},
-        next_run_time=soon, **common,
-    )  # fmt: skip
+        jobs.survey_reminders,
+        "interval",
+        seconds=settings.reminder_check_seconds,
+        id="survey_reminders",
+        kwargs={**context, "translator": translator},
+        next_run_time=soon,
+        **common,
+    )
     scheduler.add_job(
-        jobs.broadcast_progress, "interval", seconds=3, id="broadcast_progress",
-        kwargs={**context, "translator": translator, "bot": bot}, **common,
-    )  # fmt: skip
+        jobs.broadcast_progress,
+        "interval",
+        seconds=3,
+        id="broadcast_progress",
+        kwargs={**context, "translator": translator, "bot": bot},
+        **common,
+    )
     if settings.backup_dir is not None:
         # At night, when nobody answers surveys; missed while the bot was down, it runs
         # at the next start within misfire_grace_time.

@@ -322,14 +322,26 @@ class DeliveryLoop:
             return delivery.retry_after(row, str(error), retry_at)
         except TelegramForbiddenError as error:
             logger.info("Participant %s is unreachable (403)", row.participant_id)
-            return Outcome(row.id, row.participant_id, OutboxStatus.BLOCKED, row.attempts + 1,
-                           row.due_at, error=str(error)[:500])  # fmt: skip
+            return Outcome(
+                row.id,
+                row.participant_id,
+                OutboxStatus.BLOCKED,
+                row.attempts + 1,
+                row.due_at,
+                error=str(error)[:500],
+            )
         except (TelegramServerError, TelegramNetworkError) as error:  # an outage: wait it out
             return delivery.retry_or_fail(row, str(error), self._clock(), self._retry)
         except TelegramAPIError as error:  # 400 and the like: sending again will not help
             logger.warning("Outbox %s failed: %s", row.id, error)
-            return Outcome(row.id, row.participant_id, OutboxStatus.FAILED, row.attempts + 1,
-                           row.due_at, error=str(error)[:500])  # fmt: skip
+            return Outcome(
+                row.id,
+                row.participant_id,
+                OutboxStatus.FAILED,
+                row.attempts + 1,
+                row.due_at,
+                error=str(error)[:500],
+            )
         except Exception as error:  # e.g. a proxy's HTML page instead of JSON: like a 5xx
             logger.exception("Outbox %s: unexpected error", row.id)
             return delivery.retry_or_fail(row, repr(error), self._clock(), self._retry)

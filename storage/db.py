@@ -85,8 +85,14 @@ def create_engine(database_url: str) -> AsyncEngine:
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
-    def _where_to_run(connection: Any, _cursor: Any, _statement: Any, _parameters: Any,
-                      context: Any, _executemany: bool) -> None:  # fmt: skip
+    def _where_to_run(
+        connection: Any,
+        _cursor: Any,
+        _statement: Any,
+        _parameters: Any,
+        context: Any,
+        _executemany: bool,
+    ) -> None:
         long_running = context is not None and context.execution_options.get("long_running")
         connection.connection.driver_connection.in_thread = bool(long_running)
 

@@ -35,14 +35,18 @@ def _upserts(insert: Any) -> dict[str, Any]:
     statements = {}
     for column in ("state", "data"):
         statement = insert(FsmRecord).values(
-            key=bindparam("key"), state=bindparam("state"), data=bindparam("data"),
+            key=bindparam("key"),
+            state=bindparam("state"),
+            data=bindparam("data"),
             updated_at=bindparam("updated_at"),
-        )  # fmt: skip
+        )
         statements[column] = statement.on_conflict_do_update(
             index_elements=["key"],
-            set_={column: getattr(statement.excluded, column),
-                  "updated_at": statement.excluded.updated_at},
-        )  # fmt: skip
+            set_={
+                column: getattr(statement.excluded, column),
+                "updated_at": statement.excluded.updated_at,
+            },
+        )
     return statements
 
 

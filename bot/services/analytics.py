@@ -82,10 +82,16 @@ def _rounds_of(versions: Iterable[Survey]) -> list[Round]:
     for survey in sorted(versions, key=lambda s: (s.code, s.version)):
         grouped[(survey.code, survey.round)].append(survey)
     return [
-        Round(code, number, tuple(s.id for s in group), surveys.definition_of(group[-1]),
-              group[-1].opens_at, group[-1].closes_at)
+        Round(
+            code,
+            number,
+            tuple(s.id for s in group),
+            surveys.definition_of(group[-1]),
+            group[-1].opens_at,
+            group[-1].closes_at,
+        )
         for (code, number), group in sorted(grouped.items())
-    ]  # fmt: skip
+    ]
 
 
 async def rounds(session: AsyncSession, code: str) -> list[Round]:
@@ -134,10 +140,16 @@ class Places:
 
 
 async def places(session: AsyncSession, municipality_id: int | None) -> Places:
-    municipalities = {m.id: m for m in await MunicipalityRepository(session).all()
-                      if municipality_id is None or m.id == municipality_id}  # fmt: skip
-    schools = {s.id: s for s in await SchoolRepository(session).all()
-               if municipality_id is None or s.municipality_id == municipality_id}  # fmt: skip
+    municipalities = {
+        m.id: m
+        for m in await MunicipalityRepository(session).all()
+        if municipality_id is None or m.id == municipality_id
+    }
+    schools = {
+        s.id: s
+        for s in await SchoolRepository(session).all()
+        if municipality_id is None or s.municipality_id == municipality_id
+    }
     return Places(municipality_id, municipalities, schools)
 
 
@@ -344,8 +356,9 @@ def number_stats(histogram: dict[float, int]) -> NumberStats | None:
     variance = (
         sum(n * (v - mean) ** 2 for v, n in histogram.items()) / (count - 1) if count > 1 else 0.0
     )
-    return NumberStats(count, mean, _median(values, histogram, count), math.sqrt(variance),
-                       values[0], values[-1])  # fmt: skip
+    return NumberStats(
+        count, mean, _median(values, histogram, count), math.sqrt(variance), values[0], values[-1]
+    )
 
 
 def _median(values: list[float], histogram: dict[float, int], count: int) -> float:
@@ -402,8 +415,11 @@ async def distributions(session: AsyncSession, where: Places, chosen: Round) -> 
             continue
         for municipality_id in [None, *[m.id for m in where.ordered_municipalities()]]:
             rows = by_place.get((question.id, municipality_id), [])
-            result.append(_distribution(question, municipality_id, rows,
-                                        answered_by[(question.id, municipality_id)]))  # fmt: skip
+            result.append(
+                _distribution(
+                    question, municipality_id, rows, answered_by[(question.id, municipality_id)]
+                )
+            )
     questions = {q.id: q for q in definition.questions}
     texts = [
         (questions[a.question_id], a.municipality_id, a.school, a.author, a.text)
@@ -671,8 +687,9 @@ async def _school_means(
 ) -> dict[tuple[int, str], float]:
     sums: dict[tuple[int, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
     # Positions of single-choice options, once per question rather than once per row.
-    positions = {q.id: {o: float(i) for i, o in enumerate(q.option_ids())}
-                 for q in questions.values()}  # fmt: skip
+    positions = {
+        q.id: {o: float(i) for i, o in enumerate(q.option_ids())} for q in questions.values()
+    }
     for row in await AnalyticsRepository(session).value_counts(
         chosen.survey_ids, where.municipality_id, by_school=True, question_ids=list(questions)
     ):
@@ -712,8 +729,11 @@ async def comparison(
         span = _span(question) or 1.0
         theirs = right[(school_id, question_id)]
         gap = (value - theirs) / span
-        result.append(Divergence(where.schools[school_id], question, value, theirs, gap,
-                                 abs(gap) >= threshold))  # fmt: skip
+        result.append(
+            Divergence(
+                where.schools[school_id], question, value, theirs, gap, abs(gap) >= threshold
+            )
+        )
     result.sort(key=lambda d: (not d.flagged, -abs(d.gap), d.school.short_name, d.question.id))
     return Comparison(chosen, other, questions, result)
 

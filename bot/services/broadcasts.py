@@ -89,8 +89,7 @@ async def create(
     )
     session.add(broadcast)
     await session.flush()
-    audit.record(session, actor, "broadcast.created", reference(broadcast),
-                 recipients=len(people))  # fmt: skip
+    audit.record(session, actor, "broadcast.created", reference(broadcast), recipients=len(people))
     await delivery.enqueue(
         session,
         KIND,
@@ -294,10 +293,14 @@ async def recipients(
     lines = []
     for person, status in people:
         schools = ", ".join(s.short_name for s in await repository.schools_of(person.id))
-        lines.append(RecipientLine(person, places.get(person.id, "—"), schools, status,
-                                   acknowledged.get(person.id)))  # fmt: skip
-    return sorted(lines, key=lambda line: (line.municipality, line.schools,
-                                           line.participant.full_name or ""))  # fmt: skip
+        lines.append(
+            RecipientLine(
+                person, places.get(person.id, "—"), schools, status, acknowledged.get(person.id)
+            )
+        )
+    return sorted(
+        lines, key=lambda line: (line.municipality, line.schools, line.participant.full_name or "")
+    )
 
 
 async def remind_unacknowledged(

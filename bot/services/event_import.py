@@ -25,10 +25,14 @@ HEADERS = {
 }
 REQUIRED = ("date", "time", "title", "link")
 _ROLE_WORDS = {
-    "директора": Role.DIRECTOR, "директор": Role.DIRECTOR, "directors": Role.DIRECTOR,
-    "кураторы": Role.CURATOR, "куратор": Role.CURATOR, "curators": Role.CURATOR,
+    "директора": Role.DIRECTOR,
+    "директор": Role.DIRECTOR,
+    "directors": Role.DIRECTOR,
+    "кураторы": Role.CURATOR,
+    "куратор": Role.CURATOR,
+    "curators": Role.CURATOR,
     "координаторы": Role.MUNICIPAL_COORDINATOR,
-}  # fmt: skip
+}
 _EVERYONE = {"", "все", "всем", "all", "everyone"}
 
 
@@ -151,7 +155,13 @@ async def apply(
         raise DomainError("import-has-errors", count=len(result.errors))
     for row in result.webinars:
         await events.create_webinar(
-            session, None, title=row.title, starts_at=row.starts_at, link=row.link, now=now,
-            duration_minutes=row.duration_minutes, audience=row.audience,
-        )  # fmt: skip
+            session,
+            None,
+            title=row.title,
+            starts_at=row.starts_at,
+            link=row.link,
+            now=now,
+            duration_minutes=row.duration_minutes,
+            audience=row.audience,
+        )
     return result

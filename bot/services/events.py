@@ -231,9 +231,13 @@ async def move(
     if starts_at <= now:
         raise DomainError("event-in-past")
     audit.record(
-        session, actor, "event.moved", f"event:{found.id}",
-        old=found.starts_at.isoformat(), new=starts_at.isoformat(),
-    )  # fmt: skip
+        session,
+        actor,
+        "event.moved",
+        f"event:{found.id}",
+        old=found.starts_at.isoformat(),
+        new=starts_at.isoformat(),
+    )
     found.starts_at = starts_at
     found.version += 1
     found.reminded = reminder_plan(starts_at, now, reminder_offsets).past
@@ -641,8 +645,9 @@ def _ends_at(event: Event) -> datetime:
 def week_of(moment: datetime, zone: ZoneInfo) -> tuple[datetime, datetime, str]:
     """Monday 00:00 to the next Monday (UTC) of the local week, and its ISO name."""
     local = moment.astimezone(zone)
-    monday = datetime.combine(local.date() - timedelta(days=local.weekday()), datetime.min.time(),
-                              tzinfo=zone)  # fmt: skip
+    monday = datetime.combine(
+        local.date() - timedelta(days=local.weekday()), datetime.min.time(), tzinfo=zone
+    )
     year, week, _ = local.isocalendar()
     return (
         monday.astimezone(UTC),

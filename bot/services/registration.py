@@ -132,9 +132,14 @@ async def create_invite(
     session.add(invite)
     await session.flush()
     audit.record(
-        session, actor, "invite.created", f"invite:{invite.id}",
-        role=role.value, municipality_id=municipality_id, school_ids=invite.school_ids,
-    )  # fmt: skip
+        session,
+        actor,
+        "invite.created",
+        f"invite:{invite.id}",
+        role=role.value,
+        municipality_id=municipality_id,
+        school_ids=invite.school_ids,
+    )
     await session.commit()
     return NewInvite(code, invite, schools, municipality)
 
@@ -248,10 +253,15 @@ async def join_with_invite(
     if not await people.use_invite(offer.invite_id):
         raise DomainError("invite-used")
     await _grant(
-        session, participant, offer.role, full_name, schools,
+        session,
+        participant,
+        offer.role,
+        full_name,
+        schools,
         offer.municipality.id if offer.municipality else None,
-        actor=None, how=f"invite:{offer.invite_id}",
-    )  # fmt: skip
+        actor=None,
+        how=f"invite:{offer.invite_id}",
+    )
     await session.commit()
     return participant
 
@@ -298,10 +308,15 @@ async def _grant(
     for school in schools:
         await people.assign(participant.id, school.id)
     audit.record(
-        session, actor, "role.granted", f"participant:{participant.id}",
-        role=role.value, schools=[school.code for school in schools],
-        municipality_id=municipality_id, via=how,
-    )  # fmt: skip
+        session,
+        actor,
+        "role.granted",
+        f"participant:{participant.id}",
+        role=role.value,
+        schools=[school.code for school in schools],
+        municipality_id=municipality_id,
+        via=how,
+    )
 
 
 # -- requests without a code ---------------------------------------------------------------
@@ -376,9 +391,15 @@ async def decide(
     request.decided_at = utcnow()
     if approve and applicant is not None and not applicant.is_registered:
         await _grant(
-            session, applicant, Role(request.role), request.full_name, [request.school],
-            None, actor, f"request:{request.id}",
-        )  # fmt: skip
+            session,
+            applicant,
+            Role(request.role),
+            request.full_name,
+            [request.school],
+            None,
+            actor,
+            f"request:{request.id}",
+        )
         request.status = RequestStatus.APPROVED
     else:
         request.status = RequestStatus.REJECTED

@@ -58,14 +58,23 @@ HEADERS = {
     "code": ("code", "код", "код школы", "код оо"),
     "municipality": ("municipality", "муниципалитет", "район", "муниципальное образование"),
     "full_name": ("full_name", "полное наименование", "наименование", "школа"),
-    "short_name": ("short_name", "краткое наименование", "сокращённое наименование",
-                   "сокращенное наименование"),
+    "short_name": (
+        "short_name",
+        "краткое наименование",
+        "сокращённое наименование",
+        "сокращенное наименование",
+    ),
     "programmes": ("programmes", "программы", "проекты"),
-}  # fmt: skip
+}
 REQUIRED = ("code", "municipality", "full_name")
 # Export headers: Russian, as the region's spreadsheets have them; import reads both.
-EXPORT_HEADERS = ("Код", "Муниципалитет", "Полное наименование", "Краткое наименование",
-                  "Программы")  # fmt: skip
+EXPORT_HEADERS = (
+    "Код",
+    "Муниципалитет",
+    "Полное наименование",
+    "Краткое наименование",
+    "Программы",
+)
 
 
 class ImportFileError(DomainError):
@@ -364,9 +373,16 @@ async def _compare(
             continue
         short_name = (values.get("short_name") or full_name)[:200]
         parsed.append(
-            SchoolRow(number, code, municipality.id, municipality.short_name, full_name,
-                      short_name, _programmes(values.get("programmes", "")))
-        )  # fmt: skip
+            SchoolRow(
+                number,
+                code,
+                municipality.id,
+                municipality.short_name,
+                full_name,
+                short_name,
+                _programmes(values.get("programmes", "")),
+            )
+        )
     existing = await SchoolRepository(session).by_codes([row.code for row in parsed])
     for row in parsed:
         school = existing.get(row.code)
@@ -401,9 +417,14 @@ async def apply(
             setattr(school, name, value)
         school.archived_at = None
     audit.record(
-        session, actor, "schools.imported", filename,
-        new=len(result.new), updated=len(result.updated), unchanged=result.unchanged,
-    )  # fmt: skip
+        session,
+        actor,
+        "schools.imported",
+        filename,
+        new=len(result.new),
+        updated=len(result.updated),
+        unchanged=result.unchanged,
+    )
     await session.commit()
     return result
 

@@ -44,8 +44,9 @@ class SurveyEngine:
             return False
         if isinstance(value, list):
             return any(item in condition.values for item in value)
-        return any(value == expected and type(value) is type(expected)
-                   for expected in condition.values)  # fmt: skip
+        return any(
+            value == expected and type(value) is type(expected) for expected in condition.values
+        )
 
     def visible(self, answers: Answers) -> list[Question]:
         """Visible questions in order; a question whose condition's source is hidden is

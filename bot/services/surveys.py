@@ -74,9 +74,15 @@ async def load(
         latest.definition = data
         survey, outcome = latest, "updated"
     else:
-        survey = Survey(code=definition.code, version=latest.version + 1, round=latest.round,
-                        definition=data, opens_at=latest.opens_at, closes_at=latest.closes_at,
-                        status=latest.status)  # fmt: skip
+        survey = Survey(
+            code=definition.code,
+            version=latest.version + 1,
+            round=latest.round,
+            definition=data,
+            opens_at=latest.opens_at,
+            closes_at=latest.closes_at,
+            status=latest.status,
+        )
         session.add(survey)
         outcome = "new-version"
     await session.flush()
@@ -133,13 +139,24 @@ async def open_window(
     if new_round:
         if is_open(survey, now):
             raise DomainError("survey-round-open")
-        survey = Survey(code=survey.code, version=survey.version + 1, round=survey.round + 1,
-                        definition=survey.definition)  # fmt: skip
+        survey = Survey(
+            code=survey.code,
+            version=survey.version + 1,
+            round=survey.round + 1,
+            definition=survey.definition,
+        )
         session.add(survey)
     survey.opens_at, survey.closes_at = opens, closes_at
     survey.status = SurveyStatus.OPEN
-    audit.record(session, actor, "survey.opened", f"survey:{code}", round=survey.round,
-                 opens=opens.isoformat(), closes=closes_at.isoformat())  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        "survey.opened",
+        f"survey:{code}",
+        round=survey.round,
+        opens=opens.isoformat(),
+        closes=closes_at.isoformat(),
+    )
     await session.commit()
     return survey
 
@@ -201,10 +218,13 @@ async def overview(session: AsyncSession) -> list[tuple[Survey, int, int]]:
     )
     counts: dict[tuple[int, str], int] = {(s, str(st)): n for s, st, n in rows.all()}
     return [
-        (s, counts.get((s.id, ResponseStatus.IN_PROGRESS), 0),
-         counts.get((s.id, ResponseStatus.SUBMITTED), 0))
+        (
+            s,
+            counts.get((s.id, ResponseStatus.IN_PROGRESS), 0),
+            counts.get((s.id, ResponseStatus.SUBMITTED), 0),
+        )
         for s in surveys
-    ]  # fmt: skip
+    ]
 
 
 # -- responses ----------------------------------------------------------------------------
@@ -267,9 +287,12 @@ def _held_by_respondent(role: Role) -> Exists:
 
 
 async def _orphans(
-    session: AsyncSession, survey: Survey, definition: SurveyDefinition,
-    school_id: int | None = None, response_id: int | None = None,
-) -> list[SurveyResponse]:  # fmt: skip
+    session: AsyncSession,
+    survey: Survey,
+    definition: SurveyDefinition,
+    school_id: int | None = None,
+    response_id: int | None = None,
+) -> list[SurveyResponse]:
     """The survey's responses in progress for schools whose respondent no longer holds the
     school (oldest first): they wait for the school's next director or curator."""
     role = _RESPONDENT.get(definition.unit)
@@ -309,8 +332,13 @@ async def _take_over(
         return False
     set_committed_value(response, "participant_id", participant.id)
     set_committed_value(response, "unit_key", key)
-    audit.record(session, participant, "survey.response-taken-over", f"response:{response.id}",
-                 previous=previous)  # fmt: skip
+    audit.record(
+        session,
+        participant,
+        "survey.response-taken-over",
+        f"response:{response.id}",
+        previous=previous,
+    )
     await session.commit()
     return True
 
@@ -361,9 +389,14 @@ async def start(
             for orphan in await _orphans(session, survey, definition, school_id=school_id):
                 if await _take_over(session, participant, orphan, key):
                     return orphan
-        response = SurveyResponse(survey_id=survey.id, unit_key=key, school_id=school_id,
-                                  participant_id=participant.id, started_at=now,
-                                  updated_at=now)  # fmt: skip
+        response = SurveyResponse(
+            survey_id=survey.id,
+            unit_key=key,
+            school_id=school_id,
+            participant_id=participant.id,
+            started_at=now,
+            updated_at=now,
+        )
         session.add(response)
         await session.commit()
     return response
@@ -378,11 +411,16 @@ async def start(
 
 # Built once (every answer runs them): see storage.db.INSERTS.
 _ANSWERS = (
-    select(SurveyAnswer.question_id, SurveyAnswer.option_id, SurveyAnswer.number,
-           SurveyAnswer.text, SurveyAnswer.flag)
+    select(
+        SurveyAnswer.question_id,
+        SurveyAnswer.option_id,
+        SurveyAnswer.number,
+        SurveyAnswer.text,
+        SurveyAnswer.flag,
+    )
     .where(SurveyAnswer.response_id == bindparam("response_id"))
     .order_by(SurveyAnswer.question_id, SurveyAnswer.position)
-)  # fmt: skip
+)
 _INSERT_ANSWERS = insert(SurveyAnswer)
 _RESPONSE_AND_SURVEY = (
     select(
@@ -440,15 +478,27 @@ async def press(
     AnswerError for a button no longer on screen or a value that does not fit; nothing
     changes then."""
     return await session.run_sync(
-        _press, participant.id, role_now(participant), response_id, question_index, action,
-        value, now,
-    )  # fmt: skip
+        _press,
+        participant.id,
+        role_now(participant),
+        response_id,
+        question_index,
+        action,
+        value,
+        now,
+    )
 
 
 def _press(
-    session: Session, participant_id: int, role: str | None, response_id: int, index: int,
-    action: str, raw: str, now: datetime,
-) -> Pressed:  # fmt: skip
+    session: Session,
+    participant_id: int,
+    role: str | None,
+    response_id: int,
+    index: int,
+    action: str,
+    raw: str,
+    now: datetime,
+) -> Pressed:
     response, survey = _owned_in(session, participant_id, role, response_id)
     definition = definition_of(survey)
     if not 0 <= index < len(definition.questions):
@@ -468,18 +518,23 @@ def _press(
     if action == "keep":
         if question.id not in current:
             raise AnswerError("stale-button")
-        _move_in(session, response, definition, current, _step_after(
-            engine, response.status, current, question.id))  # fmt: skip
+        _move_in(
+            session,
+            response,
+            definition,
+            current,
+            _step_after(engine, response.status, current, question.id),
+        )
         return Pressed(response, survey, question, current, saved=False)
     if action == "tog":
         _save_in(session, response, {"picked": _toggle(response.picked, _option(question, raw))})
         session.commit()
         return Pressed(response, survey, question, current, saved=False)
     value = _value(question, raw, response.picked)
-    stored = _store_in(session, response, engine, current, question.id, value, now,
-                       skip=action == "skip")  # fmt: skip
-    return Pressed(response, survey, question, stored.answers, saved=True,
-                   dropped=stored.dropped)  # fmt: skip
+    stored = _store_in(
+        session, response, engine, current, question.id, value, now, skip=action == "skip"
+    )
+    return Pressed(response, survey, question, stored.answers, saved=True, dropped=stored.dropped)
 
 
 def _option(question: Question, raw: str) -> str:
@@ -524,28 +579,48 @@ async def record(
     """Checks the answer (or skip), stores the response's answers and returns them. Every
     answer is committed at once: a restart, or days later, continues from here."""
     return await session.run_sync(
-        _record, participant.id, role_now(participant), response_id, question_id, value, now,
+        _record,
+        participant.id,
+        role_now(participant),
+        response_id,
+        question_id,
+        value,
+        now,
         skip,
-    )  # fmt: skip
+    )
 
 
 def _record(
-    session: Session, participant_id: int, role: str | None, response_id: int,
-    question_id: str, value: Any, now: datetime, skip: bool,
-) -> Recorded:  # fmt: skip
+    session: Session,
+    participant_id: int,
+    role: str | None,
+    response_id: int,
+    question_id: str,
+    value: Any,
+    now: datetime,
+    skip: bool,
+) -> Recorded:
     response, survey = _owned_in(session, participant_id, role, response_id)
     if not is_open(survey, now):
         raise DomainError("survey-closed")
     definition = definition_of(survey)
     current = _answers_in(session, definition, response.id)
-    return _store_in(session, response, SurveyEngine(definition), current, question_id,
-                     value, now, skip=skip)  # fmt: skip
+    return _store_in(
+        session, response, SurveyEngine(definition), current, question_id, value, now, skip=skip
+    )
 
 
 def _store_in(
-    session: Session, response: SurveyResponse, engine: SurveyEngine,
-    current: dict[str, Any], question_id: str, value: Any, now: datetime, *, skip: bool,
-) -> Recorded:  # fmt: skip
+    session: Session,
+    response: SurveyResponse,
+    engine: SurveyEngine,
+    current: dict[str, Any],
+    question_id: str,
+    value: Any,
+    now: datetime,
+    *,
+    skip: bool,
+) -> Recorded:
     """Stores an answer over `current` and moves the respondent on to the next question
     (see `SurveyEngine.after`); committed. Only the rows of questions whose answer changed
     (this one, and those it hides) are rewritten."""
@@ -553,8 +628,9 @@ def _store_in(
         updated = engine.skip(current, question_id)
     else:
         updated = engine.answer(current, question_id, value)
-    changed = [key for key, stored in updated.items()
-               if key not in current or current[key] != stored]  # fmt: skip
+    changed = [
+        key for key, stored in updated.items() if key not in current or current[key] != stored
+    ]
     stale = [key for key in current if key not in updated or key in changed]
     if stale:
         session.execute(
@@ -563,9 +639,11 @@ def _store_in(
             )
         )
     definition = engine.definition
-    rows = [row for key in changed
-            for row in _rows_of(response.id, key, definition.question(key).type,
-                                updated[key])]  # fmt: skip
+    rows = [
+        row
+        for key in changed
+        for row in _rows_of(response.id, key, definition.question(key).type, updated[key])
+    ]
     if rows:
         session.connection().execute(_INSERT_ANSWERS, rows)
     changes: dict[str, Any] = {"updated_at": now}
@@ -621,8 +699,16 @@ def _rows_of(response_id: int, question_id: str, kind: str, value: Any) -> list[
     """The answer's rows (all columns of each, for one executemany INSERT)."""
 
     def row(position: int = 0, **typed: Any) -> dict[str, Any]:
-        return {"response_id": response_id, "question_id": question_id, "position": position,
-                "option_id": None, "number": None, "text": None, "flag": None, **typed}  # fmt: skip
+        return {
+            "response_id": response_id,
+            "question_id": question_id,
+            "position": position,
+            "option_id": None,
+            "number": None,
+            "text": None,
+            "flag": None,
+            **typed,
+        }
 
     if value is None:
         return [row()]
@@ -691,17 +777,22 @@ async def move_to(
 
 
 def _moves(
-    response: SurveyResponse, definition: SurveyDefinition, answers: dict[str, Any],
+    response: SurveyResponse,
+    definition: SurveyDefinition,
+    answers: dict[str, Any],
     step: int | None,
-) -> bool:  # fmt: skip
+) -> bool:
     position = _position(definition, answers, step)
     return (response.step, response.picked) != (position["step"], position["picked"])
 
 
 def _move_in(
-    session: Session, response: SurveyResponse, definition: SurveyDefinition,
-    answers: dict[str, Any], step: int | None,
-) -> None:  # fmt: skip
+    session: Session,
+    response: SurveyResponse,
+    definition: SurveyDefinition,
+    answers: dict[str, Any],
+    step: int | None,
+) -> None:
     if _moves(response, definition, answers, step):
         _save_in(session, response, _position(definition, answers, step))
         session.commit()
@@ -790,8 +881,9 @@ async def _audience_schools(session: AsyncSession, definition: SurveyDefinition)
     if not definition.audience.programmes and not definition.audience.municipalities:
         return None
     names = await directory.matcher(session)
-    municipalities = {m.id for name in definition.audience.municipalities
-                      if (m := names.match(name)) is not None}  # fmt: skip
+    municipalities = {
+        m.id for name in definition.audience.municipalities if (m := names.match(name)) is not None
+    }
     allowed = set()
     for school in await SchoolRepository(session).all():
         if school.archived_at is not None:

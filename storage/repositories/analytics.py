@@ -132,8 +132,12 @@ class AnalyticsRepository:
         self, survey_ids: Sequence[int], municipality_id: int | None
     ) -> list[tuple[int | None, str | None, str, datetime | None]]:
         """(school, author's name, status, submitted at) per response."""
-        columns = (SurveyResponse.school_id, Participant.full_name, SurveyResponse.status,
-                   SurveyResponse.submitted_at)  # fmt: skip
+        columns = (
+            SurveyResponse.school_id,
+            Participant.full_name,
+            SurveyResponse.status,
+            SurveyResponse.submitted_at,
+        )
         rows = await self._session.execute(
             _long(self._responses(columns, survey_ids, municipality_id))
         )
@@ -175,8 +179,13 @@ class AnalyticsRepository:
         `question_ids`: only these questions (per school, the rows are nearly the answers
         themselves: fetch only those needed)."""
         group: Any = SurveyResponse.school_id if by_school else _MUNICIPALITY
-        columns = (group, SurveyAnswer.question_id, SurveyAnswer.option_id,
-                   SurveyAnswer.number, SurveyAnswer.flag)  # fmt: skip
+        columns = (
+            group,
+            SurveyAnswer.question_id,
+            SurveyAnswer.option_id,
+            SurveyAnswer.number,
+            SurveyAnswer.flag,
+        )
         statement = self._responses(
             (*columns, func.count()), survey_ids, municipality_id, with_answers=True
         ).where(SurveyAnswer.text.is_(None))
@@ -199,24 +208,33 @@ class AnalyticsRepository:
         columns = (_MUNICIPALITY, SurveyAnswer.question_id)
         statement = self._responses(
             (*columns, func.count(distinct(SurveyAnswer.response_id))),
-            survey_ids, municipality_id, with_answers=True,
-        ).where(has_value)  # fmt: skip
+            survey_ids,
+            municipality_id,
+            with_answers=True,
+        ).where(has_value)
         rows = await self._session.execute(_long(statement.group_by(*columns)))
         return list(rows.all())
 
     async def text_answers(
         self, survey_ids: Sequence[int], municipality_id: int | None
     ) -> list[TextAnswer]:
-        columns = (SurveyAnswer.question_id, _MUNICIPALITY, School.short_name,
-                   Participant.full_name, SurveyAnswer.text)  # fmt: skip
+        columns = (
+            SurveyAnswer.question_id,
+            _MUNICIPALITY,
+            School.short_name,
+            Participant.full_name,
+            SurveyAnswer.text,
+        )
         statement = (
             self._responses(columns, survey_ids, municipality_id, with_answers=True)
             .where(SurveyAnswer.text.is_not(None))
             .order_by(SurveyAnswer.question_id, _MUNICIPALITY, School.short_name)
         )
         rows = await self._session.execute(_long(statement))
-        return [TextAnswer(q, m, school, author, text or "") for q, m, school, author, text
-                in rows.all()]  # fmt: skip
+        return [
+            TextAnswer(q, m, school, author, text or "")
+            for q, m, school, author, text in rows.all()
+        ]
 
     async def round_means(
         self, survey_ids: Sequence[int], question_ids: Sequence[str], municipality_id: int | None

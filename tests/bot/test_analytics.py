@@ -35,13 +35,18 @@ async def region(session: AsyncSession) -> dict[str, Any]:
     d1 = await person(session, Role.DIRECTOR, schools=[schools["47001"]], name="Директор Один")
     d3 = await person(session, Role.DIRECTOR, schools=[schools["47101"]], name="Директор Три")
     loaded = await surveys.load(session, None, definition("dir", "school", ["director"], True))
-    await surveys.open_window(session, None, "dir", now + timedelta(days=5), now,
-                              now - timedelta(days=5))  # fmt: skip
-    values = {"q_single": "a", "q_scale": 4, "q_multi": ["x"], "q_yes": True,
-              "q_text": "Спасибо"}  # fmt: skip
+    await surveys.open_window(
+        session, None, "dir", now + timedelta(days=5), now, now - timedelta(days=5)
+    )
+    values = {"q_single": "a", "q_scale": 4, "q_multi": ["x"], "q_yes": True, "q_text": "Спасибо"}
     await answer(session, d1, loaded.survey, schools["47001"], values, now)
-    webinar = Event(kind=EventKind.WEBINAR, title="W", starts_at=now - timedelta(days=2),
-                    link="https://example.org", audience={})  # fmt: skip
+    webinar = Event(
+        kind=EventKind.WEBINAR,
+        title="W",
+        starts_at=now - timedelta(days=2),
+        link="https://example.org",
+        audience={},
+    )
     session.add(webinar)
     await session.flush()
     session.add(EventAnswer(event_id=webinar.id, participant_id=d1.id, answer=Attendance.YES))
@@ -172,8 +177,9 @@ async def test_a_later_round_recalls_the_one_before(
 ) -> None:
     now = utcnow()
     await surveys.close(session, None, "dir", now)
-    second = await surveys.open_window(session, None, "dir", now + timedelta(days=9), now,
-                                       new_round=True)  # fmt: skip
+    second = await surveys.open_window(
+        session, None, "dir", now + timedelta(days=9), now, new_round=True
+    )
     regional = TelegramUser(id=(await person(session, Role.REGIONAL_COORDINATOR)).telegram_id)
     await harness.press(regional, MenuCb(item="analytics"))
     assert _buttons(harness.sent_to(regional)[-1])[:2] == ["dir — раунд 2", "dir — раунд 1"]

@@ -225,18 +225,23 @@ async def test_a_reminder_of_an_announcement_says_it_is_a_reminder(
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
     regional = await person(session, Role.REGIONAL_COORDINATOR)
-    broadcast = Broadcast(text="Сдайте отчёт до пятницы", acknowledge=True, send_at=utcnow(),
-                          recipients=1)  # fmt: skip
+    broadcast = Broadcast(
+        text="Сдайте отчёт до пятницы", acknowledge=True, send_at=utcnow(), recipients=1
+    )
     session.add(broadcast)
     await session.flush()
     original = notices.announcement(translator.for_locale("ru"), broadcast)
     session.add(
         OutboxMessage(
-            kind="broadcast", reference=f"broadcast:{broadcast.id}",
-            participant_id=director.id, chat_id=director.telegram_id,
-            payload=original.as_json(), due_at=broadcast.send_at, status=OutboxStatus.SENT,
+            kind="broadcast",
+            reference=f"broadcast:{broadcast.id}",
+            participant_id=director.id,
+            chat_id=director.telegram_id,
+            payload=original.as_json(),
+            due_at=broadcast.send_at,
+            status=OutboxStatus.SENT,
         )
-    )  # fmt: skip
+    )
     await session.commit()
     await harness.press(
         TelegramUser(id=regional.telegram_id), BroadcastCb(action="remind", id=broadcast.id)

@@ -88,10 +88,14 @@ async def test_a_coordinator_creates_a_webinar_with_the_wizard(
 async def webinar_for_directors(session: AsyncSession) -> Event:
     now = datetime.now(UTC)
     return await events.create_webinar(
-        session, None, title="Вебинар для директоров", starts_at=now + timedelta(days=2),
-        link="https://w.example.org/1", now=now,
+        session,
+        None,
+        title="Вебинар для директоров",
+        starts_at=now + timedelta(days=2),
+        link="https://w.example.org/1",
+        now=now,
         audience=Audience(roles=(Role.DIRECTOR,)),
-    )  # fmt: skip
+    )
 
 
 async def test_answering_a_reminder_marks_the_choice_and_can_change(
@@ -410,8 +414,9 @@ async def test_a_move_notice_says_both_times_and_keeps_the_answer(
     assert f"Было: {old_when}" in text
     new_when = format_when(
         datetime(new_day.year, new_day.month, new_day.day, 11, tzinfo=settings.zone),
-        settings.zone, "ru",
-    )  # fmt: skip
+        settings.zone,
+        "ru",
+    )
     assert f"Стало: {new_when}" in text
     assert translator.get("ru", "event-moved-answer-kept-yes") in text
     buttons = [b["text"] for line in rows[director.id].payload["buttons"] for b in line]

@@ -69,15 +69,22 @@ async def region(session: AsyncSession) -> Region:
     }
     now = datetime.now(UTC)
     tosno_webinar = await events.create_webinar(
-        session, None, title="Вебинар для Тосно", starts_at=now + timedelta(days=3),
-        link="https://w.example.org", now=now,
+        session,
+        None,
+        title="Вебинар для Тосно",
+        starts_at=now + timedelta(days=3),
+        link="https://w.example.org",
+        now=now,
         audience=Audience(municipality_ids=(await municipality_id(session, "Тосненский"),)),
-    )  # fmt: skip
+    )
     regional_broadcast = await broadcasts.create(
-        session, people["regional"], text="Только для Тосно", send_at=now + timedelta(days=1),
+        session,
+        people["regional"],
+        text="Только для Тосно",
+        send_at=now + timedelta(days=1),
         audience=Audience(school_ids=(schools["47101"].id,)),
         render=lambda b, p: Payload(b.text),
-    )  # fmt: skip
+    )
     targets = {
         "regional_broadcast": regional_broadcast.id,
         "tosno_webinar": tosno_webinar.id,
@@ -203,10 +210,14 @@ async def test_button_access(
 
 EVERYONE = ["menu-surveys", "menu-schedule", "menu-profile"]
 COORDINATION = [
-    "menu-surveys-status", "menu-schools", "menu-requests", "menu-events", "menu-broadcasts",
+    "menu-surveys-status",
+    "menu-schools",
+    "menu-requests",
+    "menu-events",
+    "menu-broadcasts",
     "menu-analytics",
     "menu-invite",
-]  # fmt: skip
+]
 MENU_ITEMS = {
     "unregistered": None,
     "director": EVERYONE,
@@ -222,8 +233,16 @@ async def test_commands_and_the_menu_for_each_role(
     harness: BotHarness, region: Region, translator: Translator, actor: str
 ) -> None:
     user = TelegramUser(id=region.people[actor].telegram_id)
-    for command in ("/start", "/help", "/me", "/surveys", "/schedule", "/lang", "/cancel",
-                    "/forget"):  # fmt: skip
+    for command in (
+        "/start",
+        "/help",
+        "/me",
+        "/surveys",
+        "/schedule",
+        "/lang",
+        "/cancel",
+        "/forget",
+    ):
         assert await harness.replies(user, command), f"{command} unanswered for {actor}"
         await harness.replies(user, "/cancel")
     requests = await harness.send(user, "/menu")

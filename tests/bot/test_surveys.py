@@ -64,8 +64,9 @@ async def test_a_director_answers_the_engagement_survey(
     listing = await harness.reply_text(user, "/surveys")
     assert "Опрос вовлечённости руководителей школ" in listing
     assert t("survey-status-not-started") in listing
-    await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
-                                       school=schools["47001"].id))  # fmt: skip
+    await harness.press(
+        user, SurveyCb(action="open", survey=loaded.survey.id, school=schools["47001"].id)
+    )
     first = harness.sent_to(user)[-1]
     assert (first.text or "").startswith(t("survey-question-of", number=1, total=10))
     response = await session.scalar(select(SurveyResponse))
@@ -81,19 +82,20 @@ async def test_a_director_answers_the_engagement_survey(
     requests = await harness.press(user, press("ans", "meetings_attended", "0"))
     step = shown(requests)
     assert isinstance(step, EditMessageText)
-    assert (step.text or "").startswith(saved("meetings_attended", "Во всех") + "\n\n"
-                                        + t("survey-question-of", number=2, total=10))  # fmt: skip
+    assert (step.text or "").startswith(
+        saved("meetings_attended", "Во всех") + "\n\n" + t("survey-question-of", number=2, total=10)
+    )
     assert "Сколько вебинаров" in (step.text or "")
     [answered] = [r for r in requests if isinstance(r, AnswerCallbackQuery)]
     assert (answered.text, answered.show_alert) == (t("survey-saved-toast"), None)
     # A number typed wrongly, then out of range, then right.
     assert await harness.reply_text(user, "пять") == t("survey-error-not-a-number")
-    assert await harness.reply_text(user, "99") == t("survey-error-out-of-range", min="0",
-                                                      max="50")  # fmt: skip
+    assert await harness.reply_text(user, "99") == t("survey-error-out-of-range", min="0", max="50")
     # A typed answer: the next question comes as a new message, headed by what was saved.
     typed = await harness.reply_text(user, "5")
-    assert typed.startswith(saved("webinars_attended", "5") + "\n\n"
-                            + t("survey-question-of", number=3, total=10))  # fmt: skip
+    assert typed.startswith(
+        saved("webinars_attended", "5") + "\n\n" + t("survey-question-of", number=3, total=10)
+    )
     # «Назад» turns the message back into the previous question; answering it again goes on.
     back = shown(await harness.press(user, press("back", "curator_contact")))
     assert isinstance(back, EditMessageText)
@@ -122,8 +124,9 @@ async def test_a_director_answers_the_engagement_survey(
     await harness.press(user, press("skip", "help_needed"))
     summary = shown(await harness.press(user, press("skip", "comment")))
     assert isinstance(summary, EditMessageText)
-    assert (summary.text or "").startswith(saved("comment", "пропущено") + "\n\n"
-                                           + "<b>Проверьте ответы</b>")  # fmt: skip
+    assert (summary.text or "").startswith(
+        saved("comment", "пропущено") + "\n\n" + "<b>Проверьте ответы</b>"
+    )
     assert "Низкая учебная мотивация, Школьный климат" in (summary.text or "")
     assert labels(summary)[0] == t("survey-submit")
 
@@ -143,8 +146,9 @@ async def test_a_director_answers_the_engagement_survey(
 
     # Someone else's response by a forged button is refused.
     other = await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Другой Дир")
-    refused = await harness.alerts(TelegramUser(id=other.telegram_id),
-                                   SurveyCb(action="submit", response=rid))  # fmt: skip
+    refused = await harness.alerts(
+        TelegramUser(id=other.telegram_id), SurveyCb(action="submit", response=rid)
+    )
     assert refused == [translator.get("ru", "error-access-denied")]
 
 
@@ -262,8 +266,14 @@ async def test_a_survey_file_is_uploaded_in_the_bot(
     harness.session.files["bad-file"] = b"code: bad\nquestions: []\n"
 
     def document(file_id: str) -> dict[str, object]:
-        return {"document": {"file_id": file_id, "file_unique_id": file_id,
-                             "file_name": "pulse.yaml", "file_size": 100}}  # fmt: skip
+        return {
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_name": "pulse.yaml",
+                "file_size": 100,
+            }
+        }
 
     await harness.press(user, MenuCb(item="survey-upload"))
     refused = (await harness.replies(user, None, **document("bad-file")))[0]
@@ -289,8 +299,9 @@ async def test_a_curator_answers_for_two_schools_side_by_side(
     now = datetime.now(UTC)
     await surveys.open_window(session, None, curators.code, now + timedelta(days=7), now)
     for code in ("47001", "47002"):
-        await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
-                                           school=schools[code].id))  # fmt: skip
+        await harness.press(
+            user, SurveyCb(action="open", survey=loaded.survey.id, school=schools[code].id)
+        )
     first, second = list(await session.scalars(select(SurveyResponse).order_by(SurveyResponse.id)))
     index = {question.id: i for i, question in enumerate(curators.questions)}
     answer = SurveyCb(action="ans", response=first.id, q=index["curator_contact"], v="0")
@@ -307,10 +318,15 @@ async def test_a_curator_answers_for_two_schools_side_by_side(
 # -- whose response it is: the one who holds the role for the school now --------------------
 
 COMPLETE: list[tuple[str, object]] = [
-    ("meetings_attended", "most"), ("webinars_attended", 4), ("curator_contact", "never"),
-    ("programme_progress", 3), ("antirisk_measures", ["climate"]), ("difficulties", False),
-    ("help_needed", None), ("comment", None),
-]  # fmt: skip
+    ("meetings_attended", "most"),
+    ("webinars_attended", 4),
+    ("curator_contact", "never"),
+    ("programme_progress", 3),
+    ("antirisk_measures", ["climate"]),
+    ("difficulties", False),
+    ("help_needed", None),
+    ("comment", None),
+]
 
 
 async def my_surveys(harness: BotHarness, user: TelegramUser) -> SendMessage:
@@ -344,11 +360,13 @@ async def test_a_revoked_director_can_no_longer_answer_for_the_school(
     await surveys.open_window(session, None, DEFINITION.code, now + timedelta(days=7), now)
     response = await surveys.start(session, director, loaded.survey.id, now, schools["47001"].id)
     for question, value in COMPLETE:  # every answer given: the submit would go through
-        await surveys.record(session, director, response.id, question, value, now,
-                             skip=value is None)  # fmt: skip
+        await surveys.record(
+            session, director, response.id, question, value, now, skip=value is None
+        )
     # The director goes back to a typed question: the conversation state names the response.
-    await harness.press(user, SurveyCb(action="edit", response=response.id,
-                                       q=q("webinars_attended")))  # fmt: skip
+    await harness.press(
+        user, SurveyCb(action="edit", response=response.id, q=q("webinars_attended"))
+    )
     await registration.revoke(session, regional, director.id)
     before = await surveys.answers(session, await fresh(session, response.id))
     refusal = t("error-survey-not-holder")
@@ -399,19 +417,24 @@ async def test_the_next_director_continues_the_schools_response(
     listing = await my_surveys(harness, user)
     assert t("survey-status-progress", number=4, total=9) in (listing.text or "")
     assert labels(listing)[0].startswith(t("survey-continue"))
-    await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
-                                       school=schools["47001"].id))  # fmt: skip
+    await harness.press(
+        user, SurveyCb(action="open", survey=loaded.survey.id, school=schools["47001"].id)
+    )
     question = harness.sent_to(user)[-1].text or ""
     assert question.startswith(t("survey-question-of", number=4, total=9))
     assert "Как продвигается программа" in question
 
-    step = shown(await harness.press(user, SurveyCb(action="ans", response=response.id,
-                                                    q=q("programme_progress"), v="4")))  # fmt: skip
+    step = shown(
+        await harness.press(
+            user, SurveyCb(action="ans", response=response.id, q=q("programme_progress"), v="4")
+        )
+    )
     assert (step.text or "").startswith(saved("programme_progress", "4"))
     await fresh(session, response.id)  # this session saw it before the bot took it over
     for question_id, value in COMPLETE[4:]:
-        await surveys.record(session, second, response.id, question_id, value, now,
-                             skip=value is None)  # fmt: skip
+        await surveys.record(
+            session, second, response.id, question_id, value, now, skip=value is None
+        )
     await harness.press(user, SurveyCb(action="submit", response=response.id))
     assert harness.sent_to(user)[-2].text == t("survey-thanks")
     handed = await fresh(session, response.id)
@@ -436,8 +459,7 @@ async def test_a_submitted_response_stays_with_its_author(
     await surveys.open_window(session, None, DEFINITION.code, now + timedelta(days=7), now)
     response = await surveys.start(session, first, loaded.survey.id, now, schools["47001"].id)
     for question, value in COMPLETE:
-        await surveys.record(session, first, response.id, question, value, now,
-                             skip=value is None)  # fmt: skip
+        await surveys.record(session, first, response.id, question, value, now, skip=value is None)
     await surveys.submit(session, first, response.id, now)
     await registration.revoke(session, regional, first.id)
 
@@ -446,8 +468,9 @@ async def test_a_submitted_response_stays_with_its_author(
     listing = await my_surveys(harness, user)
     assert t("survey-status-submitted") in (listing.text or "")
     assert labels(listing)[0].startswith(t("survey-view"))
-    await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
-                                       school=schools["47001"].id))  # fmt: skip
+    await harness.press(
+        user, SurveyCb(action="open", survey=loaded.survey.id, school=schools["47001"].id)
+    )
     summary = harness.sent_to(user)[-1]
     assert t("survey-read-only-earlier") in (summary.text or "")
     assert labels(summary) == [t("button-menu")]  # no «Изменить ответ», no submit
@@ -473,8 +496,9 @@ async def test_a_curator_unassigned_from_a_school_no_longer_answers_for_it(
     now = datetime.now(UTC)
     await surveys.open_window(session, None, curators.code, now + timedelta(days=7), now)
     for code in ("47001", "47002"):
-        await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
-                                           school=schools[code].id))  # fmt: skip
+        await harness.press(
+            user, SurveyCb(action="open", survey=loaded.survey.id, school=schools[code].id)
+        )
     kirishi, budogoshch = list(
         await session.scalars(select(SurveyResponse).order_by(SurveyResponse.id))
     )
@@ -512,8 +536,9 @@ async def test_a_curator_unassigned_from_a_school_no_longer_answers_for_it(
     assert t("survey-status-progress", number=2, total=5) in kirishi_line
     [budogoshch_line] = [line for line in lines if "Будогощская СОШ" in line]
     assert t("survey-status-not-started") in budogoshch_line
-    await harness.press(other, SurveyCb(action="open", survey=loaded.survey.id,
-                                        school=schools["47001"].id))  # fmt: skip
+    await harness.press(
+        other, SurveyCb(action="open", survey=loaded.survey.id, school=schools["47001"].id)
+    )
     assert (harness.sent_to(other)[-1].text or "").startswith(
         t("survey-question-of", number=2, total=5)
     )
@@ -564,8 +589,9 @@ async def test_typing_after_the_survey_closed_is_answered_once(
     await surveys.open_window(session, None, DEFINITION.code, now + timedelta(days=7), now)
     response = await surveys.start(session, director, loaded.survey.id, now, schools["47001"].id)
     await surveys.record(session, director, response.id, "meetings_attended", "all", now)
-    await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
-                                       school=schools["47001"].id))  # fmt: skip
+    await harness.press(
+        user, SurveyCb(action="open", survey=loaded.survey.id, school=schools["47001"].id)
+    )
     await surveys.close(session, None, DEFINITION.code, datetime.now(UTC))
     closed = await harness.reply_text(user, "5")
     assert closed == t("error-survey-closed")
@@ -589,34 +615,74 @@ FLOW = SurveyDefinition.model_validate(
         "audience": {"roles": ["director"]},
         "unit": "school",
         "questions": [
-            {"id": "contact", "type": "single", "text": {"ru": "Работали с куратором?",
-                                                         "en": "Worked with the curator?"},
-             "options": [{"id": "often", "label": {"ru": "Часто", "en": "Often"}},
-                         {"id": "never", "label": {"ru": "Никогда", "en": "Never"}}]},
-            {"id": "helpful", "type": "scale", "show_if": {"question": "contact",
-                                                            "equals": "often"},
-             "scale": {"min": 1, "max": 5, "min_label": {"ru": "Нет", "en": "No"},
-                       "max_label": {"ru": "Очень", "en": "Very"}},
-             "text": {"ru": "Помогает ли куратор?", "en": "Does the curator help?"}},
-            {"id": "staff", "type": "number", "min": 0, "max": 500,
-             "text": {"ru": "Сколько педагогов в школе?", "en": "How many teachers?"}},
-            {"id": "share", "type": "number", "decimal": True, "min": 0, "max": 100,
-             "text": {"ru": "Какая доля уроков с новым оборудованием, %?",
-                      "en": "Which share of lessons uses new equipment, %?"}},
-            {"id": "issues", "type": "yes_no",
-             "text": {"ru": "Есть ли трудности?", "en": "Any difficulties?"}},
-            {"id": "issues_text", "type": "text", "show_if": {"question": "issues",
-                                                               "equals": True},
-             "text": {"ru": "Опишите трудности.", "en": "Describe them."}},
-            {"id": "measures", "type": "multi", "text": {"ru": "Что делает школа?",
-                                                         "en": "What does the school do?"},
-             "options": [{"id": "a", "label": {"ru": "Кружки", "en": "Clubs"}},
-                         {"id": "b", "label": {"ru": "Наставничество", "en": "Mentoring"}}]},
-            {"id": "comment", "type": "text", "required": False,
-             "text": {"ru": "Комментарий.", "en": "A comment."}},
+            {
+                "id": "contact",
+                "type": "single",
+                "text": {"ru": "Работали с куратором?", "en": "Worked with the curator?"},
+                "options": [
+                    {"id": "often", "label": {"ru": "Часто", "en": "Often"}},
+                    {"id": "never", "label": {"ru": "Никогда", "en": "Never"}},
+                ],
+            },
+            {
+                "id": "helpful",
+                "type": "scale",
+                "show_if": {"question": "contact", "equals": "often"},
+                "scale": {
+                    "min": 1,
+                    "max": 5,
+                    "min_label": {"ru": "Нет", "en": "No"},
+                    "max_label": {"ru": "Очень", "en": "Very"},
+                },
+                "text": {"ru": "Помогает ли куратор?", "en": "Does the curator help?"},
+            },
+            {
+                "id": "staff",
+                "type": "number",
+                "min": 0,
+                "max": 500,
+                "text": {"ru": "Сколько педагогов в школе?", "en": "How many teachers?"},
+            },
+            {
+                "id": "share",
+                "type": "number",
+                "decimal": True,
+                "min": 0,
+                "max": 100,
+                "text": {
+                    "ru": "Какая доля уроков с новым оборудованием, %?",
+                    "en": "Which share of lessons uses new equipment, %?",
+                },
+            },
+            {
+                "id": "issues",
+                "type": "yes_no",
+                "text": {"ru": "Есть ли трудности?", "en": "Any difficulties?"},
+            },
+            {
+                "id": "issues_text",
+                "type": "text",
+                "show_if": {"question": "issues", "equals": True},
+                "text": {"ru": "Опишите трудности.", "en": "Describe them."},
+            },
+            {
+                "id": "measures",
+                "type": "multi",
+                "text": {"ru": "Что делает школа?", "en": "What does the school do?"},
+                "options": [
+                    {"id": "a", "label": {"ru": "Кружки", "en": "Clubs"}},
+                    {"id": "b", "label": {"ru": "Наставничество", "en": "Mentoring"}},
+                ],
+            },
+            {
+                "id": "comment",
+                "type": "text",
+                "required": False,
+                "text": {"ru": "Комментарий.", "en": "A comment."},
+            },
         ],
     }
-)  # fmt: skip
+)
 
 
 def f(question_id: str) -> int:
@@ -624,19 +690,23 @@ def f(question_id: str) -> int:
 
 
 async def open_for_director(
-    harness: BotHarness, session: AsyncSession, definition: SurveyDefinition = DEFINITION,
+    harness: BotHarness,
+    session: AsyncSession,
+    definition: SurveyDefinition = DEFINITION,
     closes: datetime | None = None,
-) -> tuple[TelegramUser, int, int]:  # fmt: skip
+) -> tuple[TelegramUser, int, int]:
     """A director of 47001 opens the survey: (their chat, the response id, the survey id)."""
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
     user = TelegramUser(id=director.telegram_id)
     loaded = await surveys.load(session, None, definition)
     now = datetime.now(UTC)
-    await surveys.open_window(session, None, definition.code,
-                              closes or now + timedelta(days=7), now)  # fmt: skip
-    await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
-                                       school=schools["47001"].id))  # fmt: skip
+    await surveys.open_window(
+        session, None, definition.code, closes or now + timedelta(days=7), now
+    )
+    await harness.press(
+        user, SurveyCb(action="open", survey=loaded.survey.id, school=schools["47001"].id)
+    )
     response = await session.scalar(select(SurveyResponse))
     assert response is not None
     return user, response.id, loaded.survey.id
@@ -754,7 +824,9 @@ async def test_progress_never_goes_back_nor_jumps_under_show_if(
     # An answer that rules a question out: the total shrinks by it, the number goes on.
     assert headers(shown(await harness.press(user, press("back", "measures"))).text or "") == (6, 8)
     assert headers(shown(await harness.press(user, press("back", "issues_text"))).text or "") == (
-        5, 8)  # fmt: skip
+        5,
+        8,
+    )
     assert headers(last(await harness.press(user, press("ans", "issues", "0")))) == (6, 7)
 
 
@@ -822,8 +894,9 @@ async def test_a_curator_sees_the_school_being_answered_for(
     loaded = await surveys.load(session, None, curators)
     now = datetime.now(UTC)
     await surveys.open_window(session, None, curators.code, now + timedelta(days=7), now)
-    await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
-                                       school=schools["47002"].id))  # fmt: skip
+    await harness.press(
+        user, SurveyCb(action="open", survey=loaded.survey.id, school=schools["47002"].id)
+    )
     name = schools["47002"].short_name
     question = harness.sent_to(user)[-1].text or ""
     assert translator.get("ru", "survey-for-school", school=name) in question
@@ -837,13 +910,19 @@ async def test_a_curator_sees_the_school_being_answered_for(
         if qq.id not in ("curator_contact", "leadership_involvement")
     ]
     for item in rest:
-        value: object = {"single": item.option_ids()[0] if item.options else None,
-                         "scale": 3, "yes_no": False, "multi": item.option_ids()[:1],
-                         "number": 1, "text": "Текст"}[item.type]  # fmt: skip
+        value: object = {
+            "single": item.option_ids()[0] if item.options else None,
+            "scale": 3,
+            "yes_no": False,
+            "multi": item.option_ids()[:1],
+            "number": 1,
+            "text": "Текст",
+        }[item.type]
         if item.show_if is None:
             await surveys.record(session, curator, response.id, item.id, value, now)
-    await harness.press(user, SurveyCb(action="open", survey=loaded.survey.id,
-                                       school=schools["47002"].id))  # fmt: skip
+    await harness.press(
+        user, SurveyCb(action="open", survey=loaded.survey.id, school=schools["47002"].id)
+    )
     summary = harness.sent_to(user)[-1].text or ""
     assert summary.startswith("<b>Проверьте ответы</b>")
     assert translator.get("ru", "survey-for-school", school=name) in summary
@@ -877,8 +956,9 @@ async def test_closed_rounds_the_person_answered_are_listed_read_only(
     # Someone else's response, by a forged button: refused.
     schools = await load_schools(session)
     other = await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Чужой Дир")
-    refused = await harness.alerts(TelegramUser(id=other.telegram_id),
-                                   SurveyCb(action="view", response=rid))  # fmt: skip
+    refused = await harness.alerts(
+        TelegramUser(id=other.telegram_id), SurveyCb(action="view", response=rid)
+    )
     assert refused == [t("error-access-denied")]
 
 
@@ -889,8 +969,11 @@ async def test_an_answer_that_hides_a_later_question_says_its_answer_is_dropped(
     user, rid, _ = await open_for_director(harness, session)
     await complete_directors_survey(harness, user, rid)
     await harness.press(user, SurveyCb(action="edit", response=rid, q=q("curator_contact")))
-    step = shown(await harness.press(user, SurveyCb(action="ans", response=rid,
-                                                    q=q("curator_contact"), v="3")))  # fmt: skip
+    step = shown(
+        await harness.press(
+            user, SurveyCb(action="ans", response=rid, q=q("curator_contact"), v="3")
+        )
+    )
     text = step.text or ""
     helpful = DEFINITION.question("curator_helpful").text.get("ru")
     assert t("survey-dropped", question=helpful) in text

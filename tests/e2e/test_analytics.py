@@ -53,8 +53,12 @@ async def test_a_coordinator_reads_the_analysis_in_chat(
         question = await telegram.wait_for("editMessageText", since=since, chat_id=DIRECTOR.id)
     since = len(telegram.calls)
     telegram.press(DIRECTOR, telegram.button(question, t("survey-submit")), question)
-    await telegram.wait_for("sendMessage", since=since, chat_id=DIRECTOR.id,
-                            where=lambda c: c.text.startswith("<b>Анкета отправлена"))  # fmt: skip
+    await telegram.wait_for(
+        "sendMessage",
+        since=since,
+        chat_id=DIRECTOR.id,
+        where=lambda c: c.text.startswith("<b>Анкета отправлена"),
+    )
 
     menu = await telegram.ask(REGIONAL, "/menu")
     rounds = await telegram.click(REGIONAL, menu, t("menu-analytics"))
@@ -81,8 +85,10 @@ async def test_a_coordinator_reads_the_analysis_in_chat(
     rows = list(book["Распределения ответов"].iter_rows(min_row=2, values_only=True))
     workload = [r for r in rows if r[0] == "Нагрузка по проекту в этом месяце" and r[1] == "Итого"]
     assert [(r[3], r[4], r[5]) for r in workload] == [
-        ("Небольшая", 0, 0), ("Обычная", 1, 1), ("Высокая", 0, 0)
-    ]  # fmt: skip
+        ("Небольшая", 0, 0),
+        ("Обычная", 1, 1),
+        ("Высокая", 0, 0),
+    ]
 
     # The operator: the same report as files.
     out = bot_process.workdir / "reports"

@@ -48,8 +48,12 @@ async def announce(
     `audience` of the wizard); the progress message."""
     menu = await telegram.ask(coordinator, "/menu")
     history = await telegram.click(coordinator, menu, t.get("ru", "menu-broadcasts"))
-    await telegram.click(coordinator, history, t.get("ru", "button-new-broadcast"),
-                         answer=t.get("ru", "broadcast-ask-content"))  # fmt: skip
+    await telegram.click(
+        coordinator,
+        history,
+        t.get("ru", "button-new-broadcast"),
+        answer=t.get("ru", "broadcast-ask-content"),
+    )
     since = len(telegram.calls)
     if document:
         telegram.upload(coordinator, "prikaz.pdf", b"%PDF-1.4 the order", caption=text)
@@ -58,14 +62,17 @@ async def announce(
     audiences = await telegram.wait_for("sendMessage", since=since, chat_id=coordinator.id)
     ack = await telegram.click(coordinator, audiences, t.get("ru", audience))
     assert ack.text.startswith(t.get("ru", "broadcast-audience-size", count=recipients))
-    when = await telegram.click(coordinator, ack, t.get("ru", "button-yes" if acknowledge
-                                                         else "button-no"))  # fmt: skip
+    when = await telegram.click(
+        coordinator, ack, t.get("ru", "button-yes" if acknowledge else "button-no")
+    )
     since = len(telegram.calls)
     telegram.press(coordinator, telegram.button(when, t.get("ru", "button-send-now")), when)
     confirm = await telegram.wait_for(
-        "sendMessage", since=since, chat_id=coordinator.id,
+        "sendMessage",
+        since=since,
+        chat_id=coordinator.id,
         where=lambda c: c.text.startswith("Получателей"),
-    )  # fmt: skip
+    )
     return await telegram.click(coordinator, confirm, t.get("ru", "button-broadcast-send"))
 
 
@@ -101,8 +108,9 @@ async def test_announcements_journey(
     (bot_process.workdir / "schools.csv").write_text(SCHOOLS, encoding="utf-8")
     await bot_process.cli("schools", "import", "schools.csv", "--apply")
     await bot_process.start()
-    code = await invite(bot_process, "--role", "municipal_coordinator", "--municipality",
-                        "Киришский")  # fmt: skip
+    code = await invite(
+        bot_process, "--role", "municipal_coordinator", "--municipality", "Киришский"
+    )
     await register(telegram, COORDINATOR, t, f"/start {code}", "Кириллова Анна")
     for index, (user, name) in enumerate(zip(DIRECTORS, NAMES, strict=True)):
         code = await invite(bot_process, "--role", "director", "--school", f"4700{index + 1}")
@@ -125,9 +133,10 @@ async def test_announcements_journey(
     assert {c.chat_id for c in copies} == {d.id for d in DIRECTORS[:3]}
     assert TOSNO_DIRECTOR.id not in delivered(telegram, first)
     report = await telegram.wait_for(
-        "editMessageText", where=lambda c: str(c.params.get("text", "")).startswith("✅"),
+        "editMessageText",
+        where=lambda c: str(c.params.get("text", "")).startswith("✅"),
         timeout=30,
-    )  # fmt: skip
+    )
     assert "заблокировали бота: 1" in report.params["text"]
     for reader in DIRECTORS[:2]:
         copy = next(c for c in copies if c.chat_id == reader.id)
@@ -153,12 +162,14 @@ async def test_announcements_journey(
     # The director who blocked the bot is no longer counted.
     progress = await announce(telegram, t, second, acknowledge=False, document=False, recipients=3)
     await wait_until(lambda: len(delivered(telegram, second, since)) >= 1)
-    telegram.press(COORDINATOR, telegram.button(progress, t.get("ru", "button-broadcast-cancel")),
-                   progress)  # fmt: skip
+    telegram.press(
+        COORDINATOR, telegram.button(progress, t.get("ru", "button-broadcast-cancel")), progress
+    )
     await telegram.wait_for(
-        "editMessageText", since=since,
+        "editMessageText",
+        since=since,
         where=lambda c: str(c.params.get("text", "")).startswith("Отправка остановлена"),
-    )  # fmt: skip
+    )
     await asyncio.sleep(3)  # anything still queued would go out now
     assert len(delivered(telegram, second, since)) < 3
 

@@ -47,8 +47,9 @@ async def test_a_webinar_reaches_its_audience_and_answers_come_back(
     await bot_process.cli("schools", "import", "schools.csv", "--apply")
     bot_process.env["REMINDER_CHECK_SECONDS"] = "1"
     await bot_process.start()
-    coordinator_code = await invite(bot_process, "--role", "municipal_coordinator",
-                                    "--municipality", "Киришский")  # fmt: skip
+    coordinator_code = await invite(
+        bot_process, "--role", "municipal_coordinator", "--municipality", "Киришский"
+    )
     await register(telegram, COORDINATOR, t, f"/start {coordinator_code}", "Кириллова Анна")
     director_code = await invite(bot_process, "--role", "director", "--school", "47001")
     await register(telegram, DIRECTOR, t, f"/start {director_code}", "Иванова Ирина")
@@ -61,8 +62,12 @@ async def test_a_webinar_reaches_its_audience_and_answers_come_back(
     start = (datetime.now(zone) + timedelta(hours=23)).replace(second=0, microsecond=0)
     menu = await telegram.ask(COORDINATOR, "/menu")
     events_list = await telegram.click(COORDINATOR, menu, t.get("ru", "menu-events"))
-    await telegram.click(COORDINATOR, events_list, t.get("ru", "button-new-webinar"),
-                         answer=t.get("ru", "webinar-ask-title"))  # fmt: skip
+    await telegram.click(
+        COORDINATOR,
+        events_list,
+        t.get("ru", "button-new-webinar"),
+        answer=t.get("ru", "webinar-ask-title"),
+    )
     await telegram.ask(COORDINATOR, "Вебинар: итоги мониторинга")
     await telegram.ask(COORDINATOR, f"{start:%d.%m.%Y}")
     durations = await telegram.ask(COORDINATOR, f"{start:%H:%M}")
@@ -78,8 +83,7 @@ async def test_a_webinar_reaches_its_audience_and_answers_come_back(
     # The director gets the reminder through the outbox; the curator does not. It says
     # «завтра» only when the start is tomorrow in Moscow, and comes once: the hour's
     # reminder is still ahead.
-    reminder = await telegram.wait_for("sendMessage", since=since, chat_id=DIRECTOR.id,
-                                       timeout=30)  # fmt: skip
+    reminder = await telegram.wait_for("sendMessage", since=since, chat_id=DIRECTOR.id, timeout=30)
     assert "Вебинар: итоги мониторинга" in reminder.text
     assert f"{start:%H:%M} (МСК)" in reminder.text
     tomorrow = start.date() > datetime.now(zone).date()
@@ -114,8 +118,9 @@ async def test_a_webinar_half_an_hour_ahead_sends_one_reminder_with_the_time_lef
     await bot_process.cli("schools", "import", "schools.csv", "--apply")
     bot_process.env["REMINDER_CHECK_SECONDS"] = "1"
     await bot_process.start()
-    coordinator_code = await invite(bot_process, "--role", "municipal_coordinator",
-                                    "--municipality", "Киришский")  # fmt: skip
+    coordinator_code = await invite(
+        bot_process, "--role", "municipal_coordinator", "--municipality", "Киришский"
+    )
     await register(telegram, COORDINATOR, t, f"/start {coordinator_code}", "Кириллова Анна")
     director_code = await invite(bot_process, "--role", "director", "--school", "47001")
     await register(telegram, DIRECTOR, t, f"/start {director_code}", "Иванова Ирина")
@@ -124,8 +129,12 @@ async def test_a_webinar_half_an_hour_ahead_sends_one_reminder_with_the_time_lef
     start = (datetime.now(zone) + timedelta(minutes=31)).replace(second=0, microsecond=0)
     menu = await telegram.ask(COORDINATOR, "/menu")
     events_list = await telegram.click(COORDINATOR, menu, t.get("ru", "menu-events"))
-    await telegram.click(COORDINATOR, events_list, t.get("ru", "button-new-webinar"),
-                         answer=t.get("ru", "webinar-ask-title"))  # fmt: skip
+    await telegram.click(
+        COORDINATOR,
+        events_list,
+        t.get("ru", "button-new-webinar"),
+        answer=t.get("ru", "webinar-ask-title"),
+    )
     await telegram.ask(COORDINATOR, "Срочный вебинар по отчётности")
     # The day and the time typed at once skip the time step.
     durations = await telegram.ask(COORDINATOR, f"{start:%Y-%m-%d %H:%M}")
@@ -136,11 +145,11 @@ async def test_a_webinar_half_an_hour_ahead_sends_one_reminder_with_the_time_lef
     card = await telegram.click(COORDINATOR, audiences, t.get("ru", "audience-director"))
     since = len(telegram.calls)
     created = await telegram.click(COORDINATOR, card, t.get("ru", "button-webinar-create"))
-    assert created.text.endswith(t.get("ru", "reminder-plan", count=1,
-                                       offsets=t.get("ru", "reminder-plan-now")))  # fmt: skip
+    assert created.text.endswith(
+        t.get("ru", "reminder-plan", count=1, offsets=t.get("ru", "reminder-plan-now"))
+    )
 
-    reminder = await telegram.wait_for("sendMessage", since=since, chat_id=DIRECTOR.id,
-                                       timeout=30)  # fmt: skip
+    reminder = await telegram.wait_for("sendMessage", since=since, chat_id=DIRECTOR.id, timeout=30)
     first_line = reminder.text.splitlines()[0]
     match = re.fullmatch(r"⏰ Напоминание: начало через (\d+) минут[ауы]?", first_line)
     assert match is not None, first_line

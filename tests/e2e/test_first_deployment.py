@@ -27,10 +27,15 @@ OTHER_TOKEN = "987654321:AAH-another-token-nobody-issued_00000"
 async def operator(process: BotProcess, *args: str, **env: str) -> tuple[int, str, str]:
     """`python -m bot ARGS` beside the bot: its exit status, stdout and stderr."""
     command = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args,
-        cwd=process.workdir, env={**process.env, **env},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=process.workdir,
+        env={**process.env, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(command.communicate(), 60)
     assert command.returncode is not None
     return command.returncode, out.decode(), err.decode()
@@ -69,13 +74,17 @@ async def test_the_first_admin_joins_with_a_one_time_link(
     since = len(telegram.calls)
     telegram.send_text(FIRST_ADMIN, f"/start {link[1]}")
     consent = await telegram.wait_for(
-        "sendMessage", since=since, chat_id=FIRST_ADMIN.id,
+        "sendMessage",
+        since=since,
+        chat_id=FIRST_ADMIN.id,
         where=lambda c: c.text == t.get("ru", "consent-text"),
-    )  # fmt: skip
+    )
     await telegram.click(
-        FIRST_ADMIN, consent, t.get("ru", "button-consent-accept"),
+        FIRST_ADMIN,
+        consent,
+        t.get("ru", "button-consent-accept"),
         answer=t.get("ru", "join-ask-name"),
-    )  # fmt: skip
+    )
     card = await telegram.ask(FIRST_ADMIN, "Смирнова Мария Ивановна")
     done = await telegram.click(FIRST_ADMIN, card, t.get("ru", "button-confirm"))
     assert done.text == t.get("ru", "join-done")

@@ -62,10 +62,13 @@ async def test_hostile_updates_leave_no_traceback_in_the_running_bot(
     await bot_process.start()
     for user, role, name in (
         (DIRECTOR, ("--role", "director", "--school", "47001"), "Иванова Ирина"),
-        (COORDINATOR, ("--role", "municipal_coordinator", "--municipality", "Тосненский"),
-         "Кириллова Анна"),
+        (
+            COORDINATOR,
+            ("--role", "municipal_coordinator", "--municipality", "Тосненский"),
+            "Кириллова Анна",
+        ),
         (REGIONAL, ("--role", "regional_coordinator"), "Petrova Olga"),
-    ):  # fmt: skip
+    ):
         code = await invite(bot_process, *role)
         await register(telegram, user, translator, f"/start {code}", name)
     spare = await invite(bot_process, "--role", "curator", "--school", "47101")

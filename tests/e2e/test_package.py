@@ -52,10 +52,21 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         text=True,
     ).stdout.strip()
     subprocess.run(
-        [*pip, "--python", str(python), "install", "--no-deps", "--no-index",
-         "--find-links", str(wheels), "participants-bot"],
-        check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
+        [
+            *pip,
+            "--python",
+            str(python),
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--find-links",
+            str(wheels),
+            "participants-bot",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     # Then (pip would take the editable install seen through it for this one) a bare path
     # line: the test environment's packages, after the venv's own, and not its editable
     # install of this project (a .pth of its own, which a path line does not run).
@@ -80,10 +91,13 @@ def outside_env(telegram: FakeTelegram, folder: Path) -> dict[str, str]:
 
 async def run(bin_dir: Path, folder: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        str(bin_dir / args[0]), *args[1:],
-        cwd=folder, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+        str(bin_dir / args[0]),
+        *args[1:],
+        cwd=folder,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     out, _ = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode is not None
     return process.returncode, out.decode()
@@ -97,9 +111,13 @@ async def test_the_installed_wheel_is_a_working_bot(
     env = outside_env(telegram, folder)
 
     status, where = await run(
-        installed, folder, env, "python", "-c",
+        installed,
+        folder,
+        env,
+        "python",
+        "-c",
         "import bot, data, locales, storage; print(bot.__file__, data.__file__, locales.__file__)",
-    )  # fmt: skip
+    )
     assert status == 0, where
     assert str(PROJECT_ROOT) not in where, "the checkout was imported, not the wheel"
 
@@ -122,9 +140,13 @@ async def test_the_installed_wheel_is_a_working_bot(
     assert "Missing translation" not in imported
     assert "Импорт выполнен: новых школ 3, изменённых 0." in imported, imported
     status, welcome = await run(
-        installed, folder, env, "python", "-c",
+        installed,
+        folder,
+        env,
+        "python",
+        "-c",
         "from bot.i18n import Translator; print(Translator('ru').get('ru', 'start-welcome'))",
-    )  # fmt: skip
+    )
     assert status == 0, welcome
     assert welcome.startswith("Здравствуйте! Это бот участников проектов"), welcome
 

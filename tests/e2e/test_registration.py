@@ -29,12 +29,21 @@ def schools_workbook() -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.append(["Код", "Муниципалитет", "Полное наименование", "Краткое наименование",
-                  "Программы"])  # fmt: skip
-    sheet.append(["47001", "Киришский район", "МОУ «Киришская СОШ №3»", "Киришская СОШ №3",
-                  "500+, ШМР"])  # fmt: skip
-    sheet.append(["47002", "Киришский муниципальный район", "МОУ «Будогощская СОШ»",
-                  "Будогощская СОШ", "500+"])  # fmt: skip
+    sheet.append(
+        ["Код", "Муниципалитет", "Полное наименование", "Краткое наименование", "Программы"]
+    )
+    sheet.append(
+        ["47001", "Киришский район", "МОУ «Киришская СОШ №3»", "Киришская СОШ №3", "500+, ШМР"]
+    )
+    sheet.append(
+        [
+            "47002",
+            "Киришский муниципальный район",
+            "МОУ «Будогощская СОШ»",
+            "Будогощская СОШ",
+            "500+",
+        ]
+    )
     sheet.append(["47101", "Тосненский", "МБОУ «Тосненская СОШ №1»", "Тосненская СОШ №1", "ШМР"])
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -50,11 +59,14 @@ async def register(
     since = len(telegram.calls)
     telegram.send_text(user, start)
     consent = await telegram.wait_for(
-        "sendMessage", since=since, chat_id=user.id,
+        "sendMessage",
+        since=since,
+        chat_id=user.id,
         where=lambda c: c.text == t.get(locale, "consent-text"),
-    )  # fmt: skip
-    await telegram.click(user, consent, t.get(locale, "button-consent-accept"),
-                         answer=t.get(locale, "join-ask-name"))  # fmt: skip
+    )
+    await telegram.click(
+        user, consent, t.get(locale, "button-consent-accept"), answer=t.get(locale, "join-ask-name")
+    )
     card = await telegram.ask(user, name)
     assert name in card.text
     return await telegram.click(user, card, t.get(locale, "button-confirm"))
@@ -80,8 +92,9 @@ async def test_registration_journey(
     menu = await telegram.wait_for(
         "sendMessage", chat_id=ADMIN.id, where=lambda c: c.text.startswith("Главное меню")
     )
-    await telegram.click(ADMIN, menu, t.get("ru", "menu-import"),
-                         answer=t.get("ru", "import-send-file"))  # fmt: skip
+    await telegram.click(
+        ADMIN, menu, t.get("ru", "menu-import"), answer=t.get("ru", "import-send-file")
+    )
     since = len(telegram.calls)
     telegram.upload(ADMIN, "schools.xlsx", schools_workbook())
     preview = await telegram.wait_for("sendMessage", since=since, chat_id=ADMIN.id)
@@ -109,9 +122,11 @@ async def test_registration_journey(
     since = len(telegram.calls)
     telegram.send_text(CURATOR, "/start")
     consent = await telegram.wait_for(
-        "sendMessage", since=since, chat_id=CURATOR.id,
+        "sendMessage",
+        since=since,
+        chat_id=CURATOR.id,
         where=lambda c: c.text == t.get("en", "consent-text"),
-    )  # fmt: skip
+    )
     choose = await telegram.click(CURATOR, consent, t.get("en", "button-consent-accept"))
     assert choose.text == t.get("en", "join-code-or-municipality")
     await telegram.click(CURATOR, choose, "Киришский")

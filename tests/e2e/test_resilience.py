@@ -43,9 +43,12 @@ async def test_every_reply_goes_out_under_flood_control(
     help_text = translator.get("ru", "help-text")
     for user in users:
         await telegram.wait_for(
-            "sendMessage", since=since, chat_id=user.id, timeout=60,
+            "sendMessage",
+            since=since,
+            chat_id=user.id,
+            timeout=60,
             where=lambda c: c.text == help_text and c.result is not None,
-        )  # fmt: skip
+        )
     assert telegram.too_many_requests > 0  # flood control did slow the bot down
     for user in users:  # each answered once: a 429 means Telegram did not deliver
         delivered = [c for c in telegram.sent_to(user.id, since=since) if c.result is not None]

@@ -26,9 +26,11 @@ async def my_surveys(telegram: FakeTelegram) -> ApiCall:
     since = len(telegram.calls)
     telegram.send_text(DIRECTOR, "/surveys")
     return await telegram.wait_for(
-        "sendMessage", since=since, chat_id=DIRECTOR.id,
+        "sendMessage",
+        since=since,
+        chat_id=DIRECTOR.id,
         where=lambda c: c.text.startswith("<b>Открытые анкеты"),
-    )  # fmt: skip
+    )
 
 
 async def test_a_director_answers_survives_a_crash_submits_and_edits(
@@ -66,9 +68,11 @@ async def test_a_director_answers_survives_a_crash_submits_and_edits(
         since = len(telegram.calls)
         telegram.send_text(DIRECTOR, text)
         question = await telegram.wait_for(
-            "sendMessage", since=since, chat_id=DIRECTOR.id,
+            "sendMessage",
+            since=since,
+            chat_id=DIRECTOR.id,
             where=lambda c: c.text.startswith(("✅ Ответ сохранён: «", "Нужно", "Число")),
-        )  # fmt: skip
+        )
         return question.text
 
     assert "Сколько вебинаров" in await choose("В большинстве")
@@ -101,9 +105,11 @@ async def test_a_director_answers_survives_a_crash_submits_and_edits(
     thanks_since = len(telegram.calls)
     telegram.press(DIRECTOR, telegram.button(question, t("survey-submit")), question)
     submitted = await telegram.wait_for(
-        "sendMessage", since=thanks_since, chat_id=DIRECTOR.id,
+        "sendMessage",
+        since=thanks_since,
+        chat_id=DIRECTOR.id,
         where=lambda c: c.text.startswith("<b>Анкета отправлена"),
-    )  # fmt: skip
+    )
 
     # Before the close, one answer is edited.
     question = submitted

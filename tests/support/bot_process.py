@@ -57,10 +57,15 @@ class BotProcess:
     async def cli(self, *args: str) -> str:
         """Runs an operator command (`python -m bot ARGS`) on the same database; its output."""
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", *args,
-            cwd=self.workdir, env=self.env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "bot",
+            *args,
+            cwd=self.workdir,
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
         assert process.returncode == 0, f"{args} failed: {stderr.decode()}"
         return stdout.decode()

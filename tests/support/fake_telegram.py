@@ -192,9 +192,11 @@ class FakeTelegram:
         since = len(self.calls)
         self.press(user, self.button(message, label), message)
         return await self.wait_for(
-            "sendMessage", since=since, chat_id=user.id,
+            "sendMessage",
+            since=since,
+            chat_id=user.id,
             where=(lambda c: c.text == answer) if answer is not None else None,
-        )  # fmt: skip
+        )
 
     async def answer_to(self, update: dict[str, Any]) -> ApiCall:
         """The bot's answerCallbackQuery to a button press pushed as `update`."""
@@ -382,8 +384,12 @@ class FakeTelegram:
     def _result_for(self, method: str, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         if method == "getFile":
             path, content = self._files[str(params["file_id"])]
-            return {"file_id": params["file_id"], "file_unique_id": "u" + str(params["file_id"]),
-                    "file_size": len(content), "file_path": path}  # fmt: skip
+            return {
+                "file_id": params["file_id"],
+                "file_unique_id": "u" + str(params["file_id"]),
+                "file_size": len(content),
+                "file_path": path,
+            }
         if method == "getMe":
             return {
                 **self._me(),

@@ -72,8 +72,12 @@ T = datetime(2026, 10, 5, 7, 0, tzinfo=UTC)
 ZONE = ZoneInfo("Europe/Moscow")
 START, END, NOW = T - timedelta(days=1), T + timedelta(days=30), T + timedelta(days=20)
 OPTIONS = [{"id": i, "label": {"ru": i.upper(), "en": i.upper()}} for i in ("a", "b", "c")]
-SCALE = {"min": 1, "max": 5, "min_label": {"ru": "мало", "en": "low"},
-         "max_label": {"ru": "много", "en": "high"}}  # fmt: skip
+SCALE = {
+    "min": 1,
+    "max": 5,
+    "min_label": {"ru": "мало", "en": "low"},
+    "max_label": {"ru": "много", "en": "high"},
+}
 
 
 def _text(ru: str) -> dict[str, str]:
@@ -92,11 +96,17 @@ def definition(code: str, unit: str, roles: list[str], full: bool) -> SurveyDefi
             {"id": "q_yes", "type": "yes_no", "text": _text("Да?")},
             {"id": "q_text", "type": "text", "text": _text("Текст"), "required": False},
         ]
-    return SurveyDefinition.model_validate({
-        "code": code, "title": _text(code), "description": _text(code),
-        "audience": {"roles": roles}, "unit": unit, "questions": questions,
-        "compare_with": "cur" if code == "dir" else None,
-    })  # fmt: skip
+    return SurveyDefinition.model_validate(
+        {
+            "code": code,
+            "title": _text(code),
+            "description": _text(code),
+            "audience": {"roles": roles},
+            "unit": unit,
+            "questions": questions,
+            "compare_with": "cur" if code == "dir" else None,
+        }
+    )
 
 
 async def answer(
@@ -111,8 +121,7 @@ async def answer(
 ) -> None:
     response = await surveys.start(session, who, survey.id, at, school.id if school else None)
     for question, value in values.items():
-        await surveys.record(session, who, response.id, question, value, at,
-                             skip=value is None)  # fmt: skip
+        await surveys.record(session, who, response.id, question, value, at, skip=value is None)
     if submit:
         await surveys.submit(session, who, response.id, at)
 
@@ -134,12 +143,22 @@ async def region(session: AsyncSession) -> dict[str, Any]:
     first = await surveys.open_window(session, None, "dir", closes, T, T)
     cur = await surveys.open_window(session, None, "cur", closes, T, T)
     hour = timedelta(hours=1)
-    first_answers = {"q_single": "a", "q_scale": 5, "q_multi": ["x", "y"], "q_yes": True,
-                     "q_text": "Нужны методисты"}  # fmt: skip
+    first_answers = {
+        "q_single": "a",
+        "q_scale": 5,
+        "q_multi": ["x", "y"],
+        "q_yes": True,
+        "q_text": "Нужны методисты",
+    }
     await answer(session, d1, first, s1, first_answers, T + hour)
-    await answer(session, d2, first, s2, {"q_single": "b", "q_scale": 2, "q_multi": ["y"],
-                                          "q_yes": False, "q_text": None},
-                 T + timedelta(days=2) + hour)  # fmt: skip
+    await answer(
+        session,
+        d2,
+        first,
+        s2,
+        {"q_single": "b", "q_scale": 2, "q_multi": ["y"], "q_yes": False, "q_text": None},
+        T + timedelta(days=2) + hour,
+    )
     await answer(session, d3, first, s3, {"q_single": "c"}, T + hour, submit=False)
     await answer(session, c1, cur, s1, {"q_single": "c", "q_scale": 1}, T + hour)
     await answer(session, c1, cur, s2, {"q_single": "b", "q_scale": 3}, T + hour)
@@ -149,15 +168,33 @@ async def region(session: AsyncSession) -> dict[str, Any]:
     await surveys.close(session, None, "cur", after)
 
     second_opens = T + timedelta(days=10)
-    second = await surveys.open_window(session, None, "dir", second_opens + timedelta(days=15),
-                                       second_opens, second_opens, new_round=True)  # fmt: skip
-    await answer(session, d1, second, s1, {"q_single": "a", "q_scale": 3, "q_multi": ["z"],
-                                           "q_yes": True, "q_text": None},
-                 second_opens + hour)  # fmt: skip
+    second = await surveys.open_window(
+        session,
+        None,
+        "dir",
+        second_opens + timedelta(days=15),
+        second_opens,
+        second_opens,
+        new_round=True,
+    )
+    await answer(
+        session,
+        d1,
+        second,
+        s1,
+        {"q_single": "a", "q_scale": 3, "q_multi": ["z"], "q_yes": True, "q_text": None},
+        second_opens + hour,
+    )
 
     def event(title: str, day: int, audience: dict[str, Any], status: EventStatus) -> Event:
-        return Event(kind=EventKind.WEBINAR, title=title, starts_at=T + timedelta(days=day),
-                     link="https://example.org", audience=audience, status=status)  # fmt: skip
+        return Event(
+            kind=EventKind.WEBINAR,
+            title=title,
+            starts_at=T + timedelta(days=day),
+            link="https://example.org",
+            audience=audience,
+            status=status,
+        )
 
     w1 = event("W1", 5, {}, EventStatus.SCHEDULED)
     w2 = event("W2", 6, {"municipality_ids": [tosno]}, EventStatus.SCHEDULED)
@@ -165,26 +202,42 @@ async def region(session: AsyncSession) -> dict[str, Any]:
     future = event("W4", 25, {}, EventStatus.SCHEDULED)
     session.add_all([w1, w2, cancelled, future])
     await session.flush()
-    session.add_all([
-        EventAnswer(event_id=w1.id, participant_id=d1.id, answer=Attendance.YES),
-        EventAnswer(event_id=w1.id, participant_id=d2.id, answer=Attendance.NO),
-        EventAnswer(event_id=w2.id, participant_id=d3.id, answer=Attendance.YES),
-        EventAnswer(event_id=cancelled.id, participant_id=d2.id, answer=Attendance.YES),
-        EventAnswer(event_id=future.id, participant_id=d2.id, answer=Attendance.YES),
-    ])  # fmt: skip
+    session.add_all(
+        [
+            EventAnswer(event_id=w1.id, participant_id=d1.id, answer=Attendance.YES),
+            EventAnswer(event_id=w1.id, participant_id=d2.id, answer=Attendance.NO),
+            EventAnswer(event_id=w2.id, participant_id=d3.id, answer=Attendance.YES),
+            EventAnswer(event_id=cancelled.id, participant_id=d2.id, answer=Attendance.YES),
+            EventAnswer(event_id=future.id, participant_id=d2.id, answer=Attendance.YES),
+        ]
+    )
     announcement = Broadcast(text="Прочтите", acknowledge=True, send_at=T + timedelta(days=4))
     session.add(announcement)
     await session.flush()
-    session.add_all([
-        OutboxMessage(kind="broadcast", reference=f"broadcast:{announcement.id}",
-                      participant_id=d.id, chat_id=d.telegram_id, payload={},
-                      due_at=announcement.send_at, status=OutboxStatus.SENT)
-        for d in (d1, d2, d3)
-    ])  # fmt: skip
+    session.add_all(
+        [
+            OutboxMessage(
+                kind="broadcast",
+                reference=f"broadcast:{announcement.id}",
+                participant_id=d.id,
+                chat_id=d.telegram_id,
+                payload={},
+                due_at=announcement.send_at,
+                status=OutboxStatus.SENT,
+            )
+            for d in (d1, d2, d3)
+        ]
+    )
     session.add(Acknowledgement(broadcast_id=announcement.id, participant_id=d1.id))
     await session.commit()
-    return {"schools": schools, "tosno": tosno, "d1": d1, "c1": c1, "c2": c2.id,
-            "kirishi": s1.municipality_id}  # fmt: skip
+    return {
+        "schools": schools,
+        "tosno": tosno,
+        "d1": d1,
+        "c1": c1,
+        "c2": c2.id,
+        "kirishi": s1.municipality_id,
+    }
 
 
 async def test_rounds_group_versions_and_number_new_rounds(
@@ -254,8 +307,12 @@ async def test_distributions_count_submitted_answers_only(
     )
     assert stats.stdev == pytest.approx(math.sqrt(4.5))  # ((5-3.5)² + (2-3.5)²) / (2-1)
     in_tosno = [d for d in found.questions if d.municipality_id == region["tosno"]]
-    assert {d.question.id: d.answered for d in in_tosno} == {"q_single": 0, "q_scale": 0,
-                                                             "q_multi": 0, "q_yes": 0}  # fmt: skip
+    assert {d.question.id: d.answered for d in in_tosno} == {
+        "q_single": 0,
+        "q_scale": 0,
+        "q_multi": 0,
+        "q_yes": 0,
+    }
     assert [(q.id, school, author, text) for q, _, school, author, text in found.texts] == [
         ("q_text", "Киришская СОШ №3", "Директор Один", "Нужны методисты")
     ]
@@ -279,30 +336,39 @@ async def test_engagement_index_from_its_components(
     found = await analytics.engagement(session, where, START, END, NOW, rules)
     by_code = {item.school.code: item for item in found.schools}
     assert by_code["47001"].components == {
-        "surveys": Component(1, 1), "timeliness": Component(1, 1),
-        "events": Component(1, 1), "acknowledgements": Component(1, 1),
-    }  # fmt: skip
+        "surveys": Component(1, 1),
+        "timeliness": Component(1, 1),
+        "events": Component(1, 1),
+        "acknowledgements": Component(1, 1),
+    }
     # Submitted on the last day: done but not in time; «Не смогу» to W1; not acknowledged.
     assert by_code["47002"].components == {
-        "surveys": Component(1, 1), "timeliness": Component(0, 1),
-        "events": Component(0, 1), "acknowledgements": Component(0, 1),
-    }  # fmt: skip
+        "surveys": Component(1, 1),
+        "timeliness": Component(0, 1),
+        "events": Component(0, 1),
+        "acknowledgements": Component(0, 1),
+    }
     # Never submitted; «Буду» to W2 (Тосно only) of W1 and W2.
     assert by_code["47101"].components == {
-        "surveys": Component(0, 1), "timeliness": Component(0, 1),
-        "events": Component(1, 2), "acknowledgements": Component(0, 1),
-    }  # fmt: skip
+        "surveys": Component(0, 1),
+        "timeliness": Component(0, 1),
+        "events": Component(1, 2),
+        "acknowledgements": Component(0, 1),
+    }
     assert by_code["47001"].index == pytest.approx(100.0)
     assert by_code["47002"].index == pytest.approx(30.0)  # 100 × .3
     assert by_code["47101"].index == pytest.approx(20.0)  # 100 × .4 × ½
     assert [s.school.code for s in found.low()] == ["47101", "47002"]
     assert [s.school.code for s in found.low(bottom=1)] == ["47101"]
     assert by_code["47101"].weak(50) == ["acknowledgements", "surveys", "timeliness"]
-    assert found.by_municipality() == {region["kirishi"]: pytest.approx(65.0),
-                                       region["tosno"]: pytest.approx(20.0)}  # fmt: skip
+    assert found.by_municipality() == {
+        region["kirishi"]: pytest.approx(65.0),
+        region["tosno"]: pytest.approx(20.0),
+    }
 
-    heavier = EngagementRules(weights={"surveys": 1, "timeliness": 0, "events": 1,
-                                       "acknowledgements": 0}, threshold=60)  # fmt: skip
+    heavier = EngagementRules(
+        weights={"surveys": 1, "timeliness": 0, "events": 1, "acknowledgements": 0}, threshold=60
+    )
     again = await analytics.engagement(session, where, START, END, NOW, heavier)
     assert {s.school.code: s.index for s in again.schools} == pytest.approx(
         {"47001": 100.0, "47002": 50.0, "47101": 25.0}
@@ -377,9 +443,15 @@ async def test_a_municipal_coordinator_sees_only_their_municipality(
 
 async def test_the_whole_report(session: AsyncSession, region: dict[str, Any]) -> None:
     report = await analytics.report(
-        session, None, "dir", start=START, end=END, now=NOW, rules=EngagementRules(),
+        session,
+        None,
+        "dir",
+        start=START,
+        end=END,
+        now=NOW,
+        rules=EngagementRules(),
         divergence=0.4,
-    )  # fmt: skip
+    )
     assert report.rates.round.number == 2
     assert report.rates.total.submitted == 1
     assert isinstance(report.places, Places)
@@ -389,9 +461,17 @@ async def test_the_whole_report(session: AsyncSession, region: dict[str, Any]) -
 
 async def _report(session: AsyncSession, *, anonymised: bool = False) -> analytics.Report:
     return await analytics.report(
-        session, None, "dir", round_number=1, start=START, end=END, now=NOW,
-        rules=EngagementRules(), divergence=0.4, anonymised=anonymised,
-    )  # fmt: skip
+        session,
+        None,
+        "dir",
+        round_number=1,
+        start=START,
+        end=END,
+        now=NOW,
+        rules=EngagementRules(),
+        divergence=0.4,
+        anonymised=anonymised,
+    )
 
 
 def _rows(sheet: Any, first: int = 2) -> list[tuple[Any, ...]]:
@@ -404,10 +484,16 @@ async def test_the_workbook_has_a_sheet_per_view_with_the_figures(
     tables = report_files.tables(await _report(session), translator.for_locale("ru"), "ru", ZONE)
     book = load_workbook(io.BytesIO(report_files.workbook(tables)))
     assert book.sheetnames == [
-        "Параметры", "Отклики по муниципалитетам", "Отклики по школам", "Распределения ответов",
-        "Свободные ответы", "Индекс вовлечённости", "Низкая вовлечённость", "Директор и куратор",
+        "Параметры",
+        "Отклики по муниципалитетам",
+        "Отклики по школам",
+        "Распределения ответов",
+        "Свободные ответы",
+        "Индекс вовлечённости",
+        "Низкая вовлечённость",
+        "Директор и куратор",
         "Раунды",
-    ]  # fmt: skip
+    ]
     rates = book["Отклики по муниципалитетам"]
     assert rates.freeze_panes == "A2"
     assert rates.auto_filter.ref == "A1:G20"  # a header, 18 municipalities, the total
@@ -426,8 +512,13 @@ async def test_the_workbook_has_a_sheet_per_view_with_the_figures(
     assert scale[4] == 2
     assert scale[6:] == (3.5, 3.5, pytest.approx(math.sqrt(4.5)), 2, 5)
     texts = _rows(book["Свободные ответы"], 1)
-    assert texts[1] == ("Текст", "Киришский муниципальный район", "Киришская СОШ №3",
-                        "Директор Один", "Нужны методисты")  # fmt: skip
+    assert texts[1] == (
+        "Текст",
+        "Киришский муниципальный район",
+        "Киришская СОШ №3",
+        "Директор Один",
+        "Нужны методисты",
+    )
     low = _rows(book["Низкая вовлечённость"])
     assert [(r[0], r[2], r[3]) for r in low] == [
         (1, "Тосненская СОШ №1", pytest.approx(20.0)),
@@ -494,10 +585,25 @@ async def test_the_operator_writes_the_report_files(
 ) -> None:
     out = tmp_path / "report"
     env = {**os.environ, "DATABASE_URL": database_url(database_kind, tmp_path), "BOT_TOKEN": ""}
-    command = [sys.executable, "-m", "bot", "report", "dir", "--round", "1", "--out", str(out),
-               "--from", "04.10.2026", "--to", "03.11.2026", "--anonymised"]  # fmt: skip
-    done = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True,
-                                   text=True, timeout=120)  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "bot",
+        "report",
+        "dir",
+        "--round",
+        "1",
+        "--out",
+        str(out),
+        "--from",
+        "04.10.2026",
+        "--to",
+        "03.11.2026",
+        "--anonymised",
+    ]
+    done = await asyncio.to_thread(
+        subprocess.run, command, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert "Опрос dir, раунд 1: отправили 2 из 3 (67%); школ с низкой вовлечённостью: 2." in (
         done.stdout
@@ -505,16 +611,20 @@ async def test_the_operator_writes_the_report_files(
     names = sorted(path.name for path in out.iterdir())
     assert "dir-round1.xlsx" in names
     assert "dir-round1-rates_municipalities.csv" in names
-    assert {"dir-round1-rates.png", "dir-round1-engagement.png",
-            "dir-round1-question-q_single.png"} <= set(names)  # fmt: skip
+    assert {
+        "dir-round1-rates.png",
+        "dir-round1-engagement.png",
+        "dir-round1-question-q_single.png",
+    } <= set(names)
     book = load_workbook(out / "dir-round1.xlsx", read_only=True)
     assert "Автор" not in [c for row in _rows(book["Свободные ответы"], 1) for c in row]
     low = _rows(book["Низкая вовлечённость"])
     assert [row[2] for row in low] == ["Тосненская СОШ №1", "Будогощская СОШ"]
 
     command[4] = "nonexistent"
-    refused = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True,
-                                      text=True, timeout=120)  # fmt: skip
+    refused = await asyncio.to_thread(
+        subprocess.run, command, env=env, capture_output=True, text=True, timeout=120
+    )
     assert refused.returncode == 1
     assert refused.stderr.strip() == "Такого опроса нет."
 
@@ -528,14 +638,20 @@ async def hostile(session: AsyncSession, region: dict[str, Any]) -> dict[str, An
     """The region with text a spreadsheet would run: a free answer, imported school names,
     a renamed municipality, a person's name."""
     schools = region["schools"]
-    await session.execute(update(SurveyAnswer).where(SurveyAnswer.question_id == "q_text")
-                          .values(text=LEAK))  # fmt: skip
-    await session.execute(update(School).where(School.id == schools["47001"].id)
-                          .values(short_name=CALC))  # fmt: skip
-    await session.execute(update(School).where(School.id == schools["47101"].id)
-                          .values(short_name="+7 Тосно", full_name="-Тосно"))  # fmt: skip
-    await session.execute(update(Participant).where(Participant.id == region["d1"].id)
-                          .values(full_name="\t=1+1"))  # fmt: skip
+    await session.execute(
+        update(SurveyAnswer).where(SurveyAnswer.question_id == "q_text").values(text=LEAK)
+    )
+    await session.execute(
+        update(School).where(School.id == schools["47001"].id).values(short_name=CALC)
+    )
+    await session.execute(
+        update(School)
+        .where(School.id == schools["47101"].id)
+        .values(short_name="+7 Тосно", full_name="-Тосно")
+    )
+    await session.execute(
+        update(Participant).where(Participant.id == region["d1"].id).values(full_name="\t=1+1")
+    )
     await session.commit()
     return region
 
@@ -563,10 +679,24 @@ async def test_the_operator_report_files_carry_no_formula(
 ) -> None:
     out = tmp_path / "report"
     env = {**os.environ, "DATABASE_URL": database_url(database_kind, tmp_path), "BOT_TOKEN": ""}
-    command = [sys.executable, "-m", "bot", "report", "dir", "--round", "1", "--out", str(out),
-               "--from", "04.10.2026", "--to", "03.11.2026"]  # fmt: skip
-    done = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True,
-                                   text=True, timeout=120)  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "bot",
+        "report",
+        "dir",
+        "--round",
+        "1",
+        "--out",
+        str(out),
+        "--from",
+        "04.10.2026",
+        "--to",
+        "03.11.2026",
+    ]
+    done = await asyncio.to_thread(
+        subprocess.run, command, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     _assert_hostile_neutralised(xlsx_texts((out / "dir-round1.xlsx").read_bytes()))
     fields = [f for path in out.glob("*.csv") for f in csv_fields(path.read_bytes())]

@@ -78,9 +78,14 @@ async def test_a_municipal_coordinator_reaches_only_their_municipality(
         await broadcasts.audience_size(session, people["kirishi_director"], directors)
 
     created = await broadcasts.create(
-        session, people["municipal"], text="<b>Важно</b>: сдать отчёт", audience=directors,
-        send_at=datetime.now(UTC), render=render, acknowledge=True,
-    )  # fmt: skip
+        session,
+        people["municipal"],
+        text="<b>Важно</b>: сдать отчёт",
+        audience=directors,
+        send_at=datetime.now(UTC),
+        render=render,
+        acknowledge=True,
+    )
     assert created.recipients == 2
     recipients = set(
         await session.scalars(
@@ -99,9 +104,13 @@ async def test_cancel_withdraws_what_is_not_sent(
     people = await region(session)
     later = datetime.now(UTC) + timedelta(hours=2)
     created = await broadcasts.create(
-        session, people["regional"], text="Позже", audience=Audience(), send_at=later,
+        session,
+        people["regional"],
+        text="Позже",
+        audience=Audience(),
+        send_at=later,
         render=render,
-    )  # fmt: skip
+    )
     cancelled = await broadcasts.cancel(session, people["regional"], created.id)
     progress = await broadcasts.progress(session, cancelled)
     assert (progress.left, progress.withdrawn, progress.sent) == (0, created.recipients, 0)
@@ -109,9 +118,13 @@ async def test_cancel_withdraws_what_is_not_sent(
         await broadcasts.cancel(session, people["regional"], created.id)
     with pytest.raises(DomainError, match="broadcast-nobody"):
         await broadcasts.create(
-            session, people["regional"], text="x", render=render, send_at=later,
+            session,
+            people["regional"],
+            text="x",
+            render=render,
+            send_at=later,
             audience=Audience(programmes=("Нет такой",)),
-        )  # fmt: skip
+        )
 
 
 async def test_acknowledgements_reports_reminders_and_the_workbook(
@@ -122,10 +135,14 @@ async def test_acknowledgements_reports_reminders_and_the_workbook(
     people = await region(session)
     regional = people["regional"]
     created = await broadcasts.create(
-        session, regional, text="Ознакомьтесь с приказом", send_at=datetime.now(UTC),
-        audience=Audience(roles=(Role.DIRECTOR,)), acknowledge=True,
+        session,
+        regional,
+        text="Ознакомьтесь с приказом",
+        send_at=datetime.now(UTC),
+        audience=Audience(roles=(Role.DIRECTOR,)),
+        acknowledge=True,
         render=lambda b, p: notices.announcement(translator.for_locale(p.locale), b),
-    )  # fmt: skip
+    )
     bot, _recording = recording_bot()
     await DeliveryLoop(bot, session_factory, rate=1000).drain_once()
     now = datetime.now(UTC)
@@ -138,8 +155,10 @@ async def test_acknowledgements_reports_reminders_and_the_workbook(
 
     lines = await broadcasts.recipients(session, regional, created.id)
     assert [(line.municipality, line.acknowledged_at is not None) for line in lines] == [
-        ("Киришский", False), ("Киришский", True), ("Тосненский", False),
-    ]  # fmt: skip
+        ("Киришский", False),
+        ("Киришский", True),
+        ("Тосненский", False),
+    ]
     reminded = await broadcasts.remind_unacknowledged(session, regional, created.id, render, 1)
     assert reminded == 2
     assert await broadcasts.remind_unacknowledged(session, regional, created.id, render, 1) == 0
@@ -177,9 +196,13 @@ def test_the_progress_counts_what_its_bar_shows(translator: Translator) -> None:
 async def test_enqueueing_many_recipients_is_one_statement(session: AsyncSession) -> None:
     people = await region(session)
     created = await broadcasts.create(
-        session, people["regional"], text="Всем", audience=Audience(),
-        send_at=datetime.now(UTC), render=render,
-    )  # fmt: skip
+        session,
+        people["regional"],
+        text="Всем",
+        audience=Audience(),
+        send_at=datetime.now(UTC),
+        render=render,
+    )
     count = await session.scalar(
         select(func.count())
         .select_from(OutboxMessage)

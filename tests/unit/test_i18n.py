@@ -57,8 +57,10 @@ def keys_used_in_code() -> set[str]:
     keys.update(f"broadcast-{stage}" for stage in ("sending", "done", "cancelled"))
     keys.update(f"survey-school-{status}" for status in ("not_started", "in_progress"))
     keys.update(f"survey-admin-status-{status.value}" for status in SurveyStatus)
-    keys.update(f"survey-admin-loaded-{outcome}"
-                for outcome in ("created", "updated", "unchanged", "new-version"))  # fmt: skip
+    keys.update(
+        f"survey-admin-loaded-{outcome}"
+        for outcome in ("created", "updated", "unchanged", "new-version")
+    )
     keys.update(f"analysis-component-{name}" for name in COMPONENTS)
     return keys
 

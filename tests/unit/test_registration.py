@@ -28,10 +28,17 @@ async def newcomer(session: AsyncSession, telegram_id: int) -> Participant:
 
 @pytest.mark.parametrize(
     ("text", "ok"),
-    [("Иванова Ирина Петровна", True), ("Anna-Maria O'Neil", True), ("Ли", False),
-     ("12345", False), ("Ирина 3", False), ("<b>Ирина</b>", False), ("я" * 101, False),
-     ("  Пётр   Иванов ", True)],
-)  # fmt: skip
+    [
+        ("Иванова Ирина Петровна", True),
+        ("Anna-Maria O'Neil", True),
+        ("Ли", False),
+        ("12345", False),
+        ("Ирина 3", False),
+        ("<b>Ирина</b>", False),
+        ("я" * 101, False),
+        ("  Пётр   Иванов ", True),
+    ],
+)
 def test_full_name_validation(text: str, ok: bool) -> None:
     if ok:
         assert registration.clean_full_name(text) == " ".join(text.split())
@@ -208,9 +215,12 @@ async def test_a_request_without_a_code_is_decided_by_the_right_coordinator(
         )
     with pytest.raises(AccessDenied):  # nobody asks to become a coordinator
         await registration.request_to_join(
-            session, await newcomer(session, 21), schools["47001"].id,
-            Role.MUNICIPAL_COORDINATOR, "Хитрый Человек",
-        )  # fmt: skip
+            session,
+            await newcomer(session, 21),
+            schools["47001"].id,
+            Role.MUNICIPAL_COORDINATOR,
+            "Хитрый Человек",
+        )
     deciders = await registration.deciders(session, request)
     assert {p.id for p in deciders} == {kirishi_coordinator.id, regional.id}
     pending = await registration.pending_requests(

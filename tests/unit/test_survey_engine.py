@@ -121,8 +121,9 @@ def test_values_are_checked(engine: SurveyEngine) -> None:
         engine.check(engine.definition.question("programme_progress"), 6)
     with pytest.raises(AnswerError, match="picks"):
         engine.check(engine.definition.question("antirisk_measures"), [])
-    assert engine.check(engine.definition.question("antirisk_measures"),
-                        ["climate", "motivation"]) == ["motivation", "climate"]  # fmt: skip
+    assert engine.check(
+        engine.definition.question("antirisk_measures"), ["climate", "motivation"]
+    ) == ["motivation", "climate"]
     with pytest.raises(AnswerError, match="too-long"):
         engine.check(engine.definition.question("comment"), "я" * 1001)
     with pytest.raises(AnswerError, match="required"):
@@ -136,8 +137,11 @@ def valid_value(question: Any, draw: Any) -> Any:
     if question.type == "multi":
         low = question.min_picks or (1 if question.required else 0)
         high = question.max_picks or len(question.options)
-        return draw(st.lists(st.sampled_from(question.option_ids()), min_size=low,
-                               max_size=high, unique=True))  # fmt: skip
+        return draw(
+            st.lists(
+                st.sampled_from(question.option_ids()), min_size=low, max_size=high, unique=True
+            )
+        )
     if question.type == "scale":
         return draw(st.integers(question.scale.min, question.scale.max))
     if question.type == "yes_no":
@@ -147,8 +151,13 @@ def valid_value(question: Any, draw: Any) -> Any:
     return draw(st.text(min_size=1, max_size=question.max_length).filter(str.strip))
 
 
-ANY_VALUE = st.one_of(st.none(), st.booleans(), st.integers(-5, 100), st.text(max_size=5),
-                      st.lists(st.text(max_size=8), max_size=4))  # fmt: skip
+ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 100),
+    st.text(max_size=5),
+    st.lists(st.text(max_size=8), max_size=4),
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -31,8 +31,11 @@ async def test_loading_versions(session: AsyncSession) -> None:
     first = await surveys.load(session, None, DIRECTORS)
     assert (first.outcome, first.survey.version) == ("created", 1)
     assert (await surveys.load(session, None, DIRECTORS)).outcome == "unchanged"
-    edited = DIRECTORS.model_copy(update={"title": DIRECTORS.title.model_copy(
-        update={"ru": "Опрос вовлечённости, второй раунд"})})  # fmt: skip
+    edited = DIRECTORS.model_copy(
+        update={
+            "title": DIRECTORS.title.model_copy(update={"ru": "Опрос вовлечённости, второй раунд"})
+        }
+    )
     assert (await surveys.load(session, None, edited)).outcome == "updated"  # nobody answered
 
     schools = await load_schools(session)
@@ -77,10 +80,14 @@ async def test_one_response_per_school_resumed_and_submitted(session: AsyncSessi
 
     response = await surveys.start(session, director, loaded.survey.id, NOW, schools["47001"].id)
     steps: list[tuple[str, object]] = [
-        ("meetings_attended", "most"), ("webinars_attended", 4),
-        ("curator_contact", "weekly"), ("curator_helpful", 4), ("programme_progress", 3),
-        ("antirisk_measures", ["motivation", "climate"]), ("difficulties", False),
-    ]  # fmt: skip
+        ("meetings_attended", "most"),
+        ("webinars_attended", 4),
+        ("curator_contact", "weekly"),
+        ("curator_helpful", 4),
+        ("programme_progress", 3),
+        ("antirisk_measures", ["motivation", "climate"]),
+        ("difficulties", False),
+    ]
     for question, value in steps:
         await surveys.record(session, director, response.id, question, value, NOW)
     with pytest.raises(AnswerError):
@@ -103,8 +110,9 @@ async def test_one_response_per_school_resumed_and_submitted(session: AsyncSessi
     assert "curator_helpful" not in stored
     await surveys.close(session, None, DIRECTORS.code, NOW + timedelta(hours=1))
     with pytest.raises(DomainError, match="survey-closed"):
-        await surveys.record(session, director, response.id, "difficulties", True,
-                             NOW + timedelta(hours=2))  # fmt: skip
+        await surveys.record(
+            session, director, response.id, "difficulties", True, NOW + timedelta(hours=2)
+        )
     assert await session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
 
 
@@ -132,11 +140,13 @@ async def test_the_respondent_step_is_stored_with_each_answer(session: AsyncSess
     assert await stored_step() == (index["antirisk_measures"], ["climate"])
     options = [o.id for o in DIRECTORS.question("antirisk_measures").options]
     tick = str(options.index("motivation"))
-    await surveys.press(session, director, response.id, index["antirisk_measures"], "tog",
-                        tick, NOW)  # fmt: skip
+    await surveys.press(
+        session, director, response.id, index["antirisk_measures"], "tog", tick, NOW
+    )
     assert await stored_step() == (index["antirisk_measures"], ["climate", "motivation"])
-    await surveys.record(session, director, response.id, "antirisk_measures",
-                         ["climate", "motivation"], NOW)  # fmt: skip
+    await surveys.record(
+        session, director, response.id, "antirisk_measures", ["climate", "motivation"], NOW
+    )
     # On to the next question (the one after it), not back to the first unanswered.
     assert await stored_step() == (index["difficulties"], [])
     for question, value in [
@@ -148,8 +158,9 @@ async def test_the_respondent_step_is_stored_with_each_answer(session: AsyncSess
         ("help_needed", None),
         ("comment", None),
     ]:
-        await surveys.record(session, director, response.id, question, value, NOW,
-                             skip=value is None)  # fmt: skip
+        await surveys.record(
+            session, director, response.id, question, value, NOW, skip=value is None
+        )
     assert await stored_step() == (None, [])  # the summary
 
 
@@ -188,12 +199,16 @@ async def test_a_schools_response_is_handed_over_to_its_next_director(
     await surveys.record(session, first, response.id, "meetings_attended", "all", now)
     answered = await surveys.start(session, done, loaded.survey.id, now, schools["47002"].id)
     for question, value in [
-        ("meetings_attended", "most"), ("webinars_attended", 4), ("curator_contact", "never"),
-        ("programme_progress", 3), ("antirisk_measures", ["climate"]), ("difficulties", False),
-        ("help_needed", None), ("comment", None),
-    ]:  # fmt: skip
-        await surveys.record(session, done, answered.id, question, value, now,
-                             skip=value is None)  # fmt: skip
+        ("meetings_attended", "most"),
+        ("webinars_attended", 4),
+        ("curator_contact", "never"),
+        ("programme_progress", 3),
+        ("antirisk_measures", ["climate"]),
+        ("difficulties", False),
+        ("help_needed", None),
+        ("comment", None),
+    ]:
+        await surveys.record(session, done, answered.id, question, value, now, skip=value is None)
     await surveys.submit(session, done, answered.id, now)
     await registration.revoke(session, regional, first.id)
     await registration.revoke(session, regional, done.id)
@@ -262,8 +277,11 @@ async def test_a_curators_response_passes_to_the_schools_next_curator(
 
     newcomer = await person(session, Role.CURATOR, schools=[schools["47002"]], name="Новый Кур")
     await registration.assign_curator(session, regional, newcomer.id, kirishi)
-    waiting = {item.school.id: item.response for item in await surveys.mine(session, newcomer, NOW)
-               if item.school is not None}  # fmt: skip
+    waiting = {
+        item.school.id: item.response
+        for item in await surveys.mine(session, newcomer, NOW)
+        if item.school is not None
+    }
     assert waiting[budogoshch] is None  # the first curator still holds that school
     handed = waiting[kirishi]
     assert handed is not None
@@ -301,22 +319,31 @@ async def test_a_new_round_starts_fresh_and_keeps_the_last(session: AsyncSession
         await surveys.open_window(session, None, DIRECTORS.code, closes, NOW, new_round=True)
     later = closes + timedelta(days=30)
     # Reopening without a new round extends the same round: the same response.
-    same = await surveys.open_window(session, None, DIRECTORS.code, later + timedelta(days=7),
-                                     later)  # fmt: skip
+    same = await surveys.open_window(
+        session, None, DIRECTORS.code, later + timedelta(days=7), later
+    )
     assert (same.id, same.round) == (loaded.survey.id, 1)
     await surveys.close(session, None, DIRECTORS.code, later + timedelta(hours=1))
-    second = await surveys.open_window(session, None, DIRECTORS.code, later + timedelta(days=9),
-                                       later + timedelta(days=2), new_round=True)  # fmt: skip
+    second = await surveys.open_window(
+        session,
+        None,
+        DIRECTORS.code,
+        later + timedelta(days=9),
+        later + timedelta(days=2),
+        new_round=True,
+    )
     assert (second.round, second.version, second.definition) == (2, 2, loaded.survey.definition)
-    fresh = await surveys.start(session, director, second.id, later + timedelta(days=2),
-                                schools["47001"].id)  # fmt: skip
+    fresh = await surveys.start(
+        session, director, second.id, later + timedelta(days=2), schools["47001"].id
+    )
     assert fresh.id != first.id
     assert await surveys.answers(session, fresh) == {}
     assert await surveys.answers(session, first) == {"meetings_attended": "all"}
     # A definition changed during the round is a new version of the same round.
     edited = DIRECTORS.model_copy(update={"description": DIRECTORS.title})
-    await surveys.record(session, director, fresh.id, "meetings_attended", "most",
-                         later + timedelta(days=2))  # fmt: skip
+    await surveys.record(
+        session, director, fresh.id, "meetings_attended", "most", later + timedelta(days=2)
+    )
     assert (await surveys.load(session, None, edited)).survey.round == 2
 
 
@@ -326,8 +353,13 @@ def test_the_operator_loads_and_opens_a_survey(tmp_path: Path) -> None:
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "bot", "survey", *args],
-            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
-        )  # fmt: skip
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
     template = PROJECT_ROOT / "data/surveys/pulse.yaml"
     assert cli("load", str(template)).stdout.strip() == "✅ Опрос pulse загружен (версия 1)."
