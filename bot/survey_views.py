@@ -14,7 +14,7 @@ from babel.numbers import format_decimal
 from bot.i18n import Localizer
 from bot.keyboards import SurveyCb, inline, menu_button
 from bot.services.survey_definitions import Question, SurveyDefinition
-from bot.services.survey_engine import SurveyEngine
+from bot.services.survey_engine import AnswerError, SurveyEngine
 from bot.services.surveys import Standing
 from bot.views import format_when
 
@@ -132,6 +132,20 @@ def format_answer(t: Localizer, question: Question, value: Any) -> str:
 def format_number(value: float, locale: str) -> str:
     """«2,5» in Russian, "2.5" in English; whole numbers without a fraction."""
     return format_decimal(value, format="#,##0.###", locale=locale)
+
+
+def answer_error(t: Localizer, error: AnswerError) -> str:
+    """Why a value does not fit, its numbers (a question's limits) written as the reader
+    writes them; a missing limit is «—»."""
+    details = {
+        key: "—"
+        if value is None
+        else format_number(value, t.locale)
+        if isinstance(value, int | float)
+        else str(value)
+        for key, value in error.details.items()
+    }
+    return t(f"survey-error-{error.reason}", **details)
 
 
 def summary_message(

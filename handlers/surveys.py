@@ -265,9 +265,7 @@ async def on_answer(
             utcnow(),
         )
     except AnswerError as error:
-        callback_answer.text = t(
-            f"survey-error-{error.reason}", **{k: str(v) for k, v in error.details.items()}
-        )
+        callback_answer.text = survey_views.answer_error(t, error)
         callback_answer.show_alert = True
         return
     response, answers = pressed.response, pressed.answers
@@ -378,9 +376,7 @@ async def on_typed(
             session, participant, response.id, question.id, value, utcnow()
         )
     except AnswerError as error:
-        await message.answer(
-            t(f"survey-error-{error.reason}", **{k: str(v) for k, v in error.details.items()})
-        )
+        await message.answer(survey_views.answer_error(t, error))
         return
     except DomainError:  # the survey closed: nothing typed is an answer to it any more
         await state.clear()

@@ -188,7 +188,7 @@ class SurveyEngine:
         if (question.min is not None and value < question.min) or (
             question.max is not None and value > question.max
         ):
-            raise AnswerError("out-of-range", min=_show(question.min), max=_show(question.max))
+            raise AnswerError("out-of-range", min=question.min, max=question.max)
         return value
 
     def answer(self, answers: Answers, question_id: str, value: Any) -> dict[str, Any]:
@@ -237,9 +237,3 @@ class SurveyEngine:
                 except AnswerError as error:
                     problems.append(f"{key}: {error.reason}")
         return problems
-
-
-def _show(number: float | None) -> str:
-    if number is None:
-        return "—"
-    return str(int(number)) if float(number).is_integer() else str(number)

@@ -647,7 +647,7 @@ FLOW = SurveyDefinition.model_validate(
                 "id": "share",
                 "type": "number",
                 "decimal": True,
-                "min": 0,
+                "min": 0.5,
                 "max": 100,
                 "text": {
                     "ru": "Какая доля уроков с новым оборудованием, %?",
@@ -839,6 +839,9 @@ async def test_whole_and_decimal_numbers(
     assert await harness.reply_text(user, "2,5") == t("survey-error-not-whole")
     assert await harness.reply_text(user, "2.5") == t("survey-error-not-whole")
     assert (await harness.reply_text(user, "40")).startswith("✅ Ответ сохранён")
+    # The limits are written as the person writes numbers: «0,5», not «0.5».
+    too_small = await harness.reply_text(user, "0,1")
+    assert too_small == t("survey-error-out-of-range", min="0,5", max="100")
     decimal = await harness.reply_text(user, "2,5")
     share = FLOW.question("share").text.get("ru")
     assert decimal.startswith(f"✅ Ответ сохранён: «{share}» — 2,5")
