@@ -22,6 +22,9 @@ Answers = Mapping[str, Any]
 # What a person types for a number: digits, a sign, one comma or point; spaces between
 # thousands are dropped first. No exponents, "inf" or "nan", which float() would read.
 _WHOLE = re.compile(r"[-+]?\d+")
+# «да» typed to a yes/no question, in either language.
+_YES = frozenset({"да", "yes"})
+_NO = frozenset({"нет", "no"})
 _DECIMAL = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 
 
@@ -135,6 +138,12 @@ class SurveyEngine:
             return int(value) if value.is_integer() else value
         if question.type == "text":
             return text
+        if question.type == "scale" and _WHOLE.fullmatch(text) and len(text) <= 3:
+            return int(text)  # a point of the scale typed rather than pressed
+        if question.type == "yes_no":
+            word = text.strip(" .!").casefold()
+            if word in _YES or word in _NO:
+                return word in _YES
         raise AnswerError("use-buttons")
 
     def check(self, question: Question, value: Any) -> Any:

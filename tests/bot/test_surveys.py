@@ -851,6 +851,25 @@ async def test_whole_and_decimal_numbers(
     assert en("survey-error-not-whole") != t("survey-error-not-whole")
 
 
+async def test_a_yes_no_or_scale_answer_may_be_typed(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    """Text where buttons were expected: «да» and a point of the scale are understood."""
+    t = translator.for_locale("ru")
+    user, rid, _ = await open_for_director(harness, session, FLOW)
+    await harness.press(user, SurveyCb(action="ans", response=rid, q=f("contact"), v="0"))
+    assert await harness.reply_text(user, "7") == t("survey-error-out-of-scale", min="1", max="5")
+    helpful = FLOW.question("helpful").text.get("ru")
+    assert (await harness.reply_text(user, "4")).startswith(f"✅ Ответ сохранён: «{helpful}»")
+    await harness.send(user, "40")
+    await harness.send(user, "2,5")
+    assert await harness.reply_text(user, "может быть") == t("survey-error-use-buttons")
+    issues = FLOW.question("issues").text.get("ru")
+    assert (await harness.reply_text(user, "Да.")).startswith(f"✅ Ответ сохранён: «{issues}»")
+    stored = await surveys.answers(session, await fresh(session, rid))
+    assert (stored["helpful"], stored["issues"]) == (4, True)
+
+
 async def complete_directors_survey(harness: BotHarness, user: TelegramUser, rid: int) -> None:
     def press(action: str, question: str, value: str = "") -> SurveyCb:
         return SurveyCb(action=action, response=rid, q=q(question), v=value)
