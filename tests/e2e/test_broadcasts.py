@@ -11,10 +11,10 @@ import sqlite3
 import pytest
 
 from bot.i18n import Translator
-from tests.e2e.test_events import invite
-from tests.e2e.test_registration import register
 from tests.support.bot_process import BotProcess
-from tests.support.fake_telegram import ApiCall, FakeTelegram
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.journeys import TWO_MUNICIPALITIES_SCHOOLS as SCHOOLS
+from tests.support.journeys import announce, invite, register, wait_until
 from tests.support.updates import TelegramUser
 
 pytestmark = pytest.mark.e2e
@@ -22,58 +22,8 @@ pytestmark = pytest.mark.e2e
 COORDINATOR = TelegramUser(id=1001, first_name="Анна")
 DIRECTORS = [TelegramUser(id=1010 + i, first_name=f"Директор{i}") for i in range(4)]
 TOSNO_DIRECTOR = TelegramUser(id=1020, first_name="Тосно")
-SCHOOLS = """Код;Муниципалитет;Полное наименование
-47001;Киришский;МОУ «Киришская СОШ №1»
-47002;Киришский;МОУ «Киришская СОШ №2»
-47003;Киришский;МОУ «Киришская СОШ №3»
-47004;Киришский;МОУ «Киришская СОШ №4»
-47101;Тосненский;МБОУ «Тосненская СОШ №1»
-"""
 RECIPIENT_IDS = {user.id for user in [*DIRECTORS, TOSNO_DIRECTOR]}
 NAMES = ["Алексеева Анна", "Борисова Вера", "Власова Галина", "Григорьева Дарья"]
-
-
-async def announce(
-    telegram: FakeTelegram,
-    t: Translator,
-    text: str,
-    *,
-    acknowledge: bool,
-    document: bool,
-    recipients: int,
-    coordinator: TelegramUser = COORDINATOR,
-    audience: str = "audience-director",
-) -> ApiCall:
-    """The coordinator composes and sends an announcement to directors (or another
-    `audience` of the wizard); the progress message."""
-    menu = await telegram.ask(coordinator, "/menu")
-    history = await telegram.click(coordinator, menu, t.get("ru", "menu-broadcasts"))
-    await telegram.click(
-        coordinator,
-        history,
-        t.get("ru", "button-new-broadcast"),
-        answer=t.get("ru", "broadcast-ask-content"),
-    )
-    since = len(telegram.calls)
-    if document:
-        telegram.upload(coordinator, "prikaz.pdf", b"%PDF-1.4 the order", caption=text)
-    else:
-        telegram.send_text(coordinator, text)
-    audiences = await telegram.wait_for("sendMessage", since=since, chat_id=coordinator.id)
-    ack = await telegram.click(coordinator, audiences, t.get("ru", audience))
-    assert ack.text.startswith(t.get("ru", "broadcast-audience-size", count=recipients))
-    when = await telegram.click(
-        coordinator, ack, t.get("ru", "button-yes" if acknowledge else "button-no")
-    )
-    since = len(telegram.calls)
-    telegram.press(coordinator, telegram.button(when, t.get("ru", "button-send-now")), when)
-    confirm = await telegram.wait_for(
-        "sendMessage",
-        since=since,
-        chat_id=coordinator.id,
-        where=lambda c: c.text.startswith("Получателей"),
-    )
-    return await telegram.click(coordinator, confirm, t.get("ru", "button-broadcast-send"))
 
 
 def delivered(telegram: FakeTelegram, text: str, since: int = 0) -> dict[int, int]:
@@ -91,14 +41,6 @@ def delivered(telegram: FakeTelegram, text: str, since: int = 0) -> dict[int, in
             assert call.chat_id is not None
             copies[call.chat_id] = copies.get(call.chat_id, 0) + 1
     return copies
-
-
-async def wait_until(condition: object, timeout: float = 30) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():  # type: ignore[operator]
-        assert loop.time() < deadline, "timed out"
-        await asyncio.sleep(0.1)
 
 
 async def test_announcements_journey(
@@ -122,7 +64,9 @@ async def test_announcements_journey(
 
     # 1. An acknowledged announcement with a document, to the municipality's directors.
     first = "Приказ о проведении мониторинга"
-    progress = await announce(telegram, t, first, acknowledge=True, document=True, recipients=4)
+    progress = await announce(
+        telegram, t, first, acknowledge=True, document=True, recipients=4, coordinator=COORDINATOR
+    )
     assert progress.text.startswith("✉")
     await wait_until(lambda: len(delivered(telegram, first)) == 3)
     copies = [
@@ -160,7 +104,15 @@ async def test_announcements_journey(
     second = "Совещание переносится"
     since = len(telegram.calls)
     # The director who blocked the bot is no longer counted.
-    progress = await announce(telegram, t, second, acknowledge=False, document=False, recipients=3)
+    progress = await announce(
+        telegram,
+        t,
+        second,
+        acknowledge=False,
+        document=False,
+        recipients=3,
+        coordinator=COORDINATOR,
+    )
     await wait_until(lambda: len(delivered(telegram, second, since)) >= 1)
     telegram.press(
         COORDINATOR, telegram.button(progress, t.get("ru", "button-broadcast-cancel")), progress
@@ -176,7 +128,9 @@ async def test_announcements_journey(
     # 3. The bot is killed midway through a third and restarted: it finishes, no duplicates.
     third = "Напоминаем о сроках отчёта"
     since = len(telegram.calls)
-    await announce(telegram, t, third, acknowledge=False, document=False, recipients=3)
+    await announce(
+        telegram, t, third, acknowledge=False, document=False, recipients=3, coordinator=COORDINATOR
+    )
     await wait_until(lambda: len(delivered(telegram, third, since)) >= 1)
     await bot_process.kill()
     await bot_process.start()

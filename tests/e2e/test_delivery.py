@@ -15,9 +15,10 @@ from bot.i18n import Translator
 from storage.db import create_engine, create_session_factory
 from storage.models import Role
 from storage.repositories.directory import SchoolRepository
-from tests.e2e.test_broadcasts import SCHOOLS, announce, wait_until
 from tests.support.bot_process import BotProcess
 from tests.support.fake_telegram import ApiCall, FakeTelegram
+from tests.support.journeys import TWO_MUNICIPALITIES_SCHOOLS as SCHOOLS
+from tests.support.journeys import announce, wait_until
 from tests.support.people import person
 from tests.support.updates import TelegramUser
 

@@ -18,9 +18,9 @@ from bot.services import events
 from storage.db import create_engine, create_session_factory
 from storage.models import Role
 from storage.repositories.directory import SchoolRepository
-from tests.e2e.test_registration import register
 from tests.support.bot_process import BotProcess
 from tests.support.fake_telegram import FakeTelegram
+from tests.support.journeys import invite, register
 from tests.support.people import person
 from tests.support.updates import TelegramUser
 
@@ -32,11 +32,6 @@ CURATOR = TelegramUser(id=903, first_name="Олег")
 SCHOOLS = """Код;Муниципалитет;Полное наименование
 47001;Киришский;МОУ «Киришская СОШ №3»
 """
-
-
-async def invite(process: BotProcess, *args: str) -> str:
-    output = await process.cli("invite", "create", *args)
-    return output.split("?start=")[1].split()[0]
 
 
 async def test_a_webinar_reaches_its_audience_and_answers_come_back(

@@ -14,11 +14,10 @@ import pytest
 
 from bot.i18n import Translator
 from bot.settings import PROJECT_ROOT
-from tests.e2e.test_events import invite
-from tests.e2e.test_registration import register
 from tests.support.bot_process import BotProcess
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.fuzzing import Actor, HostileUpdates, Pools, Sent
+from tests.support.journeys import invite, register
 from tests.support.people import SCHOOLS_CSV
 from tests.support.updates import TelegramUser, message_update
 

@@ -8,13 +8,15 @@ import pytest
 
 from bot.i18n import Translator
 from bot.services import school_import
-from tests.e2e.test_registration import ADMIN, register
 from tests.support import hostile
 from tests.support.bot_process import BotProcess
 from tests.support.fake_telegram import FakeTelegram
+from tests.support.journeys import register
 from tests.support.updates import TelegramUser
 
 pytestmark = pytest.mark.e2e
+
+ADMIN = TelegramUser(id=801, first_name="Админ", language_code="ru")
 
 SOMEONE = TelegramUser(id=805, first_name="Кто-то", language_code="ru")
 

@@ -14,7 +14,8 @@ from openpyxl import Workbook
 from bot.i18n import Translator
 from bot.keyboards import SchoolCb
 from tests.support.bot_process import BotProcess
-from tests.support.fake_telegram import ApiCall, FakeTelegram
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.journeys import register
 from tests.support.updates import TelegramUser
 
 pytestmark = pytest.mark.e2e
@@ -48,28 +49,6 @@ def schools_workbook() -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-async def register(
-    telegram: FakeTelegram, user: TelegramUser, t: Translator, start: str, name: str
-) -> ApiCall:
-    """/start, consent, name and confirmation, for someone whose start leads to the name;
-    the bot's first message after the confirmation."""
-    locale = user.language_code or "ru"
-    since = len(telegram.calls)
-    telegram.send_text(user, start)
-    consent = await telegram.wait_for(
-        "sendMessage",
-        since=since,
-        chat_id=user.id,
-        where=lambda c: c.text == t.get(locale, "consent-text"),
-    )
-    await telegram.click(
-        user, consent, t.get(locale, "button-consent-accept"), answer=t.get(locale, "join-ask-name")
-    )
-    card = await telegram.ask(user, name)
-    assert name in card.text
-    return await telegram.click(user, card, t.get(locale, "button-confirm"))
 
 
 def school_id(process: BotProcess, code: str) -> int:

@@ -10,10 +10,9 @@ import pytest
 
 from bot.i18n import Translator
 from bot.settings import PROJECT_ROOT
-from tests.e2e.test_events import invite
-from tests.e2e.test_registration import register
 from tests.support.bot_process import BotProcess
 from tests.support.fake_telegram import ApiCall, FakeTelegram
+from tests.support.journeys import invite, register
 from tests.support.updates import TelegramUser
 
 pytestmark = pytest.mark.e2e
