@@ -210,3 +210,25 @@ def test_http_port_cannot_be_the_webhook_port() -> None:
         load_settings(**webhook, webhook_port=8080, http_port=8080)
     assert load_settings(**webhook, webhook_port=8080, http_port=9090).http_port == 9090
     assert load_settings(database_url="sqlite+aiosqlite://", http_port=8080).http_port == 8080
+
+
+def test_the_http_port_server_serves_the_calendar_feed_at_the_public_url() -> None:
+    """In polling mode the feed needs a server (HTTP_PORT) and an address (PUBLIC_URL)."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    from aiohttp import web
+
+    from bot.app import Application
+    from bot.http_server import add_routes
+    from bot.settings import load_settings
+
+    polling = {"database_url": "sqlite+aiosqlite://", "public_url": "https://bot.example.org/"}
+    settings = load_settings(**polling, http_port=8081)
+    assert settings.calendar_feed_base == "https://bot.example.org"
+    assert load_settings(**polling).calendar_feed_base is None  # nothing would serve it
+    web_app = web.Application()
+    app = SimpleNamespace(settings=settings, session_factory=None)
+    add_routes(web_app, cast(Application, app), cast(Monitor, None))
+    paths = {route.resource.canonical for route in web_app.router.routes() if route.resource}
+    assert {"/healthz", "/metrics", "/calendar/{token}.ics"} <= paths
