@@ -996,7 +996,7 @@ async def answered_closed(
     """Responses of closed rounds that the participant gave, or that were given for the
     school they direct now (newest round first), to read: nothing can change there."""
     found = []
-    for response, survey in (await session.execute(_readable_statement(participant))).tuples():
+    for response, survey in await session.execute(_readable_statement(participant)):
         if is_open(survey, now) or not await _may_read(session, participant, response, survey):
             continue
         school = await school_of(session, response)
