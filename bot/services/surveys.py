@@ -853,13 +853,16 @@ def _submit(
     return response
 
 
-async def responses_of(session: AsyncSession, survey_id: int) -> Sequence[SurveyResponse]:
-    result = await session.scalars(
-        select(SurveyResponse)
-        .where(SurveyResponse.survey_id == survey_id)
-        .order_by(SurveyResponse.id)
-    )
-    return result.all()
+async def responses_of(
+    session: AsyncSession, survey_id: int, unit_keys: Sequence[str] | None = None
+) -> Sequence[SurveyResponse]:
+    """The survey's responses; with `unit_keys`, only those units' (none for no keys)."""
+    if unit_keys is not None and not unit_keys:
+        return []
+    statement = select(SurveyResponse).where(SurveyResponse.survey_id == survey_id)
+    if unit_keys is not None:
+        statement = statement.where(SurveyResponse.unit_key.in_(list(unit_keys)))
+    return (await session.scalars(statement.order_by(SurveyResponse.id))).all()
 
 
 # -- who answers what ----------------------------------------------------------------------
@@ -901,23 +904,18 @@ async def _audience_schools(session: AsyncSession, definition: SurveyDefinition)
 async def assignments(
     session: AsyncSession, survey: Survey, only: Participant | None = None
 ) -> list[Assignment]:
-    """Every (participant, unit) the survey asks, with the response if one exists."""
+    """Every (participant, unit) the survey asks, with the response if one exists; with
+    `only`, that participant's, reading only their responses."""
     definition = definition_of(survey)
     people = PeopleRepository(session)
     allowed = await _audience_schools(session, definition)
     members = await people.members(
         definition.audience.roles, (), None, only=only.id if only is not None else None
     )
-    responses = {r.unit_key: r for r in await responses_of(session, survey.id)}
-    # A curator's response for a school they no longer hold is their successor's to go on
-    # with (taken over when opened); a school's response has the school's key anyway.
-    waiting: dict[int | None, SurveyResponse] = {}
-    if definition.unit == "curator_school":
-        for orphan in reversed(await _orphans(session, survey, definition)):
-            waiting[orphan.school_id] = orphan  # the oldest one per school
-    result = []
+    schools_of = await people.schools_of_many([person.id for person in members])
+    asked: list[tuple[Participant, School | None, str]] = []
     for person in members:
-        schools = list(await people.schools_of(person.id))
+        schools = schools_of[person.id]
         if allowed is not None:
             schools = [s for s in schools if s.id in allowed]
             if not schools:
@@ -928,11 +926,25 @@ async def assignments(
             units = []  # one answer per school: its director gives it
         else:
             units = list(schools)
-        for school in units:
-            key = unit_key(survey, person, school.id if school else None)
-            response = responses.get(key) or (waiting.get(school.id) if school else None)
-            result.append(Assignment(survey, definition, person, school, response))
-    return result
+        asked += [(person, s, unit_key(survey, person, s.id if s else None)) for s in units]
+    keys = [key for _, _, key in asked] if only is not None else None
+    responses = {r.unit_key: r for r in await responses_of(session, survey.id, keys)}
+    # A curator's response for a school they no longer hold is their successor's to go on
+    # with (taken over when opened); a school's response has the school's key anyway.
+    waiting: dict[int | None, SurveyResponse] = {}
+    if definition.unit == "curator_school" and asked:
+        for orphan in reversed(await _orphans(session, survey, definition)):
+            waiting[orphan.school_id] = orphan  # the oldest one per school
+    return [
+        Assignment(
+            survey,
+            definition,
+            person,
+            school,
+            responses.get(key) or (waiting.get(school.id) if school else None),
+        )
+        for person, school, key in asked
+    ]
 
 
 async def open_surveys(session: AsyncSession, now: datetime) -> list[Survey]:

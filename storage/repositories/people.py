@@ -48,6 +48,21 @@ class PeopleRepository:
         )
         return result.all()
 
+    async def schools_of_many(self, participant_ids: Sequence[int]) -> dict[int, list[School]]:
+        """Each participant's schools (by short name), in one statement."""
+        found: dict[int, list[School]] = {each: [] for each in participant_ids}
+        if not participant_ids:
+            return found
+        rows = await self._session.execute(
+            select(Assignment.participant_id, School)
+            .join(School, School.id == Assignment.school_id)
+            .where(Assignment.participant_id.in_(list(participant_ids)))
+            .order_by(School.short_name)
+        )
+        for participant_id, school in rows:
+            found[participant_id].append(school)
+        return found
+
     async def municipalities_of(self, participant_ids: Sequence[int]) -> dict[int, set[int]]:
         """Each participant's municipalities: a coordinator's own and their schools' ones
         (archived schools too: the person still belongs there until unassigned)."""

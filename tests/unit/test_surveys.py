@@ -10,8 +10,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.i18n import Translator
 from bot.services import registration, surveys
@@ -305,6 +305,37 @@ async def test_overview_counts_responses(session: AsyncSession) -> None:
     assert (survey.code, in_progress, submitted) == ("engagement_directors", 1, 0)
     with pytest.raises(DomainError, match="survey-bad-window"):
         await surveys.open_window(session, None, DIRECTORS.code, NOW - timedelta(days=1), NOW)
+
+
+async def test_who_is_asked_takes_the_same_statements_for_one_member_or_many(
+    session: AsyncSession,
+) -> None:
+    """`assignments` reads the members' schools in one statement, not one per member."""
+    loaded = await surveys.load(session, None, DIRECTORS)
+    await surveys.open_window(session, None, DIRECTORS.code, NOW + timedelta(days=7), NOW)
+    schools = await load_schools(session)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    async def counted() -> int:
+        statements.clear()
+        engine = session.bind
+        assert isinstance(engine, AsyncEngine)
+        event.listen(engine.sync_engine, "before_cursor_execute", count)
+        try:
+            await surveys.assignments(session, loaded.survey)
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", count)
+        return len(statements)
+
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    one = await counted()
+    for code, name in (("47002", "Петрова Анна"), ("47101", "Сидорова Вера")):
+        await person(session, Role.DIRECTOR, schools=[schools[code]], name=name)
+    assert len(await surveys.assignments(session, loaded.survey)) == 3
+    assert await counted() == one
 
 
 async def test_a_new_round_starts_fresh_and_keeps_the_last(session: AsyncSession) -> None:
