@@ -21,9 +21,9 @@ from bot.services import surveys
 from storage.models import Attendance, Event, EventAnswer, EventKind, Role
 from storage.types import utcnow
 from tests.bot.conftest import BotHarness
+from tests.support.analysis import answer, definition
 from tests.support.people import load_schools, person
 from tests.support.updates import TelegramUser
-from tests.unit.test_analytics import answer, definition
 
 
 @pytest.fixture

@@ -45,8 +45,8 @@ from bot.views import ELLIPSIS
 from storage.models import OutboxMessage, Participant, Role, School, SurveyResponse
 from tests.bot.conftest import BotHarness
 from tests.support.people import load_schools, person
+from tests.support.texts import latin_words
 from tests.support.updates import TelegramUser
-from tests.unit.test_i18n import latin_words
 
 DIRECTORS = load_definition(PROJECT_ROOT / "data/surveys/engagement_directors.yaml")
 # A title longer than any button has room for: every label showing it is shortened.

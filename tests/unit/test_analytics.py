@@ -45,7 +45,6 @@ from bot.i18n import Translator
 from bot.services import analytics, surveys
 from bot.services.analytics import Component, EngagementRules, Places
 from bot.services.errors import AccessDenied
-from bot.services.survey_definitions import SurveyDefinition
 from storage.models import (
     Acknowledgement,
     Attendance,
@@ -60,70 +59,17 @@ from storage.models import (
     Participant,
     Role,
     School,
-    Survey,
     SurveyAnswer,
 )
 from storage.repositories.directory import SchoolRepository
 from tests.conftest import database_url
+from tests.support.analysis import answer, definition
 from tests.support.people import SCHOOLS_CSV, load_schools, municipality_id, person
 from tests.support.sheets import csv_fields, has_text, xlsx_texts
 
 T = datetime(2026, 10, 5, 7, 0, tzinfo=UTC)
 ZONE = ZoneInfo("Europe/Moscow")
 START, END, NOW = T - timedelta(days=1), T + timedelta(days=30), T + timedelta(days=20)
-OPTIONS = [{"id": i, "label": {"ru": i.upper(), "en": i.upper()}} for i in ("a", "b", "c")]
-SCALE = {
-    "min": 1,
-    "max": 5,
-    "min_label": {"ru": "мало", "en": "low"},
-    "max_label": {"ru": "много", "en": "high"},
-}
-
-
-def _text(ru: str) -> dict[str, str]:
-    return {"ru": ru, "en": ru}
-
-
-def definition(code: str, unit: str, roles: list[str], full: bool) -> SurveyDefinition:
-    questions: list[dict[str, Any]] = [
-        {"id": "q_single", "type": "single", "text": _text("Один"), "options": OPTIONS},
-        {"id": "q_scale", "type": "scale", "text": _text("Шкала"), "scale": SCALE},
-    ]
-    if full:
-        multi = [{"id": i, "label": _text(i.upper())} for i in ("x", "y", "z")]
-        questions += [
-            {"id": "q_multi", "type": "multi", "text": _text("Много"), "options": multi},
-            {"id": "q_yes", "type": "yes_no", "text": _text("Да?")},
-            {"id": "q_text", "type": "text", "text": _text("Текст"), "required": False},
-        ]
-    return SurveyDefinition.model_validate(
-        {
-            "code": code,
-            "title": _text(code),
-            "description": _text(code),
-            "audience": {"roles": roles},
-            "unit": unit,
-            "questions": questions,
-            "compare_with": "cur" if code == "dir" else None,
-        }
-    )
-
-
-async def answer(
-    session: AsyncSession,
-    who: Participant,
-    survey: Survey,
-    school: School | None,
-    values: dict[str, Any],
-    at: datetime,
-    *,
-    submit: bool = True,
-) -> None:
-    response = await surveys.start(session, who, survey.id, at, school.id if school else None)
-    for question, value in values.items():
-        await surveys.record(session, who, response.id, question, value, at, skip=value is None)
-    if submit:
-        await surveys.submit(session, who, response.id, at)
 
 
 @pytest.fixture

@@ -3,52 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import io
-import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import redirect_stderr, redirect_stdout
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.i18n import Translator
 from bot.settings import SettingsError, load_settings
 from scheduler import build_scheduler, jobs
 from storage import backup, migrate
 from storage.db import create_engine
+from tests.support.cli import Cli, english_words, run_in_process
 from tests.support.recording import recording_bot
-from tests.unit.test_cli import Run, english_words
-
-Cli = Callable[..., Run]
 
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
-    """`python -m bot ARGS` in this process on `live.sqlite3`, typed answers on stdin."""
-    monkeypatch.chdir(tmp_path)
-    for name in ("BOT_TOKEN", "BOT_USERNAME", "TELEGRAM_API_BASE", "REDIS_URL", "MODE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'live.sqlite3'}")
-    monkeypatch.setattr("bot.logs.setup_logging", lambda settings: None)
-    level = logging.getLogger().level
-
-    def run(*args: str, locale: str = "ru", typed: str = "") -> Run:
-        monkeypatch.setenv("DEFAULT_LOCALE", locale)
-        monkeypatch.setattr("sys.stdin", io.StringIO(typed))
-        out, err = io.StringIO(), io.StringIO()
-        with redirect_stdout(out), redirect_stderr(err):
-            try:
-                status = main(list(args))
-            except SystemExit as exit_:
-                status = int(exit_.code or 0)
-        return Run(status, out.getvalue(), err.getvalue())
-
-    yield run
-    logging.getLogger().setLevel(level)
+    """On `live.sqlite3`, typed answers on stdin."""
+    yield from run_in_process(tmp_path, monkeypatch, "live.sqlite3")
 
 
 def update_ids(path: Path) -> list[int]:

@@ -4,123 +4,27 @@ Russian and in English."""
 
 from __future__ import annotations
 
-import io
-import logging
 import re
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Collection, Iterator
-from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.i18n import Translator
 from bot.settings import PROJECT_ROOT
+from tests.support.cli import Cli, english_words, run_in_process
 from tests.support.people import SCHOOLS_CSV
+
 
 # Latin words a Russian sentence may hold: names (of the program, services, formats) and
 # the codes an operator types (commands, roles, locales).
-NAMES = {
-    "python",
-    "bot",
-    "Telegram",
-    "BotFather",
-    "newbot",
-    "env",
-    "Bot",
-    "API",
-    "Excel",
-    "Redis",
-    "ru",
-    "en",
-    "h",
-    "sqlite",
-    "aiosqlite",
-    "t",
-    "me",
-    "start",
-}
-COMMANDS = {
-    "run",
-    "migrate",
-    "check",
-    "backup",
-    "restore",
-    "schools",
-    "import",
-    "export",
-    "archive",
-    "invite",
-    "create",
-    "list",
-    "revoke",
-    "events",
-    "series",
-    "move",
-    "cancel",
-    "survey",
-    "load",
-    "open",
-    "close",
-    "report",
-}
-ROLE_CODES = {"director", "curator", "municipal_coordinator", "regional_coordinator", "admin"}
-
-
-def english_words(text: str, allowed: Collection[str] = ()) -> list[str]:
-    """The Latin-letter words of `text` that are neither names nor codes nor paths."""
-    text = re.sub(r"https?://\S+|start=[\w-]+", " ", text)  # links
-    text = re.sub(r"(?<!\w)--?[a-z][\w-]*", " ", text)  # options: --apply, -h
-    text = re.sub(r"\S*/\S*", " ", text)  # paths
-    text = re.sub(r"\b[\w-]+\.(?:csv|xlsx|yaml|png|db|sqlite3)\b", " ", text)  # file names
-    text = re.sub(r"\b[A-Z][A-Z0-9_]+\b(?:=\S*)?", " ", text)  # BOT_TOKEN=…, CSV, XLSX
-    known = NAMES | COMMANDS | ROLE_CODES | set(allowed)
-    return [word for word in re.findall(r"[A-Za-z][A-Za-z_]*", text) if word not in known]
-
-
-@dataclass
-class Run:
-    status: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        return self.out + self.err
-
-
-Cli = Callable[..., Run]
-
-
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
-    """`python -m bot ARGS` in this process, on a fresh SQLite file, in the locale asked
-    for through DEFAULT_LOCALE (as an operator sets it)."""
-    monkeypatch.chdir(tmp_path)
-    for name in ("BOT_TOKEN", "BOT_USERNAME", "TELEGRAM_API_BASE", "REDIS_URL", "MODE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}")
-    # The command's own logging setup would attach a handler to pytest's captured stderr.
-    monkeypatch.setattr("bot.logs.setup_logging", lambda settings: None)
-    level = logging.getLogger().level
-
-    def run(*args: str, locale: str = "ru") -> Run:
-        monkeypatch.setenv("DEFAULT_LOCALE", locale)
-        out, err = io.StringIO(), io.StringIO()
-        with redirect_stdout(out), redirect_stderr(err):
-            try:
-                status = main(list(args))
-            except SystemExit as exit_:
-                status = int(exit_.code or 0)
-        return Run(status, out.getvalue(), err.getvalue())
-
-    yield run
-    logging.getLogger().setLevel(level)
+    yield from run_in_process(tmp_path, monkeypatch, "cli.sqlite3")
 
 
 def test_the_english_detector_flags_english_and_spares_names() -> None:
