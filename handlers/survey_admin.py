@@ -69,10 +69,10 @@ async def overview(
         )
         opening = SurveyCb(action="admin-open", survey=survey.id)
         closing = SurveyCb(action="admin-close", survey=survey.id)
-        row: list[tuple[str, CallbackData | str]] = [
-            (t("button-survey-open", title=shorten(title, 25)), opening),
-            (t("button-survey-close"), closing),
-        ]
+        # The title's button has a row of its own, wide enough to tell titles that start
+        # alike apart; the survey's other actions go on the row under it.
+        rows.append([(t("button-survey-open", title=shorten(title, 45)), opening)])
+        row: list[tuple[str, CallbackData | str]] = [(t("button-survey-close"), closing)]
         if survey.status == SurveyStatus.CLOSED:
             row.append(
                 (t("button-survey-new-round"), SurveyCb(action="admin-round", survey=survey.id))

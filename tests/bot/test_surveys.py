@@ -214,6 +214,29 @@ async def test_the_status_names_schools_nobody_can_answer_for(
     )
 
 
+async def test_each_survey_of_the_admin_list_has_a_button_of_its_own(
+    harness: BotHarness, session: AsyncSession
+) -> None:
+    """Two titles alike at the start («Опрос вовлечённости руководителей школ» and
+    «… кураторов») must not shorten to the same «Открыть: Опрос вовлечённости…»."""
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    await surveys.load(session, None, DEFINITION)
+    curators = load_definition(PROJECT_ROOT / "data/surveys/engagement_curators.yaml")
+    await surveys.load(session, None, curators)
+    user = TelegramUser(id=regional.telegram_id)
+    await harness.press(user, MenuCb(item="surveys-admin"))
+    markup = harness.sent_to(user)[-1].reply_markup
+    assert isinstance(markup, InlineKeyboardMarkup)
+    opening = [
+        b.text
+        for row in markup.inline_keyboard
+        for b in row
+        if isinstance(b.callback_data, str) and ":admin-open:" in f":{b.callback_data}:"
+    ]
+    assert len(opening) == 2
+    assert len(set(opening)) == 2, opening
+
+
 async def _nudges(session: AsyncSession) -> list[OutboxMessage]:
     found = await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "survey-nudge"))
     return list(found)
