@@ -35,8 +35,9 @@ from bot.sending import send_payload
 from bot.services import broadcasts, directory, events, reminders, surveys
 from bot.services.access import Action, can
 from bot.services.audience import Audience
+from bot.services.dates import parse_moment
 from bot.services.delivery import Payload
-from bot.services.errors import AccessDenied
+from bot.services.errors import AccessDenied, DomainError
 from bot.services.numbers import whole_number
 from bot.settings import Settings
 from bot.views import format_when, shorten
@@ -349,11 +350,10 @@ async def when_typed(
     t: Localizer,
 ) -> None:
     try:
-        when = datetime.strptime((message.text or "").strip(), "%d.%m.%Y %H:%M")
-    except ValueError:
+        send_at = parse_moment(message.text or "", settings.zone)
+    except DomainError:
         await message.answer(t("broadcast-ask-when"))
         return
-    send_at = when.replace(tzinfo=settings.zone)
     if send_at <= utcnow():
         await message.answer(t("error-event-in-past"))
         return

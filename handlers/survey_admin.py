@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from html import escape
 from pathlib import Path
 
@@ -18,7 +17,8 @@ from bot.i18n import Localizer
 from bot.keyboards import MenuCb, SurveyCb, inline, menu_button
 from bot.services import surveys
 from bot.services.access import Action, can
-from bot.services.errors import AccessDenied
+from bot.services.dates import parse_moment
+from bot.services.errors import AccessDenied, DomainError
 from bot.services.survey_definitions import MAX_FILE_BYTES, SurveyFileError, parse_definition
 from bot.settings import Settings
 from bot.views import format_when, shorten, survey_problem
@@ -171,8 +171,8 @@ async def closes_typed(
 ) -> None:
     _check(participant)
     try:
-        closes = datetime.strptime((message.text or "").strip(), "%d.%m.%Y %H:%M")
-    except ValueError:
+        closes = parse_moment(message.text or "", settings.zone)
+    except DomainError:
         await message.answer(t("survey-admin-ask-closes"))
         return
     data = await state.get_data()
@@ -180,7 +180,7 @@ async def closes_typed(
         session,
         participant,
         str(data["code"]),
-        closes.replace(tzinfo=settings.zone),
+        closes,
         utcnow(),
         new_round=bool(data.get("new_round")),
     )
