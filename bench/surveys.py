@@ -31,7 +31,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from bench.common import database_with_directors
-from bot.keyboards import SurveyCb
+from bot.conversation.actions import SurveyCb
 from bot.services import surveys
 from bot.services.survey_definitions import SurveyDefinition
 from storage.models import Assignment, Participant, School

@@ -26,7 +26,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.bot_api import PatientRequests, until_answered
 from bot.cli import EXIT_CONFIG, EXIT_UNAVAILABLE
-from bot.commands import set_commands
 from bot.http_server import Metrics, Monitor
 from bot.i18n import Translator
 from bot.middlewares import (
@@ -40,8 +39,9 @@ from bot.runtime import settle_after_start
 from bot.services import registration, updates
 from bot.services.delivery import RetryPolicy, wake_on_enqueue
 from bot.settings import Mode, Settings
+from bot.telegram.commands import set_commands
+from bot.telegram.routing import routers
 from bot.views import database_failure
-from handlers import get_routers
 from scheduler import build_scheduler
 from scheduler.delivery import DeliveryLoop
 from storage import migrate
@@ -118,7 +118,7 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(ParticipantMiddleware(translator))
     dispatcher.message.outer_middleware(CommandsEndWizards())  # before any state filter
     dispatcher.callback_query.middleware(AnswerAfterHandling())
-    dispatcher.include_routers(*get_routers())
+    dispatcher.include_routers(*routers())
     run_filters_in_loop(dispatcher)
     return dispatcher
 

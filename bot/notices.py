@@ -15,8 +15,9 @@ from aiogram.types import InlineKeyboardMarkup
 from babel.dates import format_datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.conversation.actions import AckCb, BroadcastCb, HolidayCb, RsvpCb, SurveyCb
 from bot.i18n import Localizer, Translator
-from bot.keyboards import AckCb, BroadcastCb, HolidayCb, RsvpCb, SurveyCb, inline
+from bot.keyboards import inline
 from bot.services import broadcasts, delivery, events, surveys
 from bot.services.access import Action, can
 from bot.services.delivery import Button, Outgoing, Payload

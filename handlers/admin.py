@@ -8,11 +8,13 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.conversation.actions import ImportCb, MenuCb
 from bot.i18n import Localizer
-from bot.keyboards import ImportCb, MenuCb, inline, menu_button
+from bot.keyboards import inline, menu_button
 from bot.services import school_import
 from bot.services.access import Action, can
 from bot.services.errors import AccessDenied, DomainError
+from bot.telegram.routing import Pressed
 from bot.views import error_text, import_preview_text
 from handlers.shared import message_of
 from storage.models import Participant
@@ -112,8 +114,8 @@ async def not_a_file(message: Message, t: Localizer) -> None:
 
 def build_router() -> Router:
     router = Router(name="admin")
-    router.callback_query.register(import_menu, MenuCb.filter(F.item == "import"))
+    router.callback_query.register(import_menu, Pressed(MenuCb, item="import"))
     router.message.register(import_file, SchoolImport.file, F.document)
     router.message.register(not_a_file, SchoolImport.file)
-    router.callback_query.register(import_decision, SchoolImport.confirm, ImportCb.filter())
+    router.callback_query.register(import_decision, SchoolImport.confirm, Pressed(ImportCb))
     return router

@@ -12,18 +12,20 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from html import escape
 
-from aiogram import Bot, F, Router
-from aiogram.filters.callback_data import CallbackData
+from aiogram import Bot, Router
 from aiogram.types import BufferedInputFile, CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import charts
 from bot import report as report_files
+from bot.conversation.actions import Action as ButtonAction
+from bot.conversation.actions import AnalysisCb, MenuCb
 from bot.i18n import Localizer
-from bot.keyboards import AnalysisCb, MenuCb, inline, menu_button
+from bot.keyboards import inline, menu_button
 from bot.services import analytics
 from bot.services.errors import DomainError
 from bot.settings import Settings
+from bot.telegram.routing import Pressed
 from bot.views import format_when, shorten
 from handlers.shared import message_of
 from storage.models import Participant
@@ -31,7 +33,7 @@ from storage.types import utcnow
 
 PERIODS = (30, 90, 180, 365)
 LOW_SHOWN = 15  # schools listed in chat; the workbook has them all
-Row = list[tuple[str, CallbackData | str]]
+Row = list[tuple[str, ButtonAction | str]]
 
 
 def _percent(share: float | None) -> str:
@@ -62,7 +64,7 @@ async def _scoped_round(
 
 
 def _card_keyboard(survey: int, t: Localizer) -> list[Row]:
-    def button(key: str, action: str) -> tuple[str, CallbackData]:
+    def button(key: str, action: str) -> tuple[str, ButtonAction]:
         return t(key), AnalysisCb(action=action, survey=survey)
 
     return [
@@ -372,12 +374,12 @@ async def files(
 def build_router() -> Router:
     router = Router(name="analytics")
     callbacks = router.callback_query
-    callbacks.register(rounds_list, MenuCb.filter(F.item == "analytics"))
-    callbacks.register(card, AnalysisCb.filter(F.action == "card"))
-    callbacks.register(rates_chart, AnalysisCb.filter(F.action == "rates"))
-    callbacks.register(questions, AnalysisCb.filter(F.action == "questions"))
-    callbacks.register(question_chart, AnalysisCb.filter(F.action == "question"))
-    callbacks.register(index_chart, AnalysisCb.filter(F.action == "index"))
-    callbacks.register(low_engagement, AnalysisCb.filter(F.action == "low"))
-    callbacks.register(files, AnalysisCb.filter(F.action.in_({"xlsx", "anon", "csv"})))
+    callbacks.register(rounds_list, Pressed(MenuCb, item="analytics"))
+    callbacks.register(card, Pressed(AnalysisCb, action="card"))
+    callbacks.register(rates_chart, Pressed(AnalysisCb, action="rates"))
+    callbacks.register(questions, Pressed(AnalysisCb, action="questions"))
+    callbacks.register(question_chart, Pressed(AnalysisCb, action="question"))
+    callbacks.register(index_chart, Pressed(AnalysisCb, action="index"))
+    callbacks.register(low_engagement, Pressed(AnalysisCb, action="low"))
+    callbacks.register(files, Pressed(AnalysisCb, action={"xlsx", "anon", "csv"}))
     return router

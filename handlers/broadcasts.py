@@ -11,7 +11,6 @@ from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
@@ -19,18 +18,10 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import notices
+from bot.conversation.actions import AckCb, BroadcastCb, MenuCb, MunicipalityCb, PickCb, RemindCb
+from bot.conversation.actions import Action as ButtonAction
 from bot.i18n import Localizer, Translator
-from bot.keyboards import (
-    AckCb,
-    BroadcastCb,
-    MenuCb,
-    MunicipalityCb,
-    PickCb,
-    RemindCb,
-    inline,
-    menu_button,
-    municipalities_keyboard,
-)
+from bot.keyboards import inline, menu_button, municipalities_keyboard
 from bot.sending import send_payload
 from bot.services import broadcasts, directory, events, reminders, surveys
 from bot.services.access import Action, can
@@ -40,6 +31,7 @@ from bot.services.delivery import Payload
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.numbers import whole_number
 from bot.settings import Settings
+from bot.telegram.routing import Pressed
 from bot.views import format_when, shorten
 from handlers.shared import answer_reminded, drop_keyboard, message_of
 from storage.models import Broadcast, BroadcastStatus, OutboxStatus, Participant, Role
@@ -106,7 +98,7 @@ async def content(
 async def _ask_audience(
     message: Message, session: AsyncSession, participant: Participant, t: Localizer
 ) -> None:
-    rows: list[list[tuple[str, CallbackData | str]]] = [
+    rows: list[list[tuple[str, ButtonAction | str]]] = [
         [(t("audience-all"), PickCb(field="aud", value="all"))]
     ]
     rows += [
@@ -467,7 +459,7 @@ async def history(
     t: Localizer,
 ) -> None:
     past = await broadcasts.history(session, participant)
-    rows: list[list[tuple[str, CallbackData | str]]] = [
+    rows: list[list[tuple[str, ButtonAction | str]]] = [
         [
             (
                 f"{b.created_at.astimezone(settings.zone):%d.%m %H:%M} · {_headline(b)}",
@@ -500,7 +492,7 @@ async def card(
     text = f"<b>{escape(_headline(broadcast))}</b>\n" + notices.progress_text(
         t, progress, cancelled=broadcast.status == BroadcastStatus.CANCELLED
     )
-    rows: list[list[tuple[str, CallbackData | str]]] = [
+    rows: list[list[tuple[str, ButtonAction | str]]] = [
         [(t("button-broadcast-who"), BroadcastCb(action="who", id=broadcast.id))],
         [(t("button-broadcast-xlsx"), BroadcastCb(action="xlsx", id=broadcast.id))],
     ]
@@ -633,27 +625,27 @@ async def cancel(
 def build_router() -> Router:
     router = Router(name="broadcasts")
     callbacks = router.callback_query
-    callbacks.register(history, MenuCb.filter(F.item == "broadcasts"))
-    callbacks.register(start, MenuCb.filter(F.item == "broadcast-new"))
+    callbacks.register(history, Pressed(MenuCb, item="broadcasts"))
+    callbacks.register(start, Pressed(MenuCb, item="broadcast-new"))
     router.message.register(content, Compose.content)
-    callbacks.register(audience_choice, Compose.audience, PickCb.filter(F.field == "aud"))
+    callbacks.register(audience_choice, Compose.audience, Pressed(PickCb, field="aud"))
     callbacks.register(
-        municipality_choice, Compose.audience, MunicipalityCb.filter(F.purpose == "broadcast")
+        municipality_choice, Compose.audience, Pressed(MunicipalityCb, purpose="broadcast")
     )
-    callbacks.register(programme_choice, Compose.audience, PickCb.filter(F.field == "prog"))
-    callbacks.register(declined_choice, Compose.audience, PickCb.filter(F.field == "declined"))
-    callbacks.register(survey_choice, Compose.audience, PickCb.filter(F.field == "survey"))
+    callbacks.register(programme_choice, Compose.audience, Pressed(PickCb, field="prog"))
+    callbacks.register(declined_choice, Compose.audience, Pressed(PickCb, field="declined"))
+    callbacks.register(survey_choice, Compose.audience, Pressed(PickCb, field="survey"))
     router.message.register(schools_typed, Compose.schools, F.text)
-    callbacks.register(acknowledge_choice, Compose.acknowledge, PickCb.filter(F.field == "ack"))
-    callbacks.register(when_now, Compose.when, PickCb.filter(F.field == "when"))
+    callbacks.register(acknowledge_choice, Compose.acknowledge, Pressed(PickCb, field="ack"))
+    callbacks.register(when_now, Compose.when, Pressed(PickCb, field="when"))
     router.message.register(when_typed, Compose.when, F.text)
-    callbacks.register(confirm, Compose.confirm, PickCb.filter(F.field == "send"))
-    callbacks.register(acknowledge, AckCb.filter())
-    callbacks.register(card, BroadcastCb.filter(F.action == "card"))
-    callbacks.register(who, BroadcastCb.filter(F.action == "who"))
-    callbacks.register(remind, BroadcastCb.filter(F.action == "remind"))
-    callbacks.register(remind, RemindCb.filter(F.kind == "broadcast"))
-    callbacks.register(workbook, BroadcastCb.filter(F.action == "xlsx"))
-    callbacks.register(resend, BroadcastCb.filter(F.action == "resend"))
-    callbacks.register(cancel, BroadcastCb.filter(F.action == "cancel"))
+    callbacks.register(confirm, Compose.confirm, Pressed(PickCb, field="send"))
+    callbacks.register(acknowledge, Pressed(AckCb))
+    callbacks.register(card, Pressed(BroadcastCb, action="card"))
+    callbacks.register(who, Pressed(BroadcastCb, action="who"))
+    callbacks.register(remind, Pressed(BroadcastCb, action="remind"))
+    callbacks.register(remind, Pressed(RemindCb, kind="broadcast"))
+    callbacks.register(workbook, Pressed(BroadcastCb, action="xlsx"))
+    callbacks.register(resend, Pressed(BroadcastCb, action="resend"))
+    callbacks.register(cancel, Pressed(BroadcastCb, action="cancel"))
     return router

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from aiogram import Router
-from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
-from aiogram.types import Message, ReplyKeyboardRemove
+from bot.conversation.routes import Routes
+from bot.conversation.screens import Screen
+from bot.conversation.turn import Turn
 
-from bot.i18n import Localizer
-
-
-async def help_(message: Message, t: Localizer) -> None:
-    await message.answer(t("help-text"))
+routes = Routes("common")
 
 
-async def cancel(message: Message, t: Localizer, state: FSMContext) -> None:
-    had_state = await state.get_state() is not None
-    await state.clear()
-    await message.answer(
-        t("cancel-done" if had_state else "cancel-nothing"), reply_markup=ReplyKeyboardRemove()
-    )
+@routes.command("help")
+async def help_(turn: Turn) -> None:
+    await turn.say(turn.t("help-text"))
 
 
-def build_router() -> Router:
-    router = Router(name="common")
-    router.message.register(help_, Command("help"))
-    router.message.register(cancel, Command("cancel"))
-    return router
+@routes.command("cancel")
+async def cancel(turn: Turn) -> None:
+    had_state = await turn.state.get_state() is not None
+    await turn.state.clear()
+    await turn.show(Screen(turn.t("cancel-done" if had_state else "cancel-nothing"), choices=()))

@@ -9,15 +9,13 @@ from html import escape
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import show_commands
-from bot.i18n import Localizer, Translator
-from bot.keyboards import (
+from bot.conversation.actions import Action as ButtonAction
+from bot.conversation.actions import (
     InviteScopeCb,
     MenuCb,
     MunicipalityCb,
@@ -26,6 +24,9 @@ from bot.keyboards import (
     RequestCb,
     RoleCb,
     SchoolCb,
+)
+from bot.i18n import Localizer, Translator
+from bot.keyboards import (
     inline,
     menu_button,
     municipalities_keyboard,
@@ -38,6 +39,8 @@ from bot.services.access import Action, can, grantable_roles
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.registration import SCHOOL_ROLES
 from bot.settings import Settings
+from bot.telegram.commands import show_commands
+from bot.telegram.routing import Pressed
 from bot.views import (
     ROSTER_PAGE,
     format_when,
@@ -169,7 +172,7 @@ async def school_card_view(
     staff = [person for person in [entry.director, *entry.curators] if person is not None]
     # Only those the coordinator may revoke: a curator with a school elsewhere is not theirs.
     revocable = await registration.may_manage(session, participant, Action.REVOKE, staff)
-    rows: list[list[tuple[str, CallbackData]]] = []
+    rows: list[list[tuple[str, ButtonAction]]] = []
     for person in staff:
         if person.id in revocable:
             label = t("button-revoke", name=person.full_name or "—")
@@ -550,32 +553,32 @@ async def rename_name(
 def build_router() -> Router:
     router = Router(name="coordinator")
     callbacks = router.callback_query
-    callbacks.register(schools_menu, MenuCb.filter(F.item == "schools"))
-    callbacks.register(roster_municipality, MunicipalityCb.filter(F.purpose == "roster"))
-    callbacks.register(roster_page, PageCb.filter(F.purpose == "card"))
-    callbacks.register(unreachable_list, MunicipalityCb.filter(F.purpose == "unreachable"))
-    callbacks.register(school_card_view, SchoolCb.filter(F.purpose == "card"))
-    callbacks.register(assign_list, SchoolCb.filter(F.purpose == "assign"))
-    callbacks.register(assign, PersonCb.filter(F.action == "assign"))
-    callbacks.register(revoke_ask, PersonCb.filter(F.action == "revoke"))
-    callbacks.register(revoke, PersonCb.filter(F.action == "revoke-yes"))
-    callbacks.register(requests_menu, MenuCb.filter(F.item == "requests"))
+    callbacks.register(schools_menu, Pressed(MenuCb, item="schools"))
+    callbacks.register(roster_municipality, Pressed(MunicipalityCb, purpose="roster"))
+    callbacks.register(roster_page, Pressed(PageCb, purpose="card"))
+    callbacks.register(unreachable_list, Pressed(MunicipalityCb, purpose="unreachable"))
+    callbacks.register(school_card_view, Pressed(SchoolCb, purpose="card"))
+    callbacks.register(assign_list, Pressed(SchoolCb, purpose="assign"))
+    callbacks.register(assign, Pressed(PersonCb, action="assign"))
+    callbacks.register(revoke_ask, Pressed(PersonCb, action="revoke"))
+    callbacks.register(revoke, Pressed(PersonCb, action="revoke-yes"))
+    callbacks.register(requests_menu, Pressed(MenuCb, item="requests"))
     router.message.register(requests_command, Command("requests"))
-    callbacks.register(decide, RequestCb.filter())
-    callbacks.register(invite_menu, MenuCb.filter(F.item == "invite"))
-    callbacks.register(invite_role, RoleCb.filter(F.purpose == "invite"))
+    callbacks.register(decide, Pressed(RequestCb))
+    callbacks.register(invite_menu, Pressed(MenuCb, item="invite"))
+    callbacks.register(invite_role, Pressed(RoleCb, purpose="invite"))
     callbacks.register(
-        invite_municipality, InviteFlow.municipality, MunicipalityCb.filter(F.purpose == "invite")
+        invite_municipality, InviteFlow.municipality, Pressed(MunicipalityCb, purpose="invite")
     )
-    callbacks.register(invite_scope, InviteFlow.scope, InviteScopeCb.filter())
+    callbacks.register(invite_scope, InviteFlow.scope, Pressed(InviteScopeCb))
     router.message.register(invite_school_query, InviteFlow.school, F.text)
-    callbacks.register(invite_schools_page, InviteFlow.school, PageCb.filter(F.purpose == "invite"))
-    callbacks.register(invite_school, InviteFlow.school, SchoolCb.filter(F.purpose == "invite"))
-    callbacks.register(rename_menu, MenuCb.filter(F.item == "rename"))
+    callbacks.register(invite_schools_page, InviteFlow.school, Pressed(PageCb, purpose="invite"))
+    callbacks.register(invite_school, InviteFlow.school, Pressed(SchoolCb, purpose="invite"))
+    callbacks.register(rename_menu, Pressed(MenuCb, item="rename"))
     callbacks.register(
         rename_municipality_chosen,
         Rename.municipality,
-        MunicipalityCb.filter(F.purpose == "rename"),
+        Pressed(MunicipalityCb, purpose="rename"),
     )
     router.message.register(rename_name, Rename.name, F.text)
     return router

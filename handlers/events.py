@@ -10,7 +10,6 @@ from html import escape
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
@@ -27,17 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import notices
 from bot.calendar_feed import calendar_feed_url
+from bot.conversation.actions import Action as ButtonAction
+from bot.conversation.actions import EventCb, HolidayCb, MenuCb, PickCb, RsvpCb
 from bot.i18n import Localizer, Translator
-from bot.keyboards import (
-    EventCb,
-    HolidayCb,
-    MenuCb,
-    PickCb,
-    RsvpCb,
-    buttons_markup,
-    inline,
-    menu_button,
-)
+from bot.keyboards import buttons_markup, inline, menu_button
 from bot.services import events
 from bot.services.access import Action, can
 from bot.services.audience import Audience
@@ -45,6 +37,7 @@ from bot.services.dates import parse_day, parse_moment
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.numbers import whole_number
 from bot.settings import Settings
+from bot.telegram.routing import Pressed
 from bot.views import error_text, format_when, shorten, zone_label
 from handlers.shared import drop_keyboard, message_of
 from storage.models import Event, EventStatus, Participant, Role
@@ -128,7 +121,7 @@ async def send_schedule(
         return
     mine = await events.my_events(session, participant, utcnow(), SCHEDULE_DAYS)
     # The subscription button when something serves the feed; else a line that says so.
-    feed_row: list[tuple[str, CallbackData | str]] = []
+    feed_row: list[tuple[str, ButtonAction | str]] = []
     feed_off: list[str] = []
     if settings.calendar_feed_base is not None:
         feed_row = [(t("button-calendar-subscribe"), EventCb(action="feed"))]
@@ -139,7 +132,7 @@ async def send_schedule(
         await message.answer(text, reply_markup=inline(feed_row) if feed_row else None)
         return
     lines = [t("schedule-title", days=SCHEDULE_DAYS)]
-    rows: list[list[tuple[str, CallbackData | str]]] = []
+    rows: list[list[tuple[str, ButtonAction | str]]] = []
     for event, answer in mine:
         mark = t(f"schedule-answer-{answer.value if answer else 'none'}")
         when = format_when(event.starts_at, settings.zone, t.locale)
@@ -234,7 +227,7 @@ async def events_menu(
         raise AccessDenied()
     now = utcnow()
     coming = await events.upcoming(session, now, now + timedelta(days=SCHEDULE_DAYS))
-    rows: list[list[tuple[str, CallbackData | str]]] = [
+    rows: list[list[tuple[str, ButtonAction | str]]] = [
         [(_list_label(e, settings), EventCb(action="card", id=e.id))] for e in coming[:20]
     ]
     rows.append([(t("button-new-webinar"), EventCb(action="new"))])
@@ -283,7 +276,7 @@ async def event_card(
     if report.silent:
         names = ", ".join(escape(p.full_name or "—") for p in report.silent[:30])
         lines.append(t("attendance-silent", names=names))
-    rows: list[list[tuple[str, CallbackData | str]]] = []
+    rows: list[list[tuple[str, ButtonAction | str]]] = []
     if events.may_manage(participant, event) and event.status == EventStatus.SCHEDULED:
         rows.append(
             [
@@ -459,7 +452,7 @@ def dates_keyboard(t: Localizer, settings: Settings, page: int) -> InlineKeyboar
     for offset in range(page * DATES_PAGE, (page + 1) * DATES_PAGE):
         day = today + timedelta(days=offset)
         label = t("button-today") if offset == 0 else day_label(day, t.locale)
-        builder.button(text=label, callback_data=PickCb(field="date", value=day.isoformat()))
+        builder.button(text=label, callback_data=PickCb(field="date", value=day.isoformat()).pack())
     builder.adjust(DATES_ROW)
     navigation = []
     if page > 0:
@@ -530,7 +523,9 @@ async def wizard_date(
         if datetime.combine(day, time(hour, minute), settings.zone) <= now:
             continue  # today's hours already past
         # ":" separates callback data fields: the button carries "1500" for 15:00.
-        builder.button(text=value, callback_data=PickCb(field="time", value=value.replace(":", "")))
+        builder.button(
+            text=value, callback_data=PickCb(field="time", value=value.replace(":", "")).pack()
+        )
     builder.adjust(4)
     await _reply(event, t("webinar-ask-time", zone=zone), builder.as_markup())
 
@@ -717,30 +712,30 @@ async def _reply(event: Message | CallbackQuery, text: str, markup: object = Non
 def build_router() -> Router:
     router = Router(name="events")
     callbacks = router.callback_query
-    callbacks.register(rsvp, RsvpCb.filter())
+    callbacks.register(rsvp, Pressed(RsvpCb))
     router.message.register(schedule, Command("schedule"))
-    callbacks.register(schedule_button, MenuCb.filter(F.item == "schedule"))
-    callbacks.register(calendar_file, EventCb.filter(F.action.in_({"ics", "ics-all"})))
-    callbacks.register(calendar_feed, EventCb.filter(F.action.in_({"feed", "feed-revoke"})))
-    callbacks.register(holiday_answer, HolidayCb.filter())
-    callbacks.register(toggle_digest, MenuCb.filter(F.item == "digest"))
-    callbacks.register(events_menu, MenuCb.filter(F.item == "events"))
-    callbacks.register(event_card, EventCb.filter(F.action == "card"))
-    callbacks.register(move_ask, EventCb.filter(F.action == "move"))
+    callbacks.register(schedule_button, Pressed(MenuCb, item="schedule"))
+    callbacks.register(calendar_file, Pressed(EventCb, action={"ics", "ics-all"}))
+    callbacks.register(calendar_feed, Pressed(EventCb, action={"feed", "feed-revoke"}))
+    callbacks.register(holiday_answer, Pressed(HolidayCb))
+    callbacks.register(toggle_digest, Pressed(MenuCb, item="digest"))
+    callbacks.register(events_menu, Pressed(MenuCb, item="events"))
+    callbacks.register(event_card, Pressed(EventCb, action="card"))
+    callbacks.register(move_ask, Pressed(EventCb, action="move"))
     router.message.register(move_to, EventMove.when, F.text)
-    callbacks.register(cancel_ask, EventCb.filter(F.action == "cancel"))
-    callbacks.register(cancel_event, EventCb.filter(F.action == "cancel-yes"))
-    callbacks.register(wizard_start, EventCb.filter(F.action == "new"))
+    callbacks.register(cancel_ask, Pressed(EventCb, action="cancel"))
+    callbacks.register(cancel_event, Pressed(EventCb, action="cancel-yes"))
+    callbacks.register(wizard_start, Pressed(EventCb, action="new"))
     router.message.register(wizard_title, Webinar.title, F.text)
-    callbacks.register(wizard_date, Webinar.date, PickCb.filter(F.field == "date"))
-    callbacks.register(wizard_dates_page, Webinar.date, PickCb.filter(F.field == "dates"))
+    callbacks.register(wizard_date, Webinar.date, Pressed(PickCb, field="date"))
+    callbacks.register(wizard_dates_page, Webinar.date, Pressed(PickCb, field="dates"))
     router.message.register(wizard_date, Webinar.date, F.text)
-    callbacks.register(wizard_time, Webinar.time, PickCb.filter(F.field == "time"))
+    callbacks.register(wizard_time, Webinar.time, Pressed(PickCb, field="time"))
     router.message.register(wizard_time, Webinar.time, F.text)
-    callbacks.register(wizard_duration, Webinar.duration, PickCb.filter(F.field == "duration"))
+    callbacks.register(wizard_duration, Webinar.duration, Pressed(PickCb, field="duration"))
     router.message.register(wizard_link, Webinar.link, F.text)
-    callbacks.register(wizard_materials, Webinar.materials, PickCb.filter(F.field == "materials"))
+    callbacks.register(wizard_materials, Webinar.materials, Pressed(PickCb, field="materials"))
     router.message.register(wizard_materials, Webinar.materials)
-    callbacks.register(wizard_audience, Webinar.audience, PickCb.filter(F.field == "audience"))
-    callbacks.register(wizard_create, Webinar.confirm, PickCb.filter(F.field == "create"))
+    callbacks.register(wizard_audience, Webinar.audience, Pressed(PickCb, field="audience"))
+    callbacks.register(wizard_create, Webinar.confirm, Pressed(PickCb, field="create"))
     return router

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
-from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import Message, ReplyKeyboardRemove
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.commands import has_own_menu, show_commands
-from bot.i18n import Localizer, Translator
-from bot.keyboards import language_keyboard
+from bot.conversation.routes import Routes, State, StateGroup
+from bot.conversation.screens import Screen
+from bot.conversation.turn import Turn
+from bot.i18n import Translator
 from bot.services import participants
-from storage.models import Participant
+from bot.services.registration import has_own_menu
+
+routes = Routes("language")
 
 
-class LanguageChoice(StatesGroup):
+class LanguageChoice(StateGroup):
     choosing = State()
 
 
@@ -33,59 +29,37 @@ def _locale_named(text: str, translator: Translator) -> str | None:
     return None
 
 
-async def _apply(
-    message: Message,
-    session: AsyncSession,
-    participant: Participant,
-    translator: Translator,
-    locale: str,
-) -> None:
-    await participants.set_locale(session, participant, locale)
-    t = translator.for_locale(locale)
-    await message.answer(t("lang-set"), reply_markup=ReplyKeyboardRemove())
-    if has_own_menu(participant) and message.bot is not None:  # a coordinator's own menu
-        await show_commands(message.bot, translator, participant)
+def _choices(translator: Translator) -> list[str]:
+    # Each language is named in itself, so the button is readable whatever the locale.
+    return [translator.get(locale, f"lang-name-{locale}") for locale in translator.locales]
 
 
-async def lang_command(
-    message: Message,
-    command: CommandObject,
-    state: FSMContext,
-    session: AsyncSession,
-    participant: Participant,
-    translator: Translator,
-    t: Localizer,
-) -> None:
-    if command.args:
-        locale = _locale_named(command.args, translator)
+async def _apply(turn: Turn, locale: str) -> None:
+    await turn.state.clear()
+    await participants.set_locale(turn.session, turn.participant, locale)
+    t = turn.translator.for_locale(locale)
+    await turn.show(Screen(t("lang-set"), choices=()))
+    if has_own_menu(turn.participant):  # a coordinator's own menu
+        await turn.chat.refresh_commands(turn.participant)
+
+
+@routes.command("lang")
+async def lang_command(turn: Turn) -> None:
+    if turn.args:
+        locale = _locale_named(turn.args, turn.translator)
         if locale is None:
-            await message.answer(t("lang-unknown"))
+            await turn.say(turn.t("lang-unknown"))
             return
-        await state.clear()
-        await _apply(message, session, participant, translator, locale)
+        await _apply(turn, locale)
         return
-    await state.set_state(LanguageChoice.choosing)
-    await message.answer(t("lang-choose"), reply_markup=language_keyboard(translator))
+    await turn.state.set_state(LanguageChoice.choosing)
+    await turn.show(Screen(turn.t("lang-choose"), choices=_choices(turn.translator)))
 
 
-async def lang_chosen(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    participant: Participant,
-    translator: Translator,
-    t: Localizer,
-) -> None:
-    locale = _locale_named(message.text or "", translator)
+@routes.text(state=LanguageChoice.choosing)
+async def lang_chosen(turn: Turn) -> None:
+    locale = _locale_named(turn.text, turn.translator)
     if locale is None:
-        await message.answer(t("lang-unknown"), reply_markup=language_keyboard(translator))
+        await turn.show(Screen(turn.t("lang-unknown"), choices=_choices(turn.translator)))
         return
-    await state.clear()
-    await _apply(message, session, participant, translator, locale)
-
-
-def build_router() -> Router:
-    router = Router(name="language")
-    router.message.register(lang_command, Command("lang"))
-    router.message.register(lang_chosen, LanguageChoice.choosing, F.text)
-    return router
+    await _apply(turn, locale)

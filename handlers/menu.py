@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from bot.conversation.actions import MenuCb
+from bot.conversation.routes import Routes
+from bot.conversation.screens import Press, Screen
+from bot.conversation.turn import Turn
 from bot.i18n import Localizer
-from bot.keyboards import MenuCb, inline
 from bot.services import registration
 from bot.services.access import Action, can, grantable_roles
-from handlers.shared import message_of
 from storage.models import Participant, Role
 
+routes = Routes("menu")
 
-def main_menu(participant: Participant, t: Localizer) -> InlineKeyboardMarkup:
+
+def main_menu(participant: Participant, t: Localizer) -> list[list[Press]]:
     scope = participant.municipality_id
-    rows = [
+    rows: list[list[Press]] = [
         [(t("menu-surveys"), MenuCb(item="surveys"))],
         [(t("menu-schedule"), MenuCb(item="schedule"))],
         [(t("menu-profile"), MenuCb(item="profile"))],
@@ -44,53 +42,30 @@ def main_menu(participant: Participant, t: Localizer) -> InlineKeyboardMarkup:
         rows.append([(t("menu-rename"), MenuCb(item="rename"))])
     if can(participant, Action.IMPORT_SCHOOLS):
         rows.append([(t("menu-import"), MenuCb(item="import"))])
-    return inline(*rows)
+    return rows
 
 
-async def send_main_menu(message: Message, participant: Participant, t: Localizer) -> None:
-    await message.answer(
-        t("menu-title", role=t(f"role-{participant.role}")), reply_markup=main_menu(participant, t)
-    )
+def main_menu_screen(participant: Participant, t: Localizer) -> Screen:
+    return Screen(t("menu-title", role=t(f"role-{participant.role}")), main_menu(participant, t))
 
 
-async def answer_not_registered(
-    message: Message, session: AsyncSession, participant: Participant, t: Localizer
-) -> None:
-    """Who is not registered yet: waiting for the coordinator, or not begun at all."""
-    pending = await registration.pending_request(session, participant) is not None
-    await message.answer(t("join-request-waiting" if pending else "menu-not-registered"))
-
-
-async def menu_command(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    participant: Participant,
-    t: Localizer,
-) -> None:
-    await state.clear()
-    if not participant.is_registered:
-        await answer_not_registered(message, session, participant, t)
+async def show_menu(turn: Turn) -> None:
+    """The menu; for who is not registered yet, where they stand: waiting for the
+    coordinator, or not begun at all."""
+    await turn.state.clear()
+    participant, t = turn.participant, turn.t
+    if participant.is_registered:
+        await turn.show(main_menu_screen(participant, t))
         return
-    await send_main_menu(message, participant, t)
+    pending = await registration.pending_request(turn.session, participant) is not None
+    await turn.say(t("join-request-waiting" if pending else "menu-not-registered"))
 
 
-async def menu_button(
-    callback: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    participant: Participant,
-    t: Localizer,
-) -> None:
-    await state.clear()
-    if not participant.is_registered:
-        await answer_not_registered(message_of(callback), session, participant, t)
-        return
-    await send_main_menu(message_of(callback), participant, t)
+@routes.command("menu")
+async def menu_command(turn: Turn) -> None:
+    await show_menu(turn)
 
 
-def build_router() -> Router:
-    router = Router(name="menu")
-    router.message.register(menu_command, Command("menu"))
-    router.callback_query.register(menu_button, MenuCb.filter(F.item == "main"))
-    return router
+@routes.press(MenuCb, item="main")
+async def menu_button(turn: Turn, _: MenuCb) -> None:
+    await show_menu(turn)

@@ -9,11 +9,13 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import drop_commands
+from bot.conversation.actions import ForgetCb, MenuCb
 from bot.i18n import Localizer
-from bot.keyboards import ForgetCb, MenuCb, inline, menu_button
+from bot.keyboards import inline, menu_button
 from bot.services import registration
 from bot.services.errors import DomainError
+from bot.telegram.commands import drop_commands
+from bot.telegram.routing import Pressed
 from bot.views import error_text, profile_text
 from handlers.shared import message_of
 from storage.models import Participant
@@ -130,9 +132,9 @@ async def forget_step(
 def build_router() -> Router:
     router = Router(name="profile")
     router.message.register(me_command, Command("me"))
-    router.callback_query.register(profile_button, MenuCb.filter(F.item == "profile"))
-    router.callback_query.register(change_name, MenuCb.filter(F.item == "rename-self"))
+    router.callback_query.register(profile_button, Pressed(MenuCb, item="profile"))
+    router.callback_query.register(change_name, Pressed(MenuCb, item="rename-self"))
     router.message.register(new_name, ProfileEdit.name, F.text)
     router.message.register(forget_command, Command("forget"))
-    router.callback_query.register(forget_step, ForgetCb.filter())
+    router.callback_query.register(forget_step, Pressed(ForgetCb))
     return router

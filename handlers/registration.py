@@ -13,15 +13,16 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import show_commands
-from bot.i18n import Localizer, Translator
-from bot.keyboards import (
+from bot.conversation.actions import (
     ConfirmJoinCb,
     ConsentCb,
     MunicipalityCb,
     PageCb,
     RoleCb,
     SchoolCb,
+)
+from bot.i18n import Localizer, Translator
+from bot.keyboards import (
     consent_keyboard,
     inline,
     municipalities_keyboard,
@@ -32,8 +33,11 @@ from bot.services import directory, registration
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.registration import SCHOOL_ROLES
 from bot.settings import Settings
+from bot.telegram.chat import send_screen
+from bot.telegram.commands import show_commands
+from bot.telegram.routing import Pressed
 from bot.views import error_text, join_card, request_text
-from handlers.menu import send_main_menu
+from handlers.menu import main_menu_screen
 from handlers.shared import drop_keyboard, message_of, show_school_search
 from storage.models import Participant, Role
 
@@ -56,12 +60,13 @@ async def start(
     session: AsyncSession,
     participant: Participant,
     settings: Settings,
+    bot: Bot,
     t: Localizer,
 ) -> None:
     await state.clear()
     if participant.is_registered:
         await message.answer(t("start-welcome"), reply_markup=ReplyKeyboardRemove())
-        await send_main_menu(message, participant, t)
+        await send_screen(bot, message.chat.id, main_menu_screen(participant, t))
         return
     if await registration.pending_request(session, participant) is not None:
         await message.answer(t("join-request-waiting"))
@@ -333,7 +338,7 @@ async def confirmed(
         return
     await state.clear()
     await message_of(callback).answer(t("join-done"))
-    await send_main_menu(message_of(callback), participant, t)
+    await send_screen(bot, message_of(callback).chat.id, main_menu_screen(participant, t))
     await show_commands(bot, translator, participant)
 
 
@@ -359,16 +364,16 @@ async def use_the_buttons(message: Message, t: Localizer) -> None:
 def build_router() -> Router:
     router = Router(name="registration")
     router.message.register(start, CommandStart())
-    router.callback_query.register(consent, Join.consent, ConsentCb.filter())
+    router.callback_query.register(consent, Join.consent, Pressed(ConsentCb))
     router.message.register(typed_code, Join.code_or_municipality, F.text)
     router.callback_query.register(
-        municipality_chosen, Join.code_or_municipality, MunicipalityCb.filter(F.purpose == "join")
+        municipality_chosen, Join.code_or_municipality, Pressed(MunicipalityCb, purpose="join")
     )
     router.message.register(school_query, Join.school, F.text)
-    router.callback_query.register(schools_page, Join.school, PageCb.filter(F.purpose == "join"))
-    router.callback_query.register(school_chosen, Join.school, SchoolCb.filter(F.purpose == "join"))
-    router.callback_query.register(role_chosen, Join.role, RoleCb.filter(F.purpose == "join"))
+    router.callback_query.register(schools_page, Join.school, Pressed(PageCb, purpose="join"))
+    router.callback_query.register(school_chosen, Join.school, Pressed(SchoolCb, purpose="join"))
+    router.callback_query.register(role_chosen, Join.role, Pressed(RoleCb, purpose="join"))
     router.message.register(name_given, Join.name, F.text)
-    router.callback_query.register(confirmed, Join.confirm, ConfirmJoinCb.filter())
+    router.callback_query.register(confirmed, Join.confirm, Pressed(ConfirmJoinCb))
     router.message.register(use_the_buttons, StateFilter(Join.consent, Join.role, Join.confirm))
     return router

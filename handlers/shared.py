@@ -11,8 +11,9 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.conversation.actions import RemindCb
 from bot.i18n import Localizer
-from bot.keyboards import RemindCb, inline, menu_button, schools_keyboard
+from bot.keyboards import inline, menu_button, schools_keyboard
 from bot.services import directory
 from bot.services.reminders import Reminded
 from bot.views import format_recent

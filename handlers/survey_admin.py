@@ -7,20 +7,22 @@ from html import escape
 from pathlib import Path
 
 from aiogram import Bot, F, Router
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.conversation.actions import Action as ButtonAction
+from bot.conversation.actions import MenuCb, SurveyCb
 from bot.i18n import Localizer
-from bot.keyboards import MenuCb, SurveyCb, inline, menu_button
+from bot.keyboards import inline, menu_button
 from bot.services import surveys
 from bot.services.access import Action, can
 from bot.services.dates import parse_moment
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.survey_definitions import MAX_FILE_BYTES, SurveyFileError, parse_definition
 from bot.settings import Settings
+from bot.telegram.routing import Pressed
 from bot.views import format_when, shorten, survey_problem
 from handlers.shared import message_of
 from storage.models import Participant, SurveyStatus
@@ -48,7 +50,7 @@ async def overview(
     _check(participant)
     await state.clear()
     lines = [t("survey-admin-title")]
-    rows: list[list[tuple[str, CallbackData | str]]] = []
+    rows: list[list[tuple[str, ButtonAction | str]]] = []
     for survey, in_progress, submitted in await surveys.overview(session):
         title = surveys.definition_of(survey).title.get(t.locale)
         window = (
@@ -72,7 +74,7 @@ async def overview(
         # The title's button has a row of its own, wide enough to tell titles that start
         # alike apart; the survey's other actions go on the row under it.
         rows.append([(t("button-survey-open", title=shorten(title, 45)), opening)])
-        row: list[tuple[str, CallbackData | str]] = [(t("button-survey-close"), closing)]
+        row: list[tuple[str, ButtonAction | str]] = [(t("button-survey-close"), closing)]
         if survey.status == SurveyStatus.CLOSED:
             row.append(
                 (t("button-survey-new-round"), SurveyCb(action="admin-round", survey=survey.id))
@@ -206,10 +208,10 @@ async def close(
 def build_router() -> Router:
     router = Router(name="survey_admin")
     callbacks = router.callback_query
-    callbacks.register(overview, MenuCb.filter(F.item == "surveys-admin"))
-    callbacks.register(ask_file, MenuCb.filter(F.item == "survey-upload"))
+    callbacks.register(overview, Pressed(MenuCb, item="surveys-admin"))
+    callbacks.register(ask_file, Pressed(MenuCb, item="survey-upload"))
     router.message.register(file_received, SurveyAdmin.file, F.document)
-    callbacks.register(ask_closes, SurveyCb.filter(F.action.in_({"admin-open", "admin-round"})))
+    callbacks.register(ask_closes, Pressed(SurveyCb, action={"admin-open", "admin-round"}))
     router.message.register(closes_typed, SurveyAdmin.closes, F.text)
-    callbacks.register(close, SurveyCb.filter(F.action == "admin-close"))
+    callbacks.register(close, Pressed(SurveyCb, action="admin-close"))
     return router

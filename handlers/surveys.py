@@ -11,7 +11,6 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -19,14 +18,17 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import notices, survey_views
+from bot.conversation.actions import Action as ButtonAction
+from bot.conversation.actions import MenuCb, RemindCb, SurveyCb
 from bot.i18n import Localizer, Translator
-from bot.keyboards import MenuCb, RemindCb, SurveyCb, inline, menu_button
+from bot.keyboards import inline, menu_button
 from bot.services import analytics, reminders, surveys
 from bot.services.access import Action, can
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.survey_definitions import Question
 from bot.services.survey_engine import AnswerError, SurveyEngine
 from bot.settings import Settings
+from bot.telegram.routing import Pressed
 from bot.views import shorten
 from handlers.shared import answer_reminded, message_of
 from storage.models import Participant, ResponseStatus, Role, Survey, SurveyResponse
@@ -54,7 +56,7 @@ async def list_mine(
     items = await surveys.mine(session, participant, now)
     closed = await surveys.answered_closed(session, participant, now)
     lines = [t("surveys-title")] if items else [t("surveys-none")]
-    rows: list[list[tuple[str, CallbackData | str]]] = []
+    rows: list[list[tuple[str, ButtonAction | str]]] = []
     for item in items:
         title = item.definition.title.get(t.locale)
         school = f" — {escape(item.school.short_name)}" if item.school else ""
@@ -404,7 +406,7 @@ async def status_menu(
     if not open_now:
         await message_of(callback).answer(t("surveys-none-open"))
         return
-    rows: list[list[tuple[str, CallbackData | str]]] = [
+    rows: list[list[tuple[str, ButtonAction | str]]] = [
         [(surveys.definition_of(s).title.get(t.locale), SurveyCb(action="status", survey=s.id))]
         for s in open_now
     ]
@@ -448,7 +450,7 @@ async def status(
                 more=max(len(unattended) - 20, 0),
             )
         )
-    rows: list[list[tuple[str, CallbackData | str]]] = []
+    rows: list[list[tuple[str, ButtonAction | str]]] = []
     if participant.role != Role.CURATOR and total.submitted < total.expected:
         rows.append(
             [(t("button-survey-remind"), SurveyCb(action="remind", survey=callback_data.survey))]
@@ -501,12 +503,12 @@ def build_answering_router() -> Router:
     router = Router(name="survey-answering")
     callbacks = router.callback_query
     callbacks.register(
-        on_answer, SurveyCb.filter(F.action.in_({"ans", "tog", "done", "skip", "back", "keep"}))
+        on_answer, Pressed(SurveyCb, action={"ans", "tog", "done", "skip", "back", "keep"})
     )
-    callbacks.register(open_survey, SurveyCb.filter(F.action == "open"))
-    callbacks.register(on_edit, SurveyCb.filter(F.action == "edit"))
-    callbacks.register(on_submit, SurveyCb.filter(F.action == "submit"))
-    callbacks.register(view_closed, SurveyCb.filter(F.action == "view"))
+    callbacks.register(open_survey, Pressed(SurveyCb, action="open"))
+    callbacks.register(on_edit, Pressed(SurveyCb, action="edit"))
+    callbacks.register(on_submit, Pressed(SurveyCb, action="submit"))
+    callbacks.register(view_closed, Pressed(SurveyCb, action="view"))
     return router
 
 
@@ -516,11 +518,11 @@ def build_router() -> Router:
     router = Router(name="surveys")
     callbacks = router.callback_query
     router.message.register(surveys_command, Command("surveys"))
-    callbacks.register(surveys_button, MenuCb.filter(F.item == "surveys"))
-    callbacks.register(status_menu, MenuCb.filter(F.item == "surveys-status"))
-    callbacks.register(status, SurveyCb.filter(F.action == "status"))
-    callbacks.register(remind_now, SurveyCb.filter(F.action == "remind"))
-    callbacks.register(remind_now, RemindCb.filter(F.kind == "survey"))
+    callbacks.register(surveys_button, Pressed(MenuCb, item="surveys"))
+    callbacks.register(status_menu, Pressed(MenuCb, item="surveys-status"))
+    callbacks.register(status, Pressed(SurveyCb, action="status"))
+    callbacks.register(remind_now, Pressed(SurveyCb, action="remind"))
+    callbacks.register(remind_now, Pressed(RemindCb, kind="survey"))
     router.message.register(on_typed, Surveying.answering, F.text)
     router.message.register(not_text, Surveying.answering)
     return router

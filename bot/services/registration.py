@@ -33,8 +33,15 @@ from storage.types import utcnow
 
 INVITE_TTL = timedelta(days=14)
 SCHOOL_ROLES = (Role.DIRECTOR, Role.CURATOR)
-# The roles that decide and manage (with a command menu of their own, bot/commands.py).
+# The roles that decide and manage (with a command menu of their own, bot/telegram/commands.py).
 COORDINATOR_ROLES = (Role.MUNICIPAL_COORDINATOR, Role.REGIONAL_COORDINATOR, Role.ADMIN)
+
+
+def has_own_menu(participant: Participant) -> bool:
+    """Coordinators have a command menu of their own (with /requests)."""
+    return participant.is_registered and participant.role in COORDINATOR_ROLES
+
+
 # Telegram allows 1-64 of [A-Za-z0-9_-] in a deep link's start parameter.
 _CODE_RE = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 _NAME_RE = re.compile(r"^[^\W\d_]+(?:[ .'’-]+[^\W\d_]+)*\.?$")

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods import AnswerCallbackQuery, SendMessage, TelegramMethod
 from aiogram.types import Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import build_dispatcher
+from bot.conversation.actions import Action
 from bot.i18n import Translator
 from bot.settings import Settings, load_settings
 from storage.fsm import SqlStorage
@@ -43,11 +43,11 @@ class BotHarness:
     async def send(self, user: TelegramUser, text: str | None, **extra: Any) -> list[Any]:
         return await self.feed(message_update(next(self._update_ids), user, text, **extra))
 
-    async def press(self, user: TelegramUser, data: str | CallbackData) -> list[Any]:
-        packed = data.pack() if isinstance(data, CallbackData) else data
+    async def press(self, user: TelegramUser, data: str | Action) -> list[Any]:
+        packed = data.pack() if isinstance(data, Action) else data
         return await self.feed(callback_update(next(self._update_ids), user, packed))
 
-    async def alerts(self, user: TelegramUser, data: str | CallbackData) -> list[str]:
+    async def alerts(self, user: TelegramUser, data: str | Action) -> list[str]:
         """The pop-up the user sees after pressing a button ([] when none).
 
         Telegram honours only the first answer to a button press, so only the first counts:

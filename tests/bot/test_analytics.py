@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.conversation.actions import AnalysisCb, MenuCb
 from bot.i18n import Translator
-from bot.keyboards import AnalysisCb, MenuCb
 from bot.services import surveys
 from storage.models import Attendance, Event, EventAnswer, EventKind, Role
 from storage.types import utcnow

@@ -5,8 +5,8 @@ from aiogram.methods import AnswerCallbackQuery, SendMessage, SetMyCommands
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import COMMANDS, set_commands
 from bot.i18n import Translator
+from bot.telegram.commands import COMMANDS, set_commands
 from storage.models import Participant
 from tests.bot.conftest import BotHarness
 from tests.support.updates import TelegramUser, message_update

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import notices
+from bot.conversation.actions import AckCb, BroadcastCb, MenuCb, PickCb, RemindCb
 from bot.i18n import Translator
-from bot.keyboards import AckCb, BroadcastCb, MenuCb, PickCb, RemindCb
 from storage.models import (
     Acknowledgement,
     Broadcast,

@@ -8,10 +8,10 @@ from aiogram.methods import DeleteMyCommands, SetMyCommands
 from aiogram.types import BotCommandScopeChat
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import COMMANDS, COORDINATOR_COMMANDS, set_commands
+from bot.conversation.actions import ConfirmJoinCb, ConsentCb, ForgetCb, PersonCb
 from bot.i18n import Translator
-from bot.keyboards import ConfirmJoinCb, ConsentCb, ForgetCb, PersonCb
 from bot.services import registration
+from bot.telegram.commands import COMMANDS, COORDINATOR_COMMANDS, set_commands
 from storage.models import Role
 from tests.bot.conftest import BotHarness
 from tests.support.people import load_schools, municipality_id, person

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import notices
 from bot.app import build_dispatcher
+from bot.conversation.actions import EventCb, MenuCb, PickCb, RsvpCb
 from bot.i18n import Translator
-from bot.keyboards import EventCb, MenuCb, PickCb, RsvpCb
 from bot.services import events, work_calendar
 from bot.services.audience import Audience
 from bot.services.delivery import Payload

@@ -444,7 +444,7 @@ def test_every_int_field_of_every_button_is_forged_below() -> None:
         hints = typing.get_type_hints(factory)
         for position, name in enumerate(factory.model_fields, start=1):
             if hints[name] is int:
-                assert (factory.__prefix__, position) in covered, (factory.__name__, name)
+                assert (factory.prefix, position) in covered, (factory.__name__, name)
 
 
 async def test_overflowing_ids_in_a_button_are_refused_as_outdated(

@@ -7,8 +7,8 @@ from aiogram.methods import GetFile, SendMessage
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.conversation.actions import MenuCb
 from bot.i18n import Translator
-from bot.keyboards import MenuCb
 from bot.services import school_import
 from bot.services.survey_definitions import MAX_DEPTH, MAX_FILE_BYTES
 from storage.models import Role

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.conversation.actions import InviteScopeCb, MenuCb, RoleCb, SchoolCb
 from bot.i18n import Translator
-from bot.keyboards import InviteScopeCb, MenuCb, RoleCb, SchoolCb
 from storage.models import Role
 from tests.bot.conftest import BotHarness
 from tests.support.people import load_schools, person

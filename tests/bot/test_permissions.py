@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import SendMessage
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Translator
-from bot.keyboards import (
+from bot.conversation.actions import (
     AckCb,
+    Action,
     AnalysisCb,
     BroadcastCb,
     EventCb,
@@ -32,6 +31,7 @@ from bot.keyboards import (
     RsvpCb,
     SchoolCb,
 )
+from bot.i18n import Translator
 from bot.services import broadcasts, events, registration
 from bot.services.audience import Audience
 from bot.services.delivery import Payload
@@ -149,7 +149,7 @@ BUTTONS: list[tuple[str, tuple[str, ...]]] = [
 ]
 
 
-def callback_for(button: str, targets: dict[str, int]) -> CallbackData:
+def callback_for(button: str, targets: dict[str, int]) -> Action:
     kind, _, arg = button.partition(":")
     if kind == "menu":
         return MenuCb(item=arg)

@@ -12,8 +12,8 @@ from aiogram.methods import AnswerCallbackQuery, SendMessage
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.conversation.actions import ConsentCb, ForgetCb, MenuCb
 from bot.i18n import Translator
-from bot.keyboards import ConsentCb, ForgetCb, MenuCb
 from bot.services import broadcasts
 from bot.services.audience import Audience
 from bot.services.delivery import Payload

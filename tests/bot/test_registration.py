@@ -7,8 +7,7 @@ from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Translator
-from bot.keyboards import (
+from bot.conversation.actions import (
     ConfirmJoinCb,
     ConsentCb,
     ForgetCb,
@@ -17,6 +16,7 @@ from bot.keyboards import (
     RoleCb,
     SchoolCb,
 )
+from bot.i18n import Translator
 from bot.services import registration
 from storage.models import JoinRequest, Participant, Role
 from tests.bot.conftest import ADMIN_TELEGRAM_ID, BotHarness
@@ -193,7 +193,7 @@ async def test_me_shows_my_data_and_changes_my_name(
     assert "Киришская СОШ №3" in card
     assert "Будогощская СОШ" in card
     assert card.endswith(f"Идентификатор в Telegram: <code>{curator.telegram_id}</code>")
-    from bot.keyboards import MenuCb
+    from bot.conversation.actions import MenuCb
 
     await harness.press(user_of(curator), MenuCb(item="rename-self"))
     assert await harness.reply_text(user_of(curator), "x") == translator.get("ru", "error-bad-name")
@@ -224,7 +224,7 @@ async def test_coordinators_see_who_has_blocked_the_bot(
 ) -> None:
     from datetime import UTC, datetime
 
-    from bot.keyboards import MunicipalityCb
+    from bot.conversation.actions import MunicipalityCb
 
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])

@@ -12,8 +12,8 @@ from aiogram.methods import SendMessage
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.conversation.actions import AckCb, MenuCb, MunicipalityCb, PersonCb, PickCb, SchoolCb
 from bot.i18n import Translator
-from bot.keyboards import AckCb, MenuCb, MunicipalityCb, PersonCb, PickCb, SchoolCb
 from bot.services import broadcasts, registration
 from bot.services.audience import Audience
 from bot.services.delivery import Payload

@@ -14,8 +14,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import notices
+from bot.conversation.actions import MenuCb, RemindCb, SurveyCb
 from bot.i18n import Translator
-from bot.keyboards import MenuCb, RemindCb, SurveyCb
 from bot.services import registration, surveys
 from bot.services.survey_definitions import SurveyDefinition, load_definition
 from bot.settings import PROJECT_ROOT

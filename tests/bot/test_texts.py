@@ -35,8 +35,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import notices
+from bot.conversation.actions import MenuCb, SurveyCb
 from bot.i18n import Translator
-from bot.keyboards import MenuCb, SurveyCb
 from bot.services import broadcasts, events, participants, surveys
 from bot.services.audience import Audience
 from bot.services.survey_definitions import SurveyDefinition, load_definition

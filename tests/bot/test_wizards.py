@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import handlers
+from bot.conversation.actions import MenuCb, SurveyCb
 from bot.i18n import Translator
-from bot.keyboards import MenuCb, SurveyCb
 from bot.services import surveys
 from bot.services.survey_definitions import load_definition
 from bot.settings import PROJECT_ROOT

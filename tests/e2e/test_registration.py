@@ -11,8 +11,8 @@ import sqlite3
 import pytest
 from openpyxl import Workbook
 
+from bot.conversation.actions import SchoolCb
 from bot.i18n import Translator
-from bot.keyboards import SchoolCb
 from tests.support.bot_process import BotProcess
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.journeys import register

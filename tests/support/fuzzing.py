@@ -18,24 +18,22 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import TelegramMethod
 from aiogram.types import InlineKeyboardMarkup
 
-from bot import keyboards
+from bot.conversation import actions
+from bot.conversation.actions import SEPARATOR, Action
 from tests.support.updates import BOT_USER, TelegramUser
 
 # Every callback-data factory of the bot: the fuzzer forges presses for each.
-CALLBACKS: tuple[type[CallbackData], ...] = tuple(
+CALLBACKS: tuple[type[Action], ...] = tuple(
     sorted(
         (
             value
-            for value in vars(keyboards).values()
-            if isinstance(value, type)
-            and issubclass(value, CallbackData)
-            and value is not CallbackData
+            for value in vars(actions).values()
+            if isinstance(value, type) and issubclass(value, Action) and value is not Action
         ),
-        key=lambda cls: cls.__prefix__,
+        key=lambda cls: cls.prefix,
     )
 )
 
@@ -386,7 +384,7 @@ class HostileUpdates:
         """A press of any of the bot's buttons, its fields chosen by a forger."""
         factory = self.rng.choice(CALLBACKS)
         hints = typing.get_type_hints(factory)
-        parts = [factory.__prefix__]
+        parts = [factory.prefix]
         for name in factory.model_fields:
             parts.append(self._field(name, hints[name]))
         roll = self.rng.random()
@@ -394,7 +392,7 @@ class HostileUpdates:
             parts.pop()  # a field short
         elif roll < 0.1:
             parts.append(self._int())  # a field too many
-        return factory.__separator__.join(parts)
+        return SEPARATOR.join(parts)
 
     def _mutated(self, data: str) -> str:
         """A button the bot did show, with one field changed."""

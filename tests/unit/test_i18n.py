@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from fluent.syntax import FluentParser, ast, visitor
 
-from bot.commands import ALL_COMMANDS
 from bot.i18n import Translator
 from bot.services.analytics import COMPONENTS
 from bot.settings import PROJECT_ROOT, SUPPORTED_LOCALES
+from bot.telegram.commands import ALL_COMMANDS
 from handlers.broadcasts import ROLE_CHOICES
 from handlers.events import WIZARD_AUDIENCES
 from storage.models import Attendance, OutboxStatus, Role, SurveyStatus

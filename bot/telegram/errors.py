@@ -1,4 +1,5 @@
-"""The last resort for an exception in a handler: log it, apologise, keep running."""
+"""The last resort for an exception in a step: log it, apologise, keep running; and
+presses of messages out of sight."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from contextlib import suppress
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import ExceptionTypeFilter
-from aiogram.types import Chat, ErrorEvent
+from aiogram.types import CallbackQuery, Chat, ErrorEvent, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.bot_api import TRANSIENT, describe
 from bot.i18n import Localizer, Translator
@@ -76,4 +78,22 @@ def build_router() -> Router:
     router = Router(name="errors")
     router.errors.register(on_domain_error, ExceptionTypeFilter(DomainError))
     router.errors.register(on_error)
+    return router
+
+
+async def _outdated(_: CallbackQuery, callback_answer: CallbackAnswer, t: Localizer) -> None:
+    callback_answer.text = t("fallback-callback")
+    callback_answer.show_alert = True
+
+
+def _out_of_sight(callback: CallbackQuery) -> bool:
+    return not isinstance(callback.message, Message)
+
+
+def build_outdated_buttons_router() -> Router:
+    """A press on a message the bot cannot see: deleted or too old (Telegram sends it
+    inaccessible), or an inline one. Every step works on the pressed message, so such a
+    press is called outdated before any of them runs. Registered first."""
+    router = Router(name="outdated-buttons")
+    router.callback_query.register(_outdated, _out_of_sight)
     return router

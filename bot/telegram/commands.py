@@ -17,7 +17,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 
 from bot.i18n import Translator
-from bot.services.registration import COORDINATOR_ROLES
+from bot.services.registration import has_own_menu
 from storage.models import Participant
 
 COMMANDS = ("start", "menu", "surveys", "schedule", "me", "help", "lang", "cancel", "forget")
@@ -44,10 +44,6 @@ def commands_for(
         BotCommand(command=name, description=translator.get(locale, f"cmd-{name}"))
         for name in names
     ]
-
-
-def has_own_menu(participant: Participant) -> bool:
-    return participant.is_registered and participant.role in COORDINATOR_ROLES
 
 
 async def set_commands(

@@ -1,0 +1,79 @@
+"""What the bot shows, as plain values any messenger's adapter can render.
+
+Text is in the small HTML subset Telegram and MAX both render: <b>, <i>, <a href>, <code>
+(and `html.escape` for user text). Buttons come in rows; a button either does an action
+(its packed data comes back when pressed) or opens an address.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.conversation.actions import Action
+from bot.services.delivery import Payload
+
+
+@dataclass(frozen=True)
+class Link:
+    """A button that opens an address instead of coming back to the bot."""
+
+    url: str
+
+
+# A button: its label and what it does (an action, or its packed data as stored in the
+# outbox, or an address).
+Press = tuple[str, Action | str | Link]
+Rows = Sequence[Sequence[Press]]
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file made for this message (a report, an .ics, a chart)."""
+
+    content: bytes
+    filename: str
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A file the messenger already holds, by its reference there (a Telegram file id)."""
+
+    reference: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    file: Upload | Stored
+    kind: Literal["document", "photo"] = "document"
+
+
+@dataclass(frozen=True)
+class Screen:
+    """One message. `replace`: it takes the place of the pressed message (after a press;
+    otherwise it is sent anew). `choices`: answers offered as a keyboard to type with (the
+    language choice); an empty tuple takes such a keyboard away."""
+
+    text: str = ""
+    rows: Rows = ()
+    attachment: Attachment | None = None
+    replace: bool = False
+    choices: Sequence[str] | None = None
+
+
+def grid(presses: Sequence[Press], columns: int) -> list[list[Press]]:
+    """Buttons laid out `columns` to a row."""
+    return [list(presses[i : i + columns]) for i in range(0, len(presses), columns)]
+
+
+def screen_of(payload: Payload) -> Screen:
+    """An outbox payload as a screen (its buttons are stored packed, its file by its
+    Telegram reference)."""
+    rows = [[(button.text, button.data) for button in row] for row in payload.buttons]
+    attachment = None
+    if payload.photo is not None:
+        attachment = Attachment(Stored(payload.photo), "photo")
+    elif payload.document is not None:
+        attachment = Attachment(Stored(payload.document))
+    return Screen(payload.text, rows, attachment)

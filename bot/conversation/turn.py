@@ -1,0 +1,97 @@
+"""One turn of the conversation: what a person sent, and what a step needs to answer it.
+
+A step (a function of a `Routes`) receives a `Turn`: the database session, the person,
+their texts, the settings, the wizard's state, and the chat it answers through. The
+messenger's adapter builds it from the incoming event; the step never sees the
+messenger's own types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.conversation.screens import Press, Rows, Screen
+from bot.i18n import Localizer, Translator
+from bot.settings import Settings
+from storage.models import Participant
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """A file a person sent: its reference in the messenger, name and size as declared."""
+
+    reference: str
+    name: str | None
+    size: int | None
+    kind: Literal["document", "photo"] = "document"
+    mime_type: str | None = None
+
+
+class ConversationState(Protocol):
+    """Where a person is in a wizard, and what it has collected (aiogram's FSMContext has
+    this shape)."""
+
+    async def get_state(self) -> str | None: ...
+    async def set_state(self, state: str | None = None) -> None: ...
+    async def get_data(self) -> dict[str, Any]: ...
+    async def set_data(self, data: Mapping[str, Any]) -> None: ...
+    async def update_data(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> Any: ...
+    async def clear(self) -> None: ...
+
+
+class Chat(Protocol):
+    """The chat a turn answers in, as a messenger's adapter provides it."""
+
+    async def show(self, screen: Screen) -> None:
+        """Sends the screen, or puts it in place of the pressed message (`replace`)."""
+
+    async def replace_buttons(self, rows: Rows) -> None:
+        """Changes the pressed message's buttons (none: takes them away)."""
+
+    async def toast(self, text: str, *, alert: bool = False) -> None:
+        """The answer to a press: a short notice, or an alert to close."""
+
+    async def download(self, file: IncomingFile) -> bytes: ...
+
+    async def send_to(self, participant: Participant, screen: Screen) -> None:
+        """A message to someone else at once (not through the outbox)."""
+
+    async def link_to_start(self, payload: str) -> str:
+        """The address that opens the bot with `payload` (an invite)."""
+
+    async def refresh_commands(self, participant: Participant) -> None:
+        """The command menu the participant's role and language call for."""
+
+    async def drop_commands(self) -> None:
+        """After /forget: this chat's own command menu goes, the default one shows."""
+
+
+@dataclass
+class Turn:
+    session: AsyncSession
+    participant: Participant
+    t: Localizer
+    translator: Translator
+    settings: Settings
+    state: ConversationState
+    chat: Chat
+    state_name: str | None = None  # the wizard step the person was at
+    text: str = ""  # what they typed (a command's whole line)
+    args: str | None = None  # a command's arguments
+    file: IncomingFile | None = None
+
+    @property
+    def is_command(self) -> bool:
+        """A typed «/word»: always a command, never the answer to a wizard's question."""
+        return self.text.startswith("/")
+
+    async def show(self, screen: Screen) -> None:
+        await self.chat.show(screen)
+
+    async def say(self, text: str, *rows: list[Press]) -> None:
+        """A message with rows of buttons, sent anew."""
+        await self.chat.show(Screen(text, rows))

@@ -1,0 +1,146 @@
+"""Screens sent with aiogram, and the chat a Telegram turn answers in."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot.conversation.screens import Attachment, Link, Rows, Screen, Upload
+from bot.conversation.turn import IncomingFile
+from bot.i18n import Translator
+from bot.telegram.commands import drop_commands, show_commands
+from storage.models import Participant
+
+CAPTION_LIMIT = 1024  # characters of a document's or photo's caption
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+def markup_of(rows: Rows) -> InlineKeyboardMarkup | None:
+    """Inline buttons: an action's data comes back when pressed, a link opens its address."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=label, url=what.url)
+                if isinstance(what, Link)
+                else InlineKeyboardButton(
+                    text=label, callback_data=what if isinstance(what, str) else what.pack()
+                )
+                for label, what in row
+            ]
+            for row in rows
+        ]
+    )
+
+
+def _markup(screen: Screen) -> Markup | None:
+    if screen.choices is None:
+        return markup_of(screen.rows)
+    if not screen.choices:
+        return ReplyKeyboardRemove()
+    return ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text=choice) for choice in screen.choices]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+async def send_screen(bot: Bot, chat_id: int, screen: Screen) -> Message:
+    """Text with buttons, or a document / photo with the text as its caption (the file
+    first and then the text when the text is too long for a caption)."""
+    markup = _markup(screen)
+    if screen.attachment is None:
+        return await bot.send_message(chat_id, screen.text, reply_markup=markup)
+    if len(screen.text) > CAPTION_LIMIT:
+        await _send_file(bot, chat_id, screen.attachment, caption=None, markup=None)
+        return await bot.send_message(chat_id, screen.text, reply_markup=markup)
+    return await _send_file(bot, chat_id, screen.attachment, screen.text or None, markup)
+
+
+async def _send_file(
+    bot: Bot, chat_id: int, attachment: Attachment, caption: str | None, markup: Markup | None
+) -> Message:
+    file = attachment.file
+    sent = (
+        BufferedInputFile(file.content, filename=file.filename)
+        if isinstance(file, Upload)
+        else file.reference
+    )
+    if attachment.kind == "photo":
+        return await bot.send_photo(chat_id, sent, caption=caption, reply_markup=markup)
+    return await bot.send_document(chat_id, sent, caption=caption, reply_markup=markup)
+
+
+class TelegramChat:
+    """The conversation's `Chat` over aiogram: `message` is the pressed message (for a
+    press) or the one received; `answer` collects the press's toast, which the
+    AnswerAfterHandling middleware sends once the step has succeeded."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        chat_id: int,
+        translator: Translator,
+        *,
+        pressed: Message | None = None,
+        answer: CallbackAnswer | None = None,
+    ) -> None:
+        self.bot = bot
+        self.chat_id = chat_id
+        self._translator = translator
+        self._pressed = pressed
+        self._answer = answer
+
+    async def show(self, screen: Screen) -> None:
+        if screen.replace and self._pressed is not None and screen.attachment is None:
+            markup = markup_of(screen.rows)
+            try:
+                await self._pressed.edit_text(screen.text, reply_markup=markup)
+                return
+            except TelegramBadRequest:
+                pass  # too old to edit, or the same text: sent anew
+        await send_screen(self.bot, self.chat_id, screen)
+
+    async def replace_buttons(self, rows: Rows) -> None:
+        if self._pressed is not None:
+            with suppress(TelegramAPIError):  # an old message's buttons stay: still refused
+                await self._pressed.edit_reply_markup(reply_markup=markup_of(rows))
+
+    async def toast(self, text: str, *, alert: bool = False) -> None:
+        if self._answer is None:
+            await self.bot.send_message(self.chat_id, text)
+            return
+        self._answer.text = text
+        self._answer.show_alert = alert
+
+    async def download(self, file: IncomingFile) -> bytes:
+        buffer = await self.bot.download(file.reference)
+        assert buffer is not None
+        return buffer.read()
+
+    async def send_to(self, participant: Participant, screen: Screen) -> None:
+        await send_screen(self.bot, participant.telegram_id, screen)
+
+    async def link_to_start(self, payload: str) -> str:
+        me = await self.bot.me()
+        return f"https://t.me/{me.username}?start={payload}"
+
+    async def refresh_commands(self, participant: Participant) -> None:
+        await show_commands(self.bot, self._translator, participant)
+
+    async def drop_commands(self) -> None:
+        await drop_commands(self.bot, self.chat_id)
