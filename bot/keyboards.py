@@ -1,43 +1,26 @@
-"""Inline keyboards for the steps not yet moved to screens (bot/conversation)."""
+"""Inline keyboards for the steps still written against aiogram; they go as those steps
+move to screens (bot/conversation)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aiogram.types import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-)
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import InlineKeyboardMarkup
 
-from bot.conversation.actions import (
-    Action,
-    ConsentCb,
-    MenuCb,
-    MunicipalityCb,
-    PageCb,
-    RequestCb,
-    RoleCb,
-    SchoolCb,
-)
+from bot.conversation import buttons
+from bot.conversation.buttons import menu_button
+from bot.conversation.screens import Press
 from bot.i18n import Localizer
 from bot.services.delivery import Button
+from bot.telegram.chat import markup_of
 from storage.models import Municipality, Role, School
 
+__all__ = ["menu_button"]
 
-def inline(*rows: Sequence[tuple[str, Action | str]]) -> InlineKeyboardMarkup:
-    """An inline keyboard from rows of (label, callback data, packed or not)."""
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=text, callback_data=data if isinstance(data, str) else data.pack()
-                )
-                for text, data in row
-            ]
-            for row in rows
-        ]
-    )
+
+def inline(*rows: Sequence[Press]) -> InlineKeyboardMarkup:
+    """An inline keyboard from rows of (label, action, or its packed data)."""
+    return markup_of(rows) or InlineKeyboardMarkup(inline_keyboard=[])
 
 
 def buttons_markup(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
@@ -45,28 +28,14 @@ def buttons_markup(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | N
     return inline(*[[(b.text, b.data) for b in row] for row in rows]) if rows else None
 
 
-def menu_button(t: Localizer) -> tuple[str, Action]:
-    return t("button-menu"), MenuCb(item="main")
-
-
 def consent_keyboard(t: Localizer) -> InlineKeyboardMarkup:
-    return inline(
-        [(t("button-consent-accept"), ConsentCb(accept=True))],
-        [(t("button-consent-decline"), ConsentCb(accept=False))],
-    )
+    return inline(*buttons.consent_rows(t))
 
 
 def municipalities_keyboard(
     municipalities: Sequence[Municipality], purpose: str
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for municipality in municipalities:
-        builder.button(
-            text=municipality.short_name,
-            callback_data=MunicipalityCb(purpose=purpose, id=municipality.id).pack(),
-        )
-    builder.adjust(2)
-    return builder.as_markup()
+    return inline(*buttons.municipality_rows(municipalities, purpose))
 
 
 def schools_keyboard(
@@ -76,33 +45,14 @@ def schools_keyboard(
     page: int,
     pages: int,
     ref: int = 0,
-    footer: Sequence[tuple[str, Action]] = (),
+    footer: Sequence[Press] = (),
 ) -> InlineKeyboardMarkup:
-    rows: list[list[tuple[str, Action]]] = [
-        [(school.short_name, SchoolCb(purpose=purpose, id=school.id))] for school in schools
-    ]
-    navigation: list[tuple[str, Action]] = []
-    if page > 0:
-        navigation.append((t("button-previous"), PageCb(purpose=purpose, page=page - 1, ref=ref)))
-    if page + 1 < pages:
-        navigation.append((t("button-next"), PageCb(purpose=purpose, page=page + 1, ref=ref)))
-    if navigation:
-        rows.append(navigation)
-    if footer:
-        rows.append(list(footer))
-    return inline(*rows)
+    return inline(*buttons.school_rows(t, schools, purpose, page, pages, ref, footer))
 
 
 def roles_keyboard(t: Localizer, roles: Sequence[Role], purpose: str) -> InlineKeyboardMarkup:
-    return inline(
-        *[[(t(f"role-{role.value}"), RoleCb(purpose=purpose, role=role))] for role in roles]
-    )
+    return inline(*buttons.role_rows(t, roles, purpose))
 
 
 def request_keyboard(t: Localizer, request_id: int) -> InlineKeyboardMarkup:
-    return inline(
-        [
-            (t("button-approve"), RequestCb(id=request_id, approve=True)),
-            (t("button-reject"), RequestCb(id=request_id, approve=False)),
-        ]
-    )
+    return inline(*buttons.request_rows(t, request_id))

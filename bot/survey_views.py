@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardMarkup
 from babel.numbers import format_decimal
 
-from bot.conversation.actions import Action as ButtonAction
 from bot.conversation.actions import SurveyCb
+from bot.conversation.screens import Press
 from bot.i18n import Localizer
 from bot.keyboards import inline, menu_button
 from bot.services.survey_definitions import Question, SurveyDefinition
@@ -19,7 +19,7 @@ from bot.services.survey_engine import AnswerError, SurveyEngine
 from bot.services.surveys import Standing
 from bot.views import format_when
 
-Rows = list[list[tuple[str, ButtonAction | str]]]
+Rows = list[list[Press]]
 
 EDITS_PER_ROW = 5  # the summary's numbered edit buttons: a compact grid
 BAR_CELLS = 10
@@ -104,7 +104,7 @@ def question_message(
         if answered:
             lines.append(t("survey-current", answer=escape(format_answer(t, question, given))))
             rows.append([(t("survey-keep"), button("keep"))])
-    navigation: list[tuple[str, ButtonAction | str]] = []
+    navigation: list[Press] = []
     if engine.previous(answers, question.id) is not None:
         navigation.append((t("survey-back"), button("back")))
     if not question.required:
@@ -168,7 +168,7 @@ def summary_message(
     lines = [t(header)]
     if school is not None:
         lines.append(t("survey-for-school", school=escape(school)))
-    edits: list[tuple[str, ButtonAction | str]] = []
+    edits: list[Press] = []
     for number, question in enumerate(engine.visible(answers), start=1):
         answer = escape(format_answer(t, question, answers.get(question.id)))
         lines.append(f"{number}. {escape(question.text.get(t.locale))}\n   → {answer}")

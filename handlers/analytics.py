@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import charts
 from bot import report as report_files
-from bot.conversation.actions import Action as ButtonAction
 from bot.conversation.actions import AnalysisCb, MenuCb
+from bot.conversation.screens import Press
 from bot.i18n import Localizer
 from bot.keyboards import inline, menu_button
 from bot.services import analytics
@@ -33,7 +33,7 @@ from storage.types import utcnow
 
 PERIODS = (30, 90, 180, 365)
 LOW_SHOWN = 15  # schools listed in chat; the workbook has them all
-Row = list[tuple[str, ButtonAction | str]]
+Row = list[Press]
 
 
 def _percent(share: float | None) -> str:
@@ -64,7 +64,7 @@ async def _scoped_round(
 
 
 def _card_keyboard(survey: int, t: Localizer) -> list[Row]:
-    def button(key: str, action: str) -> tuple[str, ButtonAction]:
+    def button(key: str, action: str) -> Press:
         return t(key), AnalysisCb(action=action, survey=survey)
 
     return [

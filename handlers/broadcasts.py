@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import notices
 from bot.conversation.actions import AckCb, BroadcastCb, MenuCb, MunicipalityCb, PickCb, RemindCb
-from bot.conversation.actions import Action as ButtonAction
+from bot.conversation.screens import Press
 from bot.i18n import Localizer, Translator
 from bot.keyboards import inline, menu_button, municipalities_keyboard
 from bot.sending import send_payload
@@ -98,9 +98,7 @@ async def content(
 async def _ask_audience(
     message: Message, session: AsyncSession, participant: Participant, t: Localizer
 ) -> None:
-    rows: list[list[tuple[str, ButtonAction | str]]] = [
-        [(t("audience-all"), PickCb(field="aud", value="all"))]
-    ]
+    rows: list[list[Press]] = [[(t("audience-all"), PickCb(field="aud", value="all"))]]
     rows += [
         [(t(f"audience-{role.value}"), PickCb(field="aud", value=role.value))]
         for role in ROLE_CHOICES
@@ -459,7 +457,7 @@ async def history(
     t: Localizer,
 ) -> None:
     past = await broadcasts.history(session, participant)
-    rows: list[list[tuple[str, ButtonAction | str]]] = [
+    rows: list[list[Press]] = [
         [
             (
                 f"{b.created_at.astimezone(settings.zone):%d.%m %H:%M} · {_headline(b)}",
@@ -492,7 +490,7 @@ async def card(
     text = f"<b>{escape(_headline(broadcast))}</b>\n" + notices.progress_text(
         t, progress, cancelled=broadcast.status == BroadcastStatus.CANCELLED
     )
-    rows: list[list[tuple[str, ButtonAction | str]]] = [
+    rows: list[list[Press]] = [
         [(t("button-broadcast-who"), BroadcastCb(action="who", id=broadcast.id))],
         [(t("button-broadcast-xlsx"), BroadcastCb(action="xlsx", id=broadcast.id))],
     ]

@@ -14,7 +14,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.conversation.actions import Action as ButtonAction
 from bot.conversation.actions import (
     InviteScopeCb,
     MenuCb,
@@ -25,6 +24,7 @@ from bot.conversation.actions import (
     RoleCb,
     SchoolCb,
 )
+from bot.conversation.screens import Press
 from bot.i18n import Localizer, Translator
 from bot.keyboards import (
     inline,
@@ -172,7 +172,7 @@ async def school_card_view(
     staff = [person for person in [entry.director, *entry.curators] if person is not None]
     # Only those the coordinator may revoke: a curator with a school elsewhere is not theirs.
     revocable = await registration.may_manage(session, participant, Action.REVOKE, staff)
-    rows: list[list[tuple[str, ButtonAction]]] = []
+    rows: list[list[Press]] = []
     for person in staff:
         if person.id in revocable:
             label = t("button-revoke", name=person.full_name or "—")

@@ -26,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import notices
 from bot.calendar_feed import calendar_feed_url
-from bot.conversation.actions import Action as ButtonAction
 from bot.conversation.actions import EventCb, HolidayCb, MenuCb, PickCb, RsvpCb
+from bot.conversation.screens import Press
 from bot.i18n import Localizer, Translator
 from bot.keyboards import buttons_markup, inline, menu_button
 from bot.services import events
@@ -121,7 +121,7 @@ async def send_schedule(
         return
     mine = await events.my_events(session, participant, utcnow(), SCHEDULE_DAYS)
     # The subscription button when something serves the feed; else a line that says so.
-    feed_row: list[tuple[str, ButtonAction | str]] = []
+    feed_row: list[Press] = []
     feed_off: list[str] = []
     if settings.calendar_feed_base is not None:
         feed_row = [(t("button-calendar-subscribe"), EventCb(action="feed"))]
@@ -132,7 +132,7 @@ async def send_schedule(
         await message.answer(text, reply_markup=inline(feed_row) if feed_row else None)
         return
     lines = [t("schedule-title", days=SCHEDULE_DAYS)]
-    rows: list[list[tuple[str, ButtonAction | str]]] = []
+    rows: list[list[Press]] = []
     for event, answer in mine:
         mark = t(f"schedule-answer-{answer.value if answer else 'none'}")
         when = format_when(event.starts_at, settings.zone, t.locale)
@@ -227,7 +227,7 @@ async def events_menu(
         raise AccessDenied()
     now = utcnow()
     coming = await events.upcoming(session, now, now + timedelta(days=SCHEDULE_DAYS))
-    rows: list[list[tuple[str, ButtonAction | str]]] = [
+    rows: list[list[Press]] = [
         [(_list_label(e, settings), EventCb(action="card", id=e.id))] for e in coming[:20]
     ]
     rows.append([(t("button-new-webinar"), EventCb(action="new"))])
@@ -276,7 +276,7 @@ async def event_card(
     if report.silent:
         names = ", ".join(escape(p.full_name or "—") for p in report.silent[:30])
         lines.append(t("attendance-silent", names=names))
-    rows: list[list[tuple[str, ButtonAction | str]]] = []
+    rows: list[list[Press]] = []
     if events.may_manage(participant, event) and event.status == EventStatus.SCHEDULED:
         rows.append(
             [

@@ -1,4 +1,5 @@
-"""Steps that several conversations share."""
+"""Steps that several conversations share. (The functions taking aiogram's types serve
+the steps not yet moved to turns; they go with them.)"""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation.actions import RemindCb
+from bot.conversation.buttons import school_rows
+from bot.conversation.screens import Press, Screen
+from bot.conversation.turn import Turn
 from bot.i18n import Localizer
 from bot.keyboards import inline, menu_button, schools_keyboard
 from bot.services import directory
@@ -80,3 +84,40 @@ async def answer_reminded(
     else:
         callback_answer.text = t("broadcast-reminded", count=reminded.queued)
     callback_answer.show_alert = True
+
+
+async def offer_schools(
+    turn: Turn,
+    *,
+    municipality_id: int,
+    query: str,
+    page: int,
+    purpose: str,
+    prompt: str = "join-pick-school",
+) -> None:
+    """One page of the municipality's schools matching what the person typed, as buttons.
+    `prompt` fits who chooses: a person registering picks their own school."""
+    t = turn.t
+    found = await directory.search_schools(turn.session, municipality_id, query, page)
+    if not found.total:
+        await turn.say(t("join-no-schools"))
+        return
+    rows = school_rows(t, found.schools, purpose, found.page, found.pages)
+    await turn.show(Screen(t(prompt, total=found.total), rows))
+
+
+async def tell_reminded(
+    turn: Turn, reminded: Reminded, kind: str, subject_id: int, now: datetime
+) -> None:
+    """What a press of «Напомнить…» did: how many will be reminded, or, for a repeat soon
+    after the last reminder, when that one went, with a button to send again."""
+    t, zone = turn.t, turn.settings.zone
+    when = format_recent(t, reminded.last_at, now, zone) if reminded.last_at else ""
+    if reminded.duplicate:
+        await turn.chat.toast(t("reminder-already-sent", when=when), alert=True)
+    elif reminded.queued is None:
+        again = RemindCb(kind=kind, id=subject_id, number=reminded.number)
+        rows: list[list[Press]] = [[(t("button-reminder-repeat"), again)], [menu_button(t)]]
+        await turn.show(Screen(t("reminder-repeat-ask", when=when), rows))
+    else:
+        await turn.chat.toast(t("broadcast-reminded", count=reminded.queued), alert=True)

@@ -12,8 +12,8 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.conversation.actions import Action as ButtonAction
 from bot.conversation.actions import MenuCb, SurveyCb
+from bot.conversation.screens import Press
 from bot.i18n import Localizer
 from bot.keyboards import inline, menu_button
 from bot.services import surveys
@@ -50,7 +50,7 @@ async def overview(
     _check(participant)
     await state.clear()
     lines = [t("survey-admin-title")]
-    rows: list[list[tuple[str, ButtonAction | str]]] = []
+    rows: list[list[Press]] = []
     for survey, in_progress, submitted in await surveys.overview(session):
         title = surveys.definition_of(survey).title.get(t.locale)
         window = (
@@ -74,7 +74,7 @@ async def overview(
         # The title's button has a row of its own, wide enough to tell titles that start
         # alike apart; the survey's other actions go on the row under it.
         rows.append([(t("button-survey-open", title=shorten(title, 45)), opening)])
-        row: list[tuple[str, ButtonAction | str]] = [(t("button-survey-close"), closing)]
+        row: list[Press] = [(t("button-survey-close"), closing)]
         if survey.status == SurveyStatus.CLOSED:
             row.append(
                 (t("button-survey-new-round"), SurveyCb(action="admin-round", survey=survey.id))

@@ -18,8 +18,8 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import notices, survey_views
-from bot.conversation.actions import Action as ButtonAction
 from bot.conversation.actions import MenuCb, RemindCb, SurveyCb
+from bot.conversation.screens import Press
 from bot.i18n import Localizer, Translator
 from bot.keyboards import inline, menu_button
 from bot.services import analytics, reminders, surveys
@@ -56,7 +56,7 @@ async def list_mine(
     items = await surveys.mine(session, participant, now)
     closed = await surveys.answered_closed(session, participant, now)
     lines = [t("surveys-title")] if items else [t("surveys-none")]
-    rows: list[list[tuple[str, ButtonAction | str]]] = []
+    rows: list[list[Press]] = []
     for item in items:
         title = item.definition.title.get(t.locale)
         school = f" — {escape(item.school.short_name)}" if item.school else ""
@@ -406,7 +406,7 @@ async def status_menu(
     if not open_now:
         await message_of(callback).answer(t("surveys-none-open"))
         return
-    rows: list[list[tuple[str, ButtonAction | str]]] = [
+    rows: list[list[Press]] = [
         [(surveys.definition_of(s).title.get(t.locale), SurveyCb(action="status", survey=s.id))]
         for s in open_now
     ]
@@ -450,7 +450,7 @@ async def status(
                 more=max(len(unattended) - 20, 0),
             )
         )
-    rows: list[list[tuple[str, ButtonAction | str]]] = []
+    rows: list[list[Press]] = []
     if participant.role != Role.CURATOR and total.submitted < total.expected:
         rows.append(
             [(t("button-survey-remind"), SurveyCb(action="remind", survey=callback_data.survey))]

@@ -37,8 +37,10 @@ async def _nothing(*_args: Any) -> None:
 
 def routers() -> list[Router]:
     """Fresh routers in the order the dispatcher tries them: errors and presses out of
-    sight first, then every feature's steps (handlers.FEATURES)."""
-    from handlers import FEATURES  # here: the steps not yet moved import Pressed from this module
+    sight first, then every feature's steps (handlers.features)."""
+    from handlers.features import (
+        FEATURES,  # here: the steps not yet moved import Pressed from this module
+    )
 
     found = [errors.build_router(), errors.build_outdated_buttons_router()]
     for feature in FEATURES:

@@ -1,0 +1,60 @@
+"""The conversation is messenger-independent: its steps import no aiogram, and actions
+pack and unpack as the buttons already sent expect."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+import bot.conversation
+from bot.conversation.actions import MAX_PACKED_BYTES, PickCb, RsvpCb, SurveyCb
+from storage.models import Attendance
+
+# The steps already moved to turns; the rest still take aiogram's types.
+CONVERTED_STEPS = ("handlers.common", "handlers.fallback", "handlers.language", "handlers.menu")
+CONVERSATION = tuple(
+    f"bot.conversation.{module.name}" for module in pkgutil.iter_modules(bot.conversation.__path__)
+)
+
+
+@pytest.mark.parametrize("module", CONVERSATION + CONVERTED_STEPS)
+def test_conversation_imports_no_aiogram(module: str) -> None:
+    check = (
+        f"import sys, {module}\n"
+        "found = sorted(m for m in sys.modules if m.split('.')[0] == 'aiogram')\n"
+        "print(found[:3])\n"
+        "raise SystemExit(bool(found))"
+    )
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert done.returncode == 0, f"{module} imports {done.stdout.strip()}{done.stderr[-400:]}"
+
+
+def test_an_action_packs_as_aiogram_did() -> None:
+    assert SurveyCb(action="ans", response=7, q=2, v="1").pack() == "sv:ans:7:0:0:2:1"
+    assert RsvpCb(event=3, answer=Attendance.YES).pack() == f"rsvp:3:{Attendance.YES.value}"
+    assert SurveyCb.unpack("sv:ans:7:0:0:2:1") == SurveyCb(action="ans", response=7, q=2, v="1")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "sv:ans:7:0:0:2",  # a field short
+        "sv:ans:7:0:0:2:1:9",  # one too many
+        "rsvp:3:1",  # another class's prefix
+        "sv:ans:x:0:0:2:1",  # not a number
+        "sv:ans:99999999999:0:0:2:1",  # beyond a 32-bit id
+        "",
+    ],
+)
+def test_forged_data_does_not_unpack(data: str) -> None:
+    assert SurveyCb.unpack(data) is None
+
+
+def test_an_action_longer_than_telegram_takes_is_refused() -> None:
+    with pytest.raises(ValueError, match=str(MAX_PACKED_BYTES)):
+        PickCb(field="x", value="я" * 40).pack()
+    with pytest.raises(ValueError, match="':'"):
+        PickCb(field="time", value="15:00").pack()
