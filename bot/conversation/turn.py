@@ -31,6 +31,14 @@ class IncomingFile:
     mime_type: str | None = None
 
 
+@dataclass(frozen=True)
+class Shown:
+    """A message the bot has shown, by its ids in the messenger (to edit it later)."""
+
+    chat_id: int
+    message_id: int
+
+
 class ConversationState(Protocol):
     """Where a person is in a wizard, and what it has collected (aiogram's FSMContext has
     this shape)."""
@@ -46,7 +54,7 @@ class ConversationState(Protocol):
 class Chat(Protocol):
     """The chat a turn answers in, as a messenger's adapter provides it."""
 
-    async def show(self, screen: Screen) -> None:
+    async def show(self, screen: Screen) -> Shown:
         """Sends the screen, or puts it in place of the pressed message (`replace`)."""
 
     async def replace_buttons(self, rows: Rows) -> None:
@@ -80,7 +88,8 @@ class Turn:
     state: ConversationState
     chat: Chat
     state_name: str | None = None  # the wizard step the person was at
-    text: str = ""  # what they typed (a command's whole line)
+    text: str = ""  # what they typed (a command's whole line), or a file's caption
+    html: str = ""  # the same with its formatting, in the screens' markup
     args: str | None = None  # a command's arguments
     file: IncomingFile | None = None
 
@@ -89,9 +98,9 @@ class Turn:
         """A typed «/word»: always a command, never the answer to a wizard's question."""
         return self.text.startswith("/")
 
-    async def show(self, screen: Screen) -> None:
-        await self.chat.show(screen)
+    async def show(self, screen: Screen) -> Shown:
+        return await self.chat.show(screen)
 
-    async def say(self, text: str, *rows: list[Press]) -> None:
+    async def say(self, text: str, *rows: list[Press]) -> Shown:
         """A message with rows of buttons, sent anew."""
-        await self.chat.show(Screen(text, rows))
+        return await self.chat.show(Screen(text, rows))

@@ -18,7 +18,7 @@ from aiogram.types import (
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.conversation.screens import Attachment, Link, Rows, Screen, Upload
-from bot.conversation.turn import IncomingFile
+from bot.conversation.turn import IncomingFile, Shown
 from bot.i18n import Translator
 from bot.telegram.commands import drop_commands, show_commands
 from storage.models import Participant
@@ -105,15 +105,18 @@ class TelegramChat:
         self._pressed = pressed
         self._answer = answer
 
-    async def show(self, screen: Screen) -> None:
+    async def show(self, screen: Screen) -> Shown:
         if screen.replace and self._pressed is not None and screen.attachment is None:
             markup = markup_of(screen.rows)
             try:
-                await self._pressed.edit_text(screen.text, reply_markup=markup)
-                return
+                edited = await self._pressed.edit_text(screen.text, reply_markup=markup)
+                if isinstance(edited, Message):
+                    return Shown(edited.chat.id, edited.message_id)
+                return Shown(self._pressed.chat.id, self._pressed.message_id)
             except TelegramBadRequest:
-                pass  # too old to edit, or the same text: sent anew
-        await send_screen(self.bot, self.chat_id, screen)
+                pass  # too old to edit: sent anew
+        sent = await send_screen(self.bot, self.chat_id, screen)
+        return Shown(sent.chat.id, sent.message_id)
 
     async def replace_buttons(self, rows: Rows) -> None:
         if self._pressed is not None:

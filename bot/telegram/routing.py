@@ -100,6 +100,7 @@ def _receiving(route: Route) -> Callable[..., Awaitable[None]]:
         bot: Bot = data["bot"]
         turn = turn_of(message, data, TelegramChat(bot, message.chat.id, data["translator"]))
         turn.text = message.text or message.caption or ""
+        turn.html = message.html_text if turn.text else ""
         command: CommandObject | None = data.get("command")
         if command is not None:
             turn.args = command.args
