@@ -4,20 +4,16 @@ the weekly digest. Rendered per recipient's language, delivered through the outb
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import suppress
 from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import InlineKeyboardMarkup
 from babel.dates import format_datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation.actions import AckCb, BroadcastCb, HolidayCb, RsvpCb, SurveyCb
+from bot.conversation.screens import Press, Screen
 from bot.i18n import Localizer, Translator
-from bot.keyboards import inline
 from bot.services import broadcasts, delivery, events, surveys
 from bot.services.access import Action, can
 from bot.services.delivery import Button, Outgoing, Payload
@@ -334,15 +330,12 @@ async def send_digest(
     return await delivery.enqueue(session, "digest", f"digest:{week}", outgoing)
 
 
-async def update_progress(
-    session: AsyncSession,
-    translator: Translator,
-    bot: Bot,
-    broadcast: Broadcast,
-    now: datetime,
-) -> None:
-    """Edits the author's progress message; marks the broadcast done when nothing is left
-    (a stopped one finished once its last request on the wire has come back)."""
+async def progress_screen(
+    session: AsyncSession, translator: Translator, broadcast: Broadcast, now: datetime
+) -> Screen:
+    """The author's progress message as it should read now; marks the broadcast done when
+    nothing is left (a stopped one finished once its last request on the wire has come
+    back)."""
     progress = await broadcasts.progress(session, broadcast)
     cancelled = broadcast.status == BroadcastStatus.CANCELLED
     if cancelled:
@@ -355,37 +348,22 @@ async def update_progress(
             await broadcasts.set_status(session, broadcast, BroadcastStatus.DONE, now)
     author = await session.get(Participant, broadcast.author_id) if broadcast.author_id else None
     t = translator.for_locale(author.locale if author else translator.default_locale)
-    assert broadcast.progress_chat_id is not None
-    assert broadcast.progress_message_id is not None
-    # "message is not modified" when nothing changed since the last look: nothing to do.
-    with suppress(TelegramBadRequest):
-        await bot.edit_message_text(
-            text=progress_text(t, progress, cancelled=cancelled),
-            chat_id=broadcast.progress_chat_id,
-            message_id=broadcast.progress_message_id,
-            reply_markup=progress_markup(t, broadcast, progress),
-        )
+    return Screen(
+        progress_text(t, progress, cancelled=cancelled), progress_rows(t, broadcast, progress)
+    )
 
 
-def progress_markup(
+def progress_rows(
     t: Localizer, broadcast: Broadcast, progress: broadcasts.Progress
-) -> InlineKeyboardMarkup | None:
+) -> list[list[Press]]:
     """«Остановить отправку» while it goes out; «Отправить повторно» on the final report
     when some copies failed or may not have arrived."""
     if broadcast.status in (BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING):
-        return inline(
-            [(t("button-broadcast-cancel"), BroadcastCb(action="cancel", id=broadcast.id))]
-        )
+        return [[(t("button-broadcast-cancel"), BroadcastCb(action="cancel", id=broadcast.id))]]
     if broadcast.status == BroadcastStatus.DONE and progress.resendable:
-        return inline(
-            [
-                (
-                    t("button-broadcast-resend", count=progress.resendable),
-                    BroadcastCb(action="resend", id=broadcast.id),
-                )
-            ]
-        )
-    return None
+        resend = BroadcastCb(action="resend", id=broadcast.id)
+        return [[(t("button-broadcast-resend", count=progress.resendable), resend)]]
+    return []
 
 
 # -- surveys --------------------------------------------------------------------------------

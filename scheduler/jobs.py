@@ -13,6 +13,7 @@ from bot import notices
 from bot.i18n import Translator
 from bot.services import broadcasts, events, updates
 from bot.settings import Settings
+from bot.telegram.chat import edit_screen
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -81,7 +82,12 @@ async def broadcast_progress(
     """Keeps each author's progress message current; closes finished broadcasts."""
     async with session_factory() as session:
         for broadcast in await broadcasts.in_progress(session):
-            await notices.update_progress(session, translator, bot, broadcast, utcnow())
+            screen = await notices.progress_screen(session, translator, broadcast, utcnow())
+            assert broadcast.progress_chat_id is not None
+            assert broadcast.progress_message_id is not None
+            await edit_screen(
+                bot, broadcast.progress_chat_id, broadcast.progress_message_id, screen
+            )
 
 
 async def survey_reminders(

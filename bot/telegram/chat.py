@@ -71,6 +71,18 @@ async def send_screen(bot: Bot, chat_id: int, screen: Screen) -> Message:
     return await _send_file(bot, chat_id, screen.attachment, screen.text or None, markup)
 
 
+async def edit_screen(bot: Bot, chat_id: int, message_id: int, screen: Screen) -> None:
+    """Puts a text screen in place of an earlier message (the broadcast's progress)."""
+    # "message is not modified" when nothing changed since the last look: nothing to do.
+    with suppress(TelegramBadRequest):
+        await bot.edit_message_text(
+            text=screen.text,
+            chat_id=chat_id,
+            message_id=message_id,
+            reply_markup=markup_of(screen.rows),
+        )
+
+
 async def _send_file(
     bot: Bot, chat_id: int, attachment: Attachment, caption: str | None, markup: Markup | None
 ) -> Message:
