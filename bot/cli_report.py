@@ -10,9 +10,9 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import charts
-from bot import report as report_files
 from bot.cli import Console, operator_session
+from bot.reports import analysis as report_files
+from bot.reports import charts
 from bot.services import analytics
 from bot.services.dates import parse_day
 from bot.services.errors import DomainError

@@ -17,10 +17,10 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import BufferedInputFile, CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import charts
-from bot import report as report_files
 from bot.i18n import Localizer
 from bot.keyboards import AnalysisCb, MenuCb, inline, menu_button
+from bot.reports import analysis as report_files
+from bot.reports import charts
 from bot.services import analytics
 from bot.services.errors import DomainError
 from bot.settings import Settings

@@ -31,6 +31,7 @@ from bot.keyboards import (
     menu_button,
     municipalities_keyboard,
 )
+from bot.reports.recipients import recipients_workbook
 from bot.sending import send_payload
 from bot.services import broadcasts, directory, events, reminders, surveys
 from bot.services.access import Action, can
@@ -608,7 +609,7 @@ async def workbook(
     t: Localizer,
 ) -> None:
     lines = await broadcasts.recipients(session, participant, callback_data.id)
-    content = broadcasts.recipients_workbook(lines, settings.zone, t)
+    content = recipients_workbook(lines, settings.zone, t)
     await bot.send_document(
         participant.telegram_id,
         BufferedInputFile(content, filename=f"announcement-{callback_data.id}.xlsx"),
