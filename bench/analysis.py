@@ -46,8 +46,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import report as report_files
 from bot.i18n import Translator
+from bot.reports import analysis as report_files
 from bot.runtime import THRESHOLDS, settle_after_start
 from bot.services import analytics, surveys
 from bot.services.audience import Audience

@@ -16,12 +16,12 @@ from aiogram import Bot, Router
 from aiogram.types import BufferedInputFile, CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import charts
-from bot import report as report_files
 from bot.conversation.actions import AnalysisCb, MenuCb
 from bot.conversation.screens import Press
 from bot.i18n import Localizer
 from bot.keyboards import inline, menu_button
+from bot.reports import analysis as report_files
+from bot.reports import charts
 from bot.services import analytics
 from bot.services.errors import DomainError
 from bot.settings import Settings

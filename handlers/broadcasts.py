@@ -22,6 +22,7 @@ from bot.conversation.actions import AckCb, BroadcastCb, MenuCb, MunicipalityCb,
 from bot.conversation.screens import Press, screen_of
 from bot.i18n import Localizer, Translator
 from bot.keyboards import inline, menu_button, municipalities_keyboard
+from bot.reports.recipients import recipients_workbook
 from bot.services import broadcasts, directory, events, reminders, surveys
 from bot.services.access import Action, can
 from bot.services.audience import Audience
@@ -598,7 +599,7 @@ async def workbook(
     t: Localizer,
 ) -> None:
     lines = await broadcasts.recipients(session, participant, callback_data.id)
-    content = broadcasts.recipients_workbook(lines, settings.zone, t)
+    content = recipients_workbook(lines, settings.zone, t)
     await bot.send_document(
         participant.telegram_id,
         BufferedInputFile(content, filename=f"announcement-{callback_data.id}.xlsx"),

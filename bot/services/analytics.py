@@ -4,7 +4,8 @@ distributions, the engagement index, directors against curators, rounds side by 
 Every view is scoped: a municipal coordinator sees their municipality, the regional team
 (and the operator's CLI) the whole region. The counting is SQL (`AnalyticsRepository`);
 this module only combines the small aggregated rows. Views return plain values; words and
-formats are the business of `bot.report` (tables, Excel, CSV) and `bot.charts`.
+formats are the business of `bot.reports.analysis` (tables, Excel, CSV) and
+`bot.reports.charts`.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from xml.parsers import expat
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import safe_cells
+from bot.reports import safe_cells
 from bot.services import audit
 from bot.services.directory import MunicipalityMatcher, matcher, school_search_text
 from bot.services.errors import DomainError

@@ -39,9 +39,9 @@ from PIL import Image
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import charts
-from bot import report as report_files
 from bot.i18n import Translator
+from bot.reports import analysis as report_files
+from bot.reports import charts
 from bot.services import analytics, surveys
 from bot.services.analytics import Component, EngagementRules, Places
 from bot.services.errors import AccessDenied

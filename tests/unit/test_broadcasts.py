@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import notices
 from bot.i18n import Translator
+from bot.reports.recipients import recipients_workbook
 from bot.services import broadcasts
 from bot.services.audience import Audience
 from bot.services.delivery import Payload
@@ -164,7 +165,7 @@ async def test_acknowledgements_reports_reminders_and_the_workbook(
     assert await broadcasts.remind_unacknowledged(session, regional, created.id, render, 1) == 0
 
     t = translator.for_locale("ru")
-    workbook = load_workbook(io.BytesIO(broadcasts.recipients_workbook(lines, MOSCOW, t)))
+    workbook = load_workbook(io.BytesIO(recipients_workbook(lines, MOSCOW, t)))
     sheet = workbook.active
     assert sheet is not None
     assert sheet.title == "Получатели"
@@ -175,7 +176,7 @@ async def test_acknowledgements_reports_reminders_and_the_workbook(
     assert sum(1 for row in rows[1:] if row[5]) == 1
     # Roles and delivery outcomes in words of the coordinator's language, not codes.
     assert {(row[1], row[4]) for row in rows[1:]} == {("директор школы", "доставлено")}
-    english = broadcasts.recipients_workbook(lines, MOSCOW, translator.for_locale("en"))
+    english = recipients_workbook(lines, MOSCOW, translator.for_locale("en"))
     sheet = load_workbook(io.BytesIO(english)).active
     assert sheet is not None
     header, first, *_ = list(sheet.iter_rows(values_only=True))
@@ -255,7 +256,7 @@ def test_the_recipients_workbook_carries_no_formula(translator: Translator) -> N
         )
     ]
     t = translator.for_locale("ru")
-    texts = xlsx_texts(broadcasts.recipients_workbook(lines, MOSCOW, t))
+    texts = xlsx_texts(recipients_workbook(lines, MOSCOW, t))
     assert texts[:6] == ["ФИО", "Роль", "Муниципалитет", "Школа", "Доставка", "Ознакомлен"]
     assert texts[6:10] == [leak, t("role-director"), "+Киришский", "@SUM(1+1)*cmd|' /C calc'!A0"]
 

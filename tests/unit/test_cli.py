@@ -4,6 +4,8 @@ Russian and in English."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 import socket
 import subprocess
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import bot.cli
 from bot.i18n import Translator
 from bot.settings import PROJECT_ROOT
 from tests.support.cli import Cli, english_words, run_in_process
@@ -252,6 +255,18 @@ def test_events_import_lists_every_problem_of_a_row(cli: Cli, tmp_path: Path) ->
         assert refused.err.strip().endswith(t("cli-import-has-errors"))
 
 
+def test_every_command_module_is_registered() -> None:
+    """A module of `bot.cli` with `register` is a command group; one left out of `GROUPS`
+    would be missing from `--help` and the parser without any error."""
+    found = {
+        name
+        for _, name, _ in pkgutil.iter_modules(bot.cli.__path__)
+        if hasattr(importlib.import_module(f"bot.cli.{name}"), "register")
+    }
+    assert found == {group.__name__.rpartition(".")[2] for group in bot.cli.GROUPS}
+    assert len(found) == 10
+
+
 def test_operator_commands_do_not_import_aiogram(tmp_path: Path) -> None:
     """`--help` and the database commands never load aiogram (the bot's framework, a
     second or more to import) nor matplotlib; `invite create` neither when BOT_USERNAME
@@ -361,7 +376,7 @@ def test_check_names_a_telegram_that_does_not_answer(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A server that takes the connection and never answers: the wait is bounded."""
-    monkeypatch.setattr("bot.cli.CHECK_TIMEOUT", 1.0)
+    monkeypatch.setattr("bot.cli.check.CHECK_TIMEOUT", 1.0)
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen()  # the kernel accepts the connection; nobody ever reads it
@@ -393,7 +408,7 @@ def test_the_series_preview_flags_a_meeting_on_a_public_holiday(
     # The reported case: run in late November 2026, the series put a meeting on Monday
     # 04.01.2027, inside the New Year holidays.
     now = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
-    monkeypatch.setattr("bot.cli_events.utcnow", lambda: now)
+    monkeypatch.setattr("storage.types.utcnow", lambda: now)
     t = Translator(locale).for_locale(locale)
     holiday = {"ru": "Новогодние каникулы", "en": "New Year Holidays"}[locale]
     mark = t("cli-event-holiday-mark", holiday=holiday)

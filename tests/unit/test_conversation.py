@@ -15,8 +15,10 @@ from storage.models import Attendance
 
 # The steps already moved to turns; the rest still take aiogram's types.
 CONVERTED_STEPS = ("handlers.common", "handlers.fallback", "handlers.language", "handlers.menu")
-CONVERSATION = ("bot.notices", "bot.views") + tuple(
-    f"bot.conversation.{module.name}" for module in pkgutil.iter_modules(bot.conversation.__path__)
+CONVERSATION = (
+    "bot.notices",
+    "bot.views",
+    *(f"bot.conversation.{m.name}" for m in pkgutil.iter_modules(bot.conversation.__path__)),
 )
 
 

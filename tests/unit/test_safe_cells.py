@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from openpyxl import Workbook
 
-from bot.safe_cells import csv_text, risky, unescape, xlsx_row
+from bot.reports.safe_cells import csv_text, risky, unescape, xlsx_row
 from tests.support.sheets import xlsx_texts
 
 HOSTILE = [

@@ -15,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from bot.report import option_label
+from bot.reports.analysis import option_label
 from bot.services.analytics import Distributions, Engagement, Places, ResponseRates
 
 Translate = Callable[..., str]

@@ -3,7 +3,8 @@ files. One description of each table serves both formats, so they never disagree
 
 Words come from the locales through `t` (a `Localizer`); numbers stay numbers (shares as
 fractions formatted as percentages), so that the workbook can be sorted and summed. Text
-(answers, names of schools and people) goes through `bot.safe_cells`: never a formula.
+(answers, names of schools and people) goes through `bot.reports.safe_cells`: never a
+formula.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from bot import safe_cells
+from bot.reports import safe_cells
 from bot.services.analytics import (
     COMPONENTS,
     Component,

@@ -1,24 +1,67 @@
-"""`python -m bot events ...`: the operator's side of meetings and webinars."""
+"""`python -m bot events list|series|import|move|cancel`: the operator's side of meetings
+and webinars."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel.dates import format_datetime
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli import Console, FileProblem, local_time, operator_session, read_file, refuse_file
-from bot.services import event_import, events
+from bot.cli.console import Console, FileProblem, local_time, read_file, refuse_file
+from bot.cli.parsing import Commands
+from bot.i18n import Translator
 from bot.services.dates import parse_moment
 from bot.services.errors import DomainError
 from bot.settings import Settings
-from storage.models import Event, EventStatus
-from storage.types import utcnow
+
+if TYPE_CHECKING:
+    from bot.services.event_import import EventImport
+    from storage.models import Event
 
 
-async def run_events(settings: Settings, args: argparse.Namespace, console: Console) -> int:
+def register(commands: Commands) -> None:
+    t = commands.t
+    number = t("cli-metavar-number")
+    events = commands.group("events", run)
+    events.add("list")
+    series = events.add("series")
+    series.add_argument(
+        "--link", required=True, metavar=t("cli-metavar-link"), help=t("cli-help-events-link")
+    )
+    series.add_argument(
+        "--time", default="10:00", metavar=t("cli-metavar-time"), help=t("cli-help-events-time")
+    )
+    series.add_argument(
+        "--duration", type=int, default=60, metavar=number, help=t("cli-help-events-duration")
+    )
+    importing = events.add("import")
+    importing.add_argument("file", type=Path, metavar=t("cli-metavar-file"))
+    importing.add_argument("--apply", action="store_true", help=t("cli-help-events-apply"))
+    moving = events.add("move")
+    moving.add_argument("id", type=int, metavar=t("cli-metavar-id"), help=t("cli-help-event-id"))
+    moving.add_argument(
+        "--to", required=True, metavar=t("cli-metavar-when"), help=t("cli-help-events-to")
+    )
+    events.add("cancel").add_argument(
+        "id", type=int, metavar=t("cli-metavar-id"), help=t("cli-help-event-id")
+    )
+
+
+def run(settings: Settings, args: argparse.Namespace, console: Console) -> int:
+    return asyncio.run(_events(settings, args, console))
+
+
+async def _events(settings: Settings, args: argparse.Namespace, console: Console) -> int:
+    from bot.cli.database import operator_session
+    from bot.services import event_import, events
+    from storage.types import utcnow
+
     zone = settings.zone
     try:
         content = read_file(args.file) if args.action == "import" else b""
@@ -27,6 +70,8 @@ async def run_events(settings: Settings, args: argparse.Namespace, console: Cons
         refuse_file(console, problem)
     except DomainError as error:
         return console.refuse_error(error)
+    now = utcnow()
+    ahead = now + timedelta(weeks=settings.meetings_ahead_weeks)
     async with operator_session(settings) as session:
         try:
             if args.action == "series":
@@ -37,29 +82,38 @@ async def run_events(settings: Settings, args: argparse.Namespace, console: Cons
                     duration_minutes=args.duration,
                 )
                 created = await events.materialise(
-                    session, zone, utcnow(), weeks=settings.meetings_ahead_weeks
+                    session, zone, now, weeks=settings.meetings_ahead_weeks
                 )
                 console.say(
                     "cli-events-series", title=series.title, time=series.local_time, created=created
                 )
                 # The dates as scheduled, so a meeting on a public holiday is seen now.
+                upcoming = await events.upcoming(session, now, ahead, include_cancelled=True)
                 scheduled = [
-                    event
-                    for event in await _upcoming(session, settings)
+                    (event, events.holiday_of(event, zone, console.t.locale))
+                    for event in upcoming
                     if event.series_id == series.id
                 ]
                 _list(console, scheduled, settings)
-                on_holidays = [e for e in scheduled if events.holiday_of(e, zone) is not None]
+                on_holidays = [event for event, holiday in scheduled if holiday is not None]
                 if on_holidays:
                     console.say("cli-events-holidays", count=len(on_holidays))
             elif args.action == "list":
-                _list(console, await _upcoming(session, settings), settings)
+                upcoming = await events.upcoming(session, now, ahead, include_cancelled=True)
+                listed = [(e, events.holiday_of(e, zone, console.t.locale)) for e in upcoming]
+                _list(console, listed, settings)
             elif args.action == "import":
-                return await _import(session, settings, args, content, console)
+                preview = await event_import.preview(session, args.file.name, content, zone, now)
+                if not _shown(console, preview, settings):
+                    return console.refuse("cli-import-has-errors")
+                if not args.apply:
+                    console.say("cli-events-import-dry-run", count=len(preview.webinars))
+                    return 0
+                await event_import.apply(session, args.file.name, content, zone, now)
+                console.say("cli-events-imported", count=len(preview.webinars))
             elif args.action in ("move", "cancel"):
                 # The audience is told through the outbox; rendering the notices is the
                 # only part of the operator's commands that loads aiogram (keyboards).
-                from bot.i18n import Translator
                 from bot.notices import tell_audience_of_change
 
                 if when is not None:
@@ -68,7 +122,7 @@ async def run_events(settings: Settings, args: argparse.Namespace, console: Cons
                         None,
                         args.id,
                         when,
-                        utcnow(),
+                        now,
                         reminder_offsets=settings.reminder_offsets,
                     )
                 else:
@@ -90,22 +144,17 @@ async def run_events(settings: Settings, args: argparse.Namespace, console: Cons
     return 0
 
 
-async def _upcoming(session: AsyncSession, settings: Settings) -> list[Event]:
-    now = utcnow()
-    until = now + timedelta(weeks=settings.meetings_ahead_weeks)
-    return list(await events.upcoming(session, now, until, include_cancelled=True))
-
-
-def _list(console: Console, found: list[Event], settings: Settings) -> None:
+def _list(console: Console, found: Sequence[tuple[Event, str | None]], settings: Settings) -> None:
+    """Meetings and webinars a line each, with the public holiday one falls on."""
     t = console.t
     if not found:
         console.say("cli-events-none", weeks=settings.meetings_ahead_weeks)
-    for event in found:
+    for event, holiday in found:
         when = format_datetime(
             event.starts_at.astimezone(settings.zone), "EEE dd.MM.yyyy HH:mm", locale=t.locale
         )
-        cancelled = t("cli-event-cancelled-mark") if event.status == EventStatus.CANCELLED else ""
-        holiday = events.holiday_of(event, settings.zone, t.locale)
+        # StrEnum: the status compares with its value, and the models stay unloaded here.
+        cancelled = t("cli-event-cancelled-mark") if event.status == "cancelled" else ""
         console.say(
             "cli-events-line",
             id=event.id,
@@ -117,16 +166,10 @@ def _list(console: Console, found: list[Event], settings: Settings) -> None:
         )
 
 
-async def _import(
-    session: AsyncSession,
-    settings: Settings,
-    args: argparse.Namespace,
-    content: bytes,
-    console: Console,
-) -> int:
+def _shown(console: Console, preview: EventImport, settings: Settings) -> bool:
+    """The webinars a file would add, and every problem of a row; False when it has any."""
     t = console.t
-    result = await event_import.preview(session, args.file.name, content, settings.zone, utcnow())
-    for row in result.webinars:
+    for row in preview.webinars:
         console.say(
             "cli-events-import-row",
             row=row.row,
@@ -134,15 +177,8 @@ async def _import(
             when=local_time(row.starts_at, settings),
         )
     problems: dict[int, list[str]] = defaultdict(list)
-    for error in result.errors:
+    for error in preview.errors:
         problems[error.row].append(t(f"import-row-{error.reason}", value=error.value))
     for row_number, reasons in sorted(problems.items()):
         console.refuse("import-error-line", row=row_number, reason="; ".join(reasons))
-    if result.errors:
-        return console.refuse("cli-import-has-errors")
-    if not args.apply:
-        console.say("cli-events-import-dry-run", count=len(result.webinars))
-        return 0
-    await event_import.apply(session, args.file.name, content, settings.zone, utcnow())
-    console.say("cli-events-imported", count=len(result.webinars))
-    return 0
+    return not preview.errors

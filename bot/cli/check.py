@@ -1,0 +1,74 @@
+"""`python -m bot check`: what a deployment is set to, and whether Telegram and the
+database answer, in one run that names every problem."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from bot.cli.console import EXIT_CONFIG, EXIT_UNAVAILABLE, Console
+from bot.cli.parsing import Commands
+from bot.cli.telegram import CHECK_TIMEOUT, TokenRefused, telegram_username
+from bot.settings import Settings, data_dir, default_database_url
+
+
+def register(commands: Commands) -> None:
+    commands.add("check", run)
+
+
+def run(settings: Settings, args: argparse.Namespace, console: Console) -> int:
+    return asyncio.run(_check(settings, console))
+
+
+async def _check(settings: Settings, console: Console) -> int:
+    from bot.cli.database import describe_database
+    from bot.views import database_failure
+    from storage import migrate
+    from storage.db import create_engine, ping
+
+    console.say(f"cli-check-mode-{settings.mode.value}")
+    console.say("cli-check-token-set" if settings.bot_token else "cli-check-token-missing")
+    api = str(settings.telegram_api_base or "https://api.telegram.org")
+    console.say("cli-check-api", url=api)
+    # Telegram first: a token it refuses is the commonest first-deployment mistake. The
+    # database is still checked, so one run names every problem.
+    status = await _check_telegram(settings, console, api) if settings.bot_token else EXIT_CONFIG
+    console.say("cli-check-zone", zone=settings.timezone, language=settings.default_locale)
+    console.say("cli-check-admins", count=len(settings.admin_ids))
+    console.say("cli-check-fsm-redis" if settings.redis_url else "cli-check-fsm-database")
+    console.say("cli-check-database", database=describe_database(settings.database_url))
+    if settings.database_url == default_database_url():
+        console.say("cli-check-data-dir", folder=str(data_dir()))
+    engine = create_engine(settings.database_url)
+    try:
+        await ping(engine)
+        current = await migrate.current_revision(engine)
+    except Exception as exc:  # the operator needs the reason, whatever the driver raised
+        reason = database_failure(console.t, exc, settings.database_url)
+        return console.refuse("cli-check-database-unavailable", EXIT_UNAVAILABLE, reason=reason)
+    finally:
+        await engine.dispose()
+    head = migrate.head_revision()
+    if current is None:
+        console.say("cli-check-schema-empty", head=head)
+    elif current == head:
+        console.say("cli-check-schema-current", revision=current)
+    else:
+        console.say("cli-check-schema-behind", revision=current, head=head)
+    return status
+
+
+async def _check_telegram(settings: Settings, console: Console, api: str) -> int:
+    """getMe: the bot's @username, or the one reason Telegram did not say it."""
+    try:
+        username = await telegram_username(settings, CHECK_TIMEOUT)
+    except TokenRefused:
+        return console.refuse("cli-check-telegram-refused", EXIT_CONFIG)
+    except TimeoutError:
+        return console.refuse(
+            "cli-check-telegram-timeout", EXIT_UNAVAILABLE, url=api, seconds=int(CHECK_TIMEOUT)
+        )
+    except Exception:  # no route, refused connection, a 5xx: Telegram cannot be used now
+        return console.refuse("cli-check-telegram-unreachable", EXIT_UNAVAILABLE, url=api)
+    console.say("cli-check-telegram-bot", username=username)
+    return 0
