@@ -43,9 +43,10 @@ import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import insert, select
 
@@ -203,6 +204,14 @@ class Crowd:
         return latency
 
 
+class Pressing(Protocol):
+    """What the two loops drive: a Crowd, or a stand-in for it in a test."""
+
+    respondents: list[Respondent]
+
+    async def press(self, respondent: Respondent) -> float: ...
+
+
 async def closed_loop(crowd: Crowd) -> tuple[float, list[float]]:
     """Every respondent answers its next survey, pressing without pause; (elapsed seconds,
     latencies)."""
@@ -217,25 +226,33 @@ async def closed_loop(crowd: Crowd) -> tuple[float, list[float]]:
     return time.perf_counter() - started, latencies
 
 
-async def fixed_rate(
-    crowd: Crowd, rate: float, seconds: float, seed: int = 16
-) -> tuple[float, list[float], int]:
+@dataclass
+class Offered:
+    """What a fixed-rate run saw."""
+
+    elapsed: float  # seconds: the window, or until the last answer if later
+    latencies: list[float] = field(default_factory=list)
+    lost: int = 0  # presses never answered
+    turned_away: int = 0  # arrivals that found every respondent waiting for the bot
+
+    @property
+    def achieved(self) -> float:
+        return len(self.latencies) / self.elapsed
+
+
+async def fixed_rate(crowd: Pressing, rate: float, seconds: float, seed: int = 16) -> Offered:
     """Presses arriving as a Poisson process at `rate` a second for `seconds`, each by a
-    respondent picked at random among those not waiting for the bot; (elapsed seconds until
-    the last answer, latencies, errors: presses never answered and arrivals that found every
-    respondent waiting)."""
+    respondent picked at random among those not waiting for the bot."""
     rng = random.Random(seed)
     idle = [respondent for respondent in crowd.respondents if respondent.data is not None]
-    latencies: list[float] = []
-    errors = 0
+    seen = Offered(elapsed=0.0)
     pending: set[asyncio.Task[None]] = set()
 
     async def press(respondent: Respondent) -> None:
-        nonlocal errors
         try:
-            latencies.append(await crowd.press(respondent))
+            seen.latencies.append(await crowd.press(respondent))
         except TimeoutError:
-            errors += 1  # what its screen shows is unknown: it presses no more
+            seen.lost += 1  # what its screen shows is unknown: it presses no more
             return
         if respondent.data is not None:
             idle.append(respondent)
@@ -246,7 +263,7 @@ async def fixed_rate(
     while (arrival := arrival + rng.expovariate(rate)) < started + seconds:
         await asyncio.sleep(arrival - loop.time())
         if not idle:
-            errors += 1
+            seen.turned_away += 1
             continue
         chosen = rng.randrange(len(idle))
         idle[chosen], idle[-1] = idle[-1], idle[chosen]
@@ -255,7 +272,9 @@ async def fixed_rate(
         task.add_done_callback(pending.discard)
     if pending:
         await asyncio.wait(set(pending))
-    return loop.time() - started, latencies, errors
+    # The window is `seconds` long even when its last arrival came early.
+    seen.elapsed = max(loop.time() - started, seconds)
+    return seen
 
 
 def fixed_rate_surveys(directors: int, presses: int, rate: float, seconds: float) -> int:
@@ -329,15 +348,29 @@ class Row:
     database: str
     saturation_bot: float  # answers a second
     saturation_echo: float
-    offered: float | None = None  # the fixed-rate part, when run
-    achieved: float = 0.0
-    latencies: tuple[float, float, float] = (math.nan,) * 3
-    errors: int = 0
+    offered: float = 0.0  # presses a second; the rest of the row is the fixed-rate run's
+    seen: Offered | None = None
+    logged: int = 0  # ERROR and CRITICAL lines in the bot's log
+
+    def errors(self) -> str:
+        """The sum, and its parts when there are any."""
+        assert self.seen is not None
+        lost, turned_away = self.seen.lost, self.seen.turned_away
+        total = lost + turned_away + self.logged
+        if not total:
+            return "0"
+        return f"{total} ({lost} lost, {turned_away} turned away, {self.logged} logged)"
 
 
 async def measure(database: str, url: str | None, arguments: argparse.Namespace) -> Row:
     """Saturation rounds, bot and echo bot in turn, then the fixed-rate run when asked."""
-    workdir = Path(tempfile.mkdtemp(prefix=f"bench-surveys-{database}-"))
+    with tempfile.TemporaryDirectory(prefix=f"bench-surveys-{database}-") as name:
+        return await measure_in(database, url, arguments, Path(name))
+
+
+async def measure_in(
+    database: str, url: str | None, arguments: argparse.Namespace, workdir: Path
+) -> Row:
     url = url or sqlite_url(workdir / "bot.sqlite3")
     presses = arguments.questions + 1  # open, then one answer per question
     rounds = arguments.rounds
@@ -348,7 +381,7 @@ async def measure(database: str, url: str | None, arguments: argparse.Namespace)
     )
     openings = await prepare(url, arguments.directors, arguments.questions, rounds + offered)
     totals: dict[str, tuple[float, list[float]]] = {"full bot": (0.0, []), "echo bot": (0.0, [])}
-    fixed: tuple[float, list[float], int] | None = None
+    fixed: Offered | None = None
     async with running(url, workdir) as (bot, echo_telegram):
         crowds = {
             "full bot": Crowd(bot.telegram, openings, presses),
@@ -371,13 +404,8 @@ async def measure(database: str, url: str | None, arguments: argparse.Namespace)
     full = report(f"{database} full bot", *totals["full bot"])
     bare = report(f"{database} echo bot", *totals["echo bot"])
     print(f"{database} ratio (full / echo updates per second): {full / bare:.2f}")
-    row = Row(database, full, bare)
-    if fixed is not None:
-        elapsed, latencies, errors = fixed
-        logged = sum(" ERROR " in line or " CRITICAL " in line for line in bot.log().splitlines())
-        row.offered, row.achieved = arguments.rate, len(latencies) / elapsed
-        row.latencies, row.errors = percentiles(latencies), errors + logged
-    return row
+    logged = sum(" ERROR " in line or " CRITICAL " in line for line in bot.log().splitlines())
+    return Row(database, full, bare, arguments.rate, fixed, logged)
 
 
 def table(rows: list[Row]) -> str:
@@ -388,11 +416,13 @@ def table(rows: list[Row]) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in rows:
-        p50, p95, p99 = (f"{value * 1000:.0f} ms" for value in row.latencies)
-        verdict = "ok" if row.latencies[2] <= P99_GOAL else "over"
+        assert row.seen is not None
+        cuts = percentiles(row.seen.latencies)
+        p50, p95, p99 = (f"{value * 1000:.0f} ms" for value in cuts)
+        verdict = "ok" if cuts[2] <= P99_GOAL else "over"
         lines.append(
-            f"| {row.database} | {row.offered or 0:.0f}/s | {row.achieved:.1f}/s | {p50} | {p95} "
-            f"| {p99} ({verdict}) | {row.errors} | {row.saturation_bot:.0f}/s "
+            f"| {row.database} | {row.offered:.0f}/s | {row.seen.achieved:.1f}/s | {p50} | {p95} "
+            f"| {p99} ({verdict}) | {row.errors()} | {row.saturation_bot:.0f}/s "
             f"| {row.saturation_echo:.0f}/s | {row.saturation_bot / row.saturation_echo:.2f} |"
         )
     return "\n".join(lines)
