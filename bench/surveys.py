@@ -404,6 +404,8 @@ async def measure_in(
     full = report(f"{database} full bot", *totals["full bot"])
     bare = report(f"{database} echo bot", *totals["echo bot"])
     print(f"{database} ratio (full / echo updates per second): {full / bare:.2f}")
+    if fixed is not None:  # at once: the table comes only after the last database
+        report(f"{database} fixed rate", fixed.elapsed, fixed.latencies)
     logged = sum(" ERROR " in line or " CRITICAL " in line for line in bot.log().splitlines())
     return Row(database, full, bare, arguments.rate, fixed, logged)
 
