@@ -1,11 +1,11 @@
-"""Set-up shared by the benchmarks: a fresh migrated SQLite file with many directors."""
+"""Set-up shared by the benchmarks: a fresh migrated database with many directors."""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage import migrate
@@ -14,11 +14,21 @@ from storage.models import Participant, Role
 from storage.types import utcnow
 
 
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
 async def database_with_directors(
-    directors: int, first_telegram_id: int, path: Path | None = None
+    directors: int, first_telegram_id: int, url: str | None = None
 ) -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
-    path = path or Path(tempfile.mkdtemp(prefix="bench-")) / "bench.sqlite3"
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    """`url`: a new SQLite file by default; a PostgreSQL database has its public schema
+    emptied first, so each run starts from the same state."""
+    url = url or sqlite_url(Path(tempfile.mkdtemp(prefix="bench-")) / "bench.sqlite3")
+    engine = create_engine(url)
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
     await migrate.upgrade(engine)
     sessions = create_session_factory(engine)
     now = utcnow()

@@ -22,6 +22,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import InlineKeyboardMarkup, Update
 
+from bench.common import sqlite_url
 from bench.echo_bot import echo_dispatcher
 from bench.surveys import prepare
 from bot.app import build_dispatcher
@@ -67,8 +68,9 @@ async def main(directors: int, questions: int, rounds: int) -> None:
 
 
 async def measure(path: Path, directors: int, questions: int, rounds: int) -> None:
-    openings = await prepare(path, directors, questions, rounds + 1)
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    url = sqlite_url(path)
+    openings = await prepare(url, directors, questions, rounds + 1)
+    engine = create_engine(url)
     sessions = create_session_factory(engine)
     bot, recorded = recording_bot()
     full = build_dispatcher(

@@ -1,0 +1,46 @@
+"""The survey benchmark's fixed-rate mode, small: it runs end to end and prints its table."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+
+from tests.support.bot_process import PROJECT_ROOT
+
+
+async def test_fixed_rate_bench_prints_a_table_of_figures_without_errors() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.surveys",
+        "--fixed-rate",
+        *("--directors", "20", "--questions", "3", "--rounds", "1"),
+        *("--seconds", "3", "--rate", "20", "--databases", "sqlite"),
+        cwd=PROJECT_ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output = (await asyncio.wait_for(process.communicate(), 120))[0].decode()
+    assert process.returncode == 0, output
+
+    rows = [line for line in output.splitlines() if line.startswith("| sqlite |")]
+    assert len(rows) == 1, output
+    cells = [cell.strip() for cell in rows[0].strip("|").split("|")]
+    database, offered, achieved, p50, p95, p99, errors, bot, echo, ratio = cells
+    assert (database, offered, errors) == ("sqlite", "20/s", "0"), output
+    # About 60 Poisson arrivals in 3 s: the achieved rate is near the offered one.
+    assert 10 < figure(achieved) < 40, output
+    latencies = [figure(cell) for cell in (p50, p95, p99)]
+    assert 0 < latencies[0] <= latencies[1] <= latencies[2], output
+    assert p99.endswith(("(ok)", "(over)")), output
+    assert figure(bot) > 0, output
+    assert figure(echo) > 0, output
+    assert figure(ratio) > 0, output
+
+
+def figure(cell: str) -> float:
+    """The number a cell starts with ("21.3/s", "27 ms (ok)", "0.25")."""
+    found = re.match(r"\d+(\.\d+)?", cell)
+    assert found is not None, cell
+    return float(found[0])
