@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, CommandStart, Filter, StateFilter
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
@@ -29,6 +29,21 @@ class Pressed(Filter):
         if unpacked is None or not self._route.matches(unpacked):
             return False
         return {"callback_data": unpacked}
+
+
+class Typed(Filter):
+    """A message with text. (A filter class: aiogram runs a plain callable such as
+    `F.text` in a worker thread each time, which costs more than the check.)"""
+
+    async def __call__(self, message: Message) -> bool:
+        return message.text is not None
+
+
+class WithFile(Filter):
+    """A message with a document or a photo."""
+
+    async def __call__(self, message: Message) -> bool:
+        return message.document is not None or bool(message.photo)
 
 
 async def _nothing(*_args: Any) -> None:
@@ -67,9 +82,9 @@ def router_of(routes: Routes) -> Router:
                 CommandStart(deep_link=True) if route.deep_link else Command(*route.commands)
             )
         elif route.kind == "text":
-            filters.append(F.text)
+            filters.append(Typed())
         elif route.kind == "document":
-            filters.append(F.document | F.photo)
+            filters.append(WithFile())
         router.message.register(_receiving(route), *filters)
     return router
 
