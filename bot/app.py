@@ -24,22 +24,22 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods.base import Response, TelegramMethod
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.bot_api import PatientRequests, until_answered
 from bot.cli import EXIT_CONFIG, EXIT_UNAVAILABLE
 from bot.http_server import Metrics, Monitor
 from bot.i18n import Translator
-from bot.middlewares import (
+from bot.runtime import settle_after_start
+from bot.services import registration, updates
+from bot.services.delivery import RetryPolicy, wake_on_enqueue
+from bot.settings import Mode, Settings
+from bot.telegram.bot_api import PatientRequests, until_answered
+from bot.telegram.commands import set_commands
+from bot.telegram.middlewares import (
     AnswerAfterHandling,
     CommandsEndWizards,
     DbSessionMiddleware,
     ParticipantMiddleware,
     PrivateChatsOnly,
 )
-from bot.runtime import settle_after_start
-from bot.services import registration, updates
-from bot.services.delivery import RetryPolicy, wake_on_enqueue
-from bot.settings import Mode, Settings
-from bot.telegram.commands import set_commands
 from bot.telegram.routing import routers
 from bot.views import database_failure
 from scheduler import build_scheduler
@@ -75,7 +75,7 @@ def keep_response_models() -> None:
 
 
 def build_bot(settings: Settings, *, patient: bool = True) -> Bot:
-    """The bot handlers reply with is `patient` (bot.bot_api.PatientRequests): a 429 is
+    """The bot handlers reply with is `patient` (bot.telegram.bot_api.PatientRequests): a 429 is
     waited out and a call that cannot have reached Telegram is made again. The scheduler
     and the delivery loop take one that is not: they pace themselves, and a call that
     fails is made again on their next round."""
@@ -266,7 +266,7 @@ async def run(settings: Settings) -> None:
         runners = []
         try:
             if settings.mode is Mode.WEBHOOK:
-                from bot.webhook import start_webhook_server
+                from bot.telegram.webhook import start_webhook_server
 
                 # Listening before Telegram is told the URL: it may post at once.
                 runners.append(await start_webhook_server(app, monitor))
@@ -341,7 +341,7 @@ async def _introduce(app: Application) -> None:
         coordinators = await registration.coordinators(session)
     await set_commands(app.bot, app.translator, coordinators)
     if app.settings.mode is Mode.WEBHOOK:
-        from bot.webhook import register_webhook
+        from bot.telegram.webhook import register_webhook
 
         await register_webhook(app)
     else:

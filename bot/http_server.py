@@ -1,6 +1,6 @@
 """The bot's HTTP routes beside the webhook: `/healthz` and `/metrics` (Prometheus).
 
-In webhook mode they are served by the webhook server (bot/webhook.py); with `HTTP_PORT`
+In webhook mode they are served by the webhook server (bot/telegram/webhook.py); with `HTTP_PORT`
 set, by a server of their own as well (in polling mode the only one). `add_routes` is
 the one place that puts routes on either server: another feature served over HTTP adds
 its routes there.

@@ -19,10 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import notices
 from bot.conversation.actions import AckCb, BroadcastCb, MenuCb, MunicipalityCb, PickCb, RemindCb
-from bot.conversation.screens import Press
+from bot.conversation.screens import Press, screen_of
 from bot.i18n import Localizer, Translator
 from bot.keyboards import inline, menu_button, municipalities_keyboard
-from bot.sending import send_payload
 from bot.services import broadcasts, directory, events, reminders, surveys
 from bot.services.access import Action, can
 from bot.services.audience import Audience
@@ -31,6 +30,7 @@ from bot.services.delivery import Payload
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.numbers import whole_number
 from bot.settings import Settings
+from bot.telegram.chat import send_screen
 from bot.telegram.routing import Pressed
 from bot.views import format_when, shorten
 from handlers.shared import answer_reminded, drop_keyboard, message_of
@@ -364,7 +364,7 @@ async def _preview(
     draft = _draft(data)
     await state.set_state(Compose.confirm)
     await message.answer(t("broadcast-preview"))
-    await send_payload(bot, message.chat.id, notices.announcement(t, draft))
+    await send_screen(bot, message.chat.id, screen_of(notices.announcement(t, draft)))
     count = await broadcasts.audience_size(
         session, participant, Audience.from_json(data["audience"])
     )

@@ -29,9 +29,10 @@ from aiogram.exceptions import (
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.sending import send_payload
+from bot.conversation.screens import screen_of
 from bot.services import delivery
 from bot.services.delivery import Outcome, Payload, RetryPolicy
+from bot.telegram.chat import send_screen
 from storage.models import OutboxMessage, OutboxStatus
 from storage.types import utcnow
 
@@ -307,7 +308,9 @@ class DeliveryLoop:
     async def _send(self, row: OutboxMessage) -> Message:
         started = time.monotonic()
         try:
-            return await send_payload(self._bot, row.chat_id, Payload.from_json(row.payload))
+            return await send_screen(
+                self._bot, row.chat_id, screen_of(Payload.from_json(row.payload))
+            )
         finally:
             if self._observe_send is not None:
                 self._observe_send(time.monotonic() - started)

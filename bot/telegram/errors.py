@@ -12,9 +12,9 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import CallbackQuery, Chat, ErrorEvent, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.bot_api import TRANSIENT, describe
 from bot.i18n import Localizer, Translator
 from bot.services.errors import DomainError
+from bot.telegram.bot_api import TRANSIENT, describe
 from bot.views import error_text
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ async def on_error(
 ) -> bool:
     # Only the update id and the traceback: never the text of the update (personal data).
     if isinstance(event.exception, TRANSIENT):
-        # Telegram failed the call (after bot.bot_api's waits and safe retries): not a
+        # Telegram failed the call (after bot.telegram.bot_api's waits and safe retries): not a
         # defect here, and its traceback only aiogram's frames. One line per update.
         logger.error(
             "Unhandled error while processing update %s: %s",

@@ -30,12 +30,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
-from bot.middlewares import AnswerAfterHandling
 from bot.services import broadcasts, events, registration, surveys
 from bot.services.audience import Audience
 from bot.services.delivery import Payload
 from bot.services.survey_definitions import load_definition
 from bot.settings import PROJECT_ROOT
+from bot.telegram.middlewares import AnswerAfterHandling
 from handlers.broadcasts import Compose
 from handlers.events import Webinar
 from storage.models import Role, SurveyResponse

@@ -1,4 +1,4 @@
-"""bot.bot_api: what the handlers' bot does with a 429, a 5xx or a network error, and the
+"""bot.telegram.bot_api: what the handlers' bot does with a 429, a 5xx or a network error, and the
 start-up's attempts until Telegram answers."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from aiogram.methods import AnswerCallbackQuery, GetMe, SendMessage, TelegramMet
 from aiohttp import ClientConnectorError
 from aiohttp.client_reqrep import ConnectionKey
 
-from bot.bot_api import PatientRequests, until_answered
+from bot.telegram.bot_api import PatientRequests, until_answered
 from tests.support.recording import RecordingSession, recording_bot
 
 
