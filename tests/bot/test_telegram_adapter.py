@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversation.actions import PickCb, SurveyCb
 from bot.conversation.routes import Routes, State, StateGroup
-from bot.conversation.screens import Attachment, Link, Screen, Upload
+from bot.conversation.screens import Attachment, Link, Press, Screen, Upload
 from bot.conversation.turn import Turn
 from bot.i18n import Translator
 from bot.services import updates
@@ -71,7 +71,7 @@ async def named(turn: Turn) -> None:
 async def file(turn: Turn) -> None:
     caption = "а" * (CAPTION_LIMIT + 1) if turn.args == "long" else "Отчёт"
     upload = Upload(b"PK\x03\x04", "report.xlsx")
-    rows = [
+    rows: list[list[Press]] = [
         [("Открыть сайт", Link("https://example.org/"))],
         [("Ещё", PickCb(field="f", value="1"))],
     ]
