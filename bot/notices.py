@@ -7,17 +7,14 @@ from collections.abc import Sequence
 from contextlib import suppress
 from datetime import datetime, timedelta
 from html import escape
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import InlineKeyboardMarkup
 from babel.dates import format_datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation.actions import AckCb, BroadcastCb, HolidayCb, RsvpCb, SurveyCb
 from bot.i18n import Localizer, Translator
-from bot.keyboards import inline
 from bot.services import broadcasts, delivery, events, surveys
 from bot.services.access import Action, can
 from bot.services.delivery import Button, Outgoing, Payload
@@ -34,6 +31,13 @@ from storage.models import (
     Survey,
 )
 from storage.types import utcnow
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+    from aiogram.types import InlineKeyboardMarkup
+
+# The announcement's progress message is edited through aiogram, imported there: the steps
+# that only send survey reminders (bot.services.delivery's outbox) import no aiogram.
 
 
 def rsvp_buttons(
@@ -343,6 +347,8 @@ async def update_progress(
 ) -> None:
     """Edits the author's progress message; marks the broadcast done when nothing is left
     (a stopped one finished once its last request on the wire has come back)."""
+    from aiogram.exceptions import TelegramBadRequest
+
     progress = await broadcasts.progress(session, broadcast)
     cancelled = broadcast.status == BroadcastStatus.CANCELLED
     if cancelled:
@@ -372,6 +378,8 @@ def progress_markup(
 ) -> InlineKeyboardMarkup | None:
     """«Остановить отправку» while it goes out; «Отправить повторно» on the final report
     when some copies failed or may not have arrived."""
+    from bot.keyboards import inline
+
     if broadcast.status in (BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING):
         return inline(
             [(t("button-broadcast-cancel"), BroadcastCb(action="cancel", id=broadcast.id))]
@@ -465,14 +473,15 @@ async def send_survey_nudges(
     scope = None
     if actor is not None and not can(actor, Action.CHOOSE_MUNICIPALITY):
         scope = actor.municipality_id
+    waiting = [
+        item
+        for item in await surveys.assignments(session, survey)
+        if (item.response is None or item.response.status != ResponseStatus.SUBMITTED)
+        and (scope is None or (item.school is not None and item.school.municipality_id == scope))
+    ]
     outgoing = []
-    for item in await surveys.assignments(session, survey):
-        if item.response is not None and item.response.status == ResponseStatus.SUBMITTED:
-            continue
-        if scope is not None and (item.school is None or item.school.municipality_id != scope):
-            continue
+    for item, standing in zip(waiting, await surveys.standings(session, waiting), strict=True):
         t = translator.for_locale(item.participant.locale)
-        standing = await surveys.progress(session, item.definition, item.response)
         if standing.complete:
             payload = _survey_payload(
                 t, "survey-nudge-ready", item, survey, zone, button="survey-continue"
