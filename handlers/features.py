@@ -34,7 +34,7 @@ FEATURES: tuple[Routes | Callable[[], object], ...] = (
     events.build_router,
     broadcasts.build_router,
     surveys.routes,
-    survey_admin.build_router,
+    survey_admin.routes,
     analytics.build_router,
     admin.build_router,
     fallback.routes,

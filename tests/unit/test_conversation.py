@@ -19,6 +19,7 @@ CONVERTED_STEPS = (
     "handlers.fallback",
     "handlers.language",
     "handlers.menu",
+    "handlers.survey_admin",
     "handlers.surveys",
 )
 CONVERSATION = tuple(
