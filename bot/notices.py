@@ -443,14 +443,15 @@ async def send_survey_nudges(
     scope = None
     if actor is not None and not can(actor, Action.CHOOSE_MUNICIPALITY):
         scope = actor.municipality_id
+    waiting = [
+        item
+        for item in await surveys.assignments(session, survey)
+        if (item.response is None or item.response.status != ResponseStatus.SUBMITTED)
+        and (scope is None or (item.school is not None and item.school.municipality_id == scope))
+    ]
     outgoing = []
-    for item in await surveys.assignments(session, survey):
-        if item.response is not None and item.response.status == ResponseStatus.SUBMITTED:
-            continue
-        if scope is not None and (item.school is None or item.school.municipality_id != scope):
-            continue
+    for item, standing in zip(waiting, await surveys.standings(session, waiting), strict=True):
         t = translator.for_locale(item.participant.locale)
-        standing = await surveys.progress(session, item.definition, item.response)
         if standing.complete:
             payload = _survey_payload(
                 t, "survey-nudge-ready", item, survey, zone, button="survey-continue"

@@ -1,4 +1,4 @@
-"""Surveys as messages: a question with its buttons, the summary, the list of my surveys."""
+"""Surveys as screens: a question with its buttons, the summary, the list of my surveys."""
 
 from __future__ import annotations
 
@@ -7,17 +7,17 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram.types import InlineKeyboardMarkup
 from babel.numbers import format_decimal
 
 from bot.conversation.actions import SurveyCb
-from bot.conversation.screens import Press
+from bot.conversation.buttons import menu_button
+from bot.conversation.screens import Press, Screen
 from bot.i18n import Localizer
-from bot.keyboards import inline, menu_button
 from bot.services.survey_definitions import Question, SurveyDefinition
 from bot.services.survey_engine import AnswerError, SurveyEngine
-from bot.services.surveys import Standing
-from bot.views import format_when
+from bot.services.surveys import Mine, OnScreen, Standing
+from bot.views import format_when, shorten
+from storage.models import ResponseStatus
 
 Rows = list[list[Press]]
 
@@ -44,7 +44,7 @@ def question_message(
     answers: Mapping[str, Any],
     picked: Sequence[str] = (),
     school: str | None = None,
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> Screen:
     """«Вопрос 3 из 12» with a bar, the school answered for (if named), the question, its
     help, and the buttons its type needs. A question answered before (after «Назад») shows
     that answer: marked on its button, or «Сейчас: …» with «Оставить ответ» when typed."""
@@ -111,7 +111,7 @@ def question_message(
         navigation.append((t("survey-skip"), button("skip")))
     if navigation:
         rows.append(navigation)
-    return "\n".join(lines), inline(*rows)
+    return Screen("\n".join(lines), rows)
 
 
 def format_answer(t: Localizer, question: Question, value: Any) -> str:
@@ -158,7 +158,7 @@ def summary_message(
     editable: bool,
     read_only: str = "survey-read-only",
     school: str | None = None,
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> Screen:
     """Every answer; while `editable`, the submit on top and a grid of numbered edit
     buttons, else the `read_only` note (the key of why not) and the way back to the menu."""
     if editable:
@@ -188,7 +188,7 @@ def summary_message(
     else:
         lines.append(t(read_only))
         rows.append([menu_button(t)])
-    return "\n".join(lines), inline(*rows)
+    return Screen("\n".join(lines), rows)
 
 
 def status_line(t: Localizer, standing: Standing, submitted: bool) -> str:
@@ -205,3 +205,85 @@ def status_line(t: Localizer, standing: Standing, submitted: bool) -> str:
 
 def deadline(t: Localizer, closes_at: Any, zone: ZoneInfo) -> str:
     return t("survey-deadline", when=format_when(closes_at, zone, t.locale))
+
+
+def on_screen(t: Localizer, shown: OnScreen) -> Screen:
+    """The question the respondent is at, or the summary (with why it cannot change when
+    it cannot: the window closed, or the response is someone else's)."""
+    response = shown.response
+    if shown.step is None:
+        return summary_message(
+            t,
+            shown.engine,
+            response.id,
+            shown.answers,
+            submitted=response.status == ResponseStatus.SUBMITTED,
+            editable=shown.editable,
+            read_only="survey-read-only" if shown.mine else "survey-read-only-earlier",
+            school=shown.school,
+        )
+    question = shown.engine.definition.questions[shown.step]
+    return question_message(
+        t, shown.engine, response.id, question, shown.answers, response.picked, shown.school
+    )
+
+
+def saved(
+    t: Localizer,
+    question: Question,
+    answers: Mapping[str, Any],
+    dropped: Sequence[Question] = (),
+) -> str:
+    """«✅ Ответ сохранён: «Вопрос?» — ответ»: what was saved, above the next step; then
+    each later question it ruled out, whose answer was deleted with it."""
+    lines = [
+        t(
+            "survey-saved",
+            question=escape(question.text.get(t.locale)),
+            answer=escape(format_answer(t, question, answers.get(question.id))),
+        )
+    ]
+    lines += [t("survey-dropped", question=escape(gone.text.get(t.locale))) for gone in dropped]
+    return "\n".join(lines)
+
+
+def mine_screen(t: Localizer, found: Mine, zone: ZoneInfo) -> Screen:
+    """/surveys: each open survey with where the person is and its deadline, a button to
+    start, go on or look; then the closed rounds' responses, to read."""
+    if not found.open and not found.closed:
+        return Screen(t("surveys-none"))
+    lines = [t("surveys-title")] if found.open else [t("surveys-none")]
+    rows: Rows = []
+    for item, standing in found.open:
+        title = item.definition.title.get(t.locale)
+        school = f" — {escape(item.school.short_name)}" if item.school else ""
+        submitted = item.response is not None and item.response.status == ResponseStatus.SUBMITTED
+        status = status_line(t, standing, submitted)
+        lines.append(
+            f"• <b>{escape(title)}</b>{school}: {status}. "
+            + deadline(t, item.survey.closes_at, zone)
+        )
+        label = t(
+            "survey-start"
+            if item.response is None
+            else "survey-view"
+            if submitted
+            else "survey-continue"
+        )
+        opening = SurveyCb(
+            action="open", survey=item.survey.id, school=item.school.id if item.school else 0
+        )
+        rows.append([(f"{label}: {shorten(title, 30)}", opening)])
+    if found.closed:
+        # Rounds already closed: what was given can be read, nothing changed.
+        lines += ["", t("surveys-closed-title")]
+    for answered in found.closed:
+        title = answered.definition.title.get(t.locale)
+        school = f" — {escape(answered.school.short_name)}" if answered.school else ""
+        sent = answered.response.status == ResponseStatus.SUBMITTED
+        status = t("survey-status-closed-submitted" if sent else "survey-status-closed-unsent")
+        when = deadline(t, answered.survey.closes_at, zone)
+        lines.append(f"• <b>{escape(title)}</b>{school}: {status}. {when}")
+        viewing = SurveyCb(action="view", response=answered.response.id)
+        rows.append([(f"{t('survey-view')}: {shorten(title, 30)}", viewing)])
+    return Screen("\n".join(lines), rows)

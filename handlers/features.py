@@ -24,7 +24,7 @@ from handlers import (
 # The order steps are tried in; the catch-alls come last. A module not yet moved to routes
 # gives its aiogram router's builder.
 FEATURES: tuple[Routes | Callable[[], object], ...] = (
-    surveys.build_answering_router,  # the busiest: see there
+    surveys.answering,  # the busiest: see there
     common.routes,
     language.routes,
     registration.build_router,
@@ -33,8 +33,8 @@ FEATURES: tuple[Routes | Callable[[], object], ...] = (
     coordinator.build_router,
     events.build_router,
     broadcasts.build_router,
-    surveys.build_router,
-    survey_admin.build_router,
+    surveys.routes,
+    survey_admin.routes,
     analytics.build_router,
     admin.build_router,
     fallback.routes,

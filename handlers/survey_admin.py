@@ -6,30 +6,26 @@ import asyncio
 from html import escape
 from pathlib import Path
 
-from aiogram import Bot, F, Router
-from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.conversation.actions import MenuCb, SurveyCb
+from bot.conversation.buttons import menu_button
+from bot.conversation.routes import Routes, State, StateGroup
 from bot.conversation.screens import Press
+from bot.conversation.turn import Turn
 from bot.i18n import Localizer
-from bot.keyboards import inline, menu_button
 from bot.services import surveys
 from bot.services.access import Action, can
 from bot.services.dates import parse_moment
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.survey_definitions import MAX_FILE_BYTES, SurveyFileError, parse_definition
-from bot.settings import Settings
-from bot.telegram.routing import Pressed
 from bot.views import format_when, shorten, survey_problem
-from handlers.shared import message_of
+from handlers import fallback
 from storage.models import Participant, SurveyStatus
 from storage.types import utcnow
 
+routes = Routes("survey_admin")
 
-class SurveyAdmin(StatesGroup):
+
+class SurveyAdmin(StateGroup):
     file = State()
     closes = State()
 
@@ -39,19 +35,14 @@ def _check(participant: Participant) -> None:
         raise AccessDenied()
 
 
-async def overview(
-    callback: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    t: Localizer,
-) -> None:
-    _check(participant)
-    await state.clear()
+@routes.press(MenuCb, item="surveys-admin")
+async def overview(turn: Turn, action: MenuCb) -> None:
+    t, settings = turn.t, turn.settings
+    _check(turn.participant)
+    await turn.state.clear()
     lines = [t("survey-admin-title")]
     rows: list[list[Press]] = []
-    for survey, in_progress, submitted in await surveys.overview(session):
+    for survey, in_progress, submitted in await surveys.overview(turn.session):
         title = surveys.definition_of(survey).title.get(t.locale)
         window = (
             t("survey-admin-until", when=format_when(survey.closes_at, settings.zone, t.locale))
@@ -82,56 +73,52 @@ async def overview(
         rows.append(row)
     rows.append([(t("button-survey-upload"), MenuCb(item="survey-upload"))])
     rows.append([menu_button(t)])
-    await message_of(callback).answer("\n".join(lines), reply_markup=inline(*rows))
+    await turn.say("\n".join(lines), *rows)
 
 
-async def ask_file(
-    callback: CallbackQuery, state: FSMContext, participant: Participant, t: Localizer
-) -> None:
-    _check(participant)
-    await state.set_state(SurveyAdmin.file)
-    await message_of(callback).answer(t("survey-admin-send-file"))
+@routes.press(MenuCb, item="survey-upload")
+async def ask_file(turn: Turn, action: MenuCb) -> None:
+    _check(turn.participant)
+    await turn.state.set_state(SurveyAdmin.file)
+    await turn.say(turn.t("survey-admin-send-file"))
 
 
-async def file_received(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    participant: Participant,
-    bot: Bot,
-    t: Localizer,
-) -> None:
-    _check(participant)
-    document = message.document
-    assert document is not None
-    back = inline([menu_button(t)])
-    # Refused before downloading; the state stays, so the corrected file can follow.
-    if (document.file_size or 0) > MAX_FILE_BYTES:
-        limit = MAX_FILE_BYTES // 1024
-        await message.answer(t("survey-admin-refused-too-large", limit=limit), reply_markup=back)
+@routes.document(state=SurveyAdmin.file)
+async def file_received(turn: Turn) -> None:
+    t, participant, document = turn.t, turn.participant, turn.file
+    if document is None or document.kind != "document":
+        # Only a document is a survey file; a photo is answered as the catch-all answers
+        # anything no step understands.
+        await fallback.unknown_message(turn)
         return
-    content = await bot.download(document.file_id)
-    assert content is not None
-    name = document.file_name or "survey.yaml"
+    _check(participant)
+    back = [menu_button(t)]
+    # Refused before downloading; the state stays, so the corrected file can follow.
+    if (document.size or 0) > MAX_FILE_BYTES:
+        limit = MAX_FILE_BYTES // 1024
+        await turn.say(t("survey-admin-refused-too-large", limit=limit), back)
+        return
+    content = await turn.chat.download(document)
+    name = document.name or "survey.yaml"
     try:
-        text = content.read().decode("utf-8")
+        text = content.decode("utf-8")
         # A worker thread: parsing half a megabyte of YAML takes a while in pure Python.
         definition = await asyncio.to_thread(parse_definition, text, Path(name))
     except UnicodeDecodeError:
-        await message.answer(t("survey-admin-problems", problems="UTF-8"), reply_markup=back)
+        await turn.say(t("survey-admin-problems", problems="UTF-8"), back)
         return
     except SurveyFileError as error:
-        await message.answer(_refusal(t, error), reply_markup=back)
+        await turn.say(_refusal(t, error), back)
         return
-    loaded = await surveys.load(session, participant, definition)
-    await state.clear()
-    await message.answer(
+    loaded = await surveys.load(turn.session, participant, definition)
+    await turn.state.clear()
+    await turn.say(
         t(
             f"survey-admin-loaded-{loaded.outcome}",
             code=loaded.survey.code,
             version=loaded.survey.version,
         ),
-        reply_markup=inline([menu_button(t)]),
+        [menu_button(t)],
     )
 
 
@@ -143,75 +130,48 @@ def _refusal(t: Localizer, error: SurveyFileError) -> str:
     return t("survey-admin-problems", problems=problems)
 
 
-async def ask_closes(
-    callback: CallbackQuery,
-    callback_data: SurveyCb,
-    state: FSMContext,
-    session: AsyncSession,
-    participant: Participant,
-    t: Localizer,
-) -> None:
-    _check(participant)
-    survey = await surveys.get(session, callback_data.survey)
-    await state.set_state(SurveyAdmin.closes)
-    new_round = callback_data.action == "admin-round"
-    await state.update_data(code=survey.code, new_round=new_round)
-    await message_of(callback).answer(
+@routes.press(SurveyCb, action={"admin-open", "admin-round"})
+async def ask_closes(turn: Turn, action: SurveyCb) -> None:
+    t = turn.t
+    _check(turn.participant)
+    survey = await surveys.get(turn.session, action.survey)
+    await turn.state.set_state(SurveyAdmin.closes)
+    new_round = action.action == "admin-round"
+    await turn.state.update_data(code=survey.code, new_round=new_round)
+    await turn.say(
         t("survey-admin-ask-closes-round", round=survey.round + 1)
         if new_round
         else t("survey-admin-ask-closes")
     )
 
 
-async def closes_typed(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    t: Localizer,
-) -> None:
-    _check(participant)
+@routes.text(state=SurveyAdmin.closes)
+async def closes_typed(turn: Turn) -> None:
+    t, settings = turn.t, turn.settings
+    _check(turn.participant)
     try:
-        closes = parse_moment(message.text or "", settings.zone)
+        closes = parse_moment(turn.text, settings.zone)
     except DomainError:
-        await message.answer(t("survey-admin-ask-closes"))
+        await turn.say(t("survey-admin-ask-closes"))
         return
-    data = await state.get_data()
+    data = await turn.state.get_data()
     survey = await surveys.open_window(
-        session,
-        participant,
+        turn.session,
+        turn.participant,
         str(data["code"]),
         closes,
         utcnow(),
         new_round=bool(data.get("new_round")),
     )
-    await state.clear()
+    await turn.state.clear()
     assert survey.closes_at is not None
     when = format_when(survey.closes_at, settings.zone, t.locale)
-    await message.answer(t("survey-admin-opened", when=when), reply_markup=inline([menu_button(t)]))
+    await turn.say(t("survey-admin-opened", when=when), [menu_button(t)])
 
 
-async def close(
-    callback: CallbackQuery,
-    callback_data: SurveyCb,
-    session: AsyncSession,
-    participant: Participant,
-    t: Localizer,
-) -> None:
-    _check(participant)
-    survey = await surveys.get(session, callback_data.survey)
-    await surveys.close(session, participant, survey.code, utcnow())
-    await message_of(callback).answer(t("survey-admin-closed"))
-
-
-def build_router() -> Router:
-    router = Router(name="survey_admin")
-    callbacks = router.callback_query
-    callbacks.register(overview, Pressed(MenuCb, item="surveys-admin"))
-    callbacks.register(ask_file, Pressed(MenuCb, item="survey-upload"))
-    router.message.register(file_received, SurveyAdmin.file, F.document)
-    callbacks.register(ask_closes, Pressed(SurveyCb, action={"admin-open", "admin-round"}))
-    router.message.register(closes_typed, SurveyAdmin.closes, F.text)
-    callbacks.register(close, Pressed(SurveyCb, action="admin-close"))
-    return router
+@routes.press(SurveyCb, action="admin-close")
+async def close(turn: Turn, action: SurveyCb) -> None:
+    _check(turn.participant)
+    survey = await surveys.get(turn.session, action.survey)
+    await surveys.close(turn.session, turn.participant, survey.code, utcnow())
+    await turn.say(turn.t("survey-admin-closed"))

@@ -672,14 +672,20 @@ def _answers_in(session: Session, definition: SurveyDefinition, response_id: int
     rows = session.connection().execute(_ANSWERS, {"response_id": response_id})
     values: dict[str, Any] = {}
     for row in rows:
-        kind = definition.question(row.question_id).type
-        if kind == "multi":
-            values.setdefault(row.question_id, [])
-            if row.option_id is not None:
-                values[row.question_id].append(row.option_id)
-        else:
-            values[row.question_id] = _value_of(kind, row)
+        _add_row(values, definition, row)
     return values
+
+
+def _add_row(values: dict[str, Any], definition: SurveyDefinition, row: Any) -> None:
+    """One answer row into the answers as the engine sees them (a multi-choice answer has
+    a row per option)."""
+    kind = definition.question(row.question_id).type
+    if kind == "multi":
+        values.setdefault(row.question_id, [])
+        if row.option_id is not None:
+            values[row.question_id].append(row.option_id)
+    else:
+        values[row.question_id] = _value_of(kind, row)
 
 
 def _value_of(kind: str, row: Any) -> Any:
@@ -975,8 +981,11 @@ async def progress(
     session: AsyncSession, definition: SurveyDefinition, response: SurveyResponse | None
 ) -> Standing:
     """The standing of a response (None: not begun); see `SurveyEngine.position`."""
+    return _standing(definition, await answers(session, response) if response is not None else {})
+
+
+def _standing(definition: SurveyDefinition, found: dict[str, Any]) -> Standing:
     engine = SurveyEngine(definition)
-    found = await answers(session, response) if response is not None else {}
     upcoming = engine.next_unanswered(found)
     if upcoming is None:
         shown = len(engine.visible(found))
@@ -1063,3 +1072,242 @@ async def owned_response(
     """A response of the participant's, for a unit they hold now (read-only is fine: the
     window may be closed)."""
     return await session.run_sync(_owned_in, participant.id, role_now(participant), response_id)
+
+
+# -- the respondent's flow -----------------------------------------------------------------
+#
+# Each function below is one press or message of a respondent: it checks, changes, commits
+# and returns what is on screen now (`OnScreen`), which the step renders.
+
+
+@dataclass(frozen=True)
+class OnScreen:
+    """A response as its respondent sees it now: the question at `step`, or the summary
+    (None). `editable`: theirs and the window open; `mine` False: the school's response,
+    given by someone before them, to read. `school`: the school a curator answers for,
+    named on every question and the summary (a curator answers for each of their schools)."""
+
+    response: SurveyResponse
+    survey: Survey
+    engine: SurveyEngine
+    answers: dict[str, Any]
+    step: int | None
+    editable: bool
+    mine: bool = True
+    school: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a press under a question did (see `press`), and the screen after it; `on_screen`
+    is None for a tick (the same question stays, its buttons change)."""
+
+    pressed: Pressed
+    on_screen: OnScreen | None
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A typed answer, committed: the question answered, what it dropped, the next step."""
+
+    question: Question
+    dropped: tuple[Question, ...]
+    on_screen: OnScreen
+
+
+async def _placed(
+    session: AsyncSession,
+    response: SurveyResponse,
+    survey: Survey,
+    answers: dict[str, Any],
+    step: int | None,
+    now: datetime,
+    *,
+    mine: bool = True,
+) -> OnScreen:
+    """The respondent put at `step` (the summary once the window is closed); someone
+    else's response is shown as its summary and left where it is."""
+    engine = SurveyEngine(definition_of(survey))
+    editable = mine and is_open(survey, now)
+    if mine:
+        await move_to(session, response, engine.definition, answers, step if editable else None)
+    school = None
+    if engine.definition.unit == "curator_school":
+        found = await school_of(session, response)
+        school = found.short_name if found is not None else None
+    return OnScreen(
+        response,
+        survey,
+        engine,
+        answers,
+        response.step if mine else None,
+        editable,
+        mine,
+        school,
+    )
+
+
+async def open_response(
+    session: AsyncSession,
+    participant: Participant,
+    survey_id: int,
+    school_id: int | None,
+    now: datetime,
+) -> OnScreen:
+    """«Начать» / «Продолжить» / «Посмотреть» in /surveys: the response started or resumed
+    (see `start`), at its first unanswered question, or its summary."""
+    response = await start(session, participant, survey_id, now, school_id)
+    survey = await get(session, response.survey_id)
+    found = await answers(session, response)
+    step = next_step(SurveyEngine(definition_of(survey)), response, found)
+    return await _placed(
+        session, response, survey, found, step, now, mine=is_mine(response, participant)
+    )
+
+
+async def answer(
+    session: AsyncSession,
+    participant: Participant,
+    response_id: int,
+    question_index: int,
+    action: str,
+    value: str,
+    now: datetime,
+) -> Answer:
+    """A button under a question (see `press`), then where the respondent is. The hot
+    path: one unit of statements for the press; the move after it only when it changes
+    (it rarely does: the press moved them)."""
+    pressed = await press(session, participant, response_id, question_index, action, value, now)
+    if action == "tog":
+        return Answer(pressed, None)
+    response = pressed.response
+    on_screen = await _placed(
+        session, response, pressed.survey, pressed.answers, response.step, now
+    )
+    return Answer(pressed, on_screen)
+
+
+async def answer_typed(
+    session: AsyncSession, participant: Participant, response_id: int, text: str, now: datetime
+) -> Typed:
+    """A typed answer (number, text) to the question on screen: parsed, stored, committed.
+    AnswerError when the summary is on screen ("use-buttons") or the text does not fit;
+    DomainError when the response is no longer theirs or the window closed."""
+    response, survey = await owned_response(session, participant, response_id)
+    if response.step is None:  # the summary is on screen
+        raise AnswerError("use-buttons")
+    definition = definition_of(survey)
+    question = definition.questions[response.step]
+    value = SurveyEngine(definition).parse(question, text)
+    recorded = await record(session, participant, response.id, question.id, value, now)
+    on_screen = await _placed(session, response, survey, recorded.answers, response.step, now)
+    return Typed(question, recorded.dropped, on_screen)
+
+
+async def edit(
+    session: AsyncSession,
+    participant: Participant,
+    response_id: int,
+    question_index: int,
+    now: datetime,
+) -> OnScreen:
+    """«Изменить N» under the summary: the respondent back at that question, if it is
+    still asked and the window open."""
+    response, survey = await owned_response(session, participant, response_id)
+    definition = definition_of(survey)
+    if not 0 <= question_index < len(definition.questions):
+        raise AccessDenied()
+    found = await answers(session, response)
+    if not SurveyEngine(definition).is_visible(definition.questions[question_index], found):
+        raise AnswerError("stale-button")
+    if not is_open(survey, now):
+        raise DomainError("survey-closed")
+    return await _placed(session, response, survey, found, question_index, now)
+
+
+async def hand_in(
+    session: AsyncSession, participant: Participant, response_id: int, now: datetime
+) -> OnScreen:
+    """«Отправить»: the response submitted (see `submit`), and its summary."""
+    response = await submit(session, participant, response_id, now)
+    survey = await get(session, response.survey_id)
+    found = await answers(session, response)
+    return await _placed(session, response, survey, found, None, now)
+
+
+async def read_closed(
+    session: AsyncSession, participant: Participant, response_id: int
+) -> OnScreen:
+    """A closed round's response from /surveys, to read (see `readable_response`)."""
+    response, survey = await readable_response(session, participant, response_id)
+    engine = SurveyEngine(definition_of(survey))
+    school = None
+    if engine.definition.unit == "curator_school":
+        found = await school_of(session, response)
+        school = found.short_name if found is not None else None
+    return OnScreen(
+        response,
+        survey,
+        engine,
+        await answers(session, response),
+        None,
+        editable=False,
+        school=school,
+    )
+
+
+@dataclass(frozen=True)
+class Mine:
+    """/surveys: what the participant is asked now, each with its standing, and the closed
+    rounds' responses they may read."""
+
+    open: list[tuple[Assignment, Standing]]
+    closed: list[Answered]
+
+
+async def my_surveys(session: AsyncSession, participant: Participant, now: datetime) -> Mine:
+    """The list /surveys shows; every open response's answers read in one statement."""
+    items = await mine(session, participant, now)
+    found = list(zip(items, await standings(session, items), strict=True))
+    return Mine(found, await answered_closed(session, participant, now))
+
+
+async def standings(session: AsyncSession, items: Sequence[Assignment]) -> list[Standing]:
+    """The standing of each assignment's response (see `progress`), every response's
+    answers read in one statement."""
+    responses = {item.response.id: item.definition for item in items if item.response}
+    found = await session.run_sync(_answers_of_many, responses)
+    return [
+        _standing(item.definition, found[item.response.id] if item.response else {})
+        for item in items
+    ]
+
+
+def _answers_of_many(
+    session: Session, definitions: dict[int, SurveyDefinition]
+) -> dict[int, dict[str, Any]]:
+    """The answers of several responses (by id, with their definitions): one query for up
+    to `_IDS_PER_QUERY` of them."""
+    found: dict[int, dict[str, Any]] = {response_id: {} for response_id in definitions}
+    ids = list(definitions)
+    for first in range(0, len(ids), _IDS_PER_QUERY):
+        rows = session.connection().execute(
+            select(
+                SurveyAnswer.response_id,
+                SurveyAnswer.question_id,
+                SurveyAnswer.option_id,
+                SurveyAnswer.number,
+                SurveyAnswer.text,
+                SurveyAnswer.flag,
+            )
+            .where(SurveyAnswer.response_id.in_(ids[first : first + _IDS_PER_QUERY]))
+            .order_by(SurveyAnswer.response_id, SurveyAnswer.question_id, SurveyAnswer.position)
+        )
+        for row in rows:
+            _add_row(found[row.response_id], definitions[row.response_id], row)
+    return found
+
+
+# A region's reminders cover thousands of responses: the ids of one IN stay well within
+# the bound parameters a statement may have (32767 on PostgreSQL, 32766 on SQLite).
+_IDS_PER_QUERY = 5000

@@ -140,7 +140,9 @@ class TelegramChat:
             await self.bot.send_message(self.chat_id, text)
             return
         self._answer.text = text
-        self._answer.show_alert = alert
+        # A notice leaves show_alert out of the request (Telegram's default), as the steps
+        # answering through aiogram's CallbackAnswer did.
+        self._answer.show_alert = True if alert else None
 
     async def download(self, file: IncomingFile) -> bytes:
         buffer = await self.bot.download(file.reference)

@@ -14,7 +14,14 @@ from bot.conversation.actions import MAX_PACKED_BYTES, PickCb, RsvpCb, SurveyCb
 from storage.models import Attendance
 
 # The steps already moved to turns; the rest still take aiogram's types.
-CONVERTED_STEPS = ("handlers.common", "handlers.fallback", "handlers.language", "handlers.menu")
+CONVERTED_STEPS = (
+    "handlers.common",
+    "handlers.fallback",
+    "handlers.language",
+    "handlers.menu",
+    "handlers.survey_admin",
+    "handlers.surveys",
+)
 CONVERSATION = (
     "bot.notices",
     "bot.views",
