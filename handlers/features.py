@@ -27,7 +27,7 @@ FEATURES: tuple[Routes | Callable[[], object], ...] = (
     surveys.build_answering_router,  # the busiest: see there
     common.routes,
     language.routes,
-    registration.build_router,
+    registration.routes,
     menu.routes,
     profile.routes,
     coordinator.build_router,

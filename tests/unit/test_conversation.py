@@ -21,6 +21,7 @@ CONVERTED_STEPS = (
     "handlers.language",
     "handlers.menu",
     "handlers.profile",
+    "handlers.registration",
 )
 CONVERSATION = tuple(
     f"bot.conversation.{module.name}" for module in pkgutil.iter_modules(bot.conversation.__path__)
