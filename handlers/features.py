@@ -30,7 +30,7 @@ FEATURES: tuple[Routes | Callable[[], object], ...] = (
     registration.routes,
     menu.routes,
     profile.routes,
-    coordinator.build_router,
+    coordinator.routes,
     events.build_router,
     broadcasts.build_router,
     surveys.build_router,

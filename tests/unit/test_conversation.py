@@ -17,6 +17,7 @@ from storage.models import Attendance
 CONVERTED_STEPS = (
     "handlers.admin",
     "handlers.common",
+    "handlers.coordinator",
     "handlers.fallback",
     "handlers.language",
     "handlers.menu",
