@@ -326,6 +326,57 @@ async def _grant(
     )
 
 
+async def join_card_places(
+    session: AsyncSession, role: Role, school_id: int | None, municipality_id: int | None
+) -> tuple[School | None, Municipality | None]:
+    """The school and municipality a joining person's card names: a municipal
+    coordinator's own municipality, otherwise the school's."""
+    school = await directory.school(session, school_id) if school_id else None
+    if municipality_id and role == Role.MUNICIPAL_COORDINATOR:
+        return school, await directory.municipality(session, municipality_id)
+    return school, school.municipality if school else None
+
+
+@dataclass(frozen=True)
+class Joined:
+    """How a confirmed card ended: registered at once (no request), or a request sent,
+    with the coordinators who are to decide it."""
+
+    request: JoinRequest | None = None
+    deciders: Sequence[Participant] = ()
+
+
+async def finish_joining(
+    session: AsyncSession,
+    participant: Participant,
+    *,
+    full_name: str,
+    role: Role,
+    code: str,
+    school_id: int | None,
+    as_admin: bool,
+    admin_ids: Sequence[int],
+) -> Joined:
+    """The person confirmed their card: an admin from the settings or a code's holder
+    joins at once, anyone else asks the coordinators. A refusal (DomainError) leaves
+    nothing of the attempt behind."""
+    try:
+        if as_admin:
+            await join_as_admin(session, participant, full_name, admin_ids)
+        elif code:
+            await join_with_invite(session, participant, code, full_name, school_id)
+        else:
+            if school_id is None:
+                raise AccessDenied()
+            sent = await request_to_join(session, participant, school_id, role, full_name)
+            request = await join_request(session, sent.id)
+            return Joined(request, await deciders(session, request))
+    except DomainError:
+        await session.rollback()
+        raise
+    return Joined()
+
+
 # -- requests without a code ---------------------------------------------------------------
 
 

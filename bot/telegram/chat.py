@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import suppress
 
 from aiogram import Bot
@@ -23,6 +24,7 @@ from bot.i18n import Translator
 from bot.telegram.commands import drop_commands, show_commands
 from storage.models import Participant
 
+logger = logging.getLogger(__name__)
 CAPTION_LIMIT = 1024  # characters of a document's or photo's caption
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
@@ -150,7 +152,10 @@ class TelegramChat:
         return buffer.read()
 
     async def send_to(self, participant: Participant, screen: Screen) -> None:
-        await send_screen(self.bot, participant.telegram_id, screen)
+        try:
+            await send_screen(self.bot, participant.telegram_id, screen)
+        except TelegramAPIError as error:  # blocked the bot, chat gone: the step's work stands
+            logger.info("Message to participant %s not delivered: %s", participant.id, error)
 
     async def link_to_start(self, payload: str) -> str:
         me = await self.bot.me()

@@ -15,10 +15,14 @@ from storage.models import Attendance
 
 # The steps already moved to turns; the rest still take aiogram's types.
 CONVERTED_STEPS = (
+    "handlers.admin",
     "handlers.common",
+    "handlers.coordinator",
     "handlers.fallback",
     "handlers.language",
     "handlers.menu",
+    "handlers.profile",
+    "handlers.registration",
     "handlers.survey_admin",
     "handlers.surveys",
 )
