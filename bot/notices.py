@@ -15,7 +15,8 @@ from aiogram.types import InlineKeyboardMarkup
 from babel.dates import format_datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.conversation.actions import AckCb, BroadcastCb, HolidayCb, RsvpCb, SurveyCb
+from bot import event_notices
+from bot.conversation.actions import AckCb, BroadcastCb, HolidayCb, SurveyCb
 from bot.i18n import Localizer, Translator
 from bot.keyboards import inline
 from bot.services import broadcasts, delivery, events, surveys
@@ -28,36 +29,20 @@ from storage.models import (
     Broadcast,
     BroadcastStatus,
     Event,
-    EventStatus,
     Participant,
     ResponseStatus,
     Survey,
 )
 from storage.types import utcnow
 
-
-def rsvp_buttons(
-    t: Localizer, event: Event, chosen: Attendance | None = None
-) -> list[list[Button]]:
-    def label(answer: Attendance) -> str:
-        text = t(f"rsvp-{answer.value}")
-        return f"✅ {text}" if answer == chosen else text
-
-    return [
-        [
-            Button(label(answer), RsvpCb(event=event.id, answer=answer).pack())
-            for answer in (Attendance.YES, Attendance.NO)
-        ]
-    ]
-
-
-def event_text(t: Localizer, event: Event, zone: ZoneInfo, *, with_link: bool = True) -> str:
-    return t(
-        "event-card" if with_link else "event-card-no-link",
-        title=escape(event.title),
-        when=format_when(event.starts_at, zone, t.locale),
-        link=escape(event.link),
-    )
+# The event messages a step sends too are built there, with no aiogram; named here as before.
+rsvp_buttons = event_notices.rsvp_buttons
+event_text = event_notices.event_text
+moved = event_notices.moved
+cancelled = event_notices.cancelled
+reminder_offset_text = event_notices.reminder_offset_text
+reminder_plan_text = event_notices.reminder_plan_text
+tell_audience_of_change = event_notices.tell_audience_of_change
 
 
 def reminder(
@@ -77,55 +62,6 @@ def reminder(
         rsvp_buttons(t, event, answer),
         document=event.materials_file_id,  # the webinar's materials travel with the reminder
     )
-
-
-def moved(
-    t: Localizer,
-    event: Event,
-    zone: ZoneInfo,
-    previous: datetime | None = None,
-    answer: Attendance | None = None,
-) -> Payload:
-    """The old time and the new one; an answer given before the move is kept and marked,
-    with a word on how to change it."""
-    text = t(
-        "event-moved" if previous is not None else "event-moved-to",
-        title=escape(event.title),
-        old=format_when(previous, zone, t.locale) if previous is not None else "",
-        when=format_when(event.starts_at, zone, t.locale),
-        link=escape(event.link),
-    )
-    if answer is not None:
-        text += "\n" + t(f"event-moved-answer-kept-{answer.value}")
-    return Payload(text, rsvp_buttons(t, event, answer))
-
-
-def cancelled(t: Localizer, event: Event, zone: ZoneInfo) -> Payload:
-    """No link and no answer buttons: there is nothing to join or answer."""
-    return Payload(f"{t('event-cancelled')}\n{event_text(t, event, zone, with_link=False)}")
-
-
-def reminder_offset_text(t: Localizer, minutes: int) -> str:
-    """«за сутки», «за 2 часа», «за 15 минут»."""
-    if minutes % (24 * 60) == 0:
-        return t("reminder-offset-days", count=minutes // (24 * 60))
-    if minutes % 60 == 0:
-        return t("reminder-offset-hours", count=minutes // 60)
-    return t("reminder-offset-minutes", count=minutes)
-
-
-def reminder_plan_text(t: Localizer, plan: events.ReminderPlan) -> str:
-    """What the audience of a new event will get, from `REMINDER_OFFSETS`: «Участники
-    получат напоминания за сутки и за час.», «… напоминание сейчас и за час.»"""
-    parts = [reminder_offset_text(t, minutes) for minutes in plan.ahead]
-    if plan.now:
-        parts.insert(0, t("reminder-plan-now"))
-    if not parts:
-        return t("reminder-plan-none")
-    listed = (
-        parts[0] if len(parts) == 1 else t("list-and", first=", ".join(parts[:-1]), last=parts[-1])
-    )
-    return t("reminder-plan", count=len(parts), offsets=listed)
 
 
 def holiday_question(t: Localizer, event: Event, zone: ZoneInfo) -> Payload:
@@ -275,38 +211,6 @@ async def ask_about_holidays(
         # After the enqueue, as reminders: a crash in between asks again, the outbox dedups.
         await events.mark_holiday_asked(session, event, now)
     return queued
-
-
-async def tell_audience_of_change(
-    session: AsyncSession, translator: Translator, zone: ZoneInfo, event: Event
-) -> int:
-    """After a move or a cancellation: withdraw the old reminders, tell everyone."""
-    await delivery.withdraw(session, "reminder", events.reminder_prefix(event))
-    audience = await events.audience_of(session, event)
-    if event.status == EventStatus.CANCELLED:
-        outgoing = [
-            Outgoing(person, cancelled(translator.for_locale(person.locale), event, zone))
-            for person in audience
-        ]
-    else:
-        previous = await events.previous_start(session, event)
-        answers = await events.answers_to(session, event)
-        outgoing = [
-            Outgoing(
-                person,
-                moved(
-                    translator.for_locale(person.locale),
-                    event,
-                    zone,
-                    previous,
-                    answers.get(person.id),
-                ),
-            )
-            for person in audience
-        ]
-    return await delivery.enqueue(
-        session, "event-change", f"event:{event.id}:v{event.version}:{event.status}", outgoing
-    )
 
 
 async def send_digest(

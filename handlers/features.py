@@ -31,7 +31,7 @@ FEATURES: tuple[Routes | Callable[[], object], ...] = (
     menu.routes,
     profile.build_router,
     coordinator.build_router,
-    events.build_router,
+    events.routes,
     broadcasts.build_router,
     surveys.build_router,
     survey_admin.build_router,
