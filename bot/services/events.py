@@ -433,12 +433,16 @@ async def my_events(
 async def for_participant(
     session: AsyncSession, participant: Participant, candidates: Sequence[Event]
 ) -> list[tuple[Event, Attendance | None]]:
-    """Those of `candidates` whose audience includes the participant, with their answer."""
-    mine = [
-        found
-        for found in candidates
-        if await audiences.includes(session, Audience.from_json(found.audience), participant)
-    ]
+    """Those of `candidates` whose audience includes the participant, with their answer.
+    Each distinct audience is asked about once: a series' events share theirs."""
+    included: dict[Audience, bool] = {}
+    mine = []
+    for found in candidates:
+        audience = Audience.from_json(found.audience)
+        if audience not in included:
+            included[audience] = await audiences.includes(session, audience, participant)
+        if included[audience]:
+            mine.append(found)
     answers = await answers_of(session, participant, [found.id for found in mine])
     return [(found, answers.get(found.id)) for found in mine]
 
