@@ -3,44 +3,27 @@ coordinators' event list, attendance, moves, cancellations and the webinar wizar
 
 from __future__ import annotations
 
-from contextlib import suppress
 from datetime import date, datetime, time, timedelta
 from html import escape
 
-from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import (
-    BufferedInputFile,
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-)
-from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_date
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import notices
 from bot.calendar_feed import calendar_feed_url
 from bot.conversation.actions import EventCb, HolidayCb, MenuCb, PickCb, RsvpCb
-from bot.conversation.screens import Press
-from bot.i18n import Localizer, Translator
-from bot.keyboards import buttons_markup, inline, menu_button
+from bot.conversation.buttons import menu_button
+from bot.conversation.routes import Routes, State, StateGroup
+from bot.conversation.screens import Attachment, Press, Screen, Upload, grid, rows_of
+from bot.conversation.turn import Turn
+from bot.i18n import Localizer
 from bot.services import events
-from bot.services.access import Action, can
 from bot.services.audience import Audience
 from bot.services.dates import parse_day, parse_moment
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.numbers import whole_number
 from bot.settings import Settings
-from bot.telegram.routing import Pressed
 from bot.views import error_text, format_when, shorten, zone_label
-from handlers.shared import drop_keyboard, message_of
-from storage.models import Event, EventStatus, Participant, Role
+from storage.models import Event, EventStatus, Role
 from storage.types import utcnow
 
 SCHEDULE_DAYS = 30
@@ -52,7 +35,10 @@ DATES_ROW = 4
 DATES_PAGES = 13  # half a year ahead by buttons; a later day can be typed
 
 
-class Webinar(StatesGroup):
+routes = Routes("events")
+
+
+class Webinar(StateGroup):
     title = State()
     date = State()
     time = State()
@@ -63,63 +49,40 @@ class Webinar(StatesGroup):
     confirm = State()
 
 
-class EventMove(StatesGroup):
+class EventMove(StateGroup):
     when = State()
 
 
 # -- participants ---------------------------------------------------------------------------
 
 
-async def rsvp(
-    callback: CallbackQuery,
-    callback_data: RsvpCb,
-    callback_answer: CallbackAnswer,
-    session: AsyncSession,
-    participant: Participant,
-    t: Localizer,
-) -> None:
+@routes.press(RsvpCb)
+async def rsvp(turn: Turn, action: RsvpCb) -> None:
+    t = turn.t
     event = await events.answer(
-        session, participant, callback_data.event, callback_data.answer, utcnow()
+        turn.session, turn.participant, action.event, action.answer, utcnow()
     )
-    callback_answer.text = t("rsvp-saved", answer=t(f"rsvp-{callback_data.answer.value}"))
-    # Pressing the same answer again leaves the keyboard as it is: Telegram says so (400).
-    with suppress(TelegramBadRequest):
-        await message_of(callback).edit_reply_markup(
-            reply_markup=buttons_markup(notices.rsvp_buttons(t, event, callback_data.answer))
-        )
+    await turn.chat.toast(t("rsvp-saved", answer=t(f"rsvp-{action.answer.value}")))
+    # Pressing the same answer again leaves the keyboard as it is (Telegram refuses, 400).
+    await turn.chat.replace_buttons(rows_of(notices.rsvp_buttons(t, event, action.answer)))
 
 
-async def schedule(
-    message: Message,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    t: Localizer,
-) -> None:
-    await send_schedule(message, session, participant, settings, t)
+@routes.command("schedule")
+async def schedule(turn: Turn) -> None:
+    await send_schedule(turn)
 
 
-async def schedule_button(
-    callback: CallbackQuery,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    t: Localizer,
-) -> None:
-    await send_schedule(message_of(callback), session, participant, settings, t)
+@routes.press(MenuCb, item="schedule")
+async def schedule_button(turn: Turn, _: MenuCb) -> None:
+    await send_schedule(turn)
 
 
-async def send_schedule(
-    message: Message,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    t: Localizer,
-) -> None:
+async def send_schedule(turn: Turn) -> None:
+    participant, settings, t = turn.participant, turn.settings, turn.t
     if not participant.is_registered:
-        await message.answer(t("menu-not-registered"))
+        await turn.say(t("menu-not-registered"))
         return
-    mine = await events.my_events(session, participant, utcnow(), SCHEDULE_DAYS)
+    mine = await events.my_events(turn.session, participant, utcnow(), SCHEDULE_DAYS)
     # The subscription button when something serves the feed; else a line that says so.
     feed_row: list[Press] = []
     feed_off: list[str] = []
@@ -129,7 +92,7 @@ async def send_schedule(
         feed_off = [t("calendar-feed-off")]
     if not mine:
         text = "\n".join([t("schedule-empty", days=SCHEDULE_DAYS), *feed_off])
-        await message.answer(text, reply_markup=inline(feed_row) if feed_row else None)
+        await turn.show(Screen(text, [feed_row] if feed_row else ()))
         return
     lines = [t("schedule-title", days=SCHEDULE_DAYS)]
     rows: list[list[Press]] = []
@@ -142,91 +105,87 @@ async def send_schedule(
     rows.append([(t("button-ics-all"), EventCb(action="ics-all"))])
     if feed_row:
         rows.append(feed_row)
-    await message.answer("\n".join([*lines, *feed_off]), reply_markup=inline(*rows))
+    await turn.show(Screen("\n".join([*lines, *feed_off]), rows))
 
 
-async def calendar_feed(
-    callback: CallbackQuery,
-    callback_data: EventCb,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    t: Localizer,
-) -> None:
+@routes.press(EventCb, action={"ics", "ics-all"})
+async def calendar_file(turn: Turn, action: EventCb) -> None:
+    name, content = await events.calendar_file(
+        turn.session,
+        turn.participant,
+        None if action.action == "ics-all" else action.id,
+        turn.settings.zone,
+        utcnow(),
+        SCHEDULE_DAYS,
+    )
+    await turn.show(Screen(attachment=Attachment(Upload(content, name))))
+
+
+@routes.press(EventCb, action={"feed", "feed-revoke"})
+async def calendar_feed(turn: Turn, action: EventCb) -> None:
     """«Подписаться в календаре» shows the person's feed address; «Отозвать ссылку» ends it."""
-    base = settings.calendar_feed_base
-    if callback_data.action == "feed-revoke":
-        await events.revoke_feed(session, participant)
-        await drop_keyboard(callback)
-        await message_of(callback).answer(t("calendar-feed-revoked"))
+    t = turn.t
+    base = turn.settings.calendar_feed_base
+    if action.action == "feed-revoke":
+        await events.revoke_feed(turn.session, turn.participant)
+        await turn.chat.replace_buttons(())
+        await turn.say(t("calendar-feed-revoked"))
         return
     if base is None:  # a button from before the setting was removed
-        await message_of(callback).answer(
-            t("calendar-feed-off"), reply_markup=inline([menu_button(t)])
-        )
+        await turn.say(t("calendar-feed-off"), [menu_button(t)])
         return
-    token = await events.feed_token(session, participant)
-    await message_of(callback).answer(
+    token = await events.feed_token(turn.session, turn.participant)
+    await turn.say(
         t("calendar-feed", url=escape(calendar_feed_url(base, token))),
-        reply_markup=inline([(t("button-calendar-revoke"), EventCb(action="feed-revoke"))]),
+        [(t("button-calendar-revoke"), EventCb(action="feed-revoke"))],
     )
 
 
-async def calendar_file(
-    callback: CallbackQuery,
-    callback_data: EventCb,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    bot: Bot,
-) -> None:
-    mine = await events.my_events(session, participant, utcnow(), SCHEDULE_DAYS)
-    chosen = [
-        event
-        for event, _ in mine
-        if callback_data.action == "ics-all" or event.id == callback_data.id
-    ]
-    if not chosen:  # not one of the person's events: a forged or stale button
+@routes.press(HolidayCb)
+async def holiday_answer(turn: Turn, action: HolidayCb) -> None:
+    """The coordinator's tap on the holiday question; the services check role, scope and
+    that the event is as it was asked about."""
+    session, participant, t = turn.session, turn.participant, turn.t
+    zone, now = turn.settings.zone, utcnow()
+    if action.action == "move":
+        changed = await events.move_off_holiday(
+            session,
+            participant,
+            action.event,
+            action.version,
+            zone,
+            now,
+            reminder_offsets=turn.settings.reminder_offsets,
+        )
+        reply = t("event-move-done", when=format_when(changed.starts_at, zone, t.locale))
+    elif action.action == "cancel":
+        changed = await events.cancel(session, participant, action.event, action.version)
+        reply = t("event-cancel-done")
+    elif action.action == "keep":
+        kept = await events.keep_on_holiday(session, participant, action.event, action.version)
+        await turn.chat.replace_buttons(())
+        await turn.say(t("holiday-kept", when=format_when(kept.starts_at, zone, t.locale)))
+        return
+    else:
         raise AccessDenied()
-    name = "schedule.ics" if callback_data.action == "ics-all" else f"event-{chosen[0].id}.ics"
-    await bot.send_document(
-        participant.telegram_id,
-        BufferedInputFile(events.to_ics(chosen, settings.zone, utcnow()), filename=name),
-    )
+    await turn.chat.replace_buttons(())
+    await notices.tell_audience_of_change(session, turn.translator, zone, changed)
+    await turn.say(reply, [menu_button(t)])
 
 
-async def toggle_digest(
-    callback: CallbackQuery,
-    callback_answer: CallbackAnswer,
-    session: AsyncSession,
-    participant: Participant,
-    t: Localizer,
-) -> None:
-    if not participant.is_registered:
-        raise AccessDenied()
-    await events.set_digest(session, participant, not participant.digest_enabled)
-    callback_answer.text = t("digest-on" if participant.digest_enabled else "digest-off")
-    callback_answer.show_alert = True
+@routes.press(MenuCb, item="digest")
+async def toggle_digest(turn: Turn, _: MenuCb) -> None:
+    enabled = await events.toggle_digest(turn.session, turn.participant)
+    await turn.chat.toast(turn.t("digest-on" if enabled else "digest-off"), alert=True)
 
 
 # -- coordinators ---------------------------------------------------------------------------
 
 
-def _may_manage_events(participant: Participant) -> bool:
-    return can(participant, Action.MANAGE_EVENTS, municipality_id=participant.municipality_id)
-
-
-async def events_menu(
-    callback: CallbackQuery,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    t: Localizer,
-) -> None:
-    if not _may_manage_events(participant):
-        raise AccessDenied()
-    now = utcnow()
-    coming = await events.upcoming(session, now, now + timedelta(days=SCHEDULE_DAYS))
+@routes.press(MenuCb, item="events")
+async def events_menu(turn: Turn, _: MenuCb) -> None:
+    settings, t = turn.settings, turn.t
+    coming = await events.coming_to_manage(turn.session, turn.participant, utcnow(), SCHEDULE_DAYS)
     rows: list[list[Press]] = [
         [(_list_label(e, settings), EventCb(action="card", id=e.id))] for e in coming[:20]
     ]
@@ -238,18 +197,13 @@ async def events_menu(
         if holiday is not None:
             day = format_when(event.starts_at, settings.zone, t.locale)
             text += f"\n{day} — {t('event-holiday', holiday=escape(holiday))}"
-    await message_of(callback).answer(text, reply_markup=inline(*rows))
+    await turn.show(Screen(text, rows))
 
 
-async def event_card(
-    callback: CallbackQuery,
-    callback_data: EventCb,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    t: Localizer,
-) -> None:
-    report = await events.attendance(session, participant, callback_data.id)
+@routes.press(EventCb, action="card")
+async def event_card(turn: Turn, action: EventCb) -> None:
+    participant, settings, t = turn.participant, turn.settings, turn.t
+    report = await events.attendance(turn.session, participant, action.id)
     event = report.event
     holiday = events.holiday_of(event, settings.zone, t.locale)
     lines = [
@@ -285,7 +239,7 @@ async def event_card(
             ]
         )
     rows.append([menu_button(t)])
-    await message_of(callback).answer("\n".join(lines), reply_markup=inline(*rows))
+    await turn.show(Screen("\n".join(lines), rows))
 
 
 def _list_label(event: Event, settings: Settings) -> str:
@@ -296,181 +250,98 @@ def _list_label(event: Event, settings: Settings) -> str:
     )
 
 
-async def holiday_answer(
-    callback: CallbackQuery,
-    callback_data: HolidayCb,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    translator: Translator,
-    t: Localizer,
-) -> None:
-    """The coordinator's tap on the holiday question; the services check role, scope and
-    that the event is as it was asked about."""
-    zone, now = settings.zone, utcnow()
-    if callback_data.action == "move":
-        changed = await events.move_off_holiday(
-            session,
-            participant,
-            callback_data.event,
-            callback_data.version,
-            zone,
-            now,
-            reminder_offsets=settings.reminder_offsets,
-        )
-        reply = t("event-move-done", when=format_when(changed.starts_at, zone, t.locale))
-    elif callback_data.action == "cancel":
-        changed = await events.cancel(
-            session, participant, callback_data.event, callback_data.version
-        )
-        reply = t("event-cancel-done")
-    elif callback_data.action == "keep":
-        kept = await events.keep_on_holiday(
-            session, participant, callback_data.event, callback_data.version
-        )
-        await drop_keyboard(callback)
-        when = format_when(kept.starts_at, zone, t.locale)
-        await message_of(callback).answer(t("holiday-kept", when=when))
-        return
-    else:
-        raise AccessDenied()
-    await drop_keyboard(callback)
-    await notices.tell_audience_of_change(session, translator, zone, changed)
-    await message_of(callback).answer(reply, reply_markup=inline([menu_button(t)]))
+@routes.press(EventCb, action="move")
+async def move_ask(turn: Turn, action: EventCb) -> None:
+    await events.to_manage(turn.session, turn.participant, action.id)
+    await turn.state.set_state(EventMove.when)
+    await turn.state.update_data(event_id=action.id)
+    await turn.say(turn.t("event-move-ask"), [menu_button(turn.t)])
 
 
-async def move_ask(
-    callback: CallbackQuery,
-    callback_data: EventCb,
-    state: FSMContext,
-    session: AsyncSession,
-    participant: Participant,
-    t: Localizer,
-) -> None:
-    if not events.may_manage(participant, await events.event(session, callback_data.id)):
-        raise AccessDenied()
-    await state.set_state(EventMove.when)
-    await state.update_data(event_id=callback_data.id)
-    await message_of(callback).answer(t("event-move-ask"), reply_markup=inline([menu_button(t)]))
-
-
-async def move_to(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    translator: Translator,
-    t: Localizer,
-) -> None:
+@routes.text(state=EventMove.when)
+async def move_to(turn: Turn) -> None:
+    session, settings, t = turn.session, turn.settings, turn.t
     try:
-        when = parse_moment(message.text or "", settings.zone)
+        when = parse_moment(turn.text, settings.zone)
     except DomainError as error:
-        await message.answer(error_text(t, error))
+        await turn.say(error_text(t, error))
         return
-    event_id = int((await state.get_data())["event_id"])
+    event_id = int((await turn.state.get_data())["event_id"])
     now = utcnow()
     moved = await events.move(
-        session, participant, event_id, when, now, reminder_offsets=settings.reminder_offsets
+        session, turn.participant, event_id, when, now, reminder_offsets=settings.reminder_offsets
     )
-    await state.clear()
-    await notices.tell_audience_of_change(session, translator, settings.zone, moved)
+    await turn.state.clear()
+    await notices.tell_audience_of_change(session, turn.translator, settings.zone, moved)
     # The notice goes now; only the reminders still ahead of the new time follow it.
     ahead = events.reminder_plan(moved.starts_at, now, settings.reminder_offsets).ahead
     done = t("event-move-done", when=format_when(moved.starts_at, settings.zone, t.locale))
     if ahead:
         done += "\n" + notices.reminder_plan_text(t, events.ReminderPlan([], ahead))
-    await message.answer(done, reply_markup=inline([menu_button(t)]))
+    await turn.say(done, [menu_button(t)])
 
 
-async def cancel_ask(
-    callback: CallbackQuery,
-    callback_data: EventCb,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    t: Localizer,
-) -> None:
-    event = await events.event(session, callback_data.id)
-    if not events.may_manage(participant, event):
-        raise AccessDenied()
-    when = format_when(event.starts_at, settings.zone, t.locale)
-    await message_of(callback).answer(
+@routes.press(EventCb, action="cancel")
+async def cancel_ask(turn: Turn, action: EventCb) -> None:
+    t = turn.t
+    event = await events.to_manage(turn.session, turn.participant, action.id)
+    when = format_when(event.starts_at, turn.settings.zone, t.locale)
+    await turn.say(
         t("event-cancel-sure", title=escape(event.title), when=when),
-        reply_markup=inline(
-            [(t("button-event-cancel-final"), EventCb(action="cancel-yes", id=callback_data.id))],
-            [menu_button(t)],
-        ),
+        [(t("button-event-cancel-final"), EventCb(action="cancel-yes", id=action.id))],
+        [menu_button(t)],
     )
 
 
-async def cancel_event(
-    callback: CallbackQuery,
-    callback_data: EventCb,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    translator: Translator,
-    t: Localizer,
-) -> None:
-    cancelled = await events.cancel(session, participant, callback_data.id)
-    await drop_keyboard(callback)
-    await notices.tell_audience_of_change(session, translator, settings.zone, cancelled)
-    await message_of(callback).answer(t("event-cancel-done"), reply_markup=inline([menu_button(t)]))
+@routes.press(EventCb, action="cancel-yes")
+async def cancel_event(turn: Turn, action: EventCb) -> None:
+    cancelled = await events.cancel(turn.session, turn.participant, action.id)
+    await turn.chat.replace_buttons(())
+    await notices.tell_audience_of_change(
+        turn.session, turn.translator, turn.settings.zone, cancelled
+    )
+    await turn.say(turn.t("event-cancel-done"), [menu_button(turn.t)])
 
 
 # -- the webinar wizard ---------------------------------------------------------------------
 
 
-async def wizard_start(
-    callback: CallbackQuery, state: FSMContext, participant: Participant, t: Localizer
-) -> None:
-    if not _may_manage_events(participant):
+@routes.press(EventCb, action="new")
+async def wizard_start(turn: Turn, _: EventCb) -> None:
+    if not events.may_manage_events(turn.participant):
         raise AccessDenied()
-    await state.clear()
-    await state.set_state(Webinar.title)
-    await message_of(callback).answer(t("webinar-ask-title"))
+    await turn.state.clear()
+    await turn.state.set_state(Webinar.title)
+    await turn.say(turn.t("webinar-ask-title"))
 
 
-async def wizard_title(
-    message: Message, state: FSMContext, settings: Settings, t: Localizer
-) -> None:
-    title = " ".join((message.text or "").split())
+@routes.text(state=Webinar.title)
+async def wizard_title(turn: Turn) -> None:
+    t = turn.t
+    title = " ".join(turn.text.split())
     if not 3 <= len(title) <= 300:
-        await message.answer(t("error-event-bad-title"))
+        await turn.say(t("error-event-bad-title"))
         return
-    await state.update_data(title=title)
-    await state.set_state(Webinar.date)
-    await message.answer(t("webinar-ask-date"), reply_markup=dates_keyboard(t, settings, 0))
+    await turn.state.update_data(title=title)
+    await turn.state.set_state(Webinar.date)
+    await turn.show(Screen(t("webinar-ask-date"), dates_rows(t, turn.settings, 0)))
 
 
-def dates_keyboard(t: Localizer, settings: Settings, page: int) -> InlineKeyboardMarkup:
+def dates_rows(t: Localizer, settings: Settings, page: int) -> list[list[Press]]:
     """A page of days from today, named as people read them («Сегодня», «пн 7 дек»),
     with «Ещё даты →» to the next page; any later day can be typed."""
     today = utcnow().astimezone(settings.zone).date()
-    builder = InlineKeyboardBuilder()
+    days: list[Press] = []
     for offset in range(page * DATES_PAGE, (page + 1) * DATES_PAGE):
         day = today + timedelta(days=offset)
         label = t("button-today") if offset == 0 else day_label(day, t.locale)
-        builder.button(text=label, callback_data=PickCb(field="date", value=day.isoformat()).pack())
-    builder.adjust(DATES_ROW)
-    navigation = []
+        days.append((label, PickCb(field="date", value=day.isoformat())))
+    navigation: list[Press] = []
     if page > 0:
-        navigation.append(
-            InlineKeyboardButton(
-                text=t("button-dates-earlier"),
-                callback_data=PickCb(field="dates", value=str(page - 1)).pack(),
-            )
-        )
+        navigation.append((t("button-dates-earlier"), PickCb(field="dates", value=str(page - 1))))
     if page + 1 < DATES_PAGES:
-        navigation.append(
-            InlineKeyboardButton(
-                text=t("button-dates-later"),
-                callback_data=PickCb(field="dates", value=str(page + 1)).pack(),
-            )
-        )
-    builder.row(*navigation)
-    return builder.as_markup()
+        navigation.append((t("button-dates-later"), PickCb(field="dates", value=str(page + 1))))
+    return [*grid(days, DATES_ROW), *([navigation] if navigation else [])]
 
 
 def day_label(day: date, locale: str) -> str:
@@ -478,78 +349,78 @@ def day_label(day: date, locale: str) -> str:
     return str(format_date(day, "EEE d MMM", locale=locale)).replace(".", "")
 
 
-async def wizard_dates_page(
-    callback: CallbackQuery, callback_data: PickCb, settings: Settings, t: Localizer
-) -> None:
-    page = whole_number(callback_data.value)
+@routes.press(PickCb, state=Webinar.date, field="date")
+async def wizard_date_picked(turn: Turn, action: PickCb) -> None:
+    await wizard_date(turn, action.value, picked=True)
+
+
+@routes.press(PickCb, state=Webinar.date, field="dates")
+async def wizard_dates_page(turn: Turn, action: PickCb) -> None:
+    page = whole_number(action.value)
     if page is None or not 0 <= page < DATES_PAGES:
         raise AccessDenied()
-    with suppress(TelegramBadRequest):  # pressed twice: the same keyboard
-        await message_of(callback).edit_reply_markup(reply_markup=dates_keyboard(t, settings, page))
+    # Pressed twice: the same buttons, which Telegram refuses to set again (harmless).
+    await turn.chat.replace_buttons(dates_rows(turn.t, turn.settings, page))
 
 
-async def wizard_date(
-    event: Message | CallbackQuery,
-    state: FSMContext,
-    settings: Settings,
-    t: Localizer,
-    callback_data: PickCb | None = None,
-) -> None:
+@routes.text(state=Webinar.date)
+async def wizard_date_typed(turn: Turn) -> None:
+    await wizard_date(turn, turn.text, picked=False)
+
+
+async def wizard_date(turn: Turn, raw: str, *, picked: bool) -> None:
     """A day from the picker, or typed: a day («20.12.2026», «2026-12-20») or a day with
     its time («20.12.2026 18:00»), which skips the time step."""
-    raw = callback_data.value if callback_data else (event.text or "")  # type: ignore[union-attr]
+    settings, t = turn.settings, turn.t
     today = utcnow().astimezone(settings.zone).date()
     try:
-        if callback_data is None and ":" in raw:  # a time too
+        if not picked and ":" in raw:  # a time too
             when = parse_moment(raw, settings.zone)
             _check_future(when)
-            await state.update_data(date=when.date().isoformat(), time=f"{when:%H:%M}")
-            await _ask_duration(event, state, t)
+            await turn.state.update_data(date=when.date().isoformat(), time=f"{when:%H:%M}")
+            await _ask_duration(turn)
             return
         day = parse_day(raw)
     except DomainError as error:
-        await _reply(event, error_text(t, error))
+        await turn.say(error_text(t, error))
         return
     if day < today:
-        await _reply(event, t("error-event-in-past"))
+        await turn.say(t("error-event-in-past"))
         return
-    await state.update_data(date=day.isoformat())
-    await state.set_state(Webinar.time)
+    await turn.state.update_data(date=day.isoformat())
+    await turn.state.set_state(Webinar.time)
     zone = zone_label(settings.zone, t.locale, datetime.combine(day, time(12), settings.zone))
-    builder = InlineKeyboardBuilder()
     now = utcnow().astimezone(settings.zone)
+    times: list[Press] = []
     for value in WIZARD_TIMES:
         hour, minute = events.parse_time(value)
         if datetime.combine(day, time(hour, minute), settings.zone) <= now:
             continue  # today's hours already past
         # ":" separates callback data fields: the button carries "1500" for 15:00.
-        builder.button(
-            text=value, callback_data=PickCb(field="time", value=value.replace(":", "")).pack()
-        )
-    builder.adjust(4)
-    await _reply(event, t("webinar-ask-time", zone=zone), builder.as_markup())
+        times.append((value, PickCb(field="time", value=value.replace(":", ""))))
+    await turn.show(Screen(t("webinar-ask-time", zone=zone), grid(times, 4)))
 
 
-async def wizard_time(
-    event: Message | CallbackQuery,
-    state: FSMContext,
-    settings: Settings,
-    t: Localizer,
-    callback_data: PickCb | None = None,
-) -> None:
-    if callback_data is not None:
-        raw = f"{callback_data.value[:2]}:{callback_data.value[2:]}"
-    else:
-        raw = (event.text or "").strip()  # type: ignore[union-attr]
-    data = await state.get_data()
+@routes.press(PickCb, state=Webinar.time, field="time")
+async def wizard_time_picked(turn: Turn, action: PickCb) -> None:
+    await wizard_time(turn, f"{action.value[:2]}:{action.value[2:]}")
+
+
+@routes.text(state=Webinar.time)
+async def wizard_time_typed(turn: Turn) -> None:
+    await wizard_time(turn, turn.text.strip())
+
+
+async def wizard_time(turn: Turn, raw: str) -> None:
+    data = await turn.state.get_data()
     try:
         events.parse_time(raw)
-        _check_future(_start_of({**data, "time": raw}, settings))
+        _check_future(_start_of({**data, "time": raw}, turn.settings))
     except DomainError as error:
-        await _reply(event, error_text(t, error))
+        await turn.say(error_text(turn.t, error))
         return
-    await state.update_data(time=raw)
-    await _ask_duration(event, state, t)
+    await turn.state.update_data(time=raw)
+    await _ask_duration(turn)
 
 
 def _check_future(when: datetime) -> None:
@@ -557,77 +428,73 @@ def _check_future(when: datetime) -> None:
         raise DomainError("event-in-past")
 
 
-async def _ask_duration(event: Message | CallbackQuery, state: FSMContext, t: Localizer) -> None:
-    await state.set_state(Webinar.duration)
-    await _reply(
-        event,
+async def _ask_duration(turn: Turn) -> None:
+    t = turn.t
+    await turn.state.set_state(Webinar.duration)
+    await turn.say(
         t("webinar-ask-duration"),
-        inline(
-            [
-                (t("minutes", count=m), PickCb(field="duration", value=str(m)))
-                for m in WIZARD_DURATIONS
-            ]
-        ),
+        [(t("minutes", count=m), PickCb(field="duration", value=str(m))) for m in WIZARD_DURATIONS],
     )
 
 
-async def wizard_duration(
-    callback: CallbackQuery, callback_data: PickCb, state: FSMContext, t: Localizer
-) -> None:
-    minutes = whole_number(callback_data.value)
+@routes.press(PickCb, state=Webinar.duration, field="duration")
+async def wizard_duration(turn: Turn, action: PickCb) -> None:
+    minutes = whole_number(action.value)
     if minutes not in WIZARD_DURATIONS:
         raise AccessDenied()
-    await state.update_data(duration=minutes)
-    await state.set_state(Webinar.link)
-    await message_of(callback).answer(t("webinar-ask-link"))
+    await turn.state.update_data(duration=minutes)
+    await turn.state.set_state(Webinar.link)
+    await turn.say(turn.t("webinar-ask-link"))
 
 
-async def wizard_link(message: Message, state: FSMContext, t: Localizer) -> None:
+@routes.text(state=Webinar.link)
+async def wizard_link(turn: Turn) -> None:
+    t = turn.t
     try:
-        link = events.check_link(message.text or "")
+        link = events.check_link(turn.text)
     except DomainError:
-        await message.answer(t("error-event-bad-link"))
+        await turn.say(t("error-event-bad-link"))
         return
-    await state.update_data(link=link)
-    await state.set_state(Webinar.materials)
-    await message.answer(
+    await turn.state.update_data(link=link)
+    await turn.state.set_state(Webinar.materials)
+    await turn.say(
         t("webinar-ask-materials"),
-        reply_markup=inline([(t("button-no-materials"), PickCb(field="materials", value="no"))]),
+        [(t("button-no-materials"), PickCb(field="materials", value="no"))],
     )
 
 
-async def wizard_materials(event: Message | CallbackQuery, state: FSMContext, t: Localizer) -> None:
+@routes.press(PickCb, state=Webinar.materials, field="materials")
+async def wizard_no_materials(turn: Turn, _: PickCb) -> None:
+    await _ask_audience(turn)
+
+
+@routes.message(state=Webinar.materials)
+async def wizard_materials(turn: Turn) -> None:
     """A document sent here goes out with the reminders; the button skips it."""
-    if isinstance(event, Message):
-        if event.document is None:
-            await event.answer(t("webinar-ask-materials"))
-            return
-        await state.update_data(materials=event.document.file_id)
-    await state.set_state(Webinar.audience)
-    await _reply(
-        event,
-        t("webinar-ask-audience"),
-        inline(
-            *[
-                [(t(f"audience-{kind}"), PickCb(field="audience", value=kind))]
-                for kind in WIZARD_AUDIENCES
-            ]
-        ),
-    )
+    if turn.file is None or turn.file.kind != "document":
+        await turn.say(turn.t("webinar-ask-materials"))
+        return
+    await turn.state.update_data(materials=turn.file.reference)
+    await _ask_audience(turn)
 
 
-async def wizard_audience(
-    callback: CallbackQuery,
-    callback_data: PickCb,
-    state: FSMContext,
-    settings: Settings,
-    t: Localizer,
-) -> None:
-    if callback_data.value not in WIZARD_AUDIENCES:
+async def _ask_audience(turn: Turn) -> None:
+    t = turn.t
+    await turn.state.set_state(Webinar.audience)
+    rows: list[list[Press]] = [
+        [(t(f"audience-{kind}"), PickCb(field="audience", value=kind))] for kind in WIZARD_AUDIENCES
+    ]
+    await turn.show(Screen(t("webinar-ask-audience"), rows))
+
+
+@routes.press(PickCb, state=Webinar.audience, field="audience")
+async def wizard_audience(turn: Turn, action: PickCb) -> None:
+    settings, t = turn.settings, turn.t
+    if action.value not in WIZARD_AUDIENCES:
         raise AccessDenied()
-    await state.update_data(audience=callback_data.value)
-    await state.set_state(Webinar.confirm)
-    data = await state.get_data()
+    await turn.state.update_data(audience=action.value)
+    await turn.state.set_state(Webinar.confirm)
+    data = await turn.state.get_data()
     starts = _start_of(data, settings)
     text = t(
         "webinar-card",
@@ -637,38 +504,28 @@ async def wizard_audience(
         link=escape(data["link"]),
         audience=t(f"audience-{data['audience']}"),
     )
-    await message_of(callback).answer(
+    await turn.say(
         text,
-        reply_markup=inline(
-            [(t("button-webinar-create"), PickCb(field="create", value="yes"))],
-            [(t("button-cancel"), PickCb(field="create", value="no"))],
-        ),
+        [(t("button-webinar-create"), PickCb(field="create", value="yes"))],
+        [(t("button-cancel"), PickCb(field="create", value="no"))],
     )
 
 
-async def wizard_create(
-    callback: CallbackQuery,
-    callback_data: PickCb,
-    state: FSMContext,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    t: Localizer,
-) -> None:
-    data = await state.get_data()
-    await drop_keyboard(callback)
-    if callback_data.value != "yes":
-        await state.clear()
-        await message_of(callback).answer(
-            t("webinar-cancelled"), reply_markup=inline([menu_button(t)])
-        )
+@routes.press(PickCb, state=Webinar.confirm, field="create")
+async def wizard_create(turn: Turn, action: PickCb) -> None:
+    settings, t = turn.settings, turn.t
+    data = await turn.state.get_data()
+    await turn.chat.replace_buttons(())
+    if action.value != "yes":
+        await turn.state.clear()
+        await turn.say(t("webinar-cancelled"), [menu_button(t)])
         return
     roles = () if data["audience"] == "all" else (Role(data["audience"]),)
     now = utcnow()
     try:
         event = await events.create_webinar(
-            session,
-            participant,
+            turn.session,
+            turn.participant,
             title=data["title"],
             starts_at=_start_of(data, settings),
             link=data["link"],
@@ -681,20 +538,18 @@ async def wizard_create(
         if error.reason != "event-in-past":
             raise
         # The time passed while the card waited: choose another; the rest is kept.
-        await state.set_state(Webinar.date)
-        await message_of(callback).answer(
-            f"{error_text(t, error)}\n{t('webinar-ask-date')}",
-            reply_markup=dates_keyboard(t, settings, 0),
+        await turn.state.set_state(Webinar.date)
+        await turn.show(
+            Screen(f"{error_text(t, error)}\n{t('webinar-ask-date')}", dates_rows(t, settings, 0))
         )
         return
-    await state.clear()
+    await turn.state.clear()
     plan = events.reminder_plan(event.starts_at, now, settings.reminder_offsets)
     created = t("webinar-created", title=escape(event.title))
-    await message_of(callback).answer(
+    await turn.say(
         f"{created}\n{notices.reminder_plan_text(t, plan)}",
-        reply_markup=inline(
-            [(t("button-event-report"), EventCb(action="card", id=event.id))], [menu_button(t)]
-        ),
+        [(t("button-event-report"), EventCb(action="card", id=event.id))],
+        [menu_button(t)],
     )
 
 
@@ -702,40 +557,3 @@ def _start_of(data: dict[str, object], settings: Settings) -> datetime:
     day = datetime.fromisoformat(str(data["date"]))
     hour, minute = events.parse_time(str(data["time"]))
     return day.replace(hour=hour, minute=minute, tzinfo=settings.zone)
-
-
-async def _reply(event: Message | CallbackQuery, text: str, markup: object = None) -> None:
-    message = event if isinstance(event, Message) else message_of(event)
-    await message.answer(text, reply_markup=markup)  # type: ignore[arg-type]
-
-
-def build_router() -> Router:
-    router = Router(name="events")
-    callbacks = router.callback_query
-    callbacks.register(rsvp, Pressed(RsvpCb))
-    router.message.register(schedule, Command("schedule"))
-    callbacks.register(schedule_button, Pressed(MenuCb, item="schedule"))
-    callbacks.register(calendar_file, Pressed(EventCb, action={"ics", "ics-all"}))
-    callbacks.register(calendar_feed, Pressed(EventCb, action={"feed", "feed-revoke"}))
-    callbacks.register(holiday_answer, Pressed(HolidayCb))
-    callbacks.register(toggle_digest, Pressed(MenuCb, item="digest"))
-    callbacks.register(events_menu, Pressed(MenuCb, item="events"))
-    callbacks.register(event_card, Pressed(EventCb, action="card"))
-    callbacks.register(move_ask, Pressed(EventCb, action="move"))
-    router.message.register(move_to, EventMove.when, F.text)
-    callbacks.register(cancel_ask, Pressed(EventCb, action="cancel"))
-    callbacks.register(cancel_event, Pressed(EventCb, action="cancel-yes"))
-    callbacks.register(wizard_start, Pressed(EventCb, action="new"))
-    router.message.register(wizard_title, Webinar.title, F.text)
-    callbacks.register(wizard_date, Webinar.date, Pressed(PickCb, field="date"))
-    callbacks.register(wizard_dates_page, Webinar.date, Pressed(PickCb, field="dates"))
-    router.message.register(wizard_date, Webinar.date, F.text)
-    callbacks.register(wizard_time, Webinar.time, Pressed(PickCb, field="time"))
-    router.message.register(wizard_time, Webinar.time, F.text)
-    callbacks.register(wizard_duration, Webinar.duration, Pressed(PickCb, field="duration"))
-    router.message.register(wizard_link, Webinar.link, F.text)
-    callbacks.register(wizard_materials, Webinar.materials, Pressed(PickCb, field="materials"))
-    router.message.register(wizard_materials, Webinar.materials)
-    callbacks.register(wizard_audience, Webinar.audience, Pressed(PickCb, field="audience"))
-    callbacks.register(wizard_create, Webinar.confirm, Pressed(PickCb, field="create"))
-    return router

@@ -31,7 +31,7 @@ FEATURES: tuple[Routes | Callable[[], object], ...] = (
     menu.routes,
     profile.routes,
     coordinator.routes,
-    events.build_router,
+    events.routes,
     broadcasts.build_router,
     surveys.routes,
     survey_admin.routes,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.conversation.actions import Action
-from bot.services.delivery import Payload
+from bot.services.delivery import Button, Payload
 
 
 @dataclass(frozen=True)
@@ -67,10 +67,15 @@ def grid(presses: Sequence[Press], columns: int) -> list[list[Press]]:
     return [list(presses[i : i + columns]) for i in range(0, len(presses), columns)]
 
 
+def rows_of(buttons: Sequence[Sequence[Button]]) -> list[list[Press]]:
+    """An outbox payload's buttons (their data stored packed) as rows of a screen."""
+    return [[(button.text, button.data) for button in row] for row in buttons]
+
+
 def screen_of(payload: Payload) -> Screen:
     """An outbox payload as a screen (its buttons are stored packed, its file by its
     Telegram reference)."""
-    rows = [[(button.text, button.data) for button in row] for row in payload.buttons]
+    rows = rows_of(payload.buttons)
     attachment = None
     if payload.photo is not None:
         attachment = Attachment(Stored(payload.photo), "photo")

@@ -433,12 +433,16 @@ async def my_events(
 async def for_participant(
     session: AsyncSession, participant: Participant, candidates: Sequence[Event]
 ) -> list[tuple[Event, Attendance | None]]:
-    """Those of `candidates` whose audience includes the participant, with their answer."""
-    mine = [
-        found
-        for found in candidates
-        if await audiences.includes(session, Audience.from_json(found.audience), participant)
-    ]
+    """Those of `candidates` whose audience includes the participant, with their answer.
+    Each distinct audience is asked about once: a series' events share theirs."""
+    included: dict[Audience, bool] = {}
+    mine = []
+    for found in candidates:
+        audience = Audience.from_json(found.audience)
+        if audience not in included:
+            included[audience] = await audiences.includes(session, audience, participant)
+        if included[audience]:
+            mine.append(found)
     answers = await answers_of(session, participant, [found.id for found in mine])
     return [(found, answers.get(found.id)) for found in mine]
 
@@ -668,3 +672,53 @@ async def set_digest(session: AsyncSession, participant: Participant, enabled: b
 
 def local_date(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
+
+
+async def toggle_digest(session: AsyncSession, participant: Participant) -> bool:
+    """«Дайджест вкл/выкл» of a registered person; whether it is on now."""
+    if not participant.is_registered:
+        raise AccessDenied()
+    await set_digest(session, participant, not participant.digest_enabled)
+    return participant.digest_enabled
+
+
+async def calendar_file(
+    session: AsyncSession,
+    participant: Participant,
+    event_id: int | None,
+    zone: ZoneInfo,
+    now: datetime,
+    days: int = 30,
+) -> tuple[str, bytes]:
+    """The .ics of one of the person's coming events (None: all of them), with its file
+    name. An event not theirs comes from a forged or stale button: refused."""
+    mine = await my_events(session, participant, now, days)
+    chosen = [found for found, _ in mine if event_id is None or found.id == event_id]
+    if not chosen:
+        raise AccessDenied()
+    name = "schedule.ics" if event_id is None else f"event-{chosen[0].id}.ics"
+    return name, to_ics(chosen, zone, now)
+
+
+def may_manage_events(actor: Participant) -> bool:
+    """Whether `actor` may see the coordinators' event list and plan webinars."""
+    return can(actor, Action.MANAGE_EVENTS, municipality_id=actor.municipality_id)
+
+
+async def coming_to_manage(
+    session: AsyncSession, actor: Participant, now: datetime, days: int
+) -> Sequence[Event]:
+    """The coordinators' list: the scheduled events of the coming days, for who may
+    manage events."""
+    if not may_manage_events(actor):
+        raise AccessDenied()
+    return await upcoming(session, now, now + timedelta(days=days))
+
+
+async def to_manage(session: AsyncSession, actor: Participant, event_id: int) -> Event:
+    """The event, if `actor` may move or cancel it (asked before the new time or the
+    confirmation; the change itself checks again)."""
+    found = await event(session, event_id)
+    if not may_manage(actor, found):
+        raise AccessDenied()
+    return found

@@ -18,6 +18,7 @@ CONVERTED_STEPS = (
     "handlers.admin",
     "handlers.common",
     "handlers.coordinator",
+    "handlers.events",
     "handlers.fallback",
     "handlers.language",
     "handlers.menu",

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiogram.methods import SendMessage
 from icalendar import Calendar
+from sqlalchemy import event as sql_event
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import notices
 from bot.i18n import Translator
@@ -519,3 +520,35 @@ async def test_someone_not_registered_cannot_answer_an_event_for_everyone(
     stored = await participants.visit(session, 77_002, "ru")  # stored, but holds no role
     with pytest.raises(AccessDenied):
         await events.answer(session, stored, found.id, Attendance.YES, now)
+
+
+async def test_the_schedule_checks_each_audience_once_not_each_event(
+    session: AsyncSession,
+) -> None:
+    """The events of a series share their audience: whether the person is in it is asked
+    once, however many of the series' events fall in the coming days."""
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await events.save_series(session, link="https://meet.example.org/org", local_time="10:00")
+    now = local("2026-11-22 12:00")
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    async def counted() -> int:
+        statements.clear()
+        engine = session.bind
+        assert isinstance(engine, AsyncEngine)
+        sql_event.listen(engine.sync_engine, "before_cursor_execute", count)
+        try:
+            await events.my_events(session, director, now, 60)
+        finally:
+            sql_event.remove(engine.sync_engine, "before_cursor_execute", count)
+        return len(statements)
+
+    assert await events.materialise(session, MOSCOW, now, weeks=3) == 1
+    one = await counted()
+    assert await events.materialise(session, MOSCOW, now, weeks=8) == 2
+    assert len(await events.my_events(session, director, now, 60)) == 3
+    assert await counted() == one
