@@ -113,6 +113,10 @@ class StateGroup:
     """The steps of one wizard, named `Group:step` as aiogram names states (states already
     stored keep working): `class Joining(StateGroup): school = State()`."""
 
+    @classmethod
+    def steps(cls) -> tuple[str, ...]:
+        return tuple(value.name for value in vars(cls).values() if isinstance(value, State))
+
 
 class State:
     def __set_name__(self, owner: type, name: str) -> None:
