@@ -15,7 +15,10 @@ from aiogram.types import InlineKeyboardMarkup
 from babel.dates import format_datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.conversation.actions import AckCb, BroadcastCb, HolidayCb, RsvpCb, SurveyCb
+# announcement: kept importable from here, where the delivery loop and tests look for it
+from bot.announcements import announcement as announcement
+from bot.announcements import progress_text
+from bot.conversation.actions import BroadcastCb, HolidayCb, RsvpCb, SurveyCb
 from bot.i18n import Localizer, Translator
 from bot.keyboards import inline
 from bot.services import broadcasts, delivery, events, surveys
@@ -174,49 +177,6 @@ def digest(
         )
     lines.append(t("digest-footer"))
     return Payload("\n".join(lines))
-
-
-def announcement(
-    t: Localizer, broadcast: Broadcast, acknowledged: bool = False, *, reminder: bool = False
-) -> Payload:
-    """The announcement exactly as its recipients see it; a `reminder` of it (sent again to
-    those who have not acknowledged) is headed so, not a copy that looks like the first."""
-    buttons = []
-    if broadcast.acknowledge:
-        label = f"✅ {t('button-acknowledged')}" if acknowledged else t("button-acknowledge")
-        buttons = [[Button(label, AckCb(broadcast=broadcast.id).pack())]]
-    document = broadcast.attachment_file_id if broadcast.attachment_kind == "document" else None
-    photo = broadcast.attachment_file_id if broadcast.attachment_kind == "photo" else None
-    text = f"⏰ {t('broadcast-reminder-lead')}\n\n{broadcast.text}" if reminder else broadcast.text
-    return Payload(text, buttons, document=document, photo=photo)
-
-
-def progress_text(t: Localizer, progress: broadcasts.Progress, cancelled: bool) -> str:
-    done = progress.total - progress.left
-    filled = round(10 * done / progress.total) if progress.total else 10
-    bar = "▓" * filled + "░" * (10 - filled)
-    key = (
-        "broadcast-cancelled"
-        if cancelled
-        else ("broadcast-done" if progress.finished else "broadcast-sending")
-    )
-    # `done` beside the bar: the bar fills with blocked and failed messages too.
-    text = t(
-        key,
-        bar=bar,
-        done=done,
-        sent=progress.sent,
-        blocked=progress.blocked,
-        failed=progress.failed,
-        left=progress.left,
-        total=progress.total,
-        acknowledged=progress.acknowledged,
-        withdrawn=progress.withdrawn,
-        ambiguous=progress.ambiguous,
-    )
-    if progress.ambiguous:
-        text += "\n" + t("broadcast-ambiguous-explained", count=progress.ambiguous)
-    return text
 
 
 async def send_reminders(

@@ -32,7 +32,7 @@ FEATURES: tuple[Routes | Callable[[], object], ...] = (
     profile.build_router,
     coordinator.build_router,
     events.build_router,
-    broadcasts.build_router,
+    broadcasts.routes,
     surveys.build_router,
     survey_admin.build_router,
     analytics.build_router,

@@ -5,22 +5,25 @@ from __future__ import annotations
 
 from contextlib import suppress
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, Message
-from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation.actions import RemindCb
-from bot.conversation.buttons import school_rows
+from bot.conversation.buttons import menu_button, school_rows
 from bot.conversation.screens import Press, Screen
 from bot.conversation.turn import Turn
 from bot.i18n import Localizer
-from bot.keyboards import inline, menu_button, schools_keyboard
 from bot.services import directory
 from bot.services.reminders import Reminded
 from bot.views import format_recent
+
+# The legacy functions import aiogram when called, so that a converted step importing the
+# turn-based ones (offer_schools, tell_reminded) imports no aiogram.
+if TYPE_CHECKING:
+    from aiogram.types import CallbackQuery, Message
+    from aiogram.utils.callback_answer import CallbackAnswer
 
 
 async def show_school_search(
@@ -36,6 +39,8 @@ async def show_school_search(
 ) -> None:
     """One page of the municipality's schools matching what the person typed, as buttons.
     `prompt` fits who chooses: a person registering picks their own school."""
+    from bot.keyboards import schools_keyboard
+
     found = await directory.search_schools(session, municipality_id, query, page)
     if not found.total:
         await message.answer(t("join-no-schools"))
@@ -48,6 +53,9 @@ async def show_school_search(
 
 async def drop_keyboard(callback: CallbackQuery) -> None:
     """Removes the pressed keyboard so an old step cannot be pressed again."""
+    from aiogram.exceptions import TelegramAPIError
+    from aiogram.types import Message
+
     if isinstance(callback.message, Message):
         with suppress(TelegramAPIError):
             await callback.message.edit_reply_markup(reply_markup=None)
@@ -55,6 +63,8 @@ async def drop_keyboard(callback: CallbackQuery) -> None:
 
 def message_of(callback: CallbackQuery) -> Message:
     """The message under the pressed button (always there for the bot's own messages)."""
+    from aiogram.types import Message
+
     assert isinstance(callback.message, Message)
     return callback.message
 
@@ -71,6 +81,8 @@ async def answer_reminded(
 ) -> None:
     """What a press of «Напомнить…» did: how many will be reminded, or, for a repeat soon
     after the last reminder, when that one went, with a button to send again."""
+    from bot.keyboards import inline
+
     when = format_recent(t, reminded.last_at, now, zone) if reminded.last_at else ""
     if reminded.duplicate:
         callback_answer.text = t("reminder-already-sent", when=when)

@@ -14,7 +14,13 @@ from bot.conversation.actions import MAX_PACKED_BYTES, PickCb, RsvpCb, SurveyCb
 from storage.models import Attendance
 
 # The steps already moved to turns; the rest still take aiogram's types.
-CONVERTED_STEPS = ("handlers.common", "handlers.fallback", "handlers.language", "handlers.menu")
+CONVERTED_STEPS = (
+    "handlers.broadcasts",
+    "handlers.common",
+    "handlers.fallback",
+    "handlers.language",
+    "handlers.menu",
+)
 CONVERSATION = tuple(
     f"bot.conversation.{module.name}" for module in pkgutil.iter_modules(bot.conversation.__path__)
 )
