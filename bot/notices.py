@@ -15,9 +15,9 @@ from aiogram.types import InlineKeyboardMarkup
 from babel.dates import format_datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
-# announcement: kept importable from here, where the delivery loop and tests look for it
+# Kept importable from here, where the delivery loop and tests look for them.
 from bot.announcements import announcement as announcement
-from bot.announcements import progress_text
+from bot.announcements import progress_text as progress_text
 from bot.conversation.actions import BroadcastCb, HolidayCb, RsvpCb, SurveyCb
 from bot.i18n import Localizer, Translator
 from bot.keyboards import inline

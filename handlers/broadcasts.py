@@ -135,10 +135,10 @@ async def audience_choice(turn: Turn, action: PickCb) -> None:
         await turn.say(t("choose-municipality"), *rows)
     elif value == "programme":
         programmes = await directory.programmes(session)
-        await turn.say(
-            t("broadcast-choose-programme"),
-            *[[(name, PickCb(field="prog", value=str(i)))] for i, name in enumerate(programmes)],
-        )
+        named: list[list[Press]] = [
+            [(name, PickCb(field="prog", value=str(i)))] for i, name in enumerate(programmes)
+        ]
+        await turn.say(t("broadcast-choose-programme"), *named)
     elif value == "unsubmitted":
         choices: list[list[Press]] = [
             [
@@ -157,18 +157,16 @@ async def audience_choice(turn: Turn, action: PickCb) -> None:
         now = utcnow()
         recent = await events.upcoming(session, now - timedelta(days=30), now + timedelta(days=30))
         zone = turn.settings.zone
-        await turn.say(
-            t("broadcast-choose-event"),
-            *[
-                [
-                    (
-                        f"{e.starts_at.astimezone(zone):%d.%m} {shorten(e.title, 50)}",
-                        PickCb(field="declined", value=str(e.id)),
-                    )
-                ]
-                for e in recent
-            ],
-        )
+        dated: list[list[Press]] = [
+            [
+                (
+                    f"{e.starts_at.astimezone(zone):%d.%m} {shorten(e.title, 50)}",
+                    PickCb(field="declined", value=str(e.id)),
+                )
+            ]
+            for e in recent
+        ]
+        await turn.say(t("broadcast-choose-event"), *dated)
     else:
         raise AccessDenied()
 
