@@ -35,7 +35,7 @@ FEATURES: tuple[Routes | Callable[[], object], ...] = (
     broadcasts.routes,
     surveys.build_router,
     survey_admin.build_router,
-    analytics.build_router,
+    analytics.routes,
     admin.build_router,
     fallback.routes,
 )

@@ -15,6 +15,7 @@ from storage.models import Attendance
 
 # The steps already moved to turns; the rest still take aiogram's types.
 CONVERTED_STEPS = (
+    "handlers.analytics",
     "handlers.broadcasts",
     "handlers.common",
     "handlers.fallback",
