@@ -12,8 +12,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from html import escape
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot import charts
 from bot import report as report_files
 from bot.conversation.actions import AnalysisCb, MenuCb
@@ -26,7 +24,6 @@ from bot.services import analytics
 from bot.services.errors import DomainError
 from bot.settings import Settings
 from bot.views import format_when, shorten
-from storage.models import Participant
 from storage.types import utcnow
 
 PERIODS = (30, 90, 180, 365)
@@ -55,14 +52,6 @@ async def rounds_list(turn: Turn, _: MenuCb) -> None:
     await turn.say(text, *rows)
 
 
-async def _scoped_round(
-    session: AsyncSession, participant: Participant, survey_id: int
-) -> tuple[analytics.Places, analytics.Round]:
-    """The places the participant may see (or AccessDenied) and the round of the button."""
-    where = await analytics.places(session, analytics.scope_of(participant))
-    return where, await analytics.round_of_survey(session, survey_id)
-
-
 def _card_keyboard(survey: int, t: Localizer) -> list[Row]:
     def button(key: str, action: str) -> Press:
         return t(key), AnalysisCb(action=action, survey=survey)
@@ -79,9 +68,9 @@ def _card_keyboard(survey: int, t: Localizer) -> list[Row]:
 @routes.press(AnalysisCb, action="card")
 async def card(turn: Turn, action: AnalysisCb) -> None:
     """The round in a few lines: who has answered, the best and the slowest places."""
-    session, settings, t = turn.session, turn.settings, turn.t
-    where, chosen = await _scoped_round(session, turn.participant, action.survey)
-    rates = await analytics.response_rates(session, where, chosen)
+    settings, t = turn.settings, turn.t
+    summary = await analytics.round_summary(turn.session, turn.participant, action.survey)
+    where, rates, chosen = summary.where, summary.rates, summary.rates.round
     total = rates.total
     lines = [
         t(
@@ -101,13 +90,12 @@ async def card(turn: Turn, action: AnalysisCb) -> None:
         lines.append(
             t("analysis-card-unattended", count=total.unattended, unit=chosen.definition.unit)
         )
-    earlier = [r for r in await analytics.rounds(session, chosen.code) if r.number < chosen.number]
-    if earlier:
-        before = await analytics.response_rates(session, where, earlier[-1])
+    if summary.previous is not None:
+        before = summary.previous
         lines.append(
             t(
                 "analysis-card-previous",
-                round=earlier[-1].number,
+                round=before.round.number,
                 share=_percent(before.total.share),
             )
         )
@@ -168,7 +156,7 @@ async def _send_picture(
 @routes.press(AnalysisCb, action="rates")
 async def rates_chart(turn: Turn, action: AnalysisCb) -> None:
     session, t = turn.session, turn.t
-    where, chosen = await _scoped_round(session, turn.participant, action.survey)
+    where, chosen = await analytics.scoped_round(session, turn.participant, action.survey)
     rates = await analytics.response_rates(session, where, chosen)
 
     def draw() -> charts.Chart:
@@ -199,7 +187,7 @@ async def questions(turn: Turn, action: AnalysisCb) -> None:
 @routes.press(AnalysisCb, action="question")
 async def question_chart(turn: Turn, action: AnalysisCb) -> None:
     session, t = turn.session, turn.t
-    where, chosen = await _scoped_round(session, turn.participant, action.survey)
+    where, chosen = await analytics.scoped_round(session, turn.participant, action.survey)
     asked = chosen.definition.questions
     if not 0 <= action.q < len(asked) or asked[action.q].type == "text":
         raise DomainError("analysis-no-question")
