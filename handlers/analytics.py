@@ -12,38 +12,35 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from html import escape
 
-from aiogram import Bot, Router
-from aiogram.types import BufferedInputFile, CallbackQuery
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.conversation.actions import AnalysisCb, MenuCb
-from bot.conversation.screens import Press
+from bot.conversation.buttons import menu_button
+from bot.conversation.routes import Routes
+from bot.conversation.screens import Attachment, Press, Screen, Upload
+from bot.conversation.turn import Turn
 from bot.i18n import Localizer
-from bot.keyboards import inline, menu_button
 from bot.reports import analysis as report_files
 from bot.reports import charts
 from bot.services import analytics
 from bot.services.errors import DomainError
 from bot.settings import Settings
-from bot.telegram.routing import Pressed
 from bot.views import format_when, shorten
-from handlers.shared import message_of
-from storage.models import Participant
 from storage.types import utcnow
 
 PERIODS = (30, 90, 180, 365)
 LOW_SHOWN = 15  # schools listed in chat; the workbook has them all
 Row = list[Press]
 
+routes = Routes("analytics")
+
 
 def _percent(share: float | None) -> str:
     return f"{share:.0%}" if share is not None else "—"
 
 
-async def rounds_list(
-    callback: CallbackQuery, session: AsyncSession, participant: Participant, t: Localizer
-) -> None:
-    analytics.scope_of(participant)
+@routes.press(MenuCb, item="analytics")
+async def rounds_list(turn: Turn, _: MenuCb) -> None:
+    session, t = turn.session, turn.t
+    analytics.scope_of(turn.participant)
     rows: list[Row] = []
     for item in (await analytics.opened_rounds(session))[:20]:
         title = item.definition.title.get(t.locale)
@@ -52,15 +49,7 @@ async def rounds_list(
     rows.append([(t("analysis-button-low"), AnalysisCb(action="low"))])
     rows.append([menu_button(t)])
     text = t("analysis-title") if len(rows) > 2 else t("analysis-none")
-    await message_of(callback).answer(text, reply_markup=inline(*rows))
-
-
-async def _scoped_round(
-    session: AsyncSession, participant: Participant, survey_id: int
-) -> tuple[analytics.Places, analytics.Round]:
-    """The places the participant may see (or AccessDenied) and the round of the button."""
-    where = await analytics.places(session, analytics.scope_of(participant))
-    return where, await analytics.round_of_survey(session, survey_id)
+    await turn.say(text, *rows)
 
 
 def _card_keyboard(survey: int, t: Localizer) -> list[Row]:
@@ -76,17 +65,12 @@ def _card_keyboard(survey: int, t: Localizer) -> list[Row]:
     ]
 
 
-async def card(
-    callback: CallbackQuery,
-    callback_data: AnalysisCb,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    t: Localizer,
-) -> None:
+@routes.press(AnalysisCb, action="card")
+async def card(turn: Turn, action: AnalysisCb) -> None:
     """The round in a few lines: who has answered, the best and the slowest places."""
-    where, chosen = await _scoped_round(session, participant, callback_data.survey)
-    rates = await analytics.response_rates(session, where, chosen)
+    settings, t = turn.settings, turn.t
+    summary = await analytics.round_summary(turn.session, turn.participant, action.survey)
+    where, rates, chosen = summary.where, summary.rates, summary.rates.round
     total = rates.total
     lines = [
         t(
@@ -106,13 +90,12 @@ async def card(
         lines.append(
             t("analysis-card-unattended", count=total.unattended, unit=chosen.definition.unit)
         )
-    earlier = [r for r in await analytics.rounds(session, chosen.code) if r.number < chosen.number]
-    if earlier:
-        before = await analytics.response_rates(session, where, earlier[-1])
+    if summary.previous is not None:
+        before = summary.previous
         lines.append(
             t(
                 "analysis-card-previous",
-                round=earlier[-1].number,
+                round=before.round.number,
                 share=_percent(before.total.share),
             )
         )
@@ -132,9 +115,7 @@ async def card(
             shown = ", ".join(escape(name) for name in waiting[:10])
             more = len(waiting) - 10
             lines.append(t("analysis-card-waiting", schools=shown, more=max(more, 0)))
-    await message_of(callback).answer(
-        "\n".join(lines), reply_markup=inline(*_card_keyboard(chosen.latest_id, t))
-    )
+    await turn.say("\n".join(lines), *_card_keyboard(chosen.latest_id, t))
 
 
 def _scope(where: analytics.Places, t: Localizer) -> str:
@@ -152,10 +133,7 @@ def _places(where: analytics.Places, ranked: Sequence[tuple[int, float | None]])
 
 
 async def _send_picture(
-    callback: CallbackQuery,
-    bot: Bot,
-    participant: Participant,
-    t: Localizer,
+    turn: Turn,
     draw: Callable[[], charts.Chart],
     name: str,
     empty: str,
@@ -170,39 +148,28 @@ async def _send_picture(
     try:
         picture, caption = await asyncio.to_thread(render)
     except LookupError:
-        await message_of(callback).answer(t(empty), reply_markup=inline([menu_button(t)]))
+        await turn.say(turn.t(empty), [menu_button(turn.t)])
         return
-    await bot.send_photo(
-        participant.telegram_id, BufferedInputFile(picture, filename=name), caption=caption
-    )
+    await turn.show(Screen(caption, attachment=Attachment(Upload(picture, name), "photo")))
 
 
-async def rates_chart(
-    callback: CallbackQuery,
-    callback_data: AnalysisCb,
-    session: AsyncSession,
-    participant: Participant,
-    bot: Bot,
-    t: Localizer,
-) -> None:
-    where, chosen = await _scoped_round(session, participant, callback_data.survey)
+@routes.press(AnalysisCb, action="rates")
+async def rates_chart(turn: Turn, action: AnalysisCb) -> None:
+    session, t = turn.session, turn.t
+    where, chosen = await analytics.scoped_round(session, turn.participant, action.survey)
     rates = await analytics.response_rates(session, where, chosen)
 
     def draw() -> charts.Chart:
         return charts.response_rates(rates, where, t, t.locale)
 
-    await _send_picture(callback, bot, participant, t, draw, "rates.png", "analysis-no-data-rates")
+    await _send_picture(turn, draw, "rates.png", "analysis-no-data-rates")
 
 
-async def questions(
-    callback: CallbackQuery,
-    callback_data: AnalysisCb,
-    session: AsyncSession,
-    participant: Participant,
-    t: Localizer,
-) -> None:
-    analytics.scope_of(participant)
-    chosen = await analytics.round_of_survey(session, callback_data.survey)
+@routes.press(AnalysisCb, action="questions")
+async def questions(turn: Turn, action: AnalysisCb) -> None:
+    t = turn.t
+    analytics.scope_of(turn.participant)
+    chosen = await analytics.round_of_survey(turn.session, action.survey)
     rows: list[Row] = [
         [
             (
@@ -214,72 +181,51 @@ async def questions(
         if question.type != "text"
     ]
     rows.append([(t("analysis-button-back"), AnalysisCb(action="card", survey=chosen.latest_id))])
-    await message_of(callback).answer(t("analysis-questions"), reply_markup=inline(*rows))
+    await turn.say(t("analysis-questions"), *rows)
 
 
-async def question_chart(
-    callback: CallbackQuery,
-    callback_data: AnalysisCb,
-    session: AsyncSession,
-    participant: Participant,
-    bot: Bot,
-    t: Localizer,
-) -> None:
-    where, chosen = await _scoped_round(session, participant, callback_data.survey)
+@routes.press(AnalysisCb, action="question")
+async def question_chart(turn: Turn, action: AnalysisCb) -> None:
+    session, t = turn.session, turn.t
+    where, chosen = await analytics.scoped_round(session, turn.participant, action.survey)
     asked = chosen.definition.questions
-    if not 0 <= callback_data.q < len(asked) or asked[callback_data.q].type == "text":
+    if not 0 <= action.q < len(asked) or asked[action.q].type == "text":
         raise DomainError("analysis-no-question")
-    question_id = asked[callback_data.q].id
+    question_id = asked[action.q].id
     found = await analytics.distributions(session, where, chosen)
     await _send_picture(
-        callback,
-        bot,
-        participant,
-        t,
+        turn,
         lambda: charts.question(found, question_id, where, t, t.locale),
         f"{question_id}.png",
         "analysis-no-data",
     )
 
 
-def _period(callback_data: AnalysisCb, settings: Settings) -> tuple[int, datetime, datetime]:
-    days = callback_data.days if callback_data.days in PERIODS else settings.engagement_period_days
+def _period(action: AnalysisCb, settings: Settings) -> tuple[int, datetime, datetime]:
+    days = action.days if action.days in PERIODS else settings.engagement_period_days
     now = utcnow()
     return days, now - timedelta(days=days), now
 
 
-async def index_chart(
-    callback: CallbackQuery,
-    callback_data: AnalysisCb,
-    session: AsyncSession,
-    participant: Participant,
-    bot: Bot,
-    settings: Settings,
-    t: Localizer,
-) -> None:
-    where = await analytics.places(session, analytics.scope_of(participant))
-    _, start, now = _period(callback_data, settings)
+@routes.press(AnalysisCb, action="index")
+async def index_chart(turn: Turn, action: AnalysisCb) -> None:
+    session, settings, t = turn.session, turn.settings, turn.t
+    where = await analytics.places(session, analytics.scope_of(turn.participant))
+    _, start, now = _period(action, settings)
     found = await analytics.engagement(session, where, start, now, now, settings.engagement_rules)
 
     def draw() -> charts.Chart:
         return charts.engagement_ranking(found, where, t)
 
-    await _send_picture(
-        callback, bot, participant, t, draw, "engagement.png", "analysis-no-data-index"
-    )
+    await _send_picture(turn, draw, "engagement.png", "analysis-no-data-index")
 
 
-async def low_engagement(
-    callback: CallbackQuery,
-    callback_data: AnalysisCb,
-    session: AsyncSession,
-    participant: Participant,
-    settings: Settings,
-    t: Localizer,
-) -> None:
+@routes.press(AnalysisCb, action="low")
+async def low_engagement(turn: Turn, action: AnalysisCb) -> None:
     """The schools below the threshold, with what pulls each one down; other periods."""
-    where = await analytics.places(session, analytics.scope_of(participant))
-    days, start, now = _period(callback_data, settings)
+    session, settings, t = turn.session, turn.settings, turn.t
+    where = await analytics.places(session, analytics.scope_of(turn.participant))
+    days, start, now = _period(action, settings)
     found = await analytics.engagement(session, where, start, now, now, settings.engagement_rules)
     low = found.low()
     threshold = f"{found.rules.threshold:g}"
@@ -312,7 +258,7 @@ async def low_engagement(
                 more=max(len(unattended) - LOW_SHOWN, 0),
             )
         )
-    survey = callback_data.survey
+    survey = action.survey
     periods: Row = [
         (
             t("analysis-button-days", days=d) + (" ✅" if d == days else ""),
@@ -326,24 +272,18 @@ async def low_engagement(
         [(t("analysis-button-index"), AnalysisCb(action="index", survey=survey, days=days))],
         [(t("analysis-button-back"), back), menu_button(t)],
     ]
-    await message_of(callback).answer("\n".join(lines), reply_markup=inline(*rows))
+    await turn.say("\n".join(lines), *rows)
 
 
-async def files(
-    callback: CallbackQuery,
-    callback_data: AnalysisCb,
-    session: AsyncSession,
-    participant: Participant,
-    bot: Bot,
-    settings: Settings,
-    t: Localizer,
-) -> None:
+@routes.press(AnalysisCb, action={"xlsx", "anon", "csv"})
+async def files(turn: Turn, action: AnalysisCb) -> None:
     """The whole report as an Excel workbook (with or without names) or CSV files."""
-    chosen = await analytics.round_of_survey(session, callback_data.survey)
-    days, start, now = _period(callback_data, settings)
+    session, settings, t = turn.session, turn.settings, turn.t
+    chosen = await analytics.round_of_survey(session, action.survey)
+    days, start, now = _period(action, settings)
     report = await analytics.report(
         session,
-        participant,
+        turn.participant,
         chosen.code,
         round_number=chosen.number,
         start=start,
@@ -351,35 +291,21 @@ async def files(
         now=now,
         rules=settings.engagement_rules,
         divergence=settings.divergence_threshold,
-        anonymised=callback_data.action == "anon",
+        anonymised=action.action == "anon",
     )
     tables = report_files.tables(report, t, t.locale, settings.zone)
     name = f"{chosen.code}-round{chosen.number}"
-    if callback_data.action == "csv":
+    if action.action == "csv":
         content = await asyncio.to_thread(report_files.csv_archive, tables)
-        document = BufferedInputFile(content, filename=f"{name}-csv.zip")
+        document = Upload(content, f"{name}-csv.zip")
     else:
         content = await asyncio.to_thread(report_files.workbook, tables)
         suffix = "-anonymised" if report.anonymised else ""
-        document = BufferedInputFile(content, filename=f"{name}{suffix}.xlsx")
+        document = Upload(content, f"{name}{suffix}.xlsx")
     caption = t(
         "analysis-file-caption",
         title=escape(chosen.definition.title.get(t.locale)),
         round=chosen.number,
         days=days,
     )
-    await bot.send_document(participant.telegram_id, document, caption=caption)
-
-
-def build_router() -> Router:
-    router = Router(name="analytics")
-    callbacks = router.callback_query
-    callbacks.register(rounds_list, Pressed(MenuCb, item="analytics"))
-    callbacks.register(card, Pressed(AnalysisCb, action="card"))
-    callbacks.register(rates_chart, Pressed(AnalysisCb, action="rates"))
-    callbacks.register(questions, Pressed(AnalysisCb, action="questions"))
-    callbacks.register(question_chart, Pressed(AnalysisCb, action="question"))
-    callbacks.register(index_chart, Pressed(AnalysisCb, action="index"))
-    callbacks.register(low_engagement, Pressed(AnalysisCb, action="low"))
-    callbacks.register(files, Pressed(AnalysisCb, action={"xlsx", "anon", "csv"}))
-    return router
+    await turn.show(Screen(caption, attachment=Attachment(document)))

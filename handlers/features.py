@@ -32,10 +32,10 @@ FEATURES: tuple[Routes | Callable[[], object], ...] = (
     profile.routes,
     coordinator.routes,
     events.routes,
-    broadcasts.build_router,
+    broadcasts.routes,
     surveys.routes,
     survey_admin.routes,
-    analytics.build_router,
+    analytics.routes,
     admin.routes,
     fallback.routes,
 )

@@ -267,6 +267,32 @@ async def response_rates(session: AsyncSession, where: Places, chosen: Round) ->
     return ResponseRates(chosen, total, municipalities, rows)
 
 
+async def scoped_round(
+    session: AsyncSession, actor: Participant, survey_id: int
+) -> tuple[Places, Round]:
+    """The places the actor may see (or AccessDenied) and the round of the survey's
+    version `survey_id` (as a button carries it)."""
+    where = await places(session, scope_of(actor))
+    return where, await round_of_survey(session, survey_id)
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    """A round's card: its rates in the actor's places, and the previous round's."""
+
+    where: Places
+    rates: ResponseRates
+    previous: ResponseRates | None  # None: the first round
+
+
+async def round_summary(session: AsyncSession, actor: Participant, survey_id: int) -> RoundSummary:
+    where, chosen = await scoped_round(session, actor, survey_id)
+    rates = await response_rates(session, where, chosen)
+    earlier = [r for r in await rounds(session, chosen.code) if r.number < chosen.number]
+    previous = await response_rates(session, where, earlier[-1]) if earlier else None
+    return RoundSummary(where, rates, previous)
+
+
 async def expected_responses(
     session: AsyncSession, definition: SurveyDefinition, where: Places
 ) -> dict[int, int]:

@@ -11,11 +11,12 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audience as audiences
-from bot.services import audit, delivery
+from bot.services import audit, delivery, reminders
 from bot.services.access import Action, can
 from bot.services.audience import Audience
 from bot.services.delivery import Outgoing, Payload
 from bot.services.errors import AccessDenied, DomainError, NotFound
+from bot.services.reminders import Reminded
 from storage.db import insert_for
 from storage.models import (
     Acknowledgement,
@@ -183,6 +184,47 @@ async def progress(session: AsyncSession, broadcast: Broadcast) -> Progress:
     )
 
 
+async def publish(
+    session: AsyncSession,
+    actor: Participant,
+    *,
+    text: str,
+    audience: Audience,
+    send_at: datetime,
+    render: Callable[[Broadcast, Participant], Payload],
+    attachment_kind: str | None = None,
+    attachment_file_id: str | None = None,
+    acknowledge: bool = False,
+) -> tuple[Broadcast, Progress]:
+    """The confirmed draft saved and queued (`create`), with the progress to show its
+    author; the message showing it is remembered next (`remember_progress_message`)."""
+    broadcast = await create(
+        session,
+        actor,
+        text=text,
+        audience=audience,
+        send_at=send_at,
+        render=render,
+        attachment_kind=attachment_kind,
+        attachment_file_id=attachment_file_id,
+        acknowledge=acknowledge,
+    )
+    return broadcast, await progress(session, broadcast)
+
+
+async def overview(
+    session: AsyncSession, actor: Participant, broadcast_id: int
+) -> tuple[Broadcast, Progress]:
+    """A broadcast the actor may see, with its progress (its card)."""
+    found = await get(session, actor, broadcast_id)
+    return found, await progress(session, found)
+
+
+async def stop(session: AsyncSession, actor: Participant, broadcast_id: int) -> Progress:
+    """`cancel`, and the progress as it stands once cancelled."""
+    return await progress(session, await cancel(session, actor, broadcast_id))
+
+
 async def in_progress(session: AsyncSession) -> Sequence[Broadcast]:
     """Broadcasts whose author's progress message still needs updating: those going out,
     and those stopped while requests were still on the wire."""
@@ -286,10 +328,12 @@ async def recipients(
     people = [(person, str(status)) for person, status in rows.all()]
     acknowledged = await _acknowledged(session, found.id)
     repository = PeopleRepository(session)
-    places = await repository.municipality_names([p.id for p, _ in people])
+    ids = [p.id for p, _ in people]
+    places = await repository.municipality_names(ids)
+    schools_of = await repository.schools_of_many(ids)  # one statement, not one a person
     lines = []
     for person, status in people:
-        schools = ", ".join(s.short_name for s in await repository.schools_of(person.id))
+        schools = ", ".join(s.short_name for s in schools_of[person.id])
         lines.append(
             RecipientLine(
                 person, places.get(person.id, "—"), schools, status, acknowledged.get(person.id)
@@ -321,6 +365,39 @@ async def remind_unacknowledged(
         REMINDER_KIND,
         f"{reference(found)}:remind:{round_number}",
         [Outgoing(person, render(found, person)) for person in waiting],
+    )
+
+
+async def waiting(
+    session: AsyncSession, actor: Participant, broadcast_id: int
+) -> list[RecipientLine]:
+    """Who is still waited for: not delivered to, or (when asked) not acknowledged."""
+    found = await get(session, actor, broadcast_id)
+    return [
+        line
+        for line in await recipients(session, actor, found.id)
+        if line.delivery != OutboxStatus.SENT
+        or (found.acknowledge and line.acknowledged_at is None)
+    ]
+
+
+async def remind(
+    session: AsyncSession,
+    actor: Participant,
+    broadcast_id: int,
+    render: Callable[[Broadcast, Participant], Payload],
+    now: datetime,
+    confirmed: int | None = None,
+) -> Reminded:
+    """«Напомнить не ознакомившимся»: a reminder to those who have not acknowledged,
+    unless one went recently (then it waits for `confirmed`, see reminders.send)."""
+    found = await get(session, actor, broadcast_id)  # checks the right
+
+    async def deliver(number: int) -> int:
+        return await remind_unacknowledged(session, actor, found.id, render, number)
+
+    return await reminders.send(
+        session, actor, reference(found), None, now, deliver, confirmed=confirmed
     )
 
 

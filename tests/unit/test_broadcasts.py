@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import notices
 from bot.i18n import Translator
@@ -382,3 +382,41 @@ async def test_stopping_and_counting_one_announcement_leave_the_others_alone(
     assert set(other) == {OutboxStatus.PENDING}
     progress = await broadcasts.progress(session, first)
     assert (progress.total, progress.withdrawn) == (len(rows), len(rows))
+
+
+async def test_the_recipients_list_takes_the_same_statements_for_one_or_many(
+    session: AsyncSession,
+) -> None:
+    """Each recipient's schools are read in one statement, not one per recipient."""
+    schools = await load_schools(session)
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    async def counted() -> int:
+        created = await broadcasts.create(
+            session,
+            regional,
+            text="Директорам",
+            audience=Audience(roles=(Role.DIRECTOR,)),
+            send_at=datetime.now(UTC),
+            render=render,
+        )
+        engine = session.bind
+        assert isinstance(engine, AsyncEngine)
+        statements.clear()
+        event.listen(engine.sync_engine, "before_cursor_execute", count)
+        try:
+            lines = await broadcasts.recipients(session, regional, created.id)
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", count)
+        assert len(lines) == created.recipients
+        return len(statements)
+
+    await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    one = await counted()
+    for code, name in (("47002", "Петрова Анна"), ("47101", "Сидорова Вера")):
+        await person(session, Role.DIRECTOR, schools=[schools[code]], name=name)
+    assert await counted() == one

@@ -16,6 +16,8 @@ from storage.models import Attendance
 # The steps already moved to turns; the rest still take aiogram's types.
 CONVERTED_STEPS = (
     "handlers.admin",
+    "handlers.analytics",
+    "handlers.broadcasts",
     "handlers.common",
     "handlers.coordinator",
     "handlers.events",
