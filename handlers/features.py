@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from bot.conversation.routes import Routes
 from handlers import (
     admin,
@@ -21,9 +19,8 @@ from handlers import (
     surveys,
 )
 
-# The order steps are tried in; the catch-alls come last. A module not yet moved to routes
-# gives its aiogram router's builder.
-FEATURES: tuple[Routes | Callable[[], object], ...] = (
+# The order steps are tried in; the catch-alls come last.
+FEATURES: tuple[Routes, ...] = (
     surveys.answering,  # the busiest: see there
     common.routes,
     language.routes,

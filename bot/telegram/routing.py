@@ -14,6 +14,7 @@ from bot.conversation.routes import AnyState, Route, Routes, StateRule
 from bot.conversation.turn import IncomingFile, Turn
 from bot.telegram import errors
 from bot.telegram.chat import TelegramChat
+from handlers.features import FEATURES
 
 
 class Pressed(Filter):
@@ -53,19 +54,8 @@ async def _nothing(*_args: Any) -> None:
 def routers() -> list[Router]:
     """Fresh routers in the order the dispatcher tries them: errors and presses out of
     sight first, then every feature's steps (handlers.features)."""
-    from handlers.features import (
-        FEATURES,  # here: the steps not yet moved import Pressed from this module
-    )
-
-    found = [errors.build_router(), errors.build_outdated_buttons_router()]
-    for feature in FEATURES:
-        if isinstance(feature, Routes):
-            found.append(router_of(feature))
-        else:
-            router = feature()
-            assert isinstance(router, Router)
-            found.append(router)
-    return found
+    first = [errors.build_router(), errors.build_outdated_buttons_router()]
+    return first + [router_of(feature) for feature in FEATURES]
 
 
 def router_of(routes: Routes) -> Router:

@@ -10,25 +10,11 @@ import sys
 import pytest
 
 import bot.conversation
+import handlers
 from bot.conversation.actions import MAX_PACKED_BYTES, PickCb, RsvpCb, SurveyCb
 from storage.models import Attendance
 
-# The steps already moved to turns; the rest still take aiogram's types.
-CONVERTED_STEPS = (
-    "handlers.admin",
-    "handlers.analytics",
-    "handlers.broadcasts",
-    "handlers.common",
-    "handlers.coordinator",
-    "handlers.events",
-    "handlers.fallback",
-    "handlers.language",
-    "handlers.menu",
-    "handlers.profile",
-    "handlers.registration",
-    "handlers.survey_admin",
-    "handlers.surveys",
-)
+STEPS = tuple(f"handlers.{m.name}" for m in pkgutil.iter_modules(handlers.__path__))
 CONVERSATION = (
     "bot.notices",
     "bot.views",
@@ -36,7 +22,7 @@ CONVERSATION = (
 )
 
 
-@pytest.mark.parametrize("module", CONVERSATION + CONVERTED_STEPS)
+@pytest.mark.parametrize("module", CONVERSATION + STEPS)
 def test_conversation_imports_no_aiogram(module: str) -> None:
     check = (
         f"import sys, {module}\n"
