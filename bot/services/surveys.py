@@ -1131,10 +1131,7 @@ async def _placed(
     editable = mine and is_open(survey, now)
     if mine:
         await move_to(session, response, engine.definition, answers, step if editable else None)
-    school = None
-    if engine.definition.unit == "curator_school":
-        found = await school_of(session, response)
-        school = found.short_name if found is not None else None
+    school = await _named_school(session, engine, response)
     return OnScreen(
         response,
         survey,
@@ -1235,16 +1232,24 @@ async def hand_in(
     return await _placed(session, response, survey, found, None, now)
 
 
+async def _named_school(
+    session: AsyncSession, engine: SurveyEngine, response: SurveyResponse
+) -> str | None:
+    """The school a curator answers for, named on every question and the summary: a curator
+    answers the same questions for each of their schools."""
+    if engine.definition.unit != "curator_school":
+        return None
+    found = await school_of(session, response)
+    return found.short_name if found is not None else None
+
+
 async def read_closed(
     session: AsyncSession, participant: Participant, response_id: int
 ) -> OnScreen:
     """A closed round's response from /surveys, to read (see `readable_response`)."""
     response, survey = await readable_response(session, participant, response_id)
     engine = SurveyEngine(definition_of(survey))
-    school = None
-    if engine.definition.unit == "curator_school":
-        found = await school_of(session, response)
-        school = found.short_name if found is not None else None
+    school = await _named_school(session, engine, response)
     return OnScreen(
         response,
         survey,
