@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, case, distinct, func, or_, select
+from sqlalchemy import Executable, Select, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage.db import LONG_RUNNING
 from storage.models import (
     Acknowledgement,
     Assignment,
@@ -82,6 +83,14 @@ class RoundMean:
     count: int
 
 
+_Statement = TypeVar("_Statement", bound=Executable)
+
+
+def _long(statement: _Statement) -> _Statement:
+    """Region-wide GROUP BYs may take a while: on SQLite they run off the event loop."""
+    return statement.execution_options(**LONG_RUNNING)
+
+
 class AnalyticsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -116,7 +125,7 @@ class AnalyticsRepository:
         """Responses per (municipality, school, status)."""
         columns = (_MUNICIPALITY, SurveyResponse.school_id, SurveyResponse.status)
         statement = self._responses((*columns, func.count()), survey_ids, municipality_id)
-        rows = await self._session.execute(statement.group_by(*columns))
+        rows = await self._session.execute(_long(statement.group_by(*columns)))
         return [StatusCount(m, s, str(st), n) for m, s, st, n in rows.all()]
 
     async def respondents(
@@ -129,7 +138,9 @@ class AnalyticsRepository:
             SurveyResponse.status,
             SurveyResponse.submitted_at,
         )
-        rows = await self._session.execute(self._responses(columns, survey_ids, municipality_id))
+        rows = await self._session.execute(
+            _long(self._responses(columns, survey_ids, municipality_id))
+        )
         return [(school, name, str(status), at) for school, name, status, at in rows.all()]
 
     async def registered(
@@ -141,16 +152,18 @@ class AnalyticsRepository:
         )
         if municipality_id is not None:
             statement = statement.where(_HOME == municipality_id)  # noqa: SIM300
-        rows = await self._session.execute(statement.group_by(_HOME))
+        rows = await self._session.execute(_long(statement.group_by(_HOME)))
         return list(rows.all())
 
     async def staff_per_school(self, role: Role) -> dict[int, int]:
         """Registered participants of the role per school (schools with none are absent)."""
         rows = await self._session.execute(
-            select(Assignment.school_id, func.count())
-            .join(Participant, Participant.id == Assignment.participant_id)
-            .where(Participant.role == role, Participant.registered_at.is_not(None))
-            .group_by(Assignment.school_id)
+            _long(
+                select(Assignment.school_id, func.count())
+                .join(Participant, Participant.id == Assignment.participant_id)
+                .where(Participant.role == role, Participant.registered_at.is_not(None))
+                .group_by(Assignment.school_id)
+            )
         )
         return dict(rows.all())
 
@@ -178,7 +191,7 @@ class AnalyticsRepository:
         ).where(SurveyAnswer.text.is_(None))
         if question_ids is not None:
             statement = statement.where(SurveyAnswer.question_id.in_(question_ids))
-        rows = await self._session.execute(statement.group_by(*columns))
+        rows = await self._session.execute(_long(statement.group_by(*columns)))
         return [ValueCount(*row) for row in rows.all()]
 
     async def answered(
@@ -199,7 +212,7 @@ class AnalyticsRepository:
             municipality_id,
             with_answers=True,
         ).where(has_value)
-        rows = await self._session.execute(statement.group_by(*columns))
+        rows = await self._session.execute(_long(statement.group_by(*columns)))
         return list(rows.all())
 
     async def text_answers(
@@ -217,7 +230,7 @@ class AnalyticsRepository:
             .where(SurveyAnswer.text.is_not(None))
             .order_by(SurveyAnswer.question_id, _MUNICIPALITY, School.short_name)
         )
-        rows = await self._session.execute(statement)
+        rows = await self._session.execute(_long(statement))
         return [
             TextAnswer(q, m, school, author, text or "")
             for q, m, school, author, text in rows.all()
@@ -245,7 +258,7 @@ class AnalyticsRepository:
             )
             .group_by(*columns)
         )
-        rows = await self._session.execute(statement)
+        rows = await self._session.execute(_long(statement))
         return [RoundMean(r, m, q, float(mean), n) for r, m, q, mean, n in rows.all()]
 
     # -- engagement ------------------------------------------------------------------------
@@ -271,7 +284,7 @@ class AnalyticsRepository:
         )
         if municipality_id is not None:
             statement = statement.where(School.municipality_id == municipality_id)
-        rows = await self._session.execute(statement)
+        rows = await self._session.execute(_long(statement))
         return [(s, v, n, int(t or 0)) for s, v, n, t in rows.all()]
 
     async def events_attended(self, event_ids: Sequence[int]) -> dict[int, int]:
@@ -279,15 +292,17 @@ class AnalyticsRepository:
         if not event_ids:
             return {}
         rows = await self._session.execute(
-            select(Assignment.school_id, func.count(distinct(EventAnswer.event_id)))
-            .join(Assignment, Assignment.participant_id == EventAnswer.participant_id)
-            .join(Participant, Participant.id == EventAnswer.participant_id)
-            .where(
-                EventAnswer.event_id.in_(event_ids),
-                EventAnswer.answer == Attendance.YES,
-                Participant.role == Role.DIRECTOR,
+            _long(
+                select(Assignment.school_id, func.count(distinct(EventAnswer.event_id)))
+                .join(Assignment, Assignment.participant_id == EventAnswer.participant_id)
+                .join(Participant, Participant.id == EventAnswer.participant_id)
+                .where(
+                    EventAnswer.event_id.in_(event_ids),
+                    EventAnswer.answer == Attendance.YES,
+                    Participant.role == Role.DIRECTOR,
+                )
+                .group_by(Assignment.school_id)
             )
-            .group_by(Assignment.school_id)
         )
         return dict(rows.all())
 
@@ -299,25 +314,29 @@ class AnalyticsRepository:
         if not references:
             return {}, {}
         reached = await self._session.execute(
-            select(Assignment.school_id, func.count(distinct(OutboxMessage.reference)))
-            .join(Assignment, Assignment.participant_id == OutboxMessage.participant_id)
-            .join(Participant, Participant.id == OutboxMessage.participant_id)
-            .where(
-                Participant.role == Role.DIRECTOR,
-                OutboxMessage.kind == kind,
-                OutboxMessage.reference.in_(list(references)),
-                OutboxMessage.status == OutboxStatus.SENT,
+            _long(
+                select(Assignment.school_id, func.count(distinct(OutboxMessage.reference)))
+                .join(Assignment, Assignment.participant_id == OutboxMessage.participant_id)
+                .join(Participant, Participant.id == OutboxMessage.participant_id)
+                .where(
+                    Participant.role == Role.DIRECTOR,
+                    OutboxMessage.kind == kind,
+                    OutboxMessage.reference.in_(list(references)),
+                    OutboxMessage.status == OutboxStatus.SENT,
+                )
+                .group_by(Assignment.school_id)
             )
-            .group_by(Assignment.school_id)
         )
         acknowledged = await self._session.execute(
-            select(Assignment.school_id, func.count(distinct(Acknowledgement.broadcast_id)))
-            .join(Assignment, Assignment.participant_id == Acknowledgement.participant_id)
-            .join(Participant, Participant.id == Acknowledgement.participant_id)
-            .where(
-                Participant.role == Role.DIRECTOR,
-                Acknowledgement.broadcast_id.in_(list(references.values())),
+            _long(
+                select(Assignment.school_id, func.count(distinct(Acknowledgement.broadcast_id)))
+                .join(Assignment, Assignment.participant_id == Acknowledgement.participant_id)
+                .join(Participant, Participant.id == Acknowledgement.participant_id)
+                .where(
+                    Participant.role == Role.DIRECTOR,
+                    Acknowledgement.broadcast_id.in_(list(references.values())),
+                )
+                .group_by(Assignment.school_id)
             )
-            .group_by(Assignment.school_id)
         )
         return dict(reached.all()), dict(acknowledged.all())

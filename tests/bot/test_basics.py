@@ -162,3 +162,16 @@ async def test_command_menus_in_both_locales(harness: BotHarness, translator: Tr
         if isinstance(request, SetMyCommands)
     }
     assert menus == {None: list(COMMANDS), "ru": list(COMMANDS), "en": list(COMMANDS)}
+
+
+def test_no_filter_runs_in_a_worker_thread(harness: BotHarness) -> None:
+    """aiogram runs a plain filter (a State, F.text) through asyncio.to_thread unless it is
+    awaitable; the dispatcher makes every one awaitable (see bot.app.run_filters_in_loop)."""
+    checked = 0
+    for router in harness.dispatcher.chain_tail:
+        for observer in router.observers.values():
+            for handler in observer.handlers:
+                for item in handler.filters or ():
+                    assert item.awaitable, (router.name, handler.callback, item.callback)
+                    checked += 1
+    assert checked > 100

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.services import participants, updates
 from storage import db, migrate
+from storage.db import LONG_RUNNING
 from storage.fsm import SqlStorage
 from storage.models import FsmRecord, Participant, ProcessedUpdate
 from storage.repositories import ProcessedUpdateRepository
@@ -199,32 +200,17 @@ async def test_after_a_restart_only_updates_up_to_the_newest_claim_are_looked_up
 
 
 @pytest.mark.parametrize("database_kind", ["sqlite"])
-async def test_a_slow_statement_does_not_stall_the_event_loop(engine: AsyncEngine) -> None:
-    """A report or a WAL checkpoint may take a while on SQLite: other users' updates (here
-    a coroutine ticking every 10 ms) go on meanwhile."""
-    ticks = 0
-
-    def slow() -> int:
-        time.sleep(0.5)
-        return 1
-
-    async def ticking() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
-
+async def test_sqlite_runs_statements_in_the_loop_and_long_ones_in_their_thread(
+    engine: AsyncEngine,
+) -> None:
     async with engine.connect() as connection:
         driver = (await connection.get_raw_connection()).driver_connection
         assert driver is not None
-        await driver.create_function("slow", 0, slow)
-        ticker = asyncio.create_task(ticking())
-        await asyncio.sleep(0)
-        try:
-            assert await connection.scalar(text("SELECT slow()")) == 1
-        finally:
-            ticker.cancel()
-    assert ticks >= 20  # 50 if the loop were free all along; none if it were stalled
+        await driver.create_function("thread_id", 0, threading.get_ident)
+        where = text("SELECT thread_id()")
+        assert await connection.scalar(where) == threading.get_ident()
+        long_running = await connection.scalar(where.execution_options(**LONG_RUNNING))
+        assert long_running not in (None, threading.get_ident())
 
 
 @pytest.mark.parametrize("database_kind", ["sqlite"])
