@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 Handler = Callable[[Settings, argparse.Namespace, "Console"], int]
 
 # argparse takes its words from gettext (`argparse._`); these are the ones our commands can
-# show, each with its message in the locale (and what Fluent trims off the end).
+# show, each with its message in the locale (and what Fluent trims off the end). `_` is
+# private, but argparse has no public hook for its words short of a compiled gettext
+# catalog per locale (see the allow-list in tests/unit/test_no_private_internals.py).
 ARGPARSE_WORDS = {
     "usage: ": ("cli-argparse-usage", " "),
     "positional arguments": ("cli-argparse-positionals", ""),

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
-    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 # What makes Excel, LibreOffice or Google Sheets read a cell as a formula (OWASP's list).
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -44,7 +43,9 @@ def unescape(text: str) -> str:
     return text[1:] if text.startswith("'") and risky(text[1:]) else text
 
 
-def xlsx_text(sheet: WriteOnlyWorksheet, text: str) -> Cell:
+# A write-only sheet (`Workbook(write_only=True).create_sheet()`) is typed Any: openpyxl's
+# `create_sheet` returns Any, and its class lives in a private module.
+def xlsx_text(sheet: Any, text: str) -> Cell:
     """A string cell for a write-only sheet, never a formula nor an error value."""
     from openpyxl.cell import WriteOnlyCell
 
@@ -55,6 +56,6 @@ def xlsx_text(sheet: WriteOnlyWorksheet, text: str) -> Cell:
     return cell
 
 
-def xlsx_row(sheet: WriteOnlyWorksheet, values: Iterable[object]) -> list[Any]:
+def xlsx_row(sheet: Any, values: Iterable[object]) -> list[Any]:
     """A row for `sheet.append`: every text a string cell, everything else as it is."""
     return [xlsx_text(sheet, value) if isinstance(value, str) else value for value in values]

@@ -86,7 +86,7 @@ async def _outdated(_: CallbackQuery, callback_answer: CallbackAnswer, t: Locali
     callback_answer.show_alert = True
 
 
-def _out_of_sight(callback: CallbackQuery) -> bool:
+async def _out_of_sight(callback: CallbackQuery) -> bool:  # async: aiogram awaits it in the loop
     return not isinstance(callback.message, Message)
 
 

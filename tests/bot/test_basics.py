@@ -166,7 +166,8 @@ async def test_command_menus_in_both_locales(harness: BotHarness, translator: Tr
 
 def test_no_filter_runs_in_a_worker_thread(harness: BotHarness) -> None:
     """aiogram runs a plain filter (a State, F.text) through asyncio.to_thread unless it is
-    awaitable; the dispatcher makes every one awaitable (see bot.app.run_filters_in_loop)."""
+    awaitable: the Telegram adapter registers only `Filter` classes, which aiogram awaits
+    (bot.telegram.routing), so no check pays for a thread hand-off."""
     checked = 0
     for router in harness.dispatcher.chain_tail:
         for observer in router.observers.values():
