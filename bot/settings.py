@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     # the calendar feed links; unset, the origin of WEBHOOK_URL.
     public_url: AnyHttpUrl | None = None
     redis_url: str | None = None
+    # SQLite statements in the event loop (storage/sqlite_in_loop.py, with what it gains);
+    # false runs them in aiosqlite's thread, as it ships.
+    sqlite_in_loop: bool = True
     # Monitoring (/healthz, /metrics) on a port of its own, in either mode; off when unset.
     # Loopback by default: the numbers are for the server's own Prometheus or a proxy.
     http_port: int | None = Field(default=None, ge=1, le=65535)

@@ -39,7 +39,7 @@ async def _check(settings: Settings, console: Console) -> int:
     console.say("cli-check-database", database=describe_database(settings.database_url))
     if settings.database_url == default_database_url():
         console.say("cli-check-data-dir", folder=str(data_dir()))
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, in_loop=settings.sqlite_in_loop)
     try:
         await ping(engine)
         current = await migrate.current_revision(engine)

@@ -44,7 +44,7 @@ async def upgrade(database_url: str) -> tuple[str | None, str | None]:
 @asynccontextmanager
 async def operator_session(settings: Settings) -> AsyncIterator[AsyncSession]:
     """A session on a migrated database, for operator commands."""
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, in_loop=settings.sqlite_in_loop)
     try:
         await migrate.upgrade(engine)
         async with create_session_factory(engine)() as session:

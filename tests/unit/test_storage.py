@@ -2,18 +2,16 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
-from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import participants, updates
 from storage import db, migrate
-from storage.db import LONG_RUNNING
 from storage.fsm import SqlStorage
 from storage.models import FsmRecord, Participant, ProcessedUpdate
 from storage.repositories import ProcessedUpdateRepository
@@ -197,20 +195,6 @@ async def test_after_a_restart_only_updates_up_to_the_newest_claim_are_looked_up
     assert restarted.possible(11)  # older than one seen
     assert updates.ANY_UPDATE.possible(10**12)  # a webhook: every update is looked up
     assert updates.ANY_UPDATE.possible(10**12)
-
-
-@pytest.mark.parametrize("database_kind", ["sqlite"])
-async def test_sqlite_runs_statements_in_the_loop_and_long_ones_in_their_thread(
-    engine: AsyncEngine,
-) -> None:
-    async with engine.connect() as connection:
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert driver is not None
-        await driver.create_function("thread_id", 0, threading.get_ident)
-        where = text("SELECT thread_id()")
-        assert await connection.scalar(where) == threading.get_ident()
-        long_running = await connection.scalar(where.execution_options(**LONG_RUNNING))
-        assert long_running not in (None, threading.get_ident())
 
 
 @pytest.mark.parametrize("database_kind", ["sqlite"])
