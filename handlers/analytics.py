@@ -209,10 +209,11 @@ def _period(action: AnalysisCb, settings: Settings) -> tuple[int, datetime, date
 
 @routes.press(AnalysisCb, action="index")
 async def index_chart(turn: Turn, action: AnalysisCb) -> None:
-    session, settings, t = turn.session, turn.settings, turn.t
-    where = await analytics.places(session, analytics.scope_of(turn.participant))
+    settings, t = turn.settings, turn.t
     _, start, now = _period(action, settings)
-    found = await analytics.engagement(session, where, start, now, now, settings.engagement_rules)
+    where, found = await analytics.scoped_engagement(
+        turn.session, turn.participant, start, now, settings.engagement_rules
+    )
 
     def draw() -> charts.Chart:
         return charts.engagement_ranking(found, where, t)
@@ -223,10 +224,11 @@ async def index_chart(turn: Turn, action: AnalysisCb) -> None:
 @routes.press(AnalysisCb, action="low")
 async def low_engagement(turn: Turn, action: AnalysisCb) -> None:
     """The schools below the threshold, with what pulls each one down; other periods."""
-    session, settings, t = turn.session, turn.settings, turn.t
-    where = await analytics.places(session, analytics.scope_of(turn.participant))
+    settings, t = turn.settings, turn.t
     days, start, now = _period(action, settings)
-    found = await analytics.engagement(session, where, start, now, now, settings.engagement_rules)
+    where, found = await analytics.scoped_engagement(
+        turn.session, turn.participant, start, now, settings.engagement_rules
+    )
     low = found.low()
     threshold = f"{found.rules.threshold:g}"
     lines = [

@@ -276,6 +276,19 @@ async def scoped_round(
     return where, await round_of_survey(session, survey_id)
 
 
+async def scoped_engagement(
+    session: AsyncSession,
+    actor: Participant,
+    start: datetime,
+    now: datetime,
+    rules: EngagementRules,
+) -> tuple[Places, Engagement]:
+    """The places the actor may see (or AccessDenied) and their engagement from `start`
+    until now (see `engagement`)."""
+    where = await places(session, scope_of(actor))
+    return where, await engagement(session, where, start, now, now, rules)
+
+
 @dataclass(frozen=True)
 class RoundSummary:
     """A round's card: its rates in the actor's places, and the previous round's."""
