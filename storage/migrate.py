@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,9 +27,18 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+# pg_advisory_xact_lock's key: any number no other lock of ours uses ("mig" in ASCII).
+MIGRATION_LOCK = 0x6D6967
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Migrates to `revision`. On PostgreSQL, replicas started together each call this:
+    a transaction-scoped advisory lock lets one migrate while the others wait, and then
+    find the schema migrated (SQLite serves one process only)."""
     before = await current_revision(engine)
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
         await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
     after = await current_revision(engine)
     if after != before:

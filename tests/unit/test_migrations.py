@@ -3,8 +3,11 @@ the migrations describe the same schema."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -45,3 +48,33 @@ async def test_models_match_migrations(bare_engine: AsyncEngine) -> None:
     async with bare_engine.connect() as connection:
         diff = await connection.run_sync(differences)
     assert diff == [], f"models and migrations differ; write a migration: {diff}"
+
+
+# A replica's start-up migration, in a process of its own as each replica is.
+MIGRATE = """
+import asyncio, sys
+from storage import migrate
+from storage.db import create_engine
+asyncio.run(migrate.upgrade(create_engine(sys.argv[1])))
+"""
+
+
+async def test_replicas_starting_together_migrate_once(
+    bare_engine: AsyncEngine, database_kind: str
+) -> None:
+    """Several replicas (PostgreSQL: the only database they share) started together on an
+    empty database each migrate at start-up: one does, the others wait for it and find the
+    schema at the head; none fails on alembic_version."""
+    if database_kind != "postgresql":
+        pytest.skip("several replicas run on PostgreSQL only")
+    url = bare_engine.url.render_as_string(hide_password=False)
+    replicas = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-c", MIGRATE, url, stderr=asyncio.subprocess.PIPE
+        )
+        for _ in range(3)
+    ]
+    for replica in replicas:
+        _, errors = await replica.communicate()
+        assert replica.returncode == 0, errors.decode()
+    assert await migrate.current_revision(bare_engine) == migrate.head_revision()
