@@ -122,6 +122,12 @@ def build_dispatcher(
     return dispatcher
 
 
+# Each update handled at once holds a Redis connection for a command at a time (state,
+# data, the per-user lock); the scheduler's and the delivery loop's need few more.
+REDIS_CONNECTIONS = 50
+REDIS_WAIT_SECONDS = 30
+
+
 def build_fsm(
     settings: Settings, session_factory: async_sessionmaker[AsyncSession]
 ) -> tuple[BaseStorage, BaseEventIsolation]:
@@ -129,9 +135,15 @@ def build_fsm(
     if settings.redis_url:
         from aiogram.fsm.storage.base import DefaultKeyBuilder
         from aiogram.fsm.storage.redis import RedisStorage
+        from redis.asyncio import BlockingConnectionPool, Redis
 
-        redis_storage = RedisStorage.from_url(
-            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True)
+        # A blocking pool: when every connection is taken an update waits for one, where
+        # redis-py's default pool raises "Too many connections" and the update fails.
+        pool = BlockingConnectionPool.from_url(
+            settings.redis_url, max_connections=REDIS_CONNECTIONS, timeout=REDIS_WAIT_SECONDS
+        )
+        redis_storage = RedisStorage(
+            Redis(connection_pool=pool), key_builder=DefaultKeyBuilder(with_destiny=True)
         )
         return redis_storage, redis_storage.create_isolation()
     return SqlStorage(session_factory), SimpleEventIsolation()

@@ -3,9 +3,11 @@ bot/http_server.py (/healthz, /metrics, the calendar feed) beside."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
@@ -22,9 +24,36 @@ class UpdateRequestHandler(SimpleRequestHandler):
     """aiogram's handler, except that a body that is not an update (not JSON, or JSON of
     another shape) is answered 400: aiogram lets the error out, a 500 with a traceback,
     and Telegram would send the same body again. The secret is checked first, as there;
-    aiohttp keeps the body read, so aiogram's own handling reads it again for nothing."""
+    aiohttp keeps the body read, so aiogram's own handling reads it again for nothing.
+
+    At most `concurrency` updates are handled at once, as in polling: the others wait
+    their turn with their connection open. Unbounded, a burst took every database session
+    and Redis connection, and updates failed after their press had been answered."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        bot: Bot,
+        *,
+        concurrency: int,
+        secret_token: str | None = None,
+        handle_in_background: bool = False,
+        **data: Any,
+    ) -> None:
+        super().__init__(
+            dispatcher,
+            bot,
+            handle_in_background=handle_in_background,
+            secret_token=secret_token,
+            **data,
+        )
+        self._slots = asyncio.Semaphore(concurrency)
 
     async def handle(self, request: web.Request) -> web.Response:
+        async with self._slots:
+            return await self._checked(request)
+
+    async def _checked(self, request: web.Request) -> web.Response:
         bot = await self.resolve_bot(request)
         secret = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
         if self.verify_secret(secret, bot):
@@ -49,6 +78,7 @@ def build_webhook_app(app: Application, monitor: Monitor) -> web.Application:
         dispatcher=app.dispatcher,
         bot=app.bot,
         secret_token=settings.webhook_secret.get_secret_value(),
+        concurrency=settings.updates_concurrency,
         # Answer Telegram only after handling: an update lost to a crash is sent again,
         # and the deduplication middleware makes the second delivery harmless.
         handle_in_background=False,
@@ -78,4 +108,7 @@ async def register_webhook(app: Application) -> None:
         url=str(settings.webhook_url),
         secret_token=settings.webhook_secret.get_secret_value(),
         allowed_updates=app.dispatcher.resolve_used_update_types(),
+        # Telegram opens no more connections than updates are handled at once (its default
+        # is 40): the rest wait at Telegram's side, not in our memory.
+        max_connections=settings.updates_concurrency,
     )
