@@ -119,7 +119,8 @@ async def test_webhook_mode_checks_the_secret_and_reports_health(
     assert telegram.webhook is not None
     assert telegram.webhook["url"] == "https://bot.example.org/telegram"
     assert telegram.webhook["secret_token"] == "test_secret-1"
-    assert telegram.webhook["max_connections"] == 16  # UPDATES_CONCURRENCY's default
+    # UPDATES_CONCURRENCY's default, as a form field
+    assert telegram.webhook["max_connections"] == "16"
 
     base = f"http://127.0.0.1:{unused_port}"
     update = telegram.message_update(IRINA, "/start")
