@@ -1,5 +1,5 @@
-"""The conversation is messenger-independent: its steps import no aiogram, and actions
-pack and unpack as the buttons already sent expect."""
+"""The conversation is messenger-independent: its steps import neither aiogram nor maxapi,
+and actions pack and unpack as the buttons already sent expect."""
 
 from __future__ import annotations
 
@@ -24,10 +24,10 @@ CONVERSATION = (
 
 
 @pytest.mark.parametrize("module", CONVERSATION + STEPS)
-def test_conversation_imports_no_aiogram(module: str) -> None:
+def test_conversation_imports_no_messenger_library(module: str) -> None:
     check = (
         f"import sys, {module}\n"
-        "found = sorted(m for m in sys.modules if m.split('.')[0] == 'aiogram')\n"
+        "found = sorted(m for m in sys.modules if m.split('.')[0] in {'aiogram', 'maxapi'})\n"
         "print(found[:3])\n"
         "raise SystemExit(bool(found))"
     )
