@@ -38,13 +38,10 @@ def make_bot(
     api_base: str | None = None,
     ca_file: Path | None = None,
     retries: int = 3,
-    upload_pause: float = 0.5,
 ) -> Bot:
     """A Bot whose session checks MAX's certificate against `ssl_context(ca_file)`.
     `retries`: maxapi's own repeats of a call after 502/503/504 or a lost connection (the
-    delivery loop, which retries itself, wants 0). `upload_pause`: how long maxapi waits
-    before it sends a message whose upload MAX may still be processing. Close it with
-    `close_bot`."""
+    delivery loop, which retries itself, wants 0). Close it with `close_bot`."""
     connector = TCPConnector(ssl=ssl_context(ca_file))
     bot = Bot(
         token,
@@ -52,8 +49,6 @@ def make_bot(
         # The chat and the sender come with each update; no extra calls to fill them in.
         auto_requests=False,
         default_connection=DefaultConnectionProperties(max_retries=retries, connector=connector),
-        after_input_media_delay=upload_pause,
-        after_upload_retry_delay=upload_pause,
     )
     if api_base is not None:
         bot.set_api_url(api_base)

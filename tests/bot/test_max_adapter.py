@@ -17,7 +17,7 @@ from typing import Any
 import certifi
 import pytest
 from maxapi import Bot
-from maxapi.exceptions import MaxApiError
+from maxapi.exceptions import MaxApiError, MaxConnection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation.actions import PickCb
@@ -186,7 +186,7 @@ async def max_api(translator: Translator) -> AsyncIterator[Harness]:
     seen.clear()
     fake = FakeMax(TOKEN)
     base = await fake.start()
-    bot = make_bot(TOKEN, api_base=base, retries=0, upload_pause=0.01)
+    bot = make_bot(TOKEN, api_base=base, retries=0)
     try:
         yield Harness(fake, bot, translator)
     finally:
@@ -294,6 +294,18 @@ async def test_the_start_link_and_the_command_menu(
         "name": "start",
         "description": translator.get("ru", "cmd-start"),
     }
+
+
+async def test_an_api_out_of_reach_is_retried_later() -> None:
+    bot = make_bot(TOKEN, api_base="http://127.0.0.1:1", retries=0)  # nothing listens there
+    try:
+        with pytest.raises(MaxConnection) as raised:
+            await send_screen(bot, USER.user_id, Screen("Объявление"))
+    finally:
+        await close_bot(bot)
+    assert verdict_of(raised.value) is Verdict.RETRY
+    row = _row()
+    assert outcome_of(row, raised.value, row.due_at, RetryPolicy()).status is OutboxStatus.PENDING
 
 
 def _row() -> OutboxMessage:
