@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     # Read when the settings are, so that XDG_DATA_HOME set by then counts.
     database_url: str = Field(default_factory=default_database_url)
     telegram_api_base: AnyHttpUrl | None = None
+    # MAX (docs/max.md): the bot's token there; the API's address (unset: maxapi's own,
+    # https://platform-api2.max.ru in maxapi 1.2.3), for a proxy or the tests; a PEM file
+    # of a CA to trust beside the system's and maxapi's copy of the Russian Trusted Root CA.
+    max_token: SecretStr | None = None
+    max_api_base: AnyHttpUrl | None = None
+    max_ca_file: Path | None = None
     timezone: str = "Europe/Moscow"
     default_locale: str = "ru"
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
@@ -231,7 +237,7 @@ class Settings(BaseSettings):
             return {**dict.fromkeys(COMPONENTS, 0.0), **value}
         return value
 
-    @field_validator("http_port", "backup_dir", mode="before")
+    @field_validator("http_port", "backup_dir", "max_ca_file", "max_token", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `HTTP_PORT=` in an environment file means off, not port "" (nor the folder ".").

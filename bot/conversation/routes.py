@@ -7,12 +7,12 @@ are tried in the order they are declared, features in the order handlers/ lists 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, TypeVar
 
 from bot.conversation.actions import Action
-from bot.conversation.turn import Turn
+from bot.conversation.turn import IncomingFile, Turn
 
 
 class AnyState:
@@ -47,6 +47,81 @@ class Route:
             elif value != wanted:
                 return False
         return True
+
+    def pressed(self, data: str) -> Action | None:
+        """The action a press with `data` carries, when this route takes it."""
+        if self.action is None:
+            return None
+        unpacked = self.action.unpack(data)
+        if unpacked is None or not self.matches(unpacked):
+            return None
+        return unpacked
+
+    def admits(self, state: str | None) -> bool:
+        """Whether the route answers at the wizard step `state` (None: outside a wizard)."""
+        if isinstance(self.state, AnyState):
+            return True
+        if self.state is None or isinstance(self.state, str):
+            return state == self.state
+        return state in self.state
+
+
+@dataclass(frozen=True)
+class Received:
+    """What came in, as the routes tell events apart: a typed line (a command's name and
+    arguments when it is one), a file, or a press's data."""
+
+    text: str | None = None
+    command: str | None = None  # "/start code" → "start"
+    args: str | None = None  # "/start code" → "code"
+    file: IncomingFile | None = None
+    press: str | None = None
+
+
+def command_of(text: str) -> tuple[str, str | None] | None:
+    """A typed «/name args» as its name (without a «@bot» mention; case counts, as in
+    aiogram's `Command`) and its arguments; None for anything else."""
+    if not text.startswith("/") or len(text) == 1:
+        return None
+    head, _, rest = text[1:].partition(" ")
+    name = head.split("@", 1)[0]
+    args = rest.strip() or None
+    return (name, args) if name else None
+
+
+def route_for(
+    features: Iterable[Routes], received: Received, state: str | None
+) -> tuple[Route, Action | str | None] | None:
+    """The first route, in the features' order, that answers `received` at `state`, with
+    what its step gets after the turn (a press's action or raw data); None: nobody."""
+    for routes in features:
+        for route in routes.routes:
+            if not route.admits(state):
+                continue
+            if received.press is not None:
+                if route.kind != "press":
+                    continue
+                if route.action is None:
+                    return route, received.press
+                action = route.pressed(received.press)
+                if action is not None:
+                    return route, action
+                continue
+            if _takes(route, received):
+                return route, None
+    return None
+
+
+def _takes(route: Route, received: Received) -> bool:
+    if route.kind == "command":
+        if received.command is None or (route.deep_link and not received.args):
+            return False
+        return received.command in route.commands
+    if route.kind == "text":
+        return received.text is not None
+    if route.kind == "document":
+        return received.file is not None
+    return route.kind == "message"
 
 
 class Routes:

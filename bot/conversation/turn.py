@@ -37,6 +37,9 @@ class Shown:
 
     chat_id: int
     message_id: int
+    # The messenger's own id when it is not a number (MAX's «mid.…»; message_id is then
+    # its sequence number in the chat).
+    reference: str | None = None
 
 
 class ConversationState(Protocol):

@@ -16,25 +16,13 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 
+from bot.conversation.menus import ALL_COMMANDS, COMMANDS, COORDINATOR_COMMANDS
 from bot.i18n import Translator
 from bot.services.registration import has_own_menu
 from storage.models import Participant
 
-COMMANDS = ("start", "menu", "surveys", "schedule", "me", "help", "lang", "cancel", "forget")
-# Join requests to decide; no questionnaires of their own to answer.
-COORDINATOR_COMMANDS = (
-    "start",
-    "menu",
-    "requests",
-    "schedule",
-    "me",
-    "help",
-    "lang",
-    "cancel",
-    "forget",
-)
-ALL_COMMANDS = tuple(dict.fromkeys(COMMANDS + COORDINATOR_COMMANDS))
 logger = logging.getLogger(__name__)
+__all__ = ["ALL_COMMANDS", "COMMANDS", "COORDINATOR_COMMANDS", "drop_commands", "set_commands"]
 
 
 def commands_for(

@@ -25,9 +25,8 @@ class Pressed(Filter):
         self._route = Route("press", _nothing, action=action, where=where)
 
     async def __call__(self, query: CallbackQuery) -> bool | dict[str, Any]:
-        assert self._route.action is not None
-        unpacked = self._route.action.unpack(query.data or "")
-        if unpacked is None or not self._route.matches(unpacked):
+        unpacked = self._route.pressed(query.data or "")
+        if unpacked is None:
             return False
         return {"callback_data": unpacked}
 

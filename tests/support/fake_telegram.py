@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import itertools
 import json
 import time
@@ -24,6 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.fake_api import RecordingServer
 from tests.support.updates import BOT_USER, TelegramUser, callback_update, message_update
 
 
@@ -66,7 +66,7 @@ class _Failure:
     chat_id: int | None
 
 
-class FakeTelegram:
+class FakeTelegram(RecordingServer[ApiCall]):
     def __init__(
         self, token: str, *, rate_limit: float | None = None, latency: float = 0.0
     ) -> None:
@@ -75,6 +75,7 @@ class FakeTelegram:
         request on the wire when the bot is killed is still carried out, as Telegram
         does). Chats in `exempt_chats` (a coordinator's) are never slowed or failed by
         these modes."""
+        super().__init__()
         self.token = token
         self.rate_limit = rate_limit
         self.latency = latency
@@ -86,7 +87,6 @@ class FakeTelegram:
         self._outage_status = 500
         self._recent_sends: collections.deque[float] = collections.deque()
         self.bot_id = int(token.split(":")[0])
-        self.calls: list[ApiCall] = []
         self.webhook: dict[str, Any] | None = None
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -94,33 +94,13 @@ class FakeTelegram:
         self._failures: list[_Failure] = []
         self._blocked: set[int] = set()
         self._files: dict[str, tuple[str, bytes]] = {}  # file_id: (file_path, content)
-        # Called with every recorded call: benchmarks follow thousands of chats with it
-        # instead of scanning `calls`.
-        self.listeners: list[Callable[[ApiCall], None]] = []
-        self._changed = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
-        self.base_url = ""
 
     # -- server ------------------------------------------------------------------------
 
-    async def start(self, port: int = 0) -> str:
-        """Listens on `port` (any free one by default): a test can point the bot at a port
-        first and bring the API up there later."""
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
-        self._runner = web.AppRunner(app, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}"
-        return self.base_url
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     # -- what a test does ----------------------------------------------------------------
 
@@ -233,28 +213,15 @@ class FakeTelegram:
                 return call
             return None
 
-        async with self._changed:
-            try:
-                await asyncio.wait_for(self._changed.wait_for(lambda: found() is not None), timeout)
-            except TimeoutError:
-                seen = [
-                    f"{c.method}({c.chat_id}): {c.text[:60]!r}"
-                    for c in self.calls[since:]
-                    if c.method != "getUpdates"
-                ]
-                raise AssertionError(f"no {method} call within {timeout}s; got {seen}") from None
-        result = found()
-        assert result is not None
-        return result
+        def describe() -> str:
+            seen = [
+                f"{c.method}({c.chat_id}): {c.text[:60]!r}"
+                for c in self.calls[since:]
+                if c.method != "getUpdates"
+            ]
+            return f"no {method} call within {timeout}s; got {seen}"
 
-    async def settle(self, done: Callable[[], bool], timeout: float) -> bool:
-        """Waits, as calls come in, until `done()` holds (False: the timeout came first)."""
-        async with self._changed:
-            try:
-                await asyncio.wait_for(self._changed.wait_for(done), timeout)
-            except TimeoutError:
-                return False
-        return True
+        return await self.wait_until(found, timeout, describe)
 
     def sent_to(self, chat_id: int, method: str = "sendMessage", since: int = 0) -> list[ApiCall]:
         return [c for c in self.calls[since:] if c.method == method and c.chat_id == chat_id]
@@ -333,9 +300,7 @@ class FakeTelegram:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         # Long polling, shortened so that a stopping bot is not kept waiting.
         timeout = min(float(params.get("timeout") or 0), 1.0)
-        async with self._changed:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait_for(lambda: bool(self._updates)), timeout)
+        await self.wait_changed(lambda: bool(self._updates), timeout)
         limit = int(params.get("limit") or 100)
         return web.json_response({"ok": True, "result": self._updates[:limit]})
 
@@ -367,16 +332,6 @@ class FakeTelegram:
                 self._failures.remove(failure)
                 return failure
         return None
-
-    async def _record(self, call: ApiCall) -> None:
-        self.calls.append(call)
-        for listener in self.listeners:
-            listener(call)
-        await self._notify()
-
-    async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
 
     def _me(self) -> dict[str, Any]:
         return {**BOT_USER, "id": self.bot_id}

@@ -1,5 +1,5 @@
-"""The conversation is messenger-independent: its steps import no aiogram, and actions
-pack and unpack as the buttons already sent expect."""
+"""The conversation is messenger-independent: its steps import neither aiogram nor maxapi,
+and actions pack and unpack as the buttons already sent expect."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 import bot.conversation
 import handlers
 from bot.conversation.actions import MAX_PACKED_BYTES, PickCb, RsvpCb, SurveyCb
+from bot.conversation.routes import Received, Routes, command_of, route_for
 from storage.models import Attendance
 
 STEPS = tuple(f"handlers.{m.name}" for m in pkgutil.iter_modules(handlers.__path__))
@@ -23,10 +24,10 @@ CONVERSATION = (
 
 
 @pytest.mark.parametrize("module", CONVERSATION + STEPS)
-def test_conversation_imports_no_aiogram(module: str) -> None:
+def test_conversation_imports_no_messenger_library(module: str) -> None:
     check = (
         f"import sys, {module}\n"
-        "found = sorted(m for m in sys.modules if m.split('.')[0] == 'aiogram')\n"
+        "found = sorted(m for m in sys.modules if m.split('.')[0] in {'aiogram', 'maxapi'})\n"
         "print(found[:3])\n"
         "raise SystemExit(bool(found))"
     )
@@ -60,3 +61,41 @@ def test_an_action_longer_than_telegram_takes_is_refused() -> None:
         PickCb(field="x", value="я" * 40).pack()
     with pytest.raises(ValueError, match="':'"):
         PickCb(field="time", value="15:00").pack()
+
+
+def _routes() -> Routes:
+    routes = Routes("test")
+
+    async def step(*_: object) -> None:
+        pass
+
+    routes.command("start", deep_link=True)(step)
+    routes.command("start", "help")(step)
+    routes.press(PickCb, field={"a", "b"})(step)
+    routes.text(state="Wizard:name")(step)
+    routes.press(None)(step)
+    routes.message()(step)
+    return routes
+
+
+def test_an_event_finds_the_route_the_telegram_filters_would() -> None:
+    features = [_routes()]
+
+    def found(received: Received, state: str | None = None) -> tuple[int, object] | None:
+        match = route_for(features, received, state)
+        return None if match is None else (features[0].routes.index(match[0]), match[1])
+
+    assert command_of("/start abc@x") == ("start", "abc@x")
+    assert command_of("/help@the_bot") == ("help", None)
+    assert command_of("/") is None
+    assert command_of("hi") is None
+    assert found(Received("/start c", "start", "c")) == (0, None)
+    assert found(Received("/start", "start")) == (1, None)
+    assert found(Received("/START", "START")) == (5, None)  # case counts, as in aiogram
+    assert found(Received(press=PickCb(field="a", value="1").pack())) == (
+        2,
+        PickCb(field="a", value="1"),
+    )
+    assert found(Received(press="pick:c:1")) == (4, "pick:c:1")  # a field not asked for
+    assert found(Received("Иван")) == (5, None)
+    assert found(Received("Иван"), "Wizard:name") == (3, None)

@@ -1,0 +1,272 @@
+"""Screens sent and edited through maxapi, and the chat a MAX turn answers in."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+from aiohttp import FormData
+from maxapi import Bot
+from maxapi.enums.attachment import AttachmentType
+from maxapi.enums.parse_mode import TextFormat
+from maxapi.enums.upload_type import UploadType
+from maxapi.exceptions import MaxApiError, MaxError, MaxUploadFileFailed
+from maxapi.types import (
+    Attachment as MaxAttachment,
+)
+from maxapi.types import (
+    AttachmentUpload,
+    ButtonsPayload,
+    CallbackButton,
+    InputMedia,
+    InputMediaBuffer,
+    LinkButton,
+    Message,
+    MessageButton,
+)
+from maxapi.types.attachments.upload import AttachmentPayload
+from maxapi.types.command import BotCommand
+from maxapi.utils.deep_linking import create_start_link
+
+from bot.conversation.menus import COMMANDS
+from bot.conversation.screens import Attachment, Link, Rows, Screen, Upload
+from bot.conversation.turn import IncomingFile, Shown
+from bot.i18n import Translator
+from bot.max.markup import html_of
+from storage.models import Participant
+
+logger = logging.getLogger(__name__)
+# The largest file a person may send the bot, as on Telegram (getFile's 20 MB), so the
+# same files are accepted on both.
+DOWNLOAD_LIMIT = 20 * 1024 * 1024
+
+Keyboard = list[list[CallbackButton | LinkButton | MessageButton]]
+# One of the lists maxapi's send_message and edit_message take (a list is invariant).
+Sent = MaxAttachment | InputMedia | InputMediaBuffer | AttachmentUpload
+
+
+class FileTooLarge(Exception):
+    """A file sent to the bot is larger than DOWNLOAD_LIMIT."""
+
+
+def keyboard_of(rows: Rows) -> Keyboard:
+    """An action's packed data is the callback button's payload (MAX carries up to 256
+    characters; ours are at most 64 bytes); a link opens its address."""
+    return [
+        [
+            LinkButton(text=label, url=what.url)
+            if isinstance(what, Link)
+            else CallbackButton(text=label, payload=what if isinstance(what, str) else what.pack())
+            for label, what in row
+        ]
+        for row in rows
+    ]
+
+
+def attached_keyboard(rows: Keyboard) -> MaxAttachment:
+    return MaxAttachment(
+        type=AttachmentType.INLINE_KEYBOARD, payload=ButtonsPayload(buttons=rows), bot=None
+    )
+
+
+def _keyboard(screen: Screen) -> MaxAttachment | None:
+    # MAX has no keyboard of typed answers: a message button sends its label as the
+    # person's message, which is what typing it would do.
+    rows: Keyboard = (
+        [[MessageButton(text=choice) for choice in screen.choices]]
+        if screen.choices
+        else keyboard_of(screen.rows)
+    )
+    if not rows:
+        return None
+    return attached_keyboard(rows)
+
+
+async def upload(bot: Bot, file: Upload, kind: UploadType = UploadType.FILE) -> AttachmentUpload:
+    """MAX's upload flow: POST /uploads gives an address, the bytes go there as multipart
+    `data`, and the answer holds the token a message attaches. (maxapi's own upload adds
+    an extension guessed from the content to the name: «report.xlsx.xlsx».)"""
+    target = await bot.get_upload_url(kind)
+    form = FormData(quote_fields=False)
+    form.add_field("data", file.content, filename=file.filename)
+    session = await bot.ensure_session()
+    async with session.post(target.url, data=form) as response:
+        answer = await response.text()
+        if not 200 <= response.status < 300:
+            raise MaxUploadFileFailed(f"upload: HTTP {response.status}: {answer[:200]}")
+    token = target.token or _token_of(json.loads(answer), kind)
+    return AttachmentUpload(type=kind, payload=AttachmentPayload(token=token))
+
+
+def _token_of(answer: dict[str, object], kind: UploadType) -> str:
+    if kind is UploadType.IMAGE:
+        photos = answer.get("photos")
+        if isinstance(photos, dict) and photos:
+            first = next(iter(photos.values()))
+            if isinstance(first, dict) and isinstance(first.get("token"), str):
+                return str(first["token"])
+    elif isinstance(answer.get("token"), str):
+        return str(answer["token"])
+    raise MaxUploadFileFailed(f"upload: no token in {str(answer)[:200]}")
+
+
+async def _attached(bot: Bot, attachment: Attachment) -> AttachmentUpload:
+    kind = UploadType.IMAGE if attachment.kind == "photo" else UploadType.FILE
+    if isinstance(attachment.file, Upload):
+        return await upload(bot, attachment.file, kind)
+    # A stored reference on MAX is the token of an earlier upload, which can be sent again.
+    return AttachmentUpload(type=kind, payload=AttachmentPayload(token=attachment.file.reference))
+
+
+async def send_screen(bot: Bot, user_id: int, screen: Screen) -> Message:
+    """Text with buttons, and its document or photo in the same message (MAX has no
+    caption limit of its own: the text's limit holds)."""
+    attachments: list[Sent] = []
+    if screen.attachment is not None:
+        attachments.append(await _attached(bot, screen.attachment))
+    keyboard = _keyboard(screen)
+    if keyboard is not None:
+        attachments.append(keyboard)
+    sent = await bot.send_message(
+        user_id=user_id,
+        text=html_of(screen.text) if screen.text else None,
+        attachments=attachments or None,
+        format=TextFormat.HTML,
+    )
+    assert sent is not None
+    return sent.message
+
+
+async def edit_screen(bot: Bot, message_id: str, screen: Screen) -> None:
+    """A text screen in place of an earlier message; its buttons replace the old ones."""
+    keyboard = _keyboard(screen)
+    attachments: list[Sent] | None = [keyboard] if keyboard is not None else None
+    await bot.edit_message(
+        message_id=message_id,
+        text=html_of(screen.text),
+        attachments=attachments,
+        format=TextFormat.HTML,
+    )
+
+
+def shown(message: Message) -> Shown:
+    body = message.body
+    assert body is not None
+    chat_id = message.recipient.chat_id or message.recipient.user_id or 0
+    return Shown(chat_id, body.seq, reference=body.mid)
+
+
+async def set_menu(bot: Bot, translator: Translator) -> None:
+    """MAX keeps one command list per bot (no list per chat or language): everyone's, in
+    the default locale. A refusal is logged: the menu is a hint."""
+    commands = [
+        BotCommand(name=name, description=translator.get(translator.default_locale, f"cmd-{name}"))
+        for name in COMMANDS
+    ]
+    try:
+        await bot.set_commands(*commands)
+    except MaxError as error:
+        logger.warning("MAX command menu not updated: %s", error)
+
+
+class MaxChat:
+    """The conversation's `Chat` over maxapi, for the person `user_id`: `pressed` is the
+    message whose button was pressed and `callback_id` the press, answered by `answer()`
+    once the step has succeeded (with the toast it asked for). `account_of` finds someone
+    else's MAX user id (None: they are not on MAX)."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        user_id: int,
+        translator: Translator,
+        *,
+        pressed: Message | None = None,
+        callback_id: str | None = None,
+        account_of: Callable[[Participant], int | None] = lambda _: None,
+    ) -> None:
+        self.bot = bot
+        self.user_id = user_id
+        self._translator = translator
+        self._pressed = pressed
+        self._callback_id = callback_id
+        self._account_of = account_of
+        self._notification: str | None = None
+
+    async def show(self, screen: Screen) -> Shown:
+        mid = self._pressed_mid()
+        if screen.replace and mid is not None and screen.attachment is None:
+            try:
+                await edit_screen(self.bot, mid, screen)
+                assert self._pressed is not None
+                return shown(self._pressed)
+            except MaxApiError as error:  # gone or too old to edit: sent anew
+                logger.info("Pressed message not edited: %s", error)
+        return shown(await send_screen(self.bot, self.user_id, screen))
+
+    async def replace_buttons(self, rows: Rows) -> None:
+        mid = self._pressed_mid()
+        if mid is None:
+            return
+        keyboard = keyboard_of(rows)
+        # None: maxapi sends an empty list of attachments, and the buttons go.
+        attachments: list[Sent] | None = [attached_keyboard(keyboard)] if keyboard else None
+        try:
+            await self.bot.edit_message(message_id=mid, attachments=attachments)
+        except MaxApiError as error:  # an old message's buttons stay: still refused
+            logger.info("Buttons of the pressed message not replaced: %s", error)
+
+    async def toast(self, text: str, *, alert: bool = False) -> None:
+        # MAX has one kind of answer to a press, a notification: an alert is one too.
+        if self._callback_id is None:
+            await self.bot.send_message(user_id=self.user_id, text=text)
+            return
+        self._notification = text
+
+    async def answer(self) -> None:
+        """Answers the press (MAX shows it as in progress until then), with the toast."""
+        if self._callback_id is None:
+            return
+        await self.bot.send_callback(self._callback_id, notification=self._notification or "")
+
+    async def download(self, file: IncomingFile) -> bytes:
+        if (file.size or 0) > DOWNLOAD_LIMIT:
+            raise FileTooLarge(file.name)
+        session = await self.bot.ensure_session()
+        content = bytearray()
+        async with session.get(file.reference) as response:
+            response.raise_for_status()
+            async for chunk in response.content.iter_chunked(64 * 1024):
+                content += chunk
+                if len(content) > DOWNLOAD_LIMIT:  # the declared size is the sender's word
+                    raise FileTooLarge(file.name)
+        return bytes(content)
+
+    async def send_to(self, participant: Participant, screen: Screen) -> None:
+        user_id = self._account_of(participant)
+        if user_id is None:
+            logger.info("Participant %s has no MAX account", participant.id)
+            return
+        try:
+            await send_screen(self.bot, user_id, screen)
+        except MaxError as error:  # blocked the bot, chat gone: the step's work stands
+            logger.info("Message to participant %s not delivered: %s", participant.id, error)
+
+    async def link_to_start(self, payload: str) -> str:
+        if self.bot.me is None:
+            self.bot.me = await self.bot.get_me()
+        assert self.bot.me.username is not None
+        return create_start_link(self.bot.me.username, payload)
+
+    async def refresh_commands(self, participant: Participant) -> None:
+        await set_menu(self.bot, self._translator)
+
+    async def drop_commands(self) -> None:
+        # No chat has a list of its own on MAX: putting everyone's back is all there is.
+        await set_menu(self.bot, self._translator)
+
+    def _pressed_mid(self) -> str | None:
+        if self._pressed is None or self._pressed.body is None:
+            return None
+        return self._pressed.body.mid
