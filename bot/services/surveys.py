@@ -462,33 +462,6 @@ class Recorded:
     dropped: tuple[Question, ...]
 
 
-async def press(
-    session: AsyncSession,
-    participant: Participant,
-    response_id: int,
-    question_index: int,
-    action: str,
-    value: str,
-    now: datetime,
-) -> Pressed:
-    """A button under the question at `question_index` of the participant's response:
-    `ans` (the option's index, the scale's number, "1"/"0" for yes/no), `tog` (ticks or
-    unticks the option at index `value`), `done` (the ticked options are the answer),
-    `skip`, `back`, `keep` (the answer given stands: on to the next question).
-    AnswerError for a button no longer on screen or a value that does not fit; nothing
-    changes then."""
-    return await session.run_sync(
-        _press,
-        participant.id,
-        role_now(participant),
-        response_id,
-        question_index,
-        action,
-        value,
-        now,
-    )
-
-
 def _press(
     session: Session,
     participant_id: int,
@@ -1099,7 +1072,7 @@ class OnScreen:
 
 @dataclass(frozen=True)
 class Answer:
-    """What a press under a question did (see `press`), and the screen after it; `on_screen`
+    """What a press under a question did (see `answer`), and the screen after it; `on_screen`
     is None for a tick (the same question stays, its buttons change)."""
 
     pressed: Pressed
@@ -1171,10 +1144,24 @@ async def answer(
     value: str,
     now: datetime,
 ) -> Answer:
-    """A button under a question (see `press`), then where the respondent is. The hot
-    path: one unit of statements for the press; the move after it only when it changes
-    (it rarely does: the press moved them)."""
-    pressed = await press(session, participant, response_id, question_index, action, value, now)
+    """A button under the question at `question_index` of the participant's response:
+    `ans` (the option's index, the scale's number, "1"/"0" for yes/no), `tog` (ticks or
+    unticks the option at index `value`), `done` (the ticked options are the answer),
+    `skip`, `back`, `keep` (the answer given stands: on to the next question); then where
+    the respondent is (none after a tick: the same question, its buttons redrawn).
+    AnswerError for a button no longer on screen or a value that does not fit; nothing
+    changes then. The hot path: one unit of statements for the press; the move after it
+    only when it changes (it rarely does: the press moved them)."""
+    pressed = await session.run_sync(
+        _press,
+        participant.id,
+        role_now(participant),
+        response_id,
+        question_index,
+        action,
+        value,
+        now,
+    )
     if action == "tog":
         return Answer(pressed, None)
     response = pressed.response

@@ -140,7 +140,7 @@ async def test_the_respondent_step_is_stored_with_each_answer(session: AsyncSess
     assert await stored_step() == (index["antirisk_measures"], ["climate"])
     options = [o.id for o in DIRECTORS.question("antirisk_measures").options]
     tick = str(options.index("motivation"))
-    await surveys.press(
+    await surveys.answer(
         session, director, response.id, index["antirisk_measures"], "tog", tick, NOW
     )
     assert await stored_step() == (index["antirisk_measures"], ["climate", "motivation"])
