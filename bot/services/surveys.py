@@ -988,42 +988,53 @@ async def answered_closed(
     session: AsyncSession, participant: Participant, now: datetime
 ) -> list[Answered]:
     """Responses of closed rounds that the participant gave, or that were given for the
-    school they direct now (newest round first), to read: nothing can change there."""
-    found = []
-    for response, survey in await session.execute(_readable_statement(participant)):
-        if is_open(survey, now) or not await _may_read(session, participant, response, survey):
-            continue
-        school = await school_of(session, response)
-        found.append(Answered(survey, definition_of(survey), response, school))
-    return found
+    school they direct now (newest round first), to read: nothing can change there. The
+    participant's schools are read once, each response's school with the response."""
+    rows = (await session.execute(_readable_statement(participant))).all()
+    schools = await _directed_schools(session, participant)
+    return [
+        Answered(survey, definition_of(survey), response, school)
+        for response, survey, school in rows
+        if not is_open(survey, now) and _may_read(participant, response, survey, schools)
+    ]
 
 
-def _readable_statement(participant: Participant) -> Select[SurveyResponse, Survey]:
-    """Responses with an answer, of the participant or of a school they are assigned to."""
+def _readable_statement(participant: Participant) -> Select[SurveyResponse, Survey, School]:
+    """Responses with an answer, of the participant or of a school they are assigned to,
+    with the school each answers for (None for a personal one)."""
     theirs = SurveyResponse.participant_id == participant.id
     schools = select(SchoolAssignment.school_id).where(
         SchoolAssignment.participant_id == participant.id
     )
     answered = exists().where(SurveyAnswer.response_id == SurveyResponse.id)
     return (
-        select(SurveyResponse, Survey)
+        select(SurveyResponse, Survey, School)
         .join(Survey, Survey.id == SurveyResponse.survey_id)
+        .outerjoin(School, School.id == SurveyResponse.school_id)
         .where(theirs | SurveyResponse.school_id.in_(schools), answered)
         .order_by(Survey.closes_at.desc(), SurveyResponse.id)
     )
 
 
-async def _may_read(
-    session: AsyncSession, participant: Participant, response: SurveyResponse, survey: Survey
+async def _directed_schools(session: AsyncSession, participant: Participant) -> set[int]:
+    """The schools whose responses the participant may read as their director (see
+    `_may_read`); only a director's are read."""
+    if role_now(participant) != Role.DIRECTOR:
+        return set()
+    return {s.id for s in await PeopleRepository(session).schools_of(participant.id)}
+
+
+def _may_read(
+    participant: Participant, response: SurveyResponse, survey: Survey, directed: set[int]
 ) -> bool:
     """The respondent may read their response; a school's director (unit `school`) may read
-    the school's, whoever gave it. A curator's response stays theirs."""
+    the school's, whoever gave it (`directed`: the schools they direct now). A curator's
+    response stays theirs."""
     if is_mine(response, participant):
         return True
     if definition_of(survey).unit != "school" or role_now(participant) != Role.DIRECTOR:
         return False
-    schools = {s.id for s in await PeopleRepository(session).schools_of(participant.id)}
-    return response.school_id in schools
+    return response.school_id in directed
 
 
 async def readable_response(
@@ -1034,7 +1045,10 @@ async def readable_response(
     survey = await session.get(Survey, response.survey_id) if response is not None else None
     if response is None or survey is None:
         raise AccessDenied()
-    if not await _may_read(session, participant, response, survey):
+    directed = (
+        set() if is_mine(response, participant) else await _directed_schools(session, participant)
+    )
+    if not _may_read(participant, response, survey, directed):
         raise AccessDenied()
     return response, survey
 
