@@ -359,11 +359,11 @@ async def _compare(
         elif code in seen_codes:
             errors.append(RowError(number, "duplicate-code", f"{code} ({seen_codes[code]})"))
         elif len(code) > 32:
-            errors.append(RowError(number, "too-long", code[:40]))
+            errors.append(RowError(number, "too-long", code))
         if not full_name:
             errors.append(RowError(number, "empty-name"))
         elif len(full_name) > 500:
-            errors.append(RowError(number, "too-long", full_name[:40]))
+            errors.append(RowError(number, "too-long", full_name))
         if municipality is None:
             errors.append(RowError(number, "unknown-municipality", values.get("municipality", "")))
         if code and code not in seen_codes:
