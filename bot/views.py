@@ -19,6 +19,7 @@ from storage.db import failure_kind, failure_reason
 from storage.models import JoinRequest, Municipality, Role, School
 
 MAX_ERRORS_SHOWN = 20
+MAX_VALUE_SHOWN = 40  # a refused row's value, echoed as a label
 ELLIPSIS = "…"
 
 
@@ -212,7 +213,8 @@ def import_preview_text(t: Localizer, preview: ImportPreview) -> str:
         )
     ]
     for error in preview.errors[:MAX_ERRORS_SHOWN]:
-        reason = t(f"import-row-{error.reason}", value=escape(error.value))
+        value = escape(shorten(error.value, MAX_VALUE_SHOWN))
+        reason = t(f"import-row-{error.reason}", value=value)
         lines.append(t("import-error-line", row=error.row, reason=reason))
     if len(preview.errors) > MAX_ERRORS_SHOWN:
         lines.append(t("import-more-errors", count=len(preview.errors) - MAX_ERRORS_SHOWN))

@@ -7,7 +7,6 @@ from bot.conversation.buttons import menu_button
 from bot.conversation.routes import Routes, State, StateGroup
 from bot.conversation.turn import IncomingFile, Turn
 from bot.services import school_import
-from bot.services.access import Action, can
 from bot.services.errors import AccessDenied, DomainError
 from bot.views import error_text, import_preview_text
 
@@ -21,8 +20,7 @@ class SchoolImport(StateGroup):
 
 @routes.press(MenuCb, item="import")
 async def import_menu(turn: Turn, _: MenuCb) -> None:
-    if not can(turn.participant, Action.IMPORT_SCHOOLS):
-        raise AccessDenied()
+    school_import.check_upload(turn.participant)
     await turn.state.set_state(SchoolImport.file)
     await turn.say(turn.t("import-send-file"))
 
@@ -33,19 +31,20 @@ async def import_file(turn: Turn) -> None:
     if document is None or document.kind != "document":
         await not_a_file(turn)  # a photo is no table
         return
-    if not can(turn.participant, Action.IMPORT_SCHOOLS):
-        raise AccessDenied()
     t = turn.t
-    # Refused before downloading; the state stays, so the corrected file can follow.
-    if (document.size or 0) > school_import.MAX_FILE_BYTES:
-        await turn.say(t("error-import-too-large"), [menu_button(t)])
-        return
     filename = document.name or "schools.csv"
     try:
-        preview = await school_import.preview(
-            turn.session, filename, await turn.chat.download(document)
+        preview = await school_import.preview_upload(
+            turn.session,
+            turn.participant,
+            filename,
+            document.size,
+            lambda: turn.chat.download(document),
         )
+    except AccessDenied:
+        raise  # no longer an admin: refused as anywhere else
     except DomainError as error:
+        # The state stays, so the corrected file can follow.
         await turn.say(error_text(t, error), [menu_button(t)])
         return
     if not preview.can_apply:
@@ -72,8 +71,7 @@ async def not_a_file(turn: Turn) -> None:
 
 @routes.press(ImportCb, state=SchoolImport.confirm)
 async def import_decision(turn: Turn, action: ImportCb) -> None:
-    if not can(turn.participant, Action.IMPORT_SCHOOLS):
-        raise AccessDenied()
+    school_import.check_upload(turn.participant)
     t = turn.t
     await turn.chat.replace_buttons(())
     data = await turn.state.get_data()
@@ -82,8 +80,10 @@ async def import_decision(turn: Turn, action: ImportCb) -> None:
         await turn.say(t("import-cancelled"))
         return
     filename = str(data["filename"])
-    content = await turn.chat.download(IncomingFile(str(data["file_id"]), filename, None))
-    result = await school_import.apply(turn.session, turn.participant, filename, content)
+    sent = IncomingFile(str(data["file_id"]), filename, None)
+    result = await school_import.apply_upload(
+        turn.session, turn.participant, filename, lambda: turn.chat.download(sent)
+    )
     await turn.say(
         t("import-applied", new=len(result.new), updated=len(result.updated)),
         [menu_button(t)],

@@ -323,15 +323,12 @@ async def _create_invite(turn: Turn) -> None:
     await turn.state.clear()
     role = Role(data["role"])
     school_id = data.get("school_id")
-    whole_municipality = role in SCHOOL_ROLES and school_id is None
     created = await registration.create_invite(
         turn.session,
         turn.participant,
         role,
         municipality_id=data.get("municipality_id"),
         school_ids=[int(school_id)] if school_id else [],
-        # A code for a whole municipality is passed around: many may use it.
-        max_uses=None if whole_municipality else 1,
     )
     if created.schools:
         scope = t("invite-for-school", school=escape(created.schools[0].full_name))
@@ -346,7 +343,7 @@ async def _create_invite(turn: Turn) -> None:
         code=created.code,
         link=await turn.chat.link_to_start(created.code),
         expires=format_when(created.invite.expires_at, turn.settings.zone, t.locale),
-        uses=t("invite-many-uses" if whole_municipality else "invite-one-use"),
+        uses=t("invite-many-uses" if created.multi_use else "invite-one-use"),
     )
     await turn.say(text, [menu_button(t)])
 

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,6 +92,17 @@ class NewInvite:
     schools: list[School] = field(default_factory=list)
     municipality: Municipality | None = None
 
+    @property
+    def multi_use(self) -> bool:
+        """Whether more than one person may join with the code."""
+        return self.invite.max_uses is None or self.invite.max_uses > 1
+
+
+class Uses(Enum):
+    """`create_invite`'s default number of uses: decided by what the code is for."""
+
+    BY_SCOPE = "by scope"
+
 
 async def create_invite(
     session: AsyncSession,
@@ -99,10 +111,12 @@ async def create_invite(
     *,
     municipality_id: int | None = None,
     school_ids: Sequence[int] = (),
-    max_uses: int | None = 1,
+    max_uses: int | Uses | None = Uses.BY_SCOPE,
     ttl: timedelta = INVITE_TTL,
 ) -> NewInvite:
-    """A new code; `actor` None is the operator at the command line (trusted)."""
+    """A new code; `actor` None is the operator at the command line (trusted). `max_uses`
+    (None: any number) follows from the scope unless given: a school role's code for a
+    whole municipality is passed around, so many may use it; any other is for one person."""
     schools = [await directory.school(session, school_id) for school_id in school_ids]
     if schools:
         municipalities = {school.municipality_id for school in schools}
@@ -120,6 +134,8 @@ async def create_invite(
         raise DomainError("invite-needs-municipality")
     if role in (Role.REGIONAL_COORDINATOR, Role.ADMIN):
         municipality_id, municipality, schools = None, None, []
+    if max_uses is Uses.BY_SCOPE:
+        max_uses = None if role in SCHOOL_ROLES and not schools else 1
     if max_uses is not None and max_uses < 1:
         raise DomainError("invite-bad-uses")
     if actor is not None and not can(

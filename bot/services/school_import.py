@@ -16,7 +16,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import PurePath
@@ -26,8 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reports import safe_cells
 from bot.services import audit
+from bot.services.access import Action, can
 from bot.services.directory import MunicipalityMatcher, matcher, school_search_text
-from bot.services.errors import DomainError
+from bot.services.errors import AccessDenied, DomainError
 from storage.models import Participant, School
 from storage.repositories.directory import MunicipalityRepository, SchoolRepository
 
@@ -337,6 +338,41 @@ def _programmes(text: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def check_upload(actor: Participant | None, size: int | None = None) -> None:
+    """Refuses a file before it is downloaded: from someone who may not import schools
+    (`actor` None is the operator at the command line), or larger than MAX_FILE_BYTES as
+    the messenger states it (`size` None: not stated; the content is checked when read)."""
+    if actor is not None and not can(actor, Action.IMPORT_SCHOOLS):
+        raise AccessDenied()
+    if (size or 0) > MAX_FILE_BYTES:
+        raise ImportFileError("import-too-large")
+
+
+async def preview_upload(
+    session: AsyncSession,
+    actor: Participant,
+    filename: str,
+    size: int | None,
+    download: Callable[[], Awaitable[bytes]],
+) -> ImportPreview:
+    """A file sent in the chat: checked (`check_upload`), only then downloaded, then
+    previewed."""
+    check_upload(actor, size)
+    return await preview(session, filename, await download())
+
+
+async def apply_upload(
+    session: AsyncSession,
+    actor: Participant,
+    filename: str,
+    download: Callable[[], Awaitable[bytes]],
+) -> ImportPreview:
+    """The previewed file applied: the actor checked again before it is downloaded again
+    (they may have lost the role since the preview)."""
+    check_upload(actor)
+    return await apply(session, actor, filename, await download())
+
+
 async def preview(session: AsyncSession, filename: str, content: bytes) -> ImportPreview:
     """What applying the file would change; nothing is written."""
     rows = await read_table_async(filename, content, HEADERS, REQUIRED)
@@ -359,11 +395,11 @@ async def _compare(
         elif code in seen_codes:
             errors.append(RowError(number, "duplicate-code", f"{code} ({seen_codes[code]})"))
         elif len(code) > 32:
-            errors.append(RowError(number, "too-long", code[:40]))
+            errors.append(RowError(number, "too-long", code))
         if not full_name:
             errors.append(RowError(number, "empty-name"))
         elif len(full_name) > 500:
-            errors.append(RowError(number, "too-long", full_name[:40]))
+            errors.append(RowError(number, "too-long", full_name))
         if municipality is None:
             errors.append(RowError(number, "unknown-municipality", values.get("municipality", "")))
         if code and code not in seen_codes:
@@ -405,6 +441,7 @@ async def apply(
     session: AsyncSession, actor: Participant | None, filename: str, content: bytes
 ) -> ImportPreview:
     """Re-reads the file and writes it in one transaction; refuses a file with errors."""
+    check_upload(actor)
     result = await preview(session, filename, content)
     if result.errors:
         raise DomainError("import-has-errors", count=len(result.errors))

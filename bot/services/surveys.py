@@ -462,33 +462,6 @@ class Recorded:
     dropped: tuple[Question, ...]
 
 
-async def press(
-    session: AsyncSession,
-    participant: Participant,
-    response_id: int,
-    question_index: int,
-    action: str,
-    value: str,
-    now: datetime,
-) -> Pressed:
-    """A button under the question at `question_index` of the participant's response:
-    `ans` (the option's index, the scale's number, "1"/"0" for yes/no), `tog` (ticks or
-    unticks the option at index `value`), `done` (the ticked options are the answer),
-    `skip`, `back`, `keep` (the answer given stands: on to the next question).
-    AnswerError for a button no longer on screen or a value that does not fit; nothing
-    changes then."""
-    return await session.run_sync(
-        _press,
-        participant.id,
-        role_now(participant),
-        response_id,
-        question_index,
-        action,
-        value,
-        now,
-    )
-
-
 def _press(
     session: Session,
     participant_id: int,
@@ -1015,42 +988,53 @@ async def answered_closed(
     session: AsyncSession, participant: Participant, now: datetime
 ) -> list[Answered]:
     """Responses of closed rounds that the participant gave, or that were given for the
-    school they direct now (newest round first), to read: nothing can change there."""
-    found = []
-    for response, survey in await session.execute(_readable_statement(participant)):
-        if is_open(survey, now) or not await _may_read(session, participant, response, survey):
-            continue
-        school = await school_of(session, response)
-        found.append(Answered(survey, definition_of(survey), response, school))
-    return found
+    school they direct now (newest round first), to read: nothing can change there. The
+    participant's schools are read once, each response's school with the response."""
+    rows = (await session.execute(_readable_statement(participant))).all()
+    schools = await _directed_schools(session, participant)
+    return [
+        Answered(survey, definition_of(survey), response, school)
+        for response, survey, school in rows
+        if not is_open(survey, now) and _may_read(participant, response, survey, schools)
+    ]
 
 
-def _readable_statement(participant: Participant) -> Select[SurveyResponse, Survey]:
-    """Responses with an answer, of the participant or of a school they are assigned to."""
+def _readable_statement(participant: Participant) -> Select[SurveyResponse, Survey, School]:
+    """Responses with an answer, of the participant or of a school they are assigned to,
+    with the school each answers for (None for a personal one)."""
     theirs = SurveyResponse.participant_id == participant.id
     schools = select(SchoolAssignment.school_id).where(
         SchoolAssignment.participant_id == participant.id
     )
     answered = exists().where(SurveyAnswer.response_id == SurveyResponse.id)
     return (
-        select(SurveyResponse, Survey)
+        select(SurveyResponse, Survey, School)
         .join(Survey, Survey.id == SurveyResponse.survey_id)
+        .outerjoin(School, School.id == SurveyResponse.school_id)
         .where(theirs | SurveyResponse.school_id.in_(schools), answered)
         .order_by(Survey.closes_at.desc(), SurveyResponse.id)
     )
 
 
-async def _may_read(
-    session: AsyncSession, participant: Participant, response: SurveyResponse, survey: Survey
+async def _directed_schools(session: AsyncSession, participant: Participant) -> set[int]:
+    """The schools whose responses the participant may read as their director (see
+    `_may_read`); only a director's are read."""
+    if role_now(participant) != Role.DIRECTOR:
+        return set()
+    return {s.id for s in await PeopleRepository(session).schools_of(participant.id)}
+
+
+def _may_read(
+    participant: Participant, response: SurveyResponse, survey: Survey, directed: set[int]
 ) -> bool:
     """The respondent may read their response; a school's director (unit `school`) may read
-    the school's, whoever gave it. A curator's response stays theirs."""
+    the school's, whoever gave it (`directed`: the schools they direct now). A curator's
+    response stays theirs."""
     if is_mine(response, participant):
         return True
     if definition_of(survey).unit != "school" or role_now(participant) != Role.DIRECTOR:
         return False
-    schools = {s.id for s in await PeopleRepository(session).schools_of(participant.id)}
-    return response.school_id in schools
+    return response.school_id in directed
 
 
 async def readable_response(
@@ -1061,7 +1045,10 @@ async def readable_response(
     survey = await session.get(Survey, response.survey_id) if response is not None else None
     if response is None or survey is None:
         raise AccessDenied()
-    if not await _may_read(session, participant, response, survey):
+    directed = (
+        set() if is_mine(response, participant) else await _directed_schools(session, participant)
+    )
+    if not _may_read(participant, response, survey, directed):
         raise AccessDenied()
     return response, survey
 
@@ -1099,7 +1086,7 @@ class OnScreen:
 
 @dataclass(frozen=True)
 class Answer:
-    """What a press under a question did (see `press`), and the screen after it; `on_screen`
+    """What a press under a question did (see `answer`), and the screen after it; `on_screen`
     is None for a tick (the same question stays, its buttons change)."""
 
     pressed: Pressed
@@ -1171,10 +1158,24 @@ async def answer(
     value: str,
     now: datetime,
 ) -> Answer:
-    """A button under a question (see `press`), then where the respondent is. The hot
-    path: one unit of statements for the press; the move after it only when it changes
-    (it rarely does: the press moved them)."""
-    pressed = await press(session, participant, response_id, question_index, action, value, now)
+    """A button under the question at `question_index` of the participant's response:
+    `ans` (the option's index, the scale's number, "1"/"0" for yes/no), `tog` (ticks or
+    unticks the option at index `value`), `done` (the ticked options are the answer),
+    `skip`, `back`, `keep` (the answer given stands: on to the next question); then where
+    the respondent is (none after a tick: the same question, its buttons redrawn).
+    AnswerError for a button no longer on screen or a value that does not fit; nothing
+    changes then. The hot path: one unit of statements for the press; the move after it
+    only when it changes (it rarely does: the press moved them)."""
+    pressed = await session.run_sync(
+        _press,
+        participant.id,
+        role_now(participant),
+        response_id,
+        question_index,
+        action,
+        value,
+        now,
+    )
     if action == "tog":
         return Answer(pressed, None)
     response = pressed.response

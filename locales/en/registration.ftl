@@ -157,7 +157,7 @@ import-row-empty-code = the school code is empty
 import-row-empty-name = the full name is empty
 import-row-duplicate-code = the code repeats in the file: { $value }
 import-row-unknown-municipality = unknown municipality "{ $value }"
-import-row-too-long = value too long "{ $value }…"
+import-row-too-long = value too long "{ $value }"
 
 ## Errors
 error-access-denied = You may not do this.

@@ -157,7 +157,7 @@ import-row-empty-code = не указан код школы
 import-row-empty-name = не указано полное наименование
 import-row-duplicate-code = код повторяется в файле: { $value }
 import-row-unknown-municipality = неизвестный муниципалитет «{ $value }»
-import-row-too-long = слишком длинное значение «{ $value }…»
+import-row-too-long = слишком длинное значение «{ $value }»
 
 ## Ошибки
 error-access-denied = У Вас нет прав на это действие.

@@ -104,6 +104,36 @@ async def test_import_reports_every_bad_row_with_its_number(session: AsyncSessio
     assert await session.scalar(select(func.count()).select_from(School)) == 0
 
 
+async def test_an_upload_is_refused_before_it_is_downloaded(session: AsyncSession) -> None:
+    """The service checks who sends the file, and its size as the messenger states it,
+    before the file is fetched: a refused one is never downloaded."""
+    await load_schools(session)
+    admin = await person(session, Role.ADMIN)
+    curator = await person(
+        session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский", name="Петров Олег"
+    )
+    downloads: list[str] = []
+
+    async def download() -> bytes:
+        downloads.append("fetched")
+        return SCHOOLS_CSV.encode()
+
+    with pytest.raises(AccessDenied):
+        await school_import.preview_upload(session, curator, "s.csv", 100, download)
+    with pytest.raises(ImportFileError, match="import-too-large"):
+        await school_import.preview_upload(
+            session, admin, "s.csv", school_import.MAX_FILE_BYTES + 1, download
+        )
+    with pytest.raises(AccessDenied):
+        await school_import.apply_upload(session, curator, "s.csv", download)
+    assert downloads == []
+    preview = await school_import.preview_upload(session, admin, "s.csv", None, download)
+    assert preview.unchanged == 3
+    applied = await school_import.apply_upload(session, admin, "s.csv", download)
+    assert applied.unchanged == 3
+    assert downloads == ["fetched", "fetched"]
+
+
 async def test_import_refuses_unreadable_files(session: AsyncSession) -> None:
     with pytest.raises(ImportFileError) as error:
         await school_import.preview(session, "s.csv", "код;район\n1;Кириши\n".encode("cp1251"))

@@ -80,6 +80,36 @@ async def test_a_director_joins_with_a_school_invite(session: AsyncSession) -> N
         await registration.join_with_invite(session, director, created.code, "Иванова Ирина")
 
 
+async def test_how_many_may_use_an_invite_follows_from_what_it_is_for(
+    session: AsyncSession,
+) -> None:
+    """A school role's code for a whole municipality is passed around: many may use it.
+    Any other is for one person, unless the operator names a number (`--uses`)."""
+    schools = await load_schools(session)
+    kirishi = await municipality_id(session, "Киришский")
+    municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    whole = await registration.create_invite(
+        session, municipal, Role.CURATOR, municipality_id=kirishi
+    )
+    assert (whole.invite.max_uses, whole.multi_use) == (None, True)
+    one_school = await registration.create_invite(
+        session, municipal, Role.DIRECTOR, school_ids=[schools["47001"].id]
+    )
+    assert (one_school.invite.max_uses, one_school.multi_use) == (1, False)
+    coordinator = await registration.create_invite(
+        session, None, Role.MUNICIPAL_COORDINATOR, municipality_id=kirishi
+    )
+    assert (coordinator.invite.max_uses, coordinator.multi_use) == (1, False)
+    counted = await registration.create_invite(
+        session, None, Role.CURATOR, municipality_id=kirishi, max_uses=1
+    )
+    assert (counted.invite.max_uses, counted.multi_use) == (1, False)
+    several = await registration.create_invite(
+        session, None, Role.DIRECTOR, school_ids=[schools["47002"].id], max_uses=3
+    )
+    assert (several.invite.max_uses, several.multi_use) == (3, True)
+
+
 async def test_consent_comes_before_anything_is_stored(session: AsyncSession) -> None:
     schools = await load_schools(session)
     created = await registration.create_invite(

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.i18n import Translator
 from bot.services import registration, surveys
@@ -19,7 +19,7 @@ from bot.services.errors import AccessDenied, DomainError
 from bot.services.survey_definitions import load_definition
 from bot.services.survey_engine import AnswerError
 from bot.settings import PROJECT_ROOT
-from storage.models import ResponseStatus, Role, SurveyAnswer, SurveyResponse
+from storage.models import Participant, ResponseStatus, Role, SurveyAnswer, SurveyResponse
 from tests.support.people import load_schools, person
 
 DIRECTORS = load_definition(PROJECT_ROOT / "data/surveys/engagement_directors.yaml")
@@ -140,7 +140,7 @@ async def test_the_respondent_step_is_stored_with_each_answer(session: AsyncSess
     assert await stored_step() == (index["antirisk_measures"], ["climate"])
     options = [o.id for o in DIRECTORS.question("antirisk_measures").options]
     tick = str(options.index("motivation"))
-    await surveys.press(
+    await surveys.answer(
         session, director, response.id, index["antirisk_measures"], "tog", tick, NOW
     )
     assert await stored_step() == (index["antirisk_measures"], ["climate", "motivation"])
@@ -335,6 +335,59 @@ async def test_who_is_asked_takes_the_same_statements_for_one_member_or_many(
     for code, name in (("47002", "Петрова Анна"), ("47101", "Сидорова Вера")):
         await person(session, Role.DIRECTOR, schools=[schools[code]], name=name)
     assert len(await surveys.assignments(session, loaded.survey)) == 3
+    assert await counted() == one
+
+
+async def test_closed_rounds_in_surveys_take_the_same_statements_for_one_or_many(
+    engine: AsyncEngine,
+    session_factory: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+) -> None:
+    """/surveys lists the closed rounds a director may read with a constant number of
+    statements: their schools read once, each response's school with the response."""
+    await surveys.load(session, None, DIRECTORS)
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    predecessor = await person(session, None)
+    rounds = 0
+
+    async def closed_round() -> None:
+        # Answered by the school's previous director: the director reads it as the school's.
+        nonlocal rounds
+        at = NOW + timedelta(days=30 * rounds)
+        survey = await surveys.open_window(
+            session, None, DIRECTORS.code, at + timedelta(days=7), at, new_round=rounds > 0
+        )
+        response = await surveys.start(session, director, survey.id, at, schools["47001"].id)
+        await surveys.record(session, director, response.id, "meetings_attended", "all", at)
+        await surveys.close(session, None, DIRECTORS.code, at + timedelta(hours=1))
+        response.participant_id = predecessor.id
+        await session.commit()
+        rounds += 1
+
+    async def counted() -> int:
+        statements: list[str] = []
+
+        def count(*args: object) -> None:
+            statements.append(str(args[2]))
+
+        # A session of its own, as an update has: nothing of the set-up in its identity map.
+        async with session_factory() as fresh:
+            reader = await fresh.get(Participant, director.id)
+            assert reader is not None
+            event.listen(engine.sync_engine, "before_cursor_execute", count)
+            try:
+                listing = await surveys.my_surveys(fresh, reader, NOW + timedelta(days=30 * rounds))
+            finally:
+                event.remove(engine.sync_engine, "before_cursor_execute", count)
+        assert len(listing.closed) == rounds
+        assert all(item.school is not None for item in listing.closed)
+        return len(statements)
+
+    await closed_round()
+    one = await counted()
+    for _ in range(2):
+        await closed_round()
     assert await counted() == one
 
 

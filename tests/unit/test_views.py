@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.views import shorten
+from bot.i18n import Translator
+from bot.services.school_import import ImportPreview, RowError
+from bot.views import import_preview_text, shorten
 
 
 @pytest.mark.parametrize(
@@ -27,3 +29,20 @@ from bot.views import shorten
 def test_shorten_cuts_at_a_word_with_an_ellipsis(text: str, limit: int, shown: str) -> None:
     assert shorten(text, limit) == shown
     assert len(shorten(text, limit)) <= limit
+
+
+def test_an_import_preview_echoes_a_long_value_cut_at_a_word(translator: Translator) -> None:
+    """A refused row's value is shown as a label: cut at a word with «…», never inside one,
+    and a value that fits is shown whole, without «…»."""
+    name = "Муниципальное общеобразовательное учреждение «Киришская средняя школа №3»"
+    preview = ImportPreview(
+        errors=[
+            RowError(2, "too-long", name),
+            RowError(3, "too-long", "К" * 33),
+            RowError(4, "unknown-municipality", "Атлантида " * 20),
+        ]
+    )
+    text = import_preview_text(translator.for_locale("ru"), preview)
+    assert "«Муниципальное общеобразовательное…»" in text
+    assert f"«{'К' * 33}»" in text
+    assert "«Атлантида Атлантида Атлантида Атлантида…»" in text
