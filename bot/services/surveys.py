@@ -34,6 +34,7 @@ from bot.services.errors import AccessDenied, DomainError, NotFound
 from bot.services.numbers import whole_number
 from bot.services.survey_definitions import Question, SurveyDefinition
 from bot.services.survey_engine import AnswerError, SurveyEngine
+from storage.db import insert_for
 from storage.models import Assignment as SchoolAssignment
 from storage.models import (
     Participant,
@@ -389,16 +390,27 @@ async def start(
             for orphan in await _orphans(session, survey, definition, school_id=school_id):
                 if await _take_over(session, participant, orphan, key):
                     return orphan
-        response = SurveyResponse(
-            survey_id=survey.id,
-            unit_key=key,
-            school_id=school_id,
-            participant_id=participant.id,
-            started_at=now,
-            updated_at=now,
+        # Started twice at once (a double tap, two replicas): the unit's unique key keeps
+        # one response, and both presses open it.
+        await session.execute(
+            insert_for(session, SurveyResponse)
+            .values(
+                survey_id=survey.id,
+                unit_key=key,
+                school_id=school_id,
+                participant_id=participant.id,
+                started_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["survey_id", "unit_key"])
         )
-        session.add(response)
         await session.commit()
+        response = await session.scalar(
+            select(SurveyResponse).where(
+                SurveyResponse.survey_id == survey.id, SurveyResponse.unit_key == key
+            )
+        )
+        assert response is not None
     return response
 
 
@@ -437,6 +449,11 @@ _RESPONSE_AND_SURVEY = (
     )
     .join(Survey, Survey.id == SurveyResponse.survey_id)
     .where(SurveyResponse.id == bindparam("response_id"))
+    # Presses on the same response wait for each other (PostgreSQL: a row lock until the
+    # answer commits; SQLite has one writer anyway), so the second one reads the step the
+    # first moved on and is refused as outdated instead of answering the same question.
+    .with_for_update(of=SurveyResponse)
+    .execution_options(populate_existing=True)
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import subprocess
 import sys
@@ -521,3 +522,64 @@ async def test_the_weekly_digest_lists_surveys_waiting_for_an_answer(
     assert row is not None
     assert row.participant_id == director.id
     assert "Опрос вовлечённости руководителей школ" in row.payload["text"]
+
+
+async def test_presses_of_the_same_question_at_once_keep_exactly_the_confirmed_answer(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """The same first question pressed many times at once (a double tap, two replicas, a
+    redelivery beside the original): one press is confirmed and its answer kept; the others
+    are refused as outdated, none confirmed with an answer that is not stored."""
+    loaded = await surveys.load(session, None, DIRECTORS)
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await surveys.open_window(session, None, DIRECTORS.code, NOW + timedelta(days=7), NOW)
+    opened = await surveys.open_response(
+        session, director, loaded.survey.id, schools["47001"].id, NOW
+    )
+    assert opened.step == 0
+    options = DIRECTORS.questions[0].options
+
+    async def press(option: int) -> str | None:
+        async with session_factory() as own:
+            try:
+                await surveys.answer(own, director, opened.response.id, 0, "ans", str(option), NOW)
+            except AnswerError:
+                return None
+        return options[option].id
+
+    confirmed = [
+        found
+        for found in await asyncio.gather(*(press(n % len(options)) for n in range(12)))
+        if found is not None
+    ]
+    assert len(confirmed) == 1
+    stored = await session.scalars(
+        select(SurveyAnswer.option_id).where(SurveyAnswer.response_id == opened.response.id)
+    )
+    assert list(stored) == confirmed
+    responses = await session.scalar(
+        select(func.count())
+        .select_from(SurveyResponse)
+        .where(SurveyResponse.survey_id == loaded.survey.id)
+    )
+    assert responses == 1
+
+
+async def test_a_response_started_twice_at_once_is_one_response(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """«Начать» pressed twice at once (or on two replicas): both open the same response."""
+    loaded = await surveys.load(session, None, DIRECTORS)
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await surveys.open_window(session, None, DIRECTORS.code, NOW + timedelta(days=7), NOW)
+
+    async def begin() -> int:
+        async with session_factory() as own:
+            opened = await surveys.open_response(
+                own, director, loaded.survey.id, schools["47001"].id, NOW
+            )
+            return opened.response.id
+
+    assert len(set(await asyncio.gather(*(begin() for _ in range(8))))) == 1
