@@ -18,7 +18,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommand
 
 from bot.i18n import Translator
 from bot.services.registration import has_own_menu
-from storage.models import Participant
+from storage.models import Channel, Participant
 
 COMMANDS = ("start", "menu", "surveys", "schedule", "me", "help", "lang", "cancel", "forget")
 # Join requests to decide; no questionnaires of their own to answer.
@@ -70,7 +70,9 @@ async def show_commands(bot: Bot, translator: Translator, participant: Participa
         if has_own_menu(participant):
             await _set_own(bot, translator, participant)
         else:
-            await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=participant.telegram_id))
+            chat_id = participant.external_id(Channel.TELEGRAM)
+            if chat_id is not None:
+                await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=chat_id))
     except TelegramAPIError as error:
         logger.warning("Command menu of participant %s not updated: %s", participant.id, error)
 
@@ -84,7 +86,10 @@ async def drop_commands(bot: Bot, telegram_id: int) -> None:
 
 
 async def _set_own(bot: Bot, translator: Translator, participant: Participant) -> None:
+    chat_id = participant.external_id(Channel.TELEGRAM)
+    if chat_id is None:  # a menu is Telegram's; a person elsewhere has none to set
+        return
     await bot.set_my_commands(
         commands_for(translator, participant.locale, COORDINATOR_COMMANDS),
-        scope=BotCommandScopeChat(chat_id=participant.telegram_id),
+        scope=BotCommandScopeChat(chat_id=chat_id),
     )
