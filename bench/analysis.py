@@ -496,10 +496,15 @@ def fill(
         for i in range(1, curators + 1)
     ]
     db.executemany(
-        "INSERT INTO participants (id, telegram_id, locale, created_at, full_name, "
+        "INSERT INTO participants (id, locale, created_at, full_name, "
         "role, municipality_id, consent_at, registered_at, unreachable_at, "
-        "digest_enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        people,
+        "digest_enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(row[0], *row[2:]) for row in people],
+    )
+    db.executemany(
+        "INSERT INTO accounts (participant_id, channel, external_id, created_at) "
+        "VALUES (?, 'telegram', ?, ?)",
+        [(row[0], row[1], row[3]) for row in people],
     )
     shuffled = school_ids[:]
     rng.shuffle(shuffled)

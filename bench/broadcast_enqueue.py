@@ -19,7 +19,15 @@ from bench.common import database_with_directors
 from bot.services import broadcasts
 from bot.services.audience import Audience
 from bot.services.delivery import Payload
-from storage.models import Broadcast, OutboxMessage, OutboxStatus, Participant, Role
+from storage.models import (
+    Account,
+    Broadcast,
+    Channel,
+    OutboxMessage,
+    OutboxStatus,
+    Participant,
+    Role,
+)
 from storage.types import utcnow
 
 
@@ -29,7 +37,7 @@ async def main(recipients: int) -> None:
     async with sessions() as session:
         session.add(
             Participant(
-                telegram_id=1,
+                accounts=[Account(channel=Channel.TELEGRAM, external_id=1)],
                 locale="ru",
                 role=Role.REGIONAL_COORDINATOR,
                 full_name="Регион",
@@ -38,7 +46,9 @@ async def main(recipients: int) -> None:
             )
         )
         await session.commit()
-        author = await session.scalar(select(Participant).where(Participant.telegram_id == 1))
+        author = await session.scalar(
+            select(Participant).join(Account).where(Account.external_id == 1)
+        )
         assert author is not None
 
     def render(broadcast: Broadcast, _: Participant) -> Payload:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage import migrate
 from storage.db import create_engine, create_session_factory
-from storage.models import Participant, Role
+from storage.models import Account, Channel, Participant, Role
 from storage.types import utcnow
 
 
@@ -33,11 +33,10 @@ async def database_with_directors(
     sessions = create_session_factory(engine)
     now = utcnow()
     async with sessions() as session:
-        await session.execute(
-            insert(Participant),
+        ids = await session.scalars(
+            insert(Participant).returning(Participant.id, sort_by_parameter_order=True),
             [
                 {
-                    "telegram_id": first_telegram_id + i,
                     "locale": "ru",
                     "role": Role.DIRECTOR,
                     "full_name": f"Директор {i}",
@@ -45,6 +44,18 @@ async def database_with_directors(
                     "created_at": now,
                 }
                 for i in range(directors)
+            ],
+        )
+        await session.execute(
+            insert(Account),
+            [
+                {
+                    "participant_id": participant_id,
+                    "channel": Channel.TELEGRAM,
+                    "external_id": first_telegram_id + i,
+                    "created_at": now,
+                }
+                for i, participant_id in enumerate(ids.all())
             ],
         )
         await session.commit()

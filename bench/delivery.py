@@ -25,7 +25,7 @@ from bench.common import database_with_directors
 from bot.services import delivery
 from bot.services.delivery import Outgoing, Payload
 from scheduler.delivery import DeliveryLoop
-from storage.models import OutboxMessage, OutboxStatus, Participant
+from storage.models import Channel, OutboxMessage, OutboxStatus, Participant
 from storage.types import utcnow
 from tests.support.bot_process import TOKEN
 from tests.support.fake_telegram import FakeTelegram
@@ -51,7 +51,8 @@ async def main(messages: int, rate: float) -> None:
                 "kind": "baseline",
                 "reference": "b:0",
                 "participant_id": p.id,
-                "chat_id": p.telegram_id,
+                "channel": Channel.TELEGRAM,
+                "chat_id": p.accounts[0].external_id,
                 "payload": payload.as_json(),
                 "due_at": now,
                 "status": OutboxStatus.SENT,
@@ -89,7 +90,7 @@ async def main(messages: int, rate: float) -> None:
         for call in telegram.calls
         if call.method == "sendMessage" and call.result is not None
     )
-    expected = {p.telegram_id for p in people}
+    expected = {p.accounts[0].external_id for p in people}
     lost = len(expected - set(delivered))
     duplicated = sum(count - 1 for count in delivered.values() if count > 1)
     achieved = sum(delivered.values()) / elapsed

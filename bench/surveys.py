@@ -129,7 +129,7 @@ async def prepare(
             openings.append(
                 [
                     (
-                        p.telegram_id,
+                        p.accounts[0].external_id,
                         SurveyCb(action="open", survey=loaded.survey.id, school=s.id).pack(),
                     )
                     for p, s in zip(people, schools, strict=True)

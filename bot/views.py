@@ -16,7 +16,7 @@ from bot.services.registration import Profile
 from bot.services.school_import import ImportPreview
 from bot.services.survey_definitions import Problem
 from storage.db import failure_kind, failure_reason
-from storage.models import JoinRequest, Municipality, Role, School
+from storage.models import Channel, JoinRequest, Municipality, Role, School
 
 MAX_ERRORS_SHOWN = 20
 MAX_VALUE_SHOWN = 40  # a refused row's value, echoed as a label
@@ -121,7 +121,9 @@ def profile_text(t: Localizer, profile: Profile) -> str:
         lines.append(t("profile-schools", schools=schools))
     lines.append(t("profile-language", language=t(f"lang-name-{person.locale}")))
     # What an admin asks for to put someone in ADMIN_IDS or to find them.
-    lines.append(t("profile-telegram-id", id=str(person.telegram_id)))
+    telegram_id = person.external_id(Channel.TELEGRAM)
+    if telegram_id is not None:
+        lines.append(t("profile-telegram-id", id=str(telegram_id)))
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ from bot.conversation.turn import Turn
 from bot.services import registration
 from bot.services.errors import DomainError
 from bot.views import error_text, profile_text
+from storage.models import Channel
 
 routes = Routes("profile")
 
@@ -23,7 +24,11 @@ async def show_profile(turn: Turn) -> None:
         # The Telegram id too: someone not registered yet may be asked for it (ADMIN_IDS).
         pending = await registration.pending_request(turn.session, participant) is not None
         status = t("join-request-waiting" if pending else "menu-not-registered")
-        await turn.say(f"{status}\n{t('profile-telegram-id', id=str(participant.telegram_id))}")
+        telegram_id = participant.external_id(Channel.TELEGRAM)
+        if telegram_id is None:
+            await turn.say(status)
+            return
+        await turn.say(f"{status}\n{t('profile-telegram-id', id=str(telegram_id))}")
         return
     digest = t("button-digest-off" if participant.digest_enabled else "button-digest-on")
     await turn.say(

@@ -20,7 +20,7 @@ from bot.services.registration import SCHOOL_ROLES
 from bot.views import error_text, join_card, request_text
 from handlers.menu import main_menu_screen
 from handlers.shared import offer_schools
-from storage.models import Role
+from storage.models import Channel, Role
 
 routes = Routes("registration")
 
@@ -88,7 +88,7 @@ async def _begin(turn: Turn, code: str) -> None:
     if code:
         await _take_code(turn, code)
         return
-    if turn.participant.telegram_id in turn.settings.admin_ids:
+    if turn.participant.external_id(Channel.TELEGRAM) in turn.settings.admin_ids:
         await turn.state.set_state(Join.name)
         await turn.state.update_data(role=Role.ADMIN.value, admin=True)
         await turn.say(turn.t("join-ask-name"))

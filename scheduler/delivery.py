@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from datetime import datetime, timedelta
 
 from aiogram import Bot
@@ -26,17 +26,26 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.conversation.screens import screen_of
+from bot.conversation.screens import Screen, screen_of
 from bot.services import delivery
 from bot.services.delivery import Outcome, Payload, RetryPolicy
 from bot.telegram.chat import send_screen
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import Channel, OutboxMessage, OutboxStatus
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
+
+# Sends a screen to a chat of one messenger and returns the id of the message sent.
+Send = Callable[[int, Screen], Awaitable[int]]
+
+
+def telegram_sender(bot: Bot) -> Send:
+    async def send(chat_id: int, screen: Screen) -> int:
+        return (await send_screen(bot, chat_id, screen)).message_id
+
+    return send
 
 
 class RateLimiter:
@@ -80,9 +89,9 @@ class ChatSpacing:
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._next: dict[int, float] = {}
+        self._next: dict[Hashable, float] = {}
 
-    async def wait(self, chat_id: int) -> None:
+    async def wait(self, chat_id: Hashable) -> None:
         now = self._clock()
         slot = max(now, self._next.get(chat_id, 0.0))
         self._next[chat_id] = slot + 1.0
@@ -189,8 +198,12 @@ class DeliveryLoop:
         clock: Callable[[], datetime] = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
         observe_send: Callable[[float], None] | None = None,
+        senders: Mapping[Channel, Send] | None = None,
     ) -> None:
-        self._bot = bot
+        # Each row goes out through the sender of its channel; another messenger is one
+        # more entry. Its failures are still told apart as Telegram's (`_attempt`).
+        self._senders = dict(senders) if senders is not None else {}
+        self._senders.setdefault(Channel.TELEGRAM, telegram_sender(bot))
         # Told the seconds of each send that got an answer (the /metrics histogram).
         self._observe_send = observe_send
         self._session_factory = session_factory
@@ -297,7 +310,7 @@ class DeliveryLoop:
         """Waits for the row's turn, claims it, sends it and writes the outcome; None when
         it was withdrawn before its turn."""
         async with self._slots:
-            await self._spacing.wait(row.chat_id)
+            await self._spacing.wait((row.channel, row.chat_id))
             await self._limiter.acquire()
             if not await journal.claim(row.id):
                 return None
@@ -305,19 +318,28 @@ class DeliveryLoop:
             await journal.record(outcome)
             return outcome
 
-    async def _send(self, row: OutboxMessage) -> Message:
+    async def _send(self, row: OutboxMessage) -> int:
+        send = self._senders[row.channel]
         started = time.monotonic()
         try:
-            return await send_screen(
-                self._bot, row.chat_id, screen_of(Payload.from_json(row.payload))
-            )
+            return await send(row.chat_id, screen_of(Payload.from_json(row.payload)))
         finally:
             if self._observe_send is not None:
                 self._observe_send(time.monotonic() - started)
 
     async def _attempt(self, row: OutboxMessage) -> Outcome:
+        if row.channel not in self._senders:  # queued for a messenger this process lacks
+            logger.warning("Outbox %s failed: no sender for %s", row.id, row.channel)
+            return Outcome(
+                row.id,
+                row.participant_id,
+                OutboxStatus.FAILED,
+                row.attempts + 1,
+                row.due_at,
+                error=f"no sender for channel {row.channel}",
+            )
         try:
-            message = await self._send(row)
+            message_id = await self._send(row)
         except TelegramRetryAfter as error:
             logger.warning("Telegram asks to wait %s s", error.retry_after)
             self._limiter.pause(error.retry_after)
@@ -354,6 +376,6 @@ class DeliveryLoop:
             OutboxStatus.SENT,
             row.attempts + 1,
             row.due_at,
-            message_id=message.message_id,
+            message_id=message_id,
             sent_at=self._clock(),
         )

@@ -74,14 +74,21 @@ class School(Base):
     municipality: Mapped[Municipality] = relationship(lazy="joined")
 
 
+class Channel(StrEnum):
+    """A messenger the bot is on."""
+
+    TELEGRAM = "telegram"
+    MAX = "max"
+
+
 class Participant(Base):
-    """A person who has written to the bot. Before consent only the Telegram id and the
-    chosen language are kept; name and role come with registration."""
+    """A person who has written to the bot, through one or more messenger accounts.
+    Before consent only the account and the chosen language are kept; name and role come
+    with registration."""
 
     __tablename__ = "participants"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     locale: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     full_name: Mapped[str | None] = mapped_column(String(200))
@@ -90,7 +97,8 @@ class Participant(Base):
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Telegram answered 403: the person blocked the bot; nothing more is sent to them.
+    # The messenger answered 403: the person blocked the bot; nothing more is sent to
+    # them. Kept on the person while Telegram is their only channel (see Account).
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # The secret in the person's calendar feed address (/calendar/<token>.ics); None until
@@ -98,9 +106,50 @@ class Participant(Base):
     # shows the same address again, as calendars keep polling it.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
+    # Loaded with the person (the update's lookup joins them in its one statement; other
+    # loads add one SELECT … IN for all the people loaded): every message needs an address.
+    accounts: Mapped[list[Account]] = relationship(
+        back_populates="participant",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+        order_by="Account.id",
+    )
+
     @property
     def is_registered(self) -> bool:
         return self.registered_at is not None and self.role is not None
+
+    def external_id(self, channel: Channel) -> int | None:
+        """The person's id on `channel`, if they have an account there."""
+        for account in self.accounts:
+            if account.channel == channel:
+                return account.external_id
+        return None
+
+    @property
+    def contact(self) -> Account | None:
+        """Where the bot writes to the person on its own: the first account they came
+        through (today every account is Telegram's)."""
+        return self.accounts[0] if self.accounts else None
+
+
+class Account(Base):
+    """A person's account on one messenger: how updates find them and messages reach them."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_accounts_channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[Channel] = mapped_column(String(16))
+    # Telegram's user id (also the id of the private chat with them), MAX's user id.
+    external_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    participant: Mapped[Participant] = relationship(back_populates="accounts")
 
 
 class Assignment(Base):
@@ -303,6 +352,8 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(32))
     reference: Mapped[str] = mapped_column(String(100))
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    # The recipient's account it goes to: the messenger and the chat there.
+    channel: Mapped[Channel] = mapped_column(String(16))
     chat_id: Mapped[int] = mapped_column(BigInteger)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -106,24 +106,29 @@ async def enqueue(
     due_at: datetime | None = None,
     expires_at: datetime | None = None,
 ) -> int:
-    """Adds messages in one statement (skipping unreachable people and those who already
-    have this (kind, reference)); commits; returns how many are new."""
+    """Adds messages in one statement (skipping unreachable people, people without an
+    account, and those who already have this (kind, reference)); commits; returns how
+    many are new. Each goes to the person's contact account (its channel and chat)."""
     due = due_at or utcnow()
-    rows = [
-        {
-            "kind": kind,
-            "reference": reference,
-            "participant_id": message.participant.id,
-            "chat_id": message.participant.telegram_id,
-            "payload": message.payload.as_json(),
-            "due_at": due,
-            "expires_at": expires_at,
-            "status": OutboxStatus.PENDING,
-            "attempts": 0,
-        }
-        for message in messages
-        if message.participant.unreachable_at is None
-    ]
+    rows: list[dict[str, Any]] = []
+    for message in messages:
+        contact = message.participant.contact
+        if contact is None or message.participant.unreachable_at is not None:
+            continue
+        rows.append(
+            {
+                "kind": kind,
+                "reference": reference,
+                "participant_id": message.participant.id,
+                "channel": contact.channel,
+                "chat_id": contact.external_id,
+                "payload": message.payload.as_json(),
+                "due_at": due,
+                "expires_at": expires_at,
+                "status": OutboxStatus.PENDING,
+                "attempts": 0,
+            }
+        )
     added = await OutboxRepository(session).add_many(rows)
     await session.commit()
     if added:

@@ -2,25 +2,29 @@
 
 A person has a row only from an act the bot must remember: consent to data processing, or
 choosing a language with /lang. Any other update from someone without a row (a first
-visit, or anything after /forget) is served with an unsaved participant: the Telegram id
-and the guessed locale, kept nowhere, so /forget cannot be undone by writing again."""
+visit, or anything after /forget) is served with an unsaved participant: the account it
+came from (channel, external id) and the guessed locale, kept nowhere, so /forget cannot be
+undone by writing again."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Participant
+from storage.models import Account, Channel, Participant
 from storage.repositories import ParticipantRepository
 
 
-async def current(session: AsyncSession, telegram_id: int, guessed_locale: str) -> Participant:
+async def current(
+    session: AsyncSession, channel: Channel, external_id: int, guessed_locale: str
+) -> Participant:
     """The participant writing now: their row, or an unsaved one (see the module).
 
     Someone marked unreachable (they had blocked the bot) who writes again has unblocked
     it: messages can reach them again."""
-    participant = await ParticipantRepository(session).by_telegram_id(telegram_id)
+    participant = await ParticipantRepository(session).by_account(channel, external_id)
     if participant is None:
-        return Participant(telegram_id=telegram_id, locale=guessed_locale)
+        account = Account(channel=channel, external_id=external_id)
+        return Participant(locale=guessed_locale, accounts=[account])
     if participant.unreachable_at is not None:
         participant.unreachable_at = None
         await session.commit()
@@ -35,14 +39,17 @@ async def keep(session: AsyncSession, participant: Participant) -> Participant:
     """The participant's row, written now if they have none (not committed)."""
     if is_stored(participant):
         return participant
+    account = participant.accounts[0]  # an unsaved one has the account it came from
     return await ParticipantRepository(session).get_or_create(
-        participant.telegram_id, participant.locale
+        account.channel, account.external_id, participant.locale
     )
 
 
-async def visit(session: AsyncSession, telegram_id: int, guessed_locale: str) -> Participant:
+async def visit(
+    session: AsyncSession, channel: Channel, external_id: int, guessed_locale: str
+) -> Participant:
     """The participant, stored (the command line and tests register people this way)."""
-    participant = await keep(session, await current(session, telegram_id, guessed_locale))
+    participant = await keep(session, await current(session, channel, external_id, guessed_locale))
     await session.commit()
     return participant
 

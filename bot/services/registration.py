@@ -20,6 +20,7 @@ from bot.services import audit, directory, participants
 from bot.services.access import Action, can, can_everywhere
 from bot.services.errors import AccessDenied, DomainError, NotFound
 from storage.models import (
+    Channel,
     Invite,
     JoinRequest,
     Municipality,
@@ -294,7 +295,8 @@ async def join_as_admin(
 ) -> Participant:
     """The first admins come from the ADMIN_IDS setting."""
     _must_be_new(participant)
-    if participant.telegram_id not in admin_ids:
+    # ADMIN_IDS are Telegram ids.
+    if participant.external_id(Channel.TELEGRAM) not in admin_ids:
         raise AccessDenied()
     await _grant(session, participant, Role.ADMIN, full_name, [], None, None, "settings")
     await session.commit()
@@ -505,7 +507,7 @@ async def profile(session: AsyncSession, participant: Participant) -> Profile:
 
 async def forget(session: AsyncSession, participant: Participant) -> None:
     """Deletes the person: name, role, schools, requests, answers to events, the messages
-    queued for them, and every copy of their Telegram id (an announcement's progress
+    queued for them, all their accounts, and every copy of their ids (an announcement's progress
     message in their chat). What they answered in surveys stays, detached from them
     (foreign keys to participants are SET NULL); the audit log keeps their row's id only.
     Nothing writes them again until they consent anew (see bot.services.participants)."""

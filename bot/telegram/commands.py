@@ -19,7 +19,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommand
 from bot.conversation.menus import ALL_COMMANDS, COMMANDS, COORDINATOR_COMMANDS
 from bot.i18n import Translator
 from bot.services.registration import has_own_menu
-from storage.models import Participant
+from storage.models import Channel, Participant
 
 logger = logging.getLogger(__name__)
 __all__ = ["ALL_COMMANDS", "COMMANDS", "COORDINATOR_COMMANDS", "drop_commands", "set_commands"]
@@ -58,7 +58,9 @@ async def show_commands(bot: Bot, translator: Translator, participant: Participa
         if has_own_menu(participant):
             await _set_own(bot, translator, participant)
         else:
-            await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=participant.telegram_id))
+            chat_id = participant.external_id(Channel.TELEGRAM)
+            if chat_id is not None:
+                await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=chat_id))
     except TelegramAPIError as error:
         logger.warning("Command menu of participant %s not updated: %s", participant.id, error)
 
@@ -72,7 +74,10 @@ async def drop_commands(bot: Bot, telegram_id: int) -> None:
 
 
 async def _set_own(bot: Bot, translator: Translator, participant: Participant) -> None:
+    chat_id = participant.external_id(Channel.TELEGRAM)
+    if chat_id is None:  # a menu is Telegram's; a person elsewhere has none to set
+        return
     await bot.set_my_commands(
         commands_for(translator, participant.locale, COORDINATOR_COMMANDS),
-        scope=BotCommandScopeChat(chat_id=participant.telegram_id),
+        scope=BotCommandScopeChat(chat_id=chat_id),
     )

@@ -10,6 +10,7 @@ from storage.models import (
     Assignment,
     Attendance,
     Broadcast,
+    Channel,
     EventAnswer,
     Invite,
     JoinRequest,
@@ -280,10 +281,17 @@ class PeopleRepository:
             )
 
     async def delete_participant(self, participant: Participant) -> None:
-        """The row and what cascades from it; copies of the Telegram id go too."""
-        await self._session.execute(
-            update(Broadcast)
-            .where(Broadcast.progress_chat_id == participant.telegram_id)
-            .values(progress_chat_id=None, progress_message_id=None)
-        )
+        """The row and what cascades from it (their accounts among it); copies of their
+        ids go too: the progress messages of announcements are in their Telegram chat."""
+        telegram_chats = [
+            account.external_id
+            for account in participant.accounts
+            if account.channel == Channel.TELEGRAM
+        ]
+        if telegram_chats:
+            await self._session.execute(
+                update(Broadcast)
+                .where(Broadcast.progress_chat_id.in_(telegram_chats))
+                .values(progress_chat_id=None, progress_message_id=None)
+            )
         await self._session.delete(participant)

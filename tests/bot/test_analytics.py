@@ -22,7 +22,7 @@ from storage.models import Attendance, Event, EventAnswer, EventKind, Role
 from storage.types import utcnow
 from tests.bot.conftest import BotHarness
 from tests.support.analysis import answer, definition
-from tests.support.people import load_schools, person
+from tests.support.people import load_schools, person, telegram_id
 from tests.support.updates import TelegramUser
 
 
@@ -70,7 +70,7 @@ async def test_a_municipal_coordinator_reads_their_municipality(
     harness: BotHarness, session: AsyncSession, translator: Translator, region: dict[str, Any]
 ) -> None:
     coordinator = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Тосненский")
-    user = TelegramUser(id=coordinator.telegram_id)
+    user = TelegramUser(id=telegram_id(coordinator))
     await harness.send(user, "/menu")
     assert translator.get("ru", "menu-analytics") in _buttons(harness.sent_to(user)[-1])
 
@@ -108,7 +108,7 @@ async def test_the_regional_team_sees_the_region_charts_and_files(
     harness: BotHarness, session: AsyncSession, region: dict[str, Any]
 ) -> None:
     regional = await person(session, Role.REGIONAL_COORDINATOR)
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     survey = region["survey"]
     await harness.press(user, AnalysisCb(action="card", survey=survey))
     summary = str(harness.sent_to(user)[-1].text)
@@ -147,7 +147,7 @@ def _sheets(workbook: bytes) -> bytes:
 async def test_others_and_forged_buttons_are_refused(
     harness: BotHarness, session: AsyncSession, translator: Translator, region: dict[str, Any]
 ) -> None:
-    director = TelegramUser(id=region["d1"].telegram_id)
+    director = TelegramUser(id=telegram_id(region["d1"]))
     denied = [translator.get("ru", "error-access-denied")]
     for action in ("card", "rates", "question", "low", "xlsx", "csv"):
         assert (
@@ -158,7 +158,7 @@ async def test_others_and_forged_buttons_are_refused(
     await harness.send(director, "/menu")
     assert translator.get("ru", "menu-analytics") not in _buttons(harness.sent_to(director)[-1])
 
-    regional = TelegramUser(id=(await person(session, Role.REGIONAL_COORDINATOR)).telegram_id)
+    regional = TelegramUser(id=telegram_id(await person(session, Role.REGIONAL_COORDINATOR)))
     survey = region["survey"]
     assert await harness.alerts(regional, AnalysisCb(action="question", survey=survey, q=4)) == [
         translator.get("ru", "error-analysis-no-question")  # free text has no chart
@@ -180,7 +180,7 @@ async def test_a_later_round_recalls_the_one_before(
     second = await surveys.open_window(
         session, None, "dir", now + timedelta(days=9), now, new_round=True
     )
-    regional = TelegramUser(id=(await person(session, Role.REGIONAL_COORDINATOR)).telegram_id)
+    regional = TelegramUser(id=telegram_id(await person(session, Role.REGIONAL_COORDINATOR)))
     await harness.press(regional, MenuCb(item="analytics"))
     assert _buttons(harness.sent_to(regional)[-1])[:2] == ["dir — раунд 2", "dir — раунд 1"]
     await harness.press(regional, AnalysisCb(action="card", survey=second.id))
@@ -192,7 +192,7 @@ async def test_a_later_round_recalls_the_one_before(
 async def test_charts_come_with_captions_and_the_index_has_its_own_empty_state(
     harness: BotHarness, session: AsyncSession, translator: Translator, region: dict[str, Any]
 ) -> None:
-    regional = TelegramUser(id=(await person(session, Role.REGIONAL_COORDINATOR)).telegram_id)
+    regional = TelegramUser(id=telegram_id(await person(session, Role.REGIONAL_COORDINATOR)))
     requests = await harness.press(regional, AnalysisCb(action="rates", survey=region["survey"]))
     (photo,) = [r for r in requests if isinstance(r, SendPhoto)]
     assert photo.caption == translator.get("ru", "analysis-caption-rates", unit="school")
@@ -204,7 +204,7 @@ async def test_charts_come_with_captions_and_the_index_has_its_own_empty_state(
 
     # A municipality with no schools in the directory: no index to draw, and it says so.
     elsewhere = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Лужский")
-    user = TelegramUser(id=elsewhere.telegram_id)
+    user = TelegramUser(id=telegram_id(elsewhere))
     await harness.press(user, AnalysisCb(action="index"))
     answer = harness.sent_to(user)[-1]
     assert answer.text == translator.get("ru", "analysis-no-data-index")

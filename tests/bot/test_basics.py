@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
 from bot.telegram.commands import COMMANDS, set_commands
-from storage.models import Participant
+from storage.models import Account, Participant
 from tests.bot.conftest import BotHarness
 from tests.support.updates import TelegramUser, message_update
 
@@ -34,7 +34,9 @@ async def test_lang_with_an_argument_is_remembered(
 ) -> None:
     assert await harness.reply_text(IRINA, "/lang en") == translator.get("en", "lang-set")
     assert await harness.reply_text(IRINA, "/help") == translator.get("en", "help-text")
-    stored = await session.scalar(select(Participant.locale).where(Participant.telegram_id == 501))
+    stored = await session.scalar(
+        select(Participant.locale).join(Account).where(Account.external_id == 501)
+    )
     assert stored == "en"
     assert await harness.reply_text(IRINA, "/lang ru") == translator.get("ru", "lang-set")
 
@@ -139,7 +141,9 @@ async def test_an_update_delivered_twice_is_handled_once(
     await harness.send(IRINA, "/lang ru")
     assert await harness.feed(changing) == []
     assert await harness.feed(reading) == []
-    stored = await session.scalar(select(Participant.locale).where(Participant.telegram_id == 501))
+    stored = await session.scalar(
+        select(Participant.locale).join(Account).where(Account.external_id == 501)
+    )
     assert stored == "ru"
 
 

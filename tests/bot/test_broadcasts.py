@@ -14,13 +14,14 @@ from storage.models import (
     Acknowledgement,
     Broadcast,
     BroadcastStatus,
+    Channel,
     OutboxMessage,
     OutboxStatus,
     Role,
 )
 from storage.types import utcnow
 from tests.bot.conftest import BotHarness
-from tests.support.people import load_schools, person
+from tests.support.people import load_schools, person, telegram_id
 from tests.support.updates import TelegramUser
 
 
@@ -31,7 +32,7 @@ async def test_a_coordinator_composes_previews_and_sends_an_announcement(
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
     await person(session, Role.DIRECTOR, schools=[schools["47101"]], name="Тосно Директор")
     municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
-    user = TelegramUser(id=municipal.telegram_id)
+    user = TelegramUser(id=telegram_id(municipal))
     await harness.press(user, MenuCb(item="broadcast-new"))
     assert harness.sent_to(user)[-1].text == translator.get("ru", "broadcast-ask-content")
     entities = [{"type": "bold", "offset": 0, "length": 6}]
@@ -61,7 +62,7 @@ async def test_a_coordinator_composes_previews_and_sends_an_announcement(
     assert row.payload["buttons"][0][0]["text"] == "Ознакомлен"
 
     # The director acknowledges: the button changes, the report counts it.
-    reader = TelegramUser(id=director.telegram_id)
+    reader = TelegramUser(id=telegram_id(director))
     requests = await harness.press(reader, AckCb(broadcast=broadcast.id))
     (edit,) = [r for r in requests if isinstance(r, EditMessageReplyMarkup)]
     assert edit.reply_markup.inline_keyboard[0][0].text == "✅ Ознакомлен"  # type: ignore[union-attr]
@@ -70,7 +71,7 @@ async def test_a_coordinator_composes_previews_and_sends_an_announcement(
     # Someone else's acknowledgement by a forged button is refused.
     other = await person(session, Role.CURATOR, schools=[schools["47001"]], name="Кур Кир")
     refused = await harness.alerts(
-        TelegramUser(id=other.telegram_id), AckCb(broadcast=broadcast.id)
+        TelegramUser(id=telegram_id(other)), AckCb(broadcast=broadcast.id)
     )
     assert refused == [translator.get("ru", "error-access-denied")]
 
@@ -89,7 +90,7 @@ async def test_particular_schools_by_their_codes(
     await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Вторая Школа")
     await person(session, Role.DIRECTOR, schools=[schools["47101"]], name="Тосно Директор")
     municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
-    user = TelegramUser(id=municipal.telegram_id)
+    user = TelegramUser(id=telegram_id(municipal))
     await harness.press(user, MenuCb(item="broadcast-new"))
     await harness.send(user, "Только для двух школ")
     await harness.press(user, PickCb(field="aud", value="schools"))
@@ -118,14 +119,15 @@ async def test_a_second_reminder_the_same_day_asks_first(
             kind="broadcast",
             reference=f"broadcast:{broadcast.id}",
             participant_id=director.id,
-            chat_id=director.telegram_id,
+            channel=Channel.TELEGRAM,
+            chat_id=telegram_id(director),
             payload={},
             due_at=broadcast.send_at,
             status=OutboxStatus.SENT,
         )
     )
     await session.commit()
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
 
     async def reminders() -> int:
         found = await session.scalars(
@@ -158,7 +160,7 @@ async def test_pressing_acknowledged_on_ones_own_preview_says_it_is_a_preview(
     schools = await load_schools(session)
     await person(session, Role.DIRECTOR, schools=[schools["47001"]])
     municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
-    user = TelegramUser(id=municipal.telegram_id)
+    user = TelegramUser(id=telegram_id(municipal))
     await harness.press(user, MenuCb(item="broadcast-new"))
     await harness.send(user, "Сдать отчёт")
     await harness.press(user, PickCb(field="aud", value="director"))
@@ -181,7 +183,7 @@ async def test_the_card_offers_to_resend_what_failed_or_may_not_have_arrived(
     first = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
     await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Вторая Школа")
     municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
-    user = TelegramUser(id=municipal.telegram_id)
+    user = TelegramUser(id=telegram_id(municipal))
     await harness.press(user, MenuCb(item="broadcast-new"))
     await harness.send(user, "Сдайте отчёт")
     await harness.press(user, PickCb(field="aud", value="director"))
@@ -236,7 +238,8 @@ async def test_a_reminder_of_an_announcement_says_it_is_a_reminder(
             kind="broadcast",
             reference=f"broadcast:{broadcast.id}",
             participant_id=director.id,
-            chat_id=director.telegram_id,
+            channel=Channel.TELEGRAM,
+            chat_id=telegram_id(director),
             payload=original.as_json(),
             due_at=broadcast.send_at,
             status=OutboxStatus.SENT,
@@ -244,7 +247,7 @@ async def test_a_reminder_of_an_announcement_says_it_is_a_reminder(
     )
     await session.commit()
     await harness.press(
-        TelegramUser(id=regional.telegram_id), BroadcastCb(action="remind", id=broadcast.id)
+        TelegramUser(id=telegram_id(regional)), BroadcastCb(action="remind", id=broadcast.id)
     )
     reminder = await session.scalar(
         select(OutboxMessage).where(OutboxMessage.kind == "broadcast-reminder")

@@ -14,7 +14,7 @@ from bot.services import registration
 from bot.telegram.commands import COMMANDS, COORDINATOR_COMMANDS, set_commands
 from storage.models import Role
 from tests.bot.conftest import BotHarness
-from tests.support.people import load_schools, municipality_id, person
+from tests.support.people import load_schools, municipality_id, person, telegram_id
 from tests.support.updates import TelegramUser
 
 COORDINATOR = TelegramUser(id=741, first_name="Анна")
@@ -82,14 +82,14 @@ async def test_revoked_and_forgotten_coordinators_lose_their_menu(
     municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
     since = len(harness.session.requests)
     await harness.press(
-        TelegramUser(id=regional.telegram_id), PersonCb(action="revoke-yes", id=municipal.id)
+        TelegramUser(id=telegram_id(regional)), PersonCb(action="revoke-yes", id=municipal.id)
     )
-    assert chat_menus(harness, municipal.telegram_id, since) == [None]
+    assert chat_menus(harness, telegram_id(municipal), since) == [None]
 
     since = len(harness.session.requests)
-    await harness.send(TelegramUser(id=regional.telegram_id), "/forget")
-    await harness.press(TelegramUser(id=regional.telegram_id), ForgetCb(step=2))
-    assert chat_menus(harness, regional.telegram_id, since) == [None]
+    await harness.send(TelegramUser(id=telegram_id(regional)), "/forget")
+    await harness.press(TelegramUser(id=telegram_id(regional)), ForgetCb(step=2))
+    assert chat_menus(harness, telegram_id(regional), since) == [None]
 
 
 async def test_every_start_sets_the_coordinators_menus(
@@ -99,8 +99,8 @@ async def test_every_start_sets_the_coordinators_menus(
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47002"]])
     await set_commands(harness.bot, Translator("ru"), await registration.coordinators(session))
-    assert chat_menus(harness, municipal.telegram_id) == [list(COORDINATOR_COMMANDS)]
-    assert chat_menus(harness, director.telegram_id) == []
+    assert chat_menus(harness, telegram_id(municipal)) == [list(COORDINATOR_COMMANDS)]
+    assert chat_menus(harness, telegram_id(director)) == []
 
 
 async def test_a_coordinators_menu_follows_their_language(
@@ -109,11 +109,11 @@ async def test_a_coordinators_menu_follows_their_language(
     municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47002"]])
-    await harness.send(TelegramUser(id=municipal.telegram_id), "/lang en")
+    await harness.send(TelegramUser(id=telegram_id(municipal)), "/lang en")
     own = [r for r in harness.session.requests if isinstance(r, SetMyCommands)]
     assert [c.description for c in own[-1].commands] == [
         translator.get("en", f"cmd-{name}") for name in COORDINATOR_COMMANDS
     ]
     since = len(harness.session.requests)
-    await harness.send(TelegramUser(id=director.telegram_id), "/lang en")
-    assert chat_menus(harness, director.telegram_id, since) == []  # the default list's own
+    await harness.send(TelegramUser(id=telegram_id(director)), "/lang en")
+    assert chat_menus(harness, telegram_id(director), since) == []  # the default list's own

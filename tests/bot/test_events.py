@@ -37,7 +37,7 @@ from storage.models import (
     Role,
 )
 from tests.bot.conftest import ADMIN_TELEGRAM_ID, BotHarness
-from tests.support.people import load_schools, person
+from tests.support.people import load_schools, person, telegram_id
 from tests.support.recording import recording_bot
 from tests.support.updates import TelegramUser
 
@@ -47,7 +47,7 @@ async def test_a_coordinator_creates_a_webinar_with_the_wizard(
 ) -> None:
     await load_schools(session)
     regional = await person(session, Role.REGIONAL_COORDINATOR)
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     await harness.press(user, MenuCb(item="events"))
     await harness.press(user, EventCb(action="new"))
     assert harness.sent_to(user)[-1].text == translator.get("ru", "webinar-ask-title")
@@ -104,7 +104,7 @@ async def test_answering_a_reminder_marks_the_choice_and_can_change(
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
     event = await webinar_for_directors(session)
-    user = TelegramUser(id=director.telegram_id)
+    user = TelegramUser(id=telegram_id(director))
     requests = await harness.press(user, RsvpCb(event=event.id, answer=Attendance.YES))
     (edit,) = [r for r in requests if isinstance(r, EditMessageReplyMarkup)]
     labels = [b.text for row in edit.reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
@@ -122,7 +122,7 @@ async def test_schedule_lists_my_events_and_sends_calendar_files(
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
     event = await webinar_for_directors(session)
-    user = TelegramUser(id=director.telegram_id)
+    user = TelegramUser(id=telegram_id(director))
     await events.answer(session, director, event.id, Attendance.YES, datetime.now(UTC))
     listing = await harness.reply_text(user, "/schedule")
     assert "Вебинар для директоров" in listing
@@ -142,7 +142,7 @@ async def test_calendar_files_from_schedule_update_the_same_event_after_a_move(
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
     event = await webinar_for_directors(session)
-    user = TelegramUser(id=director.telegram_id)
+    user = TelegramUser(id=telegram_id(director))
 
     async def calendar_file() -> Calendar:
         requests = await harness.press(user, EventCb(action="ics", id=event.id))
@@ -168,7 +168,7 @@ async def test_moving_and_cancelling_tell_the_audience(
     await person(session, Role.DIRECTOR, schools=[schools["47001"]])
     regional = await person(session, Role.REGIONAL_COORDINATOR)
     event = await webinar_for_directors(session)
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     await harness.press(user, EventCb(action="card", id=event.id))
     card = harness.sent_to(user)[-1]
     assert translator.get("ru", "attendance-summary", coming=0, not_coming=0, silent=1) in str(
@@ -202,7 +202,7 @@ async def test_the_digest_can_be_turned_off(
 ) -> None:
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
-    user = TelegramUser(id=director.telegram_id)
+    user = TelegramUser(id=telegram_id(director))
     assert await harness.alerts(user, MenuCb(item="digest")) == [translator.get("ru", "digest-off")]
     assert await harness.alerts(user, MenuCb(item="digest")) == [translator.get("ru", "digest-on")]
     sent = [r for r in harness.session.requests if isinstance(r, SendMessage)]
@@ -226,7 +226,7 @@ async def test_attendance_names_the_people_without_a_municipality(
         now=now,
         audience=Audience(),
     )
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     await harness.press(user, EventCb(action="card", id=event.id))
     lines = str(harness.sent_to(user)[-1].text).splitlines()
     regional_row = translator.get(
@@ -252,7 +252,7 @@ async def test_a_command_typed_in_the_webinar_wizard_is_not_its_title(
 ) -> None:
     await load_schools(session)
     regional = await person(session, Role.REGIONAL_COORDINATOR)
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     await harness.press(user, MenuCb(item="events"))
     await harness.press(user, EventCb(action="new"))
     # /surveys while the title is asked: the list of surveys, not a webinar named "/surveys".
@@ -292,7 +292,7 @@ async def test_the_date_picker_offers_today_weekdays_and_more_than_two_weeks(
 ) -> None:
     await load_schools(session)
     regional = await person(session, Role.REGIONAL_COORDINATOR)
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     await open_wizard(harness, session, user)
     picker = harness.sent_to(user)[-1].reply_markup
     names = labels(picker)
@@ -324,7 +324,7 @@ async def test_typed_dates_are_understood_or_refused_with_both_forms(
 ) -> None:
     await load_schools(session)
     regional = await person(session, Role.REGIONAL_COORDINATOR)
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     await open_wizard(harness, session, user)
     refused = await harness.reply_text(user, "завтра")
     assert refused == translator.get("ru", "error-bad-day", value="завтра")
@@ -353,7 +353,7 @@ async def test_the_wizard_speaks_of_the_configured_reminders_and_zone(
 ) -> None:
     await load_schools(session)
     regional = await person(session, Role.REGIONAL_COORDINATOR)
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     await open_wizard(harness, session, user)
     day = datetime.now(settings.zone).date() + timedelta(days=3)
     asked = await harness.reply_text(user, f"{day:%d.%m.%Y}")
@@ -377,7 +377,7 @@ async def test_a_webinar_created_half_an_hour_ahead_says_the_reminder_goes_now(
 ) -> None:
     await load_schools(session)
     regional = await person(session, Role.REGIONAL_COORDINATOR)
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     await open_wizard(harness, session, user)
     start = (datetime.now(settings.zone) + timedelta(minutes=31)).replace(second=0, microsecond=0)
     await harness.send(user, f"{start:%d.%m.%Y %H:%M}")
@@ -400,7 +400,7 @@ async def test_a_move_notice_says_both_times_and_keeps_the_answer(
     event = await webinar_for_directors(session)
     old_when = format_when(event.starts_at, settings.zone, "ru")
     await events.answer(session, director, event.id, Attendance.YES, datetime.now(UTC))
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     await harness.press(user, EventCb(action="move", id=event.id))
     new_day = (datetime.now(settings.zone) + timedelta(days=5)).date()
     await harness.send(user, f"{new_day:%Y-%m-%d} 11:00")  # ISO is understood too
@@ -526,9 +526,9 @@ async def test_the_coordinator_is_asked_two_weeks_ahead_once_and_moves_in_one_ta
         1,
     )
     # Another coordinator's forged press is refused: a municipal one may not move it.
-    other = TelegramUser(id=municipal.telegram_id)
+    other = TelegramUser(id=telegram_id(municipal))
     assert await harness.alerts(other, move.data) == [translator.get("ru", "error-access-denied")]
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     await harness.press(user, move.data)
     when = format_when(target, settings.zone, "ru")
     assert harness.sent_to(user)[-1].text == translator.get("ru", "event-move-done", when=when)
@@ -547,7 +547,7 @@ async def test_cancel_and_keep_from_the_holiday_question(
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
     regional = await person(session, Role.REGIONAL_COORDINATOR)
-    director_user = TelegramUser(id=director.telegram_id)
+    director_user = TelegramUser(id=telegram_id(director))
     day = a_coming_holiday(settings)
     kept = await meeting_on(session, day, settings)
     await ask(session, translator, settings, kept.starts_at - timedelta(days=10))
@@ -556,7 +556,7 @@ async def test_cancel_and_keep_from_the_holiday_question(
     assert await harness.alerts(director_user, cancel.data) == [
         translator.get("ru", "error-access-denied")
     ]
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     await harness.press(user, keep.data)
     assert harness.sent_to(user)[-1].text == translator.get(
         "ru", "holiday-kept", when=format_when(kept.starts_at, settings.zone, "ru")
@@ -609,7 +609,7 @@ async def test_a_municipal_webinar_on_a_holiday_is_asked_of_its_municipality(
     assert not await session.scalar(
         select(OutboxMessage).where(OutboxMessage.participant_id == regional.id)
     )
-    await harness.press(TelegramUser(id=municipal.telegram_id), move.data)
+    await harness.press(TelegramUser(id=telegram_id(municipal)), move.data)
     await session.refresh(webinar)
     assert webinar.version == 2
     assert webinar.starts_at.astimezone(settings.zone).time() == time(15)
@@ -629,7 +629,7 @@ async def test_the_coordinators_event_list_marks_holidays(
     regional = await person(session, Role.REGIONAL_COORDINATOR)
     on_holiday = await meeting_on(session, date(2027, 1, 4), settings)
     ordinary = await meeting_on(session, date(2026, 12, 21), settings)
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     requests = await harness.press(user, MenuCb(item="events"))
     (listing,) = [r for r in requests if isinstance(r, SendMessage)]
     labels = [b.text for row in listing.reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
@@ -676,7 +676,7 @@ async def test_schedule_gives_a_private_calendar_address_that_can_be_revoked(
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
     await webinar_for_directors(session)
-    user = TelegramUser(id=director.telegram_id)
+    user = TelegramUser(id=telegram_id(director))
     requests = await harness.send(user, "/schedule")
     (listing,) = [r for r in requests if isinstance(r, SendMessage)]
     buttons = {b.text: b.callback_data for row in listing.reply_markup.inline_keyboard for b in row}  # type: ignore[union-attr]
@@ -713,7 +713,7 @@ async def test_schedule_says_when_the_calendar_feed_is_not_set_up(
     # Polling, no web server: nothing could serve the address.
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
-    user = TelegramUser(id=director.telegram_id)
+    user = TelegramUser(id=telegram_id(director))
     empty = await harness.reply_text(user, "/schedule")
     assert empty.endswith("\n" + translator.get("ru", "calendar-feed-off"))
     await webinar_for_directors(session)

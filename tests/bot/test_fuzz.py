@@ -49,7 +49,7 @@ from tests.support.fuzzing import (
     HostileUpdates,
     Pools,
 )
-from tests.support.people import SCHOOLS_CSV, load_schools, municipality_id, person
+from tests.support.people import SCHOOLS_CSV, load_schools, municipality_id, person, telegram_id
 from tests.support.updates import TelegramUser
 
 SEED = int(os.environ.get("FUZZ_SEED", "13"))
@@ -121,7 +121,7 @@ async def world(session: AsyncSession) -> World:
     actors.append(Actor("admin from settings", TelegramUser(id=ADMIN_TELEGRAM_ID)))
     for label, participant in people.items():
         locale = "en" if label == "curator" else "ru"
-        actors.append(Actor(label, TelegramUser(participant.telegram_id, language_code=locale)))
+        actors.append(Actor(label, TelegramUser(telegram_id(participant), language_code=locale)))
 
     now = datetime.now(UTC)
     webinar = await events.create_webinar(
@@ -165,7 +165,7 @@ async def world(session: AsyncSession) -> World:
     ids = sorted(
         {
             *[p.id for p in people.values()],
-            *[p.telegram_id for p in people.values()],
+            *[telegram_id(p) for p in people.values()],
             *[school.id for school in schools.values()],
             kirishi,
             tosno,
@@ -374,7 +374,7 @@ async def test_a_press_on_a_message_the_bot_cannot_see_is_called_outdated(
     inaccessible (date 0), and one on an inline message without it: every handler works on
     the pressed message, so such a press gets the "outdated button" pop-up, not a crash."""
     regional = await person(session, Role.REGIONAL_COORDINATOR)
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     pressed = (
         {"message_id": 5, "date": 0, "chat": user.chat()} if message == "inaccessible" else None
     )
@@ -453,7 +453,7 @@ async def test_overflowing_ids_in_a_button_are_refused_as_outdated(
     """Ids beyond the database's integers (INTEGER is 32-bit on PostgreSQL) used to reach
     the queries and fail there; such a button is one the bot never made."""
     admin = await person(session, Role.ADMIN)
-    user = TelegramUser(id=admin.telegram_id)
+    user = TelegramUser(id=telegram_id(admin))
     outdated = translator.get("ru", "fallback-callback")
     for press in INT_FIELD_PRESSES:
         for value in OVERFLOWING:
@@ -531,7 +531,7 @@ async def test_a_picked_value_that_is_no_number_is_refused_like_junk(
 ) -> None:
     await load_schools(session)
     regional = await person(session, Role.REGIONAL_COORDINATOR)
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     junk = await _pressed_in(harness, user, state, template.format("abc"))
     for value in NOT_NUMBERS:
         assert await _pressed_in(harness, user, state, template.format(value)) == junk, value
@@ -544,7 +544,7 @@ async def test_a_survey_answer_that_is_no_number_is_refused_like_junk(
 ) -> None:
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
-    user = TelegramUser(id=director.telegram_id)
+    user = TelegramUser(id=telegram_id(director))
     definition = load_definition(PROJECT_ROOT / "data/surveys/pulse.yaml")
     loaded = await surveys.load(session, None, definition)
     now = datetime.now(UTC)
@@ -568,7 +568,7 @@ async def test_unknown_school_codes_are_echoed_short(
     placeable (1,000 at most), which logged an error and mangled the answer."""
     await load_schools(session)
     regional = await person(session, Role.REGIONAL_COORDINATOR)
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     context = harness.dispatcher.fsm.get_context(harness.bot, user.id, user.id)
     await context.set_state(Compose.schools)
     typed = " ".join(["x" * 20000, *[f"9{n}" for n in range(30)], "47001"])

@@ -14,7 +14,7 @@ from bot.services.survey_definitions import MAX_DEPTH, MAX_FILE_BYTES
 from storage.models import Role
 from tests.bot.conftest import BotHarness
 from tests.support import hostile
-from tests.support.people import person
+from tests.support.people import person, telegram_id
 from tests.support.updates import TelegramUser
 
 
@@ -43,7 +43,7 @@ async def test_hostile_school_files_are_refused_with_the_limit_named(
     harness: BotHarness, session: AsyncSession, translator: Translator
 ) -> None:
     admin = await person(session, Role.ADMIN)
-    user = TelegramUser(id=admin.telegram_id)
+    user = TelegramUser(id=telegram_id(admin))
     await harness.press(user, MenuCb(item="import"))
     bomb = hostile.workbook_with_sheet(hostile.padded_sheet(64))
     harness.session.files["bomb"] = bomb
@@ -70,7 +70,7 @@ async def test_hostile_survey_files_are_refused_with_the_limit_named(
     harness: BotHarness, session: AsyncSession, translator: Translator
 ) -> None:
     regional = await person(session, Role.REGIONAL_COORDINATOR)
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     await harness.press(user, MenuCb(item="survey-upload"))
     bomb = hostile.alias_bomb().encode()
     harness.session.files["bomb"] = bomb

@@ -9,7 +9,7 @@ from bot.conversation.actions import InviteScopeCb, MenuCb, RoleCb, SchoolCb
 from bot.i18n import Translator
 from storage.models import Role
 from tests.bot.conftest import BotHarness
-from tests.support.people import load_schools, person
+from tests.support.people import load_schools, person, telegram_id
 from tests.support.updates import TelegramUser
 
 
@@ -18,7 +18,7 @@ async def test_a_coordinator_inviting_a_director_chooses_their_school_and_sees_i
 ) -> None:
     schools = await load_schools(session)
     coordinator = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
-    user = TelegramUser(id=coordinator.telegram_id)
+    user = TelegramUser(id=telegram_id(coordinator))
     await harness.press(user, MenuCb(item="invite"))
     await harness.press(user, RoleCb(purpose="invite", role=Role.DIRECTOR))
     await harness.press(user, InviteScopeCb(whole=False))
@@ -38,7 +38,7 @@ async def test_a_code_for_a_whole_municipality_names_the_municipality(
 ) -> None:
     await load_schools(session)
     coordinator = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
-    user = TelegramUser(id=coordinator.telegram_id)
+    user = TelegramUser(id=telegram_id(coordinator))
     await harness.press(user, MenuCb(item="invite"))
     await harness.press(user, RoleCb(purpose="invite", role=Role.CURATOR))
     await harness.press(user, InviteScopeCb(whole=True))
@@ -53,7 +53,7 @@ async def test_an_invite_for_the_regional_team_says_it_is_for_the_whole_region(
 ) -> None:
     await load_schools(session)
     admin = await person(session, Role.ADMIN)
-    user = TelegramUser(id=admin.telegram_id)
+    user = TelegramUser(id=telegram_id(admin))
     await harness.press(user, MenuCb(item="invite"))
     await harness.press(user, RoleCb(purpose="invite", role=Role.REGIONAL_COORDINATOR))
     created = str(harness.sent_to(user)[-1].text)

@@ -37,7 +37,7 @@ from bot.services.audience import Audience
 from bot.services.delivery import Payload
 from storage.models import Attendance, Participant, Role
 from tests.bot.conftest import BotHarness
-from tests.support.people import load_schools, municipality_id, person
+from tests.support.people import load_schools, municipality_id, person, telegram_id
 from tests.support.updates import TelegramUser
 
 ACTORS = ("unregistered", "director", "curator", "municipal", "regional", "admin")
@@ -199,7 +199,7 @@ async def test_button_access(
     allowed: tuple[str, ...],
     actor: str,
 ) -> None:
-    user = TelegramUser(id=region.people[actor].telegram_id)
+    user = TelegramUser(id=telegram_id(region.people[actor]))
     alerts = await harness.alerts(user, callback_for(button, region.targets))
     denied = translator.get("ru", "error-access-denied") in alerts
     if actor in allowed:
@@ -232,7 +232,7 @@ MENU_ITEMS = {
 async def test_commands_and_the_menu_for_each_role(
     harness: BotHarness, region: Region, translator: Translator, actor: str
 ) -> None:
-    user = TelegramUser(id=region.people[actor].telegram_id)
+    user = TelegramUser(id=telegram_id(region.people[actor]))
     for command in (
         "/start",
         "/help",
@@ -259,7 +259,7 @@ async def test_commands_and_the_menu_for_each_role(
 async def test_buttons_of_a_finished_step_are_refused(
     harness: BotHarness, region: Region, translator: Translator
 ) -> None:
-    admin = TelegramUser(id=region.people["admin"].telegram_id)
+    admin = TelegramUser(id=telegram_id(region.people["admin"]))
     stale = translator.get("ru", "fallback-callback")
     assert await harness.alerts(admin, ImportCb(apply=True)) == [stale]
     assert await harness.alerts(admin, InviteScopeCb(whole=True)) == [stale]

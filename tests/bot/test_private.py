@@ -17,9 +17,9 @@ from bot.i18n import Translator
 from bot.services import broadcasts
 from bot.services.audience import Audience
 from bot.services.delivery import Payload
-from storage.models import Base, Participant, Role
+from storage.models import Account, Base, Participant, Role
 from tests.bot.conftest import BotHarness
-from tests.support.people import load_schools, person
+from tests.support.people import load_schools, person, telegram_id
 from tests.support.updates import BOT_USER, TelegramUser
 
 GROUP_ID = -1001234567890
@@ -56,7 +56,7 @@ async def test_in_a_group_the_bot_says_once_that_it_works_in_private_and_shows_n
     municipal = await person(
         session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский", name="Координатова Мария"
     )
-    user = TelegramUser(id=municipal.telegram_id)
+    user = TelegramUser(id=telegram_id(municipal))
     requests: list[Any] = []
     for text in ("/menu", "/me", "Добрый день, коллеги", "/start"):
         requests += await harness.send(user, text, chat=GROUP)
@@ -164,7 +164,8 @@ async def test_after_forget_no_row_and_no_telegram_id_remains_anywhere(
     assert str(TELEGRAM_ID) not in stored
     assert "Забываемая" not in stored
     async with session_factory() as fresh:
-        assert (await fresh.scalars(select(Participant.telegram_id))).all() == []
+        assert (await fresh.scalars(select(Participant.id))).all() == []
+        assert (await fresh.scalars(select(Account.external_id))).all() == []
 
 
 async def test_only_consent_or_a_language_choice_stores_a_newcomer(
@@ -174,8 +175,10 @@ async def test_only_consent_or_a_language_choice_stores_a_newcomer(
 
     async def stored() -> list[tuple[int, str]]:
         async with session_factory() as fresh:
-            rows = await fresh.execute(select(Participant.telegram_id, Participant.locale))
-            return [(row.telegram_id, row.locale) for row in rows.all()]
+            rows = await fresh.execute(
+                select(Account.external_id, Participant.locale).join(Account.participant)
+            )
+            return [(row.external_id, row.locale) for row in rows.all()]
 
     assert await harness.replies(newcomer, "Hello") == [translator.get("en", "fallback-text")]
     assert await harness.replies(newcomer, "/help")

@@ -18,9 +18,9 @@ from bot.conversation.actions import (
 )
 from bot.i18n import Translator
 from bot.services import registration
-from storage.models import JoinRequest, Participant, Role
+from storage.models import Account, Channel, JoinRequest, Participant, Role
 from tests.bot.conftest import ADMIN_TELEGRAM_ID, BotHarness
-from tests.support.people import load_schools, municipality_id, person
+from tests.support.people import load_schools, municipality_id, person, telegram_id
 from tests.support.updates import TelegramUser
 
 NEWCOMER = TelegramUser(id=700, first_name="Ирина")
@@ -33,14 +33,15 @@ def buttons(message: SendMessage) -> list[str]:
 
 
 def user_of(participant: Participant) -> TelegramUser:
-    return TelegramUser(id=participant.telegram_id)
+    return TelegramUser(id=telegram_id(participant))
 
 
-async def stored(session: AsyncSession, telegram_id: int) -> Participant | None:
+async def stored(session: AsyncSession, external_id: int) -> Participant | None:
     # The bot changed the row in its own session: read it afresh.
     return await session.scalar(
         select(Participant)
-        .where(Participant.telegram_id == telegram_id)
+        .join(Account)
+        .where(Account.channel == Channel.TELEGRAM, Account.external_id == external_id)
         .execution_options(populate_existing=True)
     )
 
@@ -192,14 +193,14 @@ async def test_me_shows_my_data_and_changes_my_name(
     assert "куратор" in card
     assert "Киришская СОШ №3" in card
     assert "Будогощская СОШ" in card
-    assert card.endswith(f"Идентификатор в Telegram: <code>{curator.telegram_id}</code>")
+    assert card.endswith(f"Идентификатор в Telegram: <code>{telegram_id(curator)}</code>")
     from bot.conversation.actions import MenuCb
 
     await harness.press(user_of(curator), MenuCb(item="rename-self"))
     assert await harness.reply_text(user_of(curator), "x") == translator.get("ru", "error-bad-name")
     texts = await harness.replies(user_of(curator), "Петров Олег Сергеевич")
     assert texts[0] == translator.get("ru", "profile-name-saved")
-    refreshed = await stored(session, curator.telegram_id)
+    refreshed = await stored(session, telegram_id(curator))
     assert refreshed is not None
     assert refreshed.full_name == "Петров Олег Сергеевич"
 

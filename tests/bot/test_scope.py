@@ -20,7 +20,7 @@ from bot.services.delivery import Payload
 from storage.models import Participant, Role, School
 from storage.repositories.people import PeopleRepository
 from tests.bot.conftest import BotHarness
-from tests.support.people import load_schools, person
+from tests.support.people import load_schools, person, telegram_id
 from tests.support.updates import TelegramUser
 
 
@@ -51,7 +51,7 @@ async def test_a_municipal_coordinator_cannot_take_another_municipalitys_curator
     schools = await load_schools(session)
     tosno = await person(session, Role.CURATOR, schools=[schools["47101"]], name="Тосно Куратор")
     kirishi = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
-    user = TelegramUser(id=kirishi.telegram_id)
+    user = TelegramUser(id=telegram_id(kirishi))
     denied = [translator.get("ru", "error-access-denied")]
 
     # Her school is in Тосно: assigning her to a Kirishi school would make her "theirs".
@@ -72,7 +72,7 @@ async def test_a_curator_of_two_municipalities_is_managed_by_the_regional_team_o
     schools = await load_schools(session)
     both = await _two_municipalities_curator(session, schools)
     kirishi = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
-    user = TelegramUser(id=kirishi.telegram_id)
+    user = TelegramUser(id=telegram_id(kirishi))
     denied = [translator.get("ru", "error-access-denied")]
 
     # Her first school (by name) is Kirishi's, her second Tosno's: neither revoking her nor
@@ -91,7 +91,7 @@ async def test_a_curator_of_two_municipalities_is_managed_by_the_regional_team_o
     assert "Двое Мест" in str(card.text)  # she is shown: she works at the school
     assert not [label for label in _button_labels(card) if "Двое Мест" in label]
 
-    regional = TelegramUser(id=(await person(session, Role.REGIONAL_COORDINATOR)).telegram_id)
+    regional = TelegramUser(id=telegram_id(await person(session, Role.REGIONAL_COORDINATOR)))
     assert await harness.alerts(regional, PersonCb(action="revoke-yes", id=both.id)) == []
     assert await _codes_of(session_factory, both) == []
 
@@ -109,7 +109,7 @@ async def test_an_announcement_cannot_be_aimed_at_another_municipality(
     schools = await load_schools(session)
     await _two_municipalities_curator(session, schools)
     kirishi = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
-    user = TelegramUser(id=kirishi.telegram_id)
+    user = TelegramUser(id=telegram_id(kirishi))
     denied = [translator.get("ru", "error-access-denied")]
     tosno = schools["47101"].municipality_id
 
@@ -146,7 +146,7 @@ async def test_a_revoked_persons_acknowledgement_does_not_count(
         acknowledge=True,
     )
     assert (
-        await harness.alerts(TelegramUser(id=early.telegram_id), AckCb(broadcast=broadcast.id))
+        await harness.alerts(TelegramUser(id=telegram_id(early)), AckCb(broadcast=broadcast.id))
         == []
     )
     for someone in (early, late):
@@ -155,7 +155,7 @@ async def test_a_revoked_persons_acknowledgement_does_not_count(
     # Pressed after the revocation: refused.
     denied = [translator.get("ru", "error-access-denied")]
     assert (
-        await harness.alerts(TelegramUser(id=late.telegram_id), AckCb(broadcast=broadcast.id))
+        await harness.alerts(TelegramUser(id=telegram_id(late)), AckCb(broadcast=broadcast.id))
         == denied
     )
     # Pressed before it: no longer counted, nor listed among those who have not.

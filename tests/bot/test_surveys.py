@@ -22,7 +22,7 @@ from bot.settings import PROJECT_ROOT
 from bot.views import format_when
 from storage.models import Assignment, OutboxMessage, ResponseStatus, Role, SurveyResponse
 from tests.bot.conftest import BotHarness
-from tests.support.people import load_schools, person
+from tests.support.people import load_schools, person, telegram_id
 from tests.support.updates import TelegramUser
 
 DEFINITION = load_definition(PROJECT_ROOT / "data/surveys/engagement_directors.yaml")
@@ -56,7 +56,7 @@ async def test_a_director_answers_the_engagement_survey(
     t = translator.for_locale("ru")
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
-    user = TelegramUser(id=director.telegram_id)
+    user = TelegramUser(id=telegram_id(director))
     loaded = await surveys.load(session, None, DEFINITION)
     now = datetime.now(UTC)
     await surveys.open_window(session, None, DEFINITION.code, now + timedelta(days=7), now)
@@ -147,7 +147,7 @@ async def test_a_director_answers_the_engagement_survey(
     # Someone else's response by a forged button is refused.
     other = await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Другой Дир")
     refused = await harness.alerts(
-        TelegramUser(id=other.telegram_id), SurveyCb(action="submit", response=rid)
+        TelegramUser(id=telegram_id(other)), SurveyCb(action="submit", response=rid)
     )
     assert refused == [translator.get("ru", "error-access-denied")]
 
@@ -162,7 +162,7 @@ async def test_coordinators_see_which_schools_have_answered(
     loaded = await surveys.load(session, None, DEFINITION)
     now = datetime.now(UTC)
     await surveys.open_window(session, None, DEFINITION.code, now + timedelta(days=7), now)
-    user = TelegramUser(id=coordinator.telegram_id)
+    user = TelegramUser(id=telegram_id(coordinator))
     await harness.press(user, MenuCb(item="surveys-status"))
     await harness.press(user, SurveyCb(action="status", survey=loaded.survey.id))
     report = harness.sent_to(user)[-1].text or ""
@@ -204,7 +204,7 @@ async def test_the_status_names_schools_nobody_can_answer_for(
     loaded = await surveys.load(session, None, DEFINITION)
     now = datetime.now(UTC)
     await surveys.open_window(session, None, DEFINITION.code, now + timedelta(days=7), now)
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     await harness.press(user, SurveyCb(action="status", survey=loaded.survey.id))
     lines = (harness.sent_to(user)[-1].text or "").splitlines()
     assert lines[0] == translator.get("ru", "surveys-rate", done=0, total=2, percent="0%")
@@ -223,7 +223,7 @@ async def test_each_survey_of_the_admin_list_has_a_button_of_its_own(
     await surveys.load(session, None, DEFINITION)
     curators = load_definition(PROJECT_ROOT / "data/surveys/engagement_curators.yaml")
     await surveys.load(session, None, curators)
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     await harness.press(user, MenuCb(item="surveys-admin"))
     markup = harness.sent_to(user)[-1].reply_markup
     assert isinstance(markup, InlineKeyboardMarkup)
@@ -248,7 +248,7 @@ async def test_the_regional_team_opens_and_closes_a_survey_in_the_bot(
 
     regional = await person(session, Role.REGIONAL_COORDINATOR)
     loaded = await surveys.load(session, None, DEFINITION)
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     await harness.press(user, MenuCb(item="surveys-admin"))
     overview = harness.sent_to(user)[-1].text or ""
     assert "Опрос вовлечённости руководителей школ (версия 1): не открыт" in overview
@@ -283,7 +283,7 @@ async def test_a_survey_file_is_uploaded_in_the_bot(
     harness: BotHarness, session: AsyncSession, translator: Translator
 ) -> None:
     regional = await person(session, Role.REGIONAL_COORDINATOR)
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     pulse = (PROJECT_ROOT / "data/surveys/pulse.yaml").read_bytes()
     harness.session.files["pulse-file"] = pulse
     harness.session.files["bad-file"] = b"code: bad\nquestions: []\n"
@@ -317,7 +317,7 @@ async def test_a_curator_answers_for_two_schools_side_by_side(
     curators = load_definition(PROJECT_ROOT / "data/surveys/engagement_curators.yaml")
     schools = await load_schools(session)
     curator = await person(session, Role.CURATOR, schools=[schools["47001"], schools["47002"]])
-    user = TelegramUser(id=curator.telegram_id)
+    user = TelegramUser(id=telegram_id(curator))
     loaded = await surveys.load(session, None, curators)
     now = datetime.now(UTC)
     await surveys.open_window(session, None, curators.code, now + timedelta(days=7), now)
@@ -377,7 +377,7 @@ async def test_a_revoked_director_can_no_longer_answer_for_the_school(
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
     regional = await person(session, Role.REGIONAL_COORDINATOR, name="Региональный Координатор")
-    user = TelegramUser(id=director.telegram_id)
+    user = TelegramUser(id=telegram_id(director))
     loaded = await surveys.load(session, None, DEFINITION)
     now = datetime.now(UTC)
     await surveys.open_window(session, None, DEFINITION.code, now + timedelta(days=7), now)
@@ -436,7 +436,7 @@ async def test_the_next_director_continues_the_schools_response(
         await registration.revoke(session, regional, first.id)
 
     second = await person(session, Role.DIRECTOR, schools=[schools["47001"]], name="Новый Дир")
-    user = TelegramUser(id=second.telegram_id)
+    user = TelegramUser(id=telegram_id(second))
     listing = await my_surveys(harness, user)
     assert t("survey-status-progress", number=4, total=9) in (listing.text or "")
     assert labels(listing)[0].startswith(t("survey-continue"))
@@ -487,7 +487,7 @@ async def test_a_submitted_response_stays_with_its_author(
     await registration.revoke(session, regional, first.id)
 
     second = await person(session, Role.DIRECTOR, schools=[schools["47001"]], name="Новый Дир")
-    user = TelegramUser(id=second.telegram_id)
+    user = TelegramUser(id=telegram_id(second))
     listing = await my_surveys(harness, user)
     assert t("survey-status-submitted") in (listing.text or "")
     assert labels(listing)[0].startswith(t("survey-view"))
@@ -514,7 +514,7 @@ async def test_a_curator_unassigned_from_a_school_no_longer_answers_for_it(
     schools = await load_schools(session)
     curator = await person(session, Role.CURATOR, schools=[schools["47001"], schools["47002"]])
     regional = await person(session, Role.REGIONAL_COORDINATOR, name="Региональный Координатор")
-    user = TelegramUser(id=curator.telegram_id)
+    user = TelegramUser(id=telegram_id(curator))
     loaded = await surveys.load(session, None, curators)
     now = datetime.now(UTC)
     await surveys.open_window(session, None, curators.code, now + timedelta(days=7), now)
@@ -553,7 +553,7 @@ async def test_a_curator_unassigned_from_a_school_no_longer_answers_for_it(
     # The school's next curator finds its response begun; their other school is theirs alone.
     newcomer = await person(session, Role.CURATOR, schools=[schools["47002"]], name="Новый Кур")
     await registration.assign_curator(session, regional, newcomer.id, schools["47001"].id)
-    other = TelegramUser(id=newcomer.telegram_id)
+    other = TelegramUser(id=telegram_id(newcomer))
     lines = (await harness.reply_text(other, "/surveys")).splitlines()
     [kirishi_line] = [line for line in lines if "Киришская СОШ №3" in line]
     assert t("survey-status-progress", number=2, total=5) in kirishi_line
@@ -589,12 +589,12 @@ async def test_a_school_outside_the_surveys_audience_cannot_open_it(
     now = datetime.now(UTC)
     await surveys.open_window(session, None, shmr.code, now + timedelta(days=7), now)
     forged = SurveyCb(action="open", survey=loaded.survey.id, school=schools["47002"].id)
-    assert await harness.alerts(TelegramUser(id=outside.telegram_id), forged) == [
+    assert await harness.alerts(TelegramUser(id=telegram_id(outside)), forged) == [
         translator.get("ru", "error-access-denied")
     ]
     assert await session.scalar(select(func.count()).select_from(SurveyResponse)) == 0
     opening = SurveyCb(action="open", survey=loaded.survey.id, school=schools["47001"].id)
-    assert await harness.alerts(TelegramUser(id=inside.telegram_id), opening) == []
+    assert await harness.alerts(TelegramUser(id=telegram_id(inside)), opening) == []
     assert await session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
 
 
@@ -606,7 +606,7 @@ async def test_typing_after_the_survey_closed_is_answered_once(
     t = translator.for_locale("ru")
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
-    user = TelegramUser(id=director.telegram_id)
+    user = TelegramUser(id=telegram_id(director))
     loaded = await surveys.load(session, None, DEFINITION)
     now = datetime.now(UTC)
     await surveys.open_window(session, None, DEFINITION.code, now + timedelta(days=7), now)
@@ -721,7 +721,7 @@ async def open_for_director(
     """A director of 47001 opens the survey: (their chat, the response id, the survey id)."""
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
-    user = TelegramUser(id=director.telegram_id)
+    user = TelegramUser(id=telegram_id(director))
     loaded = await surveys.load(session, None, definition)
     now = datetime.now(UTC)
     await surveys.open_window(
@@ -935,7 +935,7 @@ async def test_a_curator_sees_the_school_being_answered_for(
     curators = load_definition(PROJECT_ROOT / "data/surveys/engagement_curators.yaml")
     schools = await load_schools(session)
     curator = await person(session, Role.CURATOR, schools=[schools["47001"], schools["47002"]])
-    user = TelegramUser(id=curator.telegram_id)
+    user = TelegramUser(id=telegram_id(curator))
     loaded = await surveys.load(session, None, curators)
     now = datetime.now(UTC)
     await surveys.open_window(session, None, curators.code, now + timedelta(days=7), now)
@@ -1002,7 +1002,7 @@ async def test_closed_rounds_the_person_answered_are_listed_read_only(
     schools = await load_schools(session)
     other = await person(session, Role.DIRECTOR, schools=[schools["47002"]], name="Чужой Дир")
     refused = await harness.alerts(
-        TelegramUser(id=other.telegram_id), SurveyCb(action="view", response=rid)
+        TelegramUser(id=telegram_id(other)), SurveyCb(action="view", response=rid)
     )
     assert refused == [t("error-access-denied")]
 

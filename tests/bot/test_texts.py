@@ -44,7 +44,7 @@ from bot.settings import PROJECT_ROOT, SUPPORTED_LOCALES, Settings
 from bot.views import ELLIPSIS
 from storage.models import OutboxMessage, Participant, Role, School, SurveyResponse
 from tests.bot.conftest import BotHarness
-from tests.support.people import load_schools, person
+from tests.support.people import load_schools, person, telegram_id
 from tests.support.texts import latin_words
 from tests.support.updates import TelegramUser
 
@@ -79,7 +79,7 @@ class World:
     long_texts: list[str] = field(default_factory=list)
 
     def user(self, role: Role) -> TelegramUser:
-        return TelegramUser(id=self.people[role].telegram_id, language_code=self.locale)
+        return TelegramUser(id=telegram_id(self.people[role]), language_code=self.locale)
 
 
 Walk = Callable[[World], Awaitable[None]]

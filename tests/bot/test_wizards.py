@@ -19,7 +19,7 @@ from bot.services.survey_definitions import load_definition
 from bot.settings import PROJECT_ROOT
 from storage.models import Broadcast, Role, SurveyAnswer, SurveyResponse
 from tests.bot.conftest import BotHarness
-from tests.support.people import load_schools, person
+from tests.support.people import load_schools, person, telegram_id
 from tests.support.updates import TelegramUser
 
 USER = TelegramUser(id=4242)
@@ -84,7 +84,7 @@ async def test_a_command_typed_as_an_announcement_is_not_sent(
     t = translator.for_locale("ru")
     await load_schools(session)
     regional = await person(session, Role.REGIONAL_COORDINATOR)
-    user = TelegramUser(id=regional.telegram_id)
+    user = TelegramUser(id=telegram_id(regional))
     await harness.press(user, MenuCb(item="broadcast-new"))
     assert await harness.replies(user, "/help") == [t("wizard-interrupted"), t("help-text")]
     # The composer is closed: the next text is not taken for the announcement either.
@@ -99,7 +99,7 @@ async def test_a_command_typed_for_a_survey_answer_is_not_the_answer(
     definition = load_definition(PROJECT_ROOT / "data/surveys/engagement_directors.yaml")
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
-    user = TelegramUser(id=director.telegram_id)
+    user = TelegramUser(id=telegram_id(director))
     loaded = await surveys.load(session, None, definition)
     now = datetime.now(UTC)
     await surveys.open_window(session, None, definition.code, now + timedelta(days=7), now)

@@ -19,7 +19,7 @@ from tests.support.bot_process import BotProcess
 from tests.support.fake_telegram import ApiCall, FakeTelegram
 from tests.support.journeys import TWO_MUNICIPALITIES_SCHOOLS as SCHOOLS
 from tests.support.journeys import announce, wait_until
-from tests.support.people import person
+from tests.support.people import person, telegram_id
 from tests.support.updates import TelegramUser
 
 pytestmark = pytest.mark.e2e
@@ -43,12 +43,12 @@ async def seed(process: BotProcess, curators: int) -> tuple[TelegramUser, list[i
                 session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский", name="Кириллова Анна"
             )
             ids = [
-                (await person(session, Role.CURATOR, schools=[school], name=_name(i))).telegram_id
+                telegram_id(await person(session, Role.CURATOR, schools=[school], name=_name(i)))
                 for i in range(curators)
             ]
     finally:
         await engine.dispose()
-    return TelegramUser(id=coordinator.telegram_id, first_name="Анна"), ids
+    return TelegramUser(id=telegram_id(coordinator), first_name="Анна"), ids
 
 
 def _name(index: int) -> str:

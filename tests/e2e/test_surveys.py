@@ -197,8 +197,8 @@ async def test_the_next_director_takes_over_the_schools_response(
 
     with sqlite3.connect(bot_process.workdir / "bot.sqlite3") as connection:
         [(response_id, respondent)] = connection.execute(
-            "SELECT r.id, p.telegram_id FROM survey_responses r "
-            "JOIN participants p ON p.id = r.participant_id"
+            "SELECT r.id, a.external_id FROM survey_responses r "
+            "JOIN accounts a ON a.participant_id = r.participant_id AND a.channel = 'telegram'"
         ).fetchall()
         rows = connection.execute(
             "SELECT question_id, option_id, number FROM survey_answers WHERE response_id = ? "

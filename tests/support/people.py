@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import participants, registration, school_import
 from bot.services.directory import matcher
-from storage.models import Participant, Role, School
+from storage.models import Account, Channel, Participant, Role, School
 from storage.repositories.directory import SchoolRepository
 
 SCHOOLS_CSV = """Код;Муниципалитет;Полное наименование;Краткое наименование;Программы
@@ -18,6 +18,20 @@ SCHOOLS_CSV = """Код;Муниципалитет;Полное наименов
 """
 
 _telegram_ids = itertools.count(10_000)
+
+
+def telegram_id(participant: Participant) -> int:
+    """The person's Telegram id: the chat the fake Bot API sees, the `from` of updates."""
+    found = participant.external_id(Channel.TELEGRAM)
+    assert found is not None, f"participant {participant.id} has no Telegram account"
+    return found
+
+
+def on_telegram(telegram_id: int, **fields: object) -> Participant:
+    """An unsaved participant with a Telegram account, for tests that need no row."""
+    return Participant(
+        accounts=[Account(channel=Channel.TELEGRAM, external_id=telegram_id)], **fields
+    )
 
 
 async def load_schools(session: AsyncSession, csv_text: str = SCHOOLS_CSV) -> dict[str, School]:
@@ -41,7 +55,9 @@ async def person(
     telegram_id: int | None = None,
 ) -> Participant:
     """A participant registered through an invite made at the command line."""
-    participant = await participants.visit(session, telegram_id or next(_telegram_ids), "ru")
+    participant = await participants.visit(
+        session, Channel.TELEGRAM, telegram_id or next(_telegram_ids), "ru"
+    )
     participant = await registration.give_consent(session, participant)
     if role is None:
         return participant

@@ -49,6 +49,7 @@ from storage.models import (
     Acknowledgement,
     Attendance,
     Broadcast,
+    Channel,
     Event,
     EventAnswer,
     EventKind,
@@ -64,7 +65,7 @@ from storage.models import (
 from storage.repositories.directory import SchoolRepository
 from tests.conftest import database_url
 from tests.support.analysis import answer, definition
-from tests.support.people import SCHOOLS_CSV, load_schools, municipality_id, person
+from tests.support.people import SCHOOLS_CSV, load_schools, municipality_id, person, telegram_id
 from tests.support.sheets import csv_fields, has_text, xlsx_texts
 
 T = datetime(2026, 10, 5, 7, 0, tzinfo=UTC)
@@ -166,7 +167,8 @@ async def region(session: AsyncSession) -> dict[str, Any]:
                 kind="broadcast",
                 reference=f"broadcast:{announcement.id}",
                 participant_id=d.id,
-                chat_id=d.telegram_id,
+                channel=Channel.TELEGRAM,
+                chat_id=telegram_id(d),
                 payload={},
                 due_at=announcement.send_at,
                 status=OutboxStatus.SENT,

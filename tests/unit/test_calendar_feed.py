@@ -17,8 +17,8 @@ from bot.services import events, registration
 from bot.services.audience import Audience
 from bot.services.errors import AccessDenied
 from bot.settings import Settings, load_settings
-from storage.models import Event, Participant, Role
-from tests.support.people import load_schools, municipality_id, person
+from storage.models import Event, Role
+from tests.support.people import load_schools, municipality_id, on_telegram, person
 
 
 @pytest.fixture
@@ -126,6 +126,6 @@ async def test_the_feed_ends_when_the_person_loses_their_role(
 
 
 async def test_nobody_unregistered_gets_an_address(session: AsyncSession) -> None:
-    visitor = Participant(telegram_id=1, locale="ru")
+    visitor = on_telegram(1, locale="ru")
     with pytest.raises(AccessDenied):
         await events.feed_token(session, visitor)

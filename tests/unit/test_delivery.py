@@ -24,7 +24,7 @@ from bot.services import delivery, registration
 from bot.services.delivery import Button, Outgoing, Payload, RetryPolicy
 from scheduler.delivery import ChatSpacing, DeliveryLoop, RateLimiter
 from storage.models import OutboxMessage, OutboxStatus, Participant, Role
-from tests.support.people import person
+from tests.support.people import person, telegram_id
 from tests.support.recording import TOKEN, RecordingSession, recording_bot
 
 
@@ -84,7 +84,7 @@ async def test_enqueue_is_idempotent_and_each_message_is_sent_once(
     assert await loop.drain_once() == 3
     assert await loop.drain_once() == 0
     sent = sends(recording)
-    assert sorted(int(m.chat_id) for m in sent) == sorted(p.telegram_id for p in recipients)
+    assert sorted(int(m.chat_id) for m in sent) == sorted(telegram_id(p) for p in recipients)
     assert sent[0].reply_markup.inline_keyboard[0][0].callback_data == "rsvp:1:yes"  # type: ignore[union-attr]
     assert {r.status for r in await rows(session)} == {OutboxStatus.SENT}
 
@@ -199,7 +199,7 @@ async def test_429_waits_as_long_as_telegram_asks(
     (someone,) = await people(session, 1)
     await delivery.enqueue(session, "reminder", "r", [Outgoing(someone, Payload("x"))])
     loop, recording = loop_for(session_factory, clock)
-    method = SendMessage(chat_id=someone.telegram_id, text="x")
+    method = SendMessage(chat_id=telegram_id(someone), text="x")
     recording.fail_next(SendMessage, TelegramRetryAfter(method, "Too Many Requests", 7))
     await loop.drain_once()
     (row,) = await rows(session)
@@ -225,7 +225,7 @@ async def test_403_marks_the_participant_unreachable(
         [Outgoing(blocked_person, Payload("x")), Outgoing(other, Payload("x"))],
     )
     loop, recording = loop_for(session_factory, clock)
-    method = SendMessage(chat_id=blocked_person.telegram_id, text="x")
+    method = SendMessage(chat_id=telegram_id(blocked_person), text="x")
     recording.fail_next(
         SendMessage, TelegramForbiddenError(method, "Forbidden: bot was blocked by the user")
     )
@@ -256,7 +256,7 @@ async def test_server_errors_are_retried_with_doubling_pauses_then_failed(
         clock=clock,
         monotonic=lambda: clock.now.timestamp(),
     )
-    method = SendMessage(chat_id=someone.telegram_id, text="x")
+    method = SendMessage(chat_id=telegram_id(someone), text="x")
     delays = []
     for _attempt in range(20):
         recording.fail_next(SendMessage, TelegramServerError(method, "Internal Server Error"))

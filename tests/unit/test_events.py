@@ -19,8 +19,8 @@ from bot.services import events
 from bot.services.audience import Audience
 from bot.services.errors import AccessDenied, DomainError
 from scheduler.delivery import DeliveryLoop
-from storage.models import Attendance, Event, OutboxMessage, OutboxStatus, Role
-from tests.support.people import load_schools, municipality_id, person
+from storage.models import Attendance, Channel, Event, OutboxMessage, OutboxStatus, Role
+from tests.support.people import load_schools, municipality_id, person, telegram_id
 from tests.support.recording import recording_bot
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -108,7 +108,7 @@ async def test_reminders_at_24h_and_1h_each_sent_exactly_once(
     assert await tick("2026-12-10 14:00") == 1  # T-1h
     assert await tick("2026-12-10 14:30") == 0
     sent = [r for r in recording.requests if isinstance(r, SendMessage)]
-    assert [int(r.chat_id) for r in sent] == [director.telegram_id] * 2
+    assert [int(r.chat_id) for r in sent] == [telegram_id(director)] * 2
     assert "Вебинар: анализ результатов ВПР" in sent[0].text
     assert "четверг, 10 декабря, 15:00 (МСК)" in sent[0].text
     assert "https://webinar.example.org/1" in sent[0].text
@@ -514,10 +514,12 @@ async def test_someone_not_registered_cannot_answer_an_event_for_everyone(
     await person(session, Role.DIRECTOR, schools=[schools["47001"]])  # «everyone» is someone
     now = local("2026-12-08 12:00")
     found = await webinar(session, now)  # for everyone
-    visitor = await participants.current(session, 77_001, "ru")  # not stored: no id
+    # Not stored: no id.
+    visitor = await participants.current(session, Channel.TELEGRAM, 77_001, "ru")
     with pytest.raises(AccessDenied):
         await events.answer(session, visitor, found.id, Attendance.YES, now)
-    stored = await participants.visit(session, 77_002, "ru")  # stored, but holds no role
+    # Stored, but holds no role.
+    stored = await participants.visit(session, Channel.TELEGRAM, 77_002, "ru")
     with pytest.raises(AccessDenied):
         await events.answer(session, stored, found.id, Attendance.YES, now)
 

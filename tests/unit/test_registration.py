@@ -11,6 +11,7 @@ from bot.services.errors import AccessDenied, DomainError
 from storage.models import (
     Assignment,
     AuditEntry,
+    Channel,
     Invite,
     JoinRequest,
     Participant,
@@ -21,7 +22,7 @@ from tests.support.people import load_schools, municipality_id, person
 
 
 async def newcomer(session: AsyncSession, telegram_id: int) -> Participant:
-    participant = await participants.visit(session, telegram_id, "ru")
+    participant = await participants.visit(session, Channel.TELEGRAM, telegram_id, "ru")
     await registration.give_consent(session, participant)
     return participant
 
@@ -115,7 +116,7 @@ async def test_consent_comes_before_anything_is_stored(session: AsyncSession) ->
     created = await registration.create_invite(
         session, None, Role.DIRECTOR, school_ids=[schools["47001"].id]
     )
-    stranger = await participants.visit(session, 3, "ru")
+    stranger = await participants.visit(session, Channel.TELEGRAM, 3, "ru")
     with pytest.raises(DomainError, match="consent-needed"):
         await registration.join_with_invite(session, stranger, created.code, "Иванова Ирина")
     assert stranger.full_name is None

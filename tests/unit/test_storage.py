@@ -13,35 +13,35 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.services import participants, updates
 from storage import db, migrate
 from storage.fsm import SqlStorage
-from storage.models import FsmRecord, Participant, ProcessedUpdate
+from storage.models import Account, Channel, FsmRecord, Participant, ProcessedUpdate
 from storage.repositories import ProcessedUpdateRepository
 
 
 async def test_visit_creates_once_and_keeps_the_chosen_locale(session: AsyncSession) -> None:
-    first = await participants.visit(session, 42, "en")
-    again = await participants.visit(session, 42, "ru")
+    first = await participants.visit(session, Channel.TELEGRAM, 42, "en")
+    again = await participants.visit(session, Channel.TELEGRAM, 42, "ru")
     assert first.id == again.id
     assert again.locale == "en"  # the guess applies to a first visit only
     await participants.set_locale(session, again, "ru")
     count = await session.scalar(select(func.count()).select_from(Participant))
     assert count == 1
-    assert (await participants.visit(session, 42, "en")).locale == "ru"
+    assert (await participants.visit(session, Channel.TELEGRAM, 42, "en")).locale == "ru"
 
 
 async def test_datetimes_come_back_aware_in_utc(session: AsyncSession) -> None:
     moscow = timezone(timedelta(hours=3))
-    participant = await participants.visit(session, 7, "ru")
+    participant = await participants.visit(session, Channel.TELEGRAM, 7, "ru")
     participant.created_at = datetime(2026, 12, 7, 10, 0, tzinfo=moscow)
     await session.commit()
     session.expunge_all()
-    loaded = await session.scalar(select(Participant).where(Participant.telegram_id == 7))
+    loaded = await session.scalar(select(Participant).join(Account).where(Account.external_id == 7))
     assert loaded is not None
     assert loaded.created_at == datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
     assert loaded.created_at.tzinfo is not None
 
 
 async def test_naive_datetime_is_refused(session: AsyncSession) -> None:
-    participant = await participants.visit(session, 8, "ru")
+    participant = await participants.visit(session, Channel.TELEGRAM, 8, "ru")
     participant.created_at = datetime(2026, 1, 1)  # naive on purpose
     with pytest.raises(Exception, match="naive datetime"):
         await session.commit()
@@ -52,13 +52,15 @@ async def test_an_update_is_claimed_with_its_changes_once_and_pruned_after_a_day
 ) -> None:
     async with session_factory() as session:
         updates.claim_with_first_commit(session, 1001)
-        await participants.visit(session, 501, "ru")  # commits: the claim goes with it
+        await participants.visit(
+            session, Channel.TELEGRAM, 501, "ru"
+        )  # commits: the claim goes with it
         assert await updates.was_processed(session, 1001)
     async with session_factory() as session:
         # A second delivery of 1001: its changes go with the claim that fails.
         updates.claim_with_first_commit(session, 1001)
         with pytest.raises(updates.AlreadyProcessed):
-            await participants.visit(session, 502, "ru")
+            await participants.visit(session, Channel.TELEGRAM, 502, "ru")
     async with session_factory() as session:
         # An update that changed nothing is claimed after its handler.
         updates.claim_with_first_commit(session, 1002)
@@ -141,11 +143,11 @@ async def test_sql_fsm_storage_refuses_non_dict_data(
 
 
 async def test_someone_who_writes_again_is_reachable_again(session: AsyncSession) -> None:
-    participant = await participants.visit(session, 77, "ru")
+    participant = await participants.visit(session, Channel.TELEGRAM, 77, "ru")
     participant.unreachable_at = datetime.now(UTC)
     await session.commit()
     # They unblocked the bot and wrote to it: Telegram will deliver to them again.
-    again = await participants.visit(session, 77, "ru")
+    again = await participants.visit(session, Channel.TELEGRAM, 77, "ru")
     assert again.unreachable_at is None
 
 

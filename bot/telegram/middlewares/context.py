@@ -8,6 +8,7 @@ from aiogram.types import TelegramObject, User
 
 from bot.i18n import Translator
 from bot.services import participants
+from storage.models import Channel
 
 
 class ParticipantMiddleware(BaseMiddleware):
@@ -33,7 +34,10 @@ class ParticipantMiddleware(BaseMiddleware):
             data["t"] = self._translator.for_locale(self._translator.default_locale)
             return await handler(event, data)
         participant = await participants.current(
-            data["session"], user.id, self._translator.resolve_locale(user.language_code)
+            data["session"],
+            Channel.TELEGRAM,
+            user.id,
+            self._translator.resolve_locale(user.language_code),
         )
         data["participant"] = participant
         data["t"] = self._translator.for_locale(participant.locale)
