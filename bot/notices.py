@@ -273,36 +273,17 @@ async def ask_about_holidays(
     return queued
 
 
-async def tell_audience_of_change(
-    session: AsyncSession, translator: Translator, zone: ZoneInfo, event: Event
-) -> int:
-    """After a move or a cancellation: withdraw the old reminders, tell everyone."""
-    await delivery.withdraw(session, "reminder", events.reminder_prefix(event))
-    audience = await events.audience_of(session, event)
-    if event.status == EventStatus.CANCELLED:
-        outgoing = [
-            Outgoing(person, cancelled(translator.for_locale(person.locale), event, zone))
-            for person in audience
-        ]
-    else:
-        previous = await events.previous_start(session, event)
-        answers = await events.answers_to(session, event)
-        outgoing = [
-            Outgoing(
-                person,
-                moved(
-                    translator.for_locale(person.locale),
-                    event,
-                    zone,
-                    previous,
-                    answers.get(person.id),
-                ),
-            )
-            for person in audience
-        ]
-    return await delivery.enqueue(
-        session, "event-change", f"event:{event.id}:v{event.version}:{event.status}", outgoing
-    )
+def change_notice(translator: Translator, zone: ZoneInfo) -> events.Notice:
+    """What `events.move` and `events.cancel` queue for each of the audience: the move
+    with both times and the answer kept, or the cancellation, in the person's language."""
+
+    def notice(change: events.Change, person: Participant) -> Payload:
+        t = translator.for_locale(person.locale)
+        if change.event.status == EventStatus.CANCELLED:
+            return cancelled(t, change.event, zone)
+        return moved(t, change.event, zone, change.previous, change.answers.get(person.id))
+
+    return notice
 
 
 async def send_digest(

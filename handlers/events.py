@@ -147,6 +147,7 @@ async def holiday_answer(turn: Turn, action: HolidayCb) -> None:
     that the event is as it was asked about."""
     session, participant, t = turn.session, turn.participant, turn.t
     zone, now = turn.settings.zone, utcnow()
+    notice = notices.change_notice(turn.translator, zone)
     if action.action == "move":
         changed = await events.move_off_holiday(
             session,
@@ -155,11 +156,12 @@ async def holiday_answer(turn: Turn, action: HolidayCb) -> None:
             action.version,
             zone,
             now,
+            notice=notice,
             reminder_offsets=turn.settings.reminder_offsets,
         )
-        reply = t("event-move-done", when=format_when(changed.starts_at, zone, t.locale))
+        reply = t("event-move-done", when=format_when(changed.event.starts_at, zone, t.locale))
     elif action.action == "cancel":
-        changed = await events.cancel(session, participant, action.event, action.version)
+        await events.cancel(session, participant, action.event, action.version, notice=notice)
         reply = t("event-cancel-done")
     elif action.action == "keep":
         kept = await events.keep_on_holiday(session, participant, action.event, action.version)
@@ -169,7 +171,6 @@ async def holiday_answer(turn: Turn, action: HolidayCb) -> None:
     else:
         raise AccessDenied()
     await turn.chat.replace_buttons(())
-    await notices.tell_audience_of_change(session, turn.translator, zone, changed)
     await turn.say(reply, [menu_button(t)])
 
 
@@ -267,17 +268,21 @@ async def move_to(turn: Turn) -> None:
         await turn.say(error_text(t, error))
         return
     event_id = int((await turn.state.get_data())["event_id"])
-    now = utcnow()
-    moved = await events.move(
-        session, turn.participant, event_id, when, now, reminder_offsets=settings.reminder_offsets
+    changed = await events.move(
+        session,
+        turn.participant,
+        event_id,
+        when,
+        utcnow(),
+        notice=notices.change_notice(turn.translator, settings.zone),
+        reminder_offsets=settings.reminder_offsets,
     )
     await turn.state.clear()
-    await notices.tell_audience_of_change(session, turn.translator, settings.zone, moved)
     # The notice goes now; only the reminders still ahead of the new time follow it.
-    ahead = events.reminder_plan(moved.starts_at, now, settings.reminder_offsets).ahead
-    done = t("event-move-done", when=format_when(moved.starts_at, settings.zone, t.locale))
-    if ahead:
-        done += "\n" + notices.reminder_plan_text(t, events.ReminderPlan([], ahead))
+    when_text = format_when(changed.event.starts_at, settings.zone, t.locale)
+    done = t("event-move-done", when=when_text)
+    if changed.reminders.ahead:
+        done += "\n" + notices.reminder_plan_text(t, changed.reminders)
     await turn.say(done, [menu_button(t)])
 
 
@@ -295,11 +300,9 @@ async def cancel_ask(turn: Turn, action: EventCb) -> None:
 
 @routes.press(EventCb, action="cancel-yes")
 async def cancel_event(turn: Turn, action: EventCb) -> None:
-    cancelled = await events.cancel(turn.session, turn.participant, action.id)
+    notice = notices.change_notice(turn.translator, turn.settings.zone)
+    await events.cancel(turn.session, turn.participant, action.id, notice=notice)
     await turn.chat.replace_buttons(())
-    await notices.tell_audience_of_change(
-        turn.session, turn.translator, turn.settings.zone, cancelled
-    )
     await turn.say(turn.t("event-cancel-done"), [menu_button(turn.t)])
 
 

@@ -114,8 +114,9 @@ async def _events(settings: Settings, args: argparse.Namespace, console: Console
             elif args.action in ("move", "cancel"):
                 # The audience is told through the outbox; rendering the notices is the
                 # only part of the operator's commands that loads aiogram (keyboards).
-                from bot.notices import tell_audience_of_change
+                from bot.notices import change_notice
 
+                notice = change_notice(Translator(settings.default_locale), zone)
                 if when is not None:
                     changed = await events.move(
                         session,
@@ -123,22 +124,18 @@ async def _events(settings: Settings, args: argparse.Namespace, console: Console
                         args.id,
                         when,
                         now,
+                        notice=notice,
                         reminder_offsets=settings.reminder_offsets,
                     )
-                else:
-                    changed = await events.cancel(session, None, args.id)
-                told = await tell_audience_of_change(
-                    session, Translator(settings.default_locale), zone, changed
-                )
-                if when is not None:
                     console.say(
                         "cli-events-moved",
-                        id=changed.id,
+                        id=changed.event.id,
                         when=local_time(when, settings),
-                        told=told,
+                        told=changed.told,
                     )
                 else:
-                    console.say("cli-events-cancelled", id=changed.id, told=told)
+                    changed = await events.cancel(session, None, args.id, notice=notice)
+                    console.say("cli-events-cancelled", id=changed.event.id, told=changed.told)
         except DomainError as error:
             return console.refuse_error(error)
     return 0

@@ -124,7 +124,7 @@ async def cancel(session: AsyncSession, actor: Participant, broadcast_id: int) -
     await delivery.withdraw(session, KIND, reference(found), exact=True)
     found.status = BroadcastStatus.CANCELLED
     audit.record(session, actor, "broadcast.cancelled", reference(found))
-    await session.commit()
+    await session.commit()  # withdrawn with the stop, or not at all
     return found
 
 
@@ -143,7 +143,7 @@ async def resend(
         found.status = BroadcastStatus.SENDING
         found.finished_at = None
         audit.record(session, actor, "broadcast.resent", reference(found), messages=queued)
-        await session.commit()
+    await session.commit()  # the copies requeued with the record of it, or not at all
     return queued
 
 

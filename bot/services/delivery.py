@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from storage.models import OutboxMessage, OutboxStatus, Participant
 from storage.repositories.outbox import OutboxRepository
@@ -106,9 +108,27 @@ async def enqueue(
     due_at: datetime | None = None,
     expires_at: datetime | None = None,
 ) -> int:
+    """`queue`, then commits: for messages that nothing else changes with."""
+    added = await queue(session, kind, reference, messages, due_at=due_at, expires_at=expires_at)
+    await session.commit()
+    return added
+
+
+async def queue(
+    session: AsyncSession,
+    kind: str,
+    reference: str,
+    messages: Sequence[Outgoing],
+    *,
+    due_at: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> int:
     """Adds messages in one statement (skipping unreachable people, people without an
-    account, and those who already have this (kind, reference)); commits; returns how
-    many are new. Each goes to the person's contact account (its channel and chat)."""
+    account, and those who already have this (kind, reference)) to the session's
+    transaction, without committing: the change that causes them commits with them, so
+    neither is kept without the other. Each goes to the person's contact account (its
+    channel and chat). Returns how many are new; the delivery loop is woken once they are
+    committed."""
     due = due_at or utcnow()
     rows: list[dict[str, Any]] = []
     for message in messages:
@@ -130,13 +150,13 @@ async def enqueue(
             }
         )
     added = await OutboxRepository(session).add_many(rows)
-    await session.commit()
     if added:
-        _wake_delivery(session)
+        session.info[_QUEUED] = True
     return added
 
 
 _WAKE = "wake_delivery"
+_QUEUED = "delivery_queued"
 
 
 def wake_on_enqueue(factory: async_sessionmaker[AsyncSession], wake: Callable[[], None]) -> None:
@@ -146,18 +166,26 @@ def wake_on_enqueue(factory: async_sessionmaker[AsyncSession], wake: Callable[[]
     factory.configure(info={_WAKE: wake})
 
 
-def _wake_delivery(session: AsyncSession) -> None:
-    wake = session.info.get(_WAKE)
-    if wake is not None:
-        wake()
+@event.listens_for(Session, "after_commit")
+def _wake_delivery(session: Session) -> None:
+    # After the commit, not at the insert: woken earlier, the loop would look, find
+    # nothing yet and sleep its idle pause.
+    if session.info.pop(_QUEUED, False):
+        wake = session.info.get(_WAKE)
+        if wake is not None:
+            wake()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_queued(session: Session) -> None:
+    session.info.pop(_QUEUED, None)
 
 
 async def withdraw(session: AsyncSession, kind: str, reference: str, *, exact: bool = False) -> int:
-    """Drops the pending messages of `reference` (or of every reference starting with it):
-    those on the wire (`sending`) cannot be called back."""
-    withdrawn = await OutboxRepository(session).withdraw(kind, reference, exact=exact)
-    await session.commit()
-    return withdrawn
+    """Drops the pending messages of `reference` (or of every reference starting with it)
+    in the session's transaction (the caller commits it with the change that makes them
+    moot): those on the wire (`sending`) cannot be called back."""
+    return await OutboxRepository(session).withdraw(kind, reference, exact=exact)
 
 
 @dataclass
@@ -250,14 +278,13 @@ async def record_and_claim(
 
 
 async def resend(session: AsyncSession, kind: str, reference: str, now: datetime) -> int:
-    """The failed and ambiguous copies of (kind, reference) go out again; how many.
-    Commits."""
+    """The failed and ambiguous copies of (kind, reference) go out again once the
+    session's transaction commits (the caller's, with what it records of it); how many."""
     requeued = await OutboxRepository(session).requeue(
         kind, reference, (OutboxStatus.FAILED, OutboxStatus.AMBIGUOUS), now
     )
-    await session.commit()
     if requeued:
-        _wake_delivery(session)
+        session.info[_QUEUED] = True
     return requeued
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,14 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audience as audiences
-from bot.services import audit, work_calendar
+from bot.services import audit, delivery, work_calendar
 from bot.services.access import REGIONAL, Action, can
 from bot.services.audience import Audience
+from bot.services.delivery import Outgoing, Payload
 from bot.services.errors import AccessDenied, DomainError, NotFound
 from storage.db import insert_for
 from storage.models import (
     Attendance,
-    AuditEntry,
     Event,
     EventAnswer,
     EventKind,
@@ -215,6 +215,32 @@ async def _managed(
     return found
 
 
+@dataclass(frozen=True)
+class Change:
+    """A move or a cancellation as its audience is told of it: the event as it is now,
+    the start it had before a move (None for a cancellation), everyone's answers."""
+
+    event: Event
+    previous: datetime | None
+    answers: dict[int, Attendance]
+
+
+# The notice of a change to one person, in their language. The views build it (bot.notices):
+# passed in, so this module makes no text, while the notices commit with the change.
+Notice = Callable[[Change, Participant], Payload]
+
+
+@dataclass(frozen=True)
+class Changed:
+    """What a move or a cancellation shows its author: the event, the reminders still to
+    come (none at once: the notice says the new time; none after a cancellation), and how
+    many people were told."""
+
+    event: Event
+    reminders: ReminderPlan
+    told: int
+
+
 async def move(
     session: AsyncSession,
     actor: Participant | None,
@@ -222,49 +248,75 @@ async def move(
     starts_at: datetime,
     now: datetime,
     *,
+    notice: Notice,
     reminder_offsets: Sequence[int] = (),
-) -> Event:
-    """A new time: reminders are planned afresh (the old ones are withdrawn by the caller
-    with `reminder_prefix`), and the audience is told. Reminders whose time has already
-    passed for the new start are not sent: the notice of the move says the new time."""
+) -> Changed:
+    """A new time, the old reminders withdrawn and the audience told, in one commit.
+    Reminders are planned afresh; those whose time has already passed for the new start
+    are not sent: the notice of the move says the new time."""
     found = await _managed(session, actor, event_id)
+    return await _move(session, actor, found, starts_at, now, notice, reminder_offsets)
+
+
+async def _move(
+    session: AsyncSession,
+    actor: Participant | None,
+    found: Event,
+    starts_at: datetime,
+    now: datetime,
+    notice: Notice,
+    reminder_offsets: Sequence[int],
+) -> Changed:
     if starts_at <= now:
         raise DomainError("event-in-past")
+    previous = found.starts_at
     audit.record(
         session,
         actor,
         "event.moved",
         f"event:{found.id}",
-        old=found.starts_at.isoformat(),
+        old=previous.isoformat(),
         new=starts_at.isoformat(),
     )
+    plan = reminder_plan(starts_at, now, reminder_offsets)
     found.starts_at = starts_at
     found.version += 1
-    found.reminded = reminder_plan(starts_at, now, reminder_offsets).past
+    found.reminded = plan.past
+    change = Change(found, previous, await answers_to(session, found))
+    told = await _tell_audience(session, change, notice)
     await session.commit()
-    return found
-
-
-async def previous_start(session: AsyncSession, event: Event) -> datetime | None:
-    """The start before the latest move (from the audit log), for the notice of the move."""
-    details = await session.scalar(
-        select(AuditEntry.details)
-        .where(AuditEntry.action == "event.moved", AuditEntry.subject == f"event:{event.id}")
-        .order_by(AuditEntry.id.desc())
-        .limit(1)
-    )
-    return datetime.fromisoformat(details["old"]) if details else None
+    return Changed(found, ReminderPlan([], plan.ahead), told)
 
 
 async def cancel(
-    session: AsyncSession, actor: Participant | None, event_id: int, version: int | None = None
-) -> Event:
+    session: AsyncSession,
+    actor: Participant | None,
+    event_id: int,
+    version: int | None = None,
+    *,
+    notice: Notice,
+) -> Changed:
+    """Cancelled, its reminders withdrawn and the audience told, in one commit."""
     found = await _managed(session, actor, event_id, version)
     found.status = EventStatus.CANCELLED
     found.version += 1  # a change like a move: calendars take it only with a higher SEQUENCE
     audit.record(session, actor, "event.cancelled", f"event:{found.id}")
+    told = await _tell_audience(session, Change(found, None, {}), notice)
     await session.commit()
-    return found
+    return Changed(found, ReminderPlan([], []), told)
+
+
+async def _tell_audience(session: AsyncSession, change: Change, notice: Notice) -> int:
+    """Withdraws the reminders of the earlier versions and queues the notice of the change,
+    in the change's transaction (not committed here); how many are told."""
+    found = change.event
+    await delivery.withdraw(session, "reminder", reminder_prefix(found))
+    outgoing = [
+        Outgoing(person, notice(change, person)) for person in await audience_of(session, found)
+    ]
+    return await delivery.queue(
+        session, "event-change", f"event:{found.id}:v{found.version}:{found.status}", outgoing
+    )
 
 
 # -- public holidays ------------------------------------------------------------------------
@@ -332,12 +384,14 @@ async def move_off_holiday(
     zone: ZoneInfo,
     now: datetime,
     *,
+    notice: Notice,
     reminder_offsets: Sequence[int] = (),
-) -> Event:
-    """«Перенести на …» of the holiday question: the same time on the next working day."""
+) -> Changed:
+    """«Перенести на …» of the holiday question: the same time on the next working day,
+    as `move`."""
     found = await _managed(session, actor, event_id, version)
     starts_at = next_working_start(found, zone)
-    return await move(session, actor, found.id, starts_at, now, reminder_offsets=reminder_offsets)
+    return await _move(session, actor, found, starts_at, now, notice, reminder_offsets)
 
 
 async def keep_on_holiday(

@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import notices
 from bot.app import build_dispatcher
-from bot.conversation.actions import EventCb, MenuCb, PickCb, RsvpCb
+from bot.conversation.actions import EventCb, HolidayCb, MenuCb, PickCb, RsvpCb
 from bot.i18n import Translator
-from bot.services import events, work_calendar
+from bot.services import delivery, events, work_calendar
 from bot.services.audience import Audience
-from bot.services.delivery import Payload
+from bot.services.delivery import Outgoing, Payload
 from bot.settings import Settings, load_settings
 from bot.views import format_when
 from storage.fsm import SqlStorage
@@ -33,9 +33,11 @@ from storage.models import (
     EventStatus,
     MeetingSeries,
     OutboxMessage,
+    OutboxStatus,
     Participant,
     Role,
 )
+from storage.repositories.outbox import OutboxRepository
 from tests.bot.conftest import ADMIN_TELEGRAM_ID, BotHarness
 from tests.support.people import load_schools, person, telegram_id
 from tests.support.recording import recording_bot
@@ -137,7 +139,7 @@ async def test_schedule_lists_my_events_and_sends_calendar_files(
 
 
 async def test_calendar_files_from_schedule_update_the_same_event_after_a_move(
-    harness: BotHarness, session: AsyncSession, settings: Settings
+    harness: BotHarness, session: AsyncSession, translator: Translator, settings: Settings
 ) -> None:
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
@@ -155,7 +157,11 @@ async def test_calendar_files_from_schedule_update_the_same_event_after_a_move(
     (before,) = first.walk("VEVENT")
     assert before["dtstart"].params["TZID"] == settings.timezone
     now = datetime.now(UTC)
-    await events.move(session, None, event.id, event.starts_at + timedelta(days=1), now)
+    later, notice = (
+        event.starts_at + timedelta(days=1),
+        notices.change_notice(translator, settings.zone),
+    )
+    await events.move(session, None, event.id, later, now, notice=notice)
     (after,) = (await calendar_file()).walk("VEVENT")
     assert str(after["uid"]) == str(before["uid"])
     assert after.decoded("sequence") > before.decoded("sequence")
@@ -728,3 +734,78 @@ async def test_schedule_says_when_the_calendar_feed_is_not_set_up(
         translator.get("ru", "calendar-feed-off")
     ]
     assert director.calendar_token is None
+
+
+# -- a change and the messages it causes ----------------------------------------------------
+
+
+class OutboxDown(Exception):
+    """The process dies (or the database fails) as the notices are being queued."""
+
+
+async def change_by_hand(
+    harness: BotHarness, user: TelegramUser, event: Event, how: str, settings: Settings
+) -> None:
+    """The coordinator's move or cancellation, from the event card or the holiday question."""
+    if how == "move":
+        await harness.press(user, EventCb(action="move", id=event.id))
+        new_day = (datetime.now(settings.zone) + timedelta(days=5)).date()
+        await harness.send(user, f"{new_day:%d.%m.%Y} 11:00")
+    elif how == "cancel":
+        await harness.press(user, EventCb(action="cancel-yes", id=event.id))
+    else:
+        action = how.removeprefix("holiday-")
+        await harness.press(user, HolidayCb(action=action, event=event.id, version=event.version))
+
+
+@pytest.mark.parametrize("how", ["move", "cancel", "holiday-move", "holiday-cancel"])
+async def test_an_event_is_changed_only_together_with_the_notices_of_the_change(
+    harness: BotHarness,
+    session: AsyncSession,
+    translator: Translator,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+) -> None:
+    """A failure while the notices are queued leaves the event as it was and its reminders
+    queued: nobody is left with a moved meeting they were not told of, or told of a
+    meeting as it was before."""
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    if how.startswith("holiday-"):
+        event = await meeting_on(session, a_coming_holiday(settings), settings)
+    else:
+        event = await webinar_for_directors(session)
+    before = (event.starts_at, event.version, event.status)
+    reminder = events.reminder_reference(event, 24 * 60)
+    await delivery.enqueue(
+        session, "reminder", reminder, [Outgoing(director, Payload("⏰"))], due_at=event.starts_at
+    )
+    user = TelegramUser(id=telegram_id(regional))
+
+    async def outbox_down(*_: Any) -> int:
+        raise OutboxDown()
+
+    with monkeypatch.context() as patched:
+        patched.setattr(OutboxRepository, "add_many", outbox_down)
+        await change_by_hand(harness, user, event, how, settings)
+
+    async def state() -> tuple[tuple[datetime, int, EventStatus], str, list[str]]:
+        found = await session.get(Event, event.id, populate_existing=True)
+        assert found is not None
+        rows = list(
+            await session.scalars(select(OutboxMessage).execution_options(populate_existing=True))
+        )
+        (old,) = [row for row in rows if row.reference == reminder]
+        told = [row.reference for row in rows if row.kind == "event-change"]
+        return (found.starts_at, found.version, found.status), old.status, told
+
+    assert await state() == (before, OutboxStatus.PENDING, [])
+    # Tried again once the outbox answers: the change, the withdrawal and the notice at once.
+    await change_by_hand(harness, user, event, how, settings)
+    changed, old_status, told = await state()
+    assert changed != before
+    assert old_status == OutboxStatus.DROPPED
+    assert told
+    assert set(told) == {f"event:{event.id}:v2:{changed[2]}"}

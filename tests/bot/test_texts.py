@@ -164,8 +164,9 @@ async def reminders(world: World) -> None:
         await notices.send_reminders(
             session, world.translator, world.settings.zone, now, world.settings.reminder_offsets
         )
-        await events.move(session, None, event.id, event.starts_at + timedelta(days=1), now)
-        await notices.tell_audience_of_change(session, world.translator, world.settings.zone, event)
+        notice = notices.change_notice(world.translator, world.settings.zone)
+        later = event.starts_at + timedelta(days=1)
+        await events.move(session, None, event.id, later, now, notice=notice)
 
 
 async def surveys_started(world: World) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot import notices
 from bot.i18n import Translator
 from bot.reports.recipients import recipients_workbook
-from bot.services import broadcasts
+from bot.services import audit, broadcasts
 from bot.services.audience import Audience
 from bot.services.delivery import Payload
 from bot.services.errors import AccessDenied, DomainError
@@ -421,3 +421,82 @@ async def test_the_recipients_list_takes_the_same_statements_for_one_or_many(
     for code, name in (("47002", "Петрова Анна"), ("47101", "Сидорова Вера")):
         await person(session, Role.DIRECTOR, schools=[schools[code]], name=name)
     assert await counted() == one
+
+
+class Crash(Exception):
+    """The process dies after the outbox was changed, before the rest was written."""
+
+
+async def statuses(session: AsyncSession, broadcast: Broadcast) -> set[str]:
+    rows = await session.scalars(
+        select(OutboxMessage.status)
+        .where(OutboxMessage.reference == broadcasts.reference(broadcast))
+        .execution_options(populate_existing=True)
+    )
+    return set(rows)
+
+
+async def test_stopping_withdraws_the_copies_only_together_with_the_stop(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash while «Остановить» is recorded leaves the announcement going out as it was,
+    not its copies withdrawn while it still says it is being sent."""
+    people = await region(session)
+    created = await broadcasts.create(
+        session,
+        people["regional"],
+        text="Позже",
+        audience=Audience(),
+        send_at=datetime.now(UTC) + timedelta(hours=1),
+        render=render,
+    )
+
+    def crash(*_: object, **__: object) -> None:
+        raise Crash()
+
+    with monkeypatch.context() as patched:
+        patched.setattr(audit, "record", crash)
+        with pytest.raises(Crash):
+            await broadcasts.cancel(session, people["regional"], created.id)
+    await session.rollback()
+    await session.refresh(created)
+    await session.refresh(people["regional"])
+    assert created.status == BroadcastStatus.SCHEDULED
+    assert await statuses(session, created) == {OutboxStatus.PENDING}
+    await broadcasts.cancel(session, people["regional"], created.id)
+    assert await statuses(session, created) == {OutboxStatus.DROPPED}
+
+
+async def test_resending_requeues_the_copies_only_together_with_the_record_of_it(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash while «Отправить повторно» is recorded requeues nothing: the announcement
+    finished stays finished, its failed copies resendable."""
+    people = await region(session)
+    created = await broadcasts.create(
+        session,
+        people["regional"],
+        text="Приказ",
+        send_at=datetime.now(UTC),
+        audience=Audience(roles=(Role.DIRECTOR,)),
+        render=render,
+    )
+    for row in await session.scalars(select(OutboxMessage)):
+        row.status = OutboxStatus.FAILED
+    created.status = BroadcastStatus.DONE
+    await session.commit()
+
+    def crash(*_: object, **__: object) -> None:
+        raise Crash()
+
+    with monkeypatch.context() as patched:
+        patched.setattr(audit, "record", crash)
+        with pytest.raises(Crash):
+            await broadcasts.resend(session, people["regional"], created.id, datetime.now(UTC))
+    await session.rollback()
+    await session.refresh(created)
+    await session.refresh(people["regional"])
+    assert created.status == BroadcastStatus.DONE
+    assert await statuses(session, created) == {OutboxStatus.FAILED}
+    assert await broadcasts.resend(session, people["regional"], created.id, datetime.now(UTC)) == 3
+    assert await statuses(session, created) == {OutboxStatus.PENDING}

@@ -12,7 +12,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from icalendar import Calendar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import calendar_feed
+from bot import calendar_feed, notices
+from bot.i18n import Translator
 from bot.services import events, registration
 from bot.services.audience import Audience
 from bot.services.errors import AccessDenied
@@ -65,10 +66,12 @@ async def test_the_feed_follows_a_move_and_a_cancellation_under_one_uid(
     session: AsyncSession,
     client: TestClient[web.Request, web.Application],
     settings: Settings,
+    translator: Translator,
 ) -> None:
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
     mine = await webinar(session, "Вебинар для директоров", roles=(Role.DIRECTOR,))
+    notice = notices.change_notice(translator, settings.zone)
     await webinar(session, "Вебинар для кураторов", roles=(Role.CURATOR,))
     tosno = await municipality_id(session, "Тосненский")
     await webinar(session, "Вебинар Тосненского района", municipality_ids=(tosno,))
@@ -81,13 +84,14 @@ async def test_the_feed_follows_a_move_and_a_cancellation_under_one_uid(
     assert [str(z["tzid"]) for z in first.walk("VTIMEZONE")] == [settings.timezone]
 
     now = datetime.now(UTC)
-    await events.move(session, None, mine.id, mine.starts_at + timedelta(days=1, hours=2), now)
+    later = mine.starts_at + timedelta(days=1, hours=2)
+    await events.move(session, None, mine.id, later, now, notice=notice)
     (moved,) = (await fetch(client, token)).walk("VEVENT")
     assert str(moved["uid"]) == str(before["uid"]) == events.event_uid(mine)
     assert moved.decoded("dtstart") == before.decoded("dtstart") + timedelta(days=1, hours=2)
     assert moved.decoded("sequence") == 2
 
-    await events.cancel(session, None, mine.id)
+    await events.cancel(session, None, mine.id, notice=notice)
     (cancelled,) = (await fetch(client, token)).walk("VEVENT")
     assert str(cancelled["uid"]) == str(before["uid"])
     assert str(cancelled["status"]) == "CANCELLED"

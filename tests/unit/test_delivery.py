@@ -154,6 +154,7 @@ async def test_a_row_withdrawn_after_it_was_read_ahead_is_not_claimed(
         found = await delivery.due(loop_session, clock.now, 10, set())
     assert len(found.ready) == 2  # read ahead, still pending
     assert await delivery.withdraw(session, "broadcast", "broadcast:1") == 2  # «Остановить»
+    await session.commit()  # the stop's, which withdraws with it
     async with session_factory() as loop_session:
         claimed = await delivery.record_and_claim(
             loop_session, [], [row.id for row in found.ready], clock.now

@@ -172,15 +172,17 @@ async def test_a_moved_event_reschedules_its_reminders_and_tells_the_audience(
     now = local("2026-12-08 12:00")
     found = await webinar(session, now)
     await notices.send_reminders(session, translator, MOSCOW, local("2026-12-09 15:00"), OFFSETS)
-    moved = await events.move(session, None, found.id, local("2026-12-17 15:00"), now)
-    assert (moved.version, moved.reminded) == (2, [])
-    await notices.tell_audience_of_change(session, translator, MOSCOW, moved)
+    notice = notices.change_notice(translator, MOSCOW)
+    moved = await events.move(
+        session, None, found.id, local("2026-12-17 15:00"), now, notice=notice
+    )
+    assert (moved.event.version, moved.event.reminded, moved.told) == (2, [], 1)
     rows = {r.reference: r for r in await session.scalars(select(OutboxMessage))}
     # The pending T-24h reminder of version 1 is withdrawn; a notice goes out.
     assert rows[f"event:{found.id}:v1:1440"].status == OutboxStatus.DROPPED
-    notice = rows[f"event:{found.id}:v2:scheduled"]
-    assert notice.participant_id == director.id
-    assert "четверг, 17 декабря, 15:00" in notice.payload["text"]
+    told = rows[f"event:{found.id}:v2:scheduled"]
+    assert told.participant_id == director.id
+    assert "четверг, 17 декабря, 15:00" in told.payload["text"]
     # Reminders for the new time come at the new time.
     assert (
         await notices.send_reminders(
@@ -204,10 +206,12 @@ async def test_cancel_and_answers(session: AsyncSession, translator: Translator)
         await events.answer(session, tosno, found.id, Attendance.YES, now)
     with pytest.raises(DomainError, match="event-started"):
         await events.answer(session, director, found.id, Attendance.YES, found.starts_at)
-    await events.cancel(session, None, found.id)
+    cancelled = await events.cancel(
+        session, None, found.id, notice=notices.change_notice(translator, MOSCOW)
+    )
+    assert cancelled.told == 1
     with pytest.raises(DomainError, match="event-cancelled"):
         await events.answer(session, director, found.id, Attendance.YES, now)
-    assert await notices.tell_audience_of_change(session, translator, MOSCOW, found) == 1
 
 
 async def test_attendance_report_is_scoped(session: AsyncSession) -> None:
@@ -315,23 +319,29 @@ async def test_the_ics_file_carries_its_time_zone(session: AsyncSession) -> None
 
 
 async def test_a_moved_event_keeps_its_uid_and_raises_its_sequence(
-    session: AsyncSession,
+    session: AsyncSession, translator: Translator
 ) -> None:
     now = local("2026-12-01 10:00")
     found = await webinar(session, now)
     _, before = _entry(found)
-    moved = await events.move(session, None, found.id, local("2026-12-17 15:00"), now)
-    _, after = _entry(moved)
+    notice = notices.change_notice(translator, MOSCOW)
+    moved = await events.move(
+        session, None, found.id, local("2026-12-17 15:00"), now, notice=notice
+    )
+    _, after = _entry(moved.event)
     assert str(after["uid"]) == str(before["uid"])  # re-importing updates, not duplicates
     assert (int(before["sequence"]), int(after["sequence"])) == (1, 2)
     assert after.decoded("dtstart") == local("2026-12-17 15:00")
 
 
-async def test_a_cancelled_events_file_says_cancelled(session: AsyncSession) -> None:
+async def test_a_cancelled_events_file_says_cancelled(
+    session: AsyncSession, translator: Translator
+) -> None:
     found = await webinar(session, local("2026-12-01 10:00"))
     _, before = _entry(found)
-    cancelled = await events.cancel(session, None, found.id)
-    _, after = _entry(cancelled)
+    notice = notices.change_notice(translator, MOSCOW)
+    cancelled = await events.cancel(session, None, found.id, notice=notice)
+    _, after = _entry(cancelled.event)
     assert str(after["status"]) == "CANCELLED"
     assert str(after["uid"]) == str(before["uid"])
     assert int(after["sequence"]) > int(before["sequence"])  # so calendars take the change
@@ -446,17 +456,30 @@ async def test_a_move_shortly_before_the_start_sends_the_notice_not_old_reminder
     await person(session, Role.DIRECTOR, schools=[schools["47001"]])
     found = await webinar(session, local("2026-12-01 10:00"))
     now = local("2026-12-05 10:00")
+    notice = notices.change_notice(translator, MOSCOW)
     moved = await events.move(
-        session, None, found.id, local("2026-12-05 10:40"), now, reminder_offsets=OFFSETS
+        session,
+        None,
+        found.id,
+        local("2026-12-05 10:40"),
+        now,
+        notice=notice,
+        reminder_offsets=OFFSETS,
     )
-    await notices.tell_audience_of_change(session, translator, MOSCOW, moved)
+    assert (moved.told, moved.reminders.ahead) == (1, [])
     # The notice says the new time; the reminders whose time had passed are not sent.
     assert await reminder_texts(session, translator, ["2026-12-05 10:00"], OFFSETS) == []
     # 23 hours ahead: the day's reminder is past, the hour's still ahead goes as usual.
     later = await events.move(
-        session, None, found.id, local("2026-12-06 09:00"), now, reminder_offsets=OFFSETS
+        session,
+        None,
+        found.id,
+        local("2026-12-06 09:00"),
+        now,
+        notice=notice,
+        reminder_offsets=OFFSETS,
     )
-    assert later.reminded == [1440]
+    assert (later.event.reminded, later.reminders.ahead) == ([1440], [60])
     texts = await reminder_texts(
         session, translator, ["2026-12-05 10:01", "2026-12-06 08:00"], OFFSETS
     )
