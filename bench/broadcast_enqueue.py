@@ -13,9 +13,9 @@ import argparse
 import asyncio
 import time
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from bench.common import database_with_directors
+from bench.common import database_with_directors, plain_outbox_insert
 from bot.services import broadcasts
 from bot.services.audience import Audience
 from bot.services.delivery import Payload
@@ -23,8 +23,6 @@ from storage.models import (
     Account,
     Broadcast,
     Channel,
-    OutboxMessage,
-    OutboxStatus,
     Participant,
     Role,
 )
@@ -67,24 +65,8 @@ async def main(recipients: int) -> None:
         )
         create_seconds = time.perf_counter() - started
     async with sessions() as session:
-        people = list(await session.scalars(select(Participant.id)))
-        rows = [
-            {
-                "kind": "baseline",
-                "reference": "b",
-                "participant_id": i,
-                "chat_id": 0,
-                "payload": {"text": "x"},
-                "due_at": now,
-                "status": OutboxStatus.SENT,
-                "attempts": 0,
-            }
-            for i in people
-        ]
-        started = time.perf_counter()
-        await session.execute(insert(OutboxMessage), rows)
-        await session.commit()
-        baseline_seconds = time.perf_counter() - started
+        people = list(await session.scalars(select(Participant)))
+    baseline_seconds = await plain_outbox_insert(sessions, people, {"text": "x"})
     await engine.dispose()
     print(f"recipients:                 {created.recipients}")
     print(f"broadcasts.create (enqueue): {create_seconds * 1000:.0f} ms")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import tempfile
+import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage import migrate
 from storage.db import create_engine, create_session_factory
-from storage.models import Account, Channel, Participant, Role
+from storage.models import Account, Channel, OutboxMessage, OutboxStatus, Participant, Role
 from storage.types import utcnow
 
 
@@ -60,3 +63,32 @@ async def database_with_directors(
         )
         await session.commit()
     return engine, sessions
+
+
+async def plain_outbox_insert(
+    sessions: async_sessionmaker[AsyncSession],
+    people: Sequence[Participant],
+    payload: dict[str, Any],
+) -> float:
+    """The baseline of the enqueue benchmarks: one outbox row per person by a plain
+    executemany INSERT (no conflict handling, nothing skipped), committed; its seconds."""
+    now = utcnow()
+    rows = [
+        {
+            "kind": "baseline",
+            "reference": "baseline",
+            "participant_id": person.id,
+            "channel": Channel.TELEGRAM,
+            "chat_id": person.external_id(Channel.TELEGRAM) or 0,
+            "payload": payload,
+            "due_at": now,
+            "status": OutboxStatus.SENT,
+            "attempts": 0,
+        }
+        for person in people
+    ]
+    async with sessions() as session:
+        started = time.perf_counter()
+        await session.execute(insert(OutboxMessage), rows)
+        await session.commit()
+        return time.perf_counter() - started

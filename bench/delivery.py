@@ -19,14 +19,13 @@ from collections import Counter
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from bench.common import database_with_directors
+from bench.common import database_with_directors, plain_outbox_insert
 from bot.services import delivery
 from bot.services.delivery import Outgoing, Payload
 from scheduler.delivery import DeliveryLoop
-from storage.models import Channel, OutboxMessage, OutboxStatus, Participant
-from storage.types import utcnow
+from storage.models import Participant
 from tests.support.bot_process import TOKEN
 from tests.support.fake_telegram import FakeTelegram
 
@@ -35,7 +34,6 @@ HEADROOM = 0.985
 
 async def main(messages: int, rate: float) -> None:
     engine, sessions = await database_with_directors(messages, 10_000_000)
-    now = utcnow()
     async with sessions() as session:
         people = list(await session.scalars(select(Participant)))
 
@@ -45,25 +43,7 @@ async def main(messages: int, rate: float) -> None:
         await delivery.enqueue(session, "bench", "b:1", [Outgoing(p, payload) for p in people])
         enqueue_seconds = time.perf_counter() - started
     # Baseline: the same rows with a plain INSERT and no conflict handling.
-    async with sessions() as session:
-        rows = [
-            {
-                "kind": "baseline",
-                "reference": "b:0",
-                "participant_id": p.id,
-                "channel": Channel.TELEGRAM,
-                "chat_id": p.accounts[0].external_id,
-                "payload": payload.as_json(),
-                "due_at": now,
-                "status": OutboxStatus.SENT,
-                "attempts": 0,
-            }
-            for p in people
-        ]
-        started = time.perf_counter()
-        await session.execute(insert(OutboxMessage), rows)
-        await session.commit()
-        baseline_seconds = time.perf_counter() - started
+    baseline_seconds = await plain_outbox_insert(sessions, people, payload.as_json())
 
     telegram = FakeTelegram(TOKEN, rate_limit=rate)
     base = await telegram.start()

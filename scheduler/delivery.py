@@ -330,13 +330,8 @@ class DeliveryLoop:
     async def _attempt(self, row: OutboxMessage) -> Outcome:
         if row.channel not in self._senders:  # queued for a messenger this process lacks
             logger.warning("Outbox %s failed: no sender for %s", row.id, row.channel)
-            return Outcome(
-                row.id,
-                row.participant_id,
-                OutboxStatus.FAILED,
-                row.attempts + 1,
-                row.due_at,
-                error=f"no sender for channel {row.channel}",
+            return delivery.given_up(
+                row, OutboxStatus.FAILED, f"no sender for channel {row.channel}"
             )
         try:
             message_id = await self._send(row)
@@ -347,26 +342,12 @@ class DeliveryLoop:
             return delivery.retry_after(row, str(error), retry_at)
         except TelegramForbiddenError as error:
             logger.info("Participant %s is unreachable (403)", row.participant_id)
-            return Outcome(
-                row.id,
-                row.participant_id,
-                OutboxStatus.BLOCKED,
-                row.attempts + 1,
-                row.due_at,
-                error=str(error)[:500],
-            )
+            return delivery.given_up(row, OutboxStatus.BLOCKED, str(error))
         except (TelegramServerError, TelegramNetworkError) as error:  # an outage: wait it out
             return delivery.retry_or_fail(row, str(error), self._clock(), self._retry)
         except TelegramAPIError as error:  # 400 and the like: sending again will not help
             logger.warning("Outbox %s failed: %s", row.id, error)
-            return Outcome(
-                row.id,
-                row.participant_id,
-                OutboxStatus.FAILED,
-                row.attempts + 1,
-                row.due_at,
-                error=str(error)[:500],
-            )
+            return delivery.given_up(row, OutboxStatus.FAILED, str(error))
         except Exception as error:  # e.g. a proxy's HTML page instead of JSON: like a 5xx
             logger.exception("Outbox %s: unexpected error", row.id)
             return delivery.retry_or_fail(row, repr(error), self._clock(), self._retry)

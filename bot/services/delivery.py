@@ -241,6 +241,14 @@ def retry_or_fail(row: OutboxMessage, error: str, now: datetime, policy: RetryPo
     return Outcome(row.id, row.participant_id, status, attempts, due_at, error=error[:500])
 
 
+def given_up(row: OutboxMessage, status: OutboxStatus, error: str) -> Outcome:
+    """Sending again will not help: failed for good, or blocked (the person blocked the
+    bot); the try is counted."""
+    return Outcome(
+        row.id, row.participant_id, status, row.attempts + 1, row.due_at, error=error[:500]
+    )
+
+
 def retry_after(row: OutboxMessage, error: str, due_at: datetime) -> Outcome:
     """Telegram asked to wait (429): pending until then, no try counted."""
     return Outcome(
