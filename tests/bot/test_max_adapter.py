@@ -31,7 +31,7 @@ from bot.max.errors import RATE_LIMIT_PAUSE, Verdict, outcome_of, verdict_of
 from bot.max.updates import dispatch, event_of, update_of
 from bot.services.delivery import RetryPolicy
 from bot.settings import load_settings
-from storage.models import OutboxMessage, OutboxStatus, Participant
+from storage.models import Account, Channel, OutboxMessage, OutboxStatus, Participant
 from tests.support.fake_max import BOT_USERNAME, FakeMax, MaxCall, MaxUser
 
 TOKEN = "max-test-token"
@@ -165,7 +165,10 @@ class Harness:
             )
             turn = Turn(
                 session=AsyncSession(),
-                participant=Participant(telegram_id=event.user_id, locale="ru"),
+                participant=Participant(
+                    accounts=[Account(channel=Channel.MAX, external_id=event.user_id)],
+                    locale="ru",
+                ),
                 t=self.translator.for_locale("ru"),
                 translator=self.translator,
                 settings=load_settings(_env_file=None),
@@ -310,7 +313,9 @@ async def test_an_api_out_of_reach_is_retried_later() -> None:
 
 def _row() -> OutboxMessage:
     now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
-    return OutboxMessage(id=1, participant_id=2, chat_id=USER.user_id, attempts=0, due_at=now)
+    return OutboxMessage(
+        id=1, participant_id=2, channel=Channel.MAX, chat_id=USER.user_id, attempts=0, due_at=now
+    )
 
 
 @pytest.mark.parametrize(
