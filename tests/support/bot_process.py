@@ -13,6 +13,22 @@ from tests.support.fake_telegram import FakeTelegram
 
 TOKEN = "123456789:AAH-test-token-for-the-fake-bot-api_0"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# A start-up takes some 7 s of CPU on the development machine.
+START_CPU_SECONDS = 60
+START_WALL_SECONDS = 600
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) a running process has used so far; where there is no
+    /proc to read it from, 0, so that START_WALL_SECONDS alone limits the wait."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    # The fields after the command name (which may hold spaces), from the 3rd: utime is the
+    # 14th field, stime the 15th, in clock ticks.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class BotProcess:
@@ -50,9 +66,30 @@ class BotProcess:
         log.close()
         self.starts += 1
         if wait_ready:
-            # Polling has begun once the bot asks for updates.
-            # Generous: on a loaded machine the imports alone take tens of seconds.
-            await self.telegram.wait_for("getUpdates", since=since, timeout=60)
+            await self._wait_polling(since)
+
+    async def _wait_polling(self, since: int) -> None:
+        """Until the bot asks for updates (polling has begun). Its start-up is seconds of CPU
+        (aiogram's imports), stretched many times over on a machine the other tests load; so
+        a bot that has used START_CPU_SECONDS of CPU without polling, or exited, fails the
+        test, while one that waits its turn for a core is waited for (up to START_WALL_SECONDS).
+        """
+        assert self.process is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + START_WALL_SECONDS
+
+        def polling() -> bool:
+            return any(c.method == "getUpdates" for c in self.telegram.calls[since:])
+
+        while not await self.telegram.settle(polling, timeout=0.5):
+            assert self.process.returncode is None, (
+                f"the bot exited ({self.process.returncode}) before polling:\n{self.log()}"
+            )
+            used = cpu_seconds(self.process.pid)
+            if used >= START_CPU_SECONDS or loop.time() >= deadline:
+                raise AssertionError(
+                    f"no getUpdates call after {used:.1f} s of the bot's CPU:\n{self.log()}"
+                )
 
     async def cli(self, *args: str) -> str:
         """Runs an operator command (`python -m bot ARGS`) on the same database; its output."""
