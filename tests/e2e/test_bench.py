@@ -16,7 +16,9 @@ async def test_fixed_rate_bench_prints_a_table_of_figures_without_errors() -> No
         "bench.surveys",
         "--fixed-rate",
         *("--directors", "20", "--questions", "3", "--rounds", "1"),
-        *("--seconds", "3", "--rate", "20", "--databases", "sqlite"),
+        # A rate any machine keeps up with, the other xdist worker busy beside it: with 20
+        # directors, an arrival is turned away only when all 20 wait for an answer.
+        *("--seconds", "4", "--rate", "5", "--databases", "sqlite"),
         cwd=PROJECT_ROOT,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -28,9 +30,9 @@ async def test_fixed_rate_bench_prints_a_table_of_figures_without_errors() -> No
     assert len(rows) == 1, output
     cells = [cell.strip() for cell in rows[0].strip("|").split("|")]
     database, offered, achieved, p50, p95, p99, errors, bot, echo, ratio = cells
-    assert (database, offered, errors) == ("sqlite", "20/s", "0"), output
-    # About 60 Poisson arrivals in 3 s: the achieved rate is near the offered one.
-    assert 10 < figure(achieved) < 40, output
+    assert (database, offered, errors) == ("sqlite", "5/s", "0"), output
+    # About 20 Poisson arrivals in 4 s: the achieved rate is near the offered one.
+    assert 1 < figure(achieved) < 15, output
     latencies = [figure(cell) for cell in (p50, p95, p99)]
     assert 0 < latencies[0] <= latencies[1] <= latencies[2], output
     assert p99.endswith(("(ok)", "(over)")), output
