@@ -1,5 +1,7 @@
-"""Messages about events that the bot sends on its own: reminders, moves, cancellations,
-the weekly digest. Rendered per recipient's language, delivered through the outbox."""
+"""Messages that the bot sends on its own: reminders, moves, cancellations, the weekly
+digest, survey invitations, and the registration messages to other people (a join request
+to its deciders, the decision, a revocation). Rendered per recipient's language, delivered
+through the outbox."""
 
 from __future__ import annotations
 
@@ -12,20 +14,23 @@ from babel.dates import format_datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation.actions import AckCb, BroadcastCb, HolidayCb, RsvpCb, SurveyCb
-from bot.conversation.screens import Press, Screen
+from bot.conversation.buttons import request_rows
+from bot.conversation.screens import Press, Screen, buttons_of
 from bot.i18n import Localizer, Translator
-from bot.services import broadcasts, delivery, events, surveys
+from bot.services import broadcasts, delivery, events, registration, surveys
 from bot.services.access import Action, can
 from bot.services.delivery import Button, Outgoing, Payload
 from bot.services.survey_definitions import SurveyDefinition
-from bot.views import format_when
+from bot.views import format_when, request_text
 from storage.models import (
     Attendance,
     Broadcast,
     BroadcastStatus,
     Event,
     EventStatus,
+    JoinRequest,
     Participant,
+    RequestStatus,
     ResponseStatus,
     Survey,
 )
@@ -282,6 +287,38 @@ def change_notice(translator: Translator, zone: ZoneInfo) -> events.Notice:
         if change.event.status == EventStatus.CANCELLED:
             return cancelled(t, change.event, zone)
         return moved(t, change.event, zone, change.previous, change.answers.get(person.id))
+
+    return notice
+
+
+def join_request(translator: Translator) -> registration.RequestNotice:
+    """What `registration.request_to_join` queues for each decider: the request's card
+    with Approve / Reject, as /requests shows it."""
+
+    def notice(request: JoinRequest, decider: Participant) -> Payload:
+        t = translator.for_locale(decider.locale)
+        return Payload(request_text(t, request), buttons_of(request_rows(t, request.id)))
+
+    return notice
+
+
+def join_decision(translator: Translator) -> registration.RequestNotice:
+    """What `registration.decide` queues for the applicant: approved or rejected."""
+
+    def notice(request: JoinRequest, applicant: Participant) -> Payload:
+        approved = request.status == RequestStatus.APPROVED
+        return Payload(
+            translator.get(applicant.locale, "join-approved" if approved else "join-rejected")
+        )
+
+    return notice
+
+
+def role_revoked(translator: Translator) -> registration.RevokeNotice:
+    """What `registration.revoke` queues for the person whose role was taken."""
+
+    def notice(person: Participant) -> Payload:
+        return Payload(translator.get(person.locale, "revoke-notice"))
 
     return notice
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
+from bot import notices
 from bot.conversation.actions import (
     InviteScopeCb,
     MenuCb,
@@ -172,11 +173,11 @@ async def revoke_ask(turn: Turn, action: PersonCb) -> None:
 
 @routes.press(PersonCb, action="revoke-yes")
 async def revoke(turn: Turn, action: PersonCb) -> None:
-    target = await registration.revoke(turn.session, turn.participant, action.id)
+    target = await registration.revoke(
+        turn.session, turn.participant, action.id, notice=notices.role_revoked(turn.translator)
+    )
     await turn.chat.replace_buttons(())
     await turn.say(turn.t("revoke-done", name=escape(target.full_name or "—")))
-    notice = turn.translator.get(target.locale, "revoke-notice")
-    await turn.chat.send_to(target, Screen(notice))
     await turn.chat.refresh_commands(target)
 
 
@@ -214,7 +215,11 @@ async def decide(turn: Turn, action: RequestCb) -> None:
     t = turn.t
     try:
         request, applicant = await registration.decide(
-            turn.session, turn.participant, action.id, action.approve
+            turn.session,
+            turn.participant,
+            action.id,
+            action.approve,
+            notice=notices.join_decision(turn.translator),
         )
     except DomainError as error:
         if error.reason == "request-decided":  # the buttons are stale: take them away
@@ -223,11 +228,8 @@ async def decide(turn: Turn, action: RequestCb) -> None:
     approved = request.status == "approved"
     outcome = t("request-approved" if approved else "request-rejected")
     await turn.show(Screen(f"{request_text(t, request)}\n\n{outcome}", replace=True))
-    if applicant is not None:
-        key = "join-approved" if approved else "join-rejected"
-        await turn.chat.send_to(applicant, Screen(turn.translator.get(applicant.locale, key)))
-        if approved:
-            await turn.chat.refresh_commands(applicant)
+    if applicant is not None and approved:
+        await turn.chat.refresh_commands(applicant)
 
 
 # -- invites ---------------------------------------------------------------------------------

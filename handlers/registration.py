@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import notices
 from bot.conversation.actions import (
     ConfirmJoinCb,
     ConsentCb,
@@ -10,14 +11,14 @@ from bot.conversation.actions import (
     RoleCb,
     SchoolCb,
 )
-from bot.conversation.buttons import consent_rows, municipality_rows, request_rows, role_rows
+from bot.conversation.buttons import consent_rows, municipality_rows, role_rows
 from bot.conversation.routes import Routes, State, StateGroup
 from bot.conversation.screens import Screen
 from bot.conversation.turn import Turn
 from bot.services import directory, registration
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.registration import SCHOOL_ROLES
-from bot.views import error_text, join_card, request_text
+from bot.views import error_text, join_card
 from handlers.menu import main_menu_screen
 from handlers.shared import offer_schools
 from storage.models import Channel, Role
@@ -235,6 +236,7 @@ async def confirmed(turn: Turn, action: ConfirmJoinCb) -> None:
             school_id=data.get("school_id"),
             as_admin=bool(data.get("admin")),
             admin_ids=turn.settings.admin_ids,
+            notice=notices.join_request(turn.translator),
         )
     except DomainError as error:
         await state.clear()
@@ -244,13 +246,6 @@ async def confirmed(turn: Turn, action: ConfirmJoinCb) -> None:
     await state.clear()
     if joined.request is not None:
         await turn.say(t("join-request-sent"))
-        # Every coordinator who may decide it gets the request with Approve / Reject.
-        for decider in joined.deciders:
-            their = turn.translator.for_locale(decider.locale)
-            screen = Screen(
-                request_text(their, joined.request), request_rows(their, joined.request.id)
-            )
-            await turn.chat.send_to(decider, screen)
         return
     await turn.say(t("join-done"))
     await turn.show(main_menu_screen(participant, t))

@@ -72,6 +72,18 @@ def rows_of(buttons: Sequence[Sequence[Button]]) -> list[list[Press]]:
     return [[(button.text, button.data) for button in row] for row in buttons]
 
 
+def buttons_of(rows: Rows) -> list[list[Button]]:
+    """Rows of a screen as an outbox payload's buttons, their actions packed (the inverse
+    of `rows_of`). The outbox keeps no address buttons."""
+
+    def packed(what: Action | str | Link) -> str:
+        if isinstance(what, Link):
+            raise TypeError("an outbox message cannot carry a link button")
+        return what if isinstance(what, str) else what.pack()
+
+    return [[Button(label, packed(what)) for label, what in row] for row in rows]
+
+
 def screen_of(payload: Payload) -> Screen:
     """An outbox payload as a screen (its buttons are stored packed, its file by its
     Telegram reference)."""

@@ -9,15 +9,16 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import audit, directory, participants
+from bot.services import audit, delivery, directory, participants
 from bot.services.access import Action, can, can_everywhere
+from bot.services.delivery import Outgoing, Payload
 from bot.services.errors import AccessDenied, DomainError, NotFound
 from storage.models import (
     Channel,
@@ -37,6 +38,14 @@ INVITE_TTL = timedelta(days=14)
 SCHOOL_ROLES = (Role.DIRECTOR, Role.CURATOR)
 # The roles that decide and manage (with a command menu of their own, bot/telegram/commands.py).
 COORDINATOR_ROLES = (Role.MUNICIPAL_COORDINATOR, Role.REGIONAL_COORDINATOR, Role.ADMIN)
+
+
+# The messages to other people, one per recipient in their language: built by the views
+# (bot.notices) and passed in, so this module makes no text while they commit with the change.
+# The request to a coordinator who decides it; the decision to the applicant.
+RequestNotice = Callable[[JoinRequest, Participant], Payload]
+# The revocation to the person whose role was taken.
+RevokeNotice = Callable[[Participant], Payload]
 
 
 def has_own_menu(participant: Participant) -> bool:
@@ -357,11 +366,10 @@ async def join_card_places(
 
 @dataclass(frozen=True)
 class Joined:
-    """How a confirmed card ended: registered at once (no request), or a request sent,
-    with the coordinators who are to decide it."""
+    """How a confirmed card ended: registered at once (no request), or a request sent
+    (queued to the coordinators who are to decide it)."""
 
     request: JoinRequest | None = None
-    deciders: Sequence[Participant] = ()
 
 
 async def finish_joining(
@@ -374,10 +382,11 @@ async def finish_joining(
     school_id: int | None,
     as_admin: bool,
     admin_ids: Sequence[int],
+    notice: RequestNotice,
 ) -> Joined:
     """The person confirmed their card: an admin from the settings or a code's holder
-    joins at once, anyone else asks the coordinators. A refusal (DomainError) leaves
-    nothing of the attempt behind."""
+    joins at once, anyone else asks the coordinators (`notice`, see `request_to_join`).
+    A refusal (DomainError) leaves nothing of the attempt behind."""
     try:
         if as_admin:
             await join_as_admin(session, participant, full_name, admin_ids)
@@ -386,9 +395,10 @@ async def finish_joining(
         else:
             if school_id is None:
                 raise AccessDenied()
-            sent = await request_to_join(session, participant, school_id, role, full_name)
-            request = await join_request(session, sent.id)
-            return Joined(request, await deciders(session, request))
+            request = await request_to_join(
+                session, participant, school_id, role, full_name, notice=notice
+            )
+            return Joined(request)
     except DomainError:
         await session.rollback()
         raise
@@ -404,7 +414,11 @@ async def request_to_join(
     school_id: int,
     role: Role,
     full_name: str,
+    *,
+    notice: RequestNotice,
 ) -> JoinRequest:
+    """The request, and its `notice` (with the buttons to decide it) queued to each of its
+    deciders, in one commit: a crash or an outage after it loses no coordinator's copy."""
     _must_be_new(participant)
     if role not in SCHOOL_ROLES:
         raise AccessDenied()
@@ -421,8 +435,11 @@ async def request_to_join(
         full_name=clean_full_name(full_name),
     )
     session.add(request)
+    await session.flush()  # its id, for the buttons and the outbox reference
+    await session.refresh(request)  # its school, for the notice
+    outgoing = [Outgoing(p, notice(request, p)) for p in await deciders(session, request)]
+    await delivery.queue(session, "join-request", f"request:{request.id}", outgoing)
     await session.commit()
-    await session.refresh(request)
     return request
 
 
@@ -453,9 +470,15 @@ async def pending_requests(
 
 
 async def decide(
-    session: AsyncSession, actor: Participant, request_id: int, approve: bool
+    session: AsyncSession,
+    actor: Participant,
+    request_id: int,
+    approve: bool,
+    *,
+    notice: RequestNotice,
 ) -> tuple[JoinRequest, Participant | None]:
-    """Approves or rejects a pending request; the applicant (None if they left the bot)."""
+    """Approves or rejects a pending request, the applicant's `notice` of the decision
+    queued in the same commit; the applicant (None if they left the bot)."""
     people = PeopleRepository(session)
     request = await join_request(session, request_id)
     if not can(actor, Action.DECIDE_REQUEST, municipality_id=request.school.municipality_id):
@@ -480,6 +503,9 @@ async def decide(
     else:
         request.status = RequestStatus.REJECTED
         audit.record(session, actor, "request.rejected", f"request:{request.id}")
+    if applicant is not None:
+        told = [Outgoing(applicant, notice(request, applicant))]
+        await delivery.queue(session, "join-decision", f"request:{request.id}", told)
     await session.commit()
     return request, applicant
 
@@ -538,15 +564,22 @@ async def coordinators(session: AsyncSession) -> Sequence[Participant]:
     return await PeopleRepository(session).holding(COORDINATOR_ROLES)
 
 
-async def revoke(session: AsyncSession, actor: Participant, participant_id: int) -> Participant:
-    """Takes a person's role and schools away; they keep nothing but their Telegram id."""
+async def revoke(
+    session: AsyncSession, actor: Participant, participant_id: int, *, notice: RevokeNotice
+) -> Participant:
+    """Takes a person's role and schools away; they keep nothing but their Telegram id.
+    Their `notice` is queued in the same commit."""
     people = PeopleRepository(session)
     target = await people.participant(participant_id)
-    if target is None or not target.is_registered or target.role is None:
+    if target is None or target.registered_at is None or target.role is None:
         raise NotFound("participant-unknown")
     if target.id not in await may_manage(session, actor, Action.REVOKE, [target]):
         raise AccessDenied()
     audit.record(session, actor, "role.revoked", f"participant:{target.id}", role=str(target.role))
+    # One notice per grant taken away: the grant's time tells a later revocation (after a
+    # new grant) from a repeat of this one.
+    reference = f"participant:{target.id}:{target.registered_at.isoformat()}"
+    await delivery.queue(session, "role-revoked", reference, [Outgoing(target, notice(target))])
     target.role = None
     target.registered_at = None
     target.municipality_id = None

@@ -49,7 +49,14 @@ from tests.support.fuzzing import (
     HostileUpdates,
     Pools,
 )
-from tests.support.people import SCHOOLS_CSV, load_schools, municipality_id, person, telegram_id
+from tests.support.people import (
+    REQUEST_NOTICE,
+    SCHOOLS_CSV,
+    load_schools,
+    municipality_id,
+    person,
+    telegram_id,
+)
 from tests.support.updates import TelegramUser
 
 SEED = int(os.environ.get("FUZZ_SEED", "13"))
@@ -98,7 +105,12 @@ async def world(session: AsyncSession) -> World:
     tosno = await municipality_id(session, "Тосненский")
     applicant = await person(session, None, name="Заявитель Тосно")
     request = await registration.request_to_join(
-        session, applicant, schools["47101"].id, Role.CURATOR, "Заявитель Тосно"
+        session,
+        applicant,
+        schools["47101"].id,
+        Role.CURATOR,
+        "Заявитель Тосно",
+        notice=REQUEST_NOTICE,
     )
     people = {
         "consented": await person(session, None),

@@ -37,7 +37,7 @@ from bot.services.audience import Audience
 from bot.services.delivery import Payload
 from storage.models import Attendance, Participant, Role
 from tests.bot.conftest import BotHarness
-from tests.support.people import load_schools, municipality_id, person, telegram_id
+from tests.support.people import REQUEST_NOTICE, load_schools, municipality_id, person, telegram_id
 from tests.support.updates import TelegramUser
 
 ACTORS = ("unregistered", "director", "curator", "municipal", "regional", "admin")
@@ -57,7 +57,12 @@ async def region(session: AsyncSession) -> Region:
     )
     applicant = await person(session, None)
     request = await registration.request_to_join(
-        session, applicant, schools["47101"].id, Role.CURATOR, "Заявитель Тосно"
+        session,
+        applicant,
+        schools["47101"].id,
+        Role.CURATOR,
+        "Заявитель Тосно",
+        notice=REQUEST_NOTICE,
     )
     people = {
         "unregistered": await person(session, None),

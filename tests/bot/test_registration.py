@@ -2,25 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from aiogram.exceptions import TelegramServerError
 from aiogram.methods import SendMessage
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversation.actions import (
     ConfirmJoinCb,
     ConsentCb,
     ForgetCb,
     MunicipalityCb,
+    PersonCb,
     RequestCb,
     RoleCb,
     SchoolCb,
 )
 from bot.i18n import Translator
 from bot.services import registration
-from storage.models import Account, Channel, JoinRequest, Participant, Role
+from scheduler.delivery import DeliveryLoop
+from storage.models import (
+    Account,
+    Channel,
+    JoinRequest,
+    OutboxMessage,
+    OutboxStatus,
+    Participant,
+    Role,
+)
+from storage.repositories.outbox import OutboxRepository
+from storage.types import utcnow
 from tests.bot.conftest import ADMIN_TELEGRAM_ID, BotHarness
-from tests.support.people import load_schools, municipality_id, person, telegram_id
+from tests.support.people import (
+    REQUEST_NOTICE,
+    load_schools,
+    municipality_id,
+    person,
+    telegram_id,
+)
 from tests.support.updates import TelegramUser
 
 NEWCOMER = TelegramUser(id=700, first_name="Ирина")
@@ -44,6 +69,222 @@ async def stored(session: AsyncSession, external_id: int) -> Participant | None:
         .where(Account.channel == Channel.TELEGRAM, Account.external_id == external_id)
         .execution_options(populate_existing=True)
     )
+
+
+async def deliver(
+    harness: BotHarness,
+    session_factory: async_sessionmaker[AsyncSession],
+    after: timedelta = timedelta(),
+) -> None:
+    """One round of the delivery loop, `after` from now (past the pause of a retry)."""
+    loop = DeliveryLoop(harness.bot, session_factory, rate=1000, clock=lambda: utcnow() + after)
+    await loop.drain_once()
+
+
+async def outbox(session: AsyncSession, kind: str) -> list[OutboxMessage]:
+    found = await session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.kind == kind)
+        .execution_options(populate_existing=True)
+    )
+    return list(found)
+
+
+def telegram_down_for(harness: BotHarness, user: TelegramUser) -> None:
+    """Every request to the user's chat fails with a 5xx until `telegram_up_for`."""
+    method = SendMessage(chat_id=user.id, text="-")
+    harness.session.down[user.id] = TelegramServerError(method, "Bad Gateway")
+
+
+def telegram_up_for(harness: BotHarness, user: TelegramUser) -> None:
+    del harness.session.down[user.id]
+
+
+async def through_an_outage(
+    harness: BotHarness,
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    user: TelegramUser,
+    kind: str,
+    since: int,
+) -> SendMessage:
+    """The message of `kind` to `user`, queued while Telegram was down for them: still
+    pending after a failed try, then sent once, when Telegram is back."""
+    assert harness.sent_to(user, since) == []
+    (row,) = await outbox(session, kind)
+    assert row.status == OutboxStatus.PENDING
+    await deliver(harness, session_factory)
+    (row,) = await outbox(session, kind)
+    assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
+    telegram_up_for(harness, user)
+    since = len(harness.session.requests)
+    await deliver(harness, session_factory, after=timedelta(minutes=1))
+    await deliver(harness, session_factory, after=timedelta(minutes=2))  # nothing left
+    (row,) = await outbox(session, kind)
+    assert row.status == OutboxStatus.SENT
+    (message,) = harness.sent_to(user, since)
+    return message
+
+
+async def up_to_the_card(harness: BotHarness, municipality: int, school: int) -> None:
+    """The newcomer asks to be a curator, up to the card to confirm."""
+    await harness.replies(NEWCOMER, "/start")
+    await harness.press(NEWCOMER, ConsentCb(accept=True))
+    await harness.press(NEWCOMER, MunicipalityCb(purpose="join", id=municipality))
+    await harness.send(NEWCOMER, "сош")
+    await harness.press(NEWCOMER, SchoolCb(purpose="join", id=school))
+    await harness.press(NEWCOMER, RoleCb(purpose="join", role=Role.CURATOR))
+    await harness.replies(NEWCOMER, "Петров Олег Иванович")
+
+
+class OutboxDown(Exception):
+    """The process dies (or the database fails) as the message is being queued."""
+
+
+@contextmanager
+def outbox_down(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    async def refuse(*_: Any) -> int:
+        raise OutboxDown()
+
+    with monkeypatch.context() as patched:
+        patched.setattr(OutboxRepository, "add_many", refuse)
+        yield
+
+
+async def test_a_join_request_is_kept_only_with_its_messages_to_the_coordinators(
+    harness: BotHarness, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    schools = await load_schools(session)
+    coordinator = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    await up_to_the_card(harness, await municipality_id(session, "Киришский"), schools["47002"].id)
+    with outbox_down(monkeypatch):
+        await harness.press(NEWCOMER, ConfirmJoinCb(ok=True))
+    assert await session.scalar(select(JoinRequest)) is None
+    # Confirmed again once the outbox answers: the request and its message at once.
+    await harness.press(NEWCOMER, ConfirmJoinCb(ok=True))
+    assert await session.scalar(select(JoinRequest)) is not None
+    (row,) = await outbox(session, "join-request")
+    assert row.participant_id == coordinator.id
+
+
+async def test_a_decision_is_kept_only_with_its_message_to_the_applicant(
+    harness: BotHarness, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    schools = await load_schools(session)
+    coordinator = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    applicant = await person(session, None)
+    request = await registration.request_to_join(
+        session, applicant, schools["47002"].id, Role.CURATOR, "Петров Олег", notice=REQUEST_NOTICE
+    )
+    approve = RequestCb(id=request.id, approve=True)
+    with outbox_down(monkeypatch):
+        await harness.press(user_of(coordinator), approve)
+    found = await stored(session, telegram_id(applicant))
+    assert found is not None
+    assert not found.is_registered
+    assert await outbox(session, "join-decision") == []
+    await harness.press(user_of(coordinator), approve)
+    found = await stored(session, telegram_id(applicant))
+    assert found is not None
+    assert found.role == Role.CURATOR
+    (row,) = await outbox(session, "join-decision")
+    assert row.participant_id == applicant.id
+
+
+async def test_a_revocation_is_kept_only_with_its_message_to_the_person(
+    harness: BotHarness, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    revoke = PersonCb(action="revoke-yes", id=director.id)
+    with outbox_down(monkeypatch):
+        await harness.press(user_of(regional), revoke)
+    found = await stored(session, telegram_id(director))
+    assert found is not None
+    assert found.role == Role.DIRECTOR
+    await harness.press(user_of(regional), revoke)
+    found = await stored(session, telegram_id(director))
+    assert found is not None
+    assert found.role is None
+    (row,) = await outbox(session, "role-revoked")
+    assert row.participant_id == director.id
+
+
+async def test_a_join_request_reaches_its_coordinator_after_a_telegram_outage(
+    harness: BotHarness,
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    translator: Translator,
+) -> None:
+    schools = await load_schools(session)
+    coordinator = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    kirishi = await municipality_id(session, "Киришский")
+    telegram_down_for(harness, user_of(coordinator))
+    await up_to_the_card(harness, kirishi, schools["47002"].id)
+    since = len(harness.session.requests)
+    await harness.press(NEWCOMER, ConfirmJoinCb(ok=True))
+    assert harness.sent_to(NEWCOMER, since)[0].text == translator.get("ru", "join-request-sent")
+
+    ask = await through_an_outage(
+        harness, session, session_factory, user_of(coordinator), "join-request", since
+    )
+    assert "Петров Олег Иванович" in str(ask.text)
+    assert buttons(ask) == [
+        translator.get("ru", "button-approve"),
+        translator.get("ru", "button-reject"),
+    ]
+    # Its buttons decide the request.
+    request = await session.scalar(select(JoinRequest))
+    assert request is not None
+    markup = ask.reply_markup
+    assert isinstance(markup, InlineKeyboardMarkup)
+    approve = markup.inline_keyboard[0][0].callback_data
+    assert approve == RequestCb(id=request.id, approve=True).pack()
+
+
+async def test_a_decision_reaches_the_applicant_after_a_telegram_outage(
+    harness: BotHarness,
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    translator: Translator,
+) -> None:
+    schools = await load_schools(session)
+    coordinator = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    applicant = await person(session, None)
+    request = await registration.request_to_join(
+        session, applicant, schools["47002"].id, Role.CURATOR, "Петров Олег", notice=REQUEST_NOTICE
+    )
+    telegram_down_for(harness, user_of(applicant))
+    since = len(harness.session.requests)
+    await harness.press(user_of(coordinator), RequestCb(id=request.id, approve=False))
+
+    told = await through_an_outage(
+        harness, session, session_factory, user_of(applicant), "join-decision", since
+    )
+    assert told.text == translator.get("ru", "join-rejected")
+
+
+async def test_a_revocation_reaches_its_person_after_a_telegram_outage(
+    harness: BotHarness,
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    translator: Translator,
+) -> None:
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    telegram_down_for(harness, user_of(director))
+    since = len(harness.session.requests)
+    await harness.press(user_of(regional), PersonCb(action="revoke-yes", id=director.id))
+    refreshed = await stored(session, telegram_id(director))
+    assert refreshed is not None
+    assert refreshed.role is None
+
+    told = await through_an_outage(
+        harness, session, session_factory, user_of(director), "role-revoked", since
+    )
+    assert told.text == translator.get("ru", "revoke-notice")
 
 
 async def test_a_director_joins_with_a_deep_link(
@@ -102,7 +343,10 @@ async def test_declining_consent_stores_nothing(
 
 
 async def test_a_curator_joins_without_a_code_and_is_approved(
-    harness: BotHarness, session: AsyncSession, translator: Translator
+    harness: BotHarness,
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    translator: Translator,
 ) -> None:
     schools = await load_schools(session)
     coordinator = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
@@ -133,6 +377,7 @@ async def test_a_curator_joins_without_a_code_and_is_approved(
     since = len(harness.session.requests)
     await harness.press(NEWCOMER, ConfirmJoinCb(ok=True))
     assert harness.sent_to(NEWCOMER, since)[0].text == translator.get("ru", "join-request-sent")
+    await deliver(harness, session_factory)  # the request goes through the outbox
     (ask,) = harness.sent_to(user_of(coordinator), since)
     assert "Петров Олег Иванович" in str(ask.text)
     assert "Будогощская" in str(ask.text)
@@ -141,7 +386,9 @@ async def test_a_curator_joins_without_a_code_and_is_approved(
     assert request is not None
     since = len(harness.session.requests)
     await harness.press(user_of(coordinator), RequestCb(id=request.id, approve=True))
-    assert harness.sent_to(NEWCOMER, since)[0].text == translator.get("ru", "join-approved")
+    await deliver(harness, session_factory)
+    (told,) = harness.sent_to(NEWCOMER, since)
+    assert told.text == translator.get("ru", "join-approved")
     participant = await stored(session, NEWCOMER.id)
     assert participant is not None
     assert participant.role == Role.CURATOR

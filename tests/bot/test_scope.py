@@ -20,7 +20,7 @@ from bot.services.delivery import Payload
 from storage.models import Participant, Role, School
 from storage.repositories.people import PeopleRepository
 from tests.bot.conftest import BotHarness
-from tests.support.people import load_schools, person, telegram_id
+from tests.support.people import REVOKE_NOTICE, load_schools, person, telegram_id
 from tests.support.updates import TelegramUser
 
 
@@ -150,7 +150,7 @@ async def test_a_revoked_persons_acknowledgement_does_not_count(
         == []
     )
     for someone in (early, late):
-        await registration.revoke(session, regional, someone.id)
+        await registration.revoke(session, regional, someone.id, notice=REVOKE_NOTICE)
 
     # Pressed after the revocation: refused.
     denied = [translator.get("ru", "error-access-denied")]

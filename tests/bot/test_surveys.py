@@ -22,7 +22,7 @@ from bot.settings import PROJECT_ROOT
 from bot.views import format_when
 from storage.models import Assignment, OutboxMessage, ResponseStatus, Role, SurveyResponse
 from tests.bot.conftest import BotHarness
-from tests.support.people import load_schools, person, telegram_id
+from tests.support.people import REVOKE_NOTICE, load_schools, person, telegram_id
 from tests.support.updates import TelegramUser
 
 DEFINITION = load_definition(PROJECT_ROOT / "data/surveys/engagement_directors.yaml")
@@ -390,7 +390,7 @@ async def test_a_revoked_director_can_no_longer_answer_for_the_school(
     await harness.press(
         user, SurveyCb(action="edit", response=response.id, q=q("webinars_attended"))
     )
-    await registration.revoke(session, regional, director.id)
+    await registration.revoke(session, regional, director.id, notice=REVOKE_NOTICE)
     before = await surveys.answers(session, await fresh(session, response.id))
     refusal = t("error-survey-not-holder")
 
@@ -433,7 +433,7 @@ async def test_the_next_director_continues_the_schools_response(
     if leaves == "forget":
         await registration.forget(session, first)
     else:
-        await registration.revoke(session, regional, first.id)
+        await registration.revoke(session, regional, first.id, notice=REVOKE_NOTICE)
 
     second = await person(session, Role.DIRECTOR, schools=[schools["47001"]], name="Новый Дир")
     user = TelegramUser(id=telegram_id(second))
@@ -484,7 +484,7 @@ async def test_a_submitted_response_stays_with_its_author(
     for question, value in COMPLETE:
         await surveys.record(session, first, response.id, question, value, now, skip=value is None)
     await surveys.submit(session, first, response.id, now)
-    await registration.revoke(session, regional, first.id)
+    await registration.revoke(session, regional, first.id, notice=REVOKE_NOTICE)
 
     second = await person(session, Role.DIRECTOR, schools=[schools["47001"]], name="Новый Дир")
     user = TelegramUser(id=telegram_id(second))

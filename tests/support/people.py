@@ -6,6 +6,8 @@ import itertools
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import notices
+from bot.i18n import Translator
 from bot.services import participants, registration, school_import
 from bot.services.directory import matcher
 from storage.models import Account, Channel, Participant, Role, School
@@ -18,6 +20,12 @@ SCHOOLS_CSV = """Код;Муниципалитет;Полное наименов
 """
 
 _telegram_ids = itertools.count(10_000)
+
+# The registration messages to other people, as the bot words them, for calls to the
+# services that set a scene up.
+REQUEST_NOTICE = notices.join_request(Translator("ru"))
+DECISION_NOTICE = notices.join_decision(Translator("ru"))
+REVOKE_NOTICE = notices.role_revoked(Translator("ru"))
 
 
 def telegram_id(participant: Participant) -> int:

@@ -26,6 +26,8 @@ class RecordingSession(BaseSession):
         super().__init__()
         self.requests: list[TelegramMethod[Any]] = []
         self.failures: list[tuple[type[TelegramMethod[Any]], Exception]] = []
+        # Chats whose every request fails with the error while Telegram is down for them.
+        self.down: dict[int, Exception] = {}
         self._message_ids = itertools.count(5000)
         self.files: dict[str, bytes] = {}  # file_id: content, for bot.download()
 
@@ -40,6 +42,9 @@ class RecordingSession(BaseSession):
             if isinstance(method, failure[0]):
                 self.failures.remove(failure)
                 raise failure[1]
+        chat_id = getattr(method, "chat_id", None)
+        if isinstance(chat_id, int) and chat_id in self.down:
+            raise self.down[chat_id]
         returning = method.__returning__
         if returning is Message:
             params = method.model_dump()

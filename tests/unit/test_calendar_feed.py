@@ -19,7 +19,7 @@ from bot.services.audience import Audience
 from bot.services.errors import AccessDenied
 from bot.settings import Settings, load_settings
 from storage.models import Event, Role
-from tests.support.people import load_schools, municipality_id, on_telegram, person
+from tests.support.people import REVOKE_NOTICE, load_schools, municipality_id, on_telegram, person
 
 
 @pytest.fixture
@@ -125,7 +125,7 @@ async def test_the_feed_ends_when_the_person_loses_their_role(
     token = await events.feed_token(session, director)
     assert await status(client, token) == 200
     regional = await person(session, Role.REGIONAL_COORDINATOR)
-    await registration.revoke(session, regional, director.id)
+    await registration.revoke(session, regional, director.id, notice=REVOKE_NOTICE)
     assert await status(client, token) == 404
 
 

@@ -18,7 +18,14 @@ from storage.models import (
     RequestStatus,
     Role,
 )
-from tests.support.people import load_schools, municipality_id, person
+from tests.support.people import (
+    DECISION_NOTICE,
+    REQUEST_NOTICE,
+    REVOKE_NOTICE,
+    load_schools,
+    municipality_id,
+    person,
+)
 
 
 async def newcomer(session: AsyncSession, telegram_id: int) -> Participant:
@@ -238,11 +245,16 @@ async def test_a_request_without_a_code_is_decided_by_the_right_coordinator(
     applicant = await newcomer(session, 20)
 
     request = await registration.request_to_join(
-        session, applicant, schools["47002"].id, Role.CURATOR, "Петров Олег"
+        session, applicant, schools["47002"].id, Role.CURATOR, "Петров Олег", notice=REQUEST_NOTICE
     )
     with pytest.raises(DomainError, match="request-pending"):
         await registration.request_to_join(
-            session, applicant, schools["47001"].id, Role.CURATOR, "Петров Олег"
+            session,
+            applicant,
+            schools["47001"].id,
+            Role.CURATOR,
+            "Петров Олег",
+            notice=REQUEST_NOTICE,
         )
     with pytest.raises(AccessDenied):  # nobody asks to become a coordinator
         await registration.request_to_join(
@@ -251,6 +263,7 @@ async def test_a_request_without_a_code_is_decided_by_the_right_coordinator(
             schools["47001"].id,
             Role.MUNICIPAL_COORDINATOR,
             "Хитрый Человек",
+            notice=REQUEST_NOTICE,
         )
     deciders = await registration.deciders(session, request)
     assert {p.id for p in deciders} == {kirishi_coordinator.id, regional.id}
@@ -260,14 +273,20 @@ async def test_a_request_without_a_code_is_decided_by_the_right_coordinator(
     assert [r.id for r in pending] == [request.id]
 
     with pytest.raises(AccessDenied):  # the coordinator of another municipality
-        await registration.decide(session, tosno_coordinator, request.id, approve=True)
-    decided, who = await registration.decide(session, kirishi_coordinator, request.id, approve=True)
+        await registration.decide(
+            session, tosno_coordinator, request.id, approve=True, notice=DECISION_NOTICE
+        )
+    decided, who = await registration.decide(
+        session, kirishi_coordinator, request.id, approve=True, notice=DECISION_NOTICE
+    )
     assert decided.status == RequestStatus.APPROVED
     assert who is not None
     assert who.role == Role.CURATOR
     assert [s.code for s in (await registration.profile(session, who)).schools] == ["47002"]
     with pytest.raises(DomainError, match="request-decided"):
-        await registration.decide(session, regional, request.id, approve=False)
+        await registration.decide(
+            session, regional, request.id, approve=False, notice=DECISION_NOTICE
+        )
 
 
 async def test_a_rejected_request_grants_nothing(session: AsyncSession) -> None:
@@ -275,9 +294,16 @@ async def test_a_rejected_request_grants_nothing(session: AsyncSession) -> None:
     regional = await person(session, Role.REGIONAL_COORDINATOR)
     applicant = await newcomer(session, 30)
     request = await registration.request_to_join(
-        session, applicant, schools["47101"].id, Role.DIRECTOR, "Смирнов Андрей"
+        session,
+        applicant,
+        schools["47101"].id,
+        Role.DIRECTOR,
+        "Смирнов Андрей",
+        notice=REQUEST_NOTICE,
     )
-    decided, who = await registration.decide(session, regional, request.id, approve=False)
+    decided, who = await registration.decide(
+        session, regional, request.id, approve=False, notice=DECISION_NOTICE
+    )
     assert decided.status == RequestStatus.REJECTED
     assert who is not None
     assert not who.is_registered
@@ -304,10 +330,10 @@ async def test_revoke_and_assign_respect_scope(session: AsyncSession) -> None:
     assert sorted(codes) == ["47001", "47002"]
 
     with pytest.raises(AccessDenied):
-        await registration.revoke(session, other_municipal, curator.id)
+        await registration.revoke(session, other_municipal, curator.id, notice=REVOKE_NOTICE)
     with pytest.raises(AccessDenied):  # a municipal coordinator cannot revoke their peer
-        await registration.revoke(session, municipal, other_municipal.id)
-    revoked = await registration.revoke(session, municipal, curator.id)
+        await registration.revoke(session, municipal, other_municipal.id, notice=REVOKE_NOTICE)
+    revoked = await registration.revoke(session, municipal, curator.id, notice=REVOKE_NOTICE)
     assert not revoked.is_registered
     assert (
         await session.scalar(
@@ -328,7 +354,7 @@ async def test_forget_deletes_the_person_and_keeps_an_anonymous_audit_trail(
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
     applicant = await newcomer(session, 50)
     await registration.request_to_join(
-        session, applicant, schools["47002"].id, Role.CURATOR, "Петров Олег"
+        session, applicant, schools["47002"].id, Role.CURATOR, "Петров Олег", notice=REQUEST_NOTICE
     )
     director_id = director.id
     await registration.forget(session, director)

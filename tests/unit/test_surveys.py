@@ -21,7 +21,7 @@ from bot.services.survey_definitions import load_definition
 from bot.services.survey_engine import AnswerError
 from bot.settings import PROJECT_ROOT
 from storage.models import Participant, ResponseStatus, Role, SurveyAnswer, SurveyResponse
-from tests.support.people import load_schools, person
+from tests.support.people import REVOKE_NOTICE, load_schools, person
 
 DIRECTORS = load_definition(PROJECT_ROOT / "data/surveys/engagement_directors.yaml")
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -211,8 +211,8 @@ async def test_a_schools_response_is_handed_over_to_its_next_director(
     ]:
         await surveys.record(session, done, answered.id, question, value, now, skip=value is None)
     await surveys.submit(session, done, answered.id, now)
-    await registration.revoke(session, regional, first.id)
-    await registration.revoke(session, regional, done.id)
+    await registration.revoke(session, regional, first.id, notice=REVOKE_NOTICE)
+    await registration.revoke(session, regional, done.id, notice=REVOKE_NOTICE)
     with pytest.raises(DomainError, match="survey-not-holder"):
         await surveys.record(session, first, response.id, "webinars_attended", 3, now)
 
