@@ -68,11 +68,6 @@ class Chat(Protocol):
 
     async def download(self, file: IncomingFile) -> bytes: ...
 
-    async def send_to(self, participant: Participant, screen: Screen) -> None:
-        """A message to someone else at once (not through the outbox). Not delivered (they
-        blocked the bot, the messenger refused): logged, not raised, as what the step did
-        for the person in this chat stands."""
-
     async def link_to_start(self, payload: str) -> str:
         """The address that opens the bot with `payload` (an invite)."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 
 from aiohttp import FormData
 from maxapi import Bot
@@ -173,8 +172,8 @@ async def set_menu(bot: Bot, translator: Translator) -> None:
 class MaxChat:
     """The conversation's `Chat` over maxapi, for the person `user_id`: `pressed` is the
     message whose button was pressed and `callback_id` the press, answered by `answer()`
-    once the step has succeeded (with the toast it asked for). `account_of` finds someone
-    else's MAX user id (None: they are not on MAX)."""
+    once the step has succeeded (with the toast it asked for). Messages to other people go
+    through the outbox, never through a chat."""
 
     def __init__(
         self,
@@ -184,14 +183,12 @@ class MaxChat:
         *,
         pressed: Message | None = None,
         callback_id: str | None = None,
-        account_of: Callable[[Participant], int | None] = lambda _: None,
     ) -> None:
         self.bot = bot
         self.user_id = user_id
         self._translator = translator
         self._pressed = pressed
         self._callback_id = callback_id
-        self._account_of = account_of
         self._notification: str | None = None
 
     async def show(self, screen: Screen) -> Shown:
@@ -242,16 +239,6 @@ class MaxChat:
                 if len(content) > DOWNLOAD_LIMIT:  # the declared size is the sender's word
                     raise FileTooLarge(file.name)
         return bytes(content)
-
-    async def send_to(self, participant: Participant, screen: Screen) -> None:
-        user_id = self._account_of(participant)
-        if user_id is None:
-            logger.info("Participant %s has no MAX account", participant.id)
-            return
-        try:
-            await send_screen(self.bot, user_id, screen)
-        except MaxError as error:  # blocked the bot, chat gone: the step's work stands
-            logger.info("Message to participant %s not delivered: %s", participant.id, error)
 
     async def link_to_start(self, payload: str) -> str:
         if self.bot.me is None:

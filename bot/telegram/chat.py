@@ -22,7 +22,7 @@ from bot.conversation.screens import Attachment, Link, Rows, Screen, Upload
 from bot.conversation.turn import IncomingFile, Shown
 from bot.i18n import Translator
 from bot.telegram.commands import drop_commands, show_commands
-from storage.models import Channel, Participant
+from storage.models import Participant
 
 logger = logging.getLogger(__name__)
 CAPTION_LIMIT = 1024  # characters of a document's or photo's caption
@@ -150,16 +150,6 @@ class TelegramChat:
         buffer = await self.bot.download(file.reference)
         assert buffer is not None
         return buffer.read()
-
-    async def send_to(self, participant: Participant, screen: Screen) -> None:
-        try:
-            chat_id = participant.external_id(Channel.TELEGRAM)
-            if chat_id is None:  # not on Telegram: nothing this chat can do
-                logger.info("Participant %s has no Telegram account", participant.id)
-                return
-            await send_screen(self.bot, chat_id, screen)
-        except TelegramAPIError as error:  # blocked the bot, chat gone: the step's work stands
-            logger.info("Message to participant %s not delivered: %s", participant.id, error)
 
     async def link_to_start(self, payload: str) -> str:
         me = await self.bot.me()
