@@ -503,6 +503,9 @@ async def decide(
     else:
         request.status = RequestStatus.REJECTED
         audit.record(session, actor, "request.rejected", f"request:{request.id}")
+    # The request's copies still waiting for other coordinators (an outage kept them) would
+    # only say it was decided: dropped with the decision.
+    await delivery.withdraw(session, "join-request", f"request:{request.id}", exact=True)
     if applicant is not None:
         told = [Outgoing(applicant, notice(request, applicant))]
         await delivery.queue(session, "join-decision", f"request:{request.id}", told)

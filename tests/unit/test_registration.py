@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import participants, registration
@@ -14,6 +14,8 @@ from storage.models import (
     Channel,
     Invite,
     JoinRequest,
+    OutboxMessage,
+    OutboxStatus,
     Participant,
     RequestStatus,
     Role,
@@ -398,3 +400,43 @@ async def test_invites_can_be_listed_and_revoked_and_schools_archived(
     ]
     with pytest.raises(DomainError, match="unknown-school"):
         await directory.archive_school(session, None, "47002")
+
+
+async def test_a_decided_request_is_no_longer_brought_to_the_other_coordinators(
+    session: AsyncSession,
+) -> None:
+    """The request waits in the outbox for a coordinator Telegram could not reach while
+    another decided it: once decided, their copy is not sent (its buttons would only say
+    «request-decided»); the copy already delivered stays as it is."""
+    schools = await load_schools(session)
+    coordinator = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    regional = await person(session, Role.REGIONAL_COORDINATOR)
+    request = await registration.request_to_join(
+        session,
+        await newcomer(session, 40),
+        schools["47002"].id,
+        Role.CURATOR,
+        "Петров Олег",
+        notice=REQUEST_NOTICE,
+    )
+
+    def copies() -> Select[int, OutboxStatus]:
+        return select(OutboxMessage.participant_id, OutboxMessage.status).where(
+            OutboxMessage.kind == "join-request"
+        )
+
+    assert {tuple(row) for row in await session.execute(copies())} == {
+        (coordinator.id, OutboxStatus.PENDING),
+        (regional.id, OutboxStatus.PENDING),
+    }
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.kind == "join-request", OutboxMessage.participant_id == regional.id)
+        .values(status=OutboxStatus.SENT)
+    )
+    await session.commit()
+    await registration.decide(session, regional, request.id, approve=True, notice=DECISION_NOTICE)
+    assert {tuple(row) for row in await session.execute(copies())} == {
+        (coordinator.id, OutboxStatus.DROPPED),
+        (regional.id, OutboxStatus.SENT),
+    }
