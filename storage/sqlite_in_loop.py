@@ -12,6 +12,9 @@ repository's 2-core CI machine, 2026-12-02, each figure beside the echo bot of t
 - in the loop: p50 13-16 ms, p99 85-223 ms at an offered 100 answers/s, saturation 0.37-0.42
   of the echo bot;
 - aiosqlite as shipped: saturation at 83 answers/s, p99 3.6 s at an offered 100/s.
+Again on 2026-12-03, back to back on a slower day (echo bot 437-505/s): in the loop 174
+answers/s (0.40 of the echo bot), p99 256 ms at 100/s; `SQLITE_IN_LOOP=false` 119/s (0.23)
+and at 100/s it fell behind: p50 3.1 s, p99 5.6 s, 97 arrivals turned away.
 Nothing public serves instead: SQLAlchemy's events and pool options cannot move aiosqlite's
 calls out of its thread, and fewer statements per answer were already made.
 
