@@ -497,14 +497,15 @@ def fill(
     ]
     db.executemany(
         "INSERT INTO participants (id, locale, created_at, full_name, "
-        "role, municipality_id, consent_at, registered_at, unreachable_at, "
-        "digest_enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(row[0], *row[2:]) for row in people],
+        "role, municipality_id, consent_at, registered_at, "
+        "digest_enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(row[0], *row[2:9], row[10]) for row in people],
     )
+    # A person's reachability is their account's (row[9]: when it refused delivery).
     db.executemany(
-        "INSERT INTO accounts (participant_id, channel, external_id, created_at) "
-        "VALUES (?, 'telegram', ?, ?)",
-        [(row[0], row[1], row[3]) for row in people],
+        "INSERT INTO accounts (participant_id, channel, external_id, created_at, "
+        "unreachable_at) VALUES (?, 'telegram', ?, ?, ?)",
+        [(row[0], row[1], row[3], row[9]) for row in people],
     )
     shuffled = school_ids[:]
     rng.shuffle(shuffled)

@@ -97,9 +97,6 @@ class Participant(Base):
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # The messenger answered 403: the person blocked the bot; nothing more is sent to
-    # them. Kept on the person while Telegram is their only channel (see Account).
-    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # The secret in the person's calendar feed address (/calendar/<token>.ics); None until
     # asked for, and again after «Отозвать ссылку». Kept as it is, not hashed: /schedule
@@ -133,6 +130,21 @@ class Participant(Base):
         through (today every account is Telegram's)."""
         return self.accounts[0] if self.accounts else None
 
+    @property
+    def reachable_contact(self) -> Account | None:
+        """Where the outbox sends to the person: their contact if it is reachable, else
+        another account that is; None when they blocked the bot on every messenger."""
+        contact = self.contact
+        if contact is not None and contact.unreachable_at is None:
+            return contact
+        return next((a for a in self.accounts if a.unreachable_at is None), None)
+
+    @property
+    def is_unreachable(self) -> bool:
+        """Every account of theirs refuses delivery: the bot cannot write to them at all
+        (what the reports and status views show)."""
+        return bool(self.accounts) and all(a.unreachable_at is not None for a in self.accounts)
+
 
 class Account(Base):
     """A person's account on one messenger: how updates find them and messages reach them."""
@@ -148,6 +160,9 @@ class Account(Base):
     # Telegram's user id (also the id of the private chat with them), MAX's user id.
     external_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The messenger answered 403 here: the person blocked the bot on it. Nothing more is
+    # sent to this account (their others still get messages) until they write from it.
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     participant: Mapped[Participant] = relationship(back_populates="accounts")
 
@@ -391,9 +406,13 @@ class Broadcast(Base):
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     send_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[BroadcastStatus] = mapped_column(String(16), default=BroadcastStatus.SCHEDULED)
-    # The author's progress message, edited as deliveries happen.
+    # The author's progress message, edited as deliveries happen: the messenger it is
+    # on, its chat and number there, and MAX's string id of it («mid.…», which MAX's
+    # edits take; None on Telegram).
+    progress_channel: Mapped[Channel | None] = mapped_column(String(16))
     progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_reference: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

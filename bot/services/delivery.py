@@ -27,7 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from storage.models import OutboxMessage, OutboxStatus, Participant
+from storage.models import Channel, OutboxMessage, OutboxStatus, Participant
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.people import PeopleRepository
 from storage.types import utcnow
@@ -123,17 +123,18 @@ async def queue(
     due_at: datetime | None = None,
     expires_at: datetime | None = None,
 ) -> int:
-    """Adds messages in one statement (skipping unreachable people, people without an
-    account, and those who already have this (kind, reference)) to the session's
+    """Adds messages in one statement (skipping people none of whose accounts is
+    reachable, and those who already have this (kind, reference)) to the session's
     transaction, without committing: the change that causes them commits with them, so
-    neither is kept without the other. Each goes to the person's contact account (its
-    channel and chat). Returns how many are new; the delivery loop is woken once they are
-    committed."""
+    neither is kept without the other. Each goes to the person's reachable contact
+    (`Participant.reachable_contact`: its channel and chat), so someone who blocked the
+    bot on one messenger still gets it on another. Returns how many are new; the
+    delivery loop is woken once they are committed."""
     due = due_at or utcnow()
     rows: list[dict[str, Any]] = []
     for message in messages:
-        contact = message.participant.contact
-        if contact is None or message.participant.unreachable_at is not None:
+        contact = message.participant.reachable_contact
+        if contact is None:
             continue
         rows.append(
             {
@@ -194,12 +195,24 @@ class Due:
     expired: list[OutboxMessage] = field(default_factory=list)
 
 
-async def due(session: AsyncSession, now: datetime, limit: int, skip: Set[int]) -> Due:
+async def due(
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    skip: Set[int],
+    *,
+    channels: Sequence[Channel] | None = None,
+    other_than: Sequence[Channel] = (),
+) -> Due:
     """Up to `limit` due rows not in `skip` (those the loop holds already), left pending:
-    each is claimed only when its turn to go out has come. The expired ones are dropped."""
+    each is claimed only when its turn to go out has come. The expired ones are dropped.
+    `channels`: only rows going out on these; `other_than`: only rows on none of these
+    (the loop reads each messenger's rows apart, so that one's backlog never holds up
+    another's)."""
     repository = OutboxRepository(session)
     found = Due()
-    for row in await repository.due(now, limit + len(skip)):
+    rows = await repository.due(now, limit + len(skip), channels=channels, other_than=other_than)
+    for row in rows:
         if row.id in skip:
             continue
         target = found.expired if row.expires_at and row.expires_at <= now else found.ready
@@ -232,6 +245,15 @@ class Outcome:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """What a failed send comes to, as its messenger's sender tells it: the outcome, and
+    how long that messenger's rate limiter holds every send back (a 429)."""
+
+    outcome: Outcome
+    pause: float = 0.0
+
+
 def retry_or_fail(row: OutboxMessage, error: str, now: datetime, policy: RetryPolicy) -> Outcome:
     """A server or network error: pending again after the policy's pause, or failed for
     good once its window is spent."""
@@ -250,7 +272,7 @@ def given_up(row: OutboxMessage, status: OutboxStatus, error: str) -> Outcome:
 
 
 def retry_after(row: OutboxMessage, error: str, due_at: datetime) -> Outcome:
-    """Telegram asked to wait (429): pending until then, no try counted."""
+    """The messenger asked to wait (429): pending until then, no try counted."""
     return Outcome(
         row.id, row.participant_id, OutboxStatus.PENDING, row.attempts, due_at, error=error[:500]
     )
@@ -260,8 +282,9 @@ async def record_and_claim(
     session: AsyncSession, outcomes: Sequence[Outcome], claim: Sequence[int], now: datetime
 ) -> set[int]:
     """Writes the outcomes that came back and claims the rows about to go out, in one
-    transaction; which of `claim` were still pending (the rest were withdrawn). People who
-    blocked the bot (403) become unreachable, so nothing more is queued for them."""
+    transaction; which of `claim` were still pending (the rest were withdrawn). The
+    account a message was refused on (403: the person blocked the bot there) becomes
+    unreachable, so nothing more is queued for it; their other accounts are untouched."""
     repository = OutboxRepository(session)
     if outcomes:
         await repository.update_many(
@@ -278,7 +301,7 @@ async def record_and_claim(
                 for o in outcomes
             ]
         )
-        blocked = [o.participant_id for o in outcomes if o.status == OutboxStatus.BLOCKED]
+        blocked = [o.row_id for o in outcomes if o.status == OutboxStatus.BLOCKED]
         await PeopleRepository(session).mark_unreachable(blocked, now)
     claimed = await repository.claim(claim)
     await session.commit()

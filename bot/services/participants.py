@@ -19,15 +19,18 @@ async def current(
 ) -> Participant:
     """The participant writing now: their row, or an unsaved one (see the module).
 
-    Someone marked unreachable (they had blocked the bot) who writes again has unblocked
-    it: messages can reach them again."""
+    An account marked unreachable (they had blocked the bot there) that writes again has
+    unblocked it: messages can reach it again (their other accounts keep their marks)."""
     participant = await ParticipantRepository(session).by_account(channel, external_id)
     if participant is None:
         account = Account(channel=channel, external_id=external_id)
         return Participant(locale=guessed_locale, accounts=[account])
-    if participant.unreachable_at is not None:
-        participant.unreachable_at = None
-        await session.commit()
+    for account in participant.accounts:
+        if (account.channel, account.external_id) == (channel, external_id):
+            if account.unreachable_at is not None:
+                account.unreachable_at = None
+                await session.commit()
+            break
     return participant
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import LONG_RUNNING, insert_for
-from storage.models import OutboxMessage, OutboxStatus, Participant
+from storage.models import Account, Channel, OutboxMessage, OutboxStatus
 
 
 class OutboxRepository:
@@ -30,12 +30,23 @@ class OutboxRepository:
         result = await self._session.execute(statement, list(rows))
         return len(result.all())
 
-    async def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
+    async def due(
+        self,
+        now: datetime,
+        limit: int,
+        *,
+        channels: Sequence[Channel] | None = None,
+        other_than: Sequence[Channel] = (),
+    ) -> Sequence[OutboxMessage]:
+        statement = select(OutboxMessage).where(
+            OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now
+        )
+        if channels is not None:
+            statement = statement.where(OutboxMessage.channel.in_(list(channels)))
+        if other_than:
+            statement = statement.where(OutboxMessage.channel.not_in(list(other_than)))
         result = await self._session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now)
-            .order_by(OutboxMessage.due_at, OutboxMessage.id)
-            .limit(limit)
+            statement.order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit)
         )
         return result.all()
 
@@ -123,15 +134,24 @@ class OutboxRepository:
         self, kind: str, reference: str, statuses: Sequence[OutboxStatus], now: datetime
     ) -> int:
         """Back to pending, due now and with a fresh retry window, the rows of
-        (kind, reference) in `statuses` whose recipient is still reachable."""
-        reachable = select(Participant.id).where(Participant.unreachable_at.is_(None))
+        (kind, reference) in `statuses` whose account is still reachable."""
+        reachable = (
+            select(Account.id)
+            .where(
+                Account.participant_id == OutboxMessage.participant_id,
+                Account.channel == OutboxMessage.channel,
+                Account.external_id == OutboxMessage.chat_id,
+                Account.unreachable_at.is_(None),
+            )
+            .exists()
+        )
         result = await self._session.execute(
             update(OutboxMessage)
             .where(
                 OutboxMessage.kind == kind,
                 OutboxMessage.reference == reference,
                 OutboxMessage.status.in_(list(statuses)),
-                OutboxMessage.participant_id.in_(reachable),
+                reachable,
             )
             .values(status=OutboxStatus.PENDING, attempts=0, due_at=now, last_error=None)
         )

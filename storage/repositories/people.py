@@ -3,10 +3,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    Account,
     Assignment,
     Attendance,
     Broadcast,
@@ -15,6 +16,7 @@ from storage.models import (
     Invite,
     JoinRequest,
     Municipality,
+    OutboxMessage,
     Participant,
     RequestStatus,
     Role,
@@ -201,7 +203,7 @@ class PeopleRepository:
         """Registered, reachable participants with one of `roles` (any when empty), in one of
         the municipalities (any when empty) and at one of the schools (any when None)."""
         statement = select(Participant).where(
-            Participant.registered_at.is_not(None), Participant.unreachable_at.is_(None)
+            Participant.registered_at.is_not(None), Participant.id.in_(_reachable())
         )
         if only is not None:
             statement = statement.where(Participant.id == only)
@@ -252,7 +254,7 @@ class PeopleRepository:
 
     async def unreachable_in(self, municipality_id: int) -> Sequence[Participant]:
         """Registered people of the municipality (its coordinators and the staff of its
-        schools) to whom Telegram refuses delivery."""
+        schools) whom no messenger delivers to: every account of theirs refused."""
         at_schools = (
             select(Assignment.participant_id)
             .join(School, School.id == Assignment.school_id)
@@ -262,7 +264,8 @@ class PeopleRepository:
             select(Participant)
             .where(
                 Participant.registered_at.is_not(None),
-                Participant.unreachable_at.is_not(None),
+                Participant.id.in_(select(Account.participant_id)),
+                Participant.id.not_in(_reachable()),
                 or_(
                     Participant.municipality_id == municipality_id,
                     Participant.id.in_(at_schools),
@@ -272,26 +275,57 @@ class PeopleRepository:
         )
         return result.all()
 
-    async def mark_unreachable(self, participant_ids: Sequence[int], when: datetime) -> None:
-        if participant_ids:
+    async def mark_unreachable(self, outbox_ids: Sequence[int], when: datetime) -> None:
+        """The accounts the outbox messages `outbox_ids` were refused on (403) become
+        unreachable; the people's other accounts stay as they are."""
+        if outbox_ids:
+            refused = (
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.id.in_(list(outbox_ids)),
+                    OutboxMessage.participant_id == Account.participant_id,
+                    OutboxMessage.channel == Account.channel,
+                    OutboxMessage.chat_id == Account.external_id,
+                )
+                .exists()
+            )
             await self._session.execute(
-                update(Participant)
-                .where(Participant.id.in_(participant_ids), Participant.unreachable_at.is_(None))
+                update(Account)
+                .where(Account.unreachable_at.is_(None), refused)
                 .values(unreachable_at=when)
             )
 
     async def delete_participant(self, participant: Participant) -> None:
         """The row and what cascades from it (their accounts among it); copies of their
-        ids go too: the progress messages of announcements are in their Telegram chat."""
+        ids go too: the progress messages of their announcements are in their chats
+        (on MAX a dialog's chat id is not the person's id: found by the author)."""
         telegram_chats = [
             account.external_id
             for account in participant.accounts
             if account.channel == Channel.TELEGRAM
         ]
+        theirs = Broadcast.author_id == participant.id
         if telegram_chats:
-            await self._session.execute(
-                update(Broadcast)
-                .where(Broadcast.progress_chat_id.in_(telegram_chats))
-                .values(progress_chat_id=None, progress_message_id=None)
+            theirs = or_(
+                theirs,
+                and_(
+                    Broadcast.progress_channel == Channel.TELEGRAM,
+                    Broadcast.progress_chat_id.in_(telegram_chats),
+                ),
             )
+        await self._session.execute(
+            update(Broadcast)
+            .where(theirs)
+            .values(
+                progress_channel=None,
+                progress_chat_id=None,
+                progress_message_id=None,
+                progress_reference=None,
+            )
+        )
         await self._session.delete(participant)
+
+
+def _reachable() -> Select[int]:
+    """The people with an account the bot can still write to."""
+    return select(Account.participant_id).where(Account.unreachable_at.is_(None))

@@ -476,7 +476,13 @@ async def test_coordinators_see_who_has_blocked_the_bot(
 
     schools = await load_schools(session)
     director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
-    director.unreachable_at = datetime.now(UTC)
+    director.accounts[0].unreachable_at = datetime.now(UTC)
+    # Blocked on Telegram, but reachable on MAX: not among those the bot cannot reach.
+    curator = await person(
+        session, Role.CURATOR, schools=[schools["47001"]], name="Смирнов Олег Ильич"
+    )
+    curator.accounts[0].unreachable_at = datetime.now(UTC)
+    curator.accounts.append(Account(channel=Channel.MAX, external_id=990_001))
     await session.commit()
     coordinator = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
     kirishi = await municipality_id(session, "Киришский")
@@ -484,6 +490,7 @@ async def test_coordinators_see_who_has_blocked_the_bot(
     listing = harness.sent_to(user_of(coordinator))[-1].text or ""
     assert listing.startswith(translator.get("ru", "unreachable-title", count=1))
     assert "Иванова Ирина Петровна" in listing
+    assert "Смирнов" not in listing
 
 
 def edited_texts(requests: list[object]) -> list[str]:

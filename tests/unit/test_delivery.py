@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.services import delivery, registration
 from bot.services.delivery import Button, Outgoing, Payload, RetryPolicy
 from scheduler.delivery import ChatSpacing, DeliveryLoop, RateLimiter
-from storage.models import OutboxMessage, OutboxStatus, Participant, Role
+from storage.models import Account, OutboxMessage, OutboxStatus, Participant, Role
 from tests.support.people import person, telegram_id
 from tests.support.recording import TOKEN, RecordingSession, recording_bot
 
@@ -233,12 +233,24 @@ async def test_403_marks_the_participant_unreachable(
     await loop.drain_once()
     statuses = {r.chat_id: r.status for r in await rows(session)}
     assert sorted(statuses.values()) == [OutboxStatus.BLOCKED, OutboxStatus.SENT]
-    await session.refresh(blocked_person)
-    await session.refresh(other)
-    unreachable = blocked_person if blocked_person.unreachable_at else other
-    assert unreachable.unreachable_at == clock.now
+    marks = dict(
+        (
+            await session.execute(
+                select(Account.participant_id, Account.unreachable_at).execution_options(
+                    populate_existing=True
+                )
+            )
+        ).all()
+    )
+    (refused,) = [p for p in (blocked_person, other) if marks[p.id] is not None]
+    assert marks[refused.id] == clock.now
     # Nothing more is queued for them.
-    added = await delivery.enqueue(session, "reminder", "r2", [Outgoing(unreachable, Payload("y"))])
+    async with session_factory() as fresh:
+        unreachable = await fresh.get_one(Participant, refused.id)
+        assert unreachable.is_unreachable
+        added = await delivery.enqueue(
+            fresh, "reminder", "r2", [Outgoing(unreachable, Payload("y"))]
+        )
     assert added == 0
 
 

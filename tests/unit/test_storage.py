@@ -142,13 +142,21 @@ async def test_sql_fsm_storage_refuses_non_dict_data(
         await storage.set_data(StorageKey(1, 1, 1), [1, 2])  # type: ignore[arg-type]
 
 
-async def test_someone_who_writes_again_is_reachable_again(session: AsyncSession) -> None:
+async def test_someone_who_writes_again_is_reachable_again_there(session: AsyncSession) -> None:
     participant = await participants.visit(session, Channel.TELEGRAM, 77, "ru")
-    participant.unreachable_at = datetime.now(UTC)
+    participant.accounts.append(Account(channel=Channel.MAX, external_id=78))
+    for account in participant.accounts:
+        account.unreachable_at = datetime.now(UTC)
     await session.commit()
-    # They unblocked the bot and wrote to it: Telegram will deliver to them again.
+    assert participant.is_unreachable
+    assert participant.reachable_contact is None
+    # They unblocked the bot on Telegram and wrote to it: Telegram delivers to them
+    # again; MAX, where they have not written, stays marked.
     again = await participants.visit(session, Channel.TELEGRAM, 77, "ru")
-    assert again.unreachable_at is None
+    telegram, on_max = again.accounts
+    assert (telegram.unreachable_at, on_max.unreachable_at is not None) == (None, True)
+    assert again.reachable_contact is telegram
+    assert not again.is_unreachable
 
 
 async def test_concurrent_writers_take_turns_and_a_rollback_frees_the_turn(
