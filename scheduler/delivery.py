@@ -1,10 +1,14 @@
-"""The delivery loop: drains the outbox under Telegram's limits.
+"""The delivery loop: drains the outbox under each messenger's limits.
 
-About 30 messages a second overall and one a second per chat are what Telegram tolerates;
-the loop keeps below `rate` (DELIVERY_RATE) evenly spaced, waits as long as a 429 asks,
-marks a person unreachable on 403, and retries 5xx and network errors with capped
+Each messenger has a sender (`Sender`: Telegram's in `bot/telegram/delivery.py`, MAX's in
+`bot/max/delivery.py`) that sends a screen and says what a failure means, and a lane of
+its own here: a rate limiter, per-chat spacing, requests on the wire and rows read ahead.
+About 30 messages a second overall and one a second per chat are what Telegram tolerates
+(MAX documents 30 a second); the loop keeps each lane below its rate (DELIVERY_RATE,
+MAX_DELIVERY_RATE) evenly spaced, waits as long as a 429 asks on that messenger only,
+marks the account unreachable on 403, and retries 5xx and network errors with capped
 doubling pauses for DELIVERY_RETRY_FOR. A row is claimed (`sending`) only when its request
-is about to go out, so a kill -9 leaves at most `concurrency` of them ambiguous.
+is about to go out, so a kill -9 leaves at most `concurrency` of them ambiguous per lane.
 """
 
 from __future__ import annotations
@@ -15,37 +19,41 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Hashable, Mapping
-from datetime import datetime, timedelta
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
 
 from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversation.screens import Screen, screen_of
 from bot.services import delivery
-from bot.services.delivery import Outcome, Payload, RetryPolicy
-from bot.telegram.chat import send_screen
+from bot.services.delivery import Outcome, Payload, Refusal, RetryPolicy
+from bot.telegram.delivery import telegram_sender
 from storage.models import Channel, OutboxMessage, OutboxStatus
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 
-# Sends a screen to a chat of one messenger and returns the id of the message sent.
-Send = Callable[[int, Screen], Awaitable[int]]
 
+class Sender(Protocol):
+    """One messenger's way out of the outbox."""
 
-def telegram_sender(bot: Bot) -> Send:
-    async def send(chat_id: int, screen: Screen) -> int:
-        return (await send_screen(bot, chat_id, screen)).message_id
+    # Sends a second it keeps below; None: the loop's `rate`.
+    @property
+    def rate(self) -> float | None: ...
 
-    return send
+    async def send(self, chat_id: int, screen: Screen) -> int:
+        """Sends the screen to the chat; the number of the message sent."""
+        ...
+
+    def refusal(
+        self, row: OutboxMessage, error: Exception, now: datetime, policy: RetryPolicy
+    ) -> Refusal:
+        """What the error `send` raised means for the row (and how long this
+        messenger's sends wait: a 429)."""
+        ...
 
 
 class RateLimiter:
@@ -185,10 +193,25 @@ class _Journal:
                 written.set_result(None)
 
 
+@dataclass
+class _Lane:
+    """One messenger's share of the loop: its sender (None: this process has none for
+    it, and its rows fail), its limits, the rows read ahead for it and those on the wire."""
+
+    sender: Sender | None
+    limiter: RateLimiter
+    spacing: ChatSpacing
+    read_ahead: int
+    slots: asyncio.Semaphore
+    queue: collections.deque[OutboxMessage] = field(default_factory=collections.deque)
+    active: int = 0
+    next_read: float = 0.0
+
+
 class DeliveryLoop:
     def __init__(
         self,
-        bot: Bot,
+        bot: Bot | None,
         session_factory: async_sessionmaker[AsyncSession],
         *,
         rate: float = 25.0,
@@ -198,22 +221,38 @@ class DeliveryLoop:
         clock: Callable[[], datetime] = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
         observe_send: Callable[[float], None] | None = None,
-        senders: Mapping[Channel, Send] | None = None,
+        senders: Mapping[Channel, Sender] | None = None,
     ) -> None:
-        # Each row goes out through the sender of its channel; another messenger is one
-        # more entry. Its failures are still told apart as Telegram's (`_attempt`).
-        self._senders = dict(senders) if senders is not None else {}
-        self._senders.setdefault(Channel.TELEGRAM, telegram_sender(bot))
+        """`bot`: Telegram's (None: no Telegram in this process); `senders`: the other
+        messengers' (or Telegram's own). `rate`: a lane's rate when its sender has none
+        (DELIVERY_RATE, Telegram's)."""
+        chosen: dict[Channel, Sender] = dict(senders) if senders is not None else {}
+        if bot is not None:
+            chosen.setdefault(Channel.TELEGRAM, telegram_sender(bot))
         # Told the seconds of each send that got an answer (the /metrics histogram).
         self._observe_send = observe_send
         self._session_factory = session_factory
-        self._limiter = RateLimiter(rate, monotonic)
-        self._spacing = ChatSpacing(monotonic)
-        # Rows read ahead (left pending) so that the pipe never waits for a query: about a
-        # second of sending.
-        self._read_ahead = max(concurrency, int(rate))
+        self._lanes: dict[Channel, _Lane] = {}
+        for channel, sender in chosen.items():
+            lane_rate = sender.rate or rate
+            self._lanes[channel] = _Lane(
+                sender,
+                RateLimiter(lane_rate, monotonic),
+                ChatSpacing(monotonic),
+                # Rows read ahead (left pending) so that the pipe never waits for a
+                # query: about a second of sending.
+                max(concurrency, int(lane_rate)),
+                asyncio.Semaphore(concurrency),
+            )
+        # Rows queued for a messenger this process has no sender for: failed, visibly.
+        self._elsewhere = _Lane(
+            None,
+            RateLimiter(1000, monotonic),
+            ChatSpacing(monotonic),
+            concurrency,
+            asyncio.Semaphore(concurrency),
+        )
         self._concurrency = concurrency
-        self._slots = asyncio.Semaphore(concurrency)
         self._retry = retry or RetryPolicy()
         self._idle = idle
         self._clock = clock
@@ -224,10 +263,14 @@ class DeliveryLoop:
         """Something was enqueued: look now rather than after the idle pause."""
         self._wake.set()
 
+    def _all_lanes(self) -> list[_Lane]:
+        return [*self._lanes.values(), self._elsewhere]
+
     async def run(self, stop: asyncio.Event) -> None:
-        """Keeps the pipe full: reads due rows ahead, and sends each (claimed at its turn)
-        with at most `concurrency` on the wire. On stop, starts nothing more and lets the
-        requests on the wire come back and be written."""
+        """Keeps each lane's pipe full: reads due rows ahead, per messenger, and sends each
+        (claimed at its turn) with at most `concurrency` on the wire per messenger, so
+        that one waiting out a 429 or an outage holds up none of the others. On stop,
+        starts nothing more and lets the requests on the wire come back and be written."""
         async with self._session_factory() as session:
             interrupted = await delivery.recover_interrupted(session)
         if interrupted:
@@ -238,40 +281,48 @@ class DeliveryLoop:
             )
         journal = _Journal(self._session_factory, self._clock, retry_pause=self._idle)
         writer = asyncio.create_task(journal.run(), name="delivery-journal")
-        queue: collections.deque[OutboxMessage] = collections.deque()
-        active: dict[asyncio.Task[Outcome | None], int] = {}
-        next_read = 0.0
+        active: dict[asyncio.Task[Outcome | None], tuple[int, _Lane]] = {}
         try:
             while not stop.is_set() or active:
                 try:
-                    if (
-                        not stop.is_set()
-                        and len(queue) <= self._read_ahead // 2
-                        and (time.monotonic() >= next_read or self._wake.is_set())
-                    ):
-                        self._wake.clear()
-                        held = {row.id for row in queue} | set(active.values())
-                        wanted = self._read_ahead - len(queue)
-                        found = await self._due(wanted, held)
-                        queue.extend(found)
-                        # All that is due has been read: look again in a moment (or when
-                        # woken), not after every answer.
-                        next_read = 0.0 if len(found) == wanted else time.monotonic() + 0.25
-                    while queue and len(active) < self._concurrency and not stop.is_set():
-                        row = queue.popleft()
-                        active[asyncio.create_task(self._deliver(row, journal))] = row.id
+                    woken = self._wake.is_set()
+                    self._wake.clear()
+                    for lane in self._all_lanes():
+                        if (
+                            not stop.is_set()
+                            and len(lane.queue) <= lane.read_ahead // 2
+                            and (time.monotonic() >= lane.next_read or woken)
+                        ):
+                            held = {row.id for row in lane.queue} | {
+                                row_id for row_id, _ in active.values()
+                            }
+                            wanted = lane.read_ahead - len(lane.queue)
+                            found = await self._due(lane, wanted, held)
+                            lane.queue.extend(found)
+                            # All that is due has been read: look again in a moment (or
+                            # when woken), not after every answer.
+                            lane.next_read = (
+                                0.0 if len(found) == wanted else time.monotonic() + 0.25
+                            )
+                        while lane.queue and lane.active < self._concurrency and not stop.is_set():
+                            row = lane.queue.popleft()
+                            lane.active += 1
+                            task = asyncio.create_task(self._deliver(row, lane, journal))
+                            active[task] = (row.id, lane)
                     if active:
                         finished, _ = await asyncio.wait(
                             active, timeout=0.2, return_when=asyncio.FIRST_COMPLETED
                         )
                         for task in finished:
-                            del active[task]
+                            _, lane = active.pop(task)
+                            lane.active -= 1
                         for task in finished:
                             task.result()
                 except Exception:  # the loop must outlive a database hiccup
                     logger.exception("Delivery loop iteration failed")
                     await asyncio.sleep(self._idle)
-                if not active and not queue and not stop.is_set():
+                queued = any(lane.queue for lane in self._all_lanes())
+                if not active and not queued and not stop.is_set():
                     await self._idle_wait(stop)
         finally:
             journal.close()
@@ -285,72 +336,69 @@ class DeliveryLoop:
         for waiter in waiters:
             waiter.cancel()
 
-    async def _due(self, limit: int, held: set[int]) -> list[OutboxMessage]:
+    async def _due(self, lane: _Lane, limit: int, held: set[int]) -> list[OutboxMessage]:
         async with self._session_factory() as session:
-            found = await delivery.due(session, self._clock(), limit, held)
+            found = await delivery.due(session, self._clock(), limit, held, **self._rows_of(lane))
         for row in found.expired:
             logger.info("Outbox %s (%s %s) dropped: too late", row.id, row.kind, row.reference)
         return found.ready
 
+    def _rows_of(self, lane: _Lane) -> dict[str, list[Channel]]:
+        if lane is self._elsewhere:
+            return {"other_than": list(self._lanes)}
+        return {"channels": [c for c, theirs in self._lanes.items() if theirs is lane]}
+
     async def drain_once(self) -> int:
         """Sends what is due now and writes the outcomes; how many rows were handled
         (sent, failed, withdrawn or dropped)."""
-        async with self._session_factory() as session:
-            found = await delivery.due(session, self._clock(), self._read_ahead, set())
+        found: list[tuple[OutboxMessage, _Lane]] = []
+        handled = 0
+        for lane in self._all_lanes():
+            async with self._session_factory() as session:
+                due = await delivery.due(
+                    session, self._clock(), lane.read_ahead, set(), **self._rows_of(lane)
+                )
+            found += [(row, lane) for row in due.ready]
+            handled += len(due.ready) + len(due.expired)
         journal = _Journal(self._session_factory, self._clock, linger=0)
         writer = asyncio.create_task(journal.run())
         try:
-            await asyncio.gather(*(self._deliver(row, journal) for row in found.ready))
+            await asyncio.gather(*(self._deliver(row, lane, journal) for row, lane in found))
         finally:
             journal.close()
             await writer
-        return len(found.ready) + len(found.expired)
+        return handled
 
-    async def _deliver(self, row: OutboxMessage, journal: _Journal) -> Outcome | None:
-        """Waits for the row's turn, claims it, sends it and writes the outcome; None when
-        it was withdrawn before its turn."""
-        async with self._slots:
-            await self._spacing.wait((row.channel, row.chat_id))
-            await self._limiter.acquire()
+    async def _deliver(self, row: OutboxMessage, lane: _Lane, journal: _Journal) -> Outcome | None:
+        """Waits for the row's turn on its lane, claims it, sends it and writes the
+        outcome; None when it was withdrawn before its turn."""
+        async with lane.slots:
+            await lane.spacing.wait(row.chat_id)
+            await lane.limiter.acquire()
             if not await journal.claim(row.id):
                 return None
-            outcome = await self._attempt(row)
+            outcome = await self._attempt(row, lane)
             await journal.record(outcome)
             return outcome
 
-    async def _send(self, row: OutboxMessage) -> int:
-        send = self._senders[row.channel]
-        started = time.monotonic()
-        try:
-            return await send(row.chat_id, screen_of(Payload.from_json(row.payload)))
-        finally:
-            if self._observe_send is not None:
-                self._observe_send(time.monotonic() - started)
-
-    async def _attempt(self, row: OutboxMessage) -> Outcome:
-        if row.channel not in self._senders:  # queued for a messenger this process lacks
+    async def _attempt(self, row: OutboxMessage, lane: _Lane) -> Outcome:
+        sender = lane.sender
+        if sender is None:  # queued for a messenger this process lacks
             logger.warning("Outbox %s failed: no sender for %s", row.id, row.channel)
             return delivery.given_up(
                 row, OutboxStatus.FAILED, f"no sender for channel {row.channel}"
             )
+        started = time.monotonic()
         try:
-            message_id = await self._send(row)
-        except TelegramRetryAfter as error:
-            logger.warning("Telegram asks to wait %s s", error.retry_after)
-            self._limiter.pause(error.retry_after)
-            retry_at = self._clock() + timedelta(seconds=error.retry_after)
-            return delivery.retry_after(row, str(error), retry_at)
-        except TelegramForbiddenError as error:
-            logger.info("Participant %s is unreachable (403)", row.participant_id)
-            return delivery.given_up(row, OutboxStatus.BLOCKED, str(error))
-        except (TelegramServerError, TelegramNetworkError) as error:  # an outage: wait it out
-            return delivery.retry_or_fail(row, str(error), self._clock(), self._retry)
-        except TelegramAPIError as error:  # 400 and the like: sending again will not help
-            logger.warning("Outbox %s failed: %s", row.id, error)
-            return delivery.given_up(row, OutboxStatus.FAILED, str(error))
-        except Exception as error:  # e.g. a proxy's HTML page instead of JSON: like a 5xx
-            logger.exception("Outbox %s: unexpected error", row.id)
-            return delivery.retry_or_fail(row, repr(error), self._clock(), self._retry)
+            message_id = await sender.send(row.chat_id, screen_of(Payload.from_json(row.payload)))
+        except Exception as error:  # the messenger's sender says what it means
+            refusal = sender.refusal(row, error, self._clock(), self._retry)
+            if refusal.pause > 0:
+                lane.limiter.pause(refusal.pause)  # this messenger's sends only
+            return refusal.outcome
+        finally:
+            if self._observe_send is not None:
+                self._observe_send(time.monotonic() - started)
         return Outcome(
             row.id,
             row.participant_id,

@@ -42,6 +42,8 @@ def verdict_of(error: Exception) -> Verdict:
         if error.code >= 500:
             return Verdict.RETRY
         return Verdict.FAIL
+    if isinstance(error, ValueError):  # maxapi's own checks (a text too long): as a 400
+        return Verdict.FAIL
     # Anything else (a proxy's HTML page instead of JSON, say) is treated like a 5xx.
     return Verdict.RETRY
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from aiogram.methods import SendMessage
 from sqlalchemy import func, select
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversation.screens import Screen
 from bot.services import delivery, participants
-from bot.services.delivery import Outgoing, Payload
+from bot.services.delivery import Outgoing, Payload, Refusal, RetryPolicy
 from scheduler.delivery import DeliveryLoop
 from storage.models import Account, Channel, OutboxMessage, OutboxStatus, Participant
 from storage.repositories import ParticipantRepository
@@ -60,6 +61,24 @@ async def test_forgetting_a_person_removes_all_their_accounts(session: AsyncSess
     assert await session.scalar(select(func.count()).select_from(Account)) == 0
 
 
+class RecordingSender:
+    """Another messenger's sender that accepts everything."""
+
+    rate = None
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, str]] = []
+
+    async def send(self, chat_id: int, screen: Screen) -> int:
+        self.sent.append((chat_id, screen.text))
+        return 1
+
+    def refusal(
+        self, row: OutboxMessage, error: Exception, now: datetime, policy: RetryPolicy
+    ) -> Refusal:
+        raise AssertionError(f"nothing fails here: {error!r}")
+
+
 async def test_the_outbox_sends_each_message_through_its_channels_sender(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -77,16 +96,11 @@ async def test_the_outbox_sends_each_message_through_its_channels_sender(
         queued = (await session.execute(select(OutboxMessage.channel, OutboxMessage.chat_id))).all()
         assert sorted(queued) == [(Channel.MAX, 8002), (Channel.TELEGRAM, 8001)]
 
-    sent_on_max: list[tuple[int, str]] = []
-
-    async def send_on_max(chat_id: int, screen: Screen) -> int:
-        sent_on_max.append((chat_id, screen.text))
-        return 1
-
+    max_sender = RecordingSender()
     bot, recording = recording_bot()
-    loop = DeliveryLoop(bot, session_factory, rate=1000, senders={Channel.MAX: send_on_max})
+    loop = DeliveryLoop(bot, session_factory, rate=1000, senders={Channel.MAX: max_sender})
     await loop.drain_once()
-    assert sent_on_max == [(8002, "Привет")]
+    assert max_sender.sent == [(8002, "Привет")]
     assert [
         int(request.chat_id) for request in recording.requests if isinstance(request, SendMessage)
     ] == [8001]
