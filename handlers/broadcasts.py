@@ -325,7 +325,12 @@ async def confirm(turn: Turn, action: PickCb) -> None:
     )
     # The delivery loop edits this message as the copies go out.
     await broadcasts.remember_progress_message(
-        turn.session, broadcast, shown.chat_id, shown.message_id
+        turn.session,
+        broadcast,
+        shown.chat_id,
+        shown.message_id,
+        channel=shown.channel,
+        reference=shown.reference,
     )
 
 

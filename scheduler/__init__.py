@@ -6,6 +6,7 @@ other replicas)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 
 from aiogram import Bot
@@ -14,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Translator
 from bot.settings import Settings
+from bot.telegram.delivery import telegram_editor
 from scheduler import jobs
+from storage.models import Channel
 from storage.types import utcnow
 
 
@@ -22,9 +25,16 @@ def build_scheduler(
     settings: Settings,
     session_factory: async_sessionmaker[AsyncSession],
     translator: Translator,
-    bot: Bot,
+    bot: Bot | None,
+    *,
+    editors: Mapping[Channel, jobs.Edit] | None = None,
 ) -> AsyncIOScheduler:
+    """`bot`: Telegram's (None: no Telegram); `editors`: the other messengers' editors of
+    an announcement's progress message (`bot.max.delivery.max_editor`)."""
     scheduler = AsyncIOScheduler(timezone=settings.zone)
+    progress_editors: dict[Channel, jobs.Edit] = dict(editors or {})
+    if bot is not None:
+        progress_editors.setdefault(Channel.TELEGRAM, telegram_editor(bot))
     context = {"session_factory": session_factory, "settings": settings}
     soon = utcnow() + timedelta(seconds=1)
     common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
@@ -88,7 +98,7 @@ def build_scheduler(
         "interval",
         seconds=3,
         id="broadcast_progress",
-        kwargs={**context, "translator": translator, "bot": bot},
+        kwargs={**context, "translator": translator, "editors": progress_editors},
         **common,
     )
     if settings.backup_dir is not None:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Awaitable, Callable, Mapping
 
-from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import notices
+from bot.conversation.screens import Screen
+from bot.conversation.turn import Shown
 from bot.i18n import Translator
 from bot.services import broadcasts, events, updates
 from bot.settings import Settings
-from bot.telegram.chat import edit_screen
+from storage.models import Channel
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -73,21 +75,35 @@ async def weekly_digest(
     logger.info("Queued the weekly digest for %d participants", queued)
 
 
+# Puts a screen in place of a message shown earlier, on one messenger.
+Edit = Callable[[Shown, Screen], Awaitable[None]]
+
+
 async def broadcast_progress(
     session_factory: async_sessionmaker[AsyncSession],
     settings: Settings,
     translator: Translator,
-    bot: Bot,
+    editors: Mapping[Channel, Edit],
 ) -> None:
-    """Keeps each author's progress message current; closes finished broadcasts."""
+    """Keeps each author's progress message current, on the messenger they composed on
+    (`editors`: `telegram_editor`, `max_editor`); closes finished broadcasts."""
     async with session_factory() as session:
         for broadcast in await broadcasts.in_progress(session):
             screen = await notices.progress_screen(session, translator, broadcast, utcnow())
             assert broadcast.progress_chat_id is not None
             assert broadcast.progress_message_id is not None
-            await edit_screen(
-                bot, broadcast.progress_chat_id, broadcast.progress_message_id, screen
+            channel = Channel(broadcast.progress_channel or Channel.TELEGRAM)
+            edit = editors.get(channel)
+            if edit is None:  # that messenger is off in this process: shown as it was
+                logger.warning("Broadcast %s: no editor for %s", broadcast.id, channel)
+                continue
+            message = Shown(
+                broadcast.progress_chat_id,
+                broadcast.progress_message_id,
+                reference=broadcast.progress_reference,
+                channel=channel,
             )
+            await edit(message, screen)
 
 
 async def survey_reminders(

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.conversation.screens import Press, Rows, Screen
 from bot.i18n import Localizer, Translator
 from bot.settings import Settings
-from storage.models import Participant
+from storage.models import Channel, Participant
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class Shown:
     # The messenger's own id when it is not a number (MAX's «mid.…»; message_id is then
     # its sequence number in the chat).
     reference: str | None = None
+    channel: Channel = Channel.TELEGRAM  # the messenger it is on
 
 
 class ConversationState(Protocol):

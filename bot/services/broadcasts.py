@@ -22,6 +22,7 @@ from storage.models import (
     Acknowledgement,
     Broadcast,
     BroadcastStatus,
+    Channel,
     OutboxMessage,
     OutboxStatus,
     Participant,
@@ -253,10 +254,20 @@ async def set_status(
 
 
 async def remember_progress_message(
-    session: AsyncSession, broadcast: Broadcast, chat_id: int, message_id: int
+    session: AsyncSession,
+    broadcast: Broadcast,
+    chat_id: int,
+    message_id: int,
+    *,
+    channel: Channel = Channel.TELEGRAM,
+    reference: str | None = None,
 ) -> None:
+    """The author's message that shows the progress, where it is: the messenger, the
+    chat, its number and (MAX) its string id, so it can be edited there."""
+    broadcast.progress_channel = channel
     broadcast.progress_chat_id = chat_id
     broadcast.progress_message_id = message_id
+    broadcast.progress_reference = reference
     await session.commit()
 
 
