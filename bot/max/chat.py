@@ -32,8 +32,8 @@ from bot.conversation.menus import COMMANDS
 from bot.conversation.screens import Attachment, Link, Rows, Screen, Upload
 from bot.conversation.turn import IncomingFile, Shown
 from bot.i18n import Translator
-from bot.max.markup import html_of
-from storage.models import Participant
+from bot.max.markup import html_of, parts_of, shortened
+from storage.models import Channel, Participant
 
 logger = logging.getLogger(__name__)
 # The largest file a person may send the bot, as on Telegram (getFile's 20 MB), so the
@@ -120,16 +120,21 @@ async def _attached(bot: Bot, attachment: Attachment) -> AttachmentUpload:
 
 async def send_screen(bot: Bot, user_id: int, screen: Screen) -> Message:
     """Text with buttons, and its document or photo in the same message (MAX has no
-    caption limit of its own: the text's limit holds)."""
+    caption limit of its own: the text's limit holds). A text longer than MAX takes
+    (`markup.parts_of`) goes in several messages, the buttons and the file with the last:
+    the one returned, which a later edit replaces."""
     attachments: list[Sent] = []
     if screen.attachment is not None:
         attachments.append(await _attached(bot, screen.attachment))
     keyboard = _keyboard(screen)
     if keyboard is not None:
         attachments.append(keyboard)
+    *before, last = parts_of(html_of(screen.text)) if screen.text else [None]
+    for part in before:
+        await bot.send_message(user_id=user_id, text=part, format=TextFormat.HTML)
     sent = await bot.send_message(
         user_id=user_id,
-        text=html_of(screen.text) if screen.text else None,
+        text=last,
         attachments=attachments or None,
         format=TextFormat.HTML,
     )
@@ -138,12 +143,13 @@ async def send_screen(bot: Bot, user_id: int, screen: Screen) -> Message:
 
 
 async def edit_screen(bot: Bot, message_id: str, screen: Screen) -> None:
-    """A text screen in place of an earlier message; its buttons replace the old ones."""
+    """A text screen in place of an earlier message; its buttons replace the old ones.
+    One message has room for MAX's limit: a longer text is cut there, with «…»."""
     keyboard = _keyboard(screen)
     attachments: list[Sent] | None = [keyboard] if keyboard is not None else None
     await bot.edit_message(
         message_id=message_id,
-        text=html_of(screen.text),
+        text=shortened(html_of(screen.text)),
         attachments=attachments,
         format=TextFormat.HTML,
     )
@@ -153,7 +159,7 @@ def shown(message: Message) -> Shown:
     body = message.body
     assert body is not None
     chat_id = message.recipient.chat_id or message.recipient.user_id or 0
-    return Shown(chat_id, body.seq, reference=body.mid)
+    return Shown(chat_id, body.seq, reference=body.mid, channel=Channel.MAX)
 
 
 async def set_menu(bot: Bot, translator: Translator) -> None:
