@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     # Minutes before an event at which reminders go out ("24h,1h" in the environment).
     reminder_offsets: Annotated[tuple[int, ...], NoDecode] = (24 * 60, 60)
     delivery_rate: float = Field(default=25.0, gt=0, le=1000)
+    # Messages a second the delivery loop sends on MAX at most: MAX documents 30 requests
+    # a second for a bot, and every request counts, so above that is refused.
+    max_delivery_rate: float = Field(default=25.0, gt=0, le=30)
     # Seconds a message refused by server or network errors is retried for ("1h", "90m"),
     # and the longest pause between two tries ("5m"): pauses double from 2 s up to it.
     delivery_retry_for: float = Field(default=3600.0, ge=1, le=7 * 86400)
