@@ -206,6 +206,8 @@ class _Lane:
     queue: collections.deque[OutboxMessage] = field(default_factory=collections.deque)
     active: int = 0
     next_read: float = 0.0
+    # Seconds until the next look once all that was due has been read (unless woken).
+    look_again: float = 0.25
 
 
 class DeliveryLoop:
@@ -251,6 +253,7 @@ class DeliveryLoop:
             ChatSpacing(monotonic),
             concurrency,
             asyncio.Semaphore(concurrency),
+            look_again=5.0,  # seldom there (a messenger turned off): no query each turn
         )
         self._concurrency = concurrency
         self._retry = retry or RetryPolicy()
@@ -302,7 +305,7 @@ class DeliveryLoop:
                             # All that is due has been read: look again in a moment (or
                             # when woken), not after every answer.
                             lane.next_read = (
-                                0.0 if len(found) == wanted else time.monotonic() + 0.25
+                                0.0 if len(found) == wanted else time.monotonic() + lane.look_again
                             )
                         while lane.queue and lane.active < self._concurrency and not stop.is_set():
                             row = lane.queue.popleft()
