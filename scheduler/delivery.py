@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 class Sender(Protocol):
     """One messenger's way out of the outbox."""
 
-    # Sends a second it keeps below; None: the loop's `rate`.
+    # Messages a second this messenger is sent at most; None: the loop's `rate`.
     @property
     def rate(self) -> float | None: ...
 
