@@ -280,11 +280,11 @@ async def lead(
     True on becoming the leader and False after each try that did not win, and on losing."""
     try:
         while not stop.is_set():
-            try:
-                leads = await elector.acquire()
-            except Exception as error:  # the database is away: this replica does not lead
-                logger.warning("Leader election: the database does not answer (%r)", error)
-                leads = False
+            leads = await _try(elector, stop)
+            if leads and stop.is_set():
+                with contextlib.suppress(Exception):
+                    await elector.release()
+                break
             if leads:
                 on_change(True)
                 await _lead_once(elector, work, stop)
@@ -294,6 +294,32 @@ async def lead(
     finally:
         with contextlib.suppress(Exception):
             await elector.close()
+
+
+# A try at becoming the leader that takes longer than this (a database that does not
+# answer a connection) counts as lost; so does one that the process stopping interrupts.
+ACQUIRE_TIMEOUT = 15.0
+
+
+async def _try(elector: Elector, stop: asyncio.Event) -> bool:
+    trying = asyncio.ensure_future(elector.acquire())
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait(
+        {trying, stopping}, timeout=ACQUIRE_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+    )
+    stopping.cancel()
+    if not trying.done():
+        trying.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await trying
+        if not stop.is_set():
+            logger.warning("Leader election: the database did not answer in time")
+        return False
+    try:
+        return trying.result()
+    except Exception as error:  # the database is away: this replica does not lead
+        logger.warning("Leader election: the database does not answer (%r)", error)
+        return False
 
 
 async def _lead_once(elector: Elector, work: Work, stop: asyncio.Event) -> None:

@@ -152,6 +152,10 @@ class Replica:
             self.working = False
             self.log.append(f"{self.name} stops")
 
+    @staticmethod
+    async def noop(until: asyncio.Event) -> None:
+        raise AssertionError("never elected")
+
     def start(self) -> None:
         self.task = asyncio.create_task(
             leader.lead(self.elector, self.work, self.stop, retry_every=0.05)
@@ -359,3 +363,24 @@ async def test_two_replicas_on_postgresql_one_works_and_the_other_takes_over(
     await a.stopped()
     await b.stopped()
     assert log == ["a starts", "a stops", "b starts", "b stops"]
+
+
+async def test_stopping_does_not_wait_for_a_database_that_does_not_answer() -> None:
+    class Hanging:
+        """An elector whose database never answers a connection."""
+
+        async def acquire(self) -> bool:
+            await asyncio.Event().wait()
+            return True
+
+        async def keep(self) -> None: ...
+
+        async def release(self) -> None: ...
+
+        async def close(self) -> None: ...
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(leader.lead(Hanging(), Replica.noop, stop, retry_every=5))
+    await asyncio.sleep(0.1)
+    stop.set()
+    await asyncio.wait_for(task, 1.0)
