@@ -244,7 +244,8 @@ async def test_two_replicas_elect_a_leader_and_the_other_takes_over_after_kill_9
         assert "Как продвигается программа" in await choose("Не работали")
         assert "антирисковые" in await choose("4")
         after = "Совещание директоров переносится"
-        await announce(
+        since = len(telegram.calls)
+        progress = await announce(
             telegram,
             t,
             after,
@@ -254,6 +255,17 @@ async def test_two_replicas_elect_a_leader_and_the_other_takes_over_after_kill_9
             coordinator=COORDINATOR,
         )
         await wait_until(lambda: len(copies_of(telegram, after)) == 4, timeout=60)
+        # The survivor's scheduler runs too: its job reports the announcement finished.
+        await telegram.wait_for(
+            "editMessageText",
+            since=since,
+            chat_id=COORDINATOR.id,
+            where=lambda c: (
+                c.text.startswith("✅")
+                and int(c.params["message_id"]) == progress.result["message_id"]
+            ),
+            timeout=30,
+        )
         await asyncio.sleep(2)  # nothing more comes late
         assert copies_of(telegram, before) == dict.fromkeys(RECIPIENTS, 1)
         assert copies_of(telegram, after) == dict.fromkeys(RECIPIENTS, 1)
