@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import signal
@@ -42,7 +43,7 @@ from bot.telegram.middlewares import (
 )
 from bot.telegram.routing import routers
 from bot.views import database_failure
-from scheduler import build_scheduler
+from scheduler import build_scheduler, leader
 from scheduler.delivery import DeliveryLoop
 from storage import migrate
 from storage.db import create_engine, create_session_factory, ping
@@ -271,29 +272,16 @@ async def run(settings: Settings) -> None:
 
 
 async def _serve(app: Application, monitor: Monitor, stopping: asyncio.Event) -> None:
-    """Telegram has answered: the scheduler and the delivery loop start, updates flow."""
+    """Telegram has answered: updates flow, and the replica takes part in the election of
+    the one that runs the scheduler and the delivery loop (unless RUN_SCHEDULER=false)."""
     settings = app.settings
-    scheduler = build_scheduler(settings, app.session_factory, app.translator, app.background_bot)
     settle_after_start()
-    stop_delivery = asyncio.Event()
-    delivery_task = None
+    stop_leading = asyncio.Event()
+    electing = None
     if settings.run_scheduler:
-        scheduler.start()
-        retry = RetryPolicy(
-            retry_for=timedelta(seconds=settings.delivery_retry_for),
-            longest=timedelta(seconds=settings.delivery_retry_max_pause),
+        electing = asyncio.create_task(
+            _lead_when_elected(app, monitor, stop_leading), name="leader-election"
         )
-        delivery = DeliveryLoop(
-            app.background_bot,
-            app.session_factory,
-            rate=settings.delivery_rate,
-            retry=retry,
-            observe_send=app.metrics.send_latency.observe,
-        )
-        wake_on_enqueue(app.session_factory, delivery.wake)
-        delivery_task = asyncio.create_task(delivery.run(stop_delivery), name="delivery")
-        running = delivery_task
-        monitor.scheduler_alive = lambda: scheduler.running and not running.done()
     try:
         if settings.mode is Mode.WEBHOOK:
             await stopping.wait()
@@ -308,11 +296,75 @@ async def _serve(app: Application, monitor: Monitor, stopping: asyncio.Event) ->
                 tasks_concurrency_limit=settings.updates_concurrency,
             )
     finally:
-        stop_delivery.set()
-        if delivery_task is not None:
-            await delivery_task
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
+        stop_leading.set()
+        if electing is not None:
+            await electing
+
+
+async def _lead_when_elected(app: Application, monitor: Monitor, stop: asyncio.Event) -> None:
+    """Until `stop`: runs the leader's work while this replica is the elected leader."""
+    settings = app.settings
+    elector = leader.elector_for(
+        app.engine,
+        app.session_factory,
+        lease=settings.leader_lease_seconds,
+        renew=settings.leader_renew_seconds,
+    )
+
+    def changed(leads: bool) -> None:
+        if not leads:
+            monitor.follows()
+
+    await leader.lead(
+        elector,
+        lambda until: _leaders_work(app, monitor, until),
+        stop,
+        retry_every=settings.leader_retry_seconds,
+        on_change=changed,
+    )
+
+
+# How long a leader that stops waits for the requests on the wire to come back and their
+# outcomes to be written before it gives up on them (they are `ambiguous` then).
+STOP_DELIVERY_SECONDS = 30.0
+
+
+async def _leaders_work(app: Application, monitor: Monitor, until: asyncio.Event) -> None:
+    """The scheduler and the delivery loop, until `until` is set (the process stops, or
+    leadership is lost) or the delivery loop ends by itself."""
+    settings = app.settings
+    scheduler = build_scheduler(settings, app.session_factory, app.translator, app.background_bot)
+    scheduler.start()
+    retry = RetryPolicy(
+        retry_for=timedelta(seconds=settings.delivery_retry_for),
+        longest=timedelta(seconds=settings.delivery_retry_max_pause),
+    )
+    delivery = DeliveryLoop(
+        app.background_bot,
+        app.session_factory,
+        rate=settings.delivery_rate,
+        retry=retry,
+        observe_send=app.metrics.send_latency.observe,
+    )
+    wake_on_enqueue(app.session_factory, delivery.wake)
+    delivering = asyncio.create_task(delivery.run(until), name="delivery")
+    monitor.scheduler_alive = lambda: scheduler.running and not delivering.done()
+    ending = asyncio.ensure_future(until.wait())
+    try:
+        await asyncio.wait({delivering, ending}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        ending.cancel()
+        scheduler.shutdown(wait=False)
+        until.set()  # the delivery loop starts nothing more
+        done, _ = await asyncio.wait({delivering}, timeout=STOP_DELIVERY_SECONDS)
+        if not done:
+            logger.warning("The delivery loop did not stop in time: cancelled")
+            delivering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await delivering
+        monitor.follows()
+        if delivering.done() and not delivering.cancelled():
+            delivering.result()  # a failure of the loop is the work's failure
 
 
 async def _introduce(app: Application) -> None:

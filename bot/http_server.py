@@ -87,6 +87,11 @@ class Metrics:
             buckets=SEND_BUCKETS,
             registry=self.registry,
         )
+        self.leader = Gauge(
+            "participants_bot_leader",
+            "1 while this replica is the elected leader (runs the scheduler and delivery)",
+            registry=self.registry,
+        )
 
     def install(self, dispatcher: Dispatcher) -> None:
         """Counts every update (registered first, so a group's update counts too) and
@@ -113,7 +118,12 @@ class SchedulerState(StrEnum):
     RUNNING = "running"
     STARTING = "starting"  # waiting for Telegram's first answer
     STOPPED = "stopped"  # the scheduler or the delivery loop has died
+    FOLLOWING = "following"  # another replica was elected to run them (scheduler/leader.py)
     ELSEWHERE = "elsewhere"  # RUN_SCHEDULER=false: another process runs them
+
+
+# A replica that follows, or was told not to run them, is as healthy as the leader.
+RUNS_OR_NEED_NOT = (SchedulerState.RUNNING, SchedulerState.FOLLOWING, SchedulerState.ELSEWHERE)
 
 
 @dataclass(frozen=True)
@@ -141,7 +151,7 @@ class Health:
         return (
             self.database
             and self.telegram
-            and self.scheduler in (SchedulerState.RUNNING, SchedulerState.ELSEWHERE)
+            and self.scheduler in RUNS_OR_NEED_NOT
             # A backlog is this process's fault only when it is the one delivering.
             and not (delivering and self.backlog is not None and self.backlog.stale)
         )
@@ -188,8 +198,10 @@ class Monitor:
         self._runs_scheduler = runs_scheduler
         self._clock = clock
         self._telegram: tuple[float, bool] | None = None
-        # Set once the scheduler and the delivery loop have started (bot/app.py).
+        # Set while this replica leads and its scheduler and delivery loop run (bot/app.py).
         self.scheduler_alive: Callable[[], bool] | None = None
+        # Set once this replica has lost an election: another one leads.
+        self.following = False
 
     async def health(self) -> Health:
         database = True
@@ -205,9 +217,14 @@ class Monitor:
     def scheduler_state(self) -> SchedulerState:
         if not self._runs_scheduler:
             return SchedulerState.ELSEWHERE
-        if self.scheduler_alive is None:
-            return SchedulerState.STARTING
-        return SchedulerState.RUNNING if self.scheduler_alive() else SchedulerState.STOPPED
+        if self.scheduler_alive is not None:
+            return SchedulerState.RUNNING if self.scheduler_alive() else SchedulerState.STOPPED
+        return SchedulerState.FOLLOWING if self.following else SchedulerState.STARTING
+
+    def follows(self) -> None:
+        """This replica does not lead (lost an election, or its leadership)."""
+        self.scheduler_alive = None
+        self.following = True
 
     async def telegram_answers(self) -> bool:
         now = self._clock()
@@ -240,6 +257,7 @@ class Monitor:
             for status in OutboxStatus:
                 self.metrics.outbox.labels(status=status.value).set(counts.get(status, 0))
             self.metrics.outbox_oldest.set(backlog.oldest_seconds or 0)
+        self.metrics.leader.set(1 if self.scheduler_alive is not None else 0)
         return generate_latest(self.metrics.registry)
 
 

@@ -104,7 +104,14 @@ class Settings(BaseSettings):
     # and the longest pause between two tries ("5m"): pauses double from 2 s up to it.
     delivery_retry_for: float = Field(default=3600.0, ge=1, le=7 * 86400)
     delivery_retry_max_pause: float = Field(default=300.0, ge=0.1, le=86400)
+    # RUN_SCHEDULER=false: this replica never runs the scheduler and the delivery loop.
+    # The others elect one that does (scheduler/leader.py): followers try every
+    # LEADER_RETRY_SECONDS; the leader checks its PostgreSQL lock, or renews its SQLite
+    # lease (which runs out after LEADER_LEASE_SECONDS), every LEADER_RENEW_SECONDS.
     run_scheduler: bool = True
+    leader_retry_seconds: float = Field(default=5.0, ge=0.1, le=300)
+    leader_renew_seconds: float = Field(default=10.0, ge=0.1, le=300)
+    leader_lease_seconds: float = Field(default=30.0, ge=0.5, le=900)
     meetings_ahead_weeks: int = Field(default=8, ge=1, le=52)
     # Updates handled at the same time (the rest wait their turn); see storage.db.POOL.
     updates_concurrency: int = Field(default=16, ge=1, le=64)
@@ -271,6 +278,16 @@ class Settings(BaseSettings):
                 "http-port-is-webhook-port",
                 "HTTP_PORT must differ from WEBHOOK_PORT (the webhook server serves "
                 "/healthz and /metrics already; leave HTTP_PORT unset)",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _lease_renewed_in_time(self) -> Settings:
+        if self.leader_renew_seconds >= self.leader_lease_seconds:
+            raise _invalid(
+                "leader-renew-within-lease",
+                "LEADER_RENEW_SECONDS must be shorter than LEADER_LEASE_SECONDS (the lease "
+                "is renewed before it runs out)",
             )
         return self
 

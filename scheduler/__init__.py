@@ -1,15 +1,17 @@
 """APScheduler wiring. Jobs are plain functions in `scheduler.jobs`, rebuilt at every start
 from code and the database (never pickled), and call the same services as handlers.
 
-Only one process runs the scheduler and the delivery loop (RUN_SCHEDULER=false on the
-other replicas)."""
+Only the elected leader among the replicas runs the scheduler and the delivery loop
+(scheduler/leader.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
+from typing import Any
 
 from aiogram import Bot
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,6 +21,10 @@ from bot.telegram.delivery import telegram_editor
 from scheduler import jobs
 from storage.models import Channel
 from storage.types import utcnow
+
+# Seconds between the end of one refresh of the announcements' progress messages and the
+# start of the next (see `add_paced_job`).
+PROGRESS_EVERY = 3.0
 
 
 def build_scheduler(
@@ -93,13 +99,12 @@ def build_scheduler(
         next_run_time=soon,
         **common,
     )
-    scheduler.add_job(
+    add_paced_job(
+        scheduler,
         jobs.broadcast_progress,
-        "interval",
-        seconds=3,
+        every=PROGRESS_EVERY,
         id="broadcast_progress",
         kwargs={**context, "translator": translator, "editors": progress_editors},
-        **common,
     )
     if settings.backup_dir is not None:
         # At night, when nobody answers surveys; missed while the bot was down, it runs
@@ -114,3 +119,38 @@ def build_scheduler(
             **common,
         )
     return scheduler
+
+
+def add_paced_job(
+    scheduler: AsyncIOScheduler,
+    func: Callable[..., Any],
+    *,
+    every: float,
+    id: str,
+    kwargs: dict[str, Any],
+) -> None:
+    """Runs `func` `every` seconds after its last run ended (a fixed delay), however long
+    that run took. On an interval (a fixed rate) a run slower than the interval made
+    APScheduler skip the next ones ("maximum number of running instances reached", 18-26
+    times a run under load): nothing was lost, as each run reads the counts afresh, but the
+    refreshes came irregularly and each skip was a warning. Paced, runs never overlap (two
+    would edit the same message at once), none is skipped, and the message shown is never
+    older than one run and `every` seconds."""
+
+    def schedule(delay: float) -> None:
+        scheduler.add_job(
+            func,
+            "date",
+            run_date=utcnow() + timedelta(seconds=delay),
+            id=id,
+            kwargs=kwargs,
+            replace_existing=True,
+            misfire_grace_time=None,  # late is better than never
+        )
+
+    def again(event: JobExecutionEvent) -> None:
+        if event.job_id == id:  # done or failed: the next one in `every` seconds
+            schedule(every)
+
+    scheduler.add_listener(again, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    schedule(every)

@@ -252,6 +252,17 @@ class ProcessedUpdate(Base):
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
+class Lease(Base):
+    """A lease on some work only one process may do at a time (the scheduler's leadership
+    on SQLite, scheduler/leader.py): its holder and when it runs out unless renewed."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(200))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class FsmRecord(Base):
     """aiogram FSM state and data of one chat/user, as JSON."""
 

@@ -200,6 +200,7 @@ setting-bad-log-level = must be DEBUG, INFO, WARNING, ERROR or CRITICAL
 setting-bad-webhook-secret = must be 1-256 characters: letters, digits, _ and -
 setting-backup-needs-sqlite = BACKUP_DIR copies SQLite only; back PostgreSQL up with pg_dump (docs/deploy.md)
 setting-http-port-is-webhook-port = HTTP_PORT must differ from WEBHOOK_PORT: the webhook server already serves /healthz and /metrics, so HTTP_PORT may stay unset
+setting-leader-renew-within-lease = LEADER_RENEW_SECONDS must be shorter than LEADER_LEASE_SECONDS: the leader renews its lease before it runs out
 setting-webhook-incomplete = MODE=webhook needs { $names }
 setting-int_parsing = must be a whole number, not "{ $value }"
 setting-float_parsing = must be a number, not "{ $value }"

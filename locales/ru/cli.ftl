@@ -202,6 +202,7 @@ setting-bad-log-level = допустимые значения: DEBUG, INFO, WARN
 setting-bad-webhook-secret = от 1 до 256 символов: латинские буквы, цифры, _ и -
 setting-backup-needs-sqlite = BACKUP_DIR копирует только базу SQLite; базу PostgreSQL копируйте командой pg_dump (docs/deploy.md)
 setting-http-port-is-webhook-port = HTTP_PORT должен отличаться от WEBHOOK_PORT: сервер вебхука уже отвечает на /healthz и /metrics, HTTP_PORT можно не задавать
+setting-leader-renew-within-lease = LEADER_RENEW_SECONDS должен быть меньше LEADER_LEASE_SECONDS: ведущий процесс продлевает аренду, пока она не истекла
 setting-webhook-incomplete = для MODE=webhook нужно указать { $names }
 setting-int_parsing = нужно целое число, а указано «{ $value }»
 setting-float_parsing = нужно число, а указано «{ $value }»

@@ -21,10 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from tests.support.fake_api import RecordingServer
 from tests.support.updates import BOT_USER, TelegramUser, callback_update, message_update
+
+# How long an update posted to a webhook is tried again while no replica takes it.
+WEBHOOK_RETRY_FOR = 60.0
 
 
 @dataclass
@@ -94,6 +98,13 @@ class FakeTelegram(RecordingServer[ApiCall]):
         self._failures: list[_Failure] = []
         self._blocked: set[int] = set()
         self._files: dict[str, tuple[str, bytes]] = {}  # file_id: (file_path, content)
+        # Webhook mode (`deliver_to`): where updates are posted, and each post that got 2xx.
+        self._webhook_targets: list[str] = []
+        self._webhook_secret = ""
+        self._webhook_turn = itertools.count()
+        self._webhook_tasks: set[asyncio.Task[None]] = set()
+        self._webhook_http: aiohttp.ClientSession | None = None
+        self.webhook_posts: list[tuple[str, int]] = []  # (url, update_id)
 
     # -- server ------------------------------------------------------------------------
 
@@ -105,10 +116,49 @@ class FakeTelegram(RecordingServer[ApiCall]):
     # -- what a test does ----------------------------------------------------------------
 
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
-        """Queue a raw update (given again, it is delivered again: a duplicate)."""
+        """Queue a raw update (given again, it is delivered again: a duplicate); in webhook
+        mode (`deliver_to`), post it."""
+        if self._webhook_targets:
+            task = asyncio.get_running_loop().create_task(self._post_update(update))
+            self._webhook_tasks.add(task)
+            task.add_done_callback(self._webhook_tasks.discard)
+            return update
         self._updates.append(update)
         asyncio.get_running_loop().create_task(self._notify())
         return update
+
+    def deliver_to(self, urls: list[str], secret: str) -> None:
+        """Webhook mode, as Telegram posting to replicas behind a load balancer: each update
+        pushed from now on is posted to the next of `urls` in turn, with the secret header;
+        a refused connection or an answer other than 2xx is tried again at the next one (as
+        Telegram tries again), for up to WEBHOOK_RETRY_FOR seconds."""
+        self._webhook_targets = list(urls)
+        self._webhook_secret = secret
+
+    async def _post_update(self, update: dict[str, Any]) -> None:
+        if self._webhook_http is None:
+            self._webhook_http = aiohttp.ClientSession()
+        headers = {"X-Telegram-Bot-Api-Secret-Token": self._webhook_secret}
+        deadline = time.monotonic() + WEBHOOK_RETRY_FOR
+        while True:
+            url = self._webhook_targets[next(self._webhook_turn) % len(self._webhook_targets)]
+            try:
+                async with self._webhook_http.post(url, json=update, headers=headers) as answer:
+                    if 200 <= answer.status < 300:
+                        self.webhook_posts.append((url, int(update["update_id"])))
+                        return
+            except aiohttp.ClientError:
+                pass  # that replica is down: the next one
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"no replica took update {update['update_id']}")
+            await asyncio.sleep(0.1)
+
+    async def stop(self) -> None:
+        for task in list(self._webhook_tasks):
+            task.cancel()
+        if self._webhook_http is not None:
+            await self._webhook_http.close()
+        await super().stop()
 
     def message_update(self, user: TelegramUser, text: str) -> dict[str, Any]:
         """A new update (not yet queued) with the user's message."""

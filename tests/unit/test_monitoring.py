@@ -44,6 +44,7 @@ RUNNING, ELSEWHERE = SchedulerState.RUNNING, SchedulerState.ELSEWHERE
         (Health(True, True, STALE, RUNNING), False),
         # Another process delivers: its backlog is not this one's failure.
         (Health(True, True, STALE, ELSEWHERE), True),
+        (Health(True, True, STALE, SchedulerState.FOLLOWING), True),  # another was elected
     ],
 )
 def test_the_verdict_needs_every_part(health: Health, healthy: bool) -> None:
@@ -130,6 +131,32 @@ async def test_health_asks_telegram_at_most_every_30_seconds(
     assert sum(isinstance(r, GetMe) for r in recording.requests) == 2
     ticks.now += 31
     assert (await monitor.health()).telegram
+
+
+async def test_health_and_metrics_say_whether_this_replica_leads(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    monitor, _, _ = monitor_for(engine, session_factory)
+
+    def leader_gauge(text: bytes) -> float:
+        (family,) = [
+            f
+            for f in text_string_to_metric_families(text.decode())
+            if f.name == "participants_bot_leader"
+        ]
+        return float(family.samples[0].value)
+
+    assert monitor.scheduler_state() is SchedulerState.STARTING  # no election yet
+    monitor.follows()  # lost the first election
+    assert (await monitor.health()).scheduler is SchedulerState.FOLLOWING
+    assert (await monitor.health()).healthy
+    assert leader_gauge(await monitor.metrics_text()) == 0
+    monitor.scheduler_alive = lambda: True  # elected: its scheduler runs
+    assert (await monitor.health()).scheduler is RUNNING
+    assert leader_gauge(await monitor.metrics_text()) == 1
+    monitor.follows()  # leadership lost: the scheduler stopped
+    assert (await monitor.health()).as_json()["scheduler"] == "following"
+    assert leader_gauge(await monitor.metrics_text()) == 0
 
 
 async def test_health_reports_a_database_that_does_not_answer() -> None:
