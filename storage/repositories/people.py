@@ -20,6 +20,7 @@ from storage.models import (
     Role,
     School,
 )
+from storage.repositories.accounts import AccountRepository
 
 
 class PeopleRepository:
@@ -294,4 +295,6 @@ class PeopleRepository:
                 .where(Broadcast.progress_chat_id.in_(telegram_chats))
                 .values(progress_chat_id=None, progress_message_id=None)
             )
+        # Failed link codes counted per account (bot.services.accounts) hold the ids too.
+        await AccountRepository(self._session).forget_attempts_of(participant.accounts)
         await self._session.delete(participant)
