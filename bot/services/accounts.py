@@ -134,9 +134,10 @@ async def enter_code(
     if entering is None:
         raise DomainError("consent-needed")
     repository = AccountRepository(session)
-    await repository.forget_attempts_before(now - ATTEMPT_WINDOW)
     attempts = await repository.attempts_of(entering.channel, entering.external_id)
-    if attempts is not None and attempts.failures >= MAX_FAILURES:
+    # Read, not changed: a window that is over counts as none (rewritten on a failure).
+    live = attempts is not None and attempts.since > now - ATTEMPT_WINDOW
+    if attempts is not None and live and attempts.failures >= MAX_FAILURES:
         left = attempts.since + ATTEMPT_WINDOW - now
         raise DomainError("link-too-many-attempts", minutes=max(1, math.ceil(left / _MINUTE)))
     code = normalise(text)
@@ -151,7 +152,9 @@ async def enter_code(
         else None
     )
     if refusal is not None:
-        _count_failure(session, attempts, entering, now)
+        await _count_failure(session, attempts if live else None, entering, now)
+        # Other accounts' windows that are over go too (they are kept no longer).
+        await repository.forget_attempts_before(now - ATTEMPT_WINDOW)
         await session.commit()
         raise DomainError(refusal)
     assert row is not None
@@ -163,11 +166,12 @@ async def enter_code(
     for account in participant.accounts:
         if account.channel in held:
             raise DomainError("link-channel-taken", channel=Channel(account.channel).value)
+    # No write before this point but the counted failure: a refusal leaves no transaction
+    # open (on SQLite it would hold the one writer, and the wizard's state waits for it).
     stored = participants.is_stored(participant)
     if stored and await repository.has_records(participant):
         both = await repository.has_records(maker)
         raise DomainError("link-registered-separately" if both else "link-make-code-here")
-    # Nothing is changed before this point: a refusal leaves the session clean.
     # Linking changes nothing about where the bot writes: the person chooses that in /me.
     contact = maker.contact
     if maker.preferred_channel is None and contact is not None:
@@ -204,11 +208,13 @@ async def enter_code(
 _MINUTE = timedelta(minutes=1)
 
 
-def _count_failure(
+async def _count_failure(
     session: AsyncSession, attempts: LinkAttempt | None, entering: Account, now: datetime
 ) -> None:
+    """One more failure in the window `attempts` counts (None: a window starts now)."""
     if attempts is None:
-        session.add(
+        # merge: a row of a window that is over may still be there; it starts again.
+        await session.merge(
             LinkAttempt(
                 channel=entering.channel, external_id=entering.external_id, failures=1, since=now
             )
