@@ -172,6 +172,9 @@ async def enter_code(
     if stored and await repository.has_records(participant):
         both = await repository.has_records(maker)
         raise DomainError("link-registered-separately" if both else "link-make-code-here")
+    if not await repository.use_code(row, now):  # another account entered it meanwhile
+        await session.commit()  # nothing changed; ends the transaction the UPDATE began
+        raise DomainError("link-code-used")
     # Linking changes nothing about where the bot writes: the person chooses that in /me.
     contact = maker.contact
     if maker.preferred_channel is None and contact is not None:
@@ -183,7 +186,6 @@ async def enter_code(
         await repository.move_accounts(participant, maker)
     else:
         await repository.add_account(maker, entering.channel, entering.external_id)
-    row.used_at = now
     if attempts is not None:
         await session.delete(attempts)
     audit.record(

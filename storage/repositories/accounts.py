@@ -41,6 +41,20 @@ class AccountRepository:
             await self._session.scalar(select(exists().where(LinkCode.code_hash == code_hash)))
         )
 
+    async def use_code(self, code: LinkCode, moment: datetime) -> bool:
+        """Marks the code used, unless another update did first (two accounts entering it
+        at once): one conditional UPDATE, so only one of them links."""
+        result = await self._session.execute(
+            update(LinkCode)
+            .where(LinkCode.participant_id == code.participant_id, LinkCode.used_at.is_(None))
+            .values(used_at=moment)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(result, "rowcount", 0):
+            return False
+        code.used_at = moment
+        return True
+
     # -- attempts --------------------------------------------------------------------------
 
     async def attempts_of(self, channel: Channel, external_id: int) -> LinkAttempt | None:

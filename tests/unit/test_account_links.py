@@ -4,12 +4,13 @@ bot's own messages go."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Sequence
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import accounts, delivery, participants, registration
 from bot.services.delivery import Outgoing, Payload
@@ -331,3 +332,25 @@ async def test_an_invite_used_on_one_channel_makes_one_person_on_both(
         await registration.join_with_invite(session, on_both, invite.code, "Иванова Ирина")
     assert refused.value.reason == "already-registered"
     assert [s.code for s in (await registration.profile(session, on_both)).schools] == ["47001"]
+
+
+async def test_two_accounts_entering_one_code_at_once_link_one(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async with session_factory() as session:
+        maker = await person(session, Role.REGIONAL_COORDINATOR)
+        code = (await accounts.make_code(session, maker)).code
+
+    async def enter(user_id: int) -> str:
+        async with session_factory() as session:
+            entering = await on_max(session, user_id)
+            try:
+                await accounts.enter_code(session, entering, code, notice=notice)
+            except DomainError as error:
+                return error.reason
+            return "linked"
+
+    results = await asyncio.gather(enter(78001), enter(78002))
+    assert sorted(results) == ["link-code-used", "linked"]
+    async with session_factory() as session:
+        assert await count(session, Account) == 2
