@@ -160,14 +160,18 @@ async def link_code(turn: Turn, _: AccountCb) -> None:
     if not person.is_registered:
         await turn.say(t("menu-not-registered"))
         return
+    # A button shown before MAX was turned off still names a messenger the person lacks.
+    others = accounts.missing_channels(person, channels_on(turn.settings)) or (
+        accounts.missing_channels(person, list(Channel))
+    )
+    if not others:  # an old button: every messenger is linked since
+        await turn.say(t("link-all-linked"), [menu_button(t)])
+        return
     try:
         new = await accounts.make_code(turn.session, person)
     except DomainError as error:
         await turn.say(error_text(t, error), [menu_button(t)])
         return
-    others = accounts.missing_channels(person, channels_on(turn.settings)) or [
-        channel for channel in Channel if person.external_id(channel) is None
-    ]
     names = ", ".join(channel_name(t, channel) for channel in others)
     minutes = int(accounts.CODE_TTL.total_seconds() // 60)
     await turn.say(t("link-code", code=new.code, channel=names, minutes=minutes), [menu_button(t)])

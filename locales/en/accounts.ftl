@@ -15,6 +15,7 @@ link-code =
         [one] minute
        *[other] minutes
     }, once. Do not share it with anyone.
+link-all-linked = Every messenger of the bot is already linked to your data. Your data: /me
 link-ask-code = Send the code from the other messenger. The bot gives it there: /me → «Link another messenger». Cancel: /cancel
 link-done = ✅ Account linked. The bot now knows you in { $channel } too: your role, schools and answers are shared. Your data: /me
 link-notice = An account in { $channel } was linked to your data. If it was not you, unlink it in /me and tell your municipal coordinator.

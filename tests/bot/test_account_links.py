@@ -215,6 +215,8 @@ async def test_a_code_from_me_on_telegram_entered_on_max_makes_one_person(
     assert offered["Получать сообщения в MAX"] == AccountCb(action="prefer", channel="max").pack()
     assert offered["Отвязать MAX"] == AccountCb(action="unlink", channel="max").pack()
     assert "Отвязать Telegram" not in offered  # not the account written from
+    [stale] = texts(await harness.press(user, AccountCb(action="link")))  # an old button
+    assert stale.startswith("Все мессенджеры бота уже связаны")
 
     # Messages to MAX from now on: the outbox queues there.
     [edited] = texts(await harness.press(user, AccountCb(action="prefer", channel="max")))
