@@ -17,15 +17,16 @@ from bot.conversation.actions import AckCb, BroadcastCb, HolidayCb, RsvpCb, Surv
 from bot.conversation.buttons import request_rows
 from bot.conversation.screens import Press, Screen, buttons_of
 from bot.i18n import Localizer, Translator
-from bot.services import broadcasts, delivery, events, registration, surveys
+from bot.services import accounts, broadcasts, delivery, events, registration, surveys
 from bot.services.access import Action, can
 from bot.services.delivery import Button, Outgoing, Payload
 from bot.services.survey_definitions import SurveyDefinition
-from bot.views import format_when, request_text
+from bot.views import channel_name, format_when, request_text
 from storage.models import (
     Attendance,
     Broadcast,
     BroadcastStatus,
+    Channel,
     Event,
     EventStatus,
     JoinRequest,
@@ -310,6 +311,18 @@ def join_decision(translator: Translator) -> registration.RequestNotice:
         return Payload(
             translator.get(applicant.locale, "join-approved" if approved else "join-rejected")
         )
+
+    return notice
+
+
+def account_linked(translator: Translator) -> accounts.LinkNotice:
+    """What `accounts.enter_code` queues for the person: another account was linked (to
+    their contact account, which it was before), so that a link they did not make shows."""
+
+    def notice(person: Participant, channels: Sequence[Channel]) -> Payload:
+        t = translator.for_locale(person.locale)
+        names = ", ".join(channel_name(t, channel) for channel in channels)
+        return Payload(t("link-notice", channel=names))
 
     return notice
 

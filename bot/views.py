@@ -16,7 +16,7 @@ from bot.services.registration import Profile
 from bot.services.school_import import ImportPreview
 from bot.services.survey_definitions import Problem
 from storage.db import failure_kind, failure_reason
-from storage.models import Channel, JoinRequest, Municipality, Role, School
+from storage.models import Account, Channel, JoinRequest, Municipality, Participant, Role, School
 
 MAX_ERRORS_SHOWN = 20
 MAX_VALUE_SHOWN = 40  # a refused row's value, echoed as a label
@@ -107,7 +107,29 @@ def error_text(t: Localizer, error: DomainError) -> str:
     return t(f"error-{error.reason}", **{k: str(v) for k, v in error.details.items()})
 
 
-def profile_text(t: Localizer, profile: Profile) -> str:
+def channel_name(t: Localizer, channel: Channel | str) -> str:
+    """«Telegram», «MAX»: as the messenger calls itself."""
+    return t(f"channel-{Channel(channel).value}")
+
+
+def accounts_lines(t: Localizer, person: Participant, in_use: Account | None) -> list[str]:
+    """The person's messengers (this chat's marked) and where the bot writes to them;
+    nothing for a person with one account."""
+    if len(person.accounts) < 2:
+        return []
+    names = [
+        t("profile-account-here", channel=channel_name(t, account.channel))
+        if account is in_use
+        else channel_name(t, account.channel)
+        for account in person.accounts
+    ]
+    lines = [t("profile-accounts", accounts=", ".join(names))]
+    if (contact := person.contact) is not None:
+        lines.append(t("profile-contact", channel=channel_name(t, contact.channel)))
+    return lines
+
+
+def profile_text(t: Localizer, profile: Profile, in_use: Account | None = None) -> str:
     person = profile.participant
     lines = [
         t("profile-title"),
@@ -119,6 +141,7 @@ def profile_text(t: Localizer, profile: Profile) -> str:
     if profile.schools:
         schools = "; ".join(escape(school.short_name) for school in profile.schools)
         lines.append(t("profile-schools", schools=schools))
+    lines += accounts_lines(t, person, in_use)
     lines.append(t("profile-language", language=t(f"lang-name-{person.locale}")))
     # What an admin asks for to put someone in ADMIN_IDS or to find them.
     telegram_id = person.external_id(Channel.TELEGRAM)

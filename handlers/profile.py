@@ -1,15 +1,21 @@
-"""/me (my data, change my name) and /forget (delete my data)."""
+"""/me (my data, change my name, my messengers), /link (an account on another messenger)
+and /forget (delete my data)."""
 
 from __future__ import annotations
 
-from bot.conversation.actions import ForgetCb, MenuCb
+from bot import notices
+from bot.conversation.actions import AccountCb, ForgetCb, MenuCb
 from bot.conversation.buttons import menu_button
 from bot.conversation.routes import Routes, State, StateGroup
+from bot.conversation.screens import Press, Screen
 from bot.conversation.turn import Turn
-from bot.services import registration
+from bot.i18n import Localizer
+from bot.services import accounts, participants, registration
 from bot.services.errors import DomainError
-from bot.views import error_text, profile_text
-from storage.models import Channel
+from bot.services.registration import has_own_menu
+from bot.settings import Settings
+from bot.views import channel_name, error_text, profile_text
+from storage.models import Account, Channel, Participant
 
 routes = Routes("profile")
 
@@ -18,7 +24,41 @@ class ProfileEdit(StateGroup):
     name = State()
 
 
-async def show_profile(turn: Turn) -> None:
+class LinkEntry(StateGroup):
+    code = State()
+
+
+def channels_on(settings: Settings) -> list[Channel]:
+    """The messengers this deployment runs: MAX with its token, Telegram unless MAX runs
+    alone."""
+    on = [Channel.TELEGRAM] if settings.bot_token is not None or settings.max_token is None else []
+    return on + ([Channel.MAX] if settings.max_token is not None else [])
+
+
+def account_rows(
+    t: Localizer, person: Participant, in_use: Account | None, on: list[Channel]
+) -> list[list[Press]]:
+    """/me's buttons for the person's messengers: link another one the bot runs on, choose
+    where messages go, unlink one (never the one written from, so never the last)."""
+    rows: list[list[Press]] = []
+    if accounts.missing_channels(person, on):
+        rows.append([(t("button-link-account"), AccountCb(action="link"))])
+    if len(person.accounts) < 2:
+        return rows
+    contact = person.contact
+    for account in person.accounts:
+        name = channel_name(t, account.channel)
+        if contact is not None and account.channel != contact.channel:
+            prefer = AccountCb(action="prefer", channel=Channel(account.channel).value)
+            rows.append([(t("button-receive-in", channel=name), prefer)])
+    for account in person.accounts:
+        if account is not in_use:
+            unlink = AccountCb(action="unlink", channel=Channel(account.channel).value)
+            rows.append([(t("button-unlink", channel=channel_name(t, account.channel)), unlink)])
+    return rows
+
+
+async def show_profile(turn: Turn, *, replace: bool = False) -> None:
     participant, t = turn.participant, turn.t
     if not participant.is_registered:
         # The Telegram id too: someone not registered yet may be asked for it (ADMIN_IDS).
@@ -30,13 +70,16 @@ async def show_profile(turn: Turn) -> None:
             return
         await turn.say(f"{status}\n{t('profile-telegram-id', id=str(telegram_id))}")
         return
+    in_use = participants.account_in_use(participant)
     digest = t("button-digest-off" if participant.digest_enabled else "button-digest-on")
-    await turn.say(
-        profile_text(t, await registration.profile(turn.session, participant)),
+    rows: list[list[Press]] = [
         [(t("button-change-name"), MenuCb(item="rename-self"))],
         [(digest, MenuCb(item="digest"))],
+        *account_rows(t, participant, in_use, channels_on(turn.settings)),
         [menu_button(t)],
-    )
+    ]
+    text = profile_text(t, await registration.profile(turn.session, participant), in_use)
+    await turn.show(Screen(text, rows, replace=replace))
 
 
 @routes.command("me")
@@ -99,3 +142,123 @@ async def forget_step(turn: Turn, action: ForgetCb) -> None:
         await registration.forget(turn.session, turn.participant)
         await turn.say(t("forget-done"))
         await turn.chat.drop_commands()
+
+
+# -- linking another messenger -------------------------------------------------------------
+
+
+def _channel(value: str) -> Channel | None:
+    try:
+        return Channel(value)
+    except ValueError:
+        return None
+
+
+@routes.press(AccountCb, action="link")
+async def link_code(turn: Turn, _: AccountCb) -> None:
+    t, person = turn.t, turn.participant
+    if not person.is_registered:
+        await turn.say(t("menu-not-registered"))
+        return
+    # A button shown before MAX was turned off still names a messenger the person lacks.
+    others = accounts.missing_channels(person, channels_on(turn.settings)) or (
+        accounts.missing_channels(person, list(Channel))
+    )
+    if not others:  # an old button: every messenger is linked since
+        await turn.say(t("link-all-linked"), [menu_button(t)])
+        return
+    try:
+        new = await accounts.make_code(turn.session, person)
+    except DomainError as error:
+        await turn.say(error_text(t, error), [menu_button(t)])
+        return
+    names = ", ".join(channel_name(t, channel) for channel in others)
+    minutes = int(accounts.CODE_TTL.total_seconds() // 60)
+    await turn.say(t("link-code", code=new.code, channel=names, minutes=minutes), [menu_button(t)])
+
+
+@routes.command("link")
+async def link_command(turn: Turn) -> None:
+    await turn.state.clear()
+    if turn.args:
+        await _enter_code(turn, turn.args)
+        return
+    await turn.state.set_state(LinkEntry.code)
+    await turn.say(turn.t("link-ask-code"))
+
+
+@routes.text(state=LinkEntry.code)
+async def link_code_typed(turn: Turn) -> None:
+    await _enter_code(turn, turn.text)
+
+
+# A mistyped code may be typed again at once; every other refusal ends the step.
+_TYPE_AGAIN = frozenset({"link-code-unknown"})
+
+
+async def _enter_code(turn: Turn, text: str) -> None:
+    try:
+        linked = await accounts.enter_code(
+            turn.session, turn.participant, text, notice=notices.account_linked(turn.translator)
+        )
+    except DomainError as error:
+        if error.reason in _TYPE_AGAIN:
+            await turn.state.set_state(LinkEntry.code)
+        else:
+            await turn.state.clear()
+        await turn.say(error_text(turn.t, error), [menu_button(turn.t)])
+        return
+    await turn.state.clear()
+    person = turn.participant = linked.participant
+    # The person's language from now on, not the guess this account came with.
+    t = turn.t = turn.translator.for_locale(person.locale)
+    names = ", ".join(channel_name(t, channel) for channel in linked.channels)
+    await turn.say(
+        t("link-done", channel=names),
+        [(t("menu-profile"), MenuCb(item="profile"))],
+        [menu_button(t)],
+    )
+    if has_own_menu(person):
+        await turn.chat.refresh_commands(person)
+
+
+@routes.press(AccountCb, action="prefer")
+async def prefer_channel(turn: Turn, action: AccountCb) -> None:
+    channel = _channel(action.channel)
+    try:
+        if channel is None:
+            raise DomainError("link-no-account")
+        await accounts.prefer(turn.session, turn.participant, channel)
+    except DomainError as error:
+        await turn.chat.toast(error_text(turn.t, error), alert=True)
+        return
+    await show_profile(turn, replace=True)
+    await turn.chat.toast(turn.t("link-preferred", channel=channel_name(turn.t, channel)))
+
+
+@routes.press(AccountCb, action="unlink")
+async def unlink_asked(turn: Turn, action: AccountCb) -> None:
+    t, channel = turn.t, _channel(action.channel)
+    if channel is None or turn.participant.external_id(channel) is None:
+        await turn.chat.toast(t("error-link-no-account"), alert=True)
+        return
+    name = channel_name(t, channel)
+    rows: list[list[Press]] = [
+        [(t("button-unlink-yes"), AccountCb(action="unlink-yes", channel=channel.value))],
+        [(t("button-keep"), MenuCb(item="profile"))],
+    ]
+    await turn.show(Screen(t("link-unlink-sure", channel=name), rows, replace=True))
+
+
+@routes.press(AccountCb, action="unlink-yes")
+async def unlink_confirmed(turn: Turn, action: AccountCb) -> None:
+    channel = _channel(action.channel)
+    try:
+        if channel is None:
+            raise DomainError("link-no-account")
+        await accounts.unlink(turn.session, turn.participant, channel)
+    except DomainError as error:
+        await turn.chat.toast(error_text(turn.t, error), alert=True)
+        return
+    await show_profile(turn, replace=True)
+    await turn.chat.toast(turn.t("link-unlinked", channel=channel_name(turn.t, channel)))

@@ -102,6 +102,9 @@ class Participant(Base):
     # asked for, and again after «Отозвать ссылку». Kept as it is, not hashed: /schedule
     # shows the same address again, as calendars keep polling it.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The messenger the bot writes to on its own (reminders, announcements) when the person
+    # has more than one; None: the first account (see `contact`).
+    preferred_channel: Mapped[Channel | None] = mapped_column(String(16))
 
     # Loaded with the person (the update's lookup joins them in its one statement; other
     # loads add one SELECT … IN for all the people loaded): every message needs an address.
@@ -126,8 +129,11 @@ class Participant(Base):
 
     @property
     def contact(self) -> Account | None:
-        """Where the bot writes to the person on its own: the first account they came
-        through (today every account is Telegram's)."""
+        """Where the bot writes to the person on its own: the account on the channel they
+        chose (`preferred_channel`), else the first account they came through."""
+        for account in self.accounts:
+            if account.channel == self.preferred_channel:
+                return account
         return self.accounts[0] if self.accounts else None
 
     @property
@@ -165,6 +171,36 @@ class Account(Base):
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     participant: Mapped[Participant] = relationship(back_populates="accounts")
+
+
+class LinkCode(Base):
+    """The one-time code a person makes in /me to link an account on another messenger
+    (bot/services/accounts.py). One per person: a new code replaces the old. Only its hash
+    is kept; a used one stays (with `used_at`) so that entering it again says so."""
+
+    __tablename__ = "link_codes"
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LinkAttempt(Base):
+    """Failed link codes entered from one account within the current window: guessing is
+    limited per account (bot/services/accounts.py). Removed on success, after the window,
+    and by /forget."""
+
+    __tablename__ = "link_attempts"
+
+    channel: Mapped[Channel] = mapped_column(String(16), primary_key=True)
+    external_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    # The first failure of the window: the count starts again once the window has passed.
+    since: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class Assignment(Base):

@@ -127,6 +127,13 @@ class ForgetCb(Action, prefix="forget"):
     step: Int  # 1: first confirmation, 2: the final one, 0: changed my mind
 
 
+class AccountCb(Action, prefix="acct"):
+    """/me's accounts: link another messenger, receive messages on one, unlink one."""
+
+    action: str  # link | prefer | unlink | unlink-yes
+    channel: str = ""  # a Channel's value; checked against the person's accounts
+
+
 class InviteScopeCb(Action, prefix="iscope"):
     whole: bool
 

@@ -8,6 +8,7 @@ undone by writing again."""
 
 from __future__ import annotations
 
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Account, Channel, Participant
@@ -31,7 +32,23 @@ async def current(
                 account.unreachable_at = None
                 await session.commit()
             break
+    # Which of their accounts this update came through (/me names it, linking needs it):
+    # kept on the instance's state for the update's session, not in the row.
+    inspect(participant).info[_CAME_THROUGH] = (channel, external_id)
     return participant
+
+
+_CAME_THROUGH = "came_through"
+
+
+def account_in_use(participant: Participant) -> Account | None:
+    """The account the person writes through now: the one `current` found them by (an
+    unsaved participant has only that one)."""
+    came = inspect(participant).info.get(_CAME_THROUGH)
+    for account in participant.accounts:
+        if came is None or (account.channel, account.external_id) == came:
+            return account
+    return None
 
 
 def is_stored(participant: Participant) -> bool:

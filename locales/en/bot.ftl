@@ -15,6 +15,7 @@ help-text =
     /surveys — questionnaires
     /schedule — my schedule
     /me — my data
+    /link — link with your account on another messenger (a code from /me)
     /forget — delete my data
     /lang — interface language (Русский or English)
     /cancel — cancel the current action

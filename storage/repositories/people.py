@@ -22,6 +22,7 @@ from storage.models import (
     Role,
     School,
 )
+from storage.repositories.accounts import AccountRepository
 
 
 class PeopleRepository:
@@ -323,6 +324,8 @@ class PeopleRepository:
                 progress_reference=None,
             )
         )
+        # Failed link codes counted per account (bot.services.accounts) hold the ids too.
+        await AccountRepository(self._session).forget_attempts_of(participant.accounts)
         await self._session.delete(participant)
 
 

@@ -35,14 +35,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import notices
-from bot.conversation.actions import MenuCb, SurveyCb
+from bot.conversation.actions import AccountCb, MenuCb, SurveyCb
 from bot.i18n import Translator
-from bot.services import broadcasts, events, participants, surveys
+from bot.services import accounts, broadcasts, events, participants, surveys
 from bot.services.audience import Audience
 from bot.services.survey_definitions import SurveyDefinition, load_definition
 from bot.settings import PROJECT_ROOT, SUPPORTED_LOCALES, Settings
 from bot.views import ELLIPSIS
-from storage.models import OutboxMessage, Participant, Role, School, SurveyResponse
+from storage.models import Channel, OutboxMessage, Participant, Role, School, SurveyResponse
 from tests.bot.conftest import BotHarness
 from tests.support.people import load_schools, person, telegram_id
 from tests.support.texts import latin_words
@@ -224,6 +224,35 @@ async def curator_and_schedule(world: World) -> None:
     await crawl(world, world.user(Role.CURATOR), "/menu")
     await world.harness.send(world.user(Role.CURATOR), "/schedule")
     await world.harness.send(world.user(Role.CURATOR), "/me")
+
+
+@walk
+async def linked_accounts(world: World) -> None:
+    """A director links an account on MAX from /me: the code, wrong codes until guessing is
+    stopped, the refusals, /me with both accounts, the choice of channel, unlinking."""
+    harness, user = world.harness, world.user(Role.DIRECTOR)
+    [message] = [
+        str(r.text)
+        for r in await harness.press(user, AccountCb(action="link"))
+        if isinstance(r, SendMessage)
+    ]
+    found = re.search(r"<code>(\w{4}-\w{4})</code>", message)
+    assert found is not None, message
+    code = found.group(1)
+    stranger = TelegramUser(id=990_001, language_code=world.locale)
+    await harness.send(stranger, "/link")
+    for _ in range(accounts.MAX_FAILURES + 1):
+        await harness.send(stranger, "AAAA-AAAA")
+    await harness.send(user, f"/link {code}")  # already theirs
+    await harness.send(world.user(Role.CURATOR), f"/link {code}")  # Telegram they have
+    on_max = await participants.current(world.session, Channel.MAX, 990_002, world.locale)
+    notice = notices.account_linked(world.translator)
+    await accounts.enter_code(world.session, on_max, code, notice=notice)
+    await harness.send(world.user(Role.CURATOR), f"/link {code}")  # used
+    await harness.send(user, "/me")
+    await harness.press(user, AccountCb(action="prefer", channel="max"))
+    await harness.press(user, AccountCb(action="unlink", channel="max"))
+    await harness.press(user, AccountCb(action="unlink-yes", channel="max"))
 
 
 BAD_SURVEY_FILES = {
