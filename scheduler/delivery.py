@@ -31,7 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.conversation.screens import Screen, screen_of
 from bot.services import delivery
 from bot.services.delivery import Outcome, Payload, RetryPolicy
-from bot.telegram.chat import send_screen
+from bot.services.files import ChannelFiles
+from bot.telegram import chat as telegram_chat
 from storage.models import Channel, OutboxMessage, OutboxStatus
 from storage.types import utcnow
 
@@ -41,9 +42,15 @@ logger = logging.getLogger(__name__)
 Send = Callable[[int, Screen], Awaitable[int]]
 
 
-def telegram_sender(bot: Bot) -> Send:
+def telegram_sender(bot: Bot, files: ChannelFiles) -> Send:
+    """A kept file goes by its Telegram file id once it has one (uploaded the first time)."""
+
     async def send(chat_id: int, screen: Screen) -> int:
-        return (await send_screen(bot, chat_id, screen)).message_id
+        async def once(resolved: Screen) -> tuple[int, str | None]:
+            sent = await telegram_chat.send(bot, chat_id, resolved)
+            return sent.message.message_id, sent.file
+
+        return await files.send(screen, Channel.TELEGRAM, once)
 
     return send
 
@@ -203,7 +210,9 @@ class DeliveryLoop:
         # Each row goes out through the sender of its channel; another messenger is one
         # more entry. Its failures are still told apart as Telegram's (`_attempt`).
         self._senders = dict(senders) if senders is not None else {}
-        self._senders.setdefault(Channel.TELEGRAM, telegram_sender(bot))
+        self._senders.setdefault(
+            Channel.TELEGRAM, telegram_sender(bot, ChannelFiles(session_factory))
+        )
         # Told the seconds of each send that got an answer (the /metrics histogram).
         self._observe_send = observe_send
         self._session_factory = session_factory
