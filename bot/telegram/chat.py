@@ -183,7 +183,12 @@ class TelegramChat:
         # Telegram gives a bot no file larger (getFile refuses), and says a file's size.
         if (file.size or 0) > MAX_SIZE:
             raise FileTooLarge(file.name)
-        buffer = await self.bot.download(file.reference)
+        try:
+            buffer = await self.bot.download(file.reference)
+        except TelegramBadRequest as error:  # "file is too big": its size was not declared
+            if "too big" in str(error).lower():
+                raise FileTooLarge(file.name) from error
+            raise
         assert buffer is not None
         return buffer.read()
 

@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import GetFile, SendDocument, SendMessage
 from maxapi import Bot as MaxBot
 from sqlalchemy import select
@@ -158,6 +159,21 @@ async def test_a_file_too_large_is_refused_before_downloading(
     # Still composing: the text alone goes on to the audience.
     answer = await harness.replies(user, "Запись вебинара: ссылка в письме")
     assert answer == [translator.get("ru", "broadcast-ask-audience")]
+
+
+async def test_a_file_telegram_finds_too_big_to_download_is_refused_the_same(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    """No size declared (it may be missing): Telegram's getFile refuses it."""
+    municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")
+    user = TelegramUser(id=telegram_id(municipal))
+    await harness.press(user, MenuCb(item="broadcast-new"))
+    harness.session.fail_next(
+        GetFile, TelegramBadRequest(GetFile(file_id="huge"), "Bad Request: file is too big")
+    )
+    document = {"file_id": "huge", "file_unique_id": "h1", "file_name": "video.mp4"}
+    replies = await harness.replies(user, None, document=document, caption="Запись")
+    assert replies == [translator.get("ru", "file-too-large", limit=20)]
 
 
 async def test_a_file_kept_before_the_bytes_reaches_max_as_a_line_saying_so(
