@@ -6,22 +6,29 @@ reaches MAX recipients as a line saying so."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import GetFile, SendDocument, SendMessage
+from aiogram.types import InlineKeyboardMarkup
 from maxapi import Bot as MaxBot
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.conversation.actions import MenuCb, PickCb
+from bot.conversation.actions import EventCb, MenuCb, PickCb
+from bot.conversation.screens import Attachment, Kept, Screen
+from bot.conversation.turn import Turn
 from bot.i18n import Translator
 from bot.max import chat as max_chat
 from bot.max.client import close_bot, make_bot
-from bot.services import delivery
+from bot.services import delivery, events, files
+from bot.services.audience import Audience
 from bot.services.delivery import Outgoing, Payload, PayloadFile
 from bot.services.files import ChannelFiles
+from bot.settings import load_settings
 from scheduler.delivery import DeliveryLoop
 from storage.models import (
     Channel,
@@ -207,3 +214,102 @@ async def test_a_file_kept_before_the_bytes_reaches_max_as_a_line_saying_so(
     assert to_max.text == f"Положение о конкурсе\n\n{missing}"
     assert to_max.attachments == []
     assert fake.served("POST", "/uploads") == []
+
+
+async def test_schedule_offers_a_webinars_materials_to_its_audience_only(
+    harness: BotHarness, session: AsyncSession, translator: Translator
+) -> None:
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    curator = await person(session, Role.CURATOR, schools=[schools["47001"]], name="Кур Кир")
+    materials = await files.keep(
+        session,
+        ORDER,
+        name="plan.pdf",
+        mime_type="application/pdf",
+        channel=Channel.TELEGRAM,
+        reference="plan-file",
+    )
+    now = datetime.now(UTC)
+    event = await events.create_webinar(
+        session,
+        None,
+        title="Вебинар для директоров",
+        starts_at=now + timedelta(days=2),
+        link="https://w.example.org/1",
+        now=now,
+        audience=Audience(roles=(Role.DIRECTOR,)),
+        materials_id=materials,
+    )
+    user = TelegramUser(id=telegram_id(director))
+    (schedule,) = [r for r in await harness.send(user, "/schedule") if isinstance(r, SendMessage)]
+    assert isinstance(schedule.reply_markup, InlineKeyboardMarkup)
+    buttons = {
+        b.text: b.callback_data for row in schedule.reply_markup.inline_keyboard for b in row
+    }
+    press = EventCb(action="materials", id=event.id).pack()
+    label = translator.get("ru", "button-materials", title="Вебинар для директоров")
+    assert buttons[label] == press
+    requests = await harness.press(user, press)
+    (sent,) = [r for r in requests if isinstance(r, SendDocument)]
+    assert (sent.document, sent.caption) == (
+        "plan-file",
+        translator.get("ru", "event-materials", title="Вебинар для директоров"),
+    )
+    # Not in a curator's audience: a forged button is refused.
+    other = TelegramUser(id=telegram_id(curator))
+    assert await harness.alerts(other, press) == [translator.get("ru", "error-access-denied")]
+
+
+class NoWizard:
+    """The ConversationState of a turn outside any wizard."""
+
+    async def get_state(self) -> str | None:
+        return None
+
+    async def set_state(self, state: str | None = None) -> None:
+        pass
+
+    async def get_data(self) -> dict[str, Any]:
+        return {}
+
+    async def set_data(self, data: Mapping[str, Any]) -> None:
+        pass
+
+    async def update_data(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+        return {}
+
+    async def clear(self) -> None:
+        pass
+
+
+async def test_a_steps_own_screen_with_a_kept_file_uploads_to_max_once(
+    session: AsyncSession, translator: Translator, max_api: tuple[FakeMax, MaxBot]
+) -> None:
+    """A coordinator's preview on MAX goes through the turn like an outbox copy: the first
+    shows upload the bytes, the next attach MAX's token."""
+    fake, max_bot = max_api
+    kept = await files.keep(session, ORDER, name="prikaz.pdf", mime_type=None)
+    coordinator = await person(session, Role.REGIONAL_COORDINATOR, channel=Channel.MAX)
+    user_id = coordinator.accounts[0].external_id
+    turn = Turn(
+        session=session,
+        participant=coordinator,
+        t=translator.for_locale("ru"),
+        translator=translator,
+        settings=load_settings(_env_file=None),
+        state=NoWizard(),
+        chat=max_chat.MaxChat(max_bot, user_id, translator),
+    )
+    preview = Screen("Приказ", attachment=Attachment(Kept(kept)))
+    first = await turn.show(preview)
+    second = await turn.show(preview)
+    assert first.file == "upload1"
+    assert second.file is None  # sent by the token: nothing uploaded
+    assert len(fake.served("POST", "/uploads")) == 1
+    for message in fake.served("POST", "/messages"):
+        assert message.attachments == [{"type": "file", "payload": {"token": "upload1"}}]
+    reference = await session.scalar(
+        select(FileReference.reference).where(FileReference.channel == Channel.MAX)
+    )
+    assert reference == "upload1"
