@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from html import escape
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -19,7 +20,7 @@ from bot.conversation.screens import Press, Screen, buttons_of
 from bot.i18n import Localizer, Translator
 from bot.services import accounts, broadcasts, delivery, events, registration, surveys
 from bot.services.access import Action, can
-from bot.services.delivery import Button, Outgoing, Payload
+from bot.services.delivery import Button, Outgoing, Payload, PayloadFile
 from bot.services.survey_definitions import SurveyDefinition
 from bot.views import channel_name, format_when, request_text
 from storage.models import (
@@ -77,8 +78,15 @@ def reminder(
     return Payload(
         f"⏰ {lead}\n{event_text(t, event, zone)}",
         rsvp_buttons(t, event, answer),
-        document=event.materials_file_id,  # the webinar's materials travel with the reminder
+        file=materials_file(t, event),  # the webinar's materials travel with the reminder
     )
+
+
+def materials_file(t: Localizer, event: Event) -> PayloadFile | None:
+    """The webinar's materials as a message carries them (their stored file)."""
+    if event.materials_id is None:
+        return None
+    return PayloadFile(event.materials_id, "document", t("file-missing"))
 
 
 def moved(
@@ -187,10 +195,14 @@ def announcement(
     if broadcast.acknowledge:
         label = f"✅ {t('button-acknowledged')}" if acknowledged else t("button-acknowledge")
         buttons = [[Button(label, AckCb(broadcast=broadcast.id).pack())]]
-    document = broadcast.attachment_file_id if broadcast.attachment_kind == "document" else None
-    photo = broadcast.attachment_file_id if broadcast.attachment_kind == "photo" else None
+    file = None
+    if broadcast.attachment_id is not None:
+        kind: Literal["document", "photo"] = (
+            "photo" if broadcast.attachment_kind == "photo" else "document"
+        )
+        file = PayloadFile(broadcast.attachment_id, kind, t("file-missing"))
     text = f"⏰ {t('broadcast-reminder-lead')}\n\n{broadcast.text}" if reminder else broadcast.text
-    return Payload(text, buttons, document=document, photo=photo)
+    return Payload(text, buttons, file)
 
 
 def progress_text(t: Localizer, progress: broadcasts.Progress, cancelled: bool) -> str:

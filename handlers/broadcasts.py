@@ -24,7 +24,7 @@ from bot.services.delivery import Payload
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.numbers import whole_number
 from bot.views import format_when, shorten
-from handlers.shared import tell_reminded
+from handlers.shared import keep_file, tell_reminded
 from storage.models import Broadcast, BroadcastStatus, OutboxStatus, Participant, Role
 from storage.types import utcnow
 
@@ -94,13 +94,17 @@ async def start(turn: Turn, _: MenuCb) -> None:
 
 @routes.message(state=Compose.content)
 async def content(turn: Turn) -> None:
-    kind, file_id = None, None
-    if turn.file is not None:
-        kind, file_id = turn.file.kind, turn.file.reference
     text = turn.html  # the author's bold, italics and links stay
     if not text.strip() or len(text) > broadcasts.MAX_TEXT:
         await turn.say(turn.t("error-broadcast-bad-text"))
         return
+    kind, file_id = None, None
+    if turn.file is not None:
+        # Kept as bytes: a Telegram file id could not be sent to MAX.
+        file_id = await keep_file(turn, turn.file)
+        if file_id is None:
+            return
+        kind = turn.file.kind
     await turn.state.update_data(text=text, kind=kind, file_id=file_id, audience={})
     await turn.state.set_state(Compose.audience)
     await _ask_audience(turn)
@@ -289,12 +293,17 @@ async def _preview(turn: Turn) -> None:
     )
 
 
+def _file_id(data: dict[str, object]) -> int | None:
+    found = data.get("file_id")
+    return found if isinstance(found, int) else None
+
+
 def _draft(data: dict[str, object]) -> Broadcast:
     return Broadcast(
         id=broadcasts.PREVIEW_ID,
         text=str(data["text"]),
         attachment_kind=data.get("kind"),
-        attachment_file_id=data.get("file_id"),
+        attachment_id=_file_id(data),
         acknowledge=bool(data.get("acknowledge")),
     )
 
@@ -316,7 +325,7 @@ async def confirm(turn: Turn, action: PickCb) -> None:
         send_at=datetime.fromisoformat(data["send_at"]),
         render=_render(turn.translator),
         attachment_kind=data.get("kind"),
-        attachment_file_id=data.get("file_id"),
+        attachment_id=_file_id(data),
         acknowledge=bool(data.get("acknowledge")),
     )
     shown = await turn.say(

@@ -13,7 +13,7 @@ from bot.calendar_feed import calendar_feed_url
 from bot.conversation.actions import EventCb, HolidayCb, MenuCb, PickCb, RsvpCb
 from bot.conversation.buttons import menu_button
 from bot.conversation.routes import Routes, State, StateGroup
-from bot.conversation.screens import Attachment, Press, Screen, Upload, grid, rows_of
+from bot.conversation.screens import Attachment, Kept, Press, Screen, Upload, grid, rows_of
 from bot.conversation.turn import Turn
 from bot.i18n import Localizer
 from bot.services import events
@@ -23,6 +23,7 @@ from bot.services.errors import AccessDenied, DomainError
 from bot.services.numbers import whole_number
 from bot.settings import Settings
 from bot.views import error_text, format_when, shorten, zone_label
+from handlers.shared import keep_file
 from storage.models import Event, EventStatus, Role
 from storage.types import utcnow
 
@@ -102,6 +103,9 @@ async def send_schedule(turn: Turn) -> None:
         lines.append(f"• {when} — {escape(event.title)} ({mark})")
         day = event.starts_at.astimezone(settings.zone).strftime("%d.%m")
         rows.append([(f"📎 {day} {shorten(event.title, 40)}", EventCb(action="ics", id=event.id))])
+        if event.materials_id is not None:
+            label = t("button-materials", title=shorten(event.title, 40))
+            rows.append([(label, EventCb(action="materials", id=event.id))])
     rows.append([(t("button-ics-all"), EventCb(action="ics-all"))])
     if feed_row:
         rows.append(feed_row)
@@ -119,6 +123,17 @@ async def calendar_file(turn: Turn, action: EventCb) -> None:
         SCHEDULE_DAYS,
     )
     await turn.show(Screen(attachment=Attachment(Upload(content, name))))
+
+
+@routes.press(EventCb, action="materials")
+async def materials(turn: Turn, action: EventCb) -> None:
+    """A webinar's materials from /schedule, sent on whichever messenger the person uses."""
+    t = turn.t
+    event = await events.materials(turn.session, turn.participant, action.id, utcnow())
+    assert event.materials_id is not None
+    caption = t("event-materials", title=escape(event.title))
+    kept = Kept(event.materials_id, t("file-missing"))
+    await turn.show(Screen(caption, attachment=Attachment(kept)))
 
 
 @routes.press(EventCb, action={"feed", "feed-revoke"})
@@ -477,7 +492,10 @@ async def wizard_materials(turn: Turn) -> None:
     if turn.file is None or turn.file.kind != "document":
         await turn.say(turn.t("webinar-ask-materials"))
         return
-    await turn.state.update_data(materials=turn.file.reference)
+    materials = await keep_file(turn, turn.file)  # kept as bytes: for MAX too
+    if materials is None:
+        return
+    await turn.state.update_data(materials=materials)
     await _ask_audience(turn)
 
 
@@ -507,11 +525,16 @@ async def wizard_audience(turn: Turn, action: PickCb) -> None:
         link=escape(data["link"]),
         audience=t(f"audience-{data['audience']}"),
     )
-    await turn.say(
-        text,
+    rows: list[list[Press]] = [
         [(t("button-webinar-create"), PickCb(field="create", value="yes"))],
         [(t("button-cancel"), PickCb(field="create", value="no"))],
+    ]
+    # The materials with the card, as the reminders will carry them.
+    materials = data.get("materials")
+    attachment = (
+        Attachment(Kept(materials, t("file-missing"))) if isinstance(materials, int) else None
     )
+    await turn.show(Screen(text, rows, attachment))
 
 
 @routes.press(PickCb, state=Webinar.confirm, field="create")
@@ -535,7 +558,7 @@ async def wizard_create(turn: Turn, action: PickCb) -> None:
             now=now,
             duration_minutes=int(data["duration"]),
             audience=Audience(roles=roles),
-            materials_file_id=data.get("materials"),
+            materials_id=data["materials"] if isinstance(data.get("materials"), int) else None,
         )
     except DomainError as error:
         if error.reason != "event-in-past":

@@ -7,8 +7,8 @@ from datetime import datetime
 from bot.conversation.actions import RemindCb
 from bot.conversation.buttons import menu_button, school_rows
 from bot.conversation.screens import Press, Screen
-from bot.conversation.turn import Turn
-from bot.services import directory
+from bot.conversation.turn import FileTooLarge, IncomingFile, Turn
+from bot.services import directory, files
 from bot.services.reminders import Reminded
 from bot.views import format_recent
 
@@ -48,3 +48,28 @@ async def tell_reminded(
         await turn.show(Screen(t("reminder-repeat-ask", when=when), rows))
     else:
         await turn.chat.toast(t("broadcast-reminded", count=reminded.queued), alert=True)
+
+
+async def keep_file(turn: Turn, file: IncomingFile) -> int | None:
+    """Downloads a file a coordinator attached, once, and keeps it so that every
+    messenger can be sent it; its stored file's id. A file beyond the limit is refused
+    (said so, with the ways on) and None returned: the step stays where it was."""
+    t = turn.t
+    too_large = t("file-too-large", limit=files.MAX_SIZE_MB)
+    if (file.size or 0) > files.MAX_SIZE:  # as declared: not downloaded at all
+        await turn.say(too_large, [menu_button(t)])
+        return None
+    try:
+        content = await turn.chat.download(file)
+    except FileTooLarge:
+        await turn.say(too_large, [menu_button(t)])
+        return None
+    return await files.keep(
+        turn.session,
+        content,
+        name=file.name,
+        mime_type=file.mime_type,
+        kind=file.kind,
+        channel=turn.chat.channel,
+        reference=file.resend,
+    )

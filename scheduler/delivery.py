@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.conversation.screens import Screen, screen_of
 from bot.services import delivery
 from bot.services.delivery import Outcome, Payload, Refusal, RetryPolicy
+from bot.services.files import ChannelFiles
 from bot.telegram.delivery import telegram_sender
 from storage.models import Channel, OutboxMessage, OutboxStatus
 from storage.types import utcnow
@@ -230,7 +231,7 @@ class DeliveryLoop:
         (DELIVERY_RATE, Telegram's)."""
         chosen: dict[Channel, Sender] = dict(senders) if senders is not None else {}
         if bot is not None:
-            chosen.setdefault(Channel.TELEGRAM, telegram_sender(bot))
+            chosen.setdefault(Channel.TELEGRAM, telegram_sender(bot, ChannelFiles(session_factory)))
         # Told the seconds of each send that got an answer (the /metrics histogram).
         self._observe_send = observe_send
         self._session_factory = session_factory

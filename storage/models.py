@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -79,6 +80,44 @@ class Channel(StrEnum):
 
     TELEGRAM = "telegram"
     MAX = "max"
+
+
+class StoredFile(Base):
+    """A file the bot keeps to send on any messenger (an announcement's document or photo,
+    a webinar's materials): its bytes, once per distinct content (`sha256`), and the
+    reference each messenger gave it once sent there (`FileReference`). A file kept before
+    the bytes were (migration 0012) has only its Telegram reference: no content, no hash."""
+
+    __tablename__ = "stored_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Deferred: loaded only when a messenger has no reference yet and the bytes must go.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    mime_type: Mapped[str | None] = mapped_column(String(127))
+    size: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def has_content(self) -> bool:
+        return self.sha256 is not None
+
+
+class FileReference(Base):
+    """What a messenger calls a stored file once it has it (Telegram's file id, MAX's
+    upload token), so later messages send the reference instead of the bytes. One per
+    file, channel and kind: a photo's reference is not a document's."""
+
+    __tablename__ = "file_references"
+
+    file_id: Mapped[int] = mapped_column(
+        ForeignKey("stored_files.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel: Mapped[Channel] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # document | photo
+    reference: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Participant(Base):
@@ -353,7 +392,8 @@ class Event(Base):
     duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
     link: Mapped[str] = mapped_column(String(500))
     audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    materials_file_id: Mapped[str | None] = mapped_column(String(200))
+    # The webinar's materials (a document), sent with its reminders.
+    materials_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     status: Mapped[EventStatus] = mapped_column(String(16), default=EventStatus.SCHEDULED)
     # Bumped when the event moves: reminders are keyed by it and planned afresh.
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -447,7 +487,7 @@ class Broadcast(Base):
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
     text: Mapped[str] = mapped_column(Text)  # Telegram HTML, as the author wrote it
     attachment_kind: Mapped[str | None] = mapped_column(String(16))  # document | photo
-    attachment_file_id: Mapped[str | None] = mapped_column(String(200))
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     acknowledge: Mapped[bool] = mapped_column(Boolean, default=False)
     audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     recipients: Mapped[int] = mapped_column(Integer, default=0)

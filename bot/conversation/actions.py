@@ -193,7 +193,7 @@ class PickCb(Action, prefix="pick"):
 
 
 class EventCb(Action, prefix="event"):
-    action: str  # card | ics | ics-all | report | move | cancel | cancel-yes | new
+    action: str  # card | ics | ics-all | materials | report | move | cancel | cancel-yes | new
     id: Int = 0
 
 

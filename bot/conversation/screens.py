@@ -38,14 +38,27 @@ class Upload:
 
 @dataclass(frozen=True)
 class Stored:
-    """A file the messenger already holds, by its reference there (a Telegram file id)."""
+    """A file the messenger already holds, by its reference there (a Telegram file id, a
+    MAX upload token)."""
 
     reference: str
 
 
 @dataclass(frozen=True)
+class Kept:
+    """A file the bot keeps (`stored_files`), by its id. Before a messenger's adapter gets
+    it, it becomes that messenger's `Stored` reference, or an `Upload` of the bytes when
+    the messenger has none yet (`bot.services.files.attachment_for`: the turn does it for
+    the steps' screens, the senders for the outbox's). `missing`: the line shown instead
+    where the file cannot be sent (kept before the bytes were, and not on this messenger)."""
+
+    file_id: int
+    missing: str = ""
+
+
+@dataclass(frozen=True)
 class Attachment:
-    file: Upload | Stored
+    file: Upload | Stored | Kept
     kind: Literal["document", "photo"] = "document"
 
 
@@ -85,12 +98,11 @@ def buttons_of(rows: Rows) -> list[list[Button]]:
 
 
 def screen_of(payload: Payload) -> Screen:
-    """An outbox payload as a screen (its buttons are stored packed, its file by its
-    Telegram reference)."""
+    """An outbox payload as a screen (its buttons are stored packed, its file by the id
+    of the stored file, which the channel's sender resolves)."""
     rows = rows_of(payload.buttons)
     attachment = None
-    if payload.photo is not None:
-        attachment = Attachment(Stored(payload.photo), "photo")
-    elif payload.document is not None:
-        attachment = Attachment(Stored(payload.document))
+    if payload.file is not None:
+        kept = Kept(payload.file.id, payload.file.missing)
+        attachment = Attachment(kept, payload.file.kind)
     return Screen(payload.text, rows, attachment)

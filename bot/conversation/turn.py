@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation.screens import Press, Rows, Screen
 from bot.i18n import Localizer, Translator
+from bot.services import files
 from bot.settings import Settings
 from storage.models import Channel, Participant
 
@@ -29,6 +30,13 @@ class IncomingFile:
     size: int | None
     kind: Literal["document", "photo"] = "document"
     mime_type: str | None = None
+    # The reference the same messenger sends this file again by (Telegram's file id),
+    # when it has one: kept with the file, so it is not uploaded back there.
+    resend: str | None = None
+
+
+class FileTooLarge(Exception):
+    """A file sent to the bot is larger than it downloads (`bot.services.files.MAX_SIZE`)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,9 @@ class Shown:
     # its sequence number in the chat).
     reference: str | None = None
     channel: Channel = Channel.TELEGRAM  # the messenger it is on
+    # What the messenger calls the file this message uploaded (Telegram's file id, MAX's
+    # token), to send it again without the bytes; None when it uploaded none.
+    file: str | None = None
 
 
 class ConversationState(Protocol):
@@ -58,8 +69,11 @@ class ConversationState(Protocol):
 class Chat(Protocol):
     """The chat a turn answers in, as a messenger's adapter provides it."""
 
+    channel: Channel
+
     async def show(self, screen: Screen) -> Shown:
-        """Sends the screen, or puts it in place of the pressed message (`replace`)."""
+        """Sends the screen, or puts it in place of the pressed message (`replace`). A
+        kept file has been resolved for the channel before (`Turn.show`)."""
 
     async def replace_buttons(self, rows: Rows) -> None:
         """Changes the pressed message's buttons (none: takes them away)."""
@@ -67,7 +81,8 @@ class Chat(Protocol):
     async def toast(self, text: str, *, alert: bool = False) -> None:
         """The answer to a press: a short notice, or an alert to close."""
 
-    async def download(self, file: IncomingFile) -> bytes: ...
+    async def download(self, file: IncomingFile) -> bytes:
+        """The file's bytes; FileTooLarge beyond `bot.services.files.MAX_SIZE`."""
 
     async def link_to_start(self, payload: str) -> str:
         """The address that opens the bot with `payload` (an invite)."""
@@ -100,7 +115,14 @@ class Turn:
         return self.text.startswith("/")
 
     async def show(self, screen: Screen) -> Shown:
-        return await self.chat.show(screen)
+        """Through the chat; a kept file goes by this messenger's reference, or is
+        uploaded and its reference remembered for the next time."""
+        if files.kept_of(screen) is None:
+            return await self.chat.show(screen)
+        resolved = await files.resolve(self.session, screen, self.chat.channel)
+        shown = await self.chat.show(resolved.screen)
+        await files.remember(self.session, resolved, self.chat.channel, shown.file)
+        return shown
 
     async def say(self, text: str, *rows: list[Press]) -> Shown:
         """A message with rows of buttons, sent anew."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass, replace
 
 from aiohttp import FormData
 from maxapi import Bot
@@ -29,24 +30,21 @@ from maxapi.types.command import BotCommand
 from maxapi.utils.deep_linking import create_start_link
 
 from bot.conversation.menus import COMMANDS
-from bot.conversation.screens import Attachment, Link, Rows, Screen, Upload
-from bot.conversation.turn import IncomingFile, Shown
+from bot.conversation.screens import Attachment, Link, Rows, Screen, Stored, Upload
+from bot.conversation.turn import FileTooLarge, IncomingFile, Shown
 from bot.i18n import Translator
 from bot.max.markup import html_of, parts_of, shortened
+from bot.services.files import MAX_SIZE
 from storage.models import Channel, Participant
 
 logger = logging.getLogger(__name__)
 # The largest file a person may send the bot, as on Telegram (getFile's 20 MB), so the
 # same files are accepted on both.
-DOWNLOAD_LIMIT = 20 * 1024 * 1024
+DOWNLOAD_LIMIT = MAX_SIZE
 
 Keyboard = list[list[CallbackButton | LinkButton | MessageButton]]
 # One of the lists maxapi's send_message and edit_message take (a list is invariant).
 Sent = MaxAttachment | InputMedia | InputMediaBuffer | AttachmentUpload
-
-
-class FileTooLarge(Exception):
-    """A file sent to the bot is larger than DOWNLOAD_LIMIT."""
 
 
 def keyboard_of(rows: Rows) -> Keyboard:
@@ -114,8 +112,19 @@ async def _attached(bot: Bot, attachment: Attachment) -> AttachmentUpload:
     kind = UploadType.IMAGE if attachment.kind == "photo" else UploadType.FILE
     if isinstance(attachment.file, Upload):
         return await upload(bot, attachment.file, kind)
+    if not isinstance(attachment.file, Stored):  # a kept file is resolved before it comes
+        raise TypeError(f"a kept file must be resolved for MAX first: {attachment.file}")
     # A stored reference on MAX is the token of an earlier upload, which can be sent again.
     return AttachmentUpload(type=kind, payload=AttachmentPayload(token=attachment.file.reference))
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """The message sent, and the token of the file uploaded for it, which later messages
+    attach instead of uploading the bytes again (None: none uploaded)."""
+
+    message: Message
+    file: str | None = None
 
 
 async def send_screen(bot: Bot, user_id: int, screen: Screen) -> Message:
@@ -123,9 +132,18 @@ async def send_screen(bot: Bot, user_id: int, screen: Screen) -> Message:
     caption limit of its own: the text's limit holds). A text longer than MAX takes
     (`markup.parts_of`) goes in several messages, the buttons and the file with the last:
     the one returned, which a later edit replaces."""
+    return (await deliver(bot, user_id, screen)).message
+
+
+async def deliver(bot: Bot, user_id: int, screen: Screen) -> Delivered:
+    """`send_screen`, telling the token of a file it uploaded."""
     attachments: list[Sent] = []
+    token: str | None = None
     if screen.attachment is not None:
-        attachments.append(await _attached(bot, screen.attachment))
+        attached = await _attached(bot, screen.attachment)
+        if isinstance(screen.attachment.file, Upload):
+            token = attached.payload.token
+        attachments.append(attached)
     keyboard = _keyboard(screen)
     if keyboard is not None:
         attachments.append(keyboard)
@@ -139,7 +157,7 @@ async def send_screen(bot: Bot, user_id: int, screen: Screen) -> Message:
         format=TextFormat.HTML,
     )
     assert sent is not None
-    return sent.message
+    return Delivered(sent.message, token)
 
 
 async def edit_screen(bot: Bot, message_id: str, screen: Screen) -> None:
@@ -181,6 +199,8 @@ class MaxChat:
     once the step has succeeded (with the toast it asked for). Messages to other people go
     through the outbox, never through a chat."""
 
+    channel = Channel.MAX
+
     def __init__(
         self,
         bot: Bot,
@@ -206,7 +226,8 @@ class MaxChat:
                 return shown(self._pressed)
             except MaxApiError as error:  # gone or too old to edit: sent anew
                 logger.info("Pressed message not edited: %s", error)
-        return shown(await send_screen(self.bot, self.user_id, screen))
+        delivered = await deliver(self.bot, self.user_id, screen)
+        return replace(shown(delivered.message), file=delivered.file)
 
     async def replace_buttons(self, rows: Rows) -> None:
         mid = self._pressed_mid()

@@ -20,9 +20,10 @@ from maxapi.exceptions import MaxApiError
 
 from bot.conversation.screens import Screen
 from bot.conversation.turn import Shown
-from bot.max.chat import edit_screen, send_screen
+from bot.max.chat import deliver, edit_screen
 from bot.max.errors import RATE_LIMIT_PAUSE, Verdict, outcome_of, verdict_of
 from bot.services.delivery import Refusal, RetryPolicy
+from bot.services.files import ChannelFiles
 from storage.models import Channel, OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -32,16 +33,22 @@ RATE = 25.0  # MAX_DELIVERY_RATE's default: below the 30 a second MAX documents
 class MaxSender:
     channel = Channel.MAX
 
-    def __init__(self, bot: Bot, rate: float = RATE) -> None:
+    def __init__(self, bot: Bot, files: ChannelFiles, rate: float = RATE) -> None:
         self.bot = bot
         self.rate: float | None = rate
+        self._files = files
 
     async def send(self, chat_id: int, screen: Screen) -> int:
-        """To the person's MAX user id (an outbox row's chat); the message's number in the
-        dialog (`seq`), which the outbox keeps: nothing edits a delivered copy later."""
-        message = await send_screen(self.bot, chat_id, screen)
-        assert message.body is not None
-        return message.body.seq
+        """To the person's MAX user id (an outbox row's chat), a kept file by MAX's token
+        once there is one (uploaded the first time); the message's number in the dialog
+        (`seq`), which the outbox keeps: nothing edits a delivered copy later."""
+
+        async def once(resolved: Screen) -> tuple[int, str | None]:
+            delivered = await deliver(self.bot, chat_id, resolved)
+            assert delivered.message.body is not None
+            return delivered.message.body.seq, delivered.file
+
+        return await self._files.send(screen, Channel.MAX, once)
 
     def refusal(
         self, row: OutboxMessage, error: Exception, now: datetime, policy: RetryPolicy
@@ -52,9 +59,9 @@ class MaxSender:
         return Refusal(outcome_of(row, error, now, policy), pause)
 
 
-def max_sender(bot: Bot, rate: float = RATE) -> MaxSender:
+def max_sender(bot: Bot, files: ChannelFiles, rate: float = RATE) -> MaxSender:
     """The delivery loop's sender for MAX (`rate`: MAX_DELIVERY_RATE)."""
-    return MaxSender(bot, rate)
+    return MaxSender(bot, files, rate)
 
 
 def max_editor(bot: Bot) -> Callable[[Shown, Screen], Awaitable[None]]:

@@ -62,7 +62,7 @@ async def create(
     send_at: datetime,
     render: Callable[[Broadcast, Participant], Payload],
     attachment_kind: str | None = None,
-    attachment_file_id: str | None = None,
+    attachment_id: int | None = None,
     acknowledge: bool = False,
 ) -> Broadcast:
     """Saves the announcement and queues one message per recipient in one bulk insert."""
@@ -80,7 +80,7 @@ async def create(
         municipality_id=None if can(actor, Action.CHOOSE_MUNICIPALITY) else actor.municipality_id,
         text=text,
         attachment_kind=attachment_kind,
-        attachment_file_id=attachment_file_id,
+        attachment_id=attachment_id,
         acknowledge=acknowledge,
         audience=scoped.as_json(),
         send_at=send_at,
@@ -194,7 +194,7 @@ async def publish(
     send_at: datetime,
     render: Callable[[Broadcast, Participant], Payload],
     attachment_kind: str | None = None,
-    attachment_file_id: str | None = None,
+    attachment_id: int | None = None,
     acknowledge: bool = False,
 ) -> tuple[Broadcast, Progress]:
     """The confirmed draft saved and queued (`create`), with the progress to show its
@@ -207,7 +207,7 @@ async def publish(
         send_at=send_at,
         render=render,
         attachment_kind=attachment_kind,
-        attachment_file_id=attachment_file_id,
+        attachment_id=attachment_id,
         acknowledge=acknowledge,
     )
     return broadcast, await progress(session, broadcast)

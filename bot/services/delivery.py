@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -70,27 +70,45 @@ class Button:
 
 
 @dataclass(frozen=True)
+class PayloadFile:
+    """The file a message carries: a stored file (`stored_files`) by its id, never its
+    bytes; each channel's sender sends it by that channel's reference or uploads it
+    (`bot.services.files`). `missing` is the line said instead, in the recipient's
+    language, where the file cannot be sent (a file kept before MAX, with no bytes)."""
+
+    id: int
+    kind: Literal["document", "photo"] = "document"
+    missing: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "missing": self.missing}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PayloadFile:
+        kind: Literal["document", "photo"] = "photo" if data.get("kind") == "photo" else "document"
+        return cls(int(data["id"]), kind, str(data.get("missing") or ""))
+
+
+@dataclass(frozen=True)
 class Payload:
-    """What to send: text (HTML), inline buttons, an optional document or photo given by
-    its Telegram file id."""
+    """What to send: text (HTML), inline buttons, an optional stored file."""
 
     text: str
     buttons: Sequence[Sequence[Button]] = ()
-    document: str | None = None
-    photo: str | None = None
+    file: PayloadFile | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
             "text": self.text,
             "buttons": [[{"text": b.text, "data": b.data} for b in row] for row in self.buttons],
-            "document": self.document,
-            "photo": self.photo,
+            "file": self.file.as_json() if self.file is not None else None,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Payload:
         buttons = [[Button(b["text"], b["data"]) for b in row] for row in data.get("buttons", [])]
-        return cls(data["text"], buttons, data.get("document"), data.get("photo"))
+        file = data.get("file")
+        return cls(data["text"], buttons, PayloadFile.from_json(file) if file else None)
 
 
 @dataclass(frozen=True)

@@ -161,7 +161,7 @@ async def create_webinar(
     now: datetime,
     duration_minutes: int = 90,
     audience: Audience | None = None,
-    materials_file_id: str | None = None,
+    materials_id: int | None = None,
 ) -> Event:
     if actor is not None and not can(
         actor, Action.MANAGE_EVENTS, municipality_id=actor.municipality_id
@@ -181,7 +181,7 @@ async def create_webinar(
         duration_minutes=duration_minutes,
         link=check_link(link),
         audience=audiences.scoped(actor, audience or Audience()).as_json(),
-        materials_file_id=materials_file_id,
+        materials_id=materials_id,
         created_by_id=actor.id if actor else None,
         reminded=[],
         created_at=now,
@@ -752,6 +752,18 @@ async def calendar_file(
         raise AccessDenied()
     name = "schedule.ics" if event_id is None else f"event-{chosen[0].id}.ics"
     return name, to_ics(chosen, zone, now)
+
+
+async def materials(
+    session: AsyncSession, participant: Participant, event_id: int, now: datetime, days: int = 30
+) -> Event:
+    """One of the person's coming events that has materials (to show them). Another's, or
+    one without, comes from a forged or stale button: refused."""
+    mine = await my_events(session, participant, now, days)
+    chosen = [found for found, _ in mine if found.id == event_id and found.materials_id]
+    if not chosen:
+        raise AccessDenied()
+    return chosen[0]
 
 
 def may_manage_events(actor: Participant) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import suppress
+from dataclasses import dataclass
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
@@ -18,11 +19,12 @@ from aiogram.types import (
 )
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.conversation.screens import Attachment, Link, Rows, Screen, Upload
-from bot.conversation.turn import IncomingFile, Shown
+from bot.conversation.screens import Attachment, Link, Rows, Screen, Stored, Upload
+from bot.conversation.turn import FileTooLarge, IncomingFile, Shown
 from bot.i18n import Translator
+from bot.services.files import MAX_SIZE
 from bot.telegram.commands import drop_commands, show_commands
-from storage.models import Participant
+from storage.models import Channel, Participant
 
 logger = logging.getLogger(__name__)
 CAPTION_LIMIT = 1024  # characters of a document's or photo's caption
@@ -61,16 +63,43 @@ def _markup(screen: Screen) -> Markup | None:
     )
 
 
+@dataclass(frozen=True)
+class Sent:
+    """The message sent last (the one with the buttons), and Telegram's file id of the
+    file uploaded with it, to send it again without the bytes (None: none uploaded)."""
+
+    message: Message
+    file: str | None = None
+
+
 async def send_screen(bot: Bot, chat_id: int, screen: Screen) -> Message:
     """Text with buttons, or a document / photo with the text as its caption (the file
     first and then the text when the text is too long for a caption)."""
+    return (await send(bot, chat_id, screen)).message
+
+
+async def send(bot: Bot, chat_id: int, screen: Screen) -> Sent:
+    """`send_screen`, telling what Telegram calls a file it uploaded."""
     markup = _markup(screen)
     if screen.attachment is None:
-        return await bot.send_message(chat_id, screen.text, reply_markup=markup)
+        return Sent(await bot.send_message(chat_id, screen.text, reply_markup=markup))
+    uploaded = isinstance(screen.attachment.file, Upload)
     if len(screen.text) > CAPTION_LIMIT:
-        await _send_file(bot, chat_id, screen.attachment, caption=None, markup=None)
-        return await bot.send_message(chat_id, screen.text, reply_markup=markup)
-    return await _send_file(bot, chat_id, screen.attachment, screen.text or None, markup)
+        file = await _send_file(bot, chat_id, screen.attachment, caption=None, markup=None)
+        message = await bot.send_message(chat_id, screen.text, reply_markup=markup)
+    else:
+        file = await _send_file(bot, chat_id, screen.attachment, screen.text or None, markup)
+        message = file
+    return Sent(message, file_id_of(file) if uploaded else None)
+
+
+def file_id_of(message: Message) -> str | None:
+    """The file id of the document or photo a message carries (a photo's largest size)."""
+    if message.document is not None:
+        return message.document.file_id
+    if message.photo:
+        return message.photo[-1].file_id
+    return None
 
 
 async def edit_screen(bot: Bot, chat_id: int, message_id: int, screen: Screen) -> None:
@@ -89,6 +118,8 @@ async def _send_file(
     bot: Bot, chat_id: int, attachment: Attachment, caption: str | None, markup: Markup | None
 ) -> Message:
     file = attachment.file
+    if not isinstance(file, Upload | Stored):  # a kept file is resolved before it comes here
+        raise TypeError(f"a kept file must be resolved for Telegram first: {file}")
     sent = (
         BufferedInputFile(file.content, filename=file.filename)
         if isinstance(file, Upload)
@@ -103,6 +134,8 @@ class TelegramChat:
     """The conversation's `Chat` over aiogram: `message` is the pressed message (for a
     press) or the one received; `answer` collects the press's toast, which the
     AnswerAfterHandling middleware sends once the step has succeeded."""
+
+    channel = Channel.TELEGRAM
 
     def __init__(
         self,
@@ -129,8 +162,8 @@ class TelegramChat:
                 return Shown(self._pressed.chat.id, self._pressed.message_id)
             except TelegramBadRequest:
                 pass  # too old to edit: sent anew
-        sent = await send_screen(self.bot, self.chat_id, screen)
-        return Shown(sent.chat.id, sent.message_id)
+        sent = await send(self.bot, self.chat_id, screen)
+        return Shown(sent.message.chat.id, sent.message.message_id, file=sent.file)
 
     async def replace_buttons(self, rows: Rows) -> None:
         if self._pressed is not None:
@@ -147,7 +180,15 @@ class TelegramChat:
         self._answer.show_alert = True if alert else None
 
     async def download(self, file: IncomingFile) -> bytes:
-        buffer = await self.bot.download(file.reference)
+        # Telegram gives a bot no file larger (getFile refuses), and says a file's size.
+        if (file.size or 0) > MAX_SIZE:
+            raise FileTooLarge(file.name)
+        try:
+            buffer = await self.bot.download(file.reference)
+        except TelegramBadRequest as error:  # "file is too big": its size was not declared
+            if "too big" in str(error).lower():
+                raise FileTooLarge(file.name) from error
+            raise
         assert buffer is not None
         return buffer.read()
 

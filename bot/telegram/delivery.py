@@ -20,7 +20,9 @@ from bot.conversation.screens import Screen
 from bot.conversation.turn import Shown
 from bot.services import delivery
 from bot.services.delivery import Refusal, RetryPolicy
-from bot.telegram.chat import edit_screen, send_screen
+from bot.services.files import ChannelFiles
+from bot.telegram import chat as telegram_chat
+from bot.telegram.chat import edit_screen
 from storage.models import Channel, OutboxMessage, OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -33,11 +35,19 @@ class TelegramSender:
     channel = Channel.TELEGRAM
     rate: float | None = None  # the loop's `rate`
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, files: ChannelFiles) -> None:
         self.bot = bot
+        self._files = files
 
     async def send(self, chat_id: int, screen: Screen) -> int:
-        return (await send_screen(self.bot, chat_id, screen)).message_id
+        """A kept file goes by its Telegram file id once it has one (uploaded the first
+        time)."""
+
+        async def once(resolved: Screen) -> tuple[int, str | None]:
+            sent = await telegram_chat.send(self.bot, chat_id, resolved)
+            return sent.message.message_id, sent.file
+
+        return await self._files.send(screen, Channel.TELEGRAM, once)
 
     def refusal(
         self, row: OutboxMessage, error: Exception, now: datetime, policy: RetryPolicy
@@ -59,8 +69,8 @@ class TelegramSender:
         return Refusal(delivery.retry_or_fail(row, repr(error), now, policy))
 
 
-def telegram_sender(bot: Bot) -> TelegramSender:
-    return TelegramSender(bot)
+def telegram_sender(bot: Bot, files: ChannelFiles) -> TelegramSender:
+    return TelegramSender(bot, files)
 
 
 def telegram_editor(bot: Bot) -> Callable[[Shown, Screen], Awaitable[None]]:

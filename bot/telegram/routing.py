@@ -134,9 +134,16 @@ def _file_of(message: Message) -> IncomingFile | None:
     if message.document is not None:
         document = message.document
         return IncomingFile(
-            document.file_id, document.file_name, document.file_size, "document", document.mime_type
+            document.file_id,
+            document.file_name,
+            document.file_size,
+            "document",
+            document.mime_type,
+            resend=document.file_id,
         )
     if message.photo:
         photo = message.photo[-1]  # the largest size Telegram keeps
-        return IncomingFile(photo.file_id, None, photo.file_size, "photo", "image/jpeg")
+        return IncomingFile(
+            photo.file_id, None, photo.file_size, "photo", "image/jpeg", resend=photo.file_id
+        )
     return None

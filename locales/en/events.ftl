@@ -162,3 +162,5 @@ calendar-feed =
 button-calendar-revoke = Revoke the link
 calendar-feed-revoked = The link is revoked: calendars using it are no longer updated. Get a new link in /schedule.
 calendar-feed-off = Calendar subscription is not available: the bot's administrator has not set it up.
+button-materials = 📄 Materials: { $title }
+event-materials = Materials of the webinar "{ $title }".

@@ -171,3 +171,5 @@ calendar-feed =
 button-calendar-revoke = Отозвать ссылку
 calendar-feed-revoked = Ссылка отозвана: календари по ней больше не обновляются. Новую ссылку можно получить в /schedule.
 calendar-feed-off = Подписка в календаре недоступна: администратор бота её не настроил.
+button-materials = 📄 Материалы: { $title }
+event-materials = Материалы вебинара «{ $title }».

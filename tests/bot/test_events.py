@@ -31,11 +31,13 @@ from storage.models import (
     EventAnswer,
     EventKind,
     EventStatus,
+    FileReference,
     MeetingSeries,
     OutboxMessage,
     OutboxStatus,
     Participant,
     Role,
+    StoredFile,
 )
 from storage.repositories.outbox import OutboxRepository
 from tests.bot.conftest import ADMIN_TELEGRAM_ID, BotHarness
@@ -71,10 +73,20 @@ async def test_a_coordinator_creates_a_webinar_with_the_wizard(
     assert await harness.reply_text(user, "вот файл") == translator.get(
         "ru", "webinar-ask-materials"
     )
-    document = {"file_id": "materials-1", "file_unique_id": "m1", "file_name": "plan.pdf"}
+    document = {
+        "file_id": "materials-1",
+        "file_unique_id": "m1",
+        "file_name": "plan.pdf",
+        "mime_type": "application/pdf",
+        "file_size": 9,
+    }
+    harness.session.files["materials-1"] = b"%PDF plan"
     await harness.send(user, None, document=document)
-    await harness.press(user, PickCb(field="audience", value="director"))
-    card = harness.sent_to(user)[-1].text or ""
+    requests = await harness.press(user, PickCb(field="audience", value="director"))
+    # The card comes with the materials, sent by the file id they came with.
+    (with_materials,) = [r for r in requests if isinstance(r, SendDocument)]
+    assert with_materials.document == "materials-1"
+    card = with_materials.caption or ""
     assert "Вебинар: работа с родителями" in card
     assert "15:00 (МСК)" in card
     assert "Кому: Директорам" in card  # not «Участники: Директорам»
@@ -84,7 +96,19 @@ async def test_a_coordinator_creates_a_webinar_with_the_wizard(
     assert event.starts_at == datetime(day.year, day.month, day.day, 15, tzinfo=settings.zone)
     assert event.audience["roles"] == ["director"]
     assert event.duration_minutes == 90
-    assert event.materials_file_id == "materials-1"
+    # Kept as bytes (for MAX), with Telegram's file id to send it there without them.
+    assert event.materials_id is not None
+    stored = await session.get(StoredFile, event.materials_id)
+    assert stored is not None
+    assert (stored.name, stored.mime_type, stored.size) == ("plan.pdf", "application/pdf", 9)
+    assert await session.scalar(select(StoredFile.content)) == b"%PDF plan"
+    reference = await session.scalar(select(FileReference))
+    assert reference is not None
+    assert (reference.channel, reference.kind, reference.reference) == (
+        "telegram",
+        "document",
+        "materials-1",
+    )
 
 
 async def webinar_for_directors(session: AsyncSession) -> Event:

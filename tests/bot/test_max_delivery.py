@@ -28,6 +28,7 @@ from bot.max.delivery import max_editor, max_sender
 from bot.max.markup import TEXT_LIMIT
 from bot.services import broadcasts, delivery, participants
 from bot.services.delivery import Outgoing, Payload, RetryPolicy
+from bot.services.files import ChannelFiles
 from bot.settings import Settings
 from bot.telegram.delivery import telegram_editor
 from scheduler import jobs
@@ -145,7 +146,7 @@ async def test_a_429_on_max_holds_back_max_only(
         telegram,
         session_factory,
         rate=10,  # Telegram's: 0.1 s apart
-        senders={Channel.MAX: max_sender(max_bot, rate=10)},
+        senders={Channel.MAX: max_sender(max_bot, ChannelFiles(session_factory), rate=10)},
     )
     started = time.monotonic()
     await loop.drain_once()  # the three other MAX rows wait out the pause
@@ -177,7 +178,10 @@ async def test_a_403_on_max_marks_only_the_max_account(
     )
     telegram, recording = recording_bot()
     loop = DeliveryLoop(
-        telegram, session_factory, rate=1000, senders={Channel.MAX: max_sender(max_bot, rate=1000)}
+        telegram,
+        session_factory,
+        rate=1000,
+        senders={Channel.MAX: max_sender(max_bot, ChannelFiles(session_factory), rate=1000)},
     )
     await loop.drain_once()
     statuses = {r.chat_id: r.status for r in await rows(session)}
@@ -233,7 +237,7 @@ async def test_a_5xx_on_max_is_retried_and_each_message_goes_once(
         rate=1000,
         retry=RetryPolicy(),
         clock=clock,
-        senders={Channel.MAX: max_sender(max_bot, rate=1000)},
+        senders={Channel.MAX: max_sender(max_bot, ChannelFiles(session_factory), rate=1000)},
     )
     await loop.drain_once()
     pending = [r for r in await rows(session) if r.status == OutboxStatus.PENDING]
@@ -261,7 +265,10 @@ async def test_an_announcement_longer_than_max_takes_goes_in_two_messages(
     payload = Payload(text, [[delivery.Button("Ознакомлен", "ack:1")]])
     await delivery.enqueue(session, "broadcast", "broadcast:1", [Outgoing(recipient, payload)])
     loop = DeliveryLoop(
-        None, session_factory, rate=1000, senders={Channel.MAX: max_sender(max_bot, rate=1000)}
+        None,
+        session_factory,
+        rate=1000,
+        senders={Channel.MAX: max_sender(max_bot, ChannelFiles(session_factory), rate=1000)},
     )
     await loop.drain_once()
     (row,) = await rows(session)
@@ -349,7 +356,7 @@ async def test_the_two_lanes_run_together_in_the_running_loop(
         session_factory,
         rate=1000,
         idle=0.01,
-        senders={Channel.MAX: max_sender(max_bot, rate=1000)},
+        senders={Channel.MAX: max_sender(max_bot, ChannelFiles(session_factory), rate=1000)},
     )
     stop = asyncio.Event()
     runner = asyncio.create_task(loop.run(stop))

@@ -61,10 +61,12 @@ async def person(
     municipality: str | None = None,
     name: str = "Иванова Ирина Петровна",
     telegram_id: int | None = None,
+    channel: Channel = Channel.TELEGRAM,
 ) -> Participant:
-    """A participant registered through an invite made at the command line."""
+    """A participant registered through an invite made at the command line, with an
+    account on `channel` (Telegram's id is `telegram_id` when given)."""
     participant = await participants.visit(
-        session, Channel.TELEGRAM, telegram_id or next(_telegram_ids), "ru"
+        session, channel, telegram_id or next(_telegram_ids), "ru"
     )
     participant = await registration.give_consent(session, participant)
     if role is None:

@@ -11,9 +11,9 @@ from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.enums import ParseMode
-from aiogram.methods import TelegramMethod
+from aiogram.methods import SendDocument, SendPhoto, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, File, Message, User
+from aiogram.types import Chat, Document, File, Message, PhotoSize, User
 
 from tests.support.updates import BOT_USER
 
@@ -49,12 +49,14 @@ class RecordingSession(BaseSession):
         if returning is Message:
             params = method.model_dump()
             chat_id = int(params["chat_id"])
+            message_id = next(self._message_ids)
             result: Any = Message(
-                message_id=next(self._message_ids),
+                message_id=message_id,
                 date=datetime.now(UTC),
                 chat=Chat(id=chat_id, type="private"),
                 from_user=BOT,
                 text=params.get("text"),
+                **_file_sent(method, message_id),
             )
         elif returning is bool or bool in getattr(returning, "__args__", ()):
             # e.g. editMessageReplyMarkup returns Message | bool: True will do.
@@ -80,6 +82,21 @@ class RecordingSession(BaseSession):
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
         yield self.files[url.rsplit("/", 1)[-1]]
+
+
+def _file_sent(method: TelegramMethod[Any], message_id: int) -> dict[str, Any]:
+    """The document or photo of a sent message as Telegram describes it: the file id it
+    was sent by, or a new one for an upload."""
+    if isinstance(method, SendDocument):
+        sent = method.document
+        file_id = sent if isinstance(sent, str) else f"uploaded-doc-{message_id}"
+        return {"document": Document(file_id=file_id, file_unique_id=file_id)}
+    if isinstance(method, SendPhoto):
+        sent = method.photo
+        file_id = sent if isinstance(sent, str) else f"uploaded-photo-{message_id}"
+        size = PhotoSize(file_id=file_id, file_unique_id=file_id, width=800, height=600)
+        return {"photo": [size]}
+    return {}
 
 
 def recording_bot() -> tuple[Bot, RecordingSession]:

@@ -15,15 +15,24 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import SendDocument, SendMessage, TelegramMethod
+from aiogram.methods import SendDocument, SendMessage, SendPhoto, TelegramMethod
 from aiogram.methods.base import TelegramType
+from aiogram.types import BufferedInputFile
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import delivery, registration
-from bot.services.delivery import Button, Outgoing, Payload, RetryPolicy
+from bot.services import delivery, files, registration
+from bot.services.delivery import Button, Outgoing, Payload, PayloadFile, RetryPolicy
 from scheduler.delivery import ChatSpacing, DeliveryLoop, RateLimiter
-from storage.models import Account, OutboxMessage, OutboxStatus, Participant, Role
+from storage.models import (
+    Account,
+    Channel,
+    FileReference,
+    OutboxMessage,
+    OutboxStatus,
+    Participant,
+    Role,
+)
 from tests.support.people import person, telegram_id
 from tests.support.recording import TOKEN, RecordingSession, recording_bot
 
@@ -307,13 +316,57 @@ async def test_a_document_goes_with_its_caption(
     session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], clock: Clock
 ) -> None:
     (someone,) = await people(session, 1)
-    await delivery.enqueue(
-        session, "broadcast", "b:1", [Outgoing(someone, Payload("Материалы", document="doc-1"))]
+    kept = await files.keep(
+        session, b"%PDF", name="a.pdf", mime_type=None, channel=Channel.TELEGRAM, reference="doc-1"
     )
+    message = Outgoing(someone, Payload("Материалы", file=PayloadFile(kept)))
+    await delivery.enqueue(session, "broadcast", "b:1", [message])
     loop, recording = loop_for(session_factory, clock)
     await loop.drain_once()
     (document,) = [r for r in recording.requests if isinstance(r, SendDocument)]
     assert (document.document, document.caption) == ("doc-1", "Материалы")
+
+
+async def test_a_file_is_uploaded_to_telegram_once_and_then_sent_by_its_file_id(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    """Kept from another messenger (no Telegram reference): the first copy uploads the
+    bytes, Telegram's file id is remembered, and the next copies send it."""
+    first, second, third = await people(session, 3)
+    kept = await files.keep(session, b"%PDF-1.4 order", name="order.pdf", mime_type=None)
+    payload = Payload("Приказ", file=PayloadFile(kept))
+    await delivery.enqueue(session, "broadcast", "b:1", [Outgoing(first, payload)])
+    loop, recording = loop_for(session_factory, clock)
+    await loop.drain_once()
+    await delivery.enqueue(
+        session, "broadcast", "b:1", [Outgoing(second, payload), Outgoing(third, payload)]
+    )
+    await loop.drain_once()
+    sent = [r.document for r in recording.requests if isinstance(r, SendDocument)]
+    assert len(sent) == 3
+    upload = sent[0]
+    assert isinstance(upload, BufferedInputFile)
+    assert (upload.data, upload.filename) == (b"%PDF-1.4 order", "order.pdf")
+    message_id = next(r.message_id for r in await rows(session) if r.participant_id == first.id)
+    assert sent[1:] == [f"uploaded-doc-{message_id}"] * 2
+    async with session_factory() as fresh:
+        references = (await fresh.scalars(select(FileReference.reference))).all()
+    assert references == [f"uploaded-doc-{message_id}"]
+
+
+async def test_concurrent_first_sends_of_a_file_upload_it_once(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    """Copies that go out together wait for the first upload's file id in this process."""
+    everyone = await people(session, 4)
+    kept = await files.keep(session, b"GIF89a", name="p.gif", mime_type="image/gif")
+    payload = Payload("Фото", file=PayloadFile(kept, "photo"))
+    await delivery.enqueue(session, "broadcast", "b:1", [Outgoing(p, payload) for p in everyone])
+    loop, recording = loop_for(session_factory, clock)
+    await loop.drain_once()
+    sent = [r.photo for r in recording.requests if isinstance(r, SendPhoto)]
+    assert len(sent) == 4
+    assert sum(isinstance(photo, BufferedInputFile) for photo in sent) == 1
 
 
 class FakeTime:

@@ -50,9 +50,8 @@ def _row(channel: Channel) -> OutboxMessage:
 def test_telegrams_errors_as_outcomes(
     error: Exception, status: OutboxStatus, attempts: int, due_in: int, pause: float
 ) -> None:
-    refusal = TelegramSender(recording_bot()[0]).refusal(
-        _row(Channel.TELEGRAM), error, NOW, RetryPolicy()
-    )
+    sender = TelegramSender(recording_bot()[0], files=None)  # type: ignore[arg-type]  # none sent
+    refusal = sender.refusal(_row(Channel.TELEGRAM), error, NOW, RetryPolicy())
     assert (refusal.outcome.status, refusal.outcome.attempts, refusal.pause) == (
         status,
         attempts,
@@ -77,7 +76,7 @@ def test_telegrams_errors_as_outcomes(
 def test_maxs_errors_as_outcomes(
     error: Exception, status: OutboxStatus, attempts: int, pause: float
 ) -> None:
-    sender = MaxSender(bot=None, rate=25)  # type: ignore[arg-type]  # nothing is sent
+    sender = MaxSender(bot=None, files=None, rate=25)  # type: ignore[arg-type]  # nothing is sent
     refusal = sender.refusal(_row(Channel.MAX), error, NOW, RetryPolicy())
     assert (refusal.outcome.status, refusal.outcome.attempts, refusal.pause) == (
         status,

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import notices
 from bot.i18n import Translator
-from bot.services import events
+from bot.services import events, files
 from bot.services.audience import Audience
 from bot.services.errors import AccessDenied, DomainError
 from scheduler.delivery import DeliveryLoop
@@ -288,6 +288,7 @@ async def test_webinar_materials_go_with_the_reminders(
 ) -> None:
     schools = await load_schools(session)
     await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    kept = await files.keep(session, b"%PDF", name="plan.pdf", mime_type="application/pdf")
     await events.create_webinar(
         session,
         None,
@@ -295,11 +296,16 @@ async def test_webinar_materials_go_with_the_reminders(
         starts_at=local("2026-12-10 15:00"),
         link="https://w.example.org",
         now=local("2026-12-01 10:00"),
-        materials_file_id="materials-file",
+        materials_id=kept,
     )
     await notices.send_reminders(session, translator, MOSCOW, local("2026-12-09 15:00"), OFFSETS)
     (row,) = list(await session.scalars(select(OutboxMessage)))
-    assert row.payload["document"] == "materials-file"
+    # The stored file by its id, never the bytes.
+    assert row.payload["file"] == {
+        "id": kept,
+        "kind": "document",
+        "missing": translator.get("ru", "file-missing"),
+    }
 
 
 def _entry(found: Event) -> tuple[Calendar, Any]:
