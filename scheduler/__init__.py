@@ -22,8 +22,10 @@ def build_scheduler(
     settings: Settings,
     session_factory: async_sessionmaker[AsyncSession],
     translator: Translator,
-    bot: Bot,
+    bot: Bot | None,
 ) -> AsyncIOScheduler:
+    """`bot`: Telegram's, for the announcements' progress messages (None: a MAX-only
+    deployment, where the progress is not shown)."""
     scheduler = AsyncIOScheduler(timezone=settings.zone)
     context = {"session_factory": session_factory, "settings": settings}
     soon = utcnow() + timedelta(seconds=1)

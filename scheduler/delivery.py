@@ -188,7 +188,7 @@ class _Journal:
 class DeliveryLoop:
     def __init__(
         self,
-        bot: Bot,
+        bot: Bot | None,
         session_factory: async_sessionmaker[AsyncSession],
         *,
         rate: float = 25.0,
@@ -203,7 +203,8 @@ class DeliveryLoop:
         # Each row goes out through the sender of its channel; another messenger is one
         # more entry. Its failures are still told apart as Telegram's (`_attempt`).
         self._senders = dict(senders) if senders is not None else {}
-        self._senders.setdefault(Channel.TELEGRAM, telegram_sender(bot))
+        if bot is not None:  # None: a MAX-only deployment
+            self._senders.setdefault(Channel.TELEGRAM, telegram_sender(bot))
         # Told the seconds of each send that got an answer (the /metrics histogram).
         self._observe_send = observe_send
         self._session_factory = session_factory

@@ -77,12 +77,15 @@ async def broadcast_progress(
     session_factory: async_sessionmaker[AsyncSession],
     settings: Settings,
     translator: Translator,
-    bot: Bot,
+    bot: Bot | None,
 ) -> None:
-    """Keeps each author's progress message current; closes finished broadcasts."""
+    """Keeps each author's progress message current; closes finished broadcasts. (The
+    progress message is Telegram's: without Telegram's bot only the closing is done.)"""
     async with session_factory() as session:
         for broadcast in await broadcasts.in_progress(session):
             screen = await notices.progress_screen(session, translator, broadcast, utcnow())
+            if bot is None:
+                continue
             assert broadcast.progress_chat_id is not None
             assert broadcast.progress_message_id is not None
             await edit_screen(
