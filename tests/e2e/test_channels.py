@@ -4,7 +4,6 @@ and MAX's webhook."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiohttp
@@ -12,56 +11,15 @@ import pytest
 
 from bot.i18n import Translator
 from storage.models import Channel
-from tests.support.bot_process import MAX_TOKEN, BotProcess
+from tests.support.bot_process import BotProcess
 from tests.support.fake_max import FakeMax, MaxUser
 from tests.support.fake_telegram import FakeTelegram
-from tests.support.journeys import (
-    TWO_MUNICIPALITIES_SCHOOLS,
-    OnMax,
-    OnTelegram,
-    Person,
-    invite,
-    join,
-)
-from tests.support.updates import TelegramUser
+from tests.support.journeys import TWO_MUNICIPALITIES_SCHOOLS, bot_on, invite, join
 
 pytestmark = pytest.mark.e2e
 
 CHANNELS = [Channel.TELEGRAM, Channel.MAX]
 DIRECTOR_ID = 7301
-
-
-@pytest.fixture
-async def max_api() -> AsyncIterator[FakeMax]:
-    fake = FakeMax(MAX_TOKEN)
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
-async def processes(request: pytest.FixtureRequest) -> AsyncIterator[list[BotProcess]]:
-    """The bot processes a test starts, killed after it (their log shown on a failure)."""
-    started: list[BotProcess] = []
-    yield started
-    failed = request.node.rep_call.failed if hasattr(request.node, "rep_call") else False
-    for process in started:
-        await process.close()
-        if failed:
-            print(f"--- bot log ---\n{process.log()}")
-
-
-def on(
-    channel: Channel, telegram: FakeTelegram, max_api: FakeMax, workdir: Path
-) -> tuple[BotProcess, Callable[[int], Person]]:
-    """A bot on `channel` alone, and how to make a person there by their id."""
-    if channel is Channel.MAX:
-        process = BotProcess(None, workdir, max_api=max_api)
-        return process, lambda user_id: OnMax(max_api, MaxUser(user_id, "Ирина", "Иванова"))
-    process = BotProcess(telegram, workdir)
-    return process, lambda user_id: OnTelegram(
-        telegram, TelegramUser(id=user_id, first_name="Ирина", language_code="ru")
-    )
 
 
 @pytest.mark.parametrize("channel", CHANNELS, ids=lambda c: c.value)
@@ -74,7 +32,7 @@ async def test_a_director_joins_by_an_invite_link(
     processes: list[BotProcess],
 ) -> None:
     t = translator
-    process, person_of = on(channel, telegram, max_api, tmp_path)
+    process, person_of = bot_on(channel, telegram, max_api, tmp_path)
     processes.append(process)
     (tmp_path / "schools.csv").write_text(TWO_MUNICIPALITIES_SCHOOLS, encoding="utf-8")
     await process.cli("schools", "import", "schools.csv", "--apply")

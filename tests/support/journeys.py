@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 from bot.i18n import Translator
@@ -47,6 +48,13 @@ class Person(Protocol):
         """Presses the button `label` (exactly, or containing it) under `message`; the bot's
         next message (with the text `answer`, when given)."""
 
+    async def choose(self, message: Said, label: str) -> Said:
+        """Presses the button `label` under `message` and waits for the bot to put the next
+        step in its place (the message edited); the message as it now reads."""
+
+    async def toggle(self, message: Said, label: str) -> None:
+        """Presses the button `label` under `message` and waits for the press's answer."""
+
     def labels(self, message: Said) -> list[str]:
         """The labels of the message's buttons, row by row."""
 
@@ -79,6 +87,20 @@ class OnTelegram:
     async def click(self, message: Said, label: str, *, answer: str | None = None) -> Said:
         assert isinstance(message, ApiCall)
         return await self.telegram.click(self.user, message, label, answer=answer)
+
+    async def choose(self, message: Said, label: str) -> Said:
+        assert isinstance(message, ApiCall)
+        since, pressed = len(self.telegram.calls), message.result["message_id"]
+        self.telegram.press(self.user, self.telegram.button(message, label), message)
+        edited = await self.telegram.wait_for("editMessageText", since=since, chat_id=self.user.id)
+        assert int(edited.params["message_id"]) == pressed
+        return edited
+
+    async def toggle(self, message: Said, label: str) -> None:
+        assert isinstance(message, ApiCall)
+        since = len(self.telegram.calls)
+        self.telegram.press(self.user, self.telegram.button(message, label), message)
+        await self.telegram.wait_for("answerCallbackQuery", since=since)
 
     def labels(self, message: Said) -> list[str]:
         assert isinstance(message, ApiCall)
@@ -131,6 +153,31 @@ class OnMax:
             since, (lambda c: c.text == answer) if answer is not None else None
         )
 
+    async def choose(self, message: Said, label: str) -> Said:
+        assert isinstance(message, MaxCall)
+        since, pressed = self.mark(), message.mid
+        self.max_api.press(self.user, self.payload(message, label), message)
+
+        def found() -> MaxCall | None:
+            for call in self.max_api.calls[since:]:
+                edit = (call.method, call.path) == ("PUT", "/messages") and call.result is not None
+                if edit and call.query.get("message_id") == pressed and "text" in (call.body or {}):
+                    return call
+            return None
+
+        edit = await self.max_api.wait_until(found, 15.0, lambda: f"{pressed} not edited")
+        # The message as MAX now shows it: the same ids, the edit's text and buttons.
+        original = message.result["message"]
+        body = {**original["body"], "text": edit.text, "attachments": edit.attachments}
+        shown = {"message": {**original, "body": body}}
+        return MaxCall(edit.method, edit.path, edit.query, edit.body, result=shown)
+
+    async def toggle(self, message: Said, label: str) -> None:
+        assert isinstance(message, MaxCall)
+        since = self.mark()
+        self.max_api.press(self.user, self.payload(message, label), message)
+        await self.max_api.wait_for("POST", "/answers", since=since)
+
     def labels(self, message: Said) -> list[str]:
         assert isinstance(message, MaxCall)
         return [str(button.get("text")) for row in message.keyboard() for button in row]
@@ -154,6 +201,25 @@ TWO_MUNICIPALITIES_SCHOOLS = """Код;Муниципалитет;Полное �
 47004;Киришский;МОУ «Киришская СОШ №4»
 47101;Тосненский;МБОУ «Тосненская СОШ №1»
 """
+
+
+def bot_on(
+    channel: Channel,
+    telegram: FakeTelegram,
+    max_api: FakeMax,
+    workdir: Path,
+    first_name: str = "Ирина",
+    last_name: str = "Иванова",
+) -> tuple[BotProcess, Callable[[int], Person]]:
+    """A bot process on `channel` alone (on MAX: BOT_TOKEN unset), and how to make a person
+    there by their id (a Telegram id, a MAX user id)."""
+    if channel is Channel.MAX:
+        process = BotProcess(None, workdir, max_api=max_api)
+        return process, lambda user_id: OnMax(max_api, MaxUser(user_id, first_name, last_name))
+    process = BotProcess(telegram, workdir)
+    return process, lambda user_id: OnTelegram(
+        telegram, TelegramUser(id=user_id, first_name=first_name, language_code="ru")
+    )
 
 
 async def invite(process: BotProcess, *args: str) -> str:
