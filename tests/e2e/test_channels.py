@@ -14,7 +14,15 @@ from storage.models import Channel
 from tests.support.bot_process import BotProcess
 from tests.support.fake_max import FakeMax, MaxUser
 from tests.support.fake_telegram import FakeTelegram
-from tests.support.journeys import TWO_MUNICIPALITIES_SCHOOLS, bot_on, invite, join
+from tests.support.journeys import (
+    TWO_MUNICIPALITIES_SCHOOLS,
+    OnMax,
+    OnTelegram,
+    bot_on,
+    invite,
+    join,
+)
+from tests.support.updates import TelegramUser
 
 pytestmark = pytest.mark.e2e
 
@@ -107,3 +115,32 @@ async def test_neither_token_is_one_line_in_russian_and_status_2(tmp_path: Path)
     assert "BOT_TOKEN" in line
     assert "MAX_TOKEN" in line
     assert line.startswith("Не задан токен бота")
+
+
+async def test_both_messengers_in_one_process(
+    telegram: FakeTelegram,
+    max_api: FakeMax,
+    tmp_path: Path,
+    translator: Translator,
+    processes: list[BotProcess],
+) -> None:
+    process = BotProcess(telegram, tmp_path, max_api=max_api)
+    processes.append(process)
+    await process.start()  # until both are polled
+    help_text = translator.get("ru", "help-text")
+    on_telegram = OnTelegram(telegram, TelegramUser(id=7501, first_name="Анна", language_code="ru"))
+    on_max = OnMax(max_api, MaxUser(7501))  # the same number on MAX: another person
+    assert (await on_telegram.ask("/help")).text == help_text
+    assert (await on_max.ask("/help")).text == help_text
+    assert await process.stop() == 0  # SIGTERM ends both pollings
+
+
+async def test_a_max_token_max_refuses_stops_the_start_with_one_line(
+    max_api: FakeMax, tmp_path: Path, processes: list[BotProcess]
+) -> None:
+    process = BotProcess(None, tmp_path, max_api=max_api, MAX_TOKEN="not-the-fakes-token")
+    processes.append(process)
+    await process.start(wait_ready=False)
+    assert process.process is not None
+    assert await process.process.wait() == 2
+    assert process.log().strip().splitlines()[-1].startswith("Бот не запущен: MAX не принял токен")
