@@ -94,6 +94,7 @@ cli-check-mode-polling = Mode: the bot polls for updates (MODE=polling)
 cli-check-mode-webhook = Mode: updates come to WEBHOOK_URL (MODE=webhook)
 cli-check-token-set = Bot token: set
 cli-check-token-missing = Bot token: NOT SET. { cli-missing-token }
+cli-check-telegram-off = Telegram: off (BOT_TOKEN is not set); the bot runs on MAX (MAX_TOKEN is set).
 cli-check-api = Bot API server: { $url }
 cli-check-telegram-bot = Bot in Telegram: @{ $username }
 cli-check-telegram-refused = Telegram REFUSED the token. Check BOT_TOKEN: @BotFather gives it.

@@ -94,6 +94,7 @@ cli-check-mode-polling = Режим: бот сам запрашивает обн
 cli-check-mode-webhook = Режим: обновления приходят на адрес WEBHOOK_URL (MODE=webhook)
 cli-check-token-set = Токен бота: задан
 cli-check-token-missing = Токен бота: не задан. { cli-missing-token }
+cli-check-telegram-off = Telegram: выключен (BOT_TOKEN не задан), бот работает в MAX (MAX_TOKEN задан).
 cli-check-api = Сервер Bot API: { $url }
 cli-check-telegram-bot = Бот в Telegram: @{ $username }
 cli-check-telegram-refused = Telegram не принял токен. Проверьте BOT_TOKEN: его выдаёт @BotFather.
