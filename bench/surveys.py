@@ -302,6 +302,11 @@ def report(name: str, elapsed: float, latencies: list[float]) -> float:
     return rate
 
 
+def telegram_of(bot: BotProcess) -> FakeTelegram:
+    assert bot.telegram is not None  # the benchmark's bot runs on Telegram
+    return bot.telegram
+
+
 @asynccontextmanager
 async def running(url: str, workdir: Path) -> AsyncIterator[tuple[BotProcess, FakeTelegram]]:
     """The bot on `url` and the echo bot, each polling a fake Bot API of its own; the bot's
@@ -384,7 +389,7 @@ async def measure_in(
     fixed: Offered | None = None
     async with running(url, workdir) as (bot, echo_telegram):
         crowds = {
-            "full bot": Crowd(bot.telegram, openings, presses),
+            "full bot": Crowd(telegram_of(bot), openings, presses),
             "echo bot": Crowd(echo_telegram, openings[:rounds], presses),
         }
         for round_ in range(1, rounds + 1):

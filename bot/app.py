@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiogram.methods
 from aiogram import Bot, Dispatcher
@@ -44,11 +44,19 @@ from bot.telegram.middlewares import (
 from bot.telegram.routing import routers
 from bot.views import database_failure
 from scheduler import build_scheduler, leader
-from scheduler.delivery import DeliveryLoop
+from scheduler.delivery import DeliveryLoop, Sender
+from scheduler.jobs import Edit
 from storage import migrate
 from storage.db import create_engine, create_session_factory, ping
 from storage.db import describe as describe_database
 from storage.fsm import SqlStorage
+from storage.models import Channel
+
+if TYPE_CHECKING:
+    import maxapi
+
+    from bot.max.runner import MaxUpdates
+    from bot.max.webhook import MaxWebhook
 
 logger = logging.getLogger(__name__)
 
@@ -161,15 +169,77 @@ class CannotStart(Exception):
 
 
 @dataclass
+class MaxSide:
+    """The bot on MAX (MAX_TOKEN): the handlers' and the poller's client, the delivery
+    loop's (no retries of maxapi's own: the loop retries), the updates' pipeline and,
+    with MAX_WEBHOOK_URL, its webhook route."""
+
+    bot: maxapi.Bot
+    background_bot: maxapi.Bot
+    updates: MaxUpdates
+    webhook: MaxWebhook | None = None
+
+
+@dataclass
 class Application:
     settings: Settings
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
     translator: Translator
-    bot: Bot  # the handlers': patient
-    background_bot: Bot  # the scheduler's and the delivery loop's (see build_bot)
+    # Telegram's (BOT_TOKEN; None in a MAX-only deployment): the handlers' is patient, the
+    # background one the scheduler's and the delivery loop's (see build_bot).
+    bot: Bot | None
+    background_bot: Bot | None
     dispatcher: Dispatcher
     metrics: Metrics = field(default_factory=Metrics)
+    max: MaxSide | None = None  # MAX_TOKEN set
+
+
+def build_max(
+    settings: Settings,
+    *,
+    session_factory: async_sessionmaker[AsyncSession],
+    translator: Translator,
+    storage: BaseStorage,
+    events_isolation: BaseEventIsolation,
+    metrics: Metrics | None = None,
+) -> MaxSide:
+    """The MAX side over the same database, translations, FSM storage and per-user lock
+    as Telegram's; a MAX_CA_FILE that cannot be read stops the start (status 2)."""
+    from bot.max.client import CaFileError, make_bot
+    from bot.max.runner import MaxUpdates
+    from bot.max.webhook import MaxWebhook
+
+    assert settings.max_token is not None
+    token = settings.max_token.get_secret_value()
+    base = str(settings.max_api_base).rstrip("/") if settings.max_api_base else None
+    try:
+        bot = make_bot(token, api_base=base, ca_file=settings.max_ca_file)
+        background = make_bot(token, api_base=base, ca_file=settings.max_ca_file, retries=0)
+    except CaFileError:
+        line = translator.get(
+            settings.default_locale, "startup-max-ca-file", file=str(settings.max_ca_file)
+        )
+        raise CannotStart(line, EXIT_CONFIG) from None
+    max_updates = MaxUpdates(
+        bot,
+        session_factory=session_factory,
+        translator=translator,
+        settings=settings,
+        storage=storage,
+        events_isolation=events_isolation,
+        counted=metrics.max_updates if metrics else None,
+        failed=metrics.max_errors if metrics else None,
+    )
+    webhook = None
+    if settings.max_webhook_url is not None:
+        assert settings.max_webhook_secret is not None
+        webhook = MaxWebhook(
+            max_updates,
+            settings.max_webhook_secret.get_secret_value(),
+            concurrency=settings.updates_concurrency,
+        )
+    return MaxSide(bot, background, max_updates, webhook)
 
 
 @asynccontextmanager
@@ -196,8 +266,19 @@ async def application(settings: Settings) -> AsyncIterator[Application]:
             redeliveries=redeliveries,
             metrics=metrics,
         )
-        bot = build_bot(settings)
-        background_bot = build_bot(settings, patient=False)
+        telegram = settings.bot_token is not None
+        bot = build_bot(settings) if telegram else None
+        background_bot = build_bot(settings, patient=False) if telegram else None
+        max_side = None
+        if settings.max_token is not None:
+            max_side = build_max(
+                settings,
+                session_factory=session_factory,
+                translator=translator,
+                storage=storage,
+                events_isolation=isolation,
+                metrics=metrics,
+            )
         try:
             yield Application(
                 settings,
@@ -208,12 +289,19 @@ async def application(settings: Settings) -> AsyncIterator[Application]:
                 background_bot,
                 dispatcher,
                 metrics,
+                max_side,
             )
         finally:
             await dispatcher.storage.close()
             await dispatcher.fsm.events_isolation.close()
-            await bot.session.close()
-            await background_bot.session.close()
+            for telegram_bot in (bot, background_bot):
+                if telegram_bot is not None:
+                    await telegram_bot.session.close()
+            if max_side is not None:
+                from bot.max.client import close_bot
+
+                await close_bot(max_side.bot)
+                await close_bot(max_side.background_bot)
     finally:
         await engine.dispose()
 
@@ -263,7 +351,7 @@ async def run(settings: Settings) -> None:
 
                 # Before Telegram answers, so a monitor sees a start that waits (503).
                 runners.append(await start_http_server(app, monitor))
-            if await until_answered(lambda: _introduce(app), stopping):
+            if await _introduced(app, stopping):
                 await _serve(app, monitor, stopping)
         finally:
             for runner in reversed(runners):
@@ -282,10 +370,11 @@ async def _serve(app: Application, monitor: Monitor, stopping: asyncio.Event) ->
         electing = asyncio.create_task(
             _lead_when_elected(app, monitor, stop_leading), name="leader-election"
         )
+    max_polling = _start_max_polling(app, stopping)
     try:
-        if settings.mode is Mode.WEBHOOK:
+        if settings.mode is Mode.WEBHOOK or app.bot is None:  # no Telegram polling
             await stopping.wait()
-            logger.info("Stopping the webhook server")
+            logger.info("Stopping the webhook server" if app.bot is not None else "Stopping")
         elif not stopping.is_set():
             logger.info("Polling for updates")
             await app.dispatcher.start_polling(
@@ -296,6 +385,9 @@ async def _serve(app: Application, monitor: Monitor, stopping: asyncio.Event) ->
                 tasks_concurrency_limit=settings.updates_concurrency,
             )
     finally:
+        stopping.set()  # aiogram's own signal handlers ended its polling: MAX's ends too
+        if max_polling is not None:
+            await max_polling
         stop_leading.set()
         if electing is not None:
             await electing
@@ -333,7 +425,9 @@ async def _leaders_work(app: Application, monitor: Monitor, until: asyncio.Event
     """The scheduler and the delivery loop, until `until` is set (the process stops, or
     leadership is lost) or the delivery loop ends by itself."""
     settings = app.settings
-    scheduler = build_scheduler(settings, app.session_factory, app.translator, app.background_bot)
+    scheduler = build_scheduler(
+        settings, app.session_factory, app.translator, app.background_bot, editors=_max_editors(app)
+    )
     scheduler.start()
     retry = RetryPolicy(
         retry_for=timedelta(seconds=settings.delivery_retry_for),
@@ -345,6 +439,7 @@ async def _leaders_work(app: Application, monitor: Monitor, until: asyncio.Event
         rate=settings.delivery_rate,
         retry=retry,
         observe_send=app.metrics.send_latency.observe,
+        senders=_max_senders(app),
     )
     wake_on_enqueue(app.session_factory, delivery.wake)
     delivering = asyncio.create_task(delivery.run(until), name="delivery")
@@ -367,10 +462,78 @@ async def _leaders_work(app: Application, monitor: Monitor, until: asyncio.Event
             delivering.result()  # a failure of the loop is the work's failure
 
 
+async def _introduced(app: Application, stopping: asyncio.Event) -> bool:
+    """Telegram's start-up calls and MAX's, side by side, each under its patience; True
+    once every messenger configured has answered (False: stopped meanwhile)."""
+    waits = []
+    if app.bot is not None:
+        waits.append(until_answered(lambda: _introduce(app), stopping))
+    if app.max is not None:
+        from bot.max.runner import until_max_answers
+
+        side = app.max
+        waits.append(until_max_answers(lambda: _introduce_max(app, side), stopping))
+    return all(await asyncio.gather(*waits))
+
+
+def _max_senders(app: Application) -> dict[Channel, Sender]:
+    """MAX's lane of the delivery loop, through the bot that leaves retrying to the loop."""
+    if app.max is None:
+        return {}
+    from bot.max.delivery import max_sender
+    from bot.services.files import ChannelFiles
+
+    files = ChannelFiles(app.session_factory)
+    rate = app.settings.max_delivery_rate
+    return {Channel.MAX: max_sender(app.max.background_bot, files, rate=rate)}
+
+
+def _max_editors(app: Application) -> dict[Channel, Edit]:
+    """Who edits the progress messages of announcements composed on MAX."""
+    if app.max is None:
+        return {}
+    from bot.max.delivery import max_editor
+
+    return {Channel.MAX: max_editor(app.max.bot)}
+
+
+def _start_max_polling(app: Application, stopping: asyncio.Event) -> asyncio.Task[None] | None:
+    """MAX's long polling, unless its updates come by webhook (or there is no MAX)."""
+    if app.max is None or app.max.webhook is not None:
+        return None
+    return asyncio.create_task(app.max.updates.poll(stopping), name="max-polling")
+
+
+async def _introduce_max(app: Application, side: MaxSide) -> None:
+    """MAX's start-up calls, each harmless to repeat: who the bot is (a refused token
+    stops the start, status 2), the command menu, where its updates go (the webhook's
+    subscription, or none for polling)."""
+    from maxapi.exceptions import InvalidToken
+
+    from bot.max.chat import set_menu
+
+    settings = app.settings
+    try:
+        side.bot.me = await side.bot.get_me()
+    except InvalidToken:
+        line = app.translator.get(settings.default_locale, "startup-max-token-rejected")
+        raise CannotStart(line, EXIT_CONFIG) from None
+    await set_menu(side.bot, app.translator)
+    if side.webhook is not None:
+        assert settings.max_webhook_url is not None
+        assert settings.max_webhook_secret is not None
+        await side.bot.subscribe_webhook(
+            str(settings.max_webhook_url), secret=settings.max_webhook_secret.get_secret_value()
+        )
+    else:
+        await side.bot.delete_webhook()  # a subscription left would take the updates
+
+
 async def _introduce(app: Application) -> None:
     """The start-up calls, each harmless to repeat (`until_answered` runs them again from
     the top until Telegram answers them all): who the bot is, its command menus, where
     its updates go."""
+    assert app.bot is not None
     try:
         await app.bot.me()  # kept by aiogram: start_polling asks for it again
     except TelegramUnauthorizedError:

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import calendar_feed
 from bot.services.errors import DomainError
+from bot.settings import Mode
 from storage.db import ping
 from storage.models import OutboxStatus
 from storage.repositories.outbox import OutboxRepository
@@ -68,6 +69,17 @@ class Metrics:
         self.errors = Counter(
             "participants_bot_errors",
             "Updates whose handler failed (refused actions are not errors)",
+            registry=self.registry,
+        )
+        # MAX's, counted by bot.max.runner: the same numbers, a name of their own.
+        self.max_updates = Counter(
+            "participants_bot_max_updates",
+            "MAX updates handled",
+            registry=self.registry,
+        )
+        self.max_errors = Counter(
+            "participants_bot_max_errors",
+            "MAX updates whose handling failed (refused actions are not errors)",
             registry=self.registry,
         )
         self.outbox = Gauge(
@@ -185,7 +197,7 @@ class Monitor:
         self,
         engine: AsyncEngine,
         session_factory: async_sessionmaker[AsyncSession],
-        bot: Bot,
+        bot: Bot | None,
         metrics: Metrics,
         *,
         runs_scheduler: bool,
@@ -227,6 +239,8 @@ class Monitor:
         self.following = True
 
     async def telegram_answers(self) -> bool:
+        if self._bot is None:  # a MAX-only deployment: no Telegram to ask
+            return True
         now = self._clock()
         if self._telegram is not None and now - self._telegram[0] < TELEGRAM_CHECK_EVERY:
             return self._telegram[1]
@@ -284,6 +298,9 @@ async def start_http_server(app: Application, monitor: Monitor) -> web.AppRunner
     assert settings.http_port is not None
     web_app = web.Application()
     add_routes(web_app, app, monitor)
+    if app.max is not None and app.max.webhook is not None and settings.mode is not Mode.WEBHOOK:
+        # MAX's webhook, when no Telegram webhook server takes it (bot/telegram/webhook.py).
+        app.max.webhook.register(web_app, settings.max_webhook_path)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.http_host, settings.http_port).start()

@@ -42,7 +42,7 @@ class RedactSecrets(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = self._inner.format(record)
         for secret in self._secrets:
-            # Neither the token nor the webhook secret has characters JSON escapes, so the
+            # None of the tokens and secrets has characters JSON escapes, so the
             # same replacement works on both formats.
             line = line.replace(secret, "***")
         return line
@@ -52,7 +52,16 @@ def build_formatter(settings: Settings) -> logging.Formatter:
     inner = (
         JsonFormatter() if settings.log_format is LogFormat.JSON else logging.Formatter(TEXT_FORMAT)
     )
-    secrets = [s.get_secret_value() for s in (settings.bot_token, settings.webhook_secret) if s]
+    secrets = [
+        s.get_secret_value()
+        for s in (
+            settings.bot_token,
+            settings.webhook_secret,
+            settings.max_token,
+            settings.max_webhook_secret,
+        )
+        if s
+    ]
     return RedactSecrets(inner, secrets)
 
 

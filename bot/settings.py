@@ -40,6 +40,11 @@ _TOKEN_RE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 _USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 # Telegram's own rule for the webhook secret token.
 _WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# MAX's rule for a subscription's secret (POST /subscriptions): 5-256 of these.
+_MAX_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{5,256}$")
+# A MAX token is opaque (the partner platform issues it): printable ASCII, no space, quote
+# or backslash (so that the log's redaction finds it in JSON lines too).
+_MAX_TOKEN_RE = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]{8,}$")
 
 
 class Mode(StrEnum):
@@ -70,6 +75,11 @@ class Settings(BaseSettings):
     max_token: SecretStr | None = None
     max_api_base: AnyHttpUrl | None = None
     max_ca_file: Path | None = None
+    # MAX's updates by webhook (POST /subscriptions) at this address, signed with this
+    # secret; unset, by long polling. Served with Telegram's webhook (MODE=webhook), or
+    # by the HTTP_PORT server.
+    max_webhook_url: AnyHttpUrl | None = None
+    max_webhook_secret: SecretStr | None = None
     timezone: str = "Europe/Moscow"
     default_locale: str = "ru"
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
@@ -137,6 +147,24 @@ class Settings(BaseSettings):
         if not _TOKEN_RE.match(value.get_secret_value()):
             raise _invalid(
                 "bad-token", "does not look like a token from @BotFather (digits:characters)"
+            )
+        return value
+
+    @field_validator("max_token")
+    @classmethod
+    def _max_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _MAX_TOKEN_RE.match(value.get_secret_value()):
+            raise _invalid(
+                "bad-max-token", "does not look like a token from MAX's platform for partners"
+            )
+        return value
+
+    @field_validator("max_webhook_secret")
+    @classmethod
+    def _max_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _MAX_SECRET_RE.match(value.get_secret_value()):
+            raise _invalid(
+                "bad-max-webhook-secret", "must be 5-256 characters: letters, digits, _ and -"
             )
         return value
 
@@ -247,7 +275,15 @@ class Settings(BaseSettings):
             return {**dict.fromkeys(COMPONENTS, 0.0), **value}
         return value
 
-    @field_validator("http_port", "backup_dir", "max_ca_file", "max_token", mode="before")
+    @field_validator(
+        "http_port",
+        "backup_dir",
+        "max_ca_file",
+        "max_token",
+        "max_webhook_url",
+        "max_webhook_secret",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `HTTP_PORT=` in an environment file means off, not port "" (nor the folder ".").
@@ -319,6 +355,40 @@ class Settings(BaseSettings):
                     names=", ".join(missing),
                 )
         return self
+
+    @model_validator(mode="after")
+    def _max_webhook_complete(self) -> Settings:
+        if self.max_webhook_url is None:
+            return self
+        missing = [
+            name
+            for name, value in (
+                ("MAX_TOKEN", self.max_token),
+                ("MAX_WEBHOOK_SECRET", self.max_webhook_secret),
+            )
+            if value is None
+        ]
+        if missing:
+            raise _invalid(
+                "max-webhook-incomplete",
+                "MAX_WEBHOOK_URL needs {names}",
+                names=", ".join(missing),
+            )
+        if self.mode is not Mode.WEBHOOK and self.http_port is None:
+            raise _invalid(
+                "max-webhook-unserved",
+                "MAX_WEBHOOK_URL needs a server: MODE=webhook (with Telegram's) or HTTP_PORT",
+            )
+        if self.mode is Mode.WEBHOOK and self.max_webhook_path == self.webhook_path:
+            raise _invalid(
+                "max-webhook-path",
+                "MAX_WEBHOOK_URL and WEBHOOK_URL must have different paths (one server)",
+            )
+        return self
+
+    @property
+    def max_webhook_path(self) -> str:
+        return (self.max_webhook_url.path if self.max_webhook_url else None) or "/"
 
     @property
     def zone(self) -> ZoneInfo:

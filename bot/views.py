@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
-from bot.i18n import Localizer
+from bot.i18n import Localizer, Translator
 from bot.services.directory import SchoolRoster
 from bot.services.errors import DomainError
 from bot.services.registration import Profile
@@ -105,6 +105,14 @@ def database_failure(t: Localizer, error: BaseException, database_url: str) -> s
 
 def error_text(t: Localizer, error: DomainError) -> str:
     return t(f"error-{error.reason}", **{k: str(v) for k, v in error.details.items()})
+
+
+def apology(translator: Translator, t: Localizer | None) -> str:
+    """What a person is told when their update failed: in their language, or in the
+    default one when the failure came before their participant was loaded."""
+    if t is None:
+        t = translator.for_locale(translator.default_locale)
+    return t("error-apology")
 
 
 def channel_name(t: Localizer, channel: Channel | str) -> str:

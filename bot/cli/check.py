@@ -27,12 +27,19 @@ async def _check(settings: Settings, console: Console) -> int:
     from storage.db import create_engine, ping
 
     console.say(f"cli-check-mode-{settings.mode.value}")
-    console.say("cli-check-token-set" if settings.bot_token else "cli-check-token-missing")
-    api = str(settings.telegram_api_base or "https://api.telegram.org")
-    console.say("cli-check-api", url=api)
-    # Telegram first: a token it refuses is the commonest first-deployment mistake. The
-    # database is still checked, so one run names every problem.
-    status = await _check_telegram(settings, console, api) if settings.bot_token else EXIT_CONFIG
+    if settings.bot_token is None and settings.max_token is not None:
+        # MAX alone (docs/max.md): Telegram is off, not missing.
+        console.say("cli-check-telegram-off")
+        status = 0
+    else:
+        console.say("cli-check-token-set" if settings.bot_token else "cli-check-token-missing")
+        api = str(settings.telegram_api_base or "https://api.telegram.org")
+        console.say("cli-check-api", url=api)
+        # Telegram first: a token it refuses is the commonest first-deployment mistake.
+        # The database is still checked, so one run names every problem.
+        status = (
+            await _check_telegram(settings, console, api) if settings.bot_token else EXIT_CONFIG
+        )
     console.say("cli-check-zone", zone=settings.timezone, language=settings.default_locale)
     console.say("cli-check-admins", count=len(settings.admin_ids))
     console.say("cli-check-fsm-redis" if settings.redis_url else "cli-check-fsm-database")

@@ -8,7 +8,7 @@ import sys
 
 from bot.cli.console import EXIT_CONFIG, Console
 from bot.cli.parsing import Commands
-from bot.settings import Settings
+from bot.settings import Mode, Settings
 
 
 def register(commands: Commands) -> None:
@@ -16,8 +16,11 @@ def register(commands: Commands) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace, console: Console) -> int:
-    if settings.bot_token is None:
+    # Telegram, MAX or both; neither is nothing to run.
+    if settings.bot_token is None and settings.max_token is None:
         return console.refuse("cli-missing-token", EXIT_CONFIG)
+    if settings.bot_token is None and settings.mode is Mode.WEBHOOK:
+        return console.refuse("cli-webhook-needs-token", EXIT_CONFIG)
     # The only command that loads the whole bot (aiogram, the handlers).
     from bot.app import CannotStart
     from bot.app import run as run_bot

@@ -248,6 +248,10 @@ class MaxChat:
             return
         self._notification = text
 
+    def forget_toast(self) -> None:
+        """The press is answered without the notice asked for (the step failed after)."""
+        self._notification = None
+
     async def answer(self) -> None:
         """Answers the press (MAX shows it as in progress until then), with the toast."""
         if self._callback_id is None:

@@ -1,4 +1,4 @@
-"""Telegram update ids already processed: a redelivered update is handled once.
+"""Update ids already processed: a redelivered update is handled once.
 
 Telegram delivers an update again when the bot did not confirm it (a crash between
 handling and the next poll) or, with a webhook, when its answer did not arrive. An update
@@ -6,20 +6,31 @@ is claimed in the same transaction as the first change it makes, so its changes 
 claim are committed together or not at all: a redelivered update finds its claim and is
 dropped, and one interrupted before its commit is handled afresh. An update that changes
 nothing is claimed after its handler.
+
+MAX numbers no update: a MAX update is named by a key of its own (`bot.max.runner`), made
+a number here (`number_of`) in a range Telegram's ids never reach, so both share one table.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from storage.models import Channel
 from storage.repositories import ProcessedUpdateRepository
 from storage.repositories.updates import claim_in
 from storage.types import utcnow
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Telegram redelivers an unacknowledged update for at most a day.
 KEEP_PROCESSED_FOR = timedelta(days=1)
@@ -55,6 +66,44 @@ async def redeliveries_after_restart(session: AsyncSession) -> Redeliveries:
     """For polling: the updates this process may receive again."""
     newest = await ProcessedUpdateRepository(session).newest()
     return Redeliveries(newest if newest is not None else -1)
+
+
+def number_of(channel: Channel, key: str) -> int:
+    """The update id of an update that comes without one (MAX's), from a key that names
+    it (a press's callback id, a message's id): 62 bits of a hash, negated. Telegram's
+    ids are positive, so the two never meet, and the newest Telegram id stays the
+    largest. Two of MAX's keys share a number with a chance of about n²/2⁶³ among the n
+    kept for a day: for a million updates a day, one in ten million."""
+    digest = hashlib.blake2b(f"{channel.value}:{key}".encode(), digest_size=8).digest()
+    return -(int.from_bytes(digest, "big") & (2**62 - 1)) - 1
+
+
+async def handled_once(
+    session_factory: async_sessionmaker[AsyncSession],
+    update_id: int,
+    redeliveries: Redeliveries,
+    work: Callable[[AsyncSession], Awaitable[T]],
+) -> T | None:
+    """Runs `work` with one session for the update, unless it was processed already
+    (None); its claim goes with the first commit, or after `work` when nothing committed,
+    and when `work` failed too (its changes rolled back: the person got an apology, and a
+    redelivery would not fare better), before the error is raised on."""
+    async with session_factory() as session:
+        if redeliveries.possible(update_id) and await was_processed(session, update_id):
+            logger.info("Update %s was already processed: dropped", update_id)
+            return None
+        claim_with_first_commit(session, update_id)
+        try:
+            result = await work(session)
+        except AlreadyProcessed:
+            logger.info("Update %s was processed meanwhile: dropped", update_id)
+            return None
+        except BaseException:
+            with suppress(Exception):  # the handler's error is the one to report
+                await claim_unless_committed(session)
+            raise
+        await claim_unless_committed(session)
+        return result
 
 
 class AlreadyProcessed(Exception):

@@ -3,14 +3,14 @@
 Two pieces: `PatientRequests`, a session middleware through which every call of the
 handlers' bot passes (a 429 is waited out, a failure that cannot have reached Telegram is
 tried again), and `until_answered`, which repeats the start-up calls with a capped backoff
-until Telegram answers. The outbox's delivery loop has a bot of its own without the
-middleware: it paces itself and handles 429 for all its sends (scheduler/delivery.py).
+until Telegram answers (bot.patience, which MAX's start-up shares). The outbox's delivery
+loop has a bot of its own without the middleware: it paces itself and handles 429 for all
+its sends (scheduler/delivery.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -30,6 +30,9 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiohttp import ClientConnectorError
 
+from bot import patience
+from bot.patience import BACKOFF_CAP_SECONDS
+
 logger = logging.getLogger(__name__)
 
 # How long one call may wait in all for Telegram's flood control before it fails (and the
@@ -38,8 +41,6 @@ PATIENCE_SECONDS = 60.0
 # Quick repeats of a call after a 5xx or a network error, when repeating it is harmless.
 QUICK_RETRIES = 2
 QUICK_PAUSE_SECONDS = 0.5
-# Start-up: 1, 2, 4 … seconds between attempts, never more than this.
-BACKOFF_CAP_SECONDS = 60.0
 
 # A transient failure of the Bot API: worth waiting out, not a defect of the bot.
 TRANSIENT = (TelegramRetryAfter, TelegramServerError, TelegramNetworkError)
@@ -112,6 +113,16 @@ class PatientRequests(BaseRequestMiddleware):
                 await asyncio.sleep(self.quick_pause * failures)
 
 
+def _transient(error: BaseException) -> float | None:
+    if isinstance(error, TelegramRetryAfter):
+        return float(error.retry_after)
+    return 0.0 if isinstance(error, TRANSIENT) else None
+
+
+def _described(error: BaseException) -> str:
+    return describe(error) if isinstance(error, TelegramAPIError) else type(error).__name__
+
+
 async def until_answered(
     step: Callable[[], Awaitable[object]],
     stopping: asyncio.Event,
@@ -119,49 +130,15 @@ async def until_answered(
     first: float = 1.0,
     cap: float = BACKOFF_CAP_SECONDS,
 ) -> bool:
-    """Runs `step` (the start-up calls, each harmless to repeat) until Telegram answers it,
-    waiting `first`, twice that, four times … at most `cap` seconds between attempts, one
-    log line each; False as soon as `stopping` is set (SIGTERM), even mid-attempt."""
-    delay = first
-    attempt = 1
-    while not stopping.is_set():
-        try:
-            if not await _unless_stopped(step(), stopping):
-                return False
-        except TRANSIENT as error:
-            wait = delay
-            if isinstance(error, TelegramRetryAfter):
-                wait = max(wait, float(error.retry_after))
-            logger.warning(
-                "Telegram Bot API does not answer (attempt %d, %s); next attempt in %g s",
-                attempt,
-                describe(error),
-                wait,
-            )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), wait)
-            delay = min(delay * 2, cap)
-            attempt += 1
-        else:
-            if attempt > 1:
-                logger.info("Telegram Bot API answers (attempt %d)", attempt)
-            return True
-    return False
-
-
-async def _unless_stopped(work: Awaitable[object], stopping: asyncio.Event) -> bool:
-    """Awaits `work` (its error raised here); False, `work` cancelled, if `stopping` is
-    set first: a connection that hangs must not hold up a SIGTERM."""
-    task = asyncio.ensure_future(work)
-    stop = asyncio.ensure_future(stopping.wait())
-    try:
-        await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        stop.cancel()
-    if not task.done():
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        return False
-    task.result()
-    return True
+    """Runs `step` (the start-up calls, each harmless to repeat) until Telegram answers it
+    (bot.patience.until_answered; a 429's retry_after is waited at least); False as soon
+    as `stopping` is set (SIGTERM), even mid-attempt."""
+    return await patience.until_answered(
+        step,
+        stopping,
+        service="Telegram Bot API",
+        transient=_transient,
+        describe=_described,
+        first=first,
+        cap=cap,
+    )

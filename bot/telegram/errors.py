@@ -15,7 +15,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.i18n import Localizer, Translator
 from bot.services.errors import DomainError
 from bot.telegram.bot_api import TRANSIENT, describe
-from bot.views import error_text
+from bot.views import apology, error_text
 
 logger = logging.getLogger(__name__)
 
@@ -63,14 +63,12 @@ async def on_error(
             event.update.update_id,
             exc_info=event.exception,
         )
-    if t is None:  # the failure came before the participant was loaded
-        t = translator.for_locale(translator.default_locale)
     if event.update.callback_query is not None:
         with suppress(TelegramAPIError):
             await event.update.callback_query.answer()
     if event_chat is not None:
         with suppress(TelegramAPIError):
-            await bot.send_message(event_chat.id, t("error-apology"))
+            await bot.send_message(event_chat.id, apology(translator, t))
     return True
 
 

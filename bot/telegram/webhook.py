@@ -73,6 +73,7 @@ class UpdateRequestHandler(SimpleRequestHandler):
 def build_webhook_app(app: Application, monitor: Monitor) -> web.Application:
     settings = app.settings
     assert settings.webhook_secret is not None
+    assert app.bot is not None  # MODE=webhook is refused without BOT_TOKEN (bot/cli/serve.py)
     web_app = web.Application()
     UpdateRequestHandler(
         dispatcher=app.dispatcher,
@@ -83,6 +84,8 @@ def build_webhook_app(app: Application, monitor: Monitor) -> web.Application:
         # and the deduplication middleware makes the second delivery harmless.
         handle_in_background=False,
     ).register(web_app, path=settings.webhook_path)
+    if app.max is not None and app.max.webhook is not None:  # MAX's beside it
+        app.max.webhook.register(web_app, settings.max_webhook_path)
     add_routes(web_app, app, monitor)
     return web_app
 
@@ -104,6 +107,7 @@ async def register_webhook(app: Application) -> None:
     settings = app.settings
     assert settings.webhook_url is not None
     assert settings.webhook_secret is not None
+    assert app.bot is not None
     await app.bot.set_webhook(
         url=str(settings.webhook_url),
         secret_token=settings.webhook_secret.get_secret_value(),

@@ -52,6 +52,8 @@ cmd-forget = Delete my data
 # Start-up failures the operator fixes: one line in the terminal or the service log.
 startup-database-unavailable = The bot did not start: the database { $database } does not answer ({ $reason }). Check DATABASE_URL and that the database server is running.
 startup-token-rejected = The bot did not start: Telegram did not accept the token. Check BOT_TOKEN or get a new one from @BotFather.
+startup-max-token-rejected = The bot did not start: MAX did not accept the token. Check MAX_TOKEN or get a new one on the MAX platform for partners.
+startup-max-ca-file = The bot did not start: the certificate file MAX_CA_FILE { $file } is missing or holds no PEM certificate.
 
 ## Files kept for every messenger
 file-too-large = The file is larger than { $limit } MB: the bot cannot take it. Send a smaller file (or a link to it in the text), or go back to /menu.

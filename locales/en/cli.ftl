@@ -86,13 +86,15 @@ error-bad-moment = Cannot read the date and time "{ $value }". Write them as DD.
 error-bad-day = Cannot read the date "{ $value }". Write it as DD.MM.YYYY (e.g. 20.12.2026) or YYYY-MM-DD (e.g. 2026-12-20).
 
 ## settings, migrate, check
-cli-missing-token = BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), then put its token in .env or the environment as BOT_TOKEN=…
+cli-missing-token = No bot token is set, neither BOT_TOKEN (Telegram) nor MAX_TOKEN (MAX): create a bot with @BotFather in Telegram (/newbot) or on the MAX platform for partners, then put its token in .env or the environment as BOT_TOKEN=… or MAX_TOKEN=…
+cli-webhook-needs-token = MODE=webhook needs BOT_TOKEN: it is the Telegram mode. For MAX, set MAX_WEBHOOK_URL and HTTP_PORT, or remove MODE=webhook.
 cli-migrated = Database { $database } migrated: schema revision { $revision }.
 cli-migrate-nothing = Database { $database } is already at schema revision { $revision }. Nothing to do.
 cli-check-mode-polling = Mode: the bot polls for updates (MODE=polling)
 cli-check-mode-webhook = Mode: updates come to WEBHOOK_URL (MODE=webhook)
 cli-check-token-set = Bot token: set
 cli-check-token-missing = Bot token: NOT SET. { cli-missing-token }
+cli-check-telegram-off = Telegram: off (BOT_TOKEN is not set); the bot runs on MAX (MAX_TOKEN is set).
 cli-check-api = Bot API server: { $url }
 cli-check-telegram-bot = Bot in Telegram: @{ $username }
 cli-check-telegram-refused = Telegram REFUSED the token. Check BOT_TOKEN: @BotFather gives it.
@@ -202,6 +204,11 @@ setting-backup-needs-sqlite = BACKUP_DIR copies SQLite only; back PostgreSQL up 
 setting-http-port-is-webhook-port = HTTP_PORT must differ from WEBHOOK_PORT: the webhook server already serves /healthz and /metrics, so HTTP_PORT may stay unset
 setting-leader-renew-within-lease = LEADER_RENEW_SECONDS must be shorter than LEADER_LEASE_SECONDS: the leader renews its lease before it runs out
 setting-webhook-incomplete = MODE=webhook needs { $names }
+setting-bad-max-token = does not look like a token from the MAX platform for partners
+setting-bad-max-webhook-secret = must be 5-256 characters: letters, digits, _ and -
+setting-max-webhook-incomplete = MAX_WEBHOOK_URL needs { $names }
+setting-max-webhook-unserved = MAX_WEBHOOK_URL needs a web server: MODE=webhook (with the Telegram webhook) or HTTP_PORT
+setting-max-webhook-path = MAX_WEBHOOK_URL and WEBHOOK_URL must have different paths: one server serves both
 setting-int_parsing = must be a whole number, not "{ $value }"
 setting-float_parsing = must be a number, not "{ $value }"
 setting-bool_parsing = must be one of true, false, 1, 0, not "{ $value }"

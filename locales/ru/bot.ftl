@@ -52,6 +52,8 @@ cmd-forget = Удалить мои данные
 # Start-up failures the operator fixes: one line in the terminal or the service log.
 startup-database-unavailable = Бот не запущен: база данных { $database } не отвечает ({ $reason }). Проверьте DATABASE_URL и работу сервера базы данных.
 startup-token-rejected = Бот не запущен: Telegram не принял токен. Проверьте BOT_TOKEN или получите новый у @BotFather.
+startup-max-token-rejected = Бот не запущен: MAX не принял токен. Проверьте MAX_TOKEN или получите новый на платформе для партнёров MAX.
+startup-max-ca-file = Бот не запущен: файл сертификата MAX_CA_FILE { $file } не найден или не содержит сертификата в формате PEM.
 
 ## Files kept for every messenger
 file-too-large = Файл больше { $limit } МБ: бот не может его принять. Отправьте файл поменьше (или ссылку на него в тексте) либо вернитесь в /menu.

@@ -86,13 +86,15 @@ error-bad-moment = Не удалось понять дату и время «{ $
 error-bad-day = Не удалось понять дату «{ $value }». Укажите её так: ДД.ММ.ГГГГ (например, 20.12.2026) или ГГГГ-ММ-ДД (например, 2026-12-20).
 
 ## settings, migrate, check
-cli-missing-token = Не задан токен бота (BOT_TOKEN). Создайте бота у @BotFather в Telegram (команда /newbot) и укажите его токен в файле .env или в окружении: BOT_TOKEN=…
+cli-missing-token = Не задан токен бота: нет ни BOT_TOKEN (Telegram), ни MAX_TOKEN (MAX). Создайте бота у @BotFather в Telegram (команда /newbot) или на платформе MAX для партнёров и укажите его токен в файле .env или в окружении: BOT_TOKEN=… или MAX_TOKEN=…
+cli-webhook-needs-token = Для MODE=webhook нужен BOT_TOKEN: это режим Telegram. Для MAX задайте MAX_WEBHOOK_URL и HTTP_PORT или уберите MODE=webhook.
 cli-migrated = База данных { $database } обновлена: версия схемы { $revision }.
 cli-migrate-nothing = База данных { $database } уже обновлена: версия схемы { $revision }. Изменений нет.
 cli-check-mode-polling = Режим: бот сам запрашивает обновления (MODE=polling)
 cli-check-mode-webhook = Режим: обновления приходят на адрес WEBHOOK_URL (MODE=webhook)
 cli-check-token-set = Токен бота: задан
 cli-check-token-missing = Токен бота: не задан. { cli-missing-token }
+cli-check-telegram-off = Telegram: выключен (BOT_TOKEN не задан), бот работает в MAX (MAX_TOKEN задан).
 cli-check-api = Сервер Bot API: { $url }
 cli-check-telegram-bot = Бот в Telegram: @{ $username }
 cli-check-telegram-refused = Telegram не принял токен. Проверьте BOT_TOKEN: его выдаёт @BotFather.
@@ -204,6 +206,11 @@ setting-backup-needs-sqlite = BACKUP_DIR копирует только базу 
 setting-http-port-is-webhook-port = HTTP_PORT должен отличаться от WEBHOOK_PORT: сервер вебхука уже отвечает на /healthz и /metrics, HTTP_PORT можно не задавать
 setting-leader-renew-within-lease = LEADER_RENEW_SECONDS должен быть меньше LEADER_LEASE_SECONDS: ведущий процесс продлевает аренду, пока она не истекла
 setting-webhook-incomplete = для MODE=webhook нужно указать { $names }
+setting-bad-max-token = это не похоже на токен с платформы MAX для партнёров
+setting-bad-max-webhook-secret = от 5 до 256 символов: латинские буквы, цифры, _ и -
+setting-max-webhook-incomplete = для MAX_WEBHOOK_URL нужно указать { $names }
+setting-max-webhook-unserved = для MAX_WEBHOOK_URL нужен веб-сервер: MODE=webhook (вместе с вебхуком Telegram) или HTTP_PORT
+setting-max-webhook-path = у MAX_WEBHOOK_URL и WEBHOOK_URL должны быть разные пути: их обслуживает один сервер
 setting-int_parsing = нужно целое число, а указано «{ $value }»
 setting-float_parsing = нужно число, а указано «{ $value }»
 setting-bool_parsing = нужно одно из значений true, false, 1, 0, а указано «{ $value }»

@@ -67,6 +67,10 @@ async def test_a_command_in_any_step_works_and_ends_the_wizard(
         t("fallback-command"),
     ]
     assert await step_of(harness) is None
+    # A lone «/» is a command too (it once failed there, unpacking no name).
+    await in_step(harness, state)
+    assert await harness.replies(USER, "/") == [t("wizard-interrupted"), t("fallback-command")]
+    assert await step_of(harness) is None
     # /cancel says it in its own words, once.
     await in_step(harness, state)
     assert await harness.replies(USER, "/cancel") == [t("cancel-done")]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.bot_process import TOKEN, BotProcess
+from tests.support.bot_process import MAX_TOKEN, TOKEN, BotProcess
+from tests.support.fake_max import FakeMax
 from tests.support.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.e2e
@@ -19,6 +20,27 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
     await fake.start()
     yield fake
     await fake.stop()
+
+
+@pytest.fixture
+async def max_api() -> AsyncIterator[FakeMax]:
+    fake = FakeMax(MAX_TOKEN)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def processes(request: pytest.FixtureRequest) -> AsyncIterator[list[BotProcess]]:
+    """The bot processes a test starts (on either messenger), killed after it, their log
+    shown on a failure."""
+    started: list[BotProcess] = []
+    yield started
+    failed = request.node.rep_call.failed if hasattr(request.node, "rep_call") else False
+    for process in started:
+        await process.close()
+        if failed:
+            print(f"--- bot log ---\n{process.log()}")
 
 
 @pytest.fixture

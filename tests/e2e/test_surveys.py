@@ -1,18 +1,22 @@
-"""A director completes the engagement survey through the fake Bot API, with a kill -9 in
-the middle; one response for the school holds the right answers."""
+"""A director completes the engagement survey through the fake Bot API (Telegram's, or
+MAX's with the bot on MAX alone), with a kill -9 in the middle; one response for the
+school holds the right answers."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
 from bot.i18n import Translator
 from bot.settings import PROJECT_ROOT
+from storage.models import Channel
 from tests.support.bot_process import BotProcess
+from tests.support.fake_max import FakeMax
 from tests.support.fake_telegram import ApiCall, FakeTelegram
-from tests.support.journeys import invite, register
+from tests.support.journeys import Said, bot_on, invite, join, register
 from tests.support.updates import TelegramUser
 
 pytestmark = pytest.mark.e2e
@@ -21,21 +25,18 @@ DIRECTOR = TelegramUser(id=1101, first_name="Ирина")
 SCHOOLS = "Код;Муниципалитет;Полное наименование\n47001;Киришский;МОУ «Киришская СОШ №3»\n"
 
 
-async def my_surveys(telegram: FakeTelegram) -> ApiCall:
-    since = len(telegram.calls)
-    telegram.send_text(DIRECTOR, "/surveys")
-    return await telegram.wait_for(
-        "sendMessage",
-        since=since,
-        chat_id=DIRECTOR.id,
-        where=lambda c: c.text.startswith("<b>Открытые анкеты"),
-    )
-
-
+@pytest.mark.parametrize("channel", [Channel.TELEGRAM, Channel.MAX], ids=lambda c: c.value)
 async def test_a_director_answers_survives_a_crash_submits_and_edits(
-    telegram: FakeTelegram, bot_process: BotProcess, translator: Translator
+    channel: Channel,
+    telegram: FakeTelegram,
+    max_api: FakeMax,
+    tmp_path: Path,
+    processes: list[BotProcess],
+    translator: Translator,
 ) -> None:
     t = translator.for_locale("ru")
+    bot_process, person_of = bot_on(channel, telegram, max_api, tmp_path)
+    processes.append(bot_process)
     (bot_process.workdir / "schools.csv").write_text(SCHOOLS, encoding="utf-8")
     await bot_process.cli("schools", "import", "schools.csv", "--apply")
     template = PROJECT_ROOT / "data" / "surveys" / "engagement_directors.yaml"
@@ -43,34 +44,32 @@ async def test_a_director_answers_survives_a_crash_submits_and_edits(
     await bot_process.cli("survey", "open", "engagement_directors", "--closes", "01.01.2099 18:00")
     await bot_process.start()
     code = await invite(bot_process, "--role", "director", "--school", "47001")
-    await register(telegram, DIRECTOR, translator, f"/start {code}", "Иванова Ирина")
+    director = person_of(DIRECTOR.id)
+    await join(director, translator, "Иванова Ирина", invite=code)
 
-    listing = await my_surveys(telegram)
-    question = await telegram.click(DIRECTOR, listing, t("survey-start"))
+    async def listing() -> Said:
+        since = director.mark()
+        director.send("/surveys")
+        return await director.next_message(since, lambda c: c.text.startswith("<b>Открытые анкеты"))
+
+    question = await director.click(await listing(), t("survey-start"))
     assert question.text.startswith("Вопрос 1 из 10")
 
-    async def choose(label: str, method: str = "editMessageText") -> str:
+    async def choose(label: str) -> str:
         """Press a button; the text of the next step: an answer's button turns its message
         into the next question (or the summary), headed by what was saved."""
         nonlocal question
-        since, pressed = len(telegram.calls), question.result["message_id"]
-        telegram.press(DIRECTOR, telegram.button(question, label), question)
-        question = await telegram.wait_for(method, since=since, chat_id=DIRECTOR.id)
-        if method == "editMessageText":
-            assert int(question.params["message_id"]) == pressed
-            assert question.text.startswith("✅ Ответ сохранён: «"), question.text
+        question = await director.choose(question, label)
+        assert question.text.startswith("✅ Ответ сохранён: «"), question.text
         return question.text
 
     async def type_answer(text: str) -> str:
         """Type an answer; the new message with the next step (or the complaint)."""
         nonlocal question
-        since = len(telegram.calls)
-        telegram.send_text(DIRECTOR, text)
-        question = await telegram.wait_for(
-            "sendMessage",
-            since=since,
-            chat_id=DIRECTOR.id,
-            where=lambda c: c.text.startswith(("✅ Ответ сохранён: «", "Нужно", "Число")),
+        since = director.mark()
+        director.send(text)
+        question = await director.next_message(
+            since, lambda c: c.text.startswith(("✅ Ответ сохранён: «", "Нужно", "Число"))
         )
         return question.text
 
@@ -83,17 +82,14 @@ async def test_a_director_answers_survives_a_crash_submits_and_edits(
     # kill -9 in the middle; after the restart the director continues where they were.
     await bot_process.kill()
     await bot_process.start()
-    listing = await my_surveys(telegram)
-    assert "вопрос 4 из 9" in listing.text
-    question = await telegram.click(DIRECTOR, listing, t("survey-continue"))
+    surveys = await listing()
+    assert "вопрос 4 из 9" in surveys.text
+    question = await director.click(surveys, t("survey-continue"))
     assert "Как продвигается программа" in question.text
 
     assert "антирисковые" in await choose("4")  # the scale
-    since = len(telegram.calls)
     for label in ("Низкая учебная мотивация", "Школьный климат"):
-        telegram.press(DIRECTOR, telegram.button(question, label), question)
-        await telegram.wait_for("answerCallbackQuery", since=since)
-        since = len(telegram.calls)
+        await director.toggle(question, label)
     assert "Есть ли трудности" in await choose("Готово")
     assert "Опишите трудности" in await choose("Да")
     assert "Какая помощь нужна" in await type_answer("Не хватает учителей математики")
@@ -101,18 +97,15 @@ async def test_a_director_answers_survives_a_crash_submits_and_edits(
     summary = await choose("Пропустить")
     assert summary.startswith("✅ Ответ сохранён: «Комментарий")
     assert "— пропущено\n\n<b>Проверьте ответы</b>" in summary
-    thanks_since = len(telegram.calls)
-    telegram.press(DIRECTOR, telegram.button(question, t("survey-submit")), question)
-    submitted = await telegram.wait_for(
-        "sendMessage",
-        since=thanks_since,
-        chat_id=DIRECTOR.id,
-        where=lambda c: c.text.startswith("<b>Анкета отправлена"),
+    since = director.mark()
+    await director.toggle(question, t("survey-submit"))
+    submitted = await director.next_message(
+        since, lambda c: c.text.startswith("<b>Анкета отправлена")
     )
 
     # Before the close, one answer is edited.
-    question = submitted
-    assert "Сколько вебинаров" in await choose(t("survey-edit", number=2), "sendMessage")
+    asked = await director.click(submitted, t("survey-edit", number=2))
+    assert "Сколько вебинаров" in asked.text
     summary = await type_answer("7")
     assert "— 7\n\n<b>Анкета отправлена" in summary
 

@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.support.fake_max import FakeMax
 from tests.support.fake_telegram import FakeTelegram
 
 TOKEN = "123456789:AAH-test-token-for-the-fake-bot-api_0"
+MAX_TOKEN = "max-e2e-token-for-the-fake-max-api"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # A start-up takes some 7 s of CPU on the development machine.
 START_CPU_SECONDS = 60
@@ -32,16 +34,30 @@ def cpu_seconds(pid: int) -> float:
 
 
 class BotProcess:
-    """Starts, kills and restarts the bot against a FakeTelegram; its log goes to a file."""
+    """Starts, kills and restarts the bot against a FakeTelegram, a FakeMax or both (None:
+    that messenger is off, its token unset); its log goes to a file."""
 
-    def __init__(self, telegram: FakeTelegram, workdir: Path, **env: str) -> None:
+    def __init__(
+        self,
+        telegram: FakeTelegram | None,
+        workdir: Path,
+        *,
+        max_api: FakeMax | None = None,
+        **env: str,
+    ) -> None:
         self.telegram = telegram
+        self.max_api = max_api
         self.workdir = workdir
         self.log_path = workdir / "bot.log"
+        messengers: dict[str, str] = {}
+        if telegram is not None:
+            messengers |= {"BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE": telegram.base_url}
+        if max_api is not None:
+            messengers |= {"MAX_TOKEN": max_api.token, "MAX_API_BASE": max_api.base_url}
+        unset = ("BOT_TOKEN", "TELEGRAM_API_BASE", "MAX_TOKEN", "MAX_API_BASE")
         self.env = {
-            **os.environ,
-            "BOT_TOKEN": telegram.token,
-            "TELEGRAM_API_BASE": telegram.base_url,
+            **{name: value for name, value in os.environ.items() if name not in unset},
+            **messengers,
             "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bot.sqlite3'}",
             "LOG_LEVEL": "INFO",
             "REDIS_URL": "",
@@ -51,7 +67,7 @@ class BotProcess:
         self.starts = 0
 
     async def start(self, *args: str, wait_ready: bool = True) -> None:
-        since = len(self.telegram.calls)
+        since = self._calls()
         log = self.log_path.open("ab")
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -68,27 +84,43 @@ class BotProcess:
         if wait_ready:
             await self._wait_polling(since)
 
-    async def _wait_polling(self, since: int) -> None:
-        """Until the bot asks for updates (polling has begun). Its start-up is seconds of CPU
-        (aiogram's imports), stretched many times over on a machine the other tests load; so
-        a bot that has used START_CPU_SECONDS of CPU without polling, or exited, fails the
-        test, while one that waits its turn for a core is waited for (up to START_WALL_SECONDS).
-        """
+    def _calls(self) -> tuple[int, int]:
+        return (
+            len(self.telegram.calls) if self.telegram is not None else 0,
+            len(self.max_api.calls) if self.max_api is not None else 0,
+        )
+
+    def polling(self, since: tuple[int, int]) -> bool:
+        """Whether every messenger's fake has been asked for updates since `since`."""
+        telegram, max_api = self.telegram, self.max_api
+        return (
+            telegram is None or any(c.method == "getUpdates" for c in telegram.calls[since[0] :])
+        ) and (max_api is None or any(c.path == "/updates" for c in max_api.calls[since[1] :]))
+
+    async def _wait_polling(self, since: tuple[int, int]) -> None:
+        """Until the bot asks each messenger for updates (polling has begun). Its start-up is
+        seconds of CPU (aiogram's imports), stretched many times over on a machine the other
+        tests load; so a bot that has used START_CPU_SECONDS of CPU without polling, or
+        exited, fails the test, while one that waits its turn for a core is waited for (up
+        to START_WALL_SECONDS)."""
         assert self.process is not None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + START_WALL_SECONDS
 
-        def polling() -> bool:
-            return any(c.method == "getUpdates" for c in self.telegram.calls[since:])
+        fake = self.telegram if self.telegram is not None else self.max_api
+        assert fake is not None
 
-        while not await self.telegram.settle(polling, timeout=0.5):
+        def polling() -> bool:
+            return self.polling(since)
+
+        while not await fake.settle(polling, timeout=0.5):
             assert self.process.returncode is None, (
                 f"the bot exited ({self.process.returncode}) before polling:\n{self.log()}"
             )
             used = cpu_seconds(self.process.pid)
             if used >= START_CPU_SECONDS or loop.time() >= deadline:
                 raise AssertionError(
-                    f"no getUpdates call after {used:.1f} s of the bot's CPU:\n{self.log()}"
+                    f"no request for updates after {used:.1f} s of the bot's CPU:\n{self.log()}"
                 )
 
     async def cli(self, *args: str) -> str:

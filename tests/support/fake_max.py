@@ -141,8 +141,12 @@ class FakeMax(RecordingServer[MaxCall]):
             }
         )
 
+    def message_update(self, user: MaxUser, text: str) -> dict[str, Any]:
+        """A new update (not queued) with the person's message: for a webhook to post."""
+        return self._message_created(user, text, [])
+
     def send_text(self, user: MaxUser, text: str) -> dict[str, Any]:
-        return self.push_update(self._message_created(user, text, []))
+        return self.push_update(self.message_update(user, text))
 
     def send_file(
         self, user: MaxUser, filename: str, content: bytes, caption: str | None = None

@@ -423,3 +423,15 @@ def test_the_series_preview_flags_a_meeting_on_a_public_holiday(
     assert [line for line in listed if "⚠" in line] == [flagged]
     if locale == "ru":
         assert english_words(created.out) == [], created.out
+
+
+def test_check_on_max_alone_calls_telegram_off_not_missing(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    monkeypatch.setenv("MAX_TOKEN", "max-token-value")
+    checked = cli("check")
+    t = Translator("ru").for_locale("ru")
+    assert checked.status == 0, checked.text
+    assert t("cli-check-telegram-off") in checked.text
+    assert t("cli-check-token-missing") not in checked.text

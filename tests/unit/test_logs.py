@@ -73,6 +73,17 @@ def test_text_lines_redact_the_token_in_tracebacks_too(
     assert SECRET not in output
 
 
+def test_maxs_token_and_webhook_secret_are_redacted_too(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    max_token, max_secret = "max-token-AbC123", "max-hook-secret-9"
+    setup_logging(settings(max_token=max_token, max_webhook_secret=max_secret))
+    logging.getLogger("bot.test").warning("MAX refused %s signed %s", max_token, max_secret)
+    output = capsys.readouterr().err
+    assert "MAX refused *** signed ***" in output
+    assert max_token not in output
+
+
 def test_log_format_is_text_by_default_and_refuses_other_values() -> None:
     assert settings().log_format is LogFormat.TEXT
     with pytest.raises(SettingsError, match="LOG_FORMAT"):

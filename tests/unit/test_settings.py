@@ -171,3 +171,49 @@ def test_migrate_then_check_report_the_database(tmp_path: Path) -> None:
     assert "Схема базы данных: версия" in checked.stdout
     assert "обновлений нет" in checked.stdout
     assert TOKEN not in checked.stdout + checked.stderr
+
+
+def test_max_webhook_needs_its_secret_a_server_and_a_path_of_its_own() -> None:
+    base = {"_env_file": None, "max_token": "max-token-value"}
+    with pytest.raises(SettingsError, match="MAX_WEBHOOK_URL needs MAX_WEBHOOK_SECRET"):
+        load_settings(**base, max_webhook_url="https://bot.example.org/max")
+    with pytest.raises(SettingsError, match="needs a server"):
+        load_settings(
+            **base, max_webhook_url="https://bot.example.org/max", max_webhook_secret="s3cret"
+        )
+    with pytest.raises(SettingsError, match="different paths"):
+        load_settings(
+            **base,
+            max_webhook_url="https://bot.example.org/hook",
+            max_webhook_secret="s3cret",
+            mode="webhook",
+            webhook_url="https://bot.example.org/hook",
+            webhook_secret="s3cret",
+        )
+    with pytest.raises(SettingsError, match="MAX_WEBHOOK_SECRET: must be 5-256"):
+        load_settings(**base, max_webhook_secret="abc")
+    settings = load_settings(
+        **base,
+        max_webhook_url="https://bot.example.org/max",
+        max_webhook_secret="s3cret",
+        http_port=9090,
+    )
+    assert settings.max_webhook_path == "/max"
+    with pytest.raises(SettingsError, match="MAX_TOKEN: does not look like a token"):
+        load_settings(_env_file=None, max_token="has a space")
+
+
+def test_a_max_only_deployment_in_webhook_mode_is_told_mode_is_telegrams(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db",
+        "MAX_TOKEN": "max-token-value",
+        "MODE": "webhook",
+        "WEBHOOK_URL": "https://bot.example.org/tg",
+        "WEBHOOK_SECRET": "s3cret",
+    }
+    result = _run_cli(env=env, cwd=str(tmp_path))
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "MODE=webhook" in line
+    assert "BOT_TOKEN" in line
