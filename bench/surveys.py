@@ -507,6 +507,7 @@ class Row:
     queued: list[float] = field(default_factory=list)  # webhook: press → first request
     retries: int = 0
     redis: tuple[float, float, str] | None = None  # commands, µs per answer, busiest
+    database_waits: str = ""  # PostgreSQL's most frequent wait events but locks
 
     def errors(self) -> str:
         """The sum, and its parts when there are any."""
@@ -608,6 +609,7 @@ async def fixed_rate_observed(
     if waits is not None:
         for index, replica in enumerate(row.replicas):
             replica.database = {state: waits.mean(index, state) for state in STATES}
+        row.database_waits = waits.busiest_events()
     if redis_before is not None and row.setup.redis_url:
         after = await redis_commandstats(row.setup.redis_url)
         row.redis = redis_per_answer(redis_before, after, len(seen.latencies))
@@ -714,6 +716,9 @@ async def main(arguments: argparse.Namespace) -> None:
         print(correctness_table(rows))
         print()
         print(waits_table(rows))
+        for row in rows:
+            if row.database_waits:
+                print(f"{row.database}: PostgreSQL's other waits: {row.database_waits}")
 
 
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:

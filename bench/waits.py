@@ -59,6 +59,13 @@ class DatabaseWaits:
 
     samples: int = 0
     counts: list[Counter[str]] = field(default_factory=list)
+    events: Counter[str] = field(default_factory=Counter)  # "other wait": type: event
+
+    def busiest_events(self, top: int = 3) -> str:
+        total = sum(self.events.values())
+        return ", ".join(
+            f"{name} {count / total:.0%}" for name, count in self.events.most_common(top)
+        )
 
     def mean(self, replica: int, state: str) -> float:
         return self.counts[replica][state] / self.samples if self.samples else 0.0
@@ -95,7 +102,7 @@ class PostgresSampler:
 
     async def _sample(self) -> None:
         query = text(
-            "SELECT client_port, state, wait_event_type FROM pg_stat_activity "
+            "SELECT client_port, state, wait_event_type, wait_event FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid() "
             "AND backend_type = 'client backend'"
         )
@@ -106,10 +113,13 @@ class PostgresSampler:
                 if any(row[0] not in self._owners for row in rows):
                     self._learn_owners()
                 self.waits.samples += 1
-                for port, state, wait in rows:
+                for port, state, wait, event in rows:
                     replica = self._owners.get(port)
                     if replica is not None:
-                        self.waits.counts[replica][_state(state, wait)] += 1
+                        kind = _state(state, wait)
+                        self.waits.counts[replica][kind] += 1
+                        if kind == "other wait":
+                            self.waits.events[f"{wait}: {event}"] += 1
                 await asyncio.sleep(SAMPLE_SECONDS)
 
 
