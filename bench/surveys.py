@@ -191,13 +191,22 @@ class Crowd:
         # (response id, question index, option index) of each answer the bot confirmed: it
         # answered the press and then showed a later question or the summary.
         self.confirmed: set[tuple[int, int, str]] = set()
+        # Answers the bot answered only after their respondent had given up waiting.
+        self.late: set[tuple[int, int, str]] = set()
+        self._data: dict[str, str] = {}  # callback query id: the pressed button's data
         telegram.listeners.append(self._listen)
 
     def _listen(self, call: ApiCall) -> None:
         if call.method == "answerCallbackQuery":
-            future = self._answered.pop(str(call.params.get("callback_query_id")), None)
+            query = str(call.params.get("callback_query_id"))
+            future = self._answered.pop(query, None)
+            data = self._data.pop(query, "")
             if future is not None and not future.done():
                 future.set_result(time.perf_counter())
+            elif future is not None:  # its respondent gave up waiting
+                pressed = SurveyCb.unpack(data)
+                if pressed is not None and pressed.action == "ans":
+                    self.late.add((pressed.response, pressed.q, pressed.v))
         elif (
             call.method in ("sendMessage", "editMessageText")
             and call.chat_id is not None
@@ -212,6 +221,7 @@ class Crowd:
         future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         update = self.telegram.press(respondent.user, respondent.data, respondent.message)
         self._answered[update["callback_query"]["id"]] = future
+        self._data[update["callback_query"]["id"]] = respondent.data
         started = time.perf_counter()
         latency = await asyncio.wait_for(future, TIMEOUT) - started
         shown = await asyncio.wait_for(self._shown[respondent.user.id].get(), TIMEOUT)
@@ -447,12 +457,16 @@ class Mismatches:
 
     confirmed_not_stored: int = 0  # the bot showed the next question; no such answer kept
     stored_not_confirmed: int = 0  # kept (or kept another value) without the bot saying so
+    stored_confirmed_late: int = 0  # kept, answered after the respondent had given up
     two_responses: int = 0  # schools with more than one response to a survey
 
 
-async def compare(url: str, confirmed: set[tuple[int, int, str]]) -> Mismatches:
-    """`confirmed`: (response id, question index, option index) the bot confirmed. The bench
-    survey's question ids are q0, q1, …, its option ids o0, o1, …"""
+async def compare(
+    url: str, confirmed: set[tuple[int, int, str]], late: set[tuple[int, int, str]]
+) -> Mismatches:
+    """`confirmed`: (response id, question index, option index) the bot confirmed; `late`:
+    those it answered after the respondent had stopped waiting. The bench survey's
+    question ids are q0, q1, …, its option ids o0, o1, …"""
     engine = create_engine(url)
     try:
         async with engine.connect() as connection:
@@ -473,7 +487,10 @@ async def compare(url: str, confirmed: set[tuple[int, int, str]]) -> Mismatches:
             )
     finally:
         await engine.dispose()
-    return Mismatches(len(confirmed - stored), len(stored - confirmed), int(doubled or 0))
+    unconfirmed = stored - confirmed
+    return Mismatches(
+        len(confirmed - stored), len(unconfirmed - late), len(unconfirmed & late), int(doubled or 0)
+    )
 
 
 @dataclass
@@ -563,7 +580,7 @@ async def measure_in(
             )
         if arguments.fixed_rate:
             fixed = await fixed_rate_observed(bots, crowds["full bot"], url, arguments, row)
-        row.mismatches = await compare(url, crowds["full bot"].confirmed)
+        row.mismatches = await compare(url, crowds["full bot"].confirmed, crowds["full bot"].late)
     if rounds:
         row.saturation_bot = report(f"{label} full bot", *totals["full bot"])
         row.saturation_echo = report(f"{label} echo bot", *totals["echo bot"])
@@ -653,8 +670,9 @@ def correctness_table(rows: list[Row]) -> str:
     """Each fixed-rate run's answers against the database, and each replica's CPU."""
     lines = [
         "| configuration | answers/s | confirmed, not stored | stored, not confirmed "
-        "| two responses for a school | errors | retried | CPU per answer, per replica |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| stored, confirmed too late | two responses for a school | errors | retried "
+        "| CPU per answer, per replica |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for row in rows:
         assert row.seen is not None
@@ -665,7 +683,8 @@ def correctness_table(rows: list[Row]) -> str:
         )
         lines.append(
             f"| {row.database} | {row.seen.achieved:.1f} | {row.mismatches.confirmed_not_stored} "
-            f"| {row.mismatches.stored_not_confirmed} | {row.mismatches.two_responses} "
+            f"| {row.mismatches.stored_not_confirmed} | {row.mismatches.stored_confirmed_late} "
+            f"| {row.mismatches.two_responses} "
             f"| {row.errors()} | {row.retries} | {cpu} |"
         )
     return "\n".join(lines)
