@@ -629,7 +629,8 @@ async def fixed_rate_observed(
         row.database_waits = waits.busiest_events()
     if redis_before is not None and row.setup.redis_url:
         after = await redis_commandstats(row.setup.redis_url)
-        row.redis = redis_per_answer(redis_before, after, len(seen.latencies))
+        # Per update the replicas handled (a press answered too late to be seen too).
+        row.redis = redis_per_answer(redis_before, after, sum(r.answers for r in row.replicas))
     return seen
 
 
