@@ -74,6 +74,8 @@ P99_GOAL = 0.150  # seconds, at 100 answers/s offered (issue 16)
 # A respondent waits this long for the bot's answer, then for the next question.
 TIMEOUT = 60.0
 WEBHOOK_SECRET = "bench_secret-1"
+# A start-up is seconds of CPU (aiogram's imports), many times that on a loaded machine.
+START_SECONDS = 180.0
 
 
 def definition(questions: int, code: str = "bench") -> SurveyDefinition:
@@ -421,17 +423,17 @@ async def running(
                 "bench.echo_bot",
                 env={**replicas[0].env, "TELEGRAM_API_BASE": echo_telegram.base_url},
             )
-            await echo_telegram.wait_for("getUpdates", timeout=60)
+            await echo_telegram.wait_for("getUpdates", timeout=START_SECONDS)
         if isinstance(telegram, WebhookTelegram):
             told = await telegram.settle(
                 lambda: sum(c.method == "setWebhook" for c in telegram.calls) >= setup.replicas,
-                timeout=120,
+                timeout=START_SECONDS,
             )
             logs = "".join(replica.log() for replica in replicas)
             assert told, f"not every replica called setWebhook:\n{logs}"
             await telegram.deliver([f"http://127.0.0.1:{port}/telegram" for port in ports])
         else:
-            await telegram.wait_for("getUpdates", timeout=60)
+            await telegram.wait_for("getUpdates", timeout=START_SECONDS)
         yield Bots(replicas, telegram, echo_telegram)
     finally:
         if echo_process is not None:
@@ -589,7 +591,10 @@ async def measure_in(
     if fixed is not None:  # at once: the table comes only after the last database
         report(f"{label} fixed rate", fixed.elapsed, fixed.latencies)
     row.seen = fixed
-    row.logged = sum(" ERROR " in line or " CRITICAL " in line for line in bots.log().splitlines())
+    logged = [line for line in bots.log().splitlines() if " ERROR " in line or " CRITICAL " in line]
+    for line in logged[:5]:  # what they were: the replicas' folders go with the run
+        print(f"{label} logged: {line[:300]}")
+    row.logged = len(logged)
     return row
 
 

@@ -24,7 +24,7 @@ async def test_fixed_rate_bench_prints_a_table_of_figures_without_errors() -> No
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    output = (await asyncio.wait_for(process.communicate(), 120))[0].decode()
+    output = (await asyncio.wait_for(process.communicate(), 300))[0].decode()
     assert process.returncode == 0, output
 
     rows = [line for line in output.splitlines() if line.startswith("| sqlite |")]
@@ -54,7 +54,7 @@ async def test_webhook_mode_posts_every_press_and_checks_the_answers_kept() -> N
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    output = (await asyncio.wait_for(process.communicate(), 120))[0].decode()
+    output = (await asyncio.wait_for(process.communicate(), 300))[0].decode()
     assert process.returncode == 0, output
 
     rows = [line for line in output.splitlines() if line.startswith("| sqlite webhook |")]
