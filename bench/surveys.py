@@ -6,6 +6,7 @@ server in the same run.
     .venv/bin/python -m bench.surveys [--directors 500] [--questions 20] [--rounds 3]
         [--databases sqlite,postgresql] [--database-url URL]
         [--fixed-rate [--rate 100] [--seconds 60]]
+        [--mode webhook [--replicas 2 --redis-url redis://127.0.0.1:6391/0]]
 
 A simulated director (a respondent) presses the button of the current question, waits for
 the bot's answer to the press and for the next question (a new message with buttons, or the
@@ -27,6 +28,14 @@ one table with the saturation figures. Goal: p99 ≤ 150 ms at 100 answers/s off
 
 PostgreSQL: `--database-url`, by default BENCH_DATABASE_URL or TEST_DATABASE_URL; its
 public schema is emptied first.
+
+`--mode webhook`: the bot in webhook mode, its updates POSTed by a Telegram-like sender
+(bench/webhook.py); `--replicas 2` starts two bot processes on the same PostgreSQL and
+Redis (`--redis-url`, by default BENCH_REDIS_URL; its database is emptied first), the
+requests round robin. After the fixed-rate run the answers the bot confirmed are checked
+against those stored, and two more tables follow: the mismatches, retries and each
+replica's CPU per answer; where the time went (bench/waits.py). `--rounds 0`: no
+saturation rounds (nor the echo bot).
 """
 
 from __future__ import annotations
