@@ -1,6 +1,7 @@
 """Benchmark: the CPU an answer costs inside the bot, without the network.
 
     .venv/bin/python -m bench.survey_cpu [--directors 100] [--questions 20] [--rounds 3]
+        [--database-url postgresql+asyncpg://…] [--compare-fingerprints]
 
 The real dispatcher (every router and middleware, SQLite) is fed the presses of directors
 answering a survey one after another, its Bot API calls recorded instead of sent
@@ -8,6 +9,11 @@ answering a survey one after another, its Bot API calls recorded instead of sent
 many. Prints the CPU time per update of each and their ratio. Steadier than
 bench/surveys.py, whose figures include HTTP and the machine's drift: use it to see what a
 change to the answering path saves.
+
+`--database-url`: a PostgreSQL database instead (its public schema is emptied; the CPU is
+still the bot's process's alone). `--compare-fingerprints`: the rounds take turns with
+PostgreSQL's answers reading the definition's fingerprint (as shipped) and reading the
+definition itself (as before), and the two are printed side by side.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from bench.surveys import prepare
 from bot.app import build_dispatcher
 from bot.i18n import Translator
 from bot.runtime import settle_after_start
+from bot.services import surveys
 from bot.services.updates import Redeliveries
 from bot.settings import load_settings
 from storage.db import create_engine, create_session_factory
@@ -62,13 +69,21 @@ async def answer_all(
     return time.process_time() - started
 
 
-async def main(directors: int, questions: int, rounds: int) -> None:
+async def main(directors: int, questions: int, rounds: int, url: str | None, compare: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-survey-cpu-") as workdir:
-        await measure(Path(workdir) / "bot.sqlite3", directors, questions, rounds)
+        url = url or sqlite_url(Path(workdir) / "bot.sqlite3")
+        await measure(url, directors, questions, rounds, compare)
 
 
-async def measure(path: Path, directors: int, questions: int, rounds: int) -> None:
-    url = sqlite_url(path)
+def fingerprinting(on: bool) -> None:
+    """Answers on PostgreSQL read the definition's fingerprint (on) or the definition."""
+    surveys.fingerprints_definitions = _SHIPPED if on else lambda session: False
+
+
+_SHIPPED = surveys.fingerprints_definitions
+
+
+async def measure(url: str, directors: int, questions: int, rounds: int, compare: bool) -> None:
     openings = await prepare(url, directors, questions, rounds + 1)
     engine = create_engine(url)
     sessions = create_session_factory(engine)
@@ -86,13 +101,21 @@ async def measure(path: Path, directors: int, questions: int, rounds: int) -> No
     presses = questions + 1  # open, then one answer per question
     await answer_all(full, bot, recorded, openings[0], presses, 1)  # warm-up
     totals = {"full bot": 0.0, "echo bot": 0.0}
+    by_variant = {"fingerprint": [0.0, 0], "definition": [0.0, 0]}
     update_id = 10**6
     for round_, users in enumerate(openings[1:], start=1):
         spent = {}
+        variant = "fingerprint" if round_ % 2 else "definition"
+        if compare:
+            fingerprinting(variant == "fingerprint")
         for name, dispatcher in (("full bot", full), ("echo bot", echo)):
             spent[name] = await answer_all(dispatcher, bot, recorded, users, presses, update_id)
             update_id += len(users) * presses
             totals[name] += spent[name]
+        by_variant[variant][0] += spent["full bot"]
+        by_variant[variant][1] += len(users) * presses
+        if compare:
+            print(f"round {round_}: answers read the {variant}")
         per_update = {name: 1000 * s / (len(users) * presses) for name, s in spent.items()}
         print(
             f"round {round_}: full bot {per_update['full bot']:.2f} ms, "
@@ -105,6 +128,13 @@ async def measure(path: Path, directors: int, questions: int, rounds: int) -> No
         f"CPU per update: full bot {full_ms:.2f} ms, echo bot {echo_ms:.2f} ms "
         f"(ratio echo / full {echo_ms / full_ms:.2f})"
     )
+    if compare:
+        fingerprinting(True)
+        cost = {name: 1000 * s / n for name, (s, n) in by_variant.items() if n}
+        print(
+            "CPU per update of the full bot: "
+            + ", ".join(f"reading the {name} {value:.2f} ms" for name, value in cost.items())
+        )
 
 
 if __name__ == "__main__":
@@ -112,5 +142,19 @@ if __name__ == "__main__":
     parser.add_argument("--directors", type=int, default=100)
     parser.add_argument("--questions", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--database-url", help="PostgreSQL (its public schema is emptied)")
+    parser.add_argument(
+        "--compare-fingerprints",
+        action="store_true",
+        help="rounds in turn: the definition's fingerprint read per answer, or the definition",
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.directors, arguments.questions, arguments.rounds))
+    asyncio.run(
+        main(
+            arguments.directors,
+            arguments.questions,
+            arguments.rounds,
+            arguments.database_url,
+            arguments.compare_fingerprints,
+        )
+    )

@@ -6,6 +6,7 @@ server in the same run.
     .venv/bin/python -m bench.surveys [--directors 500] [--questions 20] [--rounds 3]
         [--databases sqlite,postgresql] [--database-url URL]
         [--fixed-rate [--rate 100] [--seconds 60]]
+        [--mode webhook [--replicas 2 --redis-url redis://127.0.0.1:6391/0]]
 
 A simulated director (a respondent) presses the button of the current question, waits for
 the bot's answer to the press and for the next question (a new message with buttons, or the
@@ -27,6 +28,14 @@ one table with the saturation figures. Goal: p99 ≤ 150 ms at 100 answers/s off
 
 PostgreSQL: `--database-url`, by default BENCH_DATABASE_URL or TEST_DATABASE_URL; its
 public schema is emptied first.
+
+`--mode webhook`: the bot in webhook mode, its updates POSTed by a Telegram-like sender
+(bench/webhook.py); `--replicas 2` starts two bot processes on the same PostgreSQL and
+Redis (`--redis-url`, by default BENCH_REDIS_URL; its database is emptied first), the
+requests round robin. After the fixed-rate run the answers the bot confirmed are checked
+against those stored, and two more tables follow: the mismatches, retries and each
+replica's CPU per answer; where the time went (bench/waits.py). `--rounds 0`: no
+saturation rounds (nor the echo bot).
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ import asyncio
 import math
 import os
 import random
+import socket
 import statistics
 import sys
 import tempfile
@@ -48,21 +58,33 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from bench.common import database_with_directors, sqlite_url
+from bench.waits import (
+    STATES,
+    PostgresSampler,
+    flush_redis,
+    redis_commandstats,
+    redis_per_answer,
+)
+from bench.webhook import WebhookTelegram
 from bot.conversation.actions import SurveyCb
 from bot.services import surveys
 from bot.services.survey_definitions import SurveyDefinition
-from storage.models import Assignment, Participant, School
+from storage.db import create_engine
+from storage.models import Assignment, Participant, School, SurveyAnswer, SurveyResponse
 from storage.types import utcnow
-from tests.support.bot_process import TOKEN, BotProcess
+from tests.support.bot_process import TOKEN, BotProcess, cpu_seconds
 from tests.support.fake_telegram import ApiCall, FakeTelegram
 from tests.support.updates import TelegramUser
 
 P99_GOAL = 0.150  # seconds, at 100 answers/s offered (issue 16)
 # A respondent waits this long for the bot's answer, then for the next question.
 TIMEOUT = 60.0
+WEBHOOK_SECRET = "bench_secret-1"
+# A start-up is seconds of CPU (aiogram's imports), many times that on a loaded machine.
+START_SECONDS = 180.0
 
 
 def definition(questions: int, code: str = "bench") -> SurveyDefinition:
@@ -177,13 +199,25 @@ class Crowd:
         ]
         self._shown: dict[int, asyncio.Queue[ApiCall]] = defaultdict(asyncio.Queue)
         self._answered: dict[str, asyncio.Future[float]] = {}
+        # (response id, question index, option index) of each answer the bot confirmed: it
+        # answered the press and then showed a later question or the summary.
+        self.confirmed: set[tuple[int, int, str]] = set()
+        # Answers the bot answered only after their respondent had given up waiting.
+        self.late: set[tuple[int, int, str]] = set()
+        self._data: dict[str, str] = {}  # callback query id: the pressed button's data
         telegram.listeners.append(self._listen)
 
     def _listen(self, call: ApiCall) -> None:
         if call.method == "answerCallbackQuery":
-            future = self._answered.pop(str(call.params.get("callback_query_id")), None)
+            query = str(call.params.get("callback_query_id"))
+            future = self._answered.pop(query, None)
+            data = self._data.pop(query, "")
             if future is not None and not future.done():
                 future.set_result(time.perf_counter())
+            elif future is not None:  # its respondent gave up waiting
+                pressed = SurveyCb.unpack(data)
+                if pressed is not None and pressed.action == "ans":
+                    self.late.add((pressed.response, pressed.q, pressed.v))
         elif (
             call.method in ("sendMessage", "editMessageText")
             and call.chat_id is not None
@@ -198,10 +232,26 @@ class Crowd:
         future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         update = self.telegram.press(respondent.user, respondent.data, respondent.message)
         self._answered[update["callback_query"]["id"]] = future
+        self._data[update["callback_query"]["id"]] = respondent.data
         started = time.perf_counter()
         latency = await asyncio.wait_for(future, TIMEOUT) - started
-        respondent.shown(await asyncio.wait_for(self._shown[respondent.user.id].get(), TIMEOUT))
+        shown = await asyncio.wait_for(self._shown[respondent.user.id].get(), TIMEOUT)
+        pressed = SurveyCb.unpack(respondent.data)
+        if pressed is not None and pressed.action == "ans" and _moved_past(pressed, shown):
+            self.confirmed.add((pressed.response, pressed.q, pressed.v))
+        respondent.shown(shown)
         return latency
+
+
+def _moved_past(pressed: SurveyCb, shown: ApiCall) -> bool:
+    """Whether the message after an answer shows a later question of the same response or
+    the summary (no answer buttons for this question or an earlier one): the bot went on,
+    so it confirmed the answer."""
+    for button in shown.buttons():
+        following = SurveyCb.unpack(str(button.get("callback_data", "")))
+        if following is not None and following.action == "ans" and following.q <= pressed.q:
+            return False
+    return True
 
 
 class Pressing(Protocol):
@@ -302,60 +352,190 @@ def report(name: str, elapsed: float, latencies: list[float]) -> float:
     return rate
 
 
-def telegram_of(bot: BotProcess) -> FakeTelegram:
-    assert bot.telegram is not None  # the benchmark's bot runs on Telegram
-    return bot.telegram
+@dataclass
+class Setup:
+    """How the bot runs: polling (one process) or webhook (one or more replicas, with Redis
+    when more than one)."""
+
+    mode: str = "polling"
+    replicas: int = 1
+    redis_url: str | None = None
+
+    def name(self, database: str) -> str:
+        parts = [database] + (["webhook"] if self.mode == "webhook" else [])
+        if self.replicas > 1:
+            parts.append(f"×{self.replicas}")
+        if self.redis_url:
+            parts.append("+ Redis")
+        return " ".join(parts)
+
+
+@dataclass
+class Bots:
+    """The running bot processes and the fake Bot API they use; the echo bot's fake API
+    (None when no saturation rounds run)."""
+
+    replicas: list[BotProcess]
+    telegram: FakeTelegram
+    echo_telegram: FakeTelegram | None
+
+    def log(self) -> str:
+        return "".join(replica.log() for replica in self.replicas)
 
 
 @asynccontextmanager
-async def running(url: str, workdir: Path) -> AsyncIterator[tuple[BotProcess, FakeTelegram]]:
-    """The bot on `url` and the echo bot, each polling a fake Bot API of its own; the bot's
-    process (its log) and the echo bot's fake API."""
-    telegram = FakeTelegram(TOKEN)
+async def running(
+    url: str, workdir: Path, setup: Setup | None = None, echo: bool = True
+) -> AsyncIterator[Bots]:
+    """The bot on `url` (its replicas, in webhook mode posted to by a WebhookTelegram) and,
+    when `echo`, the echo bot polling a fake Bot API of its own."""
+    setup = setup or Setup()
+    webhook = setup.mode == "webhook"
+    telegram = WebhookTelegram(TOKEN) if webhook else FakeTelegram(TOKEN)
     await telegram.start()
-    echo_telegram = FakeTelegram(TOKEN)
-    await echo_telegram.start()
-    bot = BotProcess(
-        telegram,
-        workdir,
-        DATABASE_URL=url,
-        LOG_LEVEL="WARNING",
-        RUN_SCHEDULER="false",
-        UPDATES_CONCURRENCY=os.environ.get("UPDATES_CONCURRENCY", "16"),
-    )
-    echo: asyncio.subprocess.Process | None = None
-    try:
-        # Both start at once: their imports take seconds each.
-        await bot.start(wait_ready=False)
-        echo = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.echo_bot",
-            env={**bot.env, "TELEGRAM_API_BASE": echo_telegram.base_url},
+    echo_telegram = FakeTelegram(TOKEN) if echo else None
+    if echo_telegram is not None:
+        await echo_telegram.start()
+    env = {
+        "DATABASE_URL": url,
+        "LOG_LEVEL": "WARNING",
+        "RUN_SCHEDULER": "false",
+        "UPDATES_CONCURRENCY": os.environ.get("UPDATES_CONCURRENCY", "16"),
+        "REDIS_URL": setup.redis_url or "",
+    }
+    ports = [free_port() for _ in range(setup.replicas)] if webhook else []
+    replicas = []
+    for index in range(setup.replicas):
+        home = workdir / f"replica{index}"
+        home.mkdir(exist_ok=True)
+        extra = (
+            {
+                "MODE": "webhook",
+                "WEBHOOK_URL": "https://bot.example.org/telegram",
+                "WEBHOOK_SECRET": WEBHOOK_SECRET,
+                "WEBHOOK_HOST": "127.0.0.1",
+                "WEBHOOK_PORT": str(ports[index]),
+            }
+            if webhook
+            else {}
         )
-        for polled in (telegram, echo_telegram):
-            await polled.wait_for("getUpdates", timeout=60)
-        yield bot, echo_telegram
+        replicas.append(BotProcess(telegram, home, max_api=None, **env, **extra))
+    echo_process: asyncio.subprocess.Process | None = None
+    try:
+        # All start at once: their imports take seconds each.
+        for replica in replicas:
+            await replica.start(wait_ready=False)
+        if echo_telegram is not None:
+            echo_process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bench.echo_bot",
+                env={**replicas[0].env, "TELEGRAM_API_BASE": echo_telegram.base_url},
+            )
+            await echo_telegram.wait_for("getUpdates", timeout=START_SECONDS)
+        if isinstance(telegram, WebhookTelegram):
+            told = await telegram.settle(
+                lambda: sum(c.method == "setWebhook" for c in telegram.calls) >= setup.replicas,
+                timeout=START_SECONDS,
+            )
+            logs = "".join(replica.log() for replica in replicas)
+            assert told, f"not every replica called setWebhook:\n{logs}"
+            await telegram.deliver([f"http://127.0.0.1:{port}/telegram" for port in ports])
+        else:
+            await telegram.wait_for("getUpdates", timeout=START_SECONDS)
+        yield Bots(replicas, telegram, echo_telegram)
     finally:
-        if echo is not None:
-            echo.terminate()
-            await echo.wait()
-        if bot.process is not None and bot.process.returncode is None:
-            await bot.stop(timeout=60)
+        if echo_process is not None:
+            echo_process.terminate()
+            await echo_process.wait()
+        for replica in replicas:
+            if replica.process is not None and replica.process.returncode is None:
+                await replica.stop(timeout=60)
         await telegram.stop()
-        await echo_telegram.stop()
+        if echo_telegram is not None:
+            await echo_telegram.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Mismatches:
+    """The confirmed answers against the stored ones, after the run."""
+
+    confirmed_not_stored: int = 0  # the bot showed the next question; no such answer kept
+    stored_not_confirmed: int = 0  # kept (or kept another value) without the bot saying so
+    stored_confirmed_late: int = 0  # kept, answered after the respondent had given up
+    two_responses: int = 0  # schools with more than one response to a survey
+
+
+async def compare(
+    url: str, confirmed: set[tuple[int, int, str]], late: set[tuple[int, int, str]]
+) -> Mismatches:
+    """`confirmed`: (response id, question index, option index) the bot confirmed; `late`:
+    those it answered after the respondent had stopped waiting. The bench survey's
+    question ids are q0, q1, …, its option ids o0, o1, …"""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                select(SurveyAnswer.response_id, SurveyAnswer.question_id, SurveyAnswer.option_id)
+            )
+            stored = {
+                (response_id, int(question[1:]), str(option or "")[1:])
+                for response_id, question, option in rows
+            }
+            doubled = await connection.scalar(
+                select(func.count()).select_from(
+                    select(SurveyResponse.survey_id, SurveyResponse.school_id)
+                    .group_by(SurveyResponse.survey_id, SurveyResponse.school_id)
+                    .having(func.count() > 1)
+                    .subquery()
+                )
+            )
+    finally:
+        await engine.dispose()
+    unconfirmed = stored - confirmed
+    return Mismatches(
+        len(confirmed - stored), len(unconfirmed - late), len(unconfirmed & late), int(doubled or 0)
+    )
+
+
+@dataclass
+class Replica:
+    """One replica's share of the fixed-rate run."""
+
+    answers: int = 0  # updates it answered 2xx (polling: every answered press)
+    cpu: float = 0.0  # seconds of CPU during the run
+    handling: list[float] = field(default_factory=list)  # webhook: request → its answer
+    database: dict[str, float] = field(default_factory=dict)  # state: connections, mean
+    refused: int = 0
+    failed: int = 0
+
+    def cpu_per_answer(self) -> float:
+        return self.cpu / self.answers if self.answers else math.nan
 
 
 @dataclass
 class Row:
-    """One database's line of the table."""
+    """One configuration's line of the tables."""
 
     database: str
-    saturation_bot: float  # answers a second
-    saturation_echo: float
+    saturation_bot: float | None  # answers a second; None: no saturation rounds ran
+    saturation_echo: float | None
     offered: float = 0.0  # presses a second; the rest of the row is the fixed-rate run's
     seen: Offered | None = None
     logged: int = 0  # ERROR and CRITICAL lines in the bot's log
+    setup: Setup = field(default_factory=Setup)
+    replicas: list[Replica] = field(default_factory=list)
+    mismatches: Mismatches = field(default_factory=Mismatches)
+    queued: list[float] = field(default_factory=list)  # webhook: press → first request
+    retries: int = 0
+    redis: tuple[float, float, str] | None = None  # commands, µs per answer, busiest
+    database_waits: str = ""  # PostgreSQL's most frequent wait events but locks
 
     def errors(self) -> str:
         """The sum, and its parts when there are any."""
@@ -367,14 +547,16 @@ class Row:
         return f"{total} ({lost} lost, {turned_away} turned away, {self.logged} logged)"
 
 
-async def measure(database: str, url: str | None, arguments: argparse.Namespace) -> Row:
+async def measure(
+    database: str, url: str | None, arguments: argparse.Namespace, setup: Setup | None = None
+) -> Row:
     """Saturation rounds, bot and echo bot in turn, then the fixed-rate run when asked."""
     with tempfile.TemporaryDirectory(prefix=f"bench-surveys-{database}-") as name:
-        return await measure_in(database, url, arguments, Path(name))
+        return await measure_in(database, url, arguments, Path(name), setup or Setup())
 
 
 async def measure_in(
-    database: str, url: str | None, arguments: argparse.Namespace, workdir: Path
+    database: str, url: str | None, arguments: argparse.Namespace, workdir: Path, setup: Setup
 ) -> Row:
     url = url or sqlite_url(workdir / "bot.sqlite3")
     presses = arguments.questions + 1  # open, then one answer per question
@@ -385,13 +567,16 @@ async def measure_in(
         else 0
     )
     openings = await prepare(url, arguments.directors, arguments.questions, rounds + offered)
+    if setup.redis_url:
+        await flush_redis(setup.redis_url)
+    label = setup.name(database)
     totals: dict[str, tuple[float, list[float]]] = {"full bot": (0.0, []), "echo bot": (0.0, [])}
     fixed: Offered | None = None
-    async with running(url, workdir) as (bot, echo_telegram):
-        crowds = {
-            "full bot": Crowd(telegram_of(bot), openings, presses),
-            "echo bot": Crowd(echo_telegram, openings[:rounds], presses),
-        }
+    row = Row(label, None, None, arguments.rate, setup=setup)
+    async with running(url, workdir, setup, echo=rounds > 0) as bots:
+        crowds = {"full bot": Crowd(bots.telegram, openings, presses)}
+        if bots.echo_telegram is not None:
+            crowds["echo bot"] = Crowd(bots.echo_telegram, openings[:rounds], presses)
         for round_ in range(1, rounds + 1):
             rates = {}
             for name, crowd in crowds.items():
@@ -401,18 +586,74 @@ async def measure_in(
                 totals[name] = (spent + elapsed, all_latencies + latencies)
             full, bare = rates["full bot"], rates["echo bot"]
             print(
-                f"{database} round {round_}: full bot {full:.0f} updates/s, "
+                f"{label} round {round_}: full bot {full:.0f} updates/s, "
                 f"echo bot {bare:.0f} updates/s, ratio {full / bare:.2f}"
             )
         if arguments.fixed_rate:
-            fixed = await fixed_rate(crowds["full bot"], arguments.rate, arguments.seconds)
-    full = report(f"{database} full bot", *totals["full bot"])
-    bare = report(f"{database} echo bot", *totals["echo bot"])
-    print(f"{database} ratio (full / echo updates per second): {full / bare:.2f}")
+            fixed = await fixed_rate_observed(bots, crowds["full bot"], url, arguments, row)
+        row.mismatches = await compare(url, crowds["full bot"].confirmed, crowds["full bot"].late)
+    if rounds:
+        row.saturation_bot = report(f"{label} full bot", *totals["full bot"])
+        row.saturation_echo = report(f"{label} echo bot", *totals["echo bot"])
+        ratio = row.saturation_bot / row.saturation_echo
+        print(f"{label} ratio (full / echo updates per second): {ratio:.2f}")
     if fixed is not None:  # at once: the table comes only after the last database
-        report(f"{database} fixed rate", fixed.elapsed, fixed.latencies)
-    logged = sum(" ERROR " in line or " CRITICAL " in line for line in bot.log().splitlines())
-    return Row(database, full, bare, arguments.rate, fixed, logged)
+        report(f"{label} fixed rate", fixed.elapsed, fixed.latencies)
+    row.seen = fixed
+    logged = [line for line in bots.log().splitlines() if " ERROR " in line or " CRITICAL " in line]
+    for line in logged[:5]:  # what they were: the replicas' folders go with the run
+        print(f"{label} logged: {line[:300]}")
+    row.logged = len(logged)
+    return row
+
+
+async def fixed_rate_observed(
+    bots: Bots, crowd: Crowd, url: str, arguments: argparse.Namespace, row: Row
+) -> Offered:
+    """The fixed-rate run, with each replica's CPU, the database's and Redis's share."""
+    telegram = bots.telegram
+    pids = [replica.process.pid for replica in bots.replicas if replica.process is not None]
+    sampler = PostgresSampler(url, pids) if url.startswith("postgresql") else None
+    if sampler is not None:
+        await sampler.start()
+    redis_before = await redis_commandstats(row.setup.redis_url) if row.setup.redis_url else None
+    cpu_before = [cpu_seconds(pid) for pid in pids]
+    if isinstance(telegram, WebhookTelegram):
+        handled_before = [len(traffic.seconds) for traffic in telegram.replicas]
+        queued_before, retries_before = len(telegram.queued_seconds), telegram.retries
+    seen = await fixed_rate(crowd, arguments.rate, arguments.seconds)
+    cpu_after = [cpu_seconds(pid) for pid in pids]
+    waits = await sampler.stop() if sampler is not None else None
+    spent = zip(cpu_before, cpu_after, strict=True)
+    row.replicas = [Replica(cpu=after - before) for before, after in spent]
+    if isinstance(telegram, WebhookTelegram):
+        for replica, traffic, since in zip(
+            row.replicas, telegram.replicas, handled_before, strict=True
+        ):
+            replica.handling = traffic.seconds[since:]
+            replica.answers = len(replica.handling)
+            replica.refused, replica.failed = traffic.refused, traffic.failed
+        row.queued = telegram.queued_seconds[queued_before:]
+        row.retries = telegram.retries - retries_before
+    else:
+        row.replicas[0].answers = len(seen.latencies)
+    if waits is not None:
+        for index, replica in enumerate(row.replicas):
+            replica.database = {state: waits.mean(index, state) for state in STATES}
+        row.database_waits = waits.busiest_events()
+    if redis_before is not None and row.setup.redis_url:
+        after = await redis_commandstats(row.setup.redis_url)
+        # Per update the replicas handled (a press answered too late to be seen too).
+        row.redis = redis_per_answer(redis_before, after, sum(r.answers for r in row.replicas))
+    return seen
+
+
+def ms(seconds: float) -> str:
+    return "–" if math.isnan(seconds) else f"{seconds * 1000:.0f} ms"
+
+
+def rate_cell(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}/s"
 
 
 def table(rows: list[Row]) -> str:
@@ -425,31 +666,102 @@ def table(rows: list[Row]) -> str:
     for row in rows:
         assert row.seen is not None
         cuts = percentiles(row.seen.latencies)
-        p50, p95, p99 = (f"{value * 1000:.0f} ms" for value in cuts)
+        p50, p95, p99 = (ms(value) for value in cuts)
         verdict = "ok" if cuts[2] <= P99_GOAL else "over"
+        ratio = (
+            f"{row.saturation_bot / row.saturation_echo:.2f}"
+            if row.saturation_bot is not None and row.saturation_echo
+            else "–"
+        )
         lines.append(
             f"| {row.database} | {row.offered:.0f}/s | {row.seen.achieved:.1f}/s | {p50} | {p95} "
-            f"| {p99} ({verdict}) | {row.errors()} | {row.saturation_bot:.0f}/s "
-            f"| {row.saturation_echo:.0f}/s | {row.saturation_bot / row.saturation_echo:.2f} |"
+            f"| {p99} ({verdict}) | {row.errors()} | {rate_cell(row.saturation_bot)} "
+            f"| {rate_cell(row.saturation_echo)} | {ratio} |"
         )
     return "\n".join(lines)
 
 
+def correctness_table(rows: list[Row]) -> str:
+    """Each fixed-rate run's answers against the database, and each replica's CPU."""
+    lines = [
+        "| configuration | answers/s | confirmed, not stored | stored, not confirmed "
+        "| stored, confirmed too late | two responses for a school | errors | retried "
+        "| CPU per answer, per replica |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for row in rows:
+        assert row.seen is not None
+        cpu = ", ".join(
+            f"{replica.cpu_per_answer() * 1000:.1f} ms ({replica.answers} answers, "
+            f"{replica.cpu / row.seen.elapsed:.2f} cores)"
+            for replica in row.replicas
+        )
+        lines.append(
+            f"| {row.database} | {row.seen.achieved:.1f} | {row.mismatches.confirmed_not_stored} "
+            f"| {row.mismatches.stored_not_confirmed} | {row.mismatches.stored_confirmed_late} "
+            f"| {row.mismatches.two_responses} "
+            f"| {row.errors()} | {row.retries} | {cpu} |"
+        )
+    return "\n".join(lines)
+
+
+def waits_table(rows: list[Row]) -> str:
+    """Where each replica's time goes, per answer, in milliseconds: queued at Telegram's
+    side, in the bot (the webhook request), the bot's CPU; the database's connections by
+    state (Little's law: mean connections / answers a second); Redis's server time."""
+    lines = [
+        "| configuration | replica | queued p50/p95 | in the bot p50/p95 | bot CPU "
+        "| PG executing | PG lock wait | PG other wait | PG idle in transaction | Redis |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for row in rows:
+        assert row.seen is not None
+        queued = percentiles(row.queued) if row.queued else (math.nan,) * 3
+        for index, replica in enumerate(row.replicas):
+            handling = percentiles(replica.handling) if replica.handling else (math.nan,) * 3
+            rate = replica.answers / row.seen.elapsed
+            database = [
+                ms(replica.database[state] / rate) if replica.database and rate else "–"
+                for state in STATES[:4]
+            ]
+            redis = "–"
+            if row.redis is not None:
+                commands, usec, busiest = row.redis
+                redis = f"{commands:.1f} commands, {usec / 1000:.2f} ms ({busiest})"
+            lines.append(
+                f"| {row.database} | {index + 1} | {ms(queued[0])} / {ms(queued[1])} "
+                f"| {ms(handling[0])} / {ms(handling[1])} "
+                f"| {replica.cpu_per_answer() * 1000:.1f} ms "
+                f"| {' | '.join(database)} | {redis} |"
+            )
+    return "\n".join(lines)
+
+
 async def main(arguments: argparse.Namespace) -> None:
+    setup = Setup(arguments.mode, arguments.replicas, arguments.redis_url)
     rows = []
     for database in arguments.databases:
         url = arguments.database_url if database == "postgresql" else None
-        rows.append(await measure(database, url, arguments))
+        rows.append(await measure(database, url, arguments, setup))
     if arguments.fixed_rate:
         print()
         print(table(rows))
+        print()
+        print(correctness_table(rows))
+        print()
+        print(waits_table(rows))
+        for row in rows:
+            if row.database_waits:
+                print(f"{row.database}: PostgreSQL's other waits: {row.database_waits}")
 
 
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--directors", type=int, default=500)
     parser.add_argument("--questions", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=3, help="saturation rounds per database")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="saturation rounds per database (0: none)"
+    )
     postgresql = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
     parser.add_argument(
         "--database-url", default=postgresql, help="PostgreSQL (its public schema is emptied)"
@@ -463,12 +775,30 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--fixed-rate", action="store_true", help="add the Poisson-arrival run")
     parser.add_argument("--rate", type=float, default=100.0, help="presses a second offered")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the run")
+    parser.add_argument(
+        "--mode",
+        choices=("polling", "webhook"),
+        default="polling",
+        help="webhook: updates POSTed as Telegram does (bench/webhook.py)",
+    )
+    parser.add_argument(
+        "--replicas", type=int, default=1, help="bot processes (webhook mode, with --redis-url)"
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL") or None,
+        help="REDIS_URL for the bot (its database is emptied first); needed by --replicas 2",
+    )
     arguments = parser.parse_args(argv)
     unknown = set(arguments.databases) - {"sqlite", "postgresql"}
     if unknown:
         parser.error(f"unknown databases: {', '.join(sorted(unknown))}")
     if "postgresql" in arguments.databases and not arguments.database_url:
         parser.error("postgresql needs --database-url (or BENCH_DATABASE_URL, TEST_DATABASE_URL)")
+    if arguments.replicas > 1 and (arguments.mode != "webhook" or not arguments.redis_url):
+        parser.error("--replicas above 1 needs --mode webhook and --redis-url")
+    if arguments.replicas > 1 and "sqlite" in arguments.databases:
+        parser.error("several replicas share a PostgreSQL database: --databases postgresql")
     return arguments
 
 

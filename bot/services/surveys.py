@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,8 +17,10 @@ from typing import Any
 from sqlalchemy import (
     Exists,
     Select,
+    Text,
     Update,
     bindparam,
+    cast,
     delete,
     exists,
     func,
@@ -26,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.services import audit, directory
@@ -455,6 +458,18 @@ _RESPONSE_AND_SURVEY = (
     .with_for_update(of=SurveyResponse)
     .execution_options(populate_existing=True)
 )
+# PostgreSQL: the same without the definition, but with its fingerprint. asyncpg decodes
+# JSON itself, so SharedJSON's cache cannot help there: each answer decoded the definition
+# (some 10 KB) and compared it with the one last seen, about a tenth of an answer's CPU.
+# The fingerprint is of the stored text, so a definition changed in place (allowed while
+# nobody has answered) is read again.
+_FINGERPRINT = func.md5(cast(Survey.definition, Text))
+_RESPONSE_AND_SURVEY_FINGERPRINTED = _RESPONSE_AND_SURVEY.add_columns(
+    _FINGERPRINT.label("fingerprint")
+).options(defer(Survey.definition))
+_DEFINITION_BY_FINGERPRINT = select(Survey.definition, _FINGERPRINT).where(
+    Survey.id == bindparam("survey_id")
+)
 
 
 @dataclass(frozen=True)
@@ -726,15 +741,48 @@ def _owned_in(
 ) -> tuple[SurveyResponse, Survey]:
     """The response with its survey, if it is the participant's (AccessDenied if not) and
     they hold its unit now, in `role` (NotHolder if not)."""
+    fingerprinted = fingerprints_definitions(session)
     found = session.execute(
-        _RESPONSE_AND_SURVEY, {"response_id": response_id, "participant_id": participant_id}
+        _RESPONSE_AND_SURVEY_FINGERPRINTED if fingerprinted else _RESPONSE_AND_SURVEY,
+        {"response_id": response_id, "participant_id": participant_id},
     ).one_or_none()
     if found is None or found[0].participant_id != participant_id:
         raise AccessDenied()
-    response, survey, assigned = found
+    response, survey, assigned = found[:3]
+    if fingerprinted:
+        _attach_definition(session, survey, found[3])
     if not _holds(definition_of(survey), role, assigned):
         raise NotHolder()
     return response, survey
+
+
+def fingerprints_definitions(session: Session) -> bool:
+    """Whether an answer reads the definition's fingerprint instead of the definition: on
+    PostgreSQL (SQLite's rows come as text, which SharedJSON decodes once per content)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+# The definitions read by fingerprint, the most recent last: the same dict for every
+# answer, so that `definition_of` knows it by identity.
+_BY_FINGERPRINT: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_FINGERPRINTS_KEPT = 64
+
+
+def _attach_definition(session: Session, survey: Survey, fingerprint: str) -> None:
+    """Gives `survey` (read without its definition) the definition with `fingerprint`,
+    read from the database only when this process has not seen it."""
+    definition = _BY_FINGERPRINT.get(fingerprint)
+    if definition is None:
+        # Read with its fingerprint: the row may have changed since the first statement.
+        definition, fingerprint = session.execute(
+            _DEFINITION_BY_FINGERPRINT, {"survey_id": survey.id}
+        ).one()
+        _BY_FINGERPRINT[fingerprint] = definition
+        if len(_BY_FINGERPRINT) > _FINGERPRINTS_KEPT:
+            _BY_FINGERPRINT.popitem(last=False)
+    else:
+        _BY_FINGERPRINT.move_to_end(fingerprint)
+    set_committed_value(survey, "definition", definition)
 
 
 def next_step(

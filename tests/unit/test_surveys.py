@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.i18n import Translator
@@ -20,7 +20,14 @@ from bot.services.errors import AccessDenied, DomainError
 from bot.services.survey_definitions import load_definition
 from bot.services.survey_engine import AnswerError
 from bot.settings import PROJECT_ROOT
-from storage.models import Participant, ResponseStatus, Role, SurveyAnswer, SurveyResponse
+from storage.models import (
+    Participant,
+    ResponseStatus,
+    Role,
+    Survey,
+    SurveyAnswer,
+    SurveyResponse,
+)
 from tests.support.people import REVOKE_NOTICE, load_schools, person
 
 DIRECTORS = load_definition(PROJECT_ROOT / "data/surveys/engagement_directors.yaml")
@@ -583,3 +590,56 @@ async def test_a_response_started_twice_at_once_is_one_response(
             return opened.response.id
 
     assert len(set(await asyncio.gather(*(begin() for _ in range(8))))) == 1
+
+
+async def test_answers_on_postgresql_read_the_definition_once_per_content(
+    session: AsyncSession, engine: AsyncEngine
+) -> None:
+    """asyncpg decodes JSON itself: each answer read the definition whole (some 10 KB),
+    decoded and compared it. It now reads the definition's fingerprint, and the definition
+    only for content this process has not seen, so a definition changed underneath (here
+    by hand: the bot changes one in place only while it has no responses) is read anew."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite rows come as text, which SharedJSON decodes once per content")
+    loaded = await surveys.load(session, None, DIRECTORS)
+    schools = await load_schools(session)
+    director = await person(session, Role.DIRECTOR, schools=[schools["47001"]])
+    await surveys.open_window(session, None, DIRECTORS.code, NOW + timedelta(days=7), NOW)
+    response = await surveys.start(session, director, loaded.survey.id, NOW, schools["47001"].id)
+    surveys._BY_FINGERPRINT.clear()
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        await surveys.record(session, director, response.id, "meetings_attended", "most", NOW)
+        await surveys.record(session, director, response.id, "webinars_attended", 4, NOW)
+        # The same content stored anew: the same fingerprint, nothing read again.
+        definition = copy.deepcopy(loaded.survey.definition)
+        await session.execute(
+            update(Survey).where(Survey.id == loaded.survey.id).values(definition=definition)
+        )
+        await session.commit()
+        await surveys.record(session, director, response.id, "curator_contact", "weekly", NOW)
+        # Changed: a question reworded.
+        question = next(q for q in definition["questions"] if q["id"] == "curator_helpful")
+        question["text"]["ru"] = "Насколько полезен куратор?"
+        await session.execute(
+            update(Survey).where(Survey.id == loaded.survey.id).values(definition=definition)
+        )
+        await session.commit()
+        recorded = await surveys.record(session, director, response.id, "curator_helpful", 4, NOW)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert recorded.answers["curator_helpful"] == 4
+    reads = [s for s in statements if s.lstrip().startswith("SELECT surveys.definition")]
+    assert len(reads) == 2, statements  # the first answer's, and the changed content's
+    answering = [s for s in statements if "FOR UPDATE OF survey_responses" in s]
+    assert len(answering) == 4
+    assert all("surveys.definition," not in s for s in answering), answering[0]
+    survey = (await surveys.owned_response(session, director, response.id))[1]
+    assert surveys.definition_of(survey).question("curator_helpful").text.get("ru") == (
+        "Насколько полезен куратор?"
+    )
