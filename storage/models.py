@@ -86,7 +86,7 @@ class StoredFile(Base):
     """A file the bot keeps to send on any messenger (an announcement's document or photo,
     a webinar's materials): its bytes, once per distinct content (`sha256`), and the
     reference each messenger gave it once sent there (`FileReference`). A file kept before
-    the bytes were (migration 0012) has only its Telegram reference: no content, no hash."""
+    the bytes were (migration 0013) has only its Telegram reference: no content, no hash."""
 
     __tablename__ = "stored_files"
 

@@ -3,7 +3,7 @@ materials are kept as bytes once (`keep`), and each messenger gets them by its o
 reference, uploaded there the first time (`resolve`, then `remember` what the messenger
 called it). A Telegram file id means nothing to MAX, and a MAX token nothing to Telegram.
 
-A file kept before the bytes were (migration 0012) has only its Telegram reference: on
+A file kept before the bytes were (migration 0013) has only its Telegram reference: on
 another messenger its message goes without it, with the `missing` line it carries.
 """
 

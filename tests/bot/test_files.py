@@ -191,7 +191,7 @@ async def test_a_file_kept_before_the_bytes_reaches_max_as_a_line_saying_so(
     translator: Translator,
     max_api: tuple[FakeMax, MaxBot],
 ) -> None:
-    """A file of an announcement from before migration 0012: a Telegram file id only."""
+    """A file of an announcement from before migration 0013: a Telegram file id only."""
     fake, max_bot = max_api
     old = StoredFile()
     session.add(old)

@@ -95,7 +95,7 @@ async def test_a_photos_reference_is_not_a_documents(session: AsyncSession) -> N
 async def test_a_file_with_no_bytes_goes_only_where_it_has_a_reference(
     session: AsyncSession,
 ) -> None:
-    old = StoredFile()  # as migration 0012 made it from a Telegram file id
+    old = StoredFile()  # as migration 0013 made it from a Telegram file id
     session.add(old)
     await session.flush()
     await StoredFileRepository(session).add_reference(old.id, Channel.TELEGRAM, "document", "tg")

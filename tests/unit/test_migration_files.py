@@ -1,4 +1,4 @@
-"""Migration 0012 turns the Telegram file ids of announcements, webinars and the outbox
+"""Migration 0013 turns the Telegram file ids of announcements, webinars and the outbox
 messages still to be sent into stored files with only a Telegram reference (no bytes),
 and back on downgrade."""
 
@@ -82,7 +82,7 @@ async def test_telegram_file_ids_become_stored_files_and_back(bare_engine: Async
                 },
             )
 
-    await migrate.upgrade(bare_engine, "0012")
+    await migrate.upgrade(bare_engine, "0013")
     files = await _rows(
         bare_engine,
         "SELECT f.id, f.content, f.sha256, r.channel, r.kind, r.reference FROM stored_files f "

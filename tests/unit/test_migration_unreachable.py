@@ -1,4 +1,4 @@
-"""Migration 0011 moves a person's unreachable mark to each of their accounts, and back on
+"""Migration 0010 moves a person's unreachable mark to each of their accounts, and back on
 downgrade (a person is unreachable when all their accounts are); an announcement's
 progress message there already is Telegram's."""
 
@@ -67,7 +67,7 @@ async def test_unreachable_marks_move_to_the_accounts_and_back(bare_engine: Asyn
             {"no": False},
         )
 
-    await migrate.upgrade(bare_engine, "0011")
+    await migrate.upgrade(bare_engine, "0010")
     accounts = await _rows(bare_engine, "SELECT id, unreachable_at FROM accounts ORDER BY id")
     assert [(i, _moment(at) if at else None) for i, at in accounts] == [
         (1, BLOCKED),

@@ -1,6 +1,6 @@
 """unreachable per account; the messenger of an announcement's progress message
 
-Revision ID: 0011
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-03 15:30:00
 
@@ -18,7 +18,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0011"
+revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

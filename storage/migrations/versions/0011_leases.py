@@ -1,7 +1,7 @@
 """leases: which process leads (runs the scheduler and the delivery loop) on SQLite
 
-Revision ID: 0014
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-03 15:20:00
 
 On PostgreSQL the leader holds an advisory lock; SQLite has none, so the leader holds a
@@ -15,8 +15,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0014"
-down_revision: str | None = "0011"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 """linking a person's accounts: one-time link codes, failed attempts per account, and the
 channel the person wants the bot's messages on
 
-Revision ID: 0013
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-03 15:30:00
 
 `link_codes` holds the hash of the one live code per person (made in /me, entered in the
@@ -18,8 +18,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0013"
-down_revision: str | None = "0014"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 """files kept as bytes, with each messenger's reference: announcements' documents and
 photos and webinars' materials name a stored file instead of a Telegram file id
 
-Revision ID: 0012
-Revises: 0009
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-03 15:30:00
 
 A Telegram file id cannot be sent to MAX, so the bot keeps the bytes (`stored_files`) and
@@ -24,8 +24,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0012"
-down_revision: str | None = "0013"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
