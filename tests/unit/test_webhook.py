@@ -35,7 +35,6 @@ async def test_updates_posted_at_once_are_handled_at_most_concurrency_at_a_time(
         dispatcher=dispatcher,
         bot=Bot("42:TEST"),
         secret_token=SECRET,
-        handle_in_background=False,
         concurrency=4,
     ).register(web_app, path="/telegram")
     server = TestServer(web_app)
