@@ -186,7 +186,7 @@ async def test_the_webhook_server_serves_a_calendar_feed_that_follows_a_move(
     finally:
         await engine.dispose()
     await bot_process.start(wait_ready=False)
-    await telegram.wait_for("setWebhook", timeout=60)
+    await telegram.wait_for("setWebhook", timeout=90)  # a loaded machine starts slowly
     url = f"http://127.0.0.1:{unused_port}/calendar/{token}.ics"
 
     async def entry() -> Any:

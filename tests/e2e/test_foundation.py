@@ -115,7 +115,7 @@ async def test_webhook_mode_checks_the_secret_and_reports_health(
         WEBHOOK_PORT=str(unused_port),
     )
     await bot_process.start(wait_ready=False)
-    await telegram.wait_for("setWebhook", timeout=30)
+    await telegram.wait_for("setWebhook", timeout=90)  # a loaded machine starts slowly
     assert telegram.webhook is not None
     assert telegram.webhook["url"] == "https://bot.example.org/telegram"
     assert telegram.webhook["secret_token"] == "test_secret-1"

@@ -95,7 +95,7 @@ async def test_webhook_mode_serves_health_and_metrics_beside_the_webhook(
         WEBHOOK_PORT=str(unused_port),
     )
     await bot_process.start(wait_ready=False)
-    await telegram.wait_for("setWebhook", timeout=60)
+    await telegram.wait_for("setWebhook", timeout=90)  # a loaded machine starts slowly
     base = f"http://127.0.0.1:{unused_port}"
     headers = {"X-Telegram-Bot-Api-Secret-Token": "test_secret-1"}
     since = len(telegram.calls)
