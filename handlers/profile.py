@@ -3,6 +3,10 @@ and /forget (delete my data)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot import notices
 from bot.conversation.actions import AccountCb, ForgetCb, MenuCb
 from bot.conversation.buttons import menu_button
@@ -224,16 +228,7 @@ async def _enter_code(turn: Turn, text: str) -> None:
 
 @routes.press(AccountCb, action="prefer")
 async def prefer_channel(turn: Turn, action: AccountCb) -> None:
-    channel = _channel(action.channel)
-    try:
-        if channel is None:
-            raise DomainError("link-no-account")
-        await accounts.prefer(turn.session, turn.participant, channel)
-    except DomainError as error:
-        await turn.chat.toast(error_text(turn.t, error), alert=True)
-        return
-    await show_profile(turn, replace=True)
-    await turn.chat.toast(turn.t("link-preferred", channel=channel_name(turn.t, channel)))
+    await _change_accounts(turn, action, accounts.prefer, "link-preferred")
 
 
 @routes.press(AccountCb, action="unlink")
@@ -252,13 +247,24 @@ async def unlink_asked(turn: Turn, action: AccountCb) -> None:
 
 @routes.press(AccountCb, action="unlink-yes")
 async def unlink_confirmed(turn: Turn, action: AccountCb) -> None:
+    await _change_accounts(turn, action, accounts.unlink, "link-unlinked")
+
+
+async def _change_accounts(
+    turn: Turn,
+    action: AccountCb,
+    change: Callable[[AsyncSession, Participant, Channel], Awaitable[object]],
+    done: str,
+) -> None:
+    """A change of the person's accounts on `action`'s messenger; the profile again and
+    `done` said, or the refusal in a pop-up."""
     channel = _channel(action.channel)
     try:
         if channel is None:
             raise DomainError("link-no-account")
-        await accounts.unlink(turn.session, turn.participant, channel)
+        await change(turn.session, turn.participant, channel)
     except DomainError as error:
         await turn.chat.toast(error_text(turn.t, error), alert=True)
         return
     await show_profile(turn, replace=True)
-    await turn.chat.toast(turn.t("link-unlinked", channel=channel_name(turn.t, channel)))
+    await turn.chat.toast(turn.t(done, channel=channel_name(turn.t, channel)))

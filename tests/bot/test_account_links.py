@@ -6,7 +6,7 @@ account), and /me shows both accounts, where messages go, and unlinks one."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -30,6 +30,7 @@ from storage.models import Account, Channel, OutboxMessage, Participant, Role
 from tests.bot.conftest import ADMIN_TELEGRAM_ID, BotHarness
 from tests.support.fake_max import FakeMax, MaxCall, MaxUser
 from tests.support.people import load_schools, person, telegram_id
+from tests.support.state import MemoryState
 from tests.support.updates import TelegramUser
 
 TOKEN = "max-test-token"
@@ -41,33 +42,6 @@ CODE = re.compile(r"<code>([A-Z0-9]{4}-[A-Z0-9]{4})</code>")
 def settings() -> Settings:
     # MAX runs beside Telegram: /me offers to link it.
     return load_settings(_env_file=None, admin_ids=(ADMIN_TELEGRAM_ID,), max_token=TOKEN)
-
-
-class MemoryState:
-    """The MAX person's wizard state, kept in memory (the ConversationState protocol)."""
-
-    def __init__(self) -> None:
-        self.state: str | None = None
-        self.data: dict[str, Any] = {}
-
-    async def get_state(self) -> str | None:
-        return self.state
-
-    async def set_state(self, state: str | None = None) -> None:
-        self.state = state
-
-    async def get_data(self) -> dict[str, Any]:
-        return dict(self.data)
-
-    async def set_data(self, data: Mapping[str, Any]) -> None:
-        self.data = dict(data)
-
-    async def update_data(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
-        self.data.update(data or {}, **kwargs)
-        return dict(self.data)
-
-    async def clear(self) -> None:
-        self.state, self.data = None, {}
 
 
 class OnMax:

@@ -9,7 +9,7 @@ turn gets an unsaved participant.)
 from __future__ import annotations
 
 import ssl
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from bot.services.delivery import RetryPolicy
 from bot.settings import load_settings
 from storage.models import Account, Channel, OutboxMessage, OutboxStatus, Participant
 from tests.support.fake_max import BOT_USERNAME, FakeMax, MaxCall, MaxUser
+from tests.support.state import MemoryState
 
 TOKEN = "max-test-token"
 USER = MaxUser(4242)
@@ -109,33 +110,6 @@ async def picked(turn: Turn, action: PickCb) -> None:
 async def refused(turn: Turn, action: PickCb) -> None:
     await turn.chat.replace_buttons(())
     await turn.chat.toast("Так нельзя.", alert=True)
-
-
-class MemoryState:
-    """The wizard's state of one person, kept in memory (the ConversationState protocol)."""
-
-    def __init__(self) -> None:
-        self.state: str | None = None
-        self.data: dict[str, Any] = {}
-
-    async def get_state(self) -> str | None:
-        return self.state
-
-    async def set_state(self, state: str | None = None) -> None:
-        self.state = state
-
-    async def get_data(self) -> dict[str, Any]:
-        return dict(self.data)
-
-    async def set_data(self, data: Mapping[str, Any]) -> None:
-        self.data = dict(data)
-
-    async def update_data(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
-        self.data.update(data or {}, **kwargs)
-        return dict(self.data)
-
-    async def clear(self) -> None:
-        self.state, self.data = None, {}
 
 
 class Harness:
