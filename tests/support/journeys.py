@@ -302,9 +302,7 @@ def person_on(
     serves both messengers (`both_messengers`)."""
     if channel is Channel.MAX:
         return OnMax(max_api, MaxUser(user_id, first_name, last_name))
-    return OnTelegram(
-        telegram, TelegramUser(id=user_id, first_name=first_name, language_code="ru")
-    )
+    return OnTelegram(telegram, TelegramUser(id=user_id, first_name=first_name, language_code="ru"))
 
 
 def both_messengers(telegram: FakeTelegram, max_api: FakeMax, workdir: Path) -> BotProcess:
