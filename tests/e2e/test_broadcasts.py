@@ -256,6 +256,13 @@ async def test_an_announcement_to_both_messengers_reaches_each_person_once(
     assert "Доставлено: 3 из 3" in report.text, report.text
     await asyncio.sleep(2)  # a second copy, were one queued, would have gone by now
     assert delivered(people, text, since) == [1, 1, 0, 1]
+    # Before anybody has acknowledged, the status view lists each of the three once.
+    menu = await telegram.ask(COORDINATOR, "/menu")
+    history = await telegram.click(COORDINATOR, menu, t.get("ru", "menu-broadcasts"))
+    card = await telegram.click(COORDINATOR, history, "Приказ о проведении")
+    who = await telegram.click(COORDINATOR, card, t.get("ru", "button-broadcast-who"))
+    for name in ("Алексеева Анна", "Борисова Вера", "Власова Галина"):
+        assert who.text.count(f"{name}: не ознакомлен") == 1, who.text
     for someone in (on_telegram, on_max, both_there):
         [copy] = someone.received(since[people.index(someone)], text)
         assert someone.has_document(copy)
