@@ -1,11 +1,12 @@
 """A webinar created by a coordinator in the bot reaches its audience as a reminder; a
-director answers «Буду»; the coordinator's list shows it."""
+director (on Telegram, or on MAX) answers «Буду»; the coordinator's list shows it."""
 
 from __future__ import annotations
 
 import asyncio
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,11 +17,12 @@ from icalendar import Calendar
 from bot.i18n import Translator
 from bot.services import events
 from storage.db import create_engine, create_session_factory
-from storage.models import Role
+from storage.models import Channel, Role
 from storage.repositories.directory import SchoolRepository
 from tests.support.bot_process import BotProcess
+from tests.support.fake_max import FakeMax
 from tests.support.fake_telegram import FakeTelegram
-from tests.support.journeys import invite, register
+from tests.support.journeys import both_messengers, invite, join, person_on, register
 from tests.support.people import person
 from tests.support.updates import TelegramUser
 
@@ -34,10 +36,20 @@ SCHOOLS = """Код;Муниципалитет;Полное наименован
 """
 
 
+@pytest.mark.parametrize("channel", [Channel.TELEGRAM, Channel.MAX], ids=lambda c: c.value)
 async def test_a_webinar_reaches_its_audience_and_answers_come_back(
-    telegram: FakeTelegram, bot_process: BotProcess, translator: Translator
+    channel: Channel,
+    telegram: FakeTelegram,
+    max_api: FakeMax,
+    tmp_path: Path,
+    processes: list[BotProcess],
+    translator: Translator,
 ) -> None:
+    """The coordinator and the curator on Telegram, the director on `channel`: one process
+    serves both messengers."""
     t = translator
+    bot_process = both_messengers(telegram, max_api, tmp_path)
+    processes.append(bot_process)
     (bot_process.workdir / "schools.csv").write_text(SCHOOLS, encoding="utf-8")
     await bot_process.cli("schools", "import", "schools.csv", "--apply")
     bot_process.env["REMINDER_CHECK_SECONDS"] = "1"
@@ -47,7 +59,8 @@ async def test_a_webinar_reaches_its_audience_and_answers_come_back(
     )
     await register(telegram, COORDINATOR, t, f"/start {coordinator_code}", "Кириллова Анна")
     director_code = await invite(bot_process, "--role", "director", "--school", "47001")
-    await register(telegram, DIRECTOR, t, f"/start {director_code}", "Иванова Ирина")
+    director = person_on(channel, telegram, max_api, DIRECTOR.id)
+    await join(director, t, "Иванова Ирина", invite=director_code)
     curator_code = await invite(bot_process, "--role", "curator", "--school", "47001")
     await register(telegram, CURATOR, t, f"/start {curator_code}", "Петров Олег")
 
@@ -71,24 +84,23 @@ async def test_a_webinar_reaches_its_audience_and_answers_come_back(
     materials = await telegram.ask(COORDINATOR, "https://webinar.example.org/monitoring")
     audiences = await telegram.click(COORDINATOR, materials, t.get("ru", "button-no-materials"))
     card = await telegram.click(COORDINATOR, audiences, t.get("ru", "audience-director"))
-    since = len(telegram.calls)
+    since, since_director = len(telegram.calls), director.mark()
     created = await telegram.click(COORDINATOR, card, t.get("ru", "button-webinar-create"))
     assert created.text.startswith("✅")
 
-    # The director gets the reminder through the outbox; the curator does not. It says
-    # «завтра» only when the start is tomorrow in Moscow, and comes once: the hour's
-    # reminder is still ahead.
-    reminder = await telegram.wait_for("sendMessage", since=since, chat_id=DIRECTOR.id, timeout=30)
+    # The director gets the reminder through the outbox, on their messenger; the curator
+    # does not. It says «завтра» only when the start is tomorrow in Moscow, and comes
+    # once: the hour's reminder is still ahead.
+    reminder = await director.next_message(since_director, lambda c: "мониторинга" in c.text)
     assert "Вебинар: итоги мониторинга" in reminder.text
     assert f"{start:%H:%M} (МСК)" in reminder.text
     tomorrow = start.date() > datetime.now(zone).date()
     lead = t.get("ru", "reminder-tomorrow" if tomorrow else "reminder-today", time=f"{start:%H:%M}")
     assert reminder.text.startswith(f"⏰ {lead}\n")
-    assert [b["text"] for b in reminder.buttons()] == ["Буду", "Не смогу"]
-    answered = telegram.press(DIRECTOR, telegram.button(reminder, "Буду"), reminder)
-    receipt = await telegram.answer_to(answered)
-    assert receipt.params["text"] == t.get("ru", "rsvp-saved", answer="Буду")
+    assert director.labels(reminder) == ["Буду", "Не смогу"]
+    assert await director.answer(reminder, "Буду") == t.get("ru", "rsvp-saved", answer="Буду")
     assert telegram.sent_to(CURATOR.id, since=since) == []
+    assert len(director.received(since_director, "мониторинга")) == 1
 
     # The coordinator's list shows the answer.
     menu = await telegram.ask(COORDINATOR, "/menu")
@@ -98,10 +110,10 @@ async def test_a_webinar_reaches_its_audience_and_answers_come_back(
     assert "Киришский: будут 1" in report.text
 
     # Restarting does not send the reminder again.
-    since = len(telegram.calls)
+    since_director = director.mark()
     await bot_process.restart()
-    await telegram.ask(DIRECTOR, "/help")
-    assert [c for c in telegram.sent_to(DIRECTOR.id, since=since) if "мониторинга" in c.text] == []
+    assert (await director.ask("/help")).text == t.get("ru", "help-text")
+    assert director.received(since_director, "мониторинга") == []
 
 
 async def test_a_webinar_half_an_hour_ahead_sends_one_reminder_with_the_time_left(

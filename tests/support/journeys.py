@@ -58,6 +58,20 @@ class Person(Protocol):
     def labels(self, message: Said) -> list[str]:
         """The labels of the message's buttons, row by row."""
 
+    async def answer(self, message: Said, label: str) -> str:
+        """Presses the button `label` under `message`; the text of the press's answer (the
+        toast)."""
+
+    def received(self, since: int = 0, containing: str = "") -> list[Said]:
+        """Every message the messenger delivered to the person after `since` (any kind: a
+        document's caption counts as its text) whose text holds `containing`."""
+
+    def has_document(self, message: Said) -> bool:
+        """Whether the message carries a document."""
+
+    def block(self) -> None:
+        """The person blocks the bot: their messenger refuses every message to them."""
+
 
 class OnTelegram:
     channel = Channel.TELEGRAM
@@ -105,6 +119,28 @@ class OnTelegram:
     def labels(self, message: Said) -> list[str]:
         assert isinstance(message, ApiCall)
         return [str(button.get("text")) for button in message.buttons()]
+
+    async def answer(self, message: Said, label: str) -> str:
+        assert isinstance(message, ApiCall)
+        pressed = self.telegram.press(self.user, self.telegram.button(message, label), message)
+        return str((await self.telegram.answer_to(pressed)).params.get("text", ""))
+
+    def received(self, since: int = 0, containing: str = "") -> list[Said]:
+        return [
+            call
+            for call in self.telegram.calls[since:]
+            if call.method.startswith("send")
+            and call.result is not None
+            and call.chat_id == self.user.id
+            and containing in str(call.params.get("text") or call.params.get("caption") or "")
+        ]
+
+    def has_document(self, message: Said) -> bool:
+        assert isinstance(message, ApiCall)
+        return message.method == "sendDocument"
+
+    def block(self) -> None:
+        self.telegram.block(self.user.id)
 
 
 class OnMax:
@@ -182,6 +218,38 @@ class OnMax:
         assert isinstance(message, MaxCall)
         return [str(button.get("text")) for row in message.keyboard() for button in row]
 
+    async def answer(self, message: Said, label: str) -> str:
+        assert isinstance(message, MaxCall)
+        since = self.mark()
+        pressed = self.max_api.press(self.user, self.payload(message, label), message)
+        callback_id = pressed["callback"]["callback_id"]
+
+        def found() -> MaxCall | None:
+            for call in self.max_api.calls[since:]:
+                route = (call.method, call.path) == ("POST", "/answers")
+                if route and call.query.get("callback_id") == callback_id:
+                    return call
+            return None
+
+        answered = await self.max_api.wait_until(found, 15.0, lambda: f"{label!r} not answered")
+        return str((answered.body or {}).get("notification") or "")
+
+    def received(self, since: int = 0, containing: str = "") -> list[Said]:
+        return [
+            call
+            for call in self.max_api.calls[since:]
+            if (call.method, call.path, call.user_id) == ("POST", "/messages", self.user.user_id)
+            and call.result is not None
+            and containing in call.text
+        ]
+
+    def has_document(self, message: Said) -> bool:
+        assert isinstance(message, MaxCall)
+        return any(attachment.get("type") == "file" for attachment in message.attachments)
+
+    def block(self) -> None:
+        self.max_api.block(self.user.user_id)
+
     def payload(self, message: MaxCall, label: str) -> str:
         buttons = [button for row in message.keyboard() for button in row]
         for exact in (True, False):
@@ -220,6 +288,27 @@ def bot_on(
     return process, lambda user_id: OnTelegram(
         telegram, TelegramUser(id=user_id, first_name=first_name, language_code="ru")
     )
+
+
+def person_on(
+    channel: Channel,
+    telegram: FakeTelegram,
+    max_api: FakeMax,
+    user_id: int,
+    first_name: str = "Ирина",
+    last_name: str = "Иванова",
+) -> Person:
+    """Someone on `channel` (by their Telegram id or MAX user id), for a bot process that
+    serves both messengers (`both_messengers`)."""
+    if channel is Channel.MAX:
+        return OnMax(max_api, MaxUser(user_id, first_name, last_name))
+    return OnTelegram(telegram, TelegramUser(id=user_id, first_name=first_name, language_code="ru"))
+
+
+def both_messengers(telegram: FakeTelegram, max_api: FakeMax, workdir: Path) -> BotProcess:
+    """One bot process on Telegram and on MAX (BOT_TOKEN and MAX_TOKEN set): a coordinator
+    on Telegram reaches people on either."""
+    return BotProcess(telegram, workdir, max_api=max_api)
 
 
 async def invite(process: BotProcess, *args: str) -> str:
