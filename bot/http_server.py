@@ -128,7 +128,7 @@ class Metrics:
 
 class SchedulerState(StrEnum):
     RUNNING = "running"
-    STARTING = "starting"  # waiting for Telegram's first answer
+    STARTING = "starting"  # waiting for a messenger's first answer
     STOPPED = "stopped"  # the scheduler or the delivery loop has died
     FOLLOWING = "following"  # another replica was elected to run them (scheduler/leader.py)
     ELSEWHERE = "elsewhere"  # RUN_SCHEDULER=false: another process runs them

@@ -4,6 +4,7 @@ and MAX's webhook."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import aiohttp
@@ -144,3 +145,52 @@ async def test_a_max_token_max_refuses_stops_the_start_with_one_line(
     assert process.process is not None
     assert await process.process.wait() == 2
     assert process.log().strip().splitlines()[-1].startswith("Бот не запущен: MAX не принял токен")
+
+
+async def test_telegram_serves_while_max_does_not_answer_its_start_up_calls(
+    telegram: FakeTelegram,
+    max_api: FakeMax,
+    tmp_path: Path,
+    translator: Translator,
+    processes: list[BotProcess],
+) -> None:
+    # MAX answers 500 to GET /me (maxapi does not repeat a 500: each is one attempt).
+    max_api.fail_until_recovered("GET", "/me", 500)
+    process = BotProcess(telegram, tmp_path, max_api=max_api)
+    processes.append(process)
+    await process.start(wait_ready=False)
+    await telegram.wait_for("getUpdates", timeout=120)
+    help_text = translator.get("ru", "help-text")
+    on_telegram = OnTelegram(telegram, TelegramUser(id=7601, first_name="Анна", language_code="ru"))
+    assert (await on_telegram.ask("/help")).text == help_text
+    asked = max_api.served("GET", "/me")
+    assert asked and all(call.result is None for call in asked)  # MAX has not answered yet
+    assert max_api.served("GET", "/updates") == []
+    # MAX comes back: at its next attempt it is introduced and polled, Telegram unchanged.
+    max_api.recover("GET", "/me")
+    await max_api.wait_for("GET", "/updates", timeout=90)
+    assert (await OnMax(max_api, MaxUser(7601)).ask("/help")).text == help_text
+    assert (await on_telegram.ask("/help")).text == help_text
+    assert "MAX Bot API does not answer (attempt 1" in process.log()
+    assert await process.stop() == 0
+
+
+async def test_a_max_token_refused_after_telegram_serves_stops_the_bot_with_status_2(
+    telegram: FakeTelegram,
+    max_api: FakeMax,
+    tmp_path: Path,
+    translator: Translator,
+    processes: list[BotProcess],
+) -> None:
+    for _ in range(3):  # attempts at 0, 1 and 3 s; the fourth, at 7 s, is refused
+        max_api.fail_next("GET", "/me", 500)
+    max_api.fail_next("GET", "/me", 401, code="verify.token", message="Invalid access_token")
+    process = BotProcess(telegram, tmp_path, max_api=max_api)
+    processes.append(process)
+    await process.start(wait_ready=False)
+    await telegram.wait_for("getUpdates", timeout=120)
+    assert process.process is not None
+    assert await asyncio.wait_for(process.process.wait(), 60) == 2  # Telegram's polling too
+    log = process.log()
+    assert log.strip().splitlines()[-1] == translator.get("ru", "startup-max-token-rejected")
+    assert "Traceback" not in log
