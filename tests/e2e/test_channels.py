@@ -164,7 +164,8 @@ async def test_telegram_serves_while_max_does_not_answer_its_start_up_calls(
     on_telegram = OnTelegram(telegram, TelegramUser(id=7601, first_name="Анна", language_code="ru"))
     assert (await on_telegram.ask("/help")).text == help_text
     asked = max_api.served("GET", "/me")
-    assert asked and all(call.result is None for call in asked)  # MAX has not answered yet
+    assert asked
+    assert all(call.result is None for call in asked)  # MAX has not answered yet
     assert max_api.served("GET", "/updates") == []
     # MAX comes back: at its next attempt it is introduced and polled, Telegram unchanged.
     max_api.recover("GET", "/me")
