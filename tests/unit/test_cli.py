@@ -523,4 +523,4 @@ def test_check_asks_both_messengers_when_both_are_set(
 def migrate_head() -> str:
     from storage import migrate
 
-    return migrate.head_revision()
+    return str(migrate.head_revision())
