@@ -332,13 +332,14 @@ async def run(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stopping.set)
-        # The background bot asks Telegram for /healthz: no patient waits there.
+        # The background bots ask the messengers for /healthz: no patient waits there.
         monitor = Monitor(
             app.engine,
             app.session_factory,
             app.background_bot,
             app.metrics,
             runs_scheduler=settings.run_scheduler,
+            max_bot=app.max.background_bot if app.max is not None else None,
         )
         runners = []
         try:

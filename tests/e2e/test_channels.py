@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 
 from bot.i18n import Translator
 from storage.models import Channel
-from tests.support.bot_process import BotProcess
+from tests.support.bot_process import BotProcess, wait_healthy
 from tests.support.fake_max import FakeMax, MaxUser
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.journeys import (
@@ -153,10 +154,11 @@ async def test_telegram_serves_while_max_does_not_answer_its_start_up_calls(
     tmp_path: Path,
     translator: Translator,
     processes: list[BotProcess],
+    unused_port: int,
 ) -> None:
     # MAX answers 500 to GET /me (maxapi does not repeat a 500: each is one attempt).
     max_api.fail_until_recovered("GET", "/me", 500)
-    process = BotProcess(telegram, tmp_path, max_api=max_api)
+    process = BotProcess(telegram, tmp_path, max_api=max_api, HTTP_PORT=str(unused_port))
     processes.append(process)
     await process.start(wait_ready=False)
     await telegram.wait_for("getUpdates", timeout=120)
@@ -167,13 +169,40 @@ async def test_telegram_serves_while_max_does_not_answer_its_start_up_calls(
     assert asked
     assert all(call.result is None for call in asked)  # MAX has not answered yet
     assert max_api.served("GET", "/updates") == []
+    status, health = await healthz(f"http://127.0.0.1:{unused_port}")
+    assert (status, health["telegram"], health["max"]) == (503, "ok", "unreachable")
     # MAX comes back: at its next attempt it is introduced and polled, Telegram unchanged.
     max_api.recover("GET", "/me")
     await max_api.wait_for("GET", "/updates", timeout=90)
     assert (await OnMax(max_api, MaxUser(7601)).ask("/help")).text == help_text
     assert (await on_telegram.ask("/help")).text == help_text
     assert "MAX Bot API does not answer (attempt 1" in process.log()
+    health = await wait_healthy(f"http://127.0.0.1:{unused_port}")  # MAX's answer kept 30 s
+    assert (health["telegram"], health["max"]) == ("ok", "ok")
     assert await process.stop() == 0
+
+
+async def test_healthz_on_max_alone_asks_max_and_calls_telegram_not_configured(
+    max_api: FakeMax, tmp_path: Path, processes: list[BotProcess], unused_port: int
+) -> None:
+    process = BotProcess(None, tmp_path, max_api=max_api, HTTP_PORT=str(unused_port))
+    processes.append(process)
+    await process.start()
+    health = await wait_healthy(f"http://127.0.0.1:{unused_port}")
+    assert (health["telegram"], health["max"], health["scheduler"]) == (
+        "not configured",
+        "ok",
+        "running",
+    )
+    asked = len(max_api.served("GET", "/me"))
+    await healthz(f"http://127.0.0.1:{unused_port}")
+    assert len(max_api.served("GET", "/me")) == asked  # the answer is kept 30 s
+    assert await process.stop() == 0
+
+
+async def healthz(base_url: str) -> tuple[int, dict[str, Any]]:
+    async with aiohttp.ClientSession() as http, http.get(f"{base_url}/healthz") as response:
+        return response.status, await response.json()
 
 
 async def test_a_max_token_refused_after_telegram_serves_stops_the_bot_with_status_2(
