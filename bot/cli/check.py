@@ -50,6 +50,8 @@ async def _check(settings: Settings, console: Console) -> int:
         status = status or on_max
     console.say("cli-check-zone", zone=settings.timezone, language=settings.default_locale)
     console.say("cli-check-admins", count=len(settings.admin_ids))
+    if settings.max_token is not None or settings.max_admin_ids:
+        console.say("cli-check-max-admins", count=len(settings.max_admin_ids))
     console.say("cli-check-fsm-redis" if settings.redis_url else "cli-check-fsm-database")
     console.say("cli-check-database", database=describe_database(settings.database_url))
     if settings.database_url == default_database_url():

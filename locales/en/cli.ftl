@@ -110,6 +110,7 @@ cli-check-max-certificate = MAX's server certificate FAILED verification ({ $url
 cli-check-max-ca-file = The certificate file MAX_CA_FILE { $file } is not found or holds no PEM certificate.
 cli-check-zone = Time zone: { $zone }; default locale: { $language }
 cli-check-admins = Admins in ADMIN_IDS: { $count }
+cli-check-max-admins = Admins in MAX_ADMIN_IDS: { $count }
 cli-check-fsm-redis = Conversation state: Redis (REDIS_URL)
 cli-check-fsm-database = Conversation state: the database
 cli-check-database = Database: { $database }
@@ -202,6 +203,7 @@ setting-bad-database = must start with sqlite+aiosqlite:// or postgresql+asyncpg
 setting-bad-zone = unknown time zone { $zone } (e.g. Europe/Moscow)
 setting-bad-locale = must be one of: { $locales }
 setting-bad-admins = must be Telegram user ids separated by commas
+setting-bad-max-admins = must be MAX user ids separated by commas
 setting-bad-offsets = must be durations like 24h,1h,30m
 setting-bad-weights = must be like surveys=0.3,events=0.4
 setting-bad-weight-values = weights must be non-negative, and not all zero

@@ -110,6 +110,7 @@ cli-check-max-certificate = Сертификат сервера MAX не про�
 cli-check-max-ca-file = Файл сертификата MAX_CA_FILE { $file } не найден или не содержит сертификата в формате PEM.
 cli-check-zone = Часовой пояс: { $zone }; язык по умолчанию: { $language }
 cli-check-admins = Администраторов в ADMIN_IDS: { $count }
+cli-check-max-admins = Администраторов в MAX_ADMIN_IDS: { $count }
 cli-check-fsm-redis = Состояние диалогов: Redis (REDIS_URL)
 cli-check-fsm-database = Состояние диалогов: в базе данных
 cli-check-database = База данных: { $database }
@@ -204,6 +205,7 @@ setting-bad-database = адрес должен начинаться с sqlite+ai
 setting-bad-zone = неизвестный часовой пояс { $zone } (например, Europe/Moscow)
 setting-bad-locale = допустимые значения: { $locales }
 setting-bad-admins = нужны числовые идентификаторы пользователей Telegram через запятую
+setting-bad-max-admins = нужны числовые идентификаторы пользователей MAX через запятую
 setting-bad-offsets = нужны промежутки вида 24h,1h,30m
 setting-bad-weights = нужны веса вида surveys=0.3,events=0.4
 setting-bad-weight-values = веса не могут быть отрицательными или все равны нулю

@@ -224,3 +224,28 @@ async def test_a_max_token_refused_after_telegram_serves_stops_the_bot_with_stat
     log = process.log()
     assert log.strip().splitlines()[-1] == translator.get("ru", "startup-max-token-rejected")
     assert "Traceback" not in log
+
+
+async def test_a_max_only_deployment_gets_its_first_admin_from_max_admin_ids(
+    max_api: FakeMax, tmp_path: Path, translator: Translator, processes: list[BotProcess]
+) -> None:
+    t = translator
+    process = BotProcess(None, tmp_path, max_api=max_api, MAX_ADMIN_IDS="7701")
+    processes.append(process)
+    await process.start()
+    # Before registering, /me names the id to put in MAX_ADMIN_IDS.
+    stranger = OnMax(max_api, MaxUser(7702))
+    shown = await stranger.ask("/me")
+    assert t.get("ru", "profile-max-id", id="7702") in shown.text
+    admin = OnMax(max_api, MaxUser(7701, "Алла", "Админова"))
+    since = admin.mark()
+    done = await join(admin, t, "Админова Алла Игоревна")
+    assert done.text == t.get("ru", "join-done")
+    menu = await admin.next_message(since, lambda c: c.text.startswith("Главное меню"))
+    assert t.get("ru", "menu-import") in admin.labels(menu)
+    # Someone else on MAX is not an admin for it: they are asked for a code or municipality.
+    since = stranger.mark()
+    stranger.start()
+    consent = await stranger.next_message(since, lambda c: c.text == t.get("ru", "consent-text"))
+    asked = await stranger.click(consent, t.get("ru", "button-consent-accept"))
+    assert asked.text == t.get("ru", "join-code-or-municipality")
