@@ -156,6 +156,8 @@ cli-invite-unknown-schools = { $count ->
 cli-invite-code = Invite code: { $code }
 cli-invite-link = Link: { $link }
 cli-invite-link-unknown = Link: https://t.me/<bot username>?start={ $code } (the bot's username is unknown: set BOT_USERNAME).
+cli-invite-link-max = Link on MAX: { $link }
+cli-invite-link-max-unknown = No link on MAX: MAX did not answer when asked for the bot's name. The code { $code } can be typed in the bot on MAX.
 cli-invite-expires = Valid until { $when }.
 
 ## surveys

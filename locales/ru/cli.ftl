@@ -156,6 +156,8 @@ cli-invite-unknown-schools = { $count ->
 cli-invite-code = Код приглашения: { $code }
 cli-invite-link = Ссылка: { $link }
 cli-invite-link-unknown = Ссылка: https://t.me/<имя бота>?start={ $code } (имя бота неизвестно: укажите его в настройке BOT_USERNAME).
+cli-invite-link-max = Ссылка в MAX: { $link }
+cli-invite-link-max-unknown = Ссылки в MAX нет: MAX не ответил на запрос имени бота. Код { $code } можно ввести в боте в MAX.
 cli-invite-expires = Действует до { $when }.
 
 ## surveys

@@ -524,3 +524,51 @@ def migrate_head() -> str:
     from storage import migrate
 
     return str(migrate.head_revision())
+
+
+def test_invite_create_prints_the_max_link_on_max_alone(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, fake_max: FakeMax
+) -> None:
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    created = cli("invite", "create", "--role", "admin")
+    assert created.status == 0, created.text
+    code = created.out.split("?start=")[1].split()[0]
+    t = Translator("ru").for_locale("ru")
+    link = f"https://max.ru/{fake_max.username}?start={code}"
+    assert t("cli-invite-link-max", link=link) in created.out.splitlines()
+    assert "t.me" not in created.out  # Telegram is off: no link to it
+    assert english_words(created.out.replace(code, "")) == [], created.out
+
+
+def test_invite_create_prints_both_links_when_both_messengers_run(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, fake_max: FakeMax
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123456789:AAH-test-token-for-the-fake-bot-api_0")
+    monkeypatch.setenv("BOT_USERNAME", "test_bot")
+    created = cli("invite", "create", "--role", "admin")
+    assert created.status == 0, created.text
+    code = created.out.split("?start=")[1].split()[0]
+    t = Translator("ru").for_locale("ru")
+    lines = created.out.splitlines()
+    assert t("cli-invite-link", link=f"https://t.me/test_bot?start={code}") in lines
+    link = f"https://max.ru/{fake_max.username}?start={code}"
+    assert t("cli-invite-link-max", link=link) in lines
+
+
+def test_invite_create_with_max_unreachable_says_so_once_and_prints_telegrams_link(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, unused_tcp_port: int
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123456789:AAH-test-token-for-the-fake-bot-api_0")
+    monkeypatch.setenv("BOT_USERNAME", "test_bot")
+    monkeypatch.setenv("MAX_TOKEN", MAX_TOKEN)
+    monkeypatch.setenv("MAX_API_BASE", f"http://127.0.0.1:{unused_tcp_port}")
+    for locale in ("ru", "en"):
+        created = cli("invite", "create", "--role", "admin", locale=locale)
+        assert created.status == 0, created.text
+        code = created.out.split("?start=")[1].split()[0]
+        t = Translator(locale).for_locale(locale)
+        lines = created.out.splitlines()
+        assert t("cli-invite-link", link=f"https://t.me/test_bot?start={code}") in lines
+        assert t("cli-invite-link-max-unknown", code=code) in lines
+        assert "max.ru" not in created.out
+        assert "Traceback" not in created.text
