@@ -7,7 +7,7 @@ import contextlib
 import inspect
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.cli import EXIT_CONFIG, EXIT_UNAVAILABLE
 from bot.http_server import Metrics, Monitor
 from bot.i18n import Translator
+from bot.patience import unless_stopped
 from bot.runtime import settle_after_start
 from bot.services import registration, updates
 from bot.services.delivery import RetryPolicy, wake_on_enqueue
@@ -331,13 +332,14 @@ async def run(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stopping.set)
-        # The background bot asks Telegram for /healthz: no patient waits there.
+        # The background bots ask the messengers for /healthz: no patient waits there.
         monitor = Monitor(
             app.engine,
             app.session_factory,
             app.background_bot,
             app.metrics,
             runs_scheduler=settings.run_scheduler,
+            max_bot=app.max.background_bot if app.max is not None else None,
         )
         runners = []
         try:
@@ -351,8 +353,7 @@ async def run(settings: Settings) -> None:
 
                 # Before Telegram answers, so a monitor sees a start that waits (503).
                 runners.append(await start_http_server(app, monitor))
-            if await _introduced(app, stopping):
-                await _serve(app, monitor, stopping)
+            await _serve(app, monitor, stopping)
         finally:
             for runner in reversed(runners):
                 await runner.cleanup()
@@ -360,37 +361,127 @@ async def run(settings: Settings) -> None:
 
 
 async def _serve(app: Application, monitor: Monitor, stopping: asyncio.Event) -> None:
-    """Telegram has answered: updates flow, and the replica takes part in the election of
-    the one that runs the scheduler and the delivery loop (unless RUN_SCHEDULER=false)."""
-    settings = app.settings
-    settle_after_start()
+    """Each messenger serves as soon as its own start-up calls have answered: one that does
+    not answer holds up nothing of the other's. The replica takes part in the election of
+    the one that runs the scheduler and the delivery loop (unless RUN_SCHEDULER=false) once
+    the first has answered; the delivery loop keeps a lane per messenger, so one down
+    delays only its own messages. A messenger that stops (SIGTERM, or its start refused)
+    stops the others; a refusal (`CannotStart`) is raised once all have stopped."""
+    answered = asyncio.Event()
     stop_leading = asyncio.Event()
     electing = None
-    if settings.run_scheduler:
+    if app.settings.run_scheduler:
         electing = asyncio.create_task(
-            _lead_when_elected(app, monitor, stop_leading), name="leader-election"
+            _lead_once_answered(app, monitor, answered, stop_leading), name="leader-election"
         )
-    max_polling = _start_max_polling(app, stopping)
-    try:
-        if settings.mode is Mode.WEBHOOK or app.bot is None:  # no Telegram polling
-            await stopping.wait()
-            logger.info("Stopping the webhook server" if app.bot is not None else "Stopping")
-        elif not stopping.is_set():
-            logger.info("Polling for updates")
-            await app.dispatcher.start_polling(
-                app.bot,
-                allowed_updates=app.dispatcher.resolve_used_update_types(),
-                handle_signals=True,
-                close_bot_session=False,
-                tasks_concurrency_limit=settings.updates_concurrency,
+    messengers = []
+    if app.bot is not None:
+        messengers.append(
+            asyncio.create_task(
+                _messenger(
+                    lambda: until_answered(lambda: _introduce(app), stopping),
+                    lambda: _serve_telegram(app, stopping),
+                    answered,
+                    stopping,
+                ),
+                name="telegram",
             )
+        )
+    if app.max is not None:
+        from bot.max.runner import until_max_answers
+
+        side = app.max
+        messengers.append(
+            asyncio.create_task(
+                _messenger(
+                    lambda: until_max_answers(lambda: _introduce_max(app, side), stopping),
+                    lambda: _serve_max(side, stopping),
+                    answered,
+                    stopping,
+                ),
+                name="max",
+            )
+        )
+    try:
+        outcomes = await asyncio.gather(*messengers, return_exceptions=True)
     finally:
-        stopping.set()  # aiogram's own signal handlers ended its polling: MAX's ends too
-        if max_polling is not None:
-            await max_polling
+        stopping.set()
         stop_leading.set()
         if electing is not None:
             await electing
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
+async def _messenger(
+    introduced: Callable[[], Awaitable[bool]],
+    serve: Callable[[], Awaitable[None]],
+    answered: asyncio.Event,
+    stopping: asyncio.Event,
+) -> None:
+    """One messenger: its start-up calls under their patience, then its updates, until
+    `stopping`; its end, whatever ended it, stops the others."""
+    try:
+        if not await introduced():
+            return  # stopped while waiting
+        if not answered.is_set():
+            settle_after_start()  # once: the code is loaded by the first messenger's start
+            answered.set()
+        await serve()
+    finally:
+        stopping.set()
+
+
+async def _lead_once_answered(
+    app: Application, monitor: Monitor, answered: asyncio.Event, stop: asyncio.Event
+) -> None:
+    """The election, from the first messenger's answer on: before, this replica could
+    neither send nor edit anything."""
+    if await unless_stopped(answered.wait(), stop):
+        await _lead_when_elected(app, monitor, stop)
+
+
+async def _serve_telegram(app: Application, stopping: asyncio.Event) -> None:
+    """Telegram's updates: its webhook (registered at start-up) or polling, until `stopping`
+    is set, or aiogram's own signal handlers end its polling."""
+    assert app.bot is not None
+    if app.settings.mode is Mode.WEBHOOK:
+        await stopping.wait()
+        logger.info("Stopping the webhook server")
+        return
+    if stopping.is_set():
+        return
+    logger.info("Polling for updates")
+    polling = asyncio.create_task(
+        app.dispatcher.start_polling(
+            app.bot,
+            allowed_updates=app.dispatcher.resolve_used_update_types(),
+            handle_signals=True,
+            close_bot_session=False,
+            tasks_concurrency_limit=app.settings.updates_concurrency,
+        ),
+        name="telegram-polling",
+    )
+    stop = asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait({polling, stop}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+        if not polling.done():
+            # Stopped by the other messenger (its start refused): aiogram's own way out.
+            with contextlib.suppress(RuntimeError):  # its polling had ended meanwhile
+                await app.dispatcher.stop_polling()
+        await polling
+
+
+async def _serve_max(side: MaxSide, stopping: asyncio.Event) -> None:
+    """MAX's updates: long polling, or its webhook (served since the start) until `stopping`."""
+    if side.webhook is None:
+        await side.updates.poll(stopping)
+    else:
+        await stopping.wait()
+        logger.info("Stopping MAX's webhook")
 
 
 async def _lead_when_elected(app: Application, monitor: Monitor, stop: asyncio.Event) -> None:
@@ -462,20 +553,6 @@ async def _leaders_work(app: Application, monitor: Monitor, until: asyncio.Event
             delivering.result()  # a failure of the loop is the work's failure
 
 
-async def _introduced(app: Application, stopping: asyncio.Event) -> bool:
-    """Telegram's start-up calls and MAX's, side by side, each under its patience; True
-    once every messenger configured has answered (False: stopped meanwhile)."""
-    waits = []
-    if app.bot is not None:
-        waits.append(until_answered(lambda: _introduce(app), stopping))
-    if app.max is not None:
-        from bot.max.runner import until_max_answers
-
-        side = app.max
-        waits.append(until_max_answers(lambda: _introduce_max(app, side), stopping))
-    return all(await asyncio.gather(*waits))
-
-
 def _max_senders(app: Application) -> dict[Channel, Sender]:
     """MAX's lane of the delivery loop, through the bot that leaves retrying to the loop."""
     if app.max is None:
@@ -495,13 +572,6 @@ def _max_editors(app: Application) -> dict[Channel, Edit]:
     from bot.max.delivery import max_editor
 
     return {Channel.MAX: max_editor(app.max.bot)}
-
-
-def _start_max_polling(app: Application, stopping: asyncio.Event) -> asyncio.Task[None] | None:
-    """MAX's long polling, unless its updates come by webhook (or there is no MAX)."""
-    if app.max is None or app.max.webhook is not None:
-        return None
-    return asyncio.create_task(app.max.updates.poll(stopping), name="max-polling")
 
 
 async def _introduce_max(app: Application, side: MaxSide) -> None:

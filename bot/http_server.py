@@ -39,6 +39,8 @@ from storage.repositories.outbox import OutboxRepository
 from storage.types import utcnow
 
 if TYPE_CHECKING:
+    import maxapi
+
     from bot.app import Application
 
 logger = logging.getLogger(__name__)
@@ -46,10 +48,12 @@ logger = logging.getLogger(__name__)
 # A message due longer than this and still not sent means delivery is stuck: a broadcast
 # to 10,000 people at 25 a second takes under 7 minutes.
 BACKLOG_STALE = timedelta(minutes=15)
-# Telegram's answer to getMe is trusted this long, so that a monitor polling /healthz
-# every few seconds does not become a stream of Bot API calls.
+# A messenger's answer to getMe (Telegram) or GET /me (MAX) is trusted this long, so that
+# a monitor polling /healthz every few seconds does not become a stream of API calls.
 TELEGRAM_CHECK_EVERY = 30.0
 TELEGRAM_TIMEOUT = 5.0
+MAX_CHECK_EVERY = TELEGRAM_CHECK_EVERY
+MAX_TIMEOUT = TELEGRAM_TIMEOUT
 # Seconds of one send by the delivery loop (a Bot API round trip, a file upload at most).
 SEND_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -128,7 +132,7 @@ class Metrics:
 
 class SchedulerState(StrEnum):
     RUNNING = "running"
-    STARTING = "starting"  # waiting for Telegram's first answer
+    STARTING = "starting"  # waiting for a messenger's first answer
     STOPPED = "stopped"  # the scheduler or the delivery loop has died
     FOLLOWING = "following"  # another replica was elected to run them (scheduler/leader.py)
     ELSEWHERE = "elsewhere"  # RUN_SCHEDULER=false: another process runs them
@@ -150,19 +154,30 @@ class Backlog:
         )
 
 
+def _answer(answers: bool | None) -> str:
+    """A messenger in /healthz: None is one the deployment does not use (its token unset)."""
+    if answers is None:
+        return "not configured"
+    return "ok" if answers else "unreachable"
+
+
 @dataclass(frozen=True)
 class Health:
     database: bool
-    telegram: bool
+    telegram: bool | None  # None: Telegram is off (BOT_TOKEN unset)
     backlog: Backlog | None  # None when the database did not answer
     scheduler: SchedulerState
+    max_api: bool | None = None  # None: MAX is off (MAX_TOKEN unset)
 
     @property
     def healthy(self) -> bool:
+        """Every part that runs answers: a messenger that is off is no failure, and one
+        down is, though the other serves (the monitor is to see it)."""
         delivering = self.scheduler is SchedulerState.RUNNING
         return (
             self.database
-            and self.telegram
+            and self.telegram is not False
+            and self.max_api is not False
             and self.scheduler in RUNS_OR_NEED_NOT
             # A backlog is this process's fault only when it is the one delivering.
             and not (delivering and self.backlog is not None and self.backlog.stale)
@@ -183,15 +198,17 @@ class Health:
         return {
             "status": "ok" if self.healthy else "error",
             "database": "ok" if self.database else "unavailable",
-            "telegram": "ok" if self.telegram else "unreachable",
+            "telegram": _answer(self.telegram),
+            "max": _answer(self.max_api),
             "delivery": delivery,
             "scheduler": self.scheduler.value,
         }
 
 
 class Monitor:
-    """What /healthz and /metrics report, asked afresh at each request (Telegram's
-    answer excepted, see TELEGRAM_CHECK_EVERY)."""
+    """What /healthz and /metrics report, asked afresh at each request (the messengers'
+    answers excepted, see TELEGRAM_CHECK_EVERY). `bot` is Telegram's, `max_bot` MAX's
+    (None: that messenger is off); neither should wait patiently (the background ones)."""
 
     def __init__(
         self,
@@ -202,10 +219,13 @@ class Monitor:
         *,
         runs_scheduler: bool,
         clock: Callable[[], float] = time.monotonic,
+        max_bot: maxapi.Bot | None = None,
     ) -> None:
         self._engine = engine
         self._session_factory = session_factory
         self._bot = bot
+        self._max_bot = max_bot
+        self._max: tuple[float, bool] | None = None
         self.metrics = metrics
         self._runs_scheduler = runs_scheduler
         self._clock = clock
@@ -224,7 +244,8 @@ class Monitor:
         except Exception:  # whatever the driver raised, the answer is "unavailable"
             logger.warning("Health check: the database does not answer", exc_info=True)
             database = False
-        return Health(database, await self.telegram_answers(), backlog, self.scheduler_state())
+        telegram, max_api = await asyncio.gather(self.telegram_answers(), self.max_answers())
+        return Health(database, telegram, backlog, self.scheduler_state(), max_api)
 
     def scheduler_state(self) -> SchedulerState:
         if not self._runs_scheduler:
@@ -238,20 +259,44 @@ class Monitor:
         self.scheduler_alive = None
         self.following = True
 
-    async def telegram_answers(self) -> bool:
-        if self._bot is None:  # a MAX-only deployment: no Telegram to ask
-            return True
+    async def telegram_answers(self) -> bool | None:
+        """Whether Telegram answers getMe (None: Telegram is off)."""
+        bot = self._bot
+        if bot is None:
+            return None
+        self._telegram = await self._asked(
+            "Telegram", self._telegram, lambda: bot.get_me(), TELEGRAM_CHECK_EVERY, TELEGRAM_TIMEOUT
+        )
+        return self._telegram[1]
+
+    async def max_answers(self) -> bool | None:
+        """Whether MAX answers GET /me (None: MAX is off)."""
+        bot = self._max_bot
+        if bot is None:
+            return None
+        self._max = await self._asked(
+            "MAX", self._max, lambda: bot.get_me(), MAX_CHECK_EVERY, MAX_TIMEOUT
+        )
+        return self._max[1]
+
+    async def _asked(
+        self,
+        name: str,
+        last: tuple[float, bool] | None,
+        call: Callable[[], Awaitable[object]],
+        every: float,
+        timeout: float,
+    ) -> tuple[float, bool]:
+        """The last answer while it is younger than `every` seconds, else a new one."""
         now = self._clock()
-        if self._telegram is not None and now - self._telegram[0] < TELEGRAM_CHECK_EVERY:
-            return self._telegram[1]
+        if last is not None and now - last[0] < every:
+            return last
         try:
-            await asyncio.wait_for(self._bot.get_me(), TELEGRAM_TIMEOUT)
-            answered = True
+            await asyncio.wait_for(call(), timeout)
         except Exception as error:  # unreachable, 5xx, a refused token: all "unreachable"
-            logger.warning("Health check: Telegram does not answer (%s)", type(error).__name__)
-            answered = False
-        self._telegram = (now, answered)
-        return answered
+            logger.warning("Health check: %s does not answer (%s)", name, type(error).__name__)
+            return now, False
+        return now, True
 
     async def backlog(self) -> Backlog:
         now = utcnow()

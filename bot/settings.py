@@ -57,6 +57,18 @@ class LogFormat(StrEnum):
     JSON = "json"  # one JSON object per line, for log collectors
 
 
+def _ids(value: object, kind: str, message: str) -> object:
+    """User ids separated by commas, semicolons or spaces (one int: itself)."""
+    if isinstance(value, str):
+        parts = [part for part in re.split(r"[\s,;]+", value) if part]
+        if not all(part.lstrip("-").isdigit() for part in parts):
+            raise _invalid(kind, message)
+        return tuple(int(part) for part in parts)
+    if isinstance(value, int):
+        return (value,)
+    return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
@@ -82,7 +94,9 @@ class Settings(BaseSettings):
     max_webhook_secret: SecretStr | None = None
     timezone: str = "Europe/Moscow"
     default_locale: str = "ru"
-    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()  # Telegram user ids
+    # MAX user ids of the first admins: a MAX-only deployment's way to its first admin.
+    max_admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
     mode: Mode = Mode.POLLING
     webhook_url: AnyHttpUrl | None = None
     webhook_secret: SecretStr | None = None
@@ -215,14 +229,12 @@ class Settings(BaseSettings):
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
-        if isinstance(value, str):
-            parts = [part for part in re.split(r"[\s,;]+", value) if part]
-            if not all(part.lstrip("-").isdigit() for part in parts):
-                raise _invalid("bad-admins", "must be Telegram user ids separated by commas")
-            return tuple(int(part) for part in parts)
-        if isinstance(value, int):
-            return (value,)
-        return value
+        return _ids(value, "bad-admins", "must be Telegram user ids separated by commas")
+
+    @field_validator("max_admin_ids", mode="before")
+    @classmethod
+    def _split_max_ids(cls, value: object) -> object:
+        return _ids(value, "bad-max-admins", "must be MAX user ids separated by commas")
 
     @field_validator("reminder_offsets", mode="before")
     @classmethod

@@ -151,11 +151,21 @@ def profile_text(t: Localizer, profile: Profile, in_use: Account | None = None) 
         lines.append(t("profile-schools", schools=schools))
     lines += accounts_lines(t, person, in_use)
     lines.append(t("profile-language", language=t(f"lang-name-{person.locale}")))
-    # What an admin asks for to put someone in ADMIN_IDS or to find them.
+    lines += account_id_lines(t, person)
+    return "\n".join(lines)
+
+
+def account_id_lines(t: Localizer, person: Participant) -> list[str]:
+    """The person's id on each messenger they use: what an admin asks for to put someone
+    in ADMIN_IDS (Telegram) or MAX_ADMIN_IDS (MAX), or to find them."""
+    lines = []
     telegram_id = person.external_id(Channel.TELEGRAM)
     if telegram_id is not None:
         lines.append(t("profile-telegram-id", id=str(telegram_id)))
-    return "\n".join(lines)
+    max_id = person.external_id(Channel.MAX)
+    if max_id is not None:
+        lines.append(t("profile-max-id", id=str(max_id)))
+    return lines
 
 
 def join_card(

@@ -18,7 +18,7 @@ from bot.services import accounts, participants, registration
 from bot.services.errors import DomainError
 from bot.services.registration import has_own_menu
 from bot.settings import Settings
-from bot.views import channel_name, error_text, profile_text
+from bot.views import account_id_lines, channel_name, error_text, profile_text
 from storage.models import Account, Channel, Participant
 
 routes = Routes("profile")
@@ -65,14 +65,10 @@ def account_rows(
 async def show_profile(turn: Turn, *, replace: bool = False) -> None:
     participant, t = turn.participant, turn.t
     if not participant.is_registered:
-        # The Telegram id too: someone not registered yet may be asked for it (ADMIN_IDS).
+        # The ids too: someone not registered yet may be asked for them (ADMIN_IDS…).
         pending = await registration.pending_request(turn.session, participant) is not None
         status = t("join-request-waiting" if pending else "menu-not-registered")
-        telegram_id = participant.external_id(Channel.TELEGRAM)
-        if telegram_id is None:
-            await turn.say(status)
-            return
-        await turn.say(f"{status}\n{t('profile-telegram-id', id=str(telegram_id))}")
+        await turn.say("\n".join([status, *account_id_lines(t, participant)]))
         return
     in_use = participants.account_in_use(participant)
     digest = t("button-digest-off" if participant.digest_enabled else "button-digest-on")

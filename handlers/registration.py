@@ -21,7 +21,7 @@ from bot.services.registration import SCHOOL_ROLES
 from bot.views import error_text, join_card
 from handlers.menu import main_menu_screen
 from handlers.shared import offer_schools
-from storage.models import Channel, Role
+from storage.models import Role
 
 routes = Routes("registration")
 
@@ -89,7 +89,8 @@ async def _begin(turn: Turn, code: str) -> None:
     if code:
         await _take_code(turn, code)
         return
-    if turn.participant.external_id(Channel.TELEGRAM) in turn.settings.admin_ids:
+    settings = turn.settings
+    if registration.named_admin(turn.participant, settings.admin_ids, settings.max_admin_ids):
         await turn.state.set_state(Join.name)
         await turn.state.update_data(role=Role.ADMIN.value, admin=True)
         await turn.say(turn.t("join-ask-name"))
@@ -236,6 +237,7 @@ async def confirmed(turn: Turn, action: ConfirmJoinCb) -> None:
             school_id=data.get("school_id"),
             as_admin=bool(data.get("admin")),
             admin_ids=turn.settings.admin_ids,
+            max_admin_ids=turn.settings.max_admin_ids,
             notice=notices.join_request(turn.translator),
         )
     except DomainError as error:

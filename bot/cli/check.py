@@ -1,5 +1,6 @@
-"""`python -m bot check`: what a deployment is set to, and whether Telegram and the
-database answer, in one run that names every problem."""
+"""`python -m bot check`: what a deployment is set to, and whether Telegram, MAX (with
+MAX_TOKEN) and the database answer, in one run that names every problem (the status is
+the first one's, or the database's)."""
 
 from __future__ import annotations
 
@@ -40,8 +41,17 @@ async def _check(settings: Settings, console: Console) -> int:
         status = (
             await _check_telegram(settings, console, api) if settings.bot_token else EXIT_CONFIG
         )
+    if settings.max_token is not None:
+        from bot.cli.max_bot import max_api_base
+
+        url = max_api_base(settings)
+        console.say("cli-check-max-api", url=url)
+        on_max = await _check_max(settings, console, url)  # asked whatever Telegram said
+        status = status or on_max
     console.say("cli-check-zone", zone=settings.timezone, language=settings.default_locale)
     console.say("cli-check-admins", count=len(settings.admin_ids))
+    if settings.max_token is not None or settings.max_admin_ids:
+        console.say("cli-check-max-admins", count=len(settings.max_admin_ids))
     console.say("cli-check-fsm-redis" if settings.redis_url else "cli-check-fsm-database")
     console.say("cli-check-database", database=describe_database(settings.database_url))
     if settings.database_url == default_database_url():
@@ -78,4 +88,31 @@ async def _check_telegram(settings: Settings, console: Console, api: str) -> int
     except Exception:  # no route, refused connection, a 5xx: Telegram cannot be used now
         return console.refuse("cli-check-telegram-unreachable", EXIT_UNAVAILABLE, url=api)
     console.say("cli-check-telegram-bot", username=username)
+    return 0
+
+
+async def _check_max(settings: Settings, console: Console, url: str) -> int:
+    """GET /me: the bot's name on MAX, or the one reason MAX did not say it."""
+    from maxapi.exceptions import MaxApiError
+
+    from bot.cli.max_bot import MaxCertificateRefused, MaxTokenRefused, max_username
+    from bot.max.client import CaFileError
+
+    try:
+        name = await max_username(settings, CHECK_TIMEOUT)
+    except MaxTokenRefused:
+        return console.refuse("cli-check-max-refused", EXIT_CONFIG)
+    except CaFileError:
+        return console.refuse("cli-check-max-ca-file", EXIT_CONFIG, file=str(settings.max_ca_file))
+    except MaxCertificateRefused:
+        return console.refuse("cli-check-max-certificate", EXIT_CONFIG, url=url)
+    except TimeoutError:
+        return console.refuse(
+            "cli-check-max-timeout", EXIT_UNAVAILABLE, url=url, seconds=int(CHECK_TIMEOUT)
+        )
+    except MaxApiError as error:  # a 5xx, or another answer than the bot's
+        return console.refuse("cli-check-max-error", EXIT_UNAVAILABLE, url=url, code=error.code)
+    except Exception:  # no route, a refused connection: MAX cannot be used now
+        return console.refuse("cli-check-max-unreachable", EXIT_UNAVAILABLE, url=url)
+    console.say("cli-check-max-bot", name=name)
     return 0

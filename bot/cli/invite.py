@@ -1,5 +1,6 @@
 """`python -m bot invite create|list|revoke`: invitation codes made and revoked on the
-server (the first admin's way in)."""
+server (the first admin's way in), with the links that open the bot with the code on
+Telegram and, with MAX_TOKEN, on MAX."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.cli.console import Console, local_time
+from bot.cli.max_bot import max_bot_name, start_link
 from bot.cli.parsing import Commands
 from bot.cli.telegram import bot_username
 from bot.i18n import Localizer
@@ -104,11 +106,20 @@ async def _invite(settings: Settings, args: argparse.Namespace, console: Console
         except DomainError as error:
             return console.refuse_error(error)
     console.say("cli-invite-code", code=created.code)
-    username = await bot_username(settings)
-    if username:
-        console.say("cli-invite-link", link=f"https://t.me/{username}?start={created.code}")
-    else:
-        console.say("cli-invite-link-unknown", code=created.code)
+    # Both asked at once: the operator waits for the slower only.
+    username, max_name = await asyncio.gather(bot_username(settings), max_bot_name(settings))
+    # Telegram's link unless the bot runs on MAX alone (no token, no BOT_USERNAME).
+    if settings.bot_token is not None or settings.bot_username or settings.max_token is None:
+        if username:
+            console.say("cli-invite-link", link=f"https://t.me/{username}?start={created.code}")
+        else:
+            console.say("cli-invite-link-unknown", code=created.code)
+    if settings.max_token is not None:
+        # The same code is MAX's `bot_started` payload.
+        if max_name:
+            console.say("cli-invite-link-max", link=start_link(max_name, created.code))
+        else:
+            console.say("cli-invite-link-max-unknown", code=created.code)
     console.say("cli-invite-expires", when=local_time(created.invite.expires_at, settings))
     return 0
 

@@ -1,7 +1,8 @@
 """Joining the bot: consent, invite codes, requests to coordinators, and leaving it.
 
 Roles are granted, never self-declared: a person gets a role from an invite code made by
-someone allowed to grant it, from a coordinator's approval, or from ADMIN_IDS.
+someone allowed to grant it, from a coordinator's approval, or from ADMIN_IDS (Telegram
+ids) and MAX_ADMIN_IDS (MAX's).
 """
 
 from __future__ import annotations
@@ -299,13 +300,28 @@ async def join_with_invite(
     return participant
 
 
+def named_admin(
+    participant: Participant, admin_ids: Sequence[int], max_admin_ids: Sequence[int] = ()
+) -> bool:
+    """Whether the settings name the person a first admin: ADMIN_IDS holds Telegram ids,
+    MAX_ADMIN_IDS MAX's (a MAX-only deployment's first admin)."""
+    telegram_id = participant.external_id(Channel.TELEGRAM)
+    max_id = participant.external_id(Channel.MAX)
+    return (telegram_id is not None and telegram_id in admin_ids) or (
+        max_id is not None and max_id in max_admin_ids
+    )
+
+
 async def join_as_admin(
-    session: AsyncSession, participant: Participant, full_name: str, admin_ids: Sequence[int]
+    session: AsyncSession,
+    participant: Participant,
+    full_name: str,
+    admin_ids: Sequence[int],
+    max_admin_ids: Sequence[int] = (),
 ) -> Participant:
-    """The first admins come from the ADMIN_IDS setting."""
+    """The first admins come from the ADMIN_IDS and MAX_ADMIN_IDS settings."""
     _must_be_new(participant)
-    # ADMIN_IDS are Telegram ids.
-    if participant.external_id(Channel.TELEGRAM) not in admin_ids:
+    if not named_admin(participant, admin_ids, max_admin_ids):
         raise AccessDenied()
     await _grant(session, participant, Role.ADMIN, full_name, [], None, None, "settings")
     await session.commit()
@@ -383,13 +399,14 @@ async def finish_joining(
     as_admin: bool,
     admin_ids: Sequence[int],
     notice: RequestNotice,
+    max_admin_ids: Sequence[int] = (),
 ) -> Joined:
     """The person confirmed their card: an admin from the settings or a code's holder
     joins at once, anyone else asks the coordinators (`notice`, see `request_to_join`).
     A refusal (DomainError) leaves nothing of the attempt behind."""
     try:
         if as_admin:
-            await join_as_admin(session, participant, full_name, admin_ids)
+            await join_as_admin(session, participant, full_name, admin_ids, max_admin_ids)
         elif code:
             await join_with_invite(session, participant, code, full_name, school_id)
         else:

@@ -100,8 +100,17 @@ cli-check-telegram-bot = Bot in Telegram: @{ $username }
 cli-check-telegram-refused = Telegram REFUSED the token. Check BOT_TOKEN: @BotFather gives it.
 cli-check-telegram-unreachable = Telegram UNREACHABLE: no connection to { $url }. Check the server's network and TELEGRAM_API_BASE.
 cli-check-telegram-timeout = Telegram did not answer within { $seconds } s ({ $url }). Check the server's network and run the check again.
+cli-check-max-api = MAX Bot API server: { $url }
+cli-check-max-bot = Bot on MAX: { $name } (https://max.ru/{ $name })
+cli-check-max-refused = MAX REFUSED the token. Check MAX_TOKEN: the MAX platform for partners gives it.
+cli-check-max-unreachable = MAX UNREACHABLE: no connection to { $url }. Check the server's network and MAX_API_BASE.
+cli-check-max-timeout = MAX did not answer within { $seconds } s ({ $url }). Check the server's network and run the check again.
+cli-check-max-error = MAX answered with error { $code } ({ $url }). Run the check again later.
+cli-check-max-certificate = MAX's server certificate FAILED verification ({ $url }). Put the Russian Trusted Root CA (from Gosuslugi) in MAX_CA_FILE: https://www.gosuslugi.ru/crt
+cli-check-max-ca-file = The certificate file MAX_CA_FILE { $file } is not found or holds no PEM certificate.
 cli-check-zone = Time zone: { $zone }; default locale: { $language }
 cli-check-admins = Admins in ADMIN_IDS: { $count }
+cli-check-max-admins = Admins in MAX_ADMIN_IDS: { $count }
 cli-check-fsm-redis = Conversation state: Redis (REDIS_URL)
 cli-check-fsm-database = Conversation state: the database
 cli-check-database = Database: { $database }
@@ -147,6 +156,8 @@ cli-invite-unknown-schools = { $count ->
 cli-invite-code = Invite code: { $code }
 cli-invite-link = Link: { $link }
 cli-invite-link-unknown = Link: https://t.me/<bot username>?start={ $code } (the bot's username is unknown: set BOT_USERNAME).
+cli-invite-link-max = Link on MAX: { $link }
+cli-invite-link-max-unknown = No link on MAX: MAX did not answer when asked for the bot's name. The code { $code } can be typed in the bot on MAX.
 cli-invite-expires = Valid until { $when }.
 
 ## surveys
@@ -194,6 +205,7 @@ setting-bad-database = must start with sqlite+aiosqlite:// or postgresql+asyncpg
 setting-bad-zone = unknown time zone { $zone } (e.g. Europe/Moscow)
 setting-bad-locale = must be one of: { $locales }
 setting-bad-admins = must be Telegram user ids separated by commas
+setting-bad-max-admins = must be MAX user ids separated by commas
 setting-bad-offsets = must be durations like 24h,1h,30m
 setting-bad-weights = must be like surveys=0.3,events=0.4
 setting-bad-weight-values = weights must be non-negative, and not all zero

@@ -82,6 +82,7 @@ profile-municipality = Municipality: { $municipality }
 profile-schools = School: { $schools }
 profile-language = Language: { $language }
 profile-telegram-id = Telegram id: <code>{ $id }</code>
+profile-max-id = MAX id: <code>{ $id }</code>
 profile-ask-name = Type your new full name.
 profile-name-saved = ✅ Name saved.
 

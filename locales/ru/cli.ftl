@@ -100,8 +100,17 @@ cli-check-telegram-bot = Бот в Telegram: @{ $username }
 cli-check-telegram-refused = Telegram не принял токен. Проверьте BOT_TOKEN: его выдаёт @BotFather.
 cli-check-telegram-unreachable = Telegram недоступен: нет соединения с { $url }. Проверьте сеть сервера и TELEGRAM_API_BASE.
 cli-check-telegram-timeout = Telegram не ответил за { $seconds } с ({ $url }). Проверьте сеть сервера и повторите проверку.
+cli-check-max-api = Сервер MAX Bot API: { $url }
+cli-check-max-bot = Бот в MAX: { $name } (https://max.ru/{ $name })
+cli-check-max-refused = MAX не принял токен. Проверьте MAX_TOKEN: его выдаёт платформа MAX для партнёров.
+cli-check-max-unreachable = MAX недоступен: нет соединения с { $url }. Проверьте сеть сервера и MAX_API_BASE.
+cli-check-max-timeout = MAX не ответил за { $seconds } с ({ $url }). Проверьте сеть сервера и повторите проверку.
+cli-check-max-error = MAX ответил ошибкой { $code } ({ $url }). Повторите проверку позже.
+cli-check-max-certificate = Сертификат сервера MAX не прошёл проверку ({ $url }). Укажите в MAX_CA_FILE корневой сертификат Минцифры с Госуслуг: https://www.gosuslugi.ru/crt
+cli-check-max-ca-file = Файл сертификата MAX_CA_FILE { $file } не найден или не содержит сертификата в формате PEM.
 cli-check-zone = Часовой пояс: { $zone }; язык по умолчанию: { $language }
 cli-check-admins = Администраторов в ADMIN_IDS: { $count }
+cli-check-max-admins = Администраторов в MAX_ADMIN_IDS: { $count }
 cli-check-fsm-redis = Состояние диалогов: Redis (REDIS_URL)
 cli-check-fsm-database = Состояние диалогов: в базе данных
 cli-check-database = База данных: { $database }
@@ -147,6 +156,8 @@ cli-invite-unknown-schools = { $count ->
 cli-invite-code = Код приглашения: { $code }
 cli-invite-link = Ссылка: { $link }
 cli-invite-link-unknown = Ссылка: https://t.me/<имя бота>?start={ $code } (имя бота неизвестно: укажите его в настройке BOT_USERNAME).
+cli-invite-link-max = Ссылка в MAX: { $link }
+cli-invite-link-max-unknown = Ссылки в MAX нет: MAX не ответил на запрос имени бота. Код { $code } можно ввести в боте в MAX.
 cli-invite-expires = Действует до { $when }.
 
 ## surveys
@@ -196,6 +207,7 @@ setting-bad-database = адрес должен начинаться с sqlite+ai
 setting-bad-zone = неизвестный часовой пояс { $zone } (например, Europe/Moscow)
 setting-bad-locale = допустимые значения: { $locales }
 setting-bad-admins = нужны числовые идентификаторы пользователей Telegram через запятую
+setting-bad-max-admins = нужны числовые идентификаторы пользователей MAX через запятую
 setting-bad-offsets = нужны промежутки вида 24h,1h,30m
 setting-bad-weights = нужны веса вида surveys=0.3,events=0.4
 setting-bad-weight-values = веса не могут быть отрицательными или все равны нулю

@@ -82,6 +82,7 @@ profile-municipality = Муниципалитет: { $municipality }
 profile-schools = Школа: { $schools }
 profile-language = Язык: { $language }
 profile-telegram-id = Идентификатор в Telegram: <code>{ $id }</code>
+profile-max-id = Идентификатор в MAX: <code>{ $id }</code>
 profile-ask-name = Напишите новые фамилию, имя и отчество.
 profile-name-saved = ✅ ФИО сохранены.
 

@@ -16,7 +16,7 @@ from aiohttp import ClientSession, web
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.conversation.actions import ConsentCb, SchoolCb
+from bot.conversation.actions import ConsentCb, MenuCb, RoleCb, SchoolCb
 from bot.conversation.routes import Routes
 from bot.conversation.turn import Turn
 from bot.http_server import Metrics
@@ -32,7 +32,7 @@ from handlers.features import FEATURES
 from storage.fsm import SqlStorage
 from storage.models import Channel, ProcessedUpdate, Role
 from tests.support.fake_max import FakeMax, MaxCall, MaxUser
-from tests.support.people import load_schools
+from tests.support.people import load_schools, person
 
 TOKEN = "max-test-token"
 ANNA = MaxUser(5101, "Анна")
@@ -291,3 +291,21 @@ async def test_the_webhook_route_checks_the_secret_and_the_body(
     finally:
         await runner.cleanup()
     assert texts(harness.fake.calls) == [translator.get("ru", "help-text")]
+
+
+async def test_an_invite_made_in_the_chat_on_max_carries_maxs_link(
+    harness: Harness, session: AsyncSession, translator: Translator
+) -> None:
+    t = translator
+    await person(
+        session, Role.ADMIN, name="Админова Алла", telegram_id=ANNA.user_id, channel=Channel.MAX
+    )
+    [menu] = sent(await harness.send(ANNA, "/menu"))
+    [roles] = sent(await harness.press(ANNA, MenuCb(item="invite").pack(), menu))
+    assert roles.text == t.get("ru", "invite-choose-role")
+    chosen = RoleCb(purpose="invite", role=Role.REGIONAL_COORDINATOR).pack()
+    [created] = sent(await harness.press(ANNA, chosen, roles))
+    code = created.text.split("<code>")[1].split("</code>")[0]
+    # The same code opens the bot on MAX: `bot_started` carries it.
+    assert f"https://max.ru/{harness.fake.username}?start={code}" in created.text
+    assert "t.me" not in created.text

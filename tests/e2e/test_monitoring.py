@@ -48,6 +48,7 @@ def check_answers(
         "status": "ok",
         "database": "ok",
         "telegram": "ok",
+        "max": "not configured",
         "delivery": {"status": "ok", "backlog": 0, "oldest_seconds": None},
         "scheduler": "running",
     }

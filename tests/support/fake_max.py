@@ -195,6 +195,15 @@ class FakeMax(RecordingServer[MaxCall]):
             code, message = "too.many.requests", "Too many requests"
         self._failures.append(_Failure(method, path, status, code, message))
 
+    def fail_until_recovered(self, method: str, path: str, status: int = 500) -> None:
+        """Every `method path` request gets this error until `recover(method, path)`."""
+        for _ in range(1000):  # more than any test's wait makes requests
+            self.fail_next(method, path, status)
+
+    def recover(self, method: str, path: str) -> None:
+        """The errors still queued for `method path` are dropped: it answers again."""
+        self._failures = [f for f in self._failures if (f.method, f.path) != (method, path)]
+
     def block(self, user_id: int) -> None:
         """The person has blocked the bot: every message to them is refused (403)."""
         self._blocked.add(user_id)

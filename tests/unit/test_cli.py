@@ -20,7 +20,9 @@ import bot.cli
 from bot.i18n import Translator
 from bot.settings import PROJECT_ROOT
 from tests.support.cli import Cli, english_words, run_in_process
+from tests.support.fake_max import FakeMax
 from tests.support.people import SCHOOLS_CSV
+from tests.support.threaded import served_in_a_thread
 
 
 # Latin words a Russian sentence may hold: names (of the program, services, formats) and
@@ -425,13 +427,148 @@ def test_the_series_preview_flags_a_meeting_on_a_public_holiday(
         assert english_words(created.out) == [], created.out
 
 
+MAX_TOKEN = "max-token-of-the-fake"
+
+
+@pytest.fixture
+def fake_max(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMax]:
+    """A fake MAX Bot API the command asks (MAX_TOKEN and MAX_API_BASE point at it)."""
+    with served_in_a_thread(lambda: FakeMax(MAX_TOKEN)) as fake:
+        monkeypatch.setenv("MAX_TOKEN", MAX_TOKEN)
+        monkeypatch.setenv("MAX_API_BASE", fake.base_url)
+        yield fake
+
+
 def test_check_on_max_alone_calls_telegram_off_not_missing(
-    cli: Cli, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, fake_max: FakeMax
 ) -> None:
     monkeypatch.delenv("BOT_TOKEN", raising=False)
-    monkeypatch.setenv("MAX_TOKEN", "max-token-value")
     checked = cli("check")
     t = Translator("ru").for_locale("ru")
     assert checked.status == 0, checked.text
     assert t("cli-check-telegram-off") in checked.text
     assert t("cli-check-token-missing") not in checked.text
+    assert t("cli-check-max-api", url=fake_max.base_url) in checked.out
+    assert t("cli-check-max-bot", name=fake_max.username) in checked.out
+    assert [(c.method, c.path) for c in fake_max.calls] == [("GET", "/me")]
+    assert english_words(checked.text, allowed={fake_max.username}) == [], checked.text
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_check_names_a_max_token_max_refuses_status_2(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, fake_max: FakeMax, locale: str
+) -> None:
+    monkeypatch.setenv("MAX_TOKEN", "a-token-max-does-not-know")
+    checked = cli("check", locale=locale)
+    t = Translator(locale).for_locale(locale)
+    assert checked.status == 2, checked.text
+    assert checked.err.strip() == t("cli-check-max-refused")
+    assert "a-token-max-does-not-know" not in checked.text
+    assert "Traceback" not in checked.text
+    # The rest is still checked: one run names every problem.
+    assert t("cli-check-schema-empty", head=migrate_head()) in checked.out
+
+
+def test_check_names_an_unreachable_max_status_3(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, unused_tcp_port: int
+) -> None:
+    url = f"http://127.0.0.1:{unused_tcp_port}"
+    monkeypatch.setenv("MAX_TOKEN", MAX_TOKEN)
+    monkeypatch.setenv("MAX_API_BASE", url)
+    for locale in ("ru", "en"):
+        checked = cli("check", locale=locale)
+        t = Translator(locale).for_locale(locale)
+        assert checked.status == 3, checked.text
+        assert checked.err.strip() == t("cli-check-max-unreachable", url=url)
+        assert "Traceback" not in checked.text
+    assert english_words(cli("check").text) == []
+
+
+def test_check_names_a_max_that_answers_errors_status_3(cli: Cli, fake_max: FakeMax) -> None:
+    fake_max.fail_next("GET", "/me", 502)  # asked once: no repeats while the operator waits
+    checked = cli("check")
+    t = Translator("ru").for_locale("ru")
+    assert checked.status == 3, checked.text
+    assert checked.err.strip() == t("cli-check-max-error", url=fake_max.base_url, code=502)
+    assert len(fake_max.served("GET", "/me")) == 1
+
+
+def test_check_names_a_max_ca_file_it_cannot_read_status_2(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, fake_max: FakeMax, tmp_path: Path
+) -> None:
+    (tmp_path / "not-a-certificate.pem").write_text("hello", encoding="utf-8")
+    monkeypatch.setenv("MAX_CA_FILE", str(tmp_path / "not-a-certificate.pem"))
+    checked = cli("check")
+    t = Translator("ru").for_locale("ru")
+    assert checked.status == 2, checked.text
+    line = t("cli-check-max-ca-file", file=str(tmp_path / "not-a-certificate.pem"))
+    assert checked.err.strip() == line
+    assert fake_max.calls == []
+
+
+def test_check_asks_both_messengers_when_both_are_set(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, fake_max: FakeMax, unused_tcp_port: int
+) -> None:
+    """Telegram unreachable, MAX answering: Telegram's line and status, MAX's bot named."""
+    monkeypatch.setenv("BOT_TOKEN", "123456789:AAH-test-token-for-the-fake-bot-api_0")
+    monkeypatch.setenv("TELEGRAM_API_BASE", f"http://127.0.0.1:{unused_tcp_port}")
+    checked = cli("check")
+    t = Translator("ru").for_locale("ru")
+    assert checked.status == 3, checked.text
+    telegram = t("cli-check-telegram-unreachable", url=f"http://127.0.0.1:{unused_tcp_port}/")
+    assert checked.err.strip() == telegram
+    assert t("cli-check-max-bot", name=fake_max.username) in checked.out
+
+
+def migrate_head() -> str:
+    from storage import migrate
+
+    return str(migrate.head_revision())
+
+
+def test_invite_create_prints_the_max_link_on_max_alone(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, fake_max: FakeMax
+) -> None:
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    created = cli("invite", "create", "--role", "admin")
+    assert created.status == 0, created.text
+    code = created.out.split("?start=")[1].split()[0]
+    t = Translator("ru").for_locale("ru")
+    link = f"https://max.ru/{fake_max.username}?start={code}"
+    assert t("cli-invite-link-max", link=link) in created.out.splitlines()
+    assert "t.me" not in created.out  # Telegram is off: no link to it
+    assert english_words(created.out.replace(code, "")) == [], created.out
+
+
+def test_invite_create_prints_both_links_when_both_messengers_run(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, fake_max: FakeMax
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123456789:AAH-test-token-for-the-fake-bot-api_0")
+    monkeypatch.setenv("BOT_USERNAME", "test_bot")
+    created = cli("invite", "create", "--role", "admin")
+    assert created.status == 0, created.text
+    code = created.out.split("?start=")[1].split()[0]
+    t = Translator("ru").for_locale("ru")
+    lines = created.out.splitlines()
+    assert t("cli-invite-link", link=f"https://t.me/test_bot?start={code}") in lines
+    link = f"https://max.ru/{fake_max.username}?start={code}"
+    assert t("cli-invite-link-max", link=link) in lines
+
+
+def test_invite_create_with_max_unreachable_says_so_once_and_prints_telegrams_link(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, unused_tcp_port: int
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123456789:AAH-test-token-for-the-fake-bot-api_0")
+    monkeypatch.setenv("BOT_USERNAME", "test_bot")
+    monkeypatch.setenv("MAX_TOKEN", MAX_TOKEN)
+    monkeypatch.setenv("MAX_API_BASE", f"http://127.0.0.1:{unused_tcp_port}")
+    for locale in ("ru", "en"):
+        created = cli("invite", "create", "--role", "admin", locale=locale)
+        assert created.status == 0, created.text
+        code = created.out.split("?start=")[1].split()[0]
+        t = Translator(locale).for_locale(locale)
+        lines = created.out.splitlines()
+        assert t("cli-invite-link", link=f"https://t.me/test_bot?start={code}") in lines
+        assert t("cli-invite-link-max-unknown", code=code) in lines
+        assert "max.ru" not in created.out
+        assert "Traceback" not in created.text

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.app import build_dispatcher
 from bot.http_server import Backlog, Health, Metrics, Monitor, SchedulerState
 from bot.i18n import Translator
+from bot.max.client import close_bot, make_bot
 from bot.services import delivery
 from bot.services.delivery import Outgoing, Payload
 from bot.settings import Settings
@@ -23,6 +24,7 @@ from storage.db import create_engine, create_session_factory
 from storage.fsm import SqlStorage
 from storage.models import Role
 from storage.types import utcnow
+from tests.support.fake_max import FakeMax
 from tests.support.people import person
 from tests.support.recording import RecordingSession, recording_bot
 from tests.support.updates import TelegramUser, message_update
@@ -30,6 +32,7 @@ from tests.support.updates import TelegramUser, message_update
 FRESH = Backlog(due=2, oldest_seconds=3.0)
 STALE = Backlog(due=40, oldest_seconds=16 * 60.0)
 RUNNING, ELSEWHERE = SchedulerState.RUNNING, SchedulerState.ELSEWHERE
+MAX_TOKEN = "max-token-of-the-fake"
 
 
 @pytest.mark.parametrize(
@@ -45,6 +48,11 @@ RUNNING, ELSEWHERE = SchedulerState.RUNNING, SchedulerState.ELSEWHERE
         # Another process delivers: its backlog is not this one's failure.
         (Health(True, True, STALE, ELSEWHERE), True),
         (Health(True, True, STALE, SchedulerState.FOLLOWING), True),  # another was elected
+        # A messenger that is off is no failure; one that does not answer is.
+        (Health(True, None, FRESH, RUNNING, max_api=True), True),
+        (Health(True, True, FRESH, RUNNING, max_api=True), True),
+        (Health(True, True, FRESH, RUNNING, max_api=False), False),
+        (Health(True, None, FRESH, RUNNING, max_api=False), False),
     ],
 )
 def test_the_verdict_needs_every_part(health: Health, healthy: bool) -> None:
@@ -58,9 +66,14 @@ def test_the_body_names_each_part() -> None:
         "status": "error",
         "database": "unavailable",
         "telegram": "unreachable",
+        "max": "not configured",
         "delivery": {"status": "unknown"},
         "scheduler": "stopped",
     }
+    on_max_alone = Health(True, None, FRESH, RUNNING, max_api=True).as_json()
+    assert (on_max_alone["telegram"], on_max_alone["max"]) == ("not configured", "ok")
+    both = Health(True, True, FRESH, RUNNING, max_api=False).as_json()
+    assert (both["status"], both["telegram"], both["max"]) == ("error", "ok", "unreachable")
     assert Health(True, True, STALE, RUNNING).as_json()["delivery"] == {
         "status": "behind",
         "backlog": 40,
@@ -131,6 +144,44 @@ async def test_health_asks_telegram_at_most_every_30_seconds(
     assert sum(isinstance(r, GetMe) for r in recording.requests) == 2
     ticks.now += 31
     assert (await monitor.health()).telegram
+
+
+async def test_health_asks_max_at_most_every_30_seconds_and_telegram_off_is_not_configured(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    fake = FakeMax(MAX_TOKEN)
+    await fake.start()
+    max_bot = make_bot(MAX_TOKEN, api_base=fake.base_url, retries=0)
+    ticks = Ticks()
+    monitor = Monitor(
+        engine,
+        session_factory,
+        None,  # MAX alone: no Telegram to ask
+        Metrics(),
+        runs_scheduler=True,
+        clock=ticks,
+        max_bot=max_bot,
+    )
+    monitor.scheduler_alive = lambda: True
+    try:
+        health = await monitor.health()
+        assert health == Health(True, None, Backlog(0, None), RUNNING, max_api=True)
+        assert health.healthy
+        assert health.as_json()["telegram"] == "not configured"
+        fake.fail_next("GET", "/me", 502)
+        ticks.now += 10
+        assert (await monitor.health()).max_api  # the answer of 10 s ago still holds
+        ticks.now += 25
+        down = await monitor.health()
+        assert down.max_api is False
+        assert not down.healthy
+        assert down.as_json()["max"] == "unreachable"
+        assert len(fake.served("GET", "/me")) == 2
+        ticks.now += 31
+        assert (await monitor.health()).max_api
+    finally:
+        await close_bot(max_bot)
+        await fake.stop()
 
 
 async def test_health_and_metrics_say_whether_this_replica_leads(

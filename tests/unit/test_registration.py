@@ -319,6 +319,22 @@ async def test_admins_come_from_settings(session: AsyncSession) -> None:
     assert admin.role == Role.ADMIN
 
 
+async def test_max_admin_ids_name_admins_by_their_max_id_only(session: AsyncSession) -> None:
+    on_max = await participants.visit(session, Channel.MAX, 40, "ru")
+    await registration.give_consent(session, on_max)
+    # The same number in ADMIN_IDS is a Telegram id: another person.
+    assert not registration.named_admin(on_max, admin_ids=[40])
+    with pytest.raises(AccessDenied):
+        await registration.join_as_admin(session, on_max, "Самозванец Иван", admin_ids=[40])
+    assert registration.named_admin(on_max, admin_ids=[], max_admin_ids=[40])
+    admin = await registration.join_as_admin(
+        session, on_max, "Главный Админ", admin_ids=[], max_admin_ids=[40]
+    )
+    assert admin.role == Role.ADMIN
+    on_telegram = await newcomer(session, 41)
+    assert not registration.named_admin(on_telegram, admin_ids=[], max_admin_ids=[41])
+
+
 async def test_revoke_and_assign_respect_scope(session: AsyncSession) -> None:
     schools = await load_schools(session)
     municipal = await person(session, Role.MUNICIPAL_COORDINATOR, municipality="Киришский")

@@ -20,6 +20,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "DATABASE_URL",
         "TIMEZONE",
         "ADMIN_IDS",
+        "MAX_ADMIN_IDS",
         "MODE",
         "WEBHOOK_URL",
         "WEBHOOK_SECRET",
@@ -64,6 +65,7 @@ def test_reads_dotenv_and_environment(monkeypatch: pytest.MonkeyPatch, tmp_path:
         ("TIMEZONE", "Mars/Base", "Invalid setting TIMEZONE: unknown time zone 'Mars/Base'"),
         ("BOT_TOKEN", "not-a-token", "Invalid setting BOT_TOKEN:"),
         ("ADMIN_IDS", "12,abc", "Invalid setting ADMIN_IDS:"),
+        ("MAX_ADMIN_IDS", "12;@anna", "Invalid setting MAX_ADMIN_IDS: must be MAX user ids"),
         ("DATABASE_URL", "mysql://x", "Invalid setting DATABASE_URL:"),
         ("DEFAULT_LOCALE", "de", "Invalid setting DEFAULT_LOCALE: must be one of: ru, en"),
         ("MODE", "carrier-pigeon", "Invalid setting MODE:"),
@@ -217,3 +219,21 @@ def test_a_max_only_deployment_in_webhook_mode_is_told_mode_is_telegrams(tmp_pat
     [line] = result.stderr.strip().splitlines()
     assert "MODE=webhook" in line
     assert "BOT_TOKEN" in line
+
+
+def test_max_admin_ids_are_read_like_admin_ids_and_named_in_russian(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text("MAX_ADMIN_IDS=501; 502 503\n", encoding="utf-8")
+    settings = load_settings()
+    assert settings.max_admin_ids == (501, 502, 503)
+    assert settings.admin_ids == ()  # Telegram's are another setting
+    monkeypatch.setenv("MAX_ADMIN_IDS", "501,анна")
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    from bot.cli import setting_problems
+    from bot.i18n import Translator
+
+    [line] = setting_problems(Translator("ru").for_locale("ru"), refused.value)
+    assert line.startswith("Недопустимое значение настройки MAX_ADMIN_IDS:")
+    assert "идентификаторы пользователей MAX" in line
